@@ -1,0 +1,49 @@
+/*
+ * iamguard/limits.h - every bound iamguard enforces, in one place.
+ *
+ * Exceeding a limit is its own error kind (IAMG_ELIMIT) with a message naming
+ * the limit; nothing is ever silently truncated.
+ */
+#ifndef IAMGUARD_LIMITS_H
+#define IAMGUARD_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct iamg_limits {
+    uint64_t max_file_size;       /**< bytes; larger files are reported and skipped */
+    unsigned max_depth;           /**< JSON/YAML nesting depth */
+    size_t max_statements;        /**< statements in one policy document */
+    size_t max_yaml_nodes;        /**< YAML nodes after alias expansion (alias bombs) */
+    size_t lua_memory;            /**< bytes per rule state */
+    uint64_t lua_instructions;    /**< VM instructions per check() call */
+    unsigned lua_timeout_ms;      /**< wall-clock per check() call */
+    size_t max_rule_file_size;    /**< bytes of one rule source file */
+    size_t max_findings_per_rule; /**< findings one rule may report on one document */
+    size_t max_message_len;       /**< bytes of one finding message */
+    size_t max_results;           /**< results written to one SARIF run (GitHub's limit) */
+} iamg_limits;
+
+#define IAMG_LIMITS_INIT                                                                           \
+    {                                                                                              \
+        (uint64_t)256 << 20, /* max_file_size */                                                   \
+            1000,            /* max_depth */                                                       \
+            1000000,         /* max_statements */                                                  \
+            1000000,         /* max_yaml_nodes */                                                  \
+            (size_t)64 << 20, /* lua_memory */                                                     \
+            200000000,       /* lua_instructions */                                                \
+            5000,            /* lua_timeout_ms */                                                  \
+            (size_t)1 << 20, /* max_rule_file_size */                                              \
+            10000,           /* max_findings_per_rule */                                           \
+            4096,            /* max_message_len */                                                 \
+            25000            /* max_results */                                                     \
+    }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

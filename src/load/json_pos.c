@@ -1,0 +1,538 @@
+#include "load/json_pos.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/errors.h"
+
+/*
+ * Recursive descent with one scratch stack per kind of child: a container's
+ * children are pushed while it is parsed and copied to the arena, exactly
+ * sized, when it closes. Nested containers push above their parent's
+ * children, so one stack serves every level.
+ */
+typedef struct parser {
+    const unsigned char *beg, *p, *end;
+    const tsource *src;
+    arena *a;
+    unsigned depth, max_depth;
+    tnode *items;
+    size_t nitems, capitems;
+    tmember *members;
+    size_t nmembers, capmembers;
+    iamg_error *err;
+    int status;
+} parser;
+
+static int fail_at(parser *P, const unsigned char *at, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_at(parser *P, const unsigned char *at, int code, const char *fmt, ...)
+{
+    if (P->status) return P->status;
+    P->status = code;
+    if (!P->err) return code;
+    const tsource *f = tsource_file(P->src);
+    uint32_t off = tsource_file_offset(P->src, (uint32_t)(at - P->beg));
+    srcpos pos = srcpos_scan(f->data, f->len, off);
+    char msg[IAMG_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return iamg_error_set(P->err, code, P->src->path, pos.line, pos.col, "%s", msg);
+}
+
+static int oom(parser *P)
+{
+    return fail_at(P, P->p, IAMG_ENOMEM, "out of memory while parsing JSON");
+}
+
+/* "'x'", "byte 0xNN" or "end of input", for messages. */
+static const char *describe(const parser *P, const unsigned char *at, char buf[16])
+{
+    if (at >= P->end) return "end of input";
+    if (*at >= 0x20 && *at < 0x7F) snprintf(buf, 16, "'%c'", *at);
+    else snprintf(buf, 16, "byte 0x%02X", *at);
+    return buf;
+}
+
+static void skip_ws(parser *P)
+{
+    const unsigned char *p = P->p, *e = P->end;
+    while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    P->p = p;
+}
+
+static int push_item(parser *P, const tnode *n)
+{
+    if (P->nitems == P->capitems) {
+        size_t cap = P->capitems ? P->capitems * 2 : 256;
+        tnode *s = iamg_realloc(P->items, cap * sizeof *s);
+        if (!s) return oom(P);
+        P->items = s;
+        P->capitems = cap;
+    }
+    P->items[P->nitems++] = *n;
+    return 0;
+}
+
+static int push_member(parser *P, const tmember *m)
+{
+    if (P->nmembers == P->capmembers) {
+        size_t cap = P->capmembers ? P->capmembers * 2 : 256;
+        tmember *s = iamg_realloc(P->members, cap * sizeof *s);
+        if (!s) return oom(P);
+        P->members = s;
+        P->capmembers = cap;
+    }
+    P->members[P->nmembers++] = *m;
+    return 0;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static long read_hex4(const unsigned char *p, const unsigned char *end)
+{
+    if (end - p < 4) return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n = end - p;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;
+        if (c == 0xED && p[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;
+        if (c == 0xF4 && p[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static size_t put_utf8(unsigned char *o, unsigned long cp)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * Decode the escape at p (p[0] == '\\') into o. Returns bytes consumed from
+ * p, writes the decoded length to *olen; 0 on a syntax error (reported).
+ */
+static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o, size_t *olen)
+{
+    char d[16];
+    if (p + 1 >= P->end) {
+        fail_at(P, p, IAMG_EPARSE, "unterminated string");
+        return 0;
+    }
+    unsigned char c = p[1];
+    static const char simple_in[] = "\"\\/bfnrt";
+    static const char simple_out[] = "\"\\/\b\f\n\r\t";
+    const char *hit = c ? strchr(simple_in, c) : NULL;
+    if (hit) {
+        o[0] = (unsigned char)simple_out[hit - simple_in];
+        *olen = 1;
+        return 2;
+    }
+    if (c != 'u') {
+        fail_at(P, p, IAMG_EPARSE, "invalid escape '\\%s' in string",
+                describe(P, p + 1, d));
+        return 0;
+    }
+    long hi = read_hex4(p + 2, P->end);
+    if (hi < 0) {
+        fail_at(P, p, IAMG_EPARSE, "invalid \\u escape: expected 4 hex digits");
+        return 0;
+    }
+    if (hi == 0) {
+        fail_at(P, p, IAMG_EPARSE, "\\u0000 (NUL) is not allowed in strings");
+        return 0;
+    }
+    if (hi >= 0xDC00 && hi <= 0xDFFF) {
+        fail_at(P, p, IAMG_EPARSE, "invalid Unicode escape \\u%04lX: lone low surrogate", hi);
+        return 0;
+    }
+    if (hi >= 0xD800 && hi <= 0xDBFF) {
+        long lo = -1;
+        if (P->end - p >= 12 && p[6] == '\\' && p[7] == 'u') lo = read_hex4(p + 8, P->end);
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            fail_at(P, p, IAMG_EPARSE,
+                    "invalid Unicode escape \\u%04lX: high surrogate without low surrogate", hi);
+            return 0;
+        }
+        unsigned long cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+        *olen = put_utf8(o, cp);
+        return 12;
+    }
+    *olen = put_utf8(o, (unsigned long)hi);
+    return 6;
+}
+
+static int parse_string(parser *P, tnode *out)
+{
+    const unsigned char *open = P->p, *p = open + 1, *e = P->end;
+    int simple = 1;
+    /* Pass 1: find the closing quote; note whether decoding is needed. */
+    while (p < e && *p != '"') {
+        if (*p == '\\') {
+            simple = 0;
+            p += 2;
+            continue;
+        }
+        if (*p < 0x20) {
+            return fail_at(P, p, IAMG_EPARSE,
+                           "control character U+%04X in string: escape it (\\n, \\t, \\u00XX)", *p);
+        }
+        if (*p >= 0x80) simple = 0;
+        p++;
+    }
+    if (p >= e) return fail_at(P, open, IAMG_EPARSE, "unterminated string");
+    const unsigned char *close = p;
+    size_t rawlen = (size_t)(close - open - 1);
+    unsigned char *s = arena_alloc(P->a, rawlen + 1);
+    if (!s) return oom(P);
+    size_t n = 0;
+    if (simple) {
+        memcpy(s, open + 1, rawlen);
+        n = rawlen;
+    } else {
+        for (p = open + 1; p < close;) {
+            if (*p == '\\') {
+                size_t olen;
+                size_t used = decode_escape(P, p, s + n, &olen);
+                if (!used) return P->status;
+                p += used;
+                n += olen;
+            } else if (*p < 0x80) {
+                s[n++] = *p++;
+            } else {
+                size_t w = utf8_seq(p, close);
+                if (!w) return fail_at(P, p, IAMG_EPARSE, "invalid UTF-8 byte 0x%02X in string", *p);
+                memcpy(s + n, p, w);
+                n += w;
+                p += w;
+            }
+        }
+    }
+    s[n] = '\0';
+    out->type = TN_STRING;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.s = (const char *)s;
+    out->start = (uint32_t)(open - P->beg);
+    out->end = (uint32_t)(close + 1 - P->beg);
+    P->p = close + 1;
+    return 0;
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int parse_number(parser *P, tnode *out)
+{
+    const unsigned char *s = P->p, *p = s, *e = P->end;
+    if (p < e && *p == '-') p++;
+    if (p >= e || !is_digit(*p)) return fail_at(P, s, IAMG_EPARSE, "invalid number: expected a digit");
+    if (*p == '0') {
+        p++;
+        if (p < e && is_digit(*p))
+            return fail_at(P, s, IAMG_EPARSE, "invalid number: leading zeros are not allowed");
+    } else {
+        while (p < e && is_digit(*p)) p++;
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || !is_digit(*p))
+            return fail_at(P, p, IAMG_EPARSE, "invalid number: expected a digit after '.'");
+        while (p < e && is_digit(*p)) p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (p >= e || !is_digit(*p))
+            return fail_at(P, p, IAMG_EPARSE, "invalid number: expected a digit in the exponent");
+        while (p < e && is_digit(*p)) p++;
+    }
+    char *txt = arena_strndup(P->a, (const char *)s, (size_t)(p - s));
+    if (!txt) return oom(P);
+    out->type = TN_NUMBER;
+    out->flags = 0;
+    out->n = (uint32_t)(p - s);
+    out->u.s = txt;
+    out->start = (uint32_t)(s - P->beg);
+    out->end = (uint32_t)(p - P->beg);
+    P->p = p;
+    return 0;
+}
+
+static int parse_literal(parser *P, tnode *out, const char *word, tnode_type t)
+{
+    size_t n = strlen(word);
+    char d[16];
+    if ((size_t)(P->end - P->p) < n || memcmp(P->p, word, n) != 0)
+        return fail_at(P, P->p, IAMG_EPARSE, "invalid literal starting with %s: expected a value",
+                       describe(P, P->p, d));
+    out->type = (uint8_t)t;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.s = word;
+    out->start = (uint32_t)(P->p - P->beg);
+    out->end = (uint32_t)(P->p + n - P->beg);
+    P->p += n;
+    return 0;
+}
+
+static int parse_value(parser *P, tnode *out);
+
+static int enter(parser *P)
+{
+    if (++P->depth > P->max_depth)
+        return fail_at(P, P->p, IAMG_ELIMIT, "nesting deeper than %u levels (limit max_depth)",
+                       P->max_depth);
+    return 0;
+}
+
+static int parse_array(parser *P, tnode *out)
+{
+    const unsigned char *open = P->p;
+    char d[16];
+    if (enter(P)) return P->status;
+    size_t base = P->nitems;
+    P->p++;
+    skip_ws(P);
+    if (P->p < P->end && *P->p == ']') {
+        P->p++;
+    } else {
+        for (;;) {
+            tnode item;
+            if (parse_value(P, &item) || push_item(P, &item)) return P->status;
+            skip_ws(P);
+            if (P->p < P->end && *P->p == ',') {
+                P->p++;
+                skip_ws(P);
+                if (P->p < P->end && *P->p == ']')
+                    return fail_at(P, P->p, IAMG_EPARSE, "trailing comma before ']'");
+                continue;
+            }
+            if (P->p < P->end && *P->p == ']') {
+                P->p++;
+                break;
+            }
+            return fail_at(P, P->p, IAMG_EPARSE, "expected ',' or ']' after array element, found %s",
+                           describe(P, P->p, d));
+        }
+    }
+    size_t n = P->nitems - base;
+    if (n > UINT32_MAX) return fail_at(P, open, IAMG_ELIMIT, "array has too many elements");
+    tnode *items = NULL;
+    if (n) {
+        items = arena_alloc(P->a, n * sizeof *items);
+        if (!items) return oom(P);
+        memcpy(items, P->items + base, n * sizeof *items);
+    }
+    P->nitems = base;
+    P->depth--;
+    out->type = TN_ARRAY;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.items = items;
+    out->start = (uint32_t)(open - P->beg);
+    out->end = (uint32_t)(P->p - P->beg);
+    return 0;
+}
+
+static int parse_object(parser *P, tnode *out)
+{
+    const unsigned char *open = P->p;
+    char d[16];
+    if (enter(P)) return P->status;
+    size_t base = P->nmembers;
+    P->p++;
+    skip_ws(P);
+    if (P->p < P->end && *P->p == '}') {
+        P->p++;
+    } else {
+        for (;;) {
+            tmember m;
+            if (P->p >= P->end || *P->p != '"')
+                return fail_at(P, P->p, IAMG_EPARSE, "expected a string object key, found %s",
+                               describe(P, P->p, d));
+            if (parse_string(P, &m.key)) return P->status;
+            skip_ws(P);
+            if (P->p >= P->end || *P->p != ':')
+                return fail_at(P, P->p, IAMG_EPARSE, "expected ':' after object key, found %s",
+                               describe(P, P->p, d));
+            P->p++;
+            if (parse_value(P, &m.value) || push_member(P, &m)) return P->status;
+            skip_ws(P);
+            if (P->p < P->end && *P->p == ',') {
+                P->p++;
+                skip_ws(P);
+                if (P->p < P->end && *P->p == '}')
+                    return fail_at(P, P->p, IAMG_EPARSE, "trailing comma before '}'");
+                continue;
+            }
+            if (P->p < P->end && *P->p == '}') {
+                P->p++;
+                break;
+            }
+            return fail_at(P, P->p, IAMG_EPARSE,
+                           "expected ',' or '}' after object member, found %s", describe(P, P->p, d));
+        }
+    }
+    size_t n = P->nmembers - base;
+    if (n > UINT32_MAX) return fail_at(P, open, IAMG_ELIMIT, "object has too many members");
+    tmember *members = NULL;
+    if (n) {
+        members = arena_alloc(P->a, n * sizeof *members);
+        if (!members) return oom(P);
+        memcpy(members, P->members + base, n * sizeof *members);
+    }
+    P->nmembers = base;
+    P->depth--;
+    out->type = TN_OBJECT;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.members = members;
+    out->start = (uint32_t)(open - P->beg);
+    out->end = (uint32_t)(P->p - P->beg);
+    return 0;
+}
+
+static int parse_value(parser *P, tnode *out)
+{
+    char d[16];
+    skip_ws(P);
+    if (P->p >= P->end) return fail_at(P, P->p, IAMG_EPARSE, "unexpected end of input: expected a value");
+    switch (*P->p) {
+    case '{': return parse_object(P, out);
+    case '[': return parse_array(P, out);
+    case '"': return parse_string(P, out);
+    case 't': return parse_literal(P, out, "true", TN_BOOL);
+    case 'f': return parse_literal(P, out, "false", TN_BOOL);
+    case 'n': return parse_literal(P, out, "null", TN_NULL);
+    default:
+        if (*P->p == '-' || is_digit(*P->p)) return parse_number(P, out);
+        return fail_at(P, P->p, IAMG_EPARSE, "expected a value, found %s", describe(P, P->p, d));
+    }
+}
+
+int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
+                   iamg_error *err)
+{
+    parser P;
+    memset(&P, 0, sizeof P);
+    P.beg = (const unsigned char *)src->data;
+    P.p = P.beg;
+    P.end = P.beg + src->len;
+    P.src = src;
+    P.a = a;
+    P.max_depth = max_depth;
+    P.err = err;
+    *out = NULL;
+
+    if (src->len >= 3 && memcmp(P.p, "\xEF\xBB\xBF", 3) == 0) P.p += 3;
+    skip_ws(&P);
+    if (P.p >= P.end) {
+        fail_at(&P, P.p, IAMG_EPARSE, "empty input: expected a JSON value");
+        goto done;
+    }
+    tnode *root = arena_alloc(a, sizeof *root);
+    if (!root) {
+        oom(&P);
+        goto done;
+    }
+    if (parse_value(&P, root)) goto done;
+    skip_ws(&P);
+    if (P.p < P.end) {
+        char d[16];
+        fail_at(&P, P.p, IAMG_EPARSE, "unexpected %s after the JSON value", describe(&P, P.p, d));
+        goto done;
+    }
+    *out = root;
+done:
+    iamg_free(P.items);
+    iamg_free(P.members);
+    return P.status;
+}
+
+uint32_t *json_string_map(const tsource *src, const tnode *str, arena *a)
+{
+    uint32_t *map = arena_alloc(a, ((size_t)str->n + 1) * sizeof *map);
+    if (!map) return NULL;
+    const unsigned char *beg = (const unsigned char *)src->data;
+    const unsigned char *p = beg + str->start + 1, *close = beg + str->end - 1;
+    size_t k = 0;
+    while (p < close && k < str->n) {
+        uint32_t here = (uint32_t)(p - beg);
+        size_t used = 1, olen = 1;
+        if (*p == '\\') {
+            unsigned char c = p + 1 < close ? p[1] : 0;
+            if (c == 'u') {
+                long hi = read_hex4(p + 2, close);
+                unsigned char tmp[4];
+                if (hi >= 0xD800 && hi <= 0xDBFF) {
+                    used = 12;
+                    olen = 4;
+                } else {
+                    used = 6;
+                    olen = put_utf8(tmp, (unsigned long)(hi < 0 ? 0 : hi));
+                }
+            } else {
+                used = 2;
+            }
+        }
+        for (size_t i = 0; i < olen && k < str->n; i++) map[k++] = here;
+        p += used;
+    }
+    while (k <= str->n) map[k++] = str->end - 1;
+    return map;
+}

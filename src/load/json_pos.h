@@ -1,0 +1,36 @@
+/*
+ * load/json_pos.h - a strict JSON parser (RFC 8259) that records where every
+ * value sits in the source.
+ *
+ * jansson, which iamguard uses for its outputs and to read SARIF, keeps no
+ * positions; this parser accepts exactly the documents jansson accepts with
+ * JSON_DECODE_ANY (a differential test and fuzz target hold it to that),
+ * plus a leading UTF-8 byte-order mark, and builds a tree (tree.h) with byte
+ * spans instead of a jansson value.
+ */
+#ifndef IAMG_LOAD_JSON_POS_H
+#define IAMG_LOAD_JSON_POS_H
+
+#include "iamguard/error.h"
+#include "load/srcpos.h"
+#include "load/tree.h"
+#include "util/arena.h"
+
+/*
+ * Parse all of src->data as one JSON value. On success returns 0 and points
+ * *out at the root (allocated in `a`). On failure returns IAMG_EPARSE (syntax),
+ * IAMG_ELIMIT (nesting deeper than max_depth) or IAMG_ENOMEM, and fills err
+ * with the path, line and column of the offending byte in the outermost file.
+ */
+int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
+                   iamg_error *err);
+
+/*
+ * For a TN_STRING node that json_pos_parse produced from `src`, the offsets in
+ * src of each of its decoded bytes (n + 1 entries; the last is the closing
+ * quote). Lets a policy held in a JSON string be parsed as a tsource of its
+ * own and still report positions in the outer file. NULL when out of memory.
+ */
+uint32_t *json_string_map(const tsource *src, const tnode *str, arena *a);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * load/srcpos.h - from byte offsets to the line/column users see.
+ *
+ * A tsource is a run of bytes a tree was parsed from: a file, or text decoded
+ * from a string inside another tsource (a policy JSON string in a Terraform
+ * plan, a URL-encoded policy in an account dump). For a decoded source,
+ * map[i] is the offset in the parent of the bytes that produced byte i, so any
+ * position resolves to the outermost file.
+ *
+ * Lines are 1-based and end at LF, CRLF or a lone CR. Columns are 1-based and
+ * count UTF-16 code units, the unit SARIF uses by default (columnKind
+ * "utf16CodeUnits") and GitHub and VS Code display: a tab is one column, an
+ * astral character two. A UTF-8 byte-order mark is not part of line 1.
+ */
+#ifndef IAMG_LOAD_SRCPOS_H
+#define IAMG_LOAD_SRCPOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+
+typedef struct tsource tsource;
+struct tsource {
+    const char *path;        /* display path of the outermost file */
+    const char *data;        /* the bytes (not necessarily NUL-terminated) */
+    uint32_t len;
+    const tsource *parent;   /* NULL for a file */
+    const uint32_t *map;     /* decoded sources: len + 1 entries into parent */
+    /* Line index of a file, built on first use. */
+    uint32_t *line_starts;
+    uint32_t nlines;
+};
+
+typedef struct srcpos {
+    uint32_t line; /* 1-based */
+    uint32_t col;  /* 1-based, UTF-16 code units */
+    uint32_t off;  /* byte offset in the outermost file */
+} srcpos;
+
+/* A file source over data[0..len). The line index is allocated in `a` on
+ * first use. Sizes above UINT32_MAX - 1 are the caller's to refuse. */
+void tsource_init_file(tsource *s, const char *path, const char *data, size_t len);
+
+/* A source decoded from parent: map must have len + 1 entries. */
+void tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
+                          const uint32_t *map);
+
+/* The outermost file of a source. */
+const tsource *tsource_file(const tsource *s);
+
+/* Byte offset in the outermost file for offset `off` of `s`. */
+uint32_t tsource_file_offset(const tsource *s, uint32_t off);
+
+/* Build the line index of a file source (idempotent). 0 or -1 (no memory). */
+int tsource_index(tsource *file, arena *a);
+
+/* Resolve an offset of `s` (which may be decoded) to line/column in its file.
+ * The file's line index must exist (tsource_index). */
+srcpos tsource_pos(const tsource *s, uint32_t off);
+
+/* Line/column of an offset in a file given only its bytes (no index): used by
+ * parsers for error messages, which happen once. */
+srcpos srcpos_scan(const char *data, size_t len, size_t off);
+
+/* Bytes of line `line` (1-based) of an indexed file, without its terminator
+ * and without a leading BOM. */
+void tsource_line(const tsource *file, uint32_t line, const char **text, uint32_t *len);
+
+/* UTF-16 code units in text[0..n) (invalid bytes count one each). */
+uint32_t utf16_units(const char *text, size_t n);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * rules/builtin.h - the rule files of lua/rules/, compiled into the library
+ * by cmake/embed_rules.cmake.
+ */
+#ifndef IAMG_RULES_BUILTIN_H
+#define IAMG_RULES_BUILTIN_H
+
+#include <stddef.h>
+
+typedef struct iamg_builtin_rule {
+    const char *name;   /* "builtin/<file>.lua", used in messages */
+    const char *source; /* NUL-terminated Lua source */
+    size_t len;
+} iamg_builtin_rule;
+
+extern const iamg_builtin_rule iamg_builtin_rules[];
+extern const unsigned iamg_builtin_rule_count;
+
+#endif

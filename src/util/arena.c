@@ -1,0 +1,88 @@
+#include "util/arena.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+struct arena_chunk {
+    arena_chunk *next;
+    size_t size;
+    /* data follows, max_align_t aligned */
+};
+
+#define ARENA_ALIGN (_Alignof(max_align_t))
+#define CHUNK_HDR ((sizeof(arena_chunk) + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1))
+#define CHUNK_MIN ((size_t)64 * 1024)
+
+void arena_init(arena *a)
+{
+    a->head = NULL;
+    a->cur = a->end = NULL;
+    a->total = 0;
+}
+
+void arena_free(arena *a)
+{
+    arena_chunk *c = a->head;
+    while (c) {
+        arena_chunk *next = c->next;
+        iamg_free(c);
+        c = next;
+    }
+    arena_init(a);
+}
+
+static void *grow(arena *a, size_t n)
+{
+    /* Chunks double with the arena so a huge file costs O(log n) mallocs. */
+    size_t want = a->total < CHUNK_MIN ? CHUNK_MIN : a->total;
+    if (want < n) want = n;
+    if (want > SIZE_MAX - CHUNK_HDR) return NULL;
+    arena_chunk *c = iamg_malloc(CHUNK_HDR + want);
+    if (!c) return NULL;
+    c->size = want;
+    c->next = a->head;
+    a->head = c;
+    a->total += want;
+    char *data = (char *)c + CHUNK_HDR;
+    a->cur = data + n;
+    a->end = data + want;
+    return data;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    if (n > SIZE_MAX - ARENA_ALIGN) return NULL;
+    n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+    if (n == 0) n = ARENA_ALIGN;
+    if (a->cur && (size_t)(a->end - a->cur) >= n) {
+        void *p = a->cur;
+        a->cur += n;
+        return p;
+    }
+    return grow(a, n);
+}
+
+void *arena_calloc(arena *a, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size) return NULL;
+    void *p = arena_alloc(a, count * size);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+
+char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    if (n == SIZE_MAX) return NULL;
+    char *d = arena_alloc(a, n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *arena_strdup(arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}

@@ -1,0 +1,36 @@
+/*
+ * util/buf.h - a growable byte buffer, always NUL-terminated.
+ *
+ * Appends never fail silently: once an allocation fails the buffer is marked
+ * (b->oom) and later appends are no-ops, so callers check once at the end.
+ */
+#ifndef IAMG_UTIL_BUF_H
+#define IAMG_UTIL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    int oom;
+} buf;
+
+#define BUF_INIT {NULL, 0, 0, 0}
+
+void buf_free(buf *b);
+void buf_reset(buf *b);
+int buf_reserve(buf *b, size_t extra);
+void buf_append(buf *b, const void *data, size_t n);
+void buf_puts(buf *b, const char *s);
+void buf_putc(buf *b, char c);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void buf_printf(buf *b, const char *fmt, ...);
+void buf_vprintf(buf *b, const char *fmt, va_list ap);
+/* Take ownership of the data (NULL if the buffer ran out of memory). */
+char *buf_detach(buf *b);
+
+#endif
