@@ -1,0 +1,30 @@
+/*
+ * out/fingerprint.h - GitHub's primaryLocationLineHash.
+ *
+ * GitHub code scanning tracks an alert across commits by rule, path and this
+ * per-line rolling hash. iamguard computes it exactly as GitHub's upload step
+ * does (see ../shared/sarif/FINGERPRINTS.md) so alerts stay stable however
+ * the SARIF is uploaded.
+ */
+#ifndef IAMG_OUT_FINGERPRINT_H
+#define IAMG_OUT_FINGERPRINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct line_hashes {
+    uint64_t *hash;     /* hash[i] is the hash of line i + 1 */
+    uint32_t *occurrence; /* 1-based count of hash[i] among lines 1..i+1 */
+    uint32_t nlines;
+} line_hashes;
+
+/* Hash every line of data[0..len) (read as UTF-8). 0, or -1 when out of memory. */
+int fingerprint_lines(const char *data, size_t len, line_hashes *out);
+void fingerprint_free(line_hashes *h);
+
+/* "hex:occurrence" for `line` (1-based; lines past the end use the last
+ * line, line 0 uses line 1, as GitHub does for results without a region).
+ * out must hold 32 bytes. */
+void fingerprint_format(const line_hashes *h, uint32_t line, char out[32]);
+
+#endif
