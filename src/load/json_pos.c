@@ -276,6 +276,66 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
+/* 2^1024 - 2^970, DBL_MAX plus half an ulp: the smallest decimal that rounds
+ * to infinity (the tie goes to the even neighbour, 2^1024). */
+static const char dbl_round_up_digits[] =
+    "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017"
+    "977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273"
+    "854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704"
+    "342711559699508093042880177904174497792";
+
+typedef enum num_range { NUM_OK, NUM_INT_RANGE, NUM_REAL_RANGE } num_range;
+
+/*
+ * jansson refuses an integer (no fraction, no exponent) outside long long
+ * ("too big integer") and a real that strtod rounds to infinity ("real number
+ * overflow"), so this parser refuses the same documents. Decided on the
+ * digits alone, so the answer does not depend on the C locale.
+ */
+static num_range number_range(const unsigned char *s, const unsigned char *e)
+{
+    int neg = *s == '-';
+    const unsigned char *ib = s + neg, *ie = ib;
+    while (ie < e && is_digit(*ie)) ie++;
+    if (ie == e) {
+        /* No leading zeros here, so the digit count is the magnitude. */
+        static const char llmax[] = "9223372036854775807";
+        size_t nd = (size_t)(ie - ib);
+        if (nd != 19) return nd < 19 ? NUM_OK : NUM_INT_RANGE;
+        int c = memcmp(ib, llmax, 18);
+        if (c) return c < 0 ? NUM_OK : NUM_INT_RANGE;
+        return ib[18] <= (neg ? '8' : '7') ? NUM_OK : NUM_INT_RANGE;
+    }
+    const unsigned char *fb = ie, *fe = ie;
+    if (*ie == '.') {
+        fb = fe = ie + 1;
+        while (fe < e && is_digit(*fe)) fe++;
+    }
+    long long exp = 0;
+    if (fe < e) { /* 'e' or 'E' */
+        const unsigned char *q = fe + 1;
+        int eneg = 0;
+        if (*q == '+' || *q == '-') eneg = *q++ == '-';
+        for (; q < e; q++)
+            if (exp < 1000000000000LL) exp = exp * 10 + (*q - '0'); /* saturates far past 309 */
+        if (eneg) exp = -exp;
+    }
+    /* The digits D = int part then fraction; value = 0.D' x 10^x with D' the
+     * digits from the first non-zero one. */
+    size_t ni = (size_t)(ie - ib), nd = ni + (size_t)(fe - fb), lz = 0;
+#define DIGIT(i) ((i) < ni ? ib[i] : fb[(i) - ni])
+    while (lz < nd && DIGIT(lz) == '0') lz++;
+    if (lz == nd) return NUM_OK; /* zero */
+    long long x = (long long)ni - (long long)lz + exp;
+    if (x != 309) return x < 309 ? NUM_OK : NUM_REAL_RANGE;
+    for (size_t i = 0; i < sizeof dbl_round_up_digits - 1; i++) {
+        char d = lz + i < nd ? (char)DIGIT(lz + i) : '0';
+        if (d != dbl_round_up_digits[i]) return d < dbl_round_up_digits[i] ? NUM_OK : NUM_REAL_RANGE;
+    }
+#undef DIGIT
+    return NUM_REAL_RANGE; /* equal to or above the rounding threshold */
+}
+
 static int parse_number(parser *P, tnode *out)
 {
     const unsigned char *s = P->p, *p = s, *e = P->end;
@@ -300,6 +360,17 @@ static int parse_number(parser *P, tnode *out)
         if (p >= e || !is_digit(*p))
             return fail_at(P, p, IAMG_EPARSE, "invalid number: expected a digit in the exponent");
         while (p < e && is_digit(*p)) p++;
+    }
+    switch (number_range(s, p)) {
+    case NUM_OK: break;
+    case NUM_INT_RANGE:
+        return fail_at(P, s, IAMG_EPARSE,
+                       "integer out of range: it must fit in 64 bits "
+                       "(-9223372036854775808..9223372036854775807); quote it as a string");
+    case NUM_REAL_RANGE:
+        return fail_at(P, s, IAMG_EPARSE,
+                       "number out of range: its magnitude exceeds the largest double (about "
+                       "1.8e308); quote it as a string");
     }
     char *txt = arena_strndup(P->a, (const char *)s, (size_t)(p - s));
     if (!txt) return oom(P);
