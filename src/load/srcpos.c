@@ -65,29 +65,44 @@ int tsource_index(tsource *f, arena *a)
     return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t w;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) w = 2;
+    else if (c >= 0xE0 && c <= 0xEF) w = 3;
+    else if (c >= 0xF0 && c <= 0xF4) w = 4;
+    else return 0;
+    if ((size_t)(end - p) < w) return 0;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    if (p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < w; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return w;
+}
+
 uint32_t utf16_units(const char *text, size_t n)
 {
     uint32_t units = 0;
     const unsigned char *p = (const unsigned char *)text, *end = p + n;
     while (p < end) {
-        unsigned char c = *p;
-        size_t w = 1;
-        if (c >= 0xF0 && c <= 0xF4) w = 4;
-        else if (c >= 0xE0) w = 3;
-        else if (c >= 0xC2 && c <= 0xDF) w = 2;
-        if (w > 1) {
-            /* Count a sequence only when it is complete and well formed;
-             * otherwise each byte is one unit (as a replacement character). */
-            if ((size_t)(end - p) < w) w = 1;
-            for (size_t k = 1; k < w; k++) {
-                if ((p[k] & 0xC0) != 0x80) {
-                    w = 1;
-                    break;
-                }
-            }
+        if (*p < 0x80) {
+            units++;
+            p++;
+            continue;
         }
-        units += (w == 4) ? 2 : 1;
-        p += w;
+        /* An ill-formed sequence counts one unit per byte (each shown as a
+         * replacement character). */
+        size_t w = utf8_len(p, end);
+        units += w == 4 ? 2 : 1;
+        p += w ? w : 1;
     }
     return units;
 }
