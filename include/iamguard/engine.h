@@ -1,0 +1,150 @@
+/*
+ * iamguard/engine.h - rules and scans.
+ *
+ * An engine holds the loaded rules (built-in and user) and the limits. Create
+ * it once, add rule folders, then scan paths or buffers; each scan returns a
+ * new iamg_results the caller frees.
+ *
+ * Threads: an engine is not modified by scans, so several threads may scan
+ * with one engine at once once all rules are added; adding rules while a
+ * scan runs is not allowed. iamg_scan_paths itself runs `jobs` worker
+ * threads, each with its own Lua states.
+ */
+#ifndef IAMGUARD_ENGINE_H
+#define IAMGUARD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iamguard/error.h"
+#include "iamguard/limits.h"
+#include "iamguard/results.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct iamg_engine iamg_engine;
+
+typedef struct iamg_engine_options {
+    iamg_limits limits;
+    int builtin_rules; /**< load the rules compiled into iamguard (default 1) */
+} iamg_engine_options;
+
+#define IAMG_ENGINE_OPTIONS_INIT {IAMG_LIMITS_INIT, 1}
+
+/** Metadata of one loaded rule. Strings are borrowed from the engine. */
+typedef struct iamg_rule_info {
+    const char *id;
+    const char *name;              /**< PascalCase, or NULL */
+    const char *short_description;
+    const char *full_description;  /**< or NULL */
+    const char *help;              /**< markdown, or NULL */
+    const char *help_uri;          /**< or NULL */
+    iamg_level level;              /**< default level of its findings */
+    double security_severity;      /**< 0.1..10, or 0 when not set */
+    const char *precision;         /**< "very-high", "high", "medium", "low", or NULL */
+    const char *const *tags;
+    size_t ntags;
+    const char *source;            /**< rule file path, or "builtin/<file>" */
+    int builtin;
+    int enabled;                   /**< selected for scans */
+} iamg_rule_info;
+
+/**
+ * Create an engine. opts may be NULL for defaults. With builtin_rules set,
+ * the built-in rules are loaded. Returns 0, IAMG_ENOMEM or IAMG_ERULE (a
+ * built-in rule did not load: a bug, reported in err).
+ */
+IAMG_API int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_error *err);
+IAMG_API void iamg_engine_free(iamg_engine *e);
+
+/**
+ * Add every "*.lua" file of `dir` (not recursive, in name order). A rule
+ * file that fails to load (syntax error, runtime error, wrong table shape,
+ * limit, duplicate id) does not stop the others: the failure is kept by the
+ * engine and appears in every scan's diagnostics (IAMG_ERULE). Returns 0, or
+ * IAMG_EIO when the folder cannot be read (err says why).
+ */
+IAMG_API int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err);
+
+/** Add one rule file (same failure handling as a folder). */
+IAMG_API int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err);
+
+/** Add rules from source text; `name` is used in messages. */
+IAMG_API int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src,
+                                         size_t len, iamg_error *err);
+
+/**
+ * Choose the rules scans run: when `only` is non-empty, just those ids; ids
+ * in `skip` never. Unknown ids are IAMG_EUSAGE (err names the id).
+ */
+IAMG_API int iamg_engine_select(iamg_engine *e, const char *const *only, size_t nonly,
+                                const char *const *skip, size_t nskip, iamg_error *err);
+
+/** Override a rule's level (from configuration). IAMG_EUSAGE for unknown ids. */
+IAMG_API int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level,
+                                   iamg_error *err);
+
+IAMG_API size_t iamg_engine_rule_count(const iamg_engine *e);
+/** Rule i in load order (built-in first), or NULL. Borrowed. */
+IAMG_API const iamg_rule_info *iamg_engine_rule(const iamg_engine *e, size_t i);
+/** The rule with this id, or NULL. */
+IAMG_API const iamg_rule_info *iamg_engine_find_rule(const iamg_engine *e, const char *id);
+/** Problems met while loading rules (count / record, borrowed). */
+IAMG_API size_t iamg_engine_diag_count(const iamg_engine *e);
+IAMG_API const iamg_diag *iamg_engine_diag(const iamg_engine *e, size_t i);
+IAMG_API const iamg_limits *iamg_engine_limits(const iamg_engine *e);
+
+/** An allowlist entry: findings it matches are suppressed (see README). */
+typedef struct iamg_allow {
+    const char *rule;          /**< rule id glob, NULL = any */
+    const char *principal;     /**< principal ARN or name glob */
+    const char *logical_id;    /**< CloudFormation logical ID glob */
+    const char *address;       /**< Terraform address glob */
+    const char *file;          /**< path glob */
+    const char *sid;           /**< statement Sid glob */
+    const char *justification; /**< required */
+    const char *expires;       /**< "YYYY-MM-DD" or NULL; expired entries do not apply */
+} iamg_allow;
+
+/** Called from the scanning threads (serialised) as files finish. */
+typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total,
+                                 size_t findings);
+
+typedef struct iamg_scan_options {
+    const char *base_dir;       /**< result paths are relative to it; NULL = current dir */
+    unsigned jobs;              /**< worker threads; 0 = number of CPUs */
+    const char *const *exclude; /**< path globs to leave out of folder walks */
+    size_t nexclude;
+    int follow_symlinks;        /**< follow symbolic links in folder walks (loops are detected) */
+    unsigned shard_index;       /**< with shard_count > 1: scan files whose index % count == index */
+    unsigned shard_count;
+    const iamg_allow *allow;    /**< allowlist (borrowed for the scan's duration) */
+    size_t nallow;
+    const char *today;          /**< "YYYY-MM-DD" for allowlist expiry; NULL = the current date */
+    int verbose;                /**< also record skipped files as IAMG_ESKIP notes */
+    iamg_progress_fn progress;
+    void *progress_ud;
+} iamg_scan_options;
+
+#define IAMG_SCAN_OPTIONS_INIT {NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, NULL, NULL}
+
+/**
+ * Scan files and folders. Files of unknown formats found in folders are
+ * skipped quietly; a path given explicitly is always read. Everything that
+ * goes wrong with one input is a diagnostic in the results, not a failure of
+ * the call. Returns 0 with *out set, or IAMG_EUSAGE (bad options),
+ * IAMG_ENOMEM, IAMG_EIO (a path given does not exist).
+ */
+IAMG_API int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
+                             const iamg_scan_options *opts, iamg_results **out, iamg_error *err);
+
+/** Scan one in-memory buffer as if it were the file `name`. */
+IAMG_API int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t len,
+                              const iamg_scan_options *opts, iamg_results **out, iamg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

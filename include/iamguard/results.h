@@ -1,0 +1,108 @@
+/*
+ * iamguard/results.h - what a scan produced: findings and diagnostics.
+ *
+ * An iamg_results is created by a scan (engine.h) and owns every string it
+ * hands out; pointers returned here are borrowed and live until
+ * iamg_results_free. Findings and diagnostics are sorted by path, line,
+ * column, then rule, so output is the same whatever the number of threads.
+ */
+#ifndef IAMGUARD_RESULTS_H
+#define IAMGUARD_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iamguard/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum iamg_level {
+    IAMG_LEVEL_NONE = 0,
+    IAMG_LEVEL_NOTE = 1,
+    IAMG_LEVEL_WARNING = 2,
+    IAMG_LEVEL_ERROR = 3
+} iamg_level;
+
+/** "none", "note", "warning", "error". */
+IAMG_API const char *iamg_level_name(iamg_level level);
+/** Parse a level name; returns -1 when unknown. */
+IAMG_API int iamg_level_parse(const char *name);
+
+/** Where a policy document came from, beyond its file. Unknown fields are NULL. */
+typedef struct iamg_origin {
+    const char *format;        /**< "policy", "policy-version", "cloudformation", "terraform-plan", "account-dump" */
+    const char *kind;          /**< "identity", "trust" or "resource" */
+    const char *container;     /**< one-line human label of the holder, e.g. "AWS::IAM::Role AppRole, policy 'root'" */
+    const char *logical_id;    /**< CloudFormation logical ID */
+    const char *resource_type; /**< CloudFormation or Terraform resource type */
+    const char *policy_name;   /**< inline or managed policy name */
+    const char *address;       /**< Terraform resource address */
+    const char *principal_type;/**< account dumps: "user", "group", "role" */
+    const char *principal_name;
+    const char *principal_arn;
+    const char *policy_arn;    /**< managed policy ARN */
+    const char *pointer;       /**< JSON pointer of the document inside the file */
+} iamg_origin;
+
+/** One guardrail violation. */
+typedef struct iamg_finding {
+    const char *rule_id;
+    iamg_level level;
+    const char *message;
+    const char *path;        /**< as scanned, relative to the scan's base directory */
+    unsigned line;           /**< 1-based; region is on one line */
+    unsigned column;         /**< 1-based, UTF-16 code units */
+    unsigned end_column;     /**< one past the last column of the region */
+    const char *snippet;     /**< the source line, without its line end */
+    const char *fingerprint; /**< GitHub primaryLocationLineHash, "hex:n" */
+    const char *statement;   /**< Sid, or "#N" (1-based index) */
+    const char *element;     /**< "Action", "Resource", ... or NULL (the statement) */
+    iamg_origin origin;
+    const char *suppressed;  /**< allowlist justification when allowlisted, else NULL */
+} iamg_finding;
+
+/** A problem with the input or a rule: not a finding, but never dropped. */
+typedef struct iamg_diag {
+    int code;                /**< IAMG_EPARSE, IAMG_EINVALID, IAMG_EIO, IAMG_ELIMIT, IAMG_ERULE, IAMG_ESKIP */
+    iamg_level level;
+    const char *path;        /**< file or rule file; NULL when not tied to one */
+    unsigned line, column;   /**< 0 when unknown */
+    unsigned end_column;
+    const char *snippet;     /**< the source line when known */
+    const char *fingerprint;
+    const char *rule_id;     /**< the failing rule, for IAMG_ERULE */
+    const char *message;
+} iamg_diag;
+
+/** Counters of one scan. */
+typedef struct iamg_stats {
+    size_t files_seen;      /**< files considered */
+    size_t files_scanned;   /**< files that held at least one policy document */
+    size_t files_skipped;   /**< not a policy format, too large, unreadable, ... */
+    size_t files_failed;    /**< read or parse errors */
+    size_t documents;       /**< policy documents checked */
+    size_t statements;
+    size_t bytes;           /**< bytes read */
+    size_t suppressed;      /**< findings allowlisted */
+    size_t rule_failures;   /**< rule errors (load or check) */
+    double seconds;         /**< wall-clock time of the scan */
+} iamg_stats;
+
+typedef struct iamg_results iamg_results;
+
+IAMG_API size_t iamg_results_count(const iamg_results *r);
+/** Finding i (0-based, sorted), or NULL when out of range. Borrowed. */
+IAMG_API const iamg_finding *iamg_results_get(const iamg_results *r, size_t i);
+IAMG_API size_t iamg_results_diag_count(const iamg_results *r);
+IAMG_API const iamg_diag *iamg_results_diag(const iamg_results *r, size_t i);
+IAMG_API const iamg_stats *iamg_results_stats(const iamg_results *r);
+/** The highest level among findings that are not suppressed (NONE if none). */
+IAMG_API iamg_level iamg_results_max_level(const iamg_results *r);
+IAMG_API void iamg_results_free(iamg_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

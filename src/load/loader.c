@@ -1,0 +1,333 @@
+#include "load/loader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "load/json_pos.h"
+#include "load/yaml_load.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/errors.h"
+
+void loaded_free(loaded *l)
+{
+    arena_free(&l->a);
+    iamg_free(l->docs);
+    memset(l, 0, sizeof *l);
+}
+
+char *extract_printf(extract_ctx *x, const char *fmt, ...)
+{
+    buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *s = b.oom ? NULL : arena_strndup(&x->l->a, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return s;
+}
+
+/* Documents are heap-allocated (not in the arena) because the array grows. */
+int extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
+                    const iamg_origin *origin)
+{
+    loaded *l = x->l;
+    if (l->ndocs == l->capdocs) {
+        size_t cap = l->capdocs ? l->capdocs * 2 : 4;
+        pdoc *v = iamg_realloc(l->docs, cap * sizeof *v);
+        if (!v) return IAMG_ENOMEM;
+        l->docs = v;
+        l->capdocs = cap;
+    }
+    pdoc *d = &l->docs[l->ndocs];
+    int rc = policy_build(d, src, node, kind, &l->a, x->lim, x->diags);
+    if (rc == IAMG_ENOMEM) return rc;
+    if (rc == IAMG_ELIMIT) return 0; /* reported; the document is not checked */
+    if (origin) {
+        const char *k = d->origin.kind;
+        d->origin = *origin;
+        d->origin.kind = k;
+    }
+    l->ndocs++;
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode `outer` (the raw IAM API returns policies URL-encoded). */
+static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
+{
+    arena *a = &x->l->a;
+    uint32_t n = outer->len;
+    const char *s = outer->data;
+    char *d = arena_alloc(a, (size_t)n + 1);
+    uint32_t *map = arena_alloc(a, ((size_t)n + 1) * sizeof *map);
+    if (!d || !map) return IAMG_ENOMEM;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n;) {
+        map[k] = i;
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+            d[k++] = (char)(hi * 16 + lo);
+            i += 3;
+        } else {
+            d[k++] = s[i] == '+' ? ' ' : s[i];
+            i++;
+        }
+    }
+    map[k] = n;
+    d[k] = '\0';
+    tsource_init_decoded(out, outer, d, k, map);
+    return 0;
+}
+
+int extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
+                           pkind kind, const iamg_origin *origin)
+{
+    arena *a = &x->l->a;
+    uint32_t *map = NULL;
+    if (str->flags & TNF_SYNTHETIC) {
+        diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
+                 "policy document is computed by an expression iamguard cannot evaluate: not checked");
+        return 0;
+    }
+    map = x->l->yaml && !src->parent ? yaml_string_map(src, str, a) : json_string_map(src, str, a);
+    if (!map) return IAMG_ENOMEM;
+    tsource *inner = arena_alloc(a, sizeof *inner);
+    if (!inner) return IAMG_ENOMEM;
+    tsource_init_decoded(inner, src, str->u.s, str->n, map);
+    if (url_encoded && memchr(str->u.s, '%', str->n)) {
+        tsource *dec = arena_alloc(a, sizeof *dec);
+        if (!dec || url_decode(x, inner, dec)) return IAMG_ENOMEM;
+        inner = dec;
+    }
+    const tnode *root;
+    iamg_error err;
+    int rc = json_pos_parse(inner, a, x->lim->max_depth, &root, &err);
+    if (rc == IAMG_ENOMEM) return rc;
+    if (rc) {
+        char msg[IAMG_ERROR_TEXT_MAX + 64];
+        snprintf(msg, sizeof msg, "policy document in a string is not valid JSON: %s", err.message);
+        diag_add_at(x->diags, rc, IAMG_LEVEL_ERROR, NULL, err.line, err.column, NULL, msg);
+        return 0;
+    }
+    return extract_add_doc(x, inner, root, kind, origin);
+}
+
+/* ---- raw policy files and the AWS CLI wrappers around one policy ---- */
+
+int detect_policy_file(const tnode *root)
+{
+    if (!tnode_is(root, TN_OBJECT)) return 0;
+    if (tnode_get(root, "Statement")) return 1;
+    const tnode *pv = tnode_get(root, "PolicyVersion");
+    if (pv && tnode_get(pv, "Document")) return 1;
+    return tnode_get(root, "PolicyDocument") != NULL &&
+           (tnode_get(root, "PolicyName") || tnode_get(root, "RoleName") ||
+            tnode_get(root, "UserName") || tnode_get(root, "GroupName"));
+}
+
+/* A raw document's kind, from its statements: a Principal makes it a
+ * resource policy, or a trust policy when it only grants sts:AssumeRole*. */
+static pkind guess_kind(const tnode *doc)
+{
+    const tnode *st = tnode_get(doc, "Statement");
+    if (!st) return KIND_IDENTITY;
+    uint32_t n = st->type == TN_ARRAY ? st->n : 1;
+    int principal = 0, assume_only = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const tnode *s = st->type == TN_ARRAY ? &st->u.items[i] : st;
+        if (!tnode_get(s, "Principal") && !tnode_get(s, "NotPrincipal")) continue;
+        principal = 1;
+        const tnode *act = tnode_get(s, "Action");
+        uint32_t na = act && act->type == TN_ARRAY ? act->n : 1;
+        for (uint32_t k = 0; k < na; k++) {
+            const tnode *a = act && act->type == TN_ARRAY ? &act->u.items[k] : act;
+            const char *txt = tnode_str(a);
+            if (!txt || strncasecmp(txt, "sts:AssumeRole", 14) != 0) assume_only = 0;
+        }
+    }
+    if (!principal) return KIND_IDENTITY;
+    return assume_only ? KIND_TRUST : KIND_RESOURCE;
+}
+
+int extract_policy_file(extract_ctx *x, const tnode *root)
+{
+    iamg_origin o;
+    memset(&o, 0, sizeof o);
+    const tsource *src = &x->l->src;
+    if (tnode_get(root, "Statement")) {
+        o.format = "policy";
+        o.pointer = "";
+        x->l->format = o.format;
+        return extract_add_doc(x, src, root, guess_kind(root), &o);
+    }
+    const tnode *pv = tnode_get(root, "PolicyVersion");
+    const tnode *doc = pv ? tnode_get(pv, "Document") : NULL;
+    if (doc) {
+        o.format = "policy-version";
+        o.pointer = "/PolicyVersion/Document";
+        const char *vid = tnode_str(tnode_get(pv, "VersionId"));
+        const tnode *def = tnode_get(pv, "IsDefaultVersion");
+        if (def && def->type == TN_BOOL && strcmp(def->u.s, "false") == 0)
+            diag_add(x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, src, def->start,
+                     "policy version %s is not the default version: checked anyway", vid ? vid : "");
+        o.container = vid ? extract_printf(x, "policy version %s", vid) : NULL;
+        x->l->format = o.format;
+        if (doc->type == TN_STRING) return extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
+        return extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
+    }
+    doc = tnode_get(root, "PolicyDocument");
+    o.format = "policy-document";
+    o.pointer = "/PolicyDocument";
+    o.policy_name = tnode_str(tnode_get(root, "PolicyName"));
+    static const struct { const char *key, *type; } holders[] = {
+        {"RoleName", "role"}, {"UserName", "user"}, {"GroupName", "group"}};
+    for (size_t i = 0; i < 3; i++) {
+        const char *nm = tnode_str(tnode_get(root, holders[i].key));
+        if (nm) {
+            o.principal_type = holders[i].type;
+            o.principal_name = nm;
+        }
+    }
+    if (o.principal_name)
+        o.container = extract_printf(x, "%s %s, policy '%s'", o.principal_type, o.principal_name,
+                                     o.policy_name ? o.policy_name : "");
+    x->l->format = o.format;
+    if (doc->type == TN_STRING) return extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
+    return extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
+}
+
+/* ---- format dispatch ---- */
+
+typedef struct format {
+    int (*detect)(const tnode *root);
+    int (*extract)(extract_ctx *x, const tnode *root);
+} format;
+
+static const format formats[] = {
+    {detect_policy_file, extract_policy_file},
+    {detect_cfn, extract_cfn},
+    {detect_tfplan, extract_tfplan},
+    {detect_authz, extract_authz},
+};
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Words that appear in any IAM-bearing file; a YAML file found in a folder
+ * that fails to parse and has none of them is most likely a template of some
+ * other tool (Helm, Jinja) and is skipped instead of reported. */
+static int has_iam_markers(const char *data, size_t len)
+{
+    static const char *const words[] = {"Statement", "PolicyDocument", "AWSTemplateFormatVersion",
+                                        "AWS::", "planned_values", "DetailList"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        size_t wl = strlen(words[i]);
+        for (const char *p = data, *end = data + len; (size_t)(end - p) >= wl; p++) {
+            p = memchr(p, words[i][0], (size_t)(end - p) - wl + 1);
+            if (!p) break;
+            if (memcmp(p, words[i], wl) == 0) return 1;
+        }
+    }
+    return 0;
+}
+
+static int only_space(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') return 0;
+    return 1;
+}
+
+int load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
+                const iamg_limits *lim, diag_list *diags)
+{
+    memset(out, 0, sizeof *out);
+    arena_init(&out->a);
+    if (len >= UINT32_MAX) {
+        diag_add_at(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, NULL, 0, 0, NULL,
+                    "file is 4 GiB or larger: skipped");
+        out->skip_reason = "too large";
+        return 0;
+    }
+    tsource_init_file(&out->src, path, data, len);
+    if (tsource_index(&out->src, &out->a)) return IAMG_ENOMEM;
+
+    const char *p = data, *end = data + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+    if (only_space(p, end)) {
+        diag_add_at(diags, IAMG_EPARSE, IAMG_LEVEL_ERROR, NULL, 1, 1, NULL,
+                    len ? "file holds only whitespace: no policy to check"
+                        : "file is empty: no policy to check");
+        out->skip_reason = "empty";
+        return 0;
+    }
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    int json_ext = ends_with_ci(path, ".json");
+    int yaml_ext = ends_with_ci(path, ".yaml") || ends_with_ci(path, ".yml");
+    iamg_error jerr, yerr;
+    int rc;
+    const tnode *root = NULL;
+    if (!yaml_ext && (json_ext || *p == '{' || *p == '[')) {
+        rc = json_pos_parse(&out->src, &out->a, lim->max_depth, &root, &jerr);
+        if (rc == IAMG_ENOMEM) return rc;
+        if (rc && !json_ext) {
+            /* YAML is a superset of JSON's syntax: a flow-style YAML file
+             * starting with '{' is still a candidate. */
+            int yrc = yaml_load(&out->src, &out->a, lim, &root, &yerr);
+            if (yrc == IAMG_ENOMEM) return yrc;
+            if (yrc == 0) {
+                rc = 0;
+                out->yaml = 1;
+            }
+        }
+        if (rc) {
+            diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, jerr.line, jerr.column, NULL, jerr.message);
+            out->skip_reason = "not valid JSON";
+            return 0;
+        }
+    } else {
+        rc = yaml_load(&out->src, &out->a, lim, &root, &yerr);
+        if (rc == IAMG_ENOMEM) return rc;
+        if (rc) {
+            if (how == LOAD_WALKED && rc == IAMG_EPARSE && !has_iam_markers(data, len)) {
+                diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, yerr.line, yerr.column, NULL,
+                            "not valid YAML and nothing IAM-related in it: skipped");
+                out->skip_reason = "not valid YAML";
+                return 0;
+            }
+            diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, yerr.line, yerr.column, NULL, yerr.message);
+            out->skip_reason = "not valid YAML";
+            return 0;
+        }
+        out->yaml = 1;
+    }
+    out->root = root;
+    extract_ctx x = {out, lim, diags};
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        if (formats[i].detect(root)) {
+            rc = formats[i].extract(&x, root);
+            if (rc) return rc;
+            if (!out->format) out->format = "unknown";
+            return diags->oom ? IAMG_ENOMEM : 0;
+        }
+    }
+    out->skip_reason = "not an IAM policy, CloudFormation template, Terraform plan or account "
+                       "authorization dump";
+    diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, 0, 0, NULL,
+                "no IAM policy found: not a policy document, CloudFormation template, Terraform plan or account authorization dump");
+    return diags->oom ? IAMG_ENOMEM : 0;
+}

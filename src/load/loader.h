@@ -1,0 +1,79 @@
+/*
+ * load/loader.h - bytes of one file -> its policy documents.
+ *
+ * The loader picks the parser (JSON or YAML, by content, then extension),
+ * recognises the format by content (raw policy, get-policy-version output,
+ * CloudFormation, Terraform plan, account authorization dump) and hands the
+ * tree to that format's extractor, which adds one pdoc per policy document.
+ * Everything it allocates lives in the file's arena.
+ */
+#ifndef IAMG_LOAD_LOADER_H
+#define IAMG_LOAD_LOADER_H
+
+#include <stddef.h>
+
+#include "iamguard/limits.h"
+#include "load/srcpos.h"
+#include "load/tree.h"
+#include "model/policy.h"
+#include "util/arena.h"
+#include "util/diag.h"
+
+typedef struct loaded {
+    arena a;
+    tsource src;          /* the file */
+    int yaml;             /* parsed as YAML */
+    const tnode *root;
+    const char *format;   /* detected format, or NULL when skipped */
+    const char *skip_reason; /* why nothing was loaded (static text), or NULL */
+    pdoc *docs;
+    size_t ndocs, capdocs;
+} loaded;
+
+/* How the file came to be scanned: named on the command line, or found in a
+ * folder (where files that are not IAM inputs are skipped quietly). */
+typedef enum load_origin { LOAD_EXPLICIT, LOAD_WALKED } load_origin;
+
+/* Load data[0..len) (owned by the caller, must outlive `out`) as file `path`.
+ * Problems go to diags; returns 0, or IAMG_ENOMEM. */
+int load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
+                const iamg_limits *lim, diag_list *diags);
+
+void loaded_free(loaded *l);
+
+/* ---- for extractors (cfn.c, tfplan.c, authz.c, raw.c) ---- */
+
+typedef struct extract_ctx {
+    loaded *l;
+    const iamg_limits *lim;
+    diag_list *diags;
+} extract_ctx;
+
+/* Build the model of policy `node` from `src` and add it with `origin`
+ * (strings must live in the arena or be static). 0, or IAMG_ENOMEM. */
+int extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
+                    const iamg_origin *origin);
+
+/* A policy held as JSON text in string `str` of `src` (Terraform plans,
+ * CloudFormation JSON strings, account dumps). With url_encoded, the text is
+ * first percent-decoded (the raw IAM API form). Positions map back to the
+ * file. A string that is not valid JSON is reported at its position. */
+int extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
+                           pkind kind, const iamg_origin *origin);
+
+/* Arena copy of a printf result (NULL on OOM). */
+char *extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Extractors: add the documents of a recognised root. 0 or IAMG_ENOMEM. */
+int extract_policy_file(extract_ctx *x, const tnode *root);
+int extract_cfn(extract_ctx *x, const tnode *root);
+int extract_tfplan(extract_ctx *x, const tnode *root);
+int extract_authz(extract_ctx *x, const tnode *root);
+
+/* Detection predicates, also used by tests. */
+int detect_policy_file(const tnode *root);
+int detect_cfn(const tnode *root);
+int detect_tfplan(const tnode *root);
+int detect_authz(const tnode *root);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * model/policy.h - the policy model: documents and statements as IAM reads
+ * them, each element still pointing at the tree node (and so the source
+ * span) it came from.
+ *
+ * Everything here lives in the arena of the file the document was loaded
+ * from and is freed with it. Element values are tree nodes: either nodes of
+ * the parsed file, or synthetic TN_STRING nodes (TNF_SYNTHETIC) carrying a
+ * value iamguard computed (a resolved Fn::Sub) and the span of the
+ * expression it came from.
+ */
+#ifndef IAMG_MODEL_POLICY_H
+#define IAMG_MODEL_POLICY_H
+
+#include <stdint.h>
+
+#include "iamguard/limits.h"
+#include "iamguard/match.h"
+#include "iamguard/results.h"
+#include "load/srcpos.h"
+#include "load/tree.h"
+#include "util/arena.h"
+#include "util/diag.h"
+
+typedef enum peffect { EFFECT_NONE = 0, EFFECT_ALLOW, EFFECT_DENY, EFFECT_INVALID } peffect;
+
+typedef enum pkind { KIND_IDENTITY = 0, KIND_TRUST, KIND_RESOURCE } pkind;
+
+/* One of Action/NotAction/Resource/NotResource. */
+typedef struct pelem {
+    const tmember *member; /* the element as written (key + value), NULL when absent */
+    const tnode **v;       /* its string values, in order */
+    uint32_t n;
+    uint8_t negated;       /* NotAction / NotResource */
+} pelem;
+
+/* One condition entry: operator -> key -> values. */
+typedef struct pcond {
+    const char *op;          /* as written, e.g. "ForAnyValue:StringLike" */
+    iamg_cond_op parsed;     /* base points into op */
+    const char *key;         /* as written; compare with iamg_cond_key_equal */
+    const tnode **v;         /* values (strings, booleans, numbers: their text in u.s) */
+    uint32_t n;
+    const tmember *op_member;
+    const tmember *key_member;
+} pcond;
+
+/* One principal type: "AWS", "Service", "Federated", "CanonicalUser", or "*"
+ * for the bare wildcard principal. */
+typedef struct pprincipal {
+    const char *type;
+    const tnode **v;
+    uint32_t n;
+} pprincipal;
+
+typedef struct pstmt {
+    uint32_t index;          /* 0-based position in the document */
+    const tnode *node;       /* the statement object */
+    const char *sid;         /* NULL when absent */
+    const tnode *sid_node;
+    peffect effect;
+    const tmember *effect_member;
+    pelem action;            /* Action or NotAction (action.negated) */
+    pelem resource;          /* Resource or NotResource */
+    const tmember *principal_member; /* Principal or NotPrincipal */
+    uint8_t not_principal;
+    pprincipal *principals;
+    uint32_t nprincipals;
+    const tmember *condition_member;
+    pcond *conds;
+    uint32_t nconds;
+} pstmt;
+
+typedef struct pdoc {
+    pkind kind;
+    iamg_origin origin;      /* strings in the file arena */
+    const tsource *src;      /* the source the nodes' spans refer to */
+    const tnode *node;       /* the policy document (object) */
+    const char *version;
+    const char *id;
+    const tmember *statement_member;
+    pstmt *stmts;
+    uint32_t nstmts;
+} pdoc;
+
+/*
+ * Build the model of the policy document `node` (parsed from `src`) into
+ * *doc. Wrong shapes are reported to `diags` with their position (the
+ * offending element is left out of the model, the rest is kept); only
+ * running out of memory fails (IAMG_ENOMEM). A statement count above
+ * lim->max_statements is IAMG_ELIMIT.
+ */
+int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
+                 const iamg_limits *lim, diag_list *diags);
+
+/* "identity", "trust", "resource". */
+const char *policy_kind_name(pkind kind);
+
+/* Label of a statement for messages and logical locations: its Sid, or
+ * "#N" with N its 1-based index. Written to out (cap bytes). */
+void policy_stmt_label(const pstmt *st, char *out, size_t cap);
+
+#endif

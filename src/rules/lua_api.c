@@ -1,0 +1,627 @@
+#include "rules/lua_api.h"
+
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "iamguard/match.h"
+#include "model/query.h"
+#include "rules/sandbox.h"
+#include "util/alloc.h"
+#include "util/utf8.h"
+
+#define MT_POLICY "iamguard.policy"
+#define MT_STMT "iamguard.statement"
+
+/* Address used as the registry key of the check context. */
+static const char ctx_key = 0;
+
+typedef struct lview {
+    const pdoc *doc;
+    uint64_t generation;
+    uint32_t index; /* statement index (statement views) */
+} lview;
+
+void rfind_list_free(rfind_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) iamg_free(l->v[i].message);
+    iamg_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static check_ctx *get_ctx(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
+    check_ctx *ctx = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return ctx;
+}
+
+static lview *check_view(lua_State *L, int idx, const char *mt, const char *what)
+{
+    check_ctx *ctx = get_ctx(L);
+    lview *v = luaL_testudata(L, idx, mt);
+    if (!v) luaL_typeerror(L, idx, what);
+    if (v->generation != ctx->generation || v->doc != ctx->doc)
+        luaL_error(L, "this %s belongs to an earlier check() call; views are valid only during the call that received them",
+                   what);
+    return v;
+}
+
+static void push_node_text(lua_State *L, const tnode *n)
+{
+    lua_pushlstring(L, n->u.s, n->n);
+}
+
+static void push_values(lua_State *L, const tnode *const *v, uint32_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        push_node_text(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (!v) return;
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void push_cond(lua_State *L, const pcond *c, uint32_t index)
+{
+    lua_createtable(L, 0, 9);
+    set_str(L, "operator", c->op);
+    lua_pushlstring(L, c->parsed.base ? c->parsed.base : "", c->parsed.base_len);
+    lua_setfield(L, -2, "base");
+    if (c->parsed.set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
+    else if (c->parsed.set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
+    set_bool(L, "if_exists", c->parsed.if_exists);
+    set_bool(L, "negated", c->parsed.negated);
+    set_bool(L, "known", c->parsed.known);
+    set_str(L, "key", c->key);
+    push_values(L, c->v, c->n);
+    lua_setfield(L, -2, "values");
+    lua_pushinteger(L, (lua_Integer)index + 1);
+    lua_setfield(L, -2, "index");
+}
+
+static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob)
+{
+    lua_createtable(L, (int)st->nconds, 0);
+    int k = 0;
+    for (uint32_t i = 0; i < st->nconds; i++) {
+        if (key_glob && !iamg_action_match(key_glob, st->conds[i].key)) continue;
+        push_cond(L, &st->conds[i], i);
+        lua_rawseti(L, -2, ++k);
+    }
+}
+
+static void push_principals(lua_State *L, const pstmt *st)
+{
+    if (!st->principal_member) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_createtable(L, 0, (int)st->nprincipals);
+    for (uint32_t i = 0; i < st->nprincipals; i++) {
+        push_values(L, st->principals[i].v, st->principals[i].n);
+        lua_setfield(L, -2, st->principals[i].type);
+    }
+}
+
+/* ---- statement methods ---- */
+
+static const pstmt *stmt_arg(lua_State *L, int idx)
+{
+    lview *v = check_view(L, idx, MT_STMT, "statement");
+    return &v->doc->stmts[v->index];
+}
+
+static int st_grants(lua_State *L)
+{
+    sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *action = luaL_checkstring(L, 2);
+    uint32_t which;
+    int yes = query_grants(st, action, &which);
+    lua_pushboolean(L, yes);
+    if (yes && which != QUERY_NONE) {
+        push_node_text(L, st->action.v[which]);
+        lua_pushinteger(L, (lua_Integer)which + 1);
+        return 3;
+    }
+    return 1;
+}
+
+/* Probe templates from a string or a list of strings at idx. */
+static size_t probe_args(lua_State *L, int idx, const char **out, size_t cap)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        out[0] = lua_tostring(L, idx);
+        return 1;
+    }
+    luaL_checktype(L, idx, LUA_TTABLE);
+    size_t n = 0;
+    for (lua_Integer i = 1;; i++) {
+        int t = lua_rawgeti(L, idx, i);
+        lua_pop(L, 1);
+        if (t == LUA_TNIL) break;
+        if (t != LUA_TSTRING) luaL_error(L, "probe %d is not a string", (int)i);
+        if (n == cap) luaL_error(L, "at most %d probes", (int)cap);
+        lua_rawgeti(L, idx, i);
+        out[n++] = lua_tostring(L, -1);
+        lua_pop(L, 1); /* the string stays referenced by the table */
+    }
+    if (n == 0) luaL_error(L, "no probe ARN given");
+    return n;
+}
+
+static int st_reaches(lua_State *L)
+{
+    sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *probes[16];
+    size_t n = probe_args(L, 2, probes, 16);
+    uint32_t which;
+    int yes = query_reaches(st, probes, n, &which);
+    if (yes < 0) return luaL_error(L, "out of memory");
+    lua_pushboolean(L, yes);
+    if (yes && which != QUERY_NONE) {
+        push_node_text(L, st->resource.v[which]);
+        lua_pushinteger(L, (lua_Integer)which + 1);
+        return 3;
+    }
+    return 1;
+}
+
+static int st_conditions_on(lua_State *L)
+{
+    sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    push_conditions(L, st, luaL_checkstring(L, 2));
+    return 1;
+}
+
+static int st_has(lua_State *L)
+{
+    sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *el = luaL_checkstring(L, 2);
+    const tmember *m = NULL;
+    if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0) m = st->action.member;
+    else if (strcmp(el, "Resource") == 0 || strcmp(el, "NotResource") == 0) m = st->resource.member;
+    else if (strcmp(el, "Principal") == 0 || strcmp(el, "NotPrincipal") == 0) m = st->principal_member;
+    else if (strcmp(el, "Condition") == 0) m = st->condition_member;
+    else if (strcmp(el, "Effect") == 0) m = st->effect_member;
+    else if (strcmp(el, "Sid") == 0) return lua_pushboolean(L, st->sid_node != NULL), 1;
+    else return luaL_error(L, "unknown element '%s'", el);
+    /* Action and NotAction share one slot: answer for the one written. */
+    lua_pushboolean(L, m && strcmp(m->key.u.s, el) == 0);
+    return 1;
+}
+
+static const char *effect_text(const pstmt *st)
+{
+    if (st->effect == EFFECT_ALLOW) return "Allow";
+    if (st->effect == EFFECT_DENY) return "Deny";
+    if (st->effect_member && st->effect_member->value.type == TN_STRING)
+        return st->effect_member->value.u.s;
+    return NULL;
+}
+
+/* Fields that are tables are built once per view and kept in its user value. */
+static int cached(lua_State *L, const char *key)
+{
+    lua_getiuservalue(L, 1, 1);
+    if (lua_getfield(L, -1, key) != LUA_TNIL) {
+        lua_remove(L, -2);
+        return 1;
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
+static void cache(lua_State *L, const char *key)
+{
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, key);
+    lua_pop(L, 1);
+}
+
+static int st_index(lua_State *L)
+{
+    sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *k = lua_tostring(L, 2);
+    if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
+    if (strcmp(k, "sid") == 0) {
+        if (st->sid) lua_pushstring(L, st->sid);
+        else lua_pushnil(L);
+    } else if (strcmp(k, "effect") == 0) {
+        const char *e = effect_text(st);
+        if (e) lua_pushstring(L, e);
+        else lua_pushnil(L);
+    } else if (strcmp(k, "index") == 0) {
+        lua_pushinteger(L, (lua_Integer)st->index + 1);
+    } else if (strcmp(k, "grants") == 0) {
+        lua_pushcfunction(L, st_grants);
+    } else if (strcmp(k, "reaches") == 0) {
+        lua_pushcfunction(L, st_reaches);
+    } else if (strcmp(k, "conditions_on") == 0) {
+        lua_pushcfunction(L, st_conditions_on);
+    } else if (strcmp(k, "has") == 0) {
+        lua_pushcfunction(L, st_has);
+    } else if (strcmp(k, "not_principal") == 0) {
+        lua_pushboolean(L, st->not_principal);
+    } else if (cached(L, k)) {
+        return 1;
+    } else {
+        const pelem *e = NULL;
+        int want_neg = 0;
+        if (strcmp(k, "actions") == 0) e = &st->action;
+        else if (strcmp(k, "not_actions") == 0) e = &st->action, want_neg = 1;
+        else if (strcmp(k, "resources") == 0) e = &st->resource;
+        else if (strcmp(k, "not_resources") == 0) e = &st->resource, want_neg = 1;
+        if (e) {
+            if (!e->member || e->negated != want_neg) return lua_pushnil(L), 1;
+            push_values(L, e->v, e->n);
+        } else if (strcmp(k, "conditions") == 0) {
+            push_conditions(L, st, NULL);
+        } else if (strcmp(k, "principals") == 0) {
+            push_principals(L, st);
+            if (lua_isnil(L, -1)) return 1;
+        } else {
+            return 0;
+        }
+        cache(L, k);
+    }
+    return 1;
+}
+
+static int view_newindex(lua_State *L)
+{
+    return luaL_error(L, "policy and statement views are read-only");
+}
+
+static int st_tostring(lua_State *L)
+{
+    const pstmt *st = stmt_arg(L, 1);
+    char label[128];
+    policy_stmt_label(st, label, sizeof label);
+    lua_pushfstring(L, "statement %s", label);
+    return 1;
+}
+
+/* ---- policy view ---- */
+
+static void push_stmt_view(lua_State *L, check_ctx *ctx, uint32_t index)
+{
+    lview *v = lua_newuserdatauv(L, sizeof *v, 1);
+    v->doc = ctx->doc;
+    v->generation = ctx->generation;
+    v->index = index;
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 1);
+    luaL_setmetatable(L, MT_STMT);
+}
+
+static void push_origin(lua_State *L, const pdoc *d)
+{
+    const iamg_origin *o = &d->origin;
+    lua_createtable(L, 0, 12);
+    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
+    set_str(L, "format", o->format);
+    set_str(L, "kind", o->kind);
+    set_str(L, "container", o->container);
+    set_str(L, "logical_id", o->logical_id);
+    set_str(L, "resource_type", o->resource_type);
+    set_str(L, "policy_name", o->policy_name);
+    set_str(L, "address", o->address);
+    set_str(L, "policy_arn", o->policy_arn);
+    set_str(L, "pointer", o->pointer);
+    if (o->principal_type || o->principal_name || o->principal_arn) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "type", o->principal_type);
+        set_str(L, "name", o->principal_name);
+        set_str(L, "arn", o->principal_arn);
+        lua_setfield(L, -2, "principal");
+    }
+}
+
+static int policy_index(lua_State *L)
+{
+    sandbox_check(L);
+    lview *v = check_view(L, 1, MT_POLICY, "policy");
+    const pdoc *d = v->doc;
+    const char *k = lua_tostring(L, 2);
+    if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
+    if (strcmp(k, "kind") == 0) lua_pushstring(L, policy_kind_name(d->kind));
+    else if (strcmp(k, "version") == 0) d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
+    else if (strcmp(k, "id") == 0) d->id ? (void)lua_pushstring(L, d->id) : lua_pushnil(L);
+    else if (strcmp(k, "format") == 0) lua_pushstring(L, d->origin.format ? d->origin.format : "policy");
+    else if (strcmp(k, "file") == 0) lua_pushstring(L, d->src ? tsource_file(d->src)->path : "");
+    else if (cached(L, k)) return 1;
+    else {
+        if (strcmp(k, "statements") == 0) {
+            check_ctx *ctx = get_ctx(L);
+            lua_createtable(L, (int)d->nstmts, 0);
+            for (uint32_t i = 0; i < d->nstmts; i++) {
+                push_stmt_view(L, ctx, i);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+        } else if (strcmp(k, "origin") == 0) {
+            push_origin(L, d);
+        } else {
+            return 0;
+        }
+        cache(L, k);
+    }
+    return 1;
+}
+
+static int policy_tostring(lua_State *L)
+{
+    lview *v = check_view(L, 1, MT_POLICY, "policy");
+    lua_pushfstring(L, "policy %s", v->doc->origin.container ? v->doc->origin.container : "");
+    return 1;
+}
+
+void lua_api_push_policy(lua_State *L, check_ctx *ctx)
+{
+    lview *v = lua_newuserdatauv(L, sizeof *v, 1);
+    v->doc = ctx->doc;
+    v->generation = ctx->generation;
+    v->index = 0;
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 1);
+    luaL_setmetatable(L, MT_POLICY);
+}
+
+/* ---- report ---- */
+
+static const char *const elements[] = {"Action", "NotAction", "Resource", "NotResource",
+                                       "Condition", "Principal", "NotPrincipal", "Effect",
+                                       "Sid", NULL};
+
+static void clip_member(const tmember *m, uint32_t *start, uint32_t *end)
+{
+    *start = m->key.start;
+    *end = m->value.end;
+}
+
+void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
+                    uint32_t *start, uint32_t *end)
+{
+    /* Default: the whole document. */
+    const tnode *n = doc->node;
+    *start = n->start;
+    *end = n->end;
+    if (stmt < 0 || (uint32_t)stmt >= doc->nstmts) {
+        if (doc->statement_member) clip_member(doc->statement_member, start, end);
+        return;
+    }
+    const pstmt *st = &doc->stmts[stmt];
+    *start = st->node->start;
+    *end = st->node->end;
+    if (!element) {
+        /* A statement as a whole: its Sid names it best; else its first member. */
+        if (st->sid_node) {
+            for (uint32_t i = 0; i < st->node->n; i++)
+                if (&st->node->u.members[i].value == st->sid_node)
+                    clip_member(&st->node->u.members[i], start, end);
+        } else if (st->node->n) {
+            clip_member(&st->node->u.members[0], start, end);
+        }
+        return;
+    }
+    const pelem *e = NULL;
+    const tmember *m = NULL;
+    if (!strcmp(element, "Action") || !strcmp(element, "NotAction")) e = &st->action;
+    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource")) e = &st->resource;
+    else if (!strcmp(element, "Condition")) m = st->condition_member;
+    else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal")) m = st->principal_member;
+    else if (!strcmp(element, "Effect")) m = st->effect_member;
+    else if (!strcmp(element, "Sid") && st->sid_node) {
+        *start = st->sid_node->start;
+        *end = st->sid_node->end;
+        return;
+    }
+    if (e) {
+        m = e->member;
+        if (m && item >= 1 && item <= e->n) {
+            *start = e->v[item - 1]->start;
+            *end = e->v[item - 1]->end;
+            return;
+        }
+    } else if (m == st->condition_member && m && item >= 1 && item <= st->nconds) {
+        clip_member(st->conds[item - 1].key_member, start, end);
+        return;
+    }
+    if (m) clip_member(m, start, end);
+}
+
+static int report(lua_State *L)
+{
+    check_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
+    sandbox_check(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int32_t stmt = -1;
+    const char *element = NULL;
+    lua_Integer item = 0;
+    iamg_level level = ctx->level;
+
+    if (lua_getfield(L, 1, "statement") != LUA_TNIL) {
+        lview *v = check_view(L, -1, MT_STMT, "statement");
+        stmt = (int32_t)v->index;
+    }
+    if (lua_getfield(L, 1, "message") != LUA_TSTRING)
+        return luaL_error(L, "report{}: 'message' must be a string");
+    size_t mlen;
+    const char *msg = lua_tolstring(L, -1, &mlen);
+    if (mlen == 0) return luaL_error(L, "report{}: 'message' is empty");
+    int t = lua_getfield(L, 1, "element");
+    if (t != LUA_TNIL) {
+        const char *el = lua_tostring(L, -1);
+        if (t != LUA_TSTRING) return luaL_error(L, "report{}: 'element' must be a string");
+        for (int i = 0; elements[i]; i++)
+            if (strcmp(el, elements[i]) == 0) element = elements[i];
+        if (!element) return luaL_error(L, "report{}: unknown element '%s'", el);
+        if (stmt < 0) return luaL_error(L, "report{}: 'element' needs 'statement'");
+    }
+    t = lua_getfield(L, 1, "index");
+    if (t != LUA_TNIL) {
+        int isint;
+        item = lua_tointegerx(L, -1, &isint);
+        if (!isint || item < 1) return luaL_error(L, "report{}: 'index' must be a positive integer");
+        if (!element) return luaL_error(L, "report{}: 'index' needs 'element'");
+    }
+    t = lua_getfield(L, 1, "level");
+    if (t != LUA_TNIL) {
+        int lv = t == LUA_TSTRING ? iamg_level_parse(lua_tostring(L, -1)) : -1;
+        if (lv <= IAMG_LEVEL_NONE) return luaL_error(L, "report{}: 'level' must be \"error\", \"warning\" or \"note\"");
+        level = (iamg_level)lv;
+    }
+    if (ctx->reported >= ctx->lim->max_findings_per_rule) {
+        ctx->overflow++;
+        return 0;
+    }
+    if (ctx->out->n == ctx->out->cap) {
+        size_t cap = ctx->out->cap ? ctx->out->cap * 2 : 16;
+        rfind *nv = iamg_realloc(ctx->out->v, cap * sizeof *nv);
+        if (!nv) {
+            ctx->oom = 1;
+            return luaL_error(L, "out of memory");
+        }
+        ctx->out->v = nv;
+        ctx->out->cap = cap;
+    }
+    char *clean = utf8_sanitize(msg, mlen, ctx->lim->max_message_len);
+    if (!clean) {
+        ctx->oom = 1;
+        return luaL_error(L, "out of memory");
+    }
+    rfind *f = &ctx->out->v[ctx->out->n++];
+    f->rule = ctx->rule;
+    f->level = level;
+    f->message = clean;
+    f->doc = ctx->doc;
+    f->stmt = stmt;
+    f->element = element;
+    lua_api_region(ctx->doc, stmt, element, (uint32_t)item, &f->start, &f->end);
+    ctx->reported++;
+    return 0;
+}
+
+void lua_api_push_report(lua_State *L, check_ctx *ctx)
+{
+    lua_pushlightuserdata(L, ctx);
+    lua_pushcclosure(L, report, 1);
+}
+
+/* ---- the iam library ---- */
+
+static int l_action_match(lua_State *L)
+{
+    sandbox_check(L);
+    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_arn_match(lua_State *L)
+{
+    sandbox_check(L);
+    lua_pushboolean(L, iamg_arn_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_arn_split(lua_State *L)
+{
+    sandbox_check(L);
+    iamg_arn_parts p;
+    if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) return lua_pushnil(L), 1;
+    static const char *const names[] = {NULL, "partition", "service", "region", "account", "resource"};
+    lua_createtable(L, 0, 5);
+    for (int i = 1; i < 6; i++) {
+        lua_pushlstring(L, p.part[i], p.len[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    return 1;
+}
+
+static int l_parse_operator(lua_State *L)
+{
+    sandbox_check(L);
+    iamg_cond_op op;
+    iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
+    lua_createtable(L, 0, 5);
+    lua_pushlstring(L, op.base ? op.base : "", op.base_len);
+    lua_setfield(L, -2, "base");
+    if (op.set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
+    else if (op.set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
+    set_bool(L, "if_exists", op.if_exists);
+    set_bool(L, "negated", op.negated);
+    set_bool(L, "known", op.known);
+    return 1;
+}
+
+static int l_key_equal(lua_State *L)
+{
+    sandbox_check(L);
+    lua_pushboolean(L, iamg_cond_key_equal(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_probe(lua_State *L)
+{
+    sandbox_check(L);
+    char out[2048];
+    if (query_probe_expand(luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL), out, sizeof out))
+        return luaL_error(L, "probe ARN too long");
+    lua_pushstring(L, out);
+    return 1;
+}
+
+void lua_api_install(lua_State *L, check_ctx *ctx)
+{
+    lua_pushlightuserdata(L, ctx);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+
+    static const luaL_Reg stmt_mt[] = {{"__index", st_index},
+                                       {"__newindex", view_newindex},
+                                       {"__tostring", st_tostring},
+                                       {NULL, NULL}};
+    static const luaL_Reg policy_mt[] = {{"__index", policy_index},
+                                         {"__newindex", view_newindex},
+                                         {"__tostring", policy_tostring},
+                                         {NULL, NULL}};
+    luaL_newmetatable(L, MT_STMT);
+    luaL_setfuncs(L, stmt_mt, 0);
+    lua_pushboolean(L, 0); /* getmetatable(view) gives false: the metatable stays hidden */
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, MT_POLICY);
+    luaL_setfuncs(L, policy_mt, 0);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+
+    static const luaL_Reg iam[] = {{"action_match", l_action_match},
+                                   {"arn_match", l_arn_match},
+                                   {"arn_split", l_arn_split},
+                                   {"parse_operator", l_parse_operator},
+                                   {"key_equal", l_key_equal},
+                                   {"key_match", l_action_match},
+                                   {"probe", l_probe},
+                                   {NULL, NULL}};
+    luaL_newlib(L, iam);
+    lua_setglobal(L, "iam");
+}

@@ -1,0 +1,66 @@
+/*
+ * rules/lua_api.h - what a rule sees: policy and statement views, report(),
+ * and the `iam` library (docs/RULES.md is the reference).
+ *
+ * Views are userdata over the C model, checked by hidden metatables and tied
+ * to one check() call by a generation number: a view a rule keeps in a global
+ * gives a clear error later instead of touching a freed document.
+ */
+#ifndef IAMG_RULES_LUA_API_H
+#define IAMG_RULES_LUA_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "iamguard/limits.h"
+#include "iamguard/results.h"
+#include "model/policy.h"
+
+/* A finding as a rule reported it, before positions are resolved. */
+typedef struct rfind {
+    uint32_t rule;       /* index in the engine */
+    iamg_level level;
+    char *message;       /* heap, sanitized UTF-8 */
+    const pdoc *doc;     /* valid while its file is loaded */
+    int32_t stmt;        /* statement index, -1 for the document */
+    const char *element; /* static name, or NULL */
+    uint32_t start, end; /* span in doc->src of the region */
+} rfind;
+
+typedef struct rfind_list {
+    rfind *v;
+    size_t n, cap;
+} rfind_list;
+
+void rfind_list_free(rfind_list *l);
+
+/* State of the check() call in progress in one sandbox. */
+typedef struct check_ctx {
+    const pdoc *doc;
+    uint64_t generation;    /* bumped before every call */
+    const iamg_limits *lim;
+    uint32_t rule;          /* rule being run */
+    iamg_level level;       /* its default level */
+    rfind_list *out;
+    size_t reported;        /* findings of this call */
+    size_t overflow;        /* findings refused past max_findings_per_rule */
+    int oom;                /* host allocation failed in report() */
+} check_ctx;
+
+/* Install the API in a fresh sandbox state: the `iam` global table, the view
+ * metatables and ctx (which must outlive the state). */
+void lua_api_install(lua_State *L, check_ctx *ctx);
+
+/* Push a view of ctx->doc valid for the current generation. */
+void lua_api_push_policy(lua_State *L, check_ctx *ctx);
+
+/* Push the report function bound to ctx. */
+void lua_api_push_report(lua_State *L, check_ctx *ctx);
+
+/* The region a report points at: see report() in docs/RULES.md. */
+void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
+                    uint32_t *start, uint32_t *end);
+
+#endif

@@ -1,0 +1,577 @@
+#include "rules/ruleset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+
+#include "rules/builtin.h"
+#include "rules/lua_api.h"
+#include "rules/sandbox.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/errors.h"
+#include "util/fileio.h"
+#include "util/utf8.h"
+
+static sandbox_limits sb_limits(const iamg_limits *l)
+{
+    sandbox_limits s = {l->lua_memory, l->lua_instructions, l->lua_timeout_ms};
+    return s;
+}
+
+const char *ruleset_fail_kind(int kind)
+{
+    sandbox_fail k = (sandbox_fail)kind;
+    switch (k) {
+    case SB_SYNTAX: return "syntax error";
+    case SB_RUNTIME: return "runtime error";
+    case SB_MEMORY: return "memory limit";
+    case SB_INSTRUCTIONS: return "instruction limit";
+    case SB_TIMEOUT: return "time limit";
+    case SB_SHAPE: return "wrong rule table";
+    default: return "error";
+    }
+}
+
+/* Record a rule-file problem; returns -1 only when out of memory. */
+static int add_diag(iamg_engine *e, const char *path, unsigned line, const char *rule_id,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int add_diag(iamg_engine *e, const char *path, unsigned line, const char *rule_id,
+                    const char *fmt, ...)
+{
+    buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    iamg_diag *v = iamg_realloc(e->diags, (e->ndiags + 1) * sizeof *v);
+    char *msg = buf_detach(&b);
+    char *p = iamg_strdup(path);
+    char *rid = rule_id ? iamg_strdup(rule_id) : NULL;
+    if (v) e->diags = v;
+    if (!v || !msg || !p || (rule_id && !rid)) {
+        iamg_free(msg);
+        iamg_free(p);
+        iamg_free(rid);
+        return -1;
+    }
+    iamg_diag *d = &e->diags[e->ndiags++];
+    memset(d, 0, sizeof *d);
+    d->code = IAMG_ERULE;
+    d->level = IAMG_LEVEL_ERROR;
+    d->path = p;
+    d->line = line;
+    d->rule_id = rid;
+    d->message = msg;
+    return 0;
+}
+
+static void rule_info_free(iamg_rule_info *r)
+{
+    iamg_free((char *)r->id);
+    iamg_free((char *)r->name);
+    iamg_free((char *)r->short_description);
+    iamg_free((char *)r->full_description);
+    iamg_free((char *)r->help);
+    iamg_free((char *)r->help_uri);
+    iamg_free((char *)r->precision);
+    for (size_t i = 0; i < r->ntags; i++) iamg_free((char *)r->tags[i]);
+    iamg_free((void *)r->tags);
+    memset(r, 0, sizeof *r);
+}
+
+void iamg_engine_free(iamg_engine *e)
+{
+    if (!e) return;
+    for (size_t i = 0; i < e->nrules; i++) rule_info_free(&e->rules[i].info);
+    for (size_t i = 0; i < e->nfiles; i++) {
+        iamg_free(e->files[i].name);
+        iamg_free(e->files[i].source);
+    }
+    for (size_t i = 0; i < e->ndiags; i++) {
+        iamg_free((char *)e->diags[i].path);
+        iamg_free((char *)e->diags[i].rule_id);
+        iamg_free((char *)e->diags[i].message);
+    }
+    iamg_free(e->rules);
+    iamg_free(e->files);
+    iamg_free(e->diags);
+    iamg_free(e);
+}
+
+/* ---- reading one rule table (raw access only: a rule's metatables never run here) ---- */
+
+typedef struct shape {
+    char err[256];
+} shape;
+
+/* Optional string field: 0 absent, 1 present (*out copied), -1 wrong type / OOM (err set). */
+static int str_field(lua_State *L, int t, const char *k, size_t max, char **out, shape *sh)
+{
+    *out = NULL;
+    lua_pushstring(L, k);
+    int ty = lua_rawget(L, t);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (ty != LUA_TSTRING) {
+        snprintf(sh->err, sizeof sh->err, "'%s' must be a string, found %s", k, lua_typename(L, ty));
+        lua_pop(L, 1);
+        return -1;
+    }
+    size_t n;
+    const char *s = lua_tolstring(L, -1, &n);
+    if (n > max) {
+        snprintf(sh->err, sizeof sh->err, "'%s' is %zu bytes, more than %zu", k, n, max);
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (!utf8_valid(s, n) || strlen(s) != n) {
+        snprintf(sh->err, sizeof sh->err, "'%s' is not valid UTF-8 text", k);
+        lua_pop(L, 1);
+        return -1;
+    }
+    *out = iamg_strndup(s, n);
+    lua_pop(L, 1);
+    if (!*out) {
+        snprintf(sh->err, sizeof sh->err, "out of memory");
+        return -1;
+    }
+    return 1;
+}
+
+static int valid_id(const char *id)
+{
+    if (!id[0]) return 0;
+    for (const char *p = id; *p; p++) {
+        char c = *p;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == '/'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Read the rule table at stack index t into r. 0 or -1 (sh->err says why). */
+static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
+{
+    char *level = NULL;
+    memset(r, 0, sizeof *r);
+    if (str_field(L, t, "id", 255, (char **)&r->id, sh) <= 0) {
+        if (!sh->err[0]) snprintf(sh->err, sizeof sh->err, "'id' is required");
+        return -1;
+    }
+    if (!valid_id(r->id)) {
+        snprintf(sh->err, sizeof sh->err, "'id' \"%.64s\" may hold only letters, digits and - _ . /",
+                 r->id);
+        return -1;
+    }
+    if (str_field(L, t, "name", 255, (char **)&r->name, sh) < 0) return -1;
+    if (str_field(L, t, "short_description", 1024, (char **)&r->short_description, sh) <= 0) {
+        if (!sh->err[0]) snprintf(sh->err, sizeof sh->err, "'short_description' is required");
+        return -1;
+    }
+    if (str_field(L, t, "full_description", 1024, (char **)&r->full_description, sh) < 0) return -1;
+    if (str_field(L, t, "help", 65536, (char **)&r->help, sh) < 0) return -1;
+    if (str_field(L, t, "help_uri", 2048, (char **)&r->help_uri, sh) < 0) return -1;
+    if (str_field(L, t, "precision", 32, (char **)&r->precision, sh) < 0) return -1;
+    if (r->precision && strcmp(r->precision, "very-high") && strcmp(r->precision, "high") &&
+        strcmp(r->precision, "medium") && strcmp(r->precision, "low")) {
+        snprintf(sh->err, sizeof sh->err, "'precision' must be \"very-high\", \"high\", \"medium\" or \"low\"");
+        return -1;
+    }
+    int has = str_field(L, t, "level", 16, &level, sh);
+    if (has < 0) return -1;
+    r->level = IAMG_LEVEL_WARNING;
+    if (has) {
+        int lv = iamg_level_parse(level);
+        iamg_free(level);
+        if (lv <= IAMG_LEVEL_NONE) {
+            snprintf(sh->err, sizeof sh->err, "'level' must be \"error\", \"warning\" or \"note\"");
+            return -1;
+        }
+        r->level = (iamg_level)lv;
+    }
+    lua_pushstring(L, "security_severity");
+    int ty = lua_rawget(L, t);
+    if (ty != LUA_TNIL) {
+        lua_Number v = lua_tonumber(L, -1);
+        if (ty != LUA_TNUMBER || !(v >= 0.1 && v <= 10.0)) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err, "'security_severity' must be a number from 0.1 to 10");
+            return -1;
+        }
+        r->security_severity = (double)v;
+    }
+    lua_pop(L, 1);
+    lua_pushstring(L, "tags");
+    ty = lua_rawget(L, t);
+    if (ty != LUA_TNIL) {
+        if (ty != LUA_TTABLE) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err, "'tags' must be a list of strings");
+            return -1;
+        }
+        int tt = lua_gettop(L);
+        size_t n = (size_t)lua_rawlen(L, tt);
+        if (n > 20) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err, "at most 20 tags (GitHub's limit), found %zu", n);
+            return -1;
+        }
+        const char **tags = n ? iamg_calloc(n, sizeof *tags) : NULL;
+        if (n && !tags) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err, "out of memory");
+            return -1;
+        }
+        r->tags = tags;
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            if (lua_rawgeti(L, tt, (lua_Integer)i + 1) != LUA_TSTRING) {
+                lua_pop(L, 2);
+                snprintf(sh->err, sizeof sh->err, "tag %zu is not a string", i + 1);
+                return -1;
+            }
+            const char *s = lua_tolstring(L, -1, &len);
+            if (len == 0 || len > 255 || !utf8_valid(s, len) || strlen(s) != len) {
+                lua_pop(L, 2);
+                snprintf(sh->err, sizeof sh->err, "tag %zu must be 1 to 255 bytes of text", i + 1);
+                return -1;
+            }
+            for (size_t j = 0; j < r->ntags; j++) {
+                if (strcmp(r->tags[j], s) == 0) {
+                    lua_pop(L, 2);
+                    snprintf(sh->err, sizeof sh->err, "duplicate tag \"%.64s\"", s);
+                    return -1;
+                }
+            }
+            tags[i] = iamg_strndup(s, len);
+            lua_pop(L, 1);
+            if (!tags[i]) {
+                lua_pop(L, 1);
+                snprintf(sh->err, sizeof sh->err, "out of memory");
+                return -1;
+            }
+            r->ntags = i + 1;
+        }
+    }
+    lua_pop(L, 1);
+    lua_pushstring(L, "check");
+    if (lua_rawget(L, t) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        snprintf(sh->err, sizeof sh->err, "'check' must be a function(policy, report)");
+        return -1;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int has_rule(const iamg_engine *e, const char *id, size_t *at)
+{
+    for (size_t i = 0; i < e->nrules; i++) {
+        if (strcmp(e->rules[i].info.id, id) == 0) {
+            *at = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Line where the check function of the rule table at t starts, or 0. */
+static unsigned check_line(lua_State *L, int t)
+{
+    lua_Debug ar;
+    lua_pushstring(L, "check");
+    if (lua_rawget(L, t) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_getinfo(L, ">S", &ar);
+    return ar.linedefined > 0 ? (unsigned)ar.linedefined : 0;
+}
+
+int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
+                                   int builtin, iamg_error *err)
+{
+    int rc = 0;
+    sandbox *sb = NULL;
+    char *name_copy = NULL, *src_copy = NULL;
+    size_t added = 0;
+    if (len > e->limits.max_rule_file_size) {
+        if (add_diag(e, name, 0, NULL, "rule file is %zu bytes, more than the limit of %zu (max_rule_file_size): not loaded",
+                     len, e->limits.max_rule_file_size))
+            goto oom;
+        return 0;
+    }
+    sandbox_limits sl = sb_limits(&e->limits);
+    sb = sandbox_new(&sl);
+    if (!sb) goto oom;
+    lua_State *L = sandbox_state(sb);
+    check_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.lim = &e->limits;
+    lua_api_install(L, &ctx);
+    sandbox_result res;
+    if (sandbox_load(sb, name, src, len, &res) != 0) {
+        if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
+                     ruleset_fail_kind(res.kind), res.message))
+            goto oom;
+        goto done;
+    }
+    int top = lua_gettop(L);
+    if (lua_type(L, top) != LUA_TTABLE) {
+        if (add_diag(e, name, 0, NULL, "rule file must return a rule table or a list of rule tables, returned %s",
+                     luaL_typename(L, top)))
+            goto oom;
+        goto done;
+    }
+    /* One rule ({id = ...}) or a list of rules ({{id = ...}, ...}). */
+    lua_pushstring(L, "id");
+    int single = lua_rawget(L, top) != LUA_TNIL;
+    lua_pop(L, 1);
+    size_t count = single ? 1 : (size_t)lua_rawlen(L, top);
+    if (count == 0) {
+        if (add_diag(e, name, 0, NULL, "rule file returned an empty table: expected a rule table with an 'id' or a list of them"))
+            goto oom;
+        goto done;
+    }
+    name_copy = iamg_strdup(name);
+    src_copy = iamg_strndup(src, len);
+    if (!name_copy || !src_copy) goto oom;
+    for (size_t i = 0; i < count; i++) {
+        int t = top;
+        if (!single) {
+            if (lua_rawgeti(L, top, (lua_Integer)i + 1) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                if (add_diag(e, name, 0, NULL, "rule %zu of the returned list is not a table", i + 1)) goto oom;
+                continue;
+            }
+            t = lua_gettop(L);
+        }
+        iamg_rule_info info;
+        shape sh = {{0}};
+        unsigned line = check_line(L, t);
+        if (read_rule(L, t, &info, &sh) != 0) {
+            int bad = add_diag(e, name, line, info.id, "rule %s%s: %s",
+                               info.id ? info.id : "", info.id ? "" : "(no id)", sh.err);
+            rule_info_free(&info);
+            if (!single) lua_pop(L, 1);
+            if (bad) goto oom;
+            continue;
+        }
+        size_t at;
+        if (has_rule(e, info.id, &at)) {
+            int bad = add_diag(e, name, line, info.id, "duplicate rule id %s (already defined in %s): not loaded",
+                               info.id, e->files[e->rules[at].file].name);
+            rule_info_free(&info);
+            if (!single) lua_pop(L, 1);
+            if (bad) goto oom;
+            continue;
+        }
+        if (!single) lua_pop(L, 1);
+        info.source = name_copy;
+        info.builtin = builtin;
+        info.enabled = 1;
+        rule *rv = iamg_realloc(e->rules, (e->nrules + 1) * sizeof *rv);
+        if (!rv) {
+            rule_info_free(&info);
+            goto oom;
+        }
+        e->rules = rv;
+        e->rules[e->nrules].info = info;
+        e->rules[e->nrules].file = (uint32_t)e->nfiles;
+        e->rules[e->nrules].slot = single ? 0 : (uint32_t)(i + 1);
+        e->nrules++;
+        added++;
+    }
+    if (added) {
+        rule_file *fv = iamg_realloc(e->files, (e->nfiles + 1) * sizeof *fv);
+        if (!fv) goto oom;
+        e->files = fv;
+        fv[e->nfiles].name = name_copy;
+        fv[e->nfiles].source = src_copy;
+        fv[e->nfiles].len = len;
+        fv[e->nfiles].builtin = builtin;
+        e->nfiles++;
+        name_copy = src_copy = NULL;
+    }
+    goto done;
+oom:
+    /* Rules that point at the file being added must not survive it. */
+    while (added--) rule_info_free(&e->rules[--e->nrules].info);
+    rc = iamg_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory while loading rules");
+done:
+    iamg_free(name_copy);
+    iamg_free(src_copy);
+    sandbox_free(sb);
+    return rc;
+}
+
+int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src, size_t len,
+                                iamg_error *err)
+{
+    return ruleset_add_source(e, name, src, len, 0, err);
+}
+
+int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    iamg_error ferr;
+    int rc = iamg_read_file(path, e->limits.max_rule_file_size, &data, &len, &ferr);
+    if (rc == IAMG_ELIMIT || rc == IAMG_EIO) {
+        if (add_diag(e, path, 0, NULL, "%s", ferr.message))
+            return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+        return 0;
+    }
+    if (rc) return iamg_error_set(err, rc, path, 0, 0, "%s", ferr.message);
+    rc = ruleset_add_source(e, path, data, len, 0, err);
+    iamg_free(data);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return iamg_error_set(err, IAMG_EIO, dir, 0, 0, "cannot open rules folder: %s", strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".lua") != 0 || de->d_name[0] == '.') continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nv = iamg_realloc(names, cap * sizeof *nv);
+            if (!nv) {
+                rc = IAMG_ENOMEM;
+                break;
+            }
+            names = nv;
+        }
+        buf p = BUF_INIT;
+        buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+        names[n] = buf_detach(&p);
+        if (!names[n]) {
+            rc = IAMG_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0) {
+        qsort(names, n, sizeof *names, cmp_str);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct stat st;
+            if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode)) continue;
+            rc = iamg_engine_add_rule_file(e, names[i], err);
+        }
+    } else {
+        iamg_error_set(err, rc, dir, 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) iamg_free(names[i]);
+    iamg_free(names);
+    return rc;
+}
+
+int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_error *err)
+{
+    iamg_engine_options dflt = IAMG_ENGINE_OPTIONS_INIT;
+    if (!opts) opts = &dflt;
+    *out = NULL;
+    iamg_engine *e = iamg_calloc(1, sizeof *e);
+    if (!e) return iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
+    e->limits = opts->limits;
+    if (opts->builtin_rules) {
+        for (unsigned i = 0; i < iamg_builtin_rule_count; i++) {
+            const iamg_builtin_rule *b = &iamg_builtin_rules[i];
+            int rc = ruleset_add_source(e, b->name, b->source, b->len, 1, err);
+            if (rc == 0 && e->ndiags) {
+                /* A built-in rule that does not load is a defect of this build. */
+                rc = iamg_error_set(err, IAMG_ERULE, e->diags[0].path, e->diags[0].line, 0, "%s",
+                                    e->diags[0].message);
+            }
+            if (rc) {
+                iamg_engine_free(e);
+                return rc;
+            }
+        }
+    }
+    *out = e;
+    return 0;
+}
+
+int iamg_engine_select(iamg_engine *e, const char *const *only, size_t nonly,
+                       const char *const *skip, size_t nskip, iamg_error *err)
+{
+    size_t at;
+    for (size_t i = 0; i < nonly; i++)
+        if (!has_rule(e, only[i], &at))
+            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", only[i]);
+    for (size_t i = 0; i < nskip; i++)
+        if (!has_rule(e, skip[i], &at))
+            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", skip[i]);
+    for (size_t r = 0; r < e->nrules; r++) {
+        int on = nonly == 0;
+        for (size_t i = 0; i < nonly; i++) on |= strcmp(only[i], e->rules[r].info.id) == 0;
+        for (size_t i = 0; i < nskip; i++)
+            if (strcmp(skip[i], e->rules[r].info.id) == 0) on = 0;
+        e->rules[r].info.enabled = on;
+    }
+    return 0;
+}
+
+int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level, iamg_error *err)
+{
+    size_t at;
+    if (!has_rule(e, id, &at))
+        return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s'", id);
+    if (level == IAMG_LEVEL_NONE) e->rules[at].info.enabled = 0;
+    else e->rules[at].info.level = level;
+    return 0;
+}
+
+size_t iamg_engine_rule_count(const iamg_engine *e)
+{
+    return e->nrules;
+}
+
+const iamg_rule_info *iamg_engine_rule(const iamg_engine *e, size_t i)
+{
+    return i < e->nrules ? &e->rules[i].info : NULL;
+}
+
+const iamg_rule_info *iamg_engine_find_rule(const iamg_engine *e, const char *id)
+{
+    size_t at;
+    return has_rule(e, id, &at) ? &e->rules[at].info : NULL;
+}
+
+size_t iamg_engine_diag_count(const iamg_engine *e)
+{
+    return e->ndiags;
+}
+
+const iamg_diag *iamg_engine_diag(const iamg_engine *e, size_t i)
+{
+    return i < e->ndiags ? &e->diags[i] : NULL;
+}
+
+const iamg_limits *iamg_engine_limits(const iamg_engine *e)
+{
+    return &e->limits;
+}

@@ -1,0 +1,48 @@
+/*
+ * rules/ruleset.h - the engine's loaded rules (struct iamg_engine).
+ *
+ * A rule file is Lua source that returns one rule table or an array of rule
+ * tables. The engine runs each file once in a throwaway sandbox to read and
+ * validate the metadata, and keeps the source; every worker later runs the
+ * file again in a sandbox of its own (runner.h).
+ */
+#ifndef IAMG_RULES_RULESET_H
+#define IAMG_RULES_RULESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iamguard/engine.h"
+
+typedef struct rule_file {
+    char *name;   /* path as given, or "builtin/<file>.lua" */
+    char *source;
+    size_t len;
+    int builtin;
+} rule_file;
+
+typedef struct rule {
+    iamg_rule_info info; /* strings owned by the rule */
+    uint32_t file;       /* index in iamg_engine.files */
+    uint32_t slot;       /* position of the rule in its file's returned list (0 for a single table) */
+} rule;
+
+struct iamg_engine {
+    iamg_limits limits;
+    rule_file *files;
+    size_t nfiles;
+    rule *rules;
+    size_t nrules;
+    iamg_diag *diags; /* rule load failures, owned */
+    size_t ndiags;
+};
+
+/* Load the rules of one source text (see iamg_engine_add_rule_source);
+ * builtin marks rules compiled into iamguard. */
+int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len, int builtin,
+                       iamg_error *err);
+
+/* "syntax error", "runtime error", "memory limit", ... for a sandbox_fail. */
+const char *ruleset_fail_kind(int kind);
+
+#endif

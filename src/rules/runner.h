@@ -1,0 +1,25 @@
+/*
+ * rules/runner.h - running the engine's rules on documents, in one thread.
+ *
+ * A runner owns one sandbox per rule file, created on first use and rebuilt
+ * after a limit tripped, so a rule that misbehaves can affect only itself.
+ */
+#ifndef IAMG_RULES_RUNNER_H
+#define IAMG_RULES_RUNNER_H
+
+#include "iamguard/engine.h"
+#include "model/policy.h"
+#include "rules/lua_api.h"
+#include "util/diag.h"
+
+typedef struct runner runner;
+
+runner *runner_new(const iamg_engine *e);
+void runner_free(runner *r);
+
+/* Run every enabled rule on doc. Findings are appended to out; rule
+ * failures are recorded in diags (IAMG_ERULE) and the other rules still run.
+ * Returns 0, or IAMG_ENOMEM. */
+int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags);
+
+#endif

@@ -1,0 +1,107 @@
+#include "util/diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+void diag_list_free(diag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        iamg_free(l->v[i].message);
+        iamg_free(l->v[i].rule_id);
+        iamg_free(l->v[i].path);
+    }
+    iamg_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static diag *slot(diag_list *l)
+{
+    if (l->n >= DIAG_MAX_PER_FILE) {
+        l->dropped++;
+        return NULL;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        diag *v = iamg_realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->oom = 1;
+            return NULL;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    diag *d = &l->v[l->n];
+    memset(d, 0, sizeof *d);
+    return d;
+}
+
+diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
+              const char *fmt, ...)
+{
+    diag *d = slot(l);
+    if (!d) return NULL;
+    buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    d->message = buf_detach(&b);
+    if (!d->message) {
+        l->oom = 1;
+        return NULL;
+    }
+    d->code = code;
+    d->level = level;
+    if (src) {
+        const tsource *f = tsource_file(src);
+        uint32_t foff = tsource_file_offset(src, off);
+        srcpos p = f->line_starts ? tsource_pos(f, foff) : srcpos_scan(f->data, f->len, foff);
+        d->line = p.line;
+        d->col = p.col;
+        d->off = foff;
+        d->has_off = 1;
+    }
+    l->n++;
+    return d;
+}
+
+diag *diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
+                 uint32_t col, const char *rule_id, const char *message)
+{
+    diag *d = slot(l);
+    if (!d) return NULL;
+    d->message = iamg_strdup(message);
+    d->rule_id = rule_id ? iamg_strdup(rule_id) : NULL;
+    d->path = path ? iamg_strdup(path) : NULL;
+    if (!d->message || (rule_id && !d->rule_id) || (path && !d->path)) {
+        iamg_free(d->message);
+        iamg_free(d->rule_id);
+        iamg_free(d->path);
+        l->oom = 1;
+        return NULL;
+    }
+    d->code = code;
+    d->level = level;
+    d->line = line;
+    d->col = col;
+    l->n++;
+    return d;
+}
+
+int diag_worst(const diag_list *l)
+{
+    /* Order of gravity for the exit status: anything that means part of the
+     * input or a rule was not checked. */
+    int worst = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        int c = l->v[i].code;
+        if (c == IAMG_ESKIP) continue;
+        if (worst == 0 || c == IAMG_ENOMEM) worst = c;
+    }
+    if (l->oom) worst = IAMG_ENOMEM;
+    return worst;
+}

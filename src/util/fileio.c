@@ -1,0 +1,90 @@
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/errors.h"
+
+int iamg_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (iamg_fault_read_should_fail())
+        return iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot read file: injected read failure");
+    /* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot open file: %s", strerror(errno));
+    struct stat st;
+    int rc = 0;
+    char *p = NULL;
+    if (fstat(fd, &st) != 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot stat file: %s", strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = iamg_error_set(err, IAMG_ESKIP, path, 0, 0, "is a folder, not a file");
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = iamg_error_set(err, IAMG_ESKIP, path, 0, 0,
+                            "not a regular file (FIFO, socket or device): skipped");
+        goto done;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = iamg_error_set(err, IAMG_ELIMIT, path, 0, 0,
+                            "file is %llu bytes, more than the limit of %llu (--max-file-size): skipped",
+                            (unsigned long long)st.st_size, (unsigned long long)max);
+        goto done;
+    }
+    size_t cap = (size_t)st.st_size + 1;
+    p = iamg_malloc(cap);
+    if (!p) {
+        rc = iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory reading file");
+        goto done;
+    }
+    size_t n = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            /* The file grew since fstat: read on, within the limit. */
+            if (cap - 1 >= max) {
+                char extra;
+                ssize_t r = read(fd, &extra, 1);
+                if (r > 0) {
+                    rc = iamg_error_set(err, IAMG_ELIMIT, path, 0, 0,
+                                        "file grew past the limit of %llu bytes while being read: skipped",
+                                        (unsigned long long)max);
+                    goto done;
+                }
+                break;
+            }
+            size_t ncap = cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
+            char *np = iamg_realloc(p, ncap);
+            if (!np) {
+                rc = iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory reading file");
+                goto done;
+            }
+            p = np;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, p + n, cap - 1 - n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot read file: %s", strerror(errno));
+            goto done;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    p[n] = '\0';
+    *data = p;
+    *len = n;
+    p = NULL;
+done:
+    iamg_free(p);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,70 @@
+#include "util/utf8.h"
+
+#include <string.h>
+
+#include "util/buf.h"
+
+size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+    if (n == 0) return 0;
+    unsigned char c = p[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;
+        if (c == 0xED && p[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;
+        if (c == 0xF4 && p[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t w = utf8_seq_len(p + i, n - i);
+        if (!w) return 0;
+        i += w;
+    }
+    return 1;
+}
+
+char *utf8_sanitize(const char *s, size_t n, size_t max)
+{
+    static const char repl[] = "\xEF\xBF\xBD";
+    static const char cut[] = " [truncated]";
+    buf b = BUF_INIT;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    int truncated = 0;
+    buf_reserve(&b, n < max ? n : max);
+    while (i < n) {
+        size_t w = utf8_seq_len(p + i, n - i);
+        size_t outw = w ? w : 3;
+        if (b.len + outw > max) {
+            truncated = 1;
+            break;
+        }
+        if (!w || p[i] == 0) {
+            buf_append(&b, repl, 3);
+            i += w ? w : 1;
+        } else if (w == 1 && (p[i] < 0x20 || p[i] == 0x7F) && p[i] != '\t') {
+            buf_putc(&b, ' ');
+            i++;
+        } else {
+            buf_append(&b, p + i, w);
+            i += w;
+        }
+    }
+    if (truncated) buf_append(&b, cut, sizeof cut - 1);
+    return buf_detach(&b);
+}

@@ -1,0 +1,24 @@
+/*
+ * util/utf8.h - making text from rules and inputs safe for JSON output.
+ */
+#ifndef IAMG_UTIL_UTF8_H
+#define IAMG_UTIL_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 (RFC 3629). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/*
+ * A heap copy of s[0..n) that is valid UTF-8 without NUL or other C0 control
+ * bytes except tab: invalid bytes and NULs become U+FFFD, newlines and other
+ * controls a space. Beyond `max` bytes the text is cut at a character
+ * boundary and " [truncated]" appended, so a cut is always visible. NULL
+ * when out of memory.
+ */
+char *utf8_sanitize(const char *s, size_t n, size_t max);
+
+/* 1 when s[0..n) is valid UTF-8. */
+int utf8_valid(const char *s, size_t n);
+
+#endif
