@@ -106,6 +106,7 @@ typedef struct iamg_allow {
     const char *sid;           /**< statement Sid glob */
     const char *justification; /**< required */
     const char *expires;       /**< "YYYY-MM-DD" or NULL; expired entries do not apply */
+    const char *where;         /**< where the entry was written ("file:line"), for messages */
 } iamg_allow;
 
 /** Called from the scanning threads (serialised) as files finish. */

@@ -1,0 +1,107 @@
+#include "scan/results_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+const char *iamg_level_name(iamg_level level)
+{
+    switch (level) {
+    case IAMG_LEVEL_NOTE: return "note";
+    case IAMG_LEVEL_WARNING: return "warning";
+    case IAMG_LEVEL_ERROR: return "error";
+    default: return "none";
+    }
+}
+
+int iamg_level_parse(const char *name)
+{
+    if (!name) return -1;
+    if (!strcmp(name, "none")) return IAMG_LEVEL_NONE;
+    if (!strcmp(name, "note")) return IAMG_LEVEL_NOTE;
+    if (!strcmp(name, "warning")) return IAMG_LEVEL_WARNING;
+    if (!strcmp(name, "error")) return IAMG_LEVEL_ERROR;
+    return -1;
+}
+
+size_t iamg_results_count(const iamg_results *r)
+{
+    return r ? r->nfindings : 0;
+}
+
+const iamg_finding *iamg_results_get(const iamg_results *r, size_t i)
+{
+    return r && i < r->nfindings ? &r->findings[i] : NULL;
+}
+
+size_t iamg_results_diag_count(const iamg_results *r)
+{
+    return r ? r->ndiags : 0;
+}
+
+const iamg_diag *iamg_results_diag(const iamg_results *r, size_t i)
+{
+    return r && i < r->ndiags ? &r->diags[i] : NULL;
+}
+
+const iamg_stats *iamg_results_stats(const iamg_results *r)
+{
+    return &r->stats;
+}
+
+iamg_level iamg_results_max_level(const iamg_results *r)
+{
+    iamg_level max = IAMG_LEVEL_NONE;
+    for (size_t i = 0; r && i < r->nfindings; i++)
+        if (!r->findings[i].suppressed && r->findings[i].level > max) max = r->findings[i].level;
+    return max;
+}
+
+void iamg_results_free(iamg_results *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->narenas; i++) arena_free(&r->arenas[i]);
+    iamg_free(r->arenas);
+    iamg_free(r->findings);
+    iamg_free(r->diags);
+    iamg_free(r);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    if (a == b) return 0;
+    if (!a) return -1;
+    if (!b) return 1;
+    return strcmp(a, b);
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const iamg_finding *a = pa, *b = pb;
+    int c = cmp_str(a->path, b->path);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->column != b->column) return a->column < b->column ? -1 : 1;
+    if ((c = cmp_str(a->rule_id, b->rule_id))) return c;
+    if (a->end_column != b->end_column) return a->end_column < b->end_column ? -1 : 1;
+    return cmp_str(a->message, b->message);
+}
+
+static int cmp_diag(const void *pa, const void *pb)
+{
+    const iamg_diag *a = pa, *b = pb;
+    int c = cmp_str(a->path, b->path);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->column != b->column) return a->column < b->column ? -1 : 1;
+    if ((c = cmp_str(a->rule_id, b->rule_id))) return c;
+    return cmp_str(a->message, b->message);
+}
+
+void results_sort(iamg_results *r)
+{
+    /* qsort is not stable, so the comparators break every tie on content. */
+    qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+    qsort(r->diags, r->ndiags, sizeof *r->diags, cmp_diag);
+}

@@ -1,0 +1,23 @@
+/*
+ * scan/results_int.h - the inside of iamg_results.
+ */
+#ifndef IAMG_SCAN_RESULTS_INT_H
+#define IAMG_SCAN_RESULTS_INT_H
+
+#include "iamguard/results.h"
+#include "util/arena.h"
+
+struct iamg_results {
+    iamg_finding *findings;
+    size_t nfindings;
+    iamg_diag *diags;
+    size_t ndiags;
+    iamg_stats stats;
+    arena *arenas; /* every string of the results lives in one of these */
+    size_t narenas;
+};
+
+/* Sort findings and diagnostics into output order. */
+void results_sort(iamg_results *r);
+
+#endif

@@ -1,0 +1,537 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iamguard/engine.h"
+#include "load/loader.h"
+#include "out/fingerprint.h"
+#include "rules/lua_api.h"
+#include "rules/ruleset.h"
+#include "rules/runner.h"
+#include "scan/allow.h"
+#include "scan/results_int.h"
+#include "scan/walk.h"
+#include "util/alloc.h"
+#include "util/errors.h"
+#include "util/fileio.h"
+#include "util/utf8.h"
+
+/* Longest source line kept as a finding's snippet. */
+#define SNIPPET_MAX 400
+/* Failures of one rule listed individually before they are summarised. */
+#define RULE_FAILURES_LISTED 10
+
+/* What one file produced; filled by whichever worker took the file. */
+typedef struct slot {
+    iamg_finding *f;
+    iamg_diag *d;
+    uint32_t nf, nd;
+    size_t documents, statements, bytes, suppressed;
+    uint8_t scanned, skipped, failed;
+} slot;
+
+typedef struct shared {
+    iamg_engine *e;
+    const iamg_scan_options *o;
+    const allow_set *allow;
+    const walk_file *files;
+    size_t nfiles;
+    const char *data; /* iamg_scan_buffer: the bytes of the only file */
+    size_t len;
+    slot *slots;
+    atomic_size_t next;
+    pthread_mutex_t mu;
+    size_t done, findings;
+    int failed; /* IAMG_ENOMEM in some worker */
+} shared;
+
+typedef struct worker {
+    shared *sh;
+    runner *run;
+    arena strings; /* findings' strings; handed to the results */
+    rfind_list rf;
+    diag_list dl;
+    pthread_t thread;
+    int rc;
+} worker;
+
+static const char *arena_copy(worker *w, const char *s)
+{
+    return s ? arena_strdup(&w->strings, s) : NULL;
+}
+
+/* One-line region of [start, end) of src: GitHub shows regions on one line,
+ * so a multi-line span is cut at the end of its first line. */
+static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, unsigned *end_col)
+{
+    *s = tsource_pos(src, start);
+    srcpos e = tsource_pos(src, end > start ? end : start);
+    if (e.line == s->line && e.col > s->col) {
+        *end_col = e.col;
+        return;
+    }
+    const tsource *f = tsource_file(src);
+    const char *text;
+    uint32_t len;
+    tsource_line(f, s->line, &text, &len);
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
+    *end_col = utf16_units(text, len) + 1;
+    if (*end_col <= s->col) *end_col = s->col + 1;
+}
+
+static const char *snippet(worker *w, const tsource *file, unsigned line)
+{
+    const char *text;
+    uint32_t len;
+    tsource_line(file, line, &text, &len);
+    char *clean = utf8_sanitize(text, len, SNIPPET_MAX);
+    if (!clean) return NULL;
+    const char *s = arena_strdup(&w->strings, clean);
+    iamg_free(clean);
+    return s;
+}
+
+static const char *fingerprint(worker *w, const line_hashes *h, unsigned line)
+{
+    char fp[32];
+    fingerprint_format(h, line, fp);
+    return arena_strdup(&w->strings, fp);
+}
+
+static int copy_origin(worker *w, iamg_origin *dst, const iamg_origin *o)
+{
+    dst->format = arena_copy(w, o->format);
+    dst->kind = arena_copy(w, o->kind);
+    dst->container = arena_copy(w, o->container);
+    dst->logical_id = arena_copy(w, o->logical_id);
+    dst->resource_type = arena_copy(w, o->resource_type);
+    dst->policy_name = arena_copy(w, o->policy_name);
+    dst->address = arena_copy(w, o->address);
+    dst->principal_type = arena_copy(w, o->principal_type);
+    dst->principal_name = arena_copy(w, o->principal_name);
+    dst->principal_arn = arena_copy(w, o->principal_arn);
+    dst->policy_arn = arena_copy(w, o->policy_arn);
+    dst->pointer = arena_copy(w, o->pointer);
+    return 0;
+}
+
+/* Turn what the rules reported on one loaded file into findings. */
+static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh)
+{
+    if (!w->rf.n) return 0;
+    s->f = iamg_calloc(w->rf.n, sizeof *s->f);
+    if (!s->f) return IAMG_ENOMEM;
+    const char *shared_path = arena_copy(w, path);
+    for (size_t i = 0; i < w->rf.n; i++) {
+        const rfind *r = &w->rf.v[i];
+        iamg_finding *f = &s->f[s->nf];
+        const rule *ru = &w->sh->e->rules[r->rule];
+        srcpos p;
+        unsigned end_col;
+        region(r->doc->src, r->start, r->end, &p, &end_col);
+        f->rule_id = ru->info.id; /* lives as long as the engine */
+        f->level = r->level;
+        f->message = arena_copy(w, r->message);
+        f->path = shared_path;
+        f->line = p.line;
+        f->column = p.col;
+        f->end_column = end_col;
+        f->snippet = snippet(w, &l->src, p.line);
+        f->fingerprint = fingerprint(w, lh, p.line);
+        if (r->stmt >= 0) {
+            char label[300];
+            policy_stmt_label(&r->doc->stmts[r->stmt], label, sizeof label);
+            f->statement = arena_copy(w, label);
+        }
+        f->element = r->element;
+        copy_origin(w, &f->origin, &r->doc->origin);
+        f->suppressed = allow_match(w->sh->allow, f, r->doc, r->stmt);
+        if (f->suppressed) s->suppressed++;
+        if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
+        s->nf++;
+    }
+    return 0;
+}
+
+static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh,
+                        int explicit_)
+{
+    diag_list *dl = &w->dl;
+    size_t n = dl->n + (dl->dropped ? 1 : 0);
+    if (!n) return 0;
+    s->d = iamg_calloc(n, sizeof *s->d);
+    if (!s->d) return IAMG_ENOMEM;
+    const char *shared_path = arena_copy(w, path);
+    if (!shared_path) return IAMG_ENOMEM;
+    for (size_t i = 0; i < dl->n; i++) {
+        const diag *d = &dl->v[i];
+        /* Files that are not IAM inputs are mentioned only when asked for. */
+        if (d->code == IAMG_ESKIP && !explicit_ && !w->sh->o->verbose) continue;
+        iamg_diag *o = &s->d[s->nd];
+        o->code = d->code;
+        o->level = d->level;
+        o->path = d->path ? arena_copy(w, d->path) : shared_path;
+        o->line = d->line;
+        o->column = d->col;
+        o->rule_id = d->rule_id ? arena_copy(w, d->rule_id) : NULL;
+        o->message = arena_copy(w, d->message);
+        if (!o->message) return IAMG_ENOMEM;
+        if (d->line && l && l->src.line_starts && !d->path) {
+            o->snippet = snippet(w, &l->src, d->line);
+            o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
+            const char *text;
+            uint32_t len;
+            tsource_line(&l->src, d->line, &text, &len);
+            o->end_column = utf16_units(text, len) + 1;
+            if (o->end_column <= o->column) o->end_column = o->column + 1;
+        }
+        s->nd++;
+    }
+    if (dl->dropped) {
+        iamg_diag *o = &s->d[s->nd++];
+        o->code = IAMG_EINVALID;
+        o->level = IAMG_LEVEL_WARNING;
+        o->path = shared_path;
+        char msg[160];
+        snprintf(msg, sizeof msg, "%zu more problems in this file are not listed (first %d shown)",
+                 dl->dropped, DIAG_MAX_PER_FILE);
+        o->message = arena_copy(w, msg);
+        if (!o->message) return IAMG_ENOMEM;
+    }
+    return 0;
+}
+
+static int process(worker *w, size_t idx)
+{
+    shared *sh = w->sh;
+    const walk_file *wf = &sh->files[idx];
+    slot *s = &sh->slots[idx];
+    const iamg_limits *lim = &sh->e->limits;
+    char *owned = NULL;
+    const char *data = sh->data;
+    size_t len = sh->len;
+    loaded l;
+    line_hashes lh = {0};
+    int rc = 0, have_loaded = 0;
+    memset(&l, 0, sizeof l);
+
+    if (!data) {
+        iamg_error err;
+        rc = iamg_read_file(wf->fs_path, lim->max_file_size, &owned, &len, &err);
+        if (rc == IAMG_ENOMEM) goto done;
+        if (rc) {
+            iamg_level lv = rc == IAMG_ESKIP ? IAMG_LEVEL_NOTE : IAMG_LEVEL_ERROR;
+            diag_add_at(&w->dl, rc, lv, NULL, 0, 0, NULL, err.message);
+            if (rc == IAMG_ESKIP) s->skipped = 1;
+            else s->failed = 1;
+            rc = 0;
+            goto finish;
+        }
+        data = owned;
+    }
+    s->bytes = len;
+    rc = load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED, lim,
+                     &w->dl);
+    have_loaded = 1;
+    if (rc) goto done;
+    if (!l.ndocs) {
+        int worst = diag_worst(&w->dl);
+        if (worst && worst != IAMG_ESKIP) s->failed = 1;
+        else s->skipped = 1;
+    } else {
+        s->scanned = 1;
+    }
+    for (size_t i = 0; i < l.ndocs; i++) {
+        s->documents++;
+        s->statements += l.docs[i].nstmts;
+        rc = runner_check(w->run, &l.docs[i], &w->rf, &w->dl);
+        if (rc) goto done;
+    }
+    if (w->rf.n || w->dl.n) {
+        if (fingerprint_lines(data, len, &lh)) {
+            rc = IAMG_ENOMEM;
+            goto done;
+        }
+    }
+finish:
+    rc = finish_findings(w, s, wf->rel_path, &l, &lh);
+    if (!rc) rc = finish_diags(w, s, wf->rel_path, have_loaded ? &l : NULL, &lh, wf->explicit_);
+done:
+    if (w->dl.oom && !rc) rc = IAMG_ENOMEM;
+    fingerprint_free(&lh);
+    rfind_list_free(&w->rf);
+    diag_list_free(&w->dl);
+    if (have_loaded) loaded_free(&l);
+    iamg_free(owned);
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    shared *sh = w->sh;
+    for (;;) {
+        size_t i = atomic_fetch_add(&sh->next, 1);
+        if (i >= sh->nfiles) break;
+        w->rc = process(w, i);
+        pthread_mutex_lock(&sh->mu);
+        sh->done++;
+        sh->findings += sh->slots[i].nf;
+        if (w->rc) sh->failed = w->rc;
+        if (sh->o->progress) sh->o->progress(sh->o->progress_ud, sh->done, sh->nfiles, sh->findings);
+        int stop = sh->failed != 0;
+        pthread_mutex_unlock(&sh->mu);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)(n > 256 ? 256 : n) : 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int copy_diag(iamg_results *r, arena *a, const iamg_diag *d)
+{
+    iamg_diag *o = &r->diags[r->ndiags++];
+    *o = *d;
+    o->path = d->path ? arena_strdup(a, d->path) : NULL;
+    o->rule_id = d->rule_id ? arena_strdup(a, d->rule_id) : NULL;
+    o->message = arena_strdup(a, d->message);
+    return (d->path && !o->path) || (d->rule_id && !o->rule_id) || !o->message ? -1 : 0;
+}
+
+/* Keep the first RULE_FAILURES_LISTED failures of each rule (in output
+ * order) and summarise the rest, so a rule that fails on every document of a
+ * 30,000-file scan gives a readable report. */
+static int summarise_rule_failures(iamg_results *r, arena *a)
+{
+    size_t k = 0, extra = 0;
+    iamg_diag *v = r->diags;
+    for (size_t i = 0; i < r->ndiags; i++) {
+        if (v[i].code == IAMG_ERULE && v[i].rule_id && v[i].line) {
+            size_t seen = 0;
+            for (size_t j = 0; j < k; j++)
+                if (v[j].code == IAMG_ERULE && v[j].rule_id && v[j].line &&
+                    strcmp(v[j].rule_id, v[i].rule_id) == 0)
+                    seen++;
+            if (seen >= RULE_FAILURES_LISTED) {
+                extra++;
+                continue;
+            }
+        }
+        v[k++] = v[i];
+    }
+    r->ndiags = k;
+    if (!extra) return 0;
+    iamg_diag *nv = iamg_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
+    if (!nv) return -1;
+    r->diags = nv;
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "%zu more rule failures are not listed (at most %d per rule are shown)", extra,
+             RULE_FAILURES_LISTED);
+    iamg_diag d = {IAMG_ERULE, IAMG_LEVEL_ERROR, NULL, 0, 0, 0, NULL, NULL, NULL, msg};
+    return copy_diag(r, a, &d);
+}
+
+static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *err)
+{
+    iamg_engine *e = sh->e;
+    const iamg_scan_options *o = sh->o;
+    unsigned jobs = o->jobs ? o->jobs : default_jobs();
+    if (jobs > sh->nfiles) jobs = sh->nfiles ? (unsigned)sh->nfiles : 1;
+    double t0 = now_seconds();
+    int rc = 0;
+    worker *ws = iamg_calloc(jobs, sizeof *ws);
+    sh->slots = iamg_calloc(sh->nfiles ? sh->nfiles : 1, sizeof *sh->slots);
+    iamg_results *r = iamg_calloc(1, sizeof *r);
+    if (!ws || !sh->slots || !r) {
+        rc = IAMG_ENOMEM;
+        goto done;
+    }
+    pthread_mutex_init(&sh->mu, NULL);
+    atomic_init(&sh->next, 0);
+    unsigned started = 0;
+    for (unsigned i = 0; i < jobs; i++) {
+        ws[i].sh = sh;
+        arena_init(&ws[i].strings);
+        ws[i].run = runner_new(e);
+        if (!ws[i].run) {
+            rc = IAMG_ENOMEM;
+            break;
+        }
+    }
+    if (!rc) {
+        if (jobs == 1) {
+            worker_main(&ws[0]);
+            started = 0;
+        } else {
+            for (; started < jobs; started++)
+                if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) break;
+            if (started == 0) worker_main(&ws[0]);
+            for (unsigned i = 0; i < started; i++) pthread_join(ws[i].thread, NULL);
+        }
+        if (sh->failed) rc = sh->failed;
+    }
+    pthread_mutex_destroy(&sh->mu);
+    if (rc) goto done;
+
+    /* Gather, in file order. */
+    size_t nf = 0, nd = e->ndiags + (wl ? wl->diags.n : 0) + 1;
+    for (size_t i = 0; i < sh->nfiles; i++) {
+        nf += sh->slots[i].nf;
+        nd += sh->slots[i].nd;
+    }
+    r->findings = iamg_calloc(nf ? nf : 1, sizeof *r->findings);
+    r->diags = iamg_calloc(nd, sizeof *r->diags);
+    r->arenas = iamg_calloc(jobs + 1, sizeof *r->arenas);
+    if (!r->findings || !r->diags || !r->arenas) {
+        rc = IAMG_ENOMEM;
+        goto done;
+    }
+    arena *own = &r->arenas[jobs];
+    arena_init(own);
+    for (unsigned i = 0; i < jobs; i++) {
+        r->arenas[i] = ws[i].strings;
+        arena_init(&ws[i].strings);
+    }
+    r->narenas = jobs + 1;
+    for (size_t i = 0; i < e->ndiags; i++)
+        if (copy_diag(r, own, &e->diags[i])) rc = IAMG_ENOMEM;
+    for (size_t i = 0; wl && i < wl->diags.n; i++) {
+        const diag *d = &wl->diags.v[i];
+        iamg_diag x = {d->code, d->level, d->path, 0, 0, 0, NULL, NULL, NULL, d->message};
+        if (copy_diag(r, own, &x)) rc = IAMG_ENOMEM;
+    }
+    iamg_stats *st = &r->stats;
+    for (size_t i = 0; i < sh->nfiles; i++) {
+        slot *s = &sh->slots[i];
+        memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);
+        r->nfindings += s->nf;
+        memcpy(r->diags + r->ndiags, s->d, s->nd * sizeof *s->d);
+        r->ndiags += s->nd;
+        st->files_seen++;
+        st->files_scanned += s->scanned;
+        st->files_skipped += s->skipped;
+        st->files_failed += s->failed;
+        st->documents += s->documents;
+        st->statements += s->statements;
+        st->bytes += s->bytes;
+        st->suppressed += s->suppressed;
+    }
+    if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
+    for (size_t i = 0; i < r->ndiags; i++)
+        if (r->diags[i].code == IAMG_ERULE) st->rule_failures++;
+    if (!rc && allow_report_expired(sh->allow, r, own)) rc = IAMG_ENOMEM;
+    results_sort(r);
+    st->seconds = now_seconds() - t0;
+done:
+    for (unsigned i = 0; ws && i < jobs; i++) {
+        runner_free(ws[i].run);
+        arena_free(&ws[i].strings);
+    }
+    iamg_free(ws);
+    if (sh->slots) {
+        for (size_t i = 0; i < sh->nfiles; i++) {
+            iamg_free(sh->slots[i].f);
+            iamg_free(sh->slots[i].d);
+        }
+        iamg_free(sh->slots);
+    }
+    if (rc) {
+        iamg_results_free(r);
+        return iamg_error_set(err, rc, "", 0, 0, "%s during the scan", iamg_strerror(rc));
+    }
+    *out = r;
+    return 0;
+}
+
+static int check_options(const iamg_scan_options *o, iamg_error *err)
+{
+    if (o->shard_count > 1 && o->shard_index >= o->shard_count)
+        return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "shard %u/%u: K must be below N",
+                              o->shard_index + 1, o->shard_count);
+    if (o->jobs > 1024) return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "at most 1024 jobs");
+    return 0;
+}
+
+int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
+                    const iamg_scan_options *opts, iamg_results **out, iamg_error *err)
+{
+    iamg_scan_options dflt = IAMG_SCAN_OPTIONS_INIT;
+    const iamg_scan_options *o = opts ? opts : &dflt;
+    *out = NULL;
+    int rc = check_options(o, err);
+    if (rc) return rc;
+    allow_set *allow = NULL;
+    rc = allow_new(&allow, o, err);
+    if (rc) return rc;
+    walk_list wl;
+    rc = walk_paths(paths, npaths, o, &wl, err);
+    if (rc) {
+        allow_free(allow);
+        return rc;
+    }
+    if (o->shard_count > 1) {
+        /* Files are sorted, so every shard sees the same numbering. */
+        size_t k = 0;
+        for (size_t i = 0; i < wl.n; i++) {
+            if (i % o->shard_count == o->shard_index) {
+                wl.v[k++] = wl.v[i];
+            } else {
+                iamg_free(wl.v[i].fs_path);
+                iamg_free(wl.v[i].rel_path);
+            }
+        }
+        wl.n = k;
+    }
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.e = e;
+    sh.o = o;
+    sh.allow = allow;
+    sh.files = wl.v;
+    sh.nfiles = wl.n;
+    rc = run_scan(&sh, &wl, out, err);
+    walk_list_free(&wl);
+    allow_free(allow);
+    return rc;
+}
+
+int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t len,
+                     const iamg_scan_options *opts, iamg_results **out, iamg_error *err)
+{
+    iamg_scan_options dflt = IAMG_SCAN_OPTIONS_INIT;
+    const iamg_scan_options *o = opts ? opts : &dflt;
+    *out = NULL;
+    int rc = check_options(o, err);
+    if (rc) return rc;
+    allow_set *allow = NULL;
+    rc = allow_new(&allow, o, err);
+    if (rc) return rc;
+    walk_file wf = {(char *)name, (char *)name, 1};
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.e = e;
+    sh.o = o;
+    sh.allow = allow;
+    sh.files = &wf;
+    sh.nfiles = 1;
+    sh.data = data ? data : "";
+    sh.len = len;
+    rc = run_scan(&sh, NULL, out, err);
+    allow_free(allow);
+    return rc;
+}
