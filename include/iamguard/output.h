@@ -1,0 +1,60 @@
+/*
+ * iamguard/output.h - writing results: SARIF 2.1.0, JSON, text.
+ *
+ * Writers only read the engine and the results; several may run at once.
+ * They write to a stream; iamg_write_file_atomic puts the output in place
+ * only once it is complete (temporary file + rename), so an interrupted run
+ * never leaves a truncated SARIF file for CI to upload.
+ */
+#ifndef IAMGUARD_OUTPUT_H
+#define IAMGUARD_OUTPUT_H
+
+#include <stdio.h>
+
+#include "iamguard/engine.h"
+#include "iamguard/results.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct iamg_output_options {
+    const char *working_directory; /**< absolute scan root (SARIF invocations, %SRCROOT%) */
+    const char *category;          /**< SARIF automationDetails.id (--sarif-category) */
+    int include_suppressed;        /**< write allowlisted findings (with suppressions) */
+    int color;                     /**< text: ANSI colours */
+    int timestamps;                /**< SARIF: invocation start/end times (off: byte-identical output) */
+    const char *command_line;      /**< SARIF invocations[0].commandLine, or NULL */
+    int show_notes;                /**< text: also print note-level diagnostics */
+} iamg_output_options;
+
+#define IAMG_OUTPUT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, NULL, 0}
+
+/** SARIF 2.1.0 for GitHub code scanning (see README, "SARIF"). 0 or IAMG_EIO/IAMG_ENOMEM. */
+IAMG_API int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
+                              const iamg_output_options *o, iamg_error *err);
+
+/** iamguard's JSON report (schema in docs/json-output.md). */
+IAMG_API int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
+                             const iamg_output_options *o, iamg_error *err);
+
+/** Human-readable report: path:line:col: level[RULE] message, source line, caret, summary. */
+IAMG_API int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
+                             const iamg_output_options *o, iamg_error *err);
+
+typedef int (*iamg_writer_fn)(FILE *out, const iamg_engine *e, const iamg_results *r,
+                              const iamg_output_options *o, iamg_error *err);
+
+/**
+ * Run `writer` into a temporary file next to `path`, flush and fsync it, then
+ * rename it over `path`. On any failure `path` is left untouched and the
+ * temporary file removed. Returns 0 or the writer's / IAMG_EIO code.
+ */
+IAMG_API int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
+                                    const iamg_results *r, const iamg_output_options *o,
+                                    iamg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
