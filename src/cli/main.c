@@ -1,12 +1,66 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
+static const char main_usage[] =
+    "usage: iamguard <command> [options]\n"
+    "\n"
+    "Check AWS IAM policies against security guardrails written in Lua.\n"
+    "\n"
+    "Commands:\n"
+    "  scan PATH...     scan policy files, CloudFormation, Terraform plans, account dumps\n"
+    "  rules            list the loaded rules\n"
+    "  explain ID       show a rule's rationale and remediation\n"
+    "  version          print the version\n"
+    "\n"
+    "'iamguard <command> --help' describes each command's options.\n"
+    "Exit status: 0 clean, 1 findings, 2 usage error, 3 incomplete scan.\n";
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} command;
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        puts("usage: iamguard version\n\nPrint iamguard's version.");
+        return EXIT_OK;
+    }
+    printf("iamguard %s\n", iamg_version());
+    return EXIT_OK;
+}
+
+static const command commands[] = {
+    {"scan", cmd_scan},
+    {"rules", cmd_rules},
+    {"explain", cmd_explain},
+    {"version", cmd_version},
+};
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
-        printf("iamguard %s\n", IAMG_VERSION);
-        return 0;
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
     }
-    fprintf(stderr, "usage: iamguard <command> [options]\n");
-    return 2;
+    const char *name = argv[1];
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) return cmd_version(1, argv);
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *help_argv[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, help_argv);
+                }
+            }
+        }
+        fputs(main_usage, stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "iamguard: unknown command '%s'\n\n%s", name, main_usage);
+    return EXIT_USAGE;
 }

@@ -1,0 +1,46 @@
+/*
+ * cli/cli.h - the iamguard command line. Uses only the public API.
+ */
+#ifndef IAMG_CLI_H
+#define IAMG_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iamguard/iamguard.h"
+
+/* Exit statuses, one enum for every subcommand. When several apply the
+ * highest-precedence one wins: USAGE > INCOMPLETE > FINDINGS > OK. */
+typedef enum cli_exit {
+    EXIT_OK = 0,          /* nothing at or above --fail-on */
+    EXIT_FINDINGS = 1,    /* findings at or above --fail-on */
+    EXIT_USAGE = 2,       /* bad usage, or the scan could not run */
+    EXIT_INCOMPLETE = 3   /* the scan ran, but some input or rule failed: results still written */
+} cli_exit;
+
+/* Combine two statuses by precedence. */
+cli_exit cli_worse(cli_exit a, cli_exit b);
+
+/* A list of strings from repeatable options. */
+typedef struct strlist {
+    const char **v;
+    size_t n, cap;
+} strlist;
+
+int strlist_add(strlist *l, const char *s);
+void strlist_free(strlist *l);
+
+/* "path:line:col: message" for an iamg_error, to stderr, prefixed "iamguard: ". */
+void cli_error(const iamg_error *err);
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "123", "64K", "256M", "1G" into bytes. 0 or -1. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Parse a non-negative integer. 0 or -1. */
+int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+int cmd_scan(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+#endif

@@ -1,0 +1,380 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char scan_usage[] =
+    "usage: iamguard scan [options] PATH...\n"
+    "\n"
+    "Check the IAM policies in files and folders against the guardrails.\n"
+    "PATHs may be policy JSON, CloudFormation (JSON/YAML), Terraform plan JSON\n"
+    "(terraform show -json) or account dumps (aws iam get-account-authorization-details);\n"
+    "folders are walked recursively.\n"
+    "\n"
+    "Output:\n"
+    "  -f, --format FORMAT      text (default), json or sarif\n"
+    "  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
+    "      --base-dir DIR       result paths are relative to DIR (default: current folder)\n"
+    "      --sarif-category ID  SARIF automationDetails.id, to keep several scans apart\n"
+    "      --include-suppressed write allowlisted findings too (SARIF: with suppressions)\n"
+    "      --timestamps         SARIF: record start and end times (output no longer byte-stable)\n"
+    "      --color WHEN         auto (default), always or never; NO_COLOR is respected\n"
+    "  -q, --quiet              print nothing but errors (the report still goes to -o)\n"
+    "  -v, --verbose            also list skipped files and why\n"
+    "\n"
+    "Rules:\n"
+    "      --rules DIR          add every *.lua rule in DIR (repeatable)\n"
+    "      --rule ID            run only this rule (repeatable)\n"
+    "      --skip-rule ID       do not run this rule (repeatable)\n"
+    "      --no-builtin         do not load the built-in rules\n"
+    "      --fail-on LEVEL      exit 1 when a finding is at or above LEVEL:\n"
+    "                           none, note (default), warning or error\n"
+    "\n"
+    "Inputs:\n"
+    "      --exclude GLOB       leave out matching paths (repeatable; '**' crosses folders)\n"
+    "      --follow-symlinks    follow symbolic links in folders (loops are cut)\n"
+    "      --max-file-size N    skip and report larger files (default 256M; K/M/G suffixes)\n"
+    "  -j, --jobs N             worker threads (default: number of CPUs)\n"
+    "      --shard K/N          scan only the K-th of N deterministic slices of the files\n"
+    "\n"
+    "Limits for rules:\n"
+    "      --rule-memory N      memory per rule (default 64M)\n"
+    "      --rule-timeout MS    wall-clock time per rule and document (default 5000)\n"
+    "      --rule-instructions N  Lua instructions per rule and document (default 200000000)\n"
+    "\n"
+    "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage error or the\n"
+    "scan could not run, 3 some input could not be read or parsed, or a rule failed\n"
+    "(the report is still complete for everything else).\n";
+
+enum {
+    OPT_BASE_DIR = 256,
+    OPT_CATEGORY,
+    OPT_INCLUDE_SUPPRESSED,
+    OPT_TIMESTAMPS,
+    OPT_COLOR,
+    OPT_RULES,
+    OPT_RULE,
+    OPT_SKIP_RULE,
+    OPT_NO_BUILTIN,
+    OPT_FAIL_ON,
+    OPT_EXCLUDE,
+    OPT_FOLLOW,
+    OPT_MAX_FILE_SIZE,
+    OPT_SHARD,
+    OPT_RULE_MEMORY,
+    OPT_RULE_TIMEOUT,
+    OPT_RULE_INSTR,
+    OPT_HELP
+};
+
+static const struct option scan_options[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"base-dir", required_argument, NULL, OPT_BASE_DIR},
+    {"sarif-category", required_argument, NULL, OPT_CATEGORY},
+    {"include-suppressed", no_argument, NULL, OPT_INCLUDE_SUPPRESSED},
+    {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"rule", required_argument, NULL, OPT_RULE},
+    {"skip-rule", required_argument, NULL, OPT_SKIP_RULE},
+    {"no-builtin", no_argument, NULL, OPT_NO_BUILTIN},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
+    {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"jobs", required_argument, NULL, 'j'},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"rule-memory", required_argument, NULL, OPT_RULE_MEMORY},
+    {"rule-timeout", required_argument, NULL, OPT_RULE_TIMEOUT},
+    {"rule-instructions", required_argument, NULL, OPT_RULE_INSTR},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0}};
+
+typedef struct progress {
+    int enabled;
+    double start, last;
+    int printed;
+} progress;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A progress line on a terminal, only once a scan has run for a second. */
+static void on_progress(void *ud, size_t done, size_t total, size_t findings)
+{
+    progress *p = ud;
+    double t = now();
+    if (t - p->start < 1.0 || (t - p->last < 0.2 && done < total)) return;
+    p->last = t;
+    p->printed = 1;
+    fprintf(stderr, "\r\033[K%zu/%zu files, %.0f files/s, %zu findings", done, total,
+            (double)done / (t - p->start), findings);
+    fflush(stderr);
+}
+
+static int parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+    unsigned long long a, b;
+    const char *slash = strchr(s, '/');
+    if (!slash) return -1;
+    char left[32];
+    size_t l = (size_t)(slash - s);
+    if (l == 0 || l >= sizeof left) return -1;
+    memcpy(left, s, l);
+    left[l] = '\0';
+    if (cli_parse_uint(left, 1u << 20, &a) || cli_parse_uint(slash + 1, 1u << 20, &b)) return -1;
+    if (b == 0 || a == 0 || a > b) return -1;
+    *k = (unsigned)a - 1;
+    *n = (unsigned)b;
+    return 0;
+}
+
+/* Exit status for what a scan produced. */
+static cli_exit scan_status(const iamg_results *r, int fail_on)
+{
+    cli_exit st = EXIT_OK;
+    for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
+        const iamg_diag *d = iamg_results_diag(r, i);
+        if (d->code != IAMG_ESKIP && d->level == IAMG_LEVEL_ERROR) st = EXIT_INCOMPLETE;
+    }
+    if (fail_on > IAMG_LEVEL_NONE) {
+        iamg_level max = iamg_results_max_level(r);
+        if (max != IAMG_LEVEL_NONE && (int)max >= fail_on) st = cli_worse(st, EXIT_FINDINGS);
+    }
+    return st;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    const char *format = "text", *output = NULL, *base_dir = NULL, *category = NULL;
+    const char *color = "auto";
+    int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
+    int fail_on = IAMG_LEVEL_NOTE;
+    strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0};
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    cli_exit status = EXIT_OK;
+    iamg_engine *engine = NULL;
+    iamg_results *results = NULL;
+    iamg_error err;
+    unsigned long long num;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:qvj:", scan_options, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case 'j':
+            if (cli_parse_uint(optarg, 1024, &num) || num == 0) {
+                cli_errorf("--jobs needs a number from 1 to 1024, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            so.jobs = (unsigned)num;
+            break;
+        case OPT_BASE_DIR: base_dir = optarg; break;
+        case OPT_CATEGORY: category = optarg; break;
+        case OPT_INCLUDE_SUPPRESSED: include_suppressed = 1; break;
+        case OPT_TIMESTAMPS: timestamps = 1; break;
+        case OPT_COLOR: color = optarg; break;
+        case OPT_RULES:
+            if (strlist_add(&rules_dirs, optarg)) goto oom;
+            break;
+        case OPT_RULE:
+            if (strlist_add(&only, optarg)) goto oom;
+            break;
+        case OPT_SKIP_RULE:
+            if (strlist_add(&skip, optarg)) goto oom;
+            break;
+        case OPT_NO_BUILTIN: builtin = 0; break;
+        case OPT_FAIL_ON:
+            fail_on = iamg_level_parse(optarg);
+            if (fail_on < 0) {
+                cli_errorf("--fail-on must be none, note, warning or error, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        case OPT_EXCLUDE:
+            if (strlist_add(&excludes, optarg)) goto oom;
+            break;
+        case OPT_FOLLOW: so.follow_symlinks = 1; break;
+        case OPT_MAX_FILE_SIZE:
+            if (cli_parse_size(optarg, &eo.limits.max_file_size) || eo.limits.max_file_size == 0) {
+                cli_errorf("--max-file-size needs a size like 1048576, 64K, 256M or 1G, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        case OPT_SHARD:
+            if (parse_shard(optarg, &so.shard_index, &so.shard_count)) {
+                cli_errorf("--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        case OPT_RULE_MEMORY: {
+            uint64_t m;
+            if (cli_parse_size(optarg, &m) || m < (1u << 20)) {
+                cli_errorf("--rule-memory needs a size of at least 1M, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            eo.limits.lua_memory = (size_t)m;
+            break;
+        }
+        case OPT_RULE_TIMEOUT:
+            if (cli_parse_uint(optarg, 3600000, &num) || num == 0) {
+                cli_errorf("--rule-timeout needs milliseconds from 1 to 3600000, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            eo.limits.lua_timeout_ms = (unsigned)num;
+            break;
+        case OPT_RULE_INSTR:
+            if (cli_parse_uint(optarg, UINT64_MAX / 2, &num) || num < 1000) {
+                cli_errorf("--rule-instructions needs a number of at least 1000, not '%s'", optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            eo.limits.lua_instructions = num;
+            break;
+        case OPT_HELP: fputs(scan_usage, stdout); goto done;
+        default:
+            fputs("Try 'iamguard scan --help'.\n", stderr);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    iamg_writer_fn writer;
+    if (!strcmp(format, "text")) writer = iamg_write_text;
+    else if (!strcmp(format, "json")) writer = iamg_write_json;
+    else if (!strcmp(format, "sarif")) writer = iamg_write_sarif;
+    else {
+        cli_errorf("--format must be text, json or sarif, not '%s'", format);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    int use_color;
+    if (!strcmp(color, "always")) use_color = 1;
+    else if (!strcmp(color, "never")) use_color = 0;
+    else if (!strcmp(color, "auto")) {
+        const char *nc = getenv("NO_COLOR");
+        use_color = !output && isatty(STDOUT_FILENO) && !(nc && nc[0]);
+    } else {
+        cli_errorf("--color must be auto, always or never, not '%s'", color);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (optind >= argc) {
+        cli_errorf("scan needs at least one PATH (try 'iamguard scan .')");
+        status = EXIT_USAGE;
+        goto done;
+    }
+
+    eo.builtin_rules = builtin;
+    if (iamg_engine_new(&engine, &eo, &err)) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    for (size_t i = 0; i < rules_dirs.n; i++) {
+        if (iamg_engine_add_rules_dir(engine, rules_dirs.v[i], &err)) {
+            cli_error(&err);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (iamg_engine_select(engine, only.v, only.n, skip.v, skip.n, &err)) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+
+    progress prog = {0, now(), 0, 0};
+    so.base_dir = base_dir;
+    so.exclude = excludes.v;
+    so.nexclude = excludes.n;
+    so.verbose = verbose;
+    if (!quiet && isatty(STDERR_FILENO)) {
+        so.progress = on_progress;
+        so.progress_ud = &prog;
+    }
+    if (iamg_scan_paths(engine, (const char *const *)argv + optind, (size_t)(argc - optind), &so,
+                        &results, &err)) {
+        if (prog.printed) fputs("\r\033[K", stderr);
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (prog.printed) fputs("\r\033[K", stderr);
+
+    char *cwd = NULL;
+    if (base_dir) cwd = realpath(base_dir, NULL);
+    else cwd = getcwd(NULL, 0);
+    iamg_output_options oo = IAMG_OUTPUT_OPTIONS_INIT;
+    oo.working_directory = cwd;
+    oo.category = category;
+    oo.include_suppressed = include_suppressed;
+    oo.timestamps = timestamps;
+    oo.color = use_color;
+    oo.show_notes = verbose;
+    int wrc;
+    if (output && strcmp(output, "-") != 0) {
+        wrc = iamg_write_file_atomic(output, writer, engine, results, &oo, &err);
+        if (!wrc && !quiet && writer != iamg_write_text) {
+            /* The report went to a file: still tell the terminal what happened. */
+            iamg_output_options to = oo;
+            to.color = isatty(STDERR_FILENO) && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+            iamg_write_text(stderr, engine, results, &to, NULL);
+        }
+    } else if (quiet && writer == iamg_write_text) {
+        wrc = 0;
+    } else {
+        wrc = writer(stdout, engine, results, &oo, &err);
+    }
+    free(cwd);
+    if (wrc) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (quiet) {
+        /* Errors still reach stderr: what was not checked must never be silent. */
+        for (size_t i = 0; i < iamg_results_diag_count(results); i++) {
+            const iamg_diag *d = iamg_results_diag(results, i);
+            if (d->level != IAMG_LEVEL_ERROR || d->code == IAMG_ESKIP) continue;
+            fprintf(stderr, "iamguard: %s", d->path ? d->path : "");
+            if (d->line) fprintf(stderr, ":%u:%u", d->line, d->column);
+            fprintf(stderr, ": %s\n", d->message);
+        }
+    }
+    status = scan_status(results, fail_on);
+    goto done;
+oom:
+    cli_errorf("out of memory");
+    status = EXIT_USAGE;
+done:
+    iamg_results_free(results);
+    iamg_engine_free(engine);
+    strlist_free(&rules_dirs);
+    strlist_free(&only);
+    strlist_free(&skip);
+    strlist_free(&excludes);
+    return status;
+}

@@ -1,0 +1,90 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+cli_exit cli_worse(cli_exit a, cli_exit b)
+{
+    static const int rank[] = {0, 1, 3, 2}; /* by value: OK, FINDINGS, USAGE, INCOMPLETE */
+    return rank[a] >= rank[b] ? a : b;
+}
+
+int strlist_add(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        const char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+void strlist_free(strlist *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+void cli_error(const iamg_error *err)
+{
+    fputs("iamguard: ", stderr);
+    if (err->path[0]) {
+        fputs(err->path, stderr);
+        if (err->line) fprintf(stderr, ":%u", err->line);
+        if (err->line && err->column) fprintf(stderr, ":%u", err->column);
+        fputs(": ", stderr);
+    }
+    fprintf(stderr, "%s\n", err->message[0] ? err->message : iamg_strerror(err->code));
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("iamguard: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    unsigned shift = 0;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i') end++;
+        if (*end == 'B' || *end == 'b') end++;
+        if (*end) return -1;
+    }
+    if (v > (UINT64_MAX >> shift)) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}

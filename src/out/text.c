@@ -1,0 +1,144 @@
+#include <string.h>
+
+#include "iamguard/output.h"
+#include "util/errors.h"
+
+/* ANSI colours, used only when the caller says the stream is a terminal. */
+typedef struct palette {
+    const char *bold, *red, *yellow, *cyan, *dim, *green, *reset;
+} palette;
+
+static const palette colours = {"\033[1m", "\033[1;31m", "\033[1;33m", "\033[1;36m", "\033[2m",
+                                "\033[32m", "\033[0m"};
+static const palette plain = {"", "", "", "", "", "", ""};
+
+static const char *level_colour(const palette *p, iamg_level l)
+{
+    switch (l) {
+    case IAMG_LEVEL_ERROR: return p->red;
+    case IAMG_LEVEL_WARNING: return p->yellow;
+    default: return p->cyan;
+    }
+}
+
+/* Bytes of the snippet that make up the first `units` UTF-16 columns. */
+static size_t bytes_for_units(const char *s, unsigned units)
+{
+    size_t i = 0;
+    unsigned u = 0;
+    while (s[i] && u < units) {
+        unsigned char c = (unsigned char)s[i];
+        size_t w = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        for (size_t k = 1; k < w; k++)
+            if (!s[i + k]) w = k;
+        u += w == 4 ? 2 : 1;
+        i += w;
+    }
+    return i;
+}
+
+/* The source line and a caret under the region. Tabs before the region are
+ * kept so the caret lines up in any terminal. */
+static void print_source(FILE *out, const palette *p, unsigned line, const char *snippet,
+                         unsigned col, unsigned end_col)
+{
+    if (!snippet || !line) return;
+    fprintf(out, "%s%6u |%s %s\n", p->dim, line, p->reset, snippet);
+    if (!col) return;
+    fprintf(out, "%s       |%s ", p->dim, p->reset);
+    size_t pre = bytes_for_units(snippet, col - 1);
+    for (size_t i = 0; i < pre; i++) {
+        unsigned char c = (unsigned char)snippet[i];
+        if (c == '\t') fputc('\t', out);
+        else if ((c & 0xC0) != 0x80) fputc(' ', out);
+    }
+    unsigned n = end_col > col ? end_col - col : 1;
+    fputs(p->green, out);
+    fputc('^', out);
+    for (unsigned i = 1; i < n && i < 200; i++) fputc('~', out);
+    fprintf(out, "%s\n", p->reset);
+}
+
+static void print_location(FILE *out, const palette *p, const char *path, unsigned line,
+                           unsigned col)
+{
+    fputs(p->bold, out);
+    fputs(path ? path : "iamguard", out);
+    if (line) fprintf(out, ":%u", line);
+    if (line && col) fprintf(out, ":%u", col);
+    fprintf(out, ":%s ", p->reset);
+}
+
+static const char *diag_tag(int code)
+{
+    switch (code) {
+    case IAMG_EPARSE:
+    case IAMG_EIO:
+    case IAMG_ELIMIT:
+    case IAMG_ENOMEM: return "IAMGUARD-PARSE";
+    case IAMG_EINVALID: return "IAMGUARD-INVALID";
+    case IAMG_ERULE: return "rule-failure";
+    default: return "skipped";
+    }
+}
+
+int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
+                    const iamg_output_options *o, iamg_error *err)
+{
+    iamg_output_options dflt = IAMG_OUTPUT_OPTIONS_INIT;
+    if (!o) o = &dflt;
+    const palette *p = o->color ? &colours : &plain;
+    (void)e;
+    size_t by_level[4] = {0};
+    size_t problems = 0, rule_failures = 0;
+
+    /* Problems with inputs and rules first: they say what was not checked. */
+    for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
+        const iamg_diag *d = iamg_results_diag(r, i);
+        if (d->code == IAMG_ERULE) rule_failures++;
+        else if (d->code != IAMG_ESKIP && d->level == IAMG_LEVEL_ERROR) problems++;
+        if (d->level == IAMG_LEVEL_NOTE && !o->show_notes) continue;
+        print_location(out, p, d->path, d->line, d->column);
+        fprintf(out, "%s%s%s[%s%s%s] %s\n", level_colour(p, d->level), iamg_level_name(d->level),
+                p->reset, diag_tag(d->code), d->rule_id ? " " : "", d->rule_id ? d->rule_id : "",
+                d->message);
+        print_source(out, p, d->line, d->snippet, d->column, d->end_column);
+    }
+    for (size_t i = 0; i < iamg_results_count(r); i++) {
+        const iamg_finding *f = iamg_results_get(r, i);
+        if (f->suppressed && !o->include_suppressed) continue;
+        if (!f->suppressed) by_level[f->level]++;
+        print_location(out, p, f->path, f->line, f->column);
+        fprintf(out, "%s%s%s[%s] %s\n", level_colour(p, f->level), iamg_level_name(f->level),
+                p->reset, f->rule_id, f->message);
+        if (f->origin.container)
+            fprintf(out, "%s       = in %s, statement %s%s\n", p->dim, f->origin.container,
+                    f->statement ? f->statement : "-", p->reset);
+        if (f->suppressed)
+            fprintf(out, "%s       = suppressed: %s%s\n", p->dim, f->suppressed, p->reset);
+        print_source(out, p, f->line, f->snippet, f->column, f->end_column);
+    }
+    const iamg_stats *s = iamg_results_stats(r);
+    fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ",
+            p->bold, s->files_scanned, s->files_scanned == 1 ? "" : "s", s->documents,
+            s->documents == 1 ? "y" : "ies", s->statements, s->statements == 1 ? "" : "s",
+            s->seconds, p->reset);
+    fprintf(out, "%zu error%s, %zu warning%s, %zu note%s", by_level[IAMG_LEVEL_ERROR],
+            by_level[IAMG_LEVEL_ERROR] == 1 ? "" : "s", by_level[IAMG_LEVEL_WARNING],
+            by_level[IAMG_LEVEL_WARNING] == 1 ? "" : "s", by_level[IAMG_LEVEL_NOTE],
+            by_level[IAMG_LEVEL_NOTE] == 1 ? "" : "s");
+    if (s->suppressed) fprintf(out, ", %zu suppressed", s->suppressed);
+    fputs(".\n", out);
+    if (s->files_skipped) fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,
+                                  s->files_skipped == 1 ? "" : "s",
+                                  o->show_notes ? "" : "; --verbose lists them");
+    if (problems)
+        fprintf(out, "%s%zu input problem%s: some policies were not fully checked.%s\n", p->red,
+                problems, problems == 1 ? "" : "s", p->reset);
+    if (rule_failures)
+        fprintf(out, "%s%zu rule failure%s: the scan is incomplete.%s\n", p->red, rule_failures,
+                rule_failures == 1 ? "" : "s", p->reset);
+    if (fflush(out) != 0 || ferror(out))
+        return iamg_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the report");
+    return 0;
+}
