@@ -1,0 +1,105 @@
+/*
+ * Data-driven rule tests: every folder of tests/cases/rules holds one input
+ * file and expected.txt, one finding per line as "RULE-ID LINE:COLUMN"
+ * (sorted by line, column, rule). The built-in rules run on the input
+ * through the public API and must produce exactly those findings.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iamguard/iamguard.h"
+
+#define CASES IAMG_SOURCE_DIR "/tests/cases/rules"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* The case's input: the one file that is not expected.txt. */
+static int find_input(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *de;
+    int found = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || !strcmp(de->d_name, "expected.txt")) continue;
+        snprintf(out, cap, "%s/%s", dir, de->d_name);
+        found++;
+    }
+    closedir(d);
+    return found == 1 ? 0 : -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+Test(rule_cases, every_case_folder)
+{
+    DIR *d = opendir(CASES);
+    cr_assert_not_null(d, "cannot open %s", CASES);
+    char *names[512];
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 512)
+        if (de->d_name[0] != '.') names[n++] = strdup(de->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    cr_assert_gt(n, 60, "expected the full set of rule cases, found %zu", n);
+
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(&e, NULL, &err), 0, "%s", err.message);
+    size_t failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        char dir[1024], input[1200], exp_path[1200];
+        snprintf(dir, sizeof dir, "%s/%s", CASES, names[i]);
+        snprintf(exp_path, sizeof exp_path, "%s/expected.txt", dir);
+        cr_assert_eq(find_input(dir, input, sizeof input), 0, "%s: needs exactly one input file",
+                     names[i]);
+        char *expected = slurp(exp_path);
+        cr_assert_not_null(expected, "%s: no expected.txt", names[i]);
+
+        iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+        so.jobs = 1;
+        iamg_results *r;
+        const char *paths[] = {input};
+        cr_assert_eq(iamg_scan_paths(e, paths, 1, &so, &r, &err), 0, "%s", err.message);
+        char got[8192] = "";
+        for (size_t k = 0; k < iamg_results_count(r); k++) {
+            const iamg_finding *f = iamg_results_get(r, k);
+            char line[128];
+            snprintf(line, sizeof line, "%s %u:%u\n", f->rule_id, f->line, f->column);
+            strncat(got, line, sizeof got - strlen(got) - 1);
+        }
+        for (size_t k = 0; k < iamg_results_diag_count(r); k++) {
+            const iamg_diag *dg = iamg_results_diag(r, k);
+            cr_expect(dg->level != IAMG_LEVEL_ERROR, "%s: unexpected problem: %s", names[i],
+                      dg->message);
+        }
+        if (strcmp(got, expected) != 0) {
+            failures++;
+            cr_log_error("case %s\n--- expected\n%s--- got\n%s", names[i], expected, got);
+        }
+        iamg_results_free(r);
+        free(expected);
+        free(names[i]);
+    }
+    iamg_engine_free(e);
+    cr_assert_eq(failures, 0, "%zu of %zu rule cases differ (see log)", failures, n);
+}
