@@ -128,15 +128,24 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
         lua_api_push_policy(L, ctx);
         lua_api_push_report(L, ctx);
         sandbox_result res;
-        if (sandbox_call(fs->sb, 2, 0, &res) != 0) {
+        int failed = sandbox_call(fs->sb, 2, 0, &res) != 0;
+        lua_settop(L, 0);
+        if (failed) {
             if (ctx->oom) return IAMG_ENOMEM;
-            diag *d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                               "rule %s failed on this document (%s): %s", ru->info.id,
-                               ruleset_fail_kind(res.kind), res.message);
+            diag *d;
+            if (res.line > 0)
+                d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                             "rule %s failed on this document (%s at %s:%d): %s", ru->info.id,
+                             ruleset_fail_kind(res.kind), e->files[ru->file].name, res.line,
+                             res.message);
+            else
+                d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                             "rule %s failed on this document (%s in %s): %s", ru->info.id,
+                             ruleset_fail_kind(res.kind), e->files[ru->file].name, res.message);
             if (d) d->rule_id = iamg_strdup(ru->info.id);
+            /* A tripped limit leaves the state unusable: rebuild it for the next document. */
             if (sandbox_broken(fs->sb)) drop_file(r, ru->file);
         }
-        lua_settop(L, 0);
         if (ctx->overflow) {
             diag *d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                                "rule %s reported more than %zu findings on this document; %zu more were not kept (limit max_findings_per_rule)",
