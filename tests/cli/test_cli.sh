@@ -1,0 +1,96 @@
+#!/bin/sh
+# CLI behaviour: exit statuses and their precedence, help and version,
+# output files, quiet mode. Usage: test_cli.sh IAMGUARD SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+check() { # name expected-status actual-status
+    if [ "$2" != "$3" ]; then
+        echo "FAIL $1: exit status $3, expected $2"
+        fails=$((fails + 1))
+    else
+        echo "ok   $1"
+    fi
+}
+
+run() { "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+
+cat >"$tmp/clean.json" <<'J'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
+J
+cat >"$tmp/bad.json" <<'J'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}]}
+J
+printf '{"Statement": [\n  {"Effect": "Allow",, }\n' >"$tmp/broken.json"
+mkdir -p "$tmp/rules" "$tmp/badrules" "$tmp/syntaxrules"
+printf 'return { id = "T-SYNTAX", short_description = "x", check = function( end }\n' >"$tmp/syntaxrules/s.lua"
+cat >"$tmp/rules/note.lua" <<'L'
+return { id = "T-NOTE", level = "note", short_description = "notes every statement",
+  check = function(p, report)
+    for _, st in ipairs(p.statements) do report{ statement = st, message = "seen." } end
+  end }
+L
+cat >"$tmp/badrules/boom.lua" <<'L'
+return { id = "T-BOOM", short_description = "fails", check = function() error("boom") end }
+L
+
+check "clean file" 0 "$(run scan "$tmp/clean.json")"
+check "finding" 1 "$(run scan "$tmp/bad.json")"
+grep -q 'error\[IAM-SSM-1\]' "$tmp/out" || { echo "FAIL finding: no IAM-SSM-1 line"; fails=$((fails + 1)); }
+check "--fail-on none" 0 "$(run scan --fail-on none "$tmp/bad.json")"
+check "note below --fail-on warning" 0 "$(run scan --no-builtin --rules "$tmp/rules" --fail-on warning "$tmp/clean.json")"
+check "note at --fail-on note" 1 "$(run scan --no-builtin --rules "$tmp/rules" --fail-on note "$tmp/clean.json")"
+check "parse error" 3 "$(run scan "$tmp/broken.json")"
+grep -q 'broken.json:2:22' "$tmp/out" || { echo "FAIL parse error: no position in report"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "parse error beats findings" 3 "$(run scan "$tmp/broken.json" "$tmp/bad.json")"
+check "failing rule" 3 "$(run scan --rules "$tmp/badrules" "$tmp/bad.json")"
+grep -q 'IAM-SSM-1' "$tmp/out" || { echo "FAIL failing rule: other rules must still report"; fails=$((fails + 1)); }
+check "unknown option" 2 "$(run scan --no-such-option "$tmp/bad.json")"
+check "usage beats findings" 2 "$(run scan --fail-on sometimes "$tmp/bad.json")"
+check "missing path" 2 "$(run scan "$tmp/does-not-exist.json")"
+check "no path" 2 "$(run scan)"
+check "unknown rule id" 2 "$(run scan --rule NOPE "$tmp/bad.json")"
+check "unknown command" 2 "$(run frobnicate)"
+check "no command" 2 "$(run)"
+check "version" 0 "$(run version)"
+grep -q '^iamguard [0-9]' "$tmp/out" || { echo "FAIL version output"; fails=$((fails + 1)); }
+check "--version" 0 "$(run --version)"
+for cmd in scan rules explain version; do
+    check "$cmd --help" 0 "$(run $cmd --help)"
+    grep -q "usage: iamguard $cmd" "$tmp/out" || { echo "FAIL $cmd --help text"; fails=$((fails + 1)); }
+done
+check "rules" 0 "$(run rules)"
+grep -q '^IAM-SSM-2 ' "$tmp/out" || { echo "FAIL rules list"; fails=$((fails + 1)); }
+check "rules with a broken file" 3 "$(run rules --rules "$tmp/syntaxrules" --rules "$tmp/rules")"
+grep -q 'T-NOTE' "$tmp/out" || { echo "FAIL rules: good rules must still be listed"; fails=$((fails + 1)); }
+grep -q 's.lua:1' "$tmp/err" || { echo "FAIL rules: broken file not reported with its line"; fails=$((fails + 1)); }
+check "scan with a broken rule file" 3 "$(run scan --rules "$tmp/syntaxrules" "$tmp/bad.json")"
+check "explain" 0 "$(run explain IAM-SSM-1)"
+grep -q 'ssm:SendCommand' "$tmp/out" || { echo "FAIL explain text"; fails=$((fails + 1)); }
+check "explain unknown" 2 "$(run explain NOPE)"
+
+# -o writes the whole report to the file and leaves stdout for nothing else.
+check "-o file" 1 "$(run scan -f json -o "$tmp/report.json" "$tmp/bad.json")"
+[ -s "$tmp/report.json" ] && [ ! -s "$tmp/out" ] || { echo "FAIL -o: report not in the file only"; fails=$((fails + 1)); }
+ls "$tmp" | grep -q '\.tmp\.' && { echo "FAIL -o: temporary file left behind"; fails=$((fails + 1)); }
+# -q prints nothing for a clean run but still reports input errors on stderr.
+check "-q clean" 0 "$(run scan -q "$tmp/clean.json")"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || { echo "FAIL -q printed something"; fails=$((fails + 1)); }
+check "-q parse error" 3 "$(run scan -q "$tmp/broken.json")"
+grep -q 'broken.json:2:22' "$tmp/err" || { echo "FAIL -q must still report input errors"; fails=$((fails + 1)); }
+# Same report whatever the number of threads.
+mkdir -p "$tmp/many"
+i=0
+while [ $i -lt 40 ]; do cp "$tmp/bad.json" "$tmp/many/p$i.json"; i=$((i + 1)); done
+"$bin" scan -f sarif -j1 "$tmp/many" >"$tmp/j1.sarif" 2>/dev/null
+"$bin" scan -f sarif -j4 "$tmp/many" >"$tmp/j4.sarif" 2>/dev/null
+cmp -s "$tmp/j1.sarif" "$tmp/j4.sarif" || { echo "FAIL SARIF differs between -j1 and -j4"; fails=$((fails + 1)); }
+# The bundled examples scan with findings and no input problems.
+check "examples" 1 "$(cd "$src" && run scan examples)"
+
+[ $fails -eq 0 ] && echo "all CLI checks passed" || echo "$fails CLI checks failed"
+[ $fails -eq 0 ]
