@@ -1,0 +1,78 @@
+#!/bin/sh
+# Benchmarks: prints files/s, MB/s and peak RSS of full scans (built-in
+# rules, SARIF written) next to the baseline of merely parsing the same files
+# with jansson on one core.
+#
+#     bench/run.sh [BUILD_DIR] [CORPUS_DIR] [REPEAT]
+#
+# Data sets: the AWS managed policies; that set copied 20 times (30,500
+# files); one document of 200,000 statements; a synthetic tree of 100,000
+# small policy files. Generated data lives in a temporary folder.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd)
+corpus=${2:-$here/../../shared/corpus}
+repeat=${3:-3}
+bin=$build/iamguard
+measure=$build/bench/bench_measure
+parse=$build/bench/bench_jansson_parse
+for tool in "$bin" "$measure" "$parse"; do
+    [ -x "$tool" ] || { echo "bench: $tool not built (cmake --build $build)" >&2; exit 2; }
+done
+[ -d "$corpus/aws-managed" ] || { echo "bench: no corpus at $corpus" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cores=$(nproc)
+
+count() { find "$1" -type f | wc -l; }
+size() { du -sb "$1" | cut -f1; }
+
+echo "preparing data sets in $work ..."
+managed=$corpus/aws-managed
+mkdir -p "$work/x20"
+i=1
+while [ $i -le 20 ]; do cp -r "$managed" "$work/x20/copy$i"; i=$((i + 1)); done
+awk 'BEGIN {
+    print "{\"Version\": \"2012-10-17\", \"Statement\": ["
+    for (i = 0; i < 200000; i++) {
+        res = (i % 1000 == 0) ? "\"*\"" : sprintf("\"arn:aws:s3:::bucket-%d/*\"", i)
+        act = (i % 1000 == 0) ? "\"ssm:SendCommand\"" : "[\"s3:GetObject\", \"s3:PutObject\"]"
+        printf "  {\"Sid\": \"S%d\", \"Effect\": \"Allow\", \"Action\": %s, \"Resource\": %s}%s\n", i, act, res, (i < 199999 ? "," : "")
+    }
+    print "]}"
+}' >"$work/big.json"
+mkdir -p "$work/tree"
+awk -v root="$work/tree" 'BEGIN {
+    for (d = 0; d < 100; d++) {
+        dir = sprintf("%s/team%02d", root, d)
+        system("mkdir -p " dir)
+        for (f = 0; f < 1000; f++) {
+            path = sprintf("%s/policy%04d.json", dir, f)
+            act = (f % 50 == 0) ? "ssm:StartSession" : "dynamodb:GetItem"
+            printf "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": \"%s\",\n      \"Resource\": \"*\"\n    }\n  ]\n}\n", act > path
+            close(path)
+        }
+    }
+}'
+
+row() { # label dir args...
+    label=$1; dir=$2; shift 2
+    "$measure" "$repeat" "$label" "$(count "$dir")" "$(size "$dir")" -- "$@" || true
+}
+
+run_set() { # name dir
+    name=$1; dir=$2
+    echo
+    echo "== $name: $(count "$dir") files, $(size "$dir") bytes"
+    row "jansson parse only, 1 core" "$dir" "$parse" "$dir"
+    row "iamguard scan -j1 (SARIF)" "$dir" "$bin" scan -q -j1 -f sarif -o "$work/out.sarif" "$dir"
+    row "iamguard scan -j2 (SARIF)" "$dir" "$bin" scan -q -j2 -f sarif -o "$work/out.sarif" "$dir"
+    if [ "$cores" -gt 2 ]; then
+        row "iamguard scan -j$cores (SARIF)" "$dir" "$bin" scan -q -j"$cores" -f sarif -o "$work/out.sarif" "$dir"
+    fi
+}
+
+run_set "AWS managed policies" "$managed"
+run_set "AWS managed policies x20" "$work/x20"
+run_set "one 200,000-statement document" "$work/big.json"
+run_set "synthetic 100,000-file tree" "$work/tree"
