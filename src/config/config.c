@@ -1,0 +1,571 @@
+/*
+ * config/config.c - .iamguard.yml: read with yaml_load into the position
+ * tree, checked key by key, into an iamg_config.
+ *
+ * The tree keeps byte spans, so every complaint points at the key or value
+ * at fault. Everything the configuration hands out lives in one arena that
+ * also holds the tree, so iamg_config_free is one arena_free.
+ */
+#include "iamguard/config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "load/srcpos.h"
+#include "load/tree.h"
+#include "load/yaml_load.h"
+#include "util/alloc.h"
+#include "util/arena.h"
+#include "util/errors.h"
+#include "util/fileio.h"
+
+/* Configuration files are hand-written; anything larger is a mistake. */
+#define CONFIG_MAX_SIZE ((uint64_t)16 << 20)
+
+/* Where a rule id was written, to report an id the engine does not know. */
+typedef struct cpos {
+    unsigned line, col;
+} cpos;
+
+/* The public structure first, so a config pointer is also an impl pointer. */
+typedef struct config_impl {
+    iamg_config pub;
+    arena a;
+    cpos *only_pos, *skip_pos, *level_pos, *dir_pos;
+} config_impl;
+
+typedef struct parser {
+    config_impl *c;
+    tsource src;
+    iamg_error *err;
+} parser;
+
+static const char top_keys[] = "rules, levels, rule_dirs, exclude, fail_on, allowlist, limits";
+static const char rules_keys[] = "only, skip";
+static const char allow_keys[] =
+    "rule, principal, logical_id, address, file, sid, justification, expires";
+static const char limits_keys[] = "rule_memory, rule_timeout_ms, rule_instructions, max_file_size";
+
+static cpos pos_of(parser *p, const tnode *n)
+{
+    srcpos s = tsource_pos(&p->src, n->start);
+    cpos c = {s.line, s.col};
+    return c;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int fail(parser *p, const tnode *n, const char *fmt, ...)
+{
+    char msg[IAMG_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cpos at = {0, 0};
+    if (n) at = pos_of(p, n);
+    return iamg_error_set(p->err, IAMG_EUSAGE, p->c->pub.path, at.line, at.col, "%s", msg);
+}
+
+static int oom(parser *p)
+{
+    return iamg_error_set(p->err, IAMG_ENOMEM, p->c->pub.path, 0, 0, "out of memory");
+}
+
+/* "a string", "a list", ... for messages about a value of the wrong type. */
+static const char *a_type(const tnode *n)
+{
+    switch (n->type) {
+    case TN_NULL: return "empty";
+    case TN_BOOL: return "a boolean";
+    case TN_NUMBER: return "a number";
+    case TN_STRING: return "a string";
+    case TN_ARRAY: return "a list";
+    default: return "a mapping";
+    }
+}
+
+/* A mapping whose keys all belong to `allowed` (a ", "-separated list, or
+ * NULL for any key) and appear once. `what` names the mapping in messages
+ * ("" for the top level). */
+static int check_keys(parser *p, const tnode *obj, const char *allowed, const char *what)
+{
+    for (uint32_t i = 0; i < obj->n; i++) {
+        const tnode *k = &obj->u.members[i].key;
+        const char *name = k->u.s;
+        size_t kl = k->n;
+        int known = allowed == NULL;
+        for (const char *s = allowed; *s && !known;) {
+            const char *e = strchr(s, ',');
+            size_t l = e ? (size_t)(e - s) : strlen(s);
+            if (l == kl && memcmp(s, name, kl) == 0) known = 1;
+            s = e ? e + 2 : s + l;
+        }
+        if (!known)
+            return fail(p, k, "unknown key '%s'%s%s (expected %s)", name, what[0] ? " in " : "",
+                        what, allowed);
+        for (uint32_t j = 0; j < i; j++) {
+            const tnode *o = &obj->u.members[j].key;
+            if (o->n == kl && memcmp(o->u.s, name, kl) == 0)
+                return fail(p, k, "duplicate key '%s' (also on line %u): keep one", name,
+                            pos_of(p, o).line);
+        }
+    }
+    return 0;
+}
+
+static int want_map(parser *p, const tnode *v, const char *key, const char *example)
+{
+    if (v->type == TN_OBJECT) return 0;
+    return fail(p, v, "'%s' must be a mapping (%s), not %s", key, example, a_type(v));
+}
+
+static int want_string(parser *p, const tnode *v, const char *key)
+{
+    if (v->type == TN_STRING && v->n > 0) return 0;
+    if (v->type == TN_STRING) return fail(p, v, "'%s' is an empty string", key);
+    if (v->type == TN_NULL) return fail(p, v, "'%s' has no value", key);
+    return fail(p, v, "'%s' must be a string, not %s (quote it)", key, a_type(v));
+}
+
+/* A list of non-empty strings, or one string, or nothing (null). */
+static int string_list(parser *p, const tnode *v, const char *key, const char *const **out,
+                       size_t *n, cpos **pos)
+{
+    const tnode *items = v;
+    uint32_t count = 1;
+    if (v->type == TN_NULL) count = 0;
+    else if (v->type == TN_ARRAY) {
+        items = v->u.items;
+        count = v->n;
+    } else if (v->type != TN_STRING) {
+        return fail(p, v, "'%s' must be a list of strings, not %s", key, a_type(v));
+    }
+    const char **list = arena_calloc(&p->c->a, count ? count : 1, sizeof *list);
+    cpos *ps = pos ? arena_calloc(&p->c->a, count ? count : 1, sizeof *ps) : NULL;
+    if (!list || (pos && !ps)) return oom(p);
+    for (uint32_t i = 0; i < count; i++) {
+        const tnode *it = &items[i];
+        if (it->type != TN_STRING)
+            return fail(p, it, "items of '%s' must be strings, not %s", key, a_type(it));
+        if (!it->n) return fail(p, it, "'%s' has an empty item", key);
+        list[i] = it->u.s;
+        if (ps) ps[i] = pos_of(p, it);
+    }
+    *out = list;
+    *n = count;
+    if (pos) *pos = ps;
+    return 0;
+}
+
+static int parse_rules(parser *p, const tnode *v)
+{
+    if (v->type == TN_NULL) return 0;
+    int rc = want_map(p, v, "rules", "only: [...], skip: [...]");
+    if (!rc) rc = check_keys(p, v, rules_keys, "rules");
+    if (rc) return rc;
+    iamg_config *c = &p->c->pub;
+    const tnode *o = tnode_get(v, "only"), *s = tnode_get(v, "skip");
+    if (o && (rc = string_list(p, o, "only", &c->only, &c->nonly, &p->c->only_pos))) return rc;
+    if (s && (rc = string_list(p, s, "skip", &c->skip, &c->nskip, &p->c->skip_pos))) return rc;
+    return 0;
+}
+
+static int parse_level_name(parser *p, const tnode *v, const char *what, int *out)
+{
+    *out = v->type == TN_STRING ? iamg_level_parse(v->u.s) : -1;
+    if (*out >= 0) return 0;
+    if (v->type == TN_STRING)
+        return fail(p, v, "%s must be none, note, warning or error, not '%s'", what, v->u.s);
+    return fail(p, v, "%s must be none, note, warning or error, not %s", what, a_type(v));
+}
+
+static int parse_levels(parser *p, const tnode *v)
+{
+    if (v->type == TN_NULL) return 0;
+    int rc = want_map(p, v, "levels", "RULE-ID: none, note, warning or error");
+    if (!rc) rc = check_keys(p, v, NULL, "levels");
+    if (rc) return rc;
+    iamg_config_level *lv = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *lv);
+    cpos *ps = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *ps);
+    if (!lv || !ps) return oom(p);
+    for (uint32_t i = 0; i < v->n; i++) {
+        const tmember *m = &v->u.members[i];
+        if (!m->key.n) return fail(p, &m->key, "'levels' has an empty rule id");
+        char what[300];
+        snprintf(what, sizeof what, "the level of '%.200s'", m->key.u.s);
+        int l;
+        if ((rc = parse_level_name(p, &m->value, what, &l))) return rc;
+        lv[i].rule = m->key.u.s;
+        lv[i].level = (iamg_level)l;
+        ps[i] = pos_of(p, &m->key);
+    }
+    p->c->pub.levels = lv;
+    p->c->pub.nlevels = v->n;
+    p->c->level_pos = ps;
+    return 0;
+}
+
+/* Relative rule folders are relative to the configuration's folder, so the
+ * file means the same whatever folder iamguard is started from. */
+static int parse_rule_dirs(parser *p, const tnode *v)
+{
+    iamg_config *c = &p->c->pub;
+    const char *const *raw;
+    size_t n;
+    int rc = string_list(p, v, "rule_dirs", &raw, &n, &p->c->dir_pos);
+    if (rc) return rc;
+    const char **dirs = arena_calloc(&p->c->a, n ? n : 1, sizeof *dirs);
+    if (!dirs) return oom(p);
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i][0] == '/' || strcmp(c->dir, ".") == 0) {
+            dirs[i] = raw[i];
+            continue;
+        }
+        size_t dl = strlen(c->dir), rl = strlen(raw[i]);
+        char *j = arena_alloc(&p->c->a, dl + rl + 2);
+        if (!j) return oom(p);
+        memcpy(j, c->dir, dl);
+        j[dl] = '/';
+        memcpy(j + dl + 1, raw[i], rl + 1);
+        dirs[i] = j;
+    }
+    c->rule_dirs = dirs;
+    c->nrule_dirs = n;
+    return 0;
+}
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* YYYY-MM-DD naming a real calendar day. */
+static int valid_date(const char *d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-') return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) return 0;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    if (m < 1 || m > 12 || day < 1) return 0;
+    return day <= mdays[m - 1] + (m == 2 && leap(y));
+}
+
+static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t index)
+{
+    if (v->type != TN_OBJECT)
+        return fail(p, v,
+                    "allowlist entries must be mappings (principal: ..., justification: ...), not %s",
+                    a_type(v));
+    int rc = check_keys(p, v, allow_keys, "an allowlist entry");
+    if (rc) return rc;
+    static const char *const fields[] = {"rule", "principal", "logical_id", "address",
+                                         "file", "sid",       "justification", "expires"};
+    const char **slots[] = {&a->rule, &a->principal, &a->logical_id, &a->address,
+                            &a->file, &a->sid,       &a->justification, &a->expires};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const tnode *f = tnode_get(v, fields[i]);
+        if (!f) continue;
+        if ((rc = want_string(p, f, fields[i]))) return rc;
+        *slots[i] = f->u.s;
+    }
+    if (!a->justification)
+        return fail(p, v,
+                    "allowlist entry %u has no 'justification': say why these findings are accepted",
+                    index + 1);
+    int blank = 1;
+    for (const char *s = a->justification; *s && blank; s++)
+        blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+    if (blank) return fail(p, tnode_get(v, "justification"), "'justification' is blank");
+    if (a->expires && !valid_date(a->expires))
+        return fail(p, tnode_get(v, "expires"),
+                    "'expires' must be a date written YYYY-MM-DD, not '%s'", a->expires);
+    if (!a->rule && !a->principal && !a->logical_id && !a->address && !a->file && !a->sid)
+        return fail(p, v,
+                    "allowlist entry %u would match every finding: give at least one of rule, "
+                    "principal, logical_id, address, file or sid",
+                    index + 1);
+    char where[IAMG_ERROR_PATH_MAX + 16];
+    snprintf(where, sizeof where, "%s:%u", p->c->pub.path, pos_of(p, v).line);
+    a->where = arena_strdup(&p->c->a, where);
+    return a->where ? 0 : oom(p);
+}
+
+static int parse_allowlist(parser *p, const tnode *v)
+{
+    if (v->type == TN_NULL) return 0;
+    if (v->type != TN_ARRAY)
+        return fail(p, v, "'allowlist' must be a list of entries, not %s", a_type(v));
+    iamg_allow *list = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *list);
+    if (!list) return oom(p);
+    for (uint32_t i = 0; i < v->n; i++) {
+        int rc = parse_allow_entry(p, &v->u.items[i], &list[i], i);
+        if (rc) return rc;
+    }
+    p->c->pub.allow = list;
+    p->c->pub.nallow = v->n;
+    return 0;
+}
+
+/* A whole number written in decimal, optionally with a K, M or G suffix
+ * (powers of 1024; "Ki", "KB", "KiB" are read the same) when `suffix`. */
+static int parse_count(const tnode *v, int suffix, uint64_t *out)
+{
+    if (v->type != TN_NUMBER && v->type != TN_STRING) return -1;
+    const char *s = v->u.s;
+    uint64_t n = 0;
+    if (*s < '0' || *s > '9') return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (n > (UINT64_MAX - d) / 10) return -1;
+        n = n * 10 + d;
+    }
+    unsigned shift = 0;
+    if (*s && suffix) {
+        switch (*s) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return -1;
+        }
+        s++;
+        if (*s == 'i') s++;
+        if (*s == 'B' || *s == 'b') s++;
+    }
+    if (*s) return -1;
+    if (n > (UINT64_MAX >> shift)) return -1;
+    *out = n << shift;
+    return 0;
+}
+
+static int parse_limits(parser *p, const tnode *v)
+{
+    if (v->type == TN_NULL) return 0;
+    int rc = want_map(p, v, "limits", "rule_memory: 64M, rule_timeout_ms: 5000, ...");
+    if (!rc) rc = check_keys(p, v, limits_keys, "limits");
+    if (rc) return rc;
+    iamg_config_limits *l = &p->c->pub.limits;
+    const tnode *f;
+    uint64_t n;
+    if ((f = tnode_get(v, "rule_memory"))) {
+        if (parse_count(f, 1, &n) || n < ((uint64_t)1 << 20) || n > SIZE_MAX)
+            return fail(p, f, "'rule_memory' must be a size of at least 1M, like 64M");
+        l->rule_memory = (size_t)n;
+    }
+    if ((f = tnode_get(v, "rule_timeout_ms"))) {
+        if (parse_count(f, 0, &n) || n == 0 || n > 3600000)
+            return fail(p, f, "'rule_timeout_ms' must be milliseconds from 1 to 3600000");
+        l->rule_timeout_ms = (unsigned)n;
+    }
+    if ((f = tnode_get(v, "rule_instructions"))) {
+        if (parse_count(f, 0, &n) || n < 1000 || n > UINT64_MAX / 2)
+            return fail(p, f, "'rule_instructions' must be a whole number of at least 1000");
+        l->rule_instructions = n;
+    }
+    if ((f = tnode_get(v, "max_file_size"))) {
+        if (parse_count(f, 1, &n) || n == 0)
+            return fail(p, f, "'max_file_size' must be a size above 0, like 1048576, 64K, 256M or 1G");
+        l->max_file_size = n;
+    }
+    return 0;
+}
+
+static int parse_root(parser *p, const tnode *root)
+{
+    if (root->type == TN_NULL) return 0; /* an empty file: all defaults */
+    if (root->type != TN_OBJECT)
+        return fail(p, root, "the configuration must be a mapping with keys like rules, levels, "
+                             "allowlist, not %s",
+                    a_type(root));
+    int rc = check_keys(p, root, top_keys, "");
+    if (rc) return rc;
+    iamg_config *c = &p->c->pub;
+    const tnode *v;
+    if ((v = tnode_get(root, "rules")) && (rc = parse_rules(p, v))) return rc;
+    if ((v = tnode_get(root, "levels")) && (rc = parse_levels(p, v))) return rc;
+    if ((v = tnode_get(root, "rule_dirs")) && (rc = parse_rule_dirs(p, v))) return rc;
+    if ((v = tnode_get(root, "exclude")) &&
+        (rc = string_list(p, v, "exclude", &c->exclude, &c->nexclude, NULL)))
+        return rc;
+    if ((v = tnode_get(root, "fail_on"))) {
+        int l;
+        if ((rc = parse_level_name(p, v, "'fail_on'", &l))) return rc;
+        c->fail_on = l;
+    }
+    if ((v = tnode_get(root, "allowlist")) && (rc = parse_allowlist(p, v))) return rc;
+    if ((v = tnode_get(root, "limits")) && (rc = parse_limits(p, v))) return rc;
+    return 0;
+}
+
+/* The folder part of a path: "." when there is none. */
+static char *dir_of(arena *a, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return arena_strdup(a, ".");
+    while (slash > path && slash[-1] == '/') slash--;
+    if (slash == path) return arena_strdup(a, "/");
+    return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+int iamg_config_load_buffer(const char *path, const char *data, size_t len, iamg_config **out,
+                            iamg_error *err)
+{
+    *out = NULL;
+    if (!path) path = IAMG_CONFIG_NAME;
+    if (len >= UINT32_MAX)
+        return iamg_error_set(err, IAMG_ELIMIT, path, 0, 0, "the configuration file is too large");
+    config_impl *c = iamg_calloc(1, sizeof *c);
+    if (!c) return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+    arena_init(&c->a);
+    c->pub.fail_on = -1;
+    c->pub.path = arena_strdup(&c->a, path);
+    c->pub.dir = c->pub.path ? dir_of(&c->a, c->pub.path) : NULL;
+    parser p;
+    memset(&p, 0, sizeof p);
+    p.c = c;
+    p.err = err;
+    int rc;
+    if (!c->pub.path || !c->pub.dir) {
+        rc = iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    tsource_init_file(&p.src, c->pub.path, data ? data : "", data ? len : 0);
+    if (tsource_index(&p.src, &c->a)) {
+        rc = oom(&p);
+        goto done;
+    }
+    iamg_limits lim = IAMG_LIMITS_INIT;
+    const tnode *root;
+    rc = yaml_load(&p.src, &c->a, &lim, &root, err);
+    if (!rc) rc = parse_root(&p, root);
+done:
+    if (rc) {
+        iamg_config_free(&c->pub);
+        return rc;
+    }
+    *out = &c->pub;
+    return 0;
+}
+
+int iamg_config_load(const char *path, iamg_config **out, iamg_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    *out = NULL;
+    int rc = iamg_read_file(path, CONFIG_MAX_SIZE, &data, &len, err);
+    if (rc) {
+        /* iamg_read_file's message leaves the path out. */
+        char msg[IAMG_ERROR_TEXT_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        if (rc == IAMG_ESKIP) rc = IAMG_EIO;
+        return iamg_error_set(err, rc, path, 0, 0, "cannot read the configuration: %s", msg);
+    }
+    rc = iamg_config_load_buffer(path, data, len, out, err);
+    iamg_free(data);
+    return rc;
+}
+
+int iamg_config_find(const char *scan_root, iamg_config **out, iamg_error *err)
+{
+    static const char *const names[] = {IAMG_CONFIG_NAME, IAMG_CONFIG_NAME_ALT};
+    char paths[2][IAMG_ERROR_PATH_MAX];
+    int found[2];
+    *out = NULL;
+    int plain = !scan_root || !scan_root[0] || strcmp(scan_root, ".") == 0;
+    size_t rl = plain ? 0 : strlen(scan_root);
+    int slash = rl && scan_root[rl - 1] == '/';
+    for (int i = 0; i < 2; i++) {
+        int n = plain ? snprintf(paths[i], sizeof paths[i], "%s", names[i])
+                      : snprintf(paths[i], sizeof paths[i], "%s%s%s", scan_root, slash ? "" : "/",
+                                 names[i]);
+        if (n < 0 || (size_t)n >= sizeof paths[i])
+            return iamg_error_set(err, IAMG_EUSAGE, scan_root, 0, 0, "folder path is too long");
+        found[i] = access(paths[i], F_OK) == 0;
+    }
+    if (found[0] && found[1])
+        return iamg_error_set(err, IAMG_EUSAGE, paths[1], 0, 0,
+                              "both %s and %s exist: keep one", names[0], names[1]);
+    if (!found[0] && !found[1]) return 0;
+    return iamg_config_load(found[0] ? paths[0] : paths[1], out, err);
+}
+
+void iamg_config_apply_limits(const iamg_config *c, iamg_limits *lim)
+{
+    if (!c) return;
+    if (c->limits.rule_memory) lim->lua_memory = c->limits.rule_memory;
+    if (c->limits.rule_timeout_ms) lim->lua_timeout_ms = c->limits.rule_timeout_ms;
+    if (c->limits.rule_instructions) lim->lua_instructions = c->limits.rule_instructions;
+    if (c->limits.max_file_size) lim->max_file_size = c->limits.max_file_size;
+}
+
+static int in_list(const char *id, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], id) == 0) return 1;
+    return 0;
+}
+
+static int unknown_rule(const iamg_config *c, const cpos *at, const char *id, iamg_error *err)
+{
+    return iamg_error_set(err, IAMG_EUSAGE, c->path, at->line, at->col,
+                          "unknown rule id '%s' (see 'iamguard rules')", id);
+}
+
+int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only,
+                      size_t nonly, const char *const *skip, size_t nskip, iamg_error *err)
+{
+    const config_impl *ci = (const config_impl *)c;
+    int rc;
+    if (c) {
+        for (size_t i = 0; i < c->nrule_dirs; i++) {
+            iamg_error e2;
+            rc = iamg_engine_add_rules_dir(e, c->rule_dirs[i], &e2);
+            if (rc)
+                return iamg_error_set(err, rc, c->path, ci->dir_pos[i].line, ci->dir_pos[i].col,
+                                      "rule folder '%s': %s", c->rule_dirs[i], e2.message);
+        }
+        /* Checked even where the caller's lists win: a typo is still a typo. */
+        for (size_t i = 0; i < c->nonly; i++)
+            if (!iamg_engine_find_rule(e, c->only[i]))
+                return unknown_rule(c, &ci->only_pos[i], c->only[i], err);
+        for (size_t i = 0; i < c->nskip; i++)
+            if (!iamg_engine_find_rule(e, c->skip[i]))
+                return unknown_rule(c, &ci->skip_pos[i], c->skip[i], err);
+        for (size_t i = 0; i < c->nlevels; i++)
+            if (!iamg_engine_find_rule(e, c->levels[i].rule))
+                return unknown_rule(c, &ci->level_pos[i], c->levels[i].rule, err);
+    }
+    const char *const *eff_only = nonly ? only : (c ? c->only : NULL);
+    size_t neff_only = nonly ? nonly : (c ? c->nonly : 0);
+    size_t cap = (c ? c->nskip : 0) + nskip;
+    const char **eff_skip = iamg_calloc(cap ? cap : 1, sizeof *eff_skip);
+    if (!eff_skip) return iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
+    size_t neff_skip = 0;
+    for (size_t i = 0; c && i < c->nskip; i++)
+        if (!in_list(c->skip[i], only, nonly)) eff_skip[neff_skip++] = c->skip[i];
+    for (size_t i = 0; i < nskip; i++) eff_skip[neff_skip++] = skip[i];
+    rc = iamg_engine_select(e, eff_only, neff_only, eff_skip, neff_skip, err);
+    iamg_free(eff_skip);
+    if (rc) return rc;
+    for (size_t i = 0; c && i < c->nlevels; i++) {
+        const iamg_config_level *l = &c->levels[i];
+        if (l->level == IAMG_LEVEL_NONE && in_list(l->rule, only, nonly)) continue;
+        rc = iamg_engine_set_level(e, l->rule, l->level, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+void iamg_config_free(iamg_config *c)
+{
+    if (!c) return;
+    config_impl *ci = (config_impl *)c;
+    arena_free(&ci->a);
+    iamg_free(ci);
+}
