@@ -20,6 +20,8 @@
 #ifndef IAMGUARD_IAMGUARD_H
 #define IAMGUARD_IAMGUARD_H
 
+#include "iamguard/baseline.h"
+#include "iamguard/config.h"
 #include "iamguard/engine.h"
 #include "iamguard/error.h"
 #include "iamguard/limits.h"

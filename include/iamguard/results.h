@@ -88,6 +88,7 @@ typedef struct iamg_stats {
     size_t suppressed;      /**< findings allowlisted */
     size_t rule_failures;   /**< rule errors (load or check) */
     double seconds;         /**< wall-clock time of the scan */
+    size_t baselined;       /**< findings removed because a baseline had them (baseline.h) */
 } iamg_stats;
 
 typedef struct iamg_results iamg_results;

@@ -105,3 +105,17 @@ void results_sort(iamg_results *r)
     qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
     qsort(r->diags, r->ndiags, sizeof *r->diags, cmp_diag);
 }
+
+size_t results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
+                      const void *ud)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        if (drop(&r->findings[i], ud)) continue;
+        if (k != i) r->findings[k] = r->findings[i];
+        k++;
+    }
+    size_t removed = r->nfindings - k;
+    r->nfindings = k;
+    return removed;
+}
