@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs the examples of docs/RULES.md: each ```lua rule=NAME block is a rule,
+# each ```json policy=NAME block the policy it is run on, and each
+# ```text expect=NAME block the exact finding lines iamguard must print.
+# Usage: test_docs.sh IAMGUARD DOC
+set -u
+bin=$1
+doc=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+awk -v out="$tmp" '
+    /^```[a-z]+ (rule|policy|expect)=[A-Za-z0-9_-]+$/ {
+        split($2, kv, "=")
+        dir = out "/" kv[2]
+        system("mkdir -p \"" dir "/rules\"")
+        file = kv[1] == "rule" ? dir "/rules/rule.lua" : kv[1] == "policy" ? dir "/policy.json" : dir "/expected"
+        printf "" > file
+        next
+    }
+    /^```$/ { if (file) close(file); file = ""; next }
+    file { print > file }
+' "$doc"
+fails=0
+n=0
+for dir in "$tmp"/*/; do
+    name=$(basename "$dir")
+    n=$((n + 1))
+    for f in rules/rule.lua policy.json expected; do
+        [ -f "$dir/$f" ] || { echo "FAIL $name: no $f block"; fails=$((fails + 1)); continue 2; }
+    done
+    (cd "$dir" && "$bin" scan --no-builtin --rules rules --color never --fail-on none policy.json) >"$dir/out" 2>&1
+    grep -E '^policy\.json:[0-9]+:[0-9]+: ' "$dir/out" >"$dir/got" || true
+    if cmp -s "$dir/expected" "$dir/got"; then
+        echo "ok   $name"
+    else
+        echo "FAIL $name"; echo "--- expected"; cat "$dir/expected"; echo "--- got"; cat "$dir/out"
+        fails=$((fails + 1))
+    fi
+done
+[ $n -ge 4 ] || { echo "FAIL only $n examples found in $doc"; fails=$((fails + 1)); }
+[ $fails -eq 0 ]
