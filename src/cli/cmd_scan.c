@@ -34,6 +34,15 @@ static const char scan_usage[] =
     "      --fail-on LEVEL      exit 1 when a finding is at or above LEVEL:\n"
     "                           none, note (default), warning or error\n"
     "\n"
+    "Configuration (see docs/CONFIG.md):\n"
+    "      --config FILE        read FILE instead of .iamguard.yml (or .iamguard.yaml)\n"
+    "                           in the --base-dir folder or the current folder\n"
+    "      --no-config          read no configuration file\n"
+    "      --baseline FILE      report only findings not in FILE, an earlier SARIF report\n"
+    "                           (matched by rule, file and line fingerprint)\n"
+    "Options given here win over the file: --rule replaces its rules.only,\n"
+    "--skip-rule, --rules and --exclude add to it, the others replace its values.\n"
+    "\n"
     "Inputs:\n"
     "      --exclude GLOB       leave out matching paths (repeatable; '**' crosses folders)\n"
     "      --follow-symlinks    follow symbolic links in folders (loops are cut)\n"
@@ -68,7 +77,18 @@ enum {
     OPT_RULE_MEMORY,
     OPT_RULE_TIMEOUT,
     OPT_RULE_INSTR,
+    OPT_CONFIG,
+    OPT_NO_CONFIG,
+    OPT_BASELINE,
     OPT_HELP
+};
+
+/* Limits given on the command line, which win over the configuration's. */
+enum {
+    SET_MAX_FILE_SIZE = 1,
+    SET_RULE_MEMORY = 2,
+    SET_RULE_TIMEOUT = 4,
+    SET_RULE_INSTR = 8
 };
 
 static const struct option scan_options[] = {
@@ -95,6 +115,9 @@ static const struct option scan_options[] = {
     {"rule-memory", required_argument, NULL, OPT_RULE_MEMORY},
     {"rule-timeout", required_argument, NULL, OPT_RULE_TIMEOUT},
     {"rule-instructions", required_argument, NULL, OPT_RULE_INSTR},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -161,8 +184,14 @@ int cmd_scan(int argc, char **argv)
     const char *format = "text", *output = NULL, *base_dir = NULL, *category = NULL;
     const char *color = "auto";
     int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
-    int fail_on = IAMG_LEVEL_NOTE;
-    strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0};
+    int fail_on = IAMG_LEVEL_NOTE, fail_on_set = 0;
+    const char *config_path = NULL, *baseline_path = NULL;
+    int no_config = 0;
+    unsigned lim_set = 0;
+    iamg_limits cli_lim = IAMG_LIMITS_INIT;
+    strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
+    iamg_config *config = NULL;
+    iamg_baseline *baseline = NULL;
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
     cli_exit status = EXIT_OK;
@@ -204,6 +233,7 @@ int cmd_scan(int argc, char **argv)
         case OPT_NO_BUILTIN: builtin = 0; break;
         case OPT_FAIL_ON:
             fail_on = iamg_level_parse(optarg);
+            fail_on_set = 1;
             if (fail_on < 0) {
                 cli_errorf("--fail-on must be none, note, warning or error, not '%s'", optarg);
                 status = EXIT_USAGE;
@@ -215,7 +245,8 @@ int cmd_scan(int argc, char **argv)
             break;
         case OPT_FOLLOW: so.follow_symlinks = 1; break;
         case OPT_MAX_FILE_SIZE:
-            if (cli_parse_size(optarg, &eo.limits.max_file_size) || eo.limits.max_file_size == 0) {
+            lim_set |= SET_MAX_FILE_SIZE;
+            if (cli_parse_size(optarg, &cli_lim.max_file_size) || cli_lim.max_file_size == 0) {
                 cli_errorf("--max-file-size needs a size like 1048576, 64K, 256M or 1G, not '%s'", optarg);
                 status = EXIT_USAGE;
                 goto done;
@@ -235,7 +266,8 @@ int cmd_scan(int argc, char **argv)
                 status = EXIT_USAGE;
                 goto done;
             }
-            eo.limits.lua_memory = (size_t)m;
+            cli_lim.lua_memory = (size_t)m;
+            lim_set |= SET_RULE_MEMORY;
             break;
         }
         case OPT_RULE_TIMEOUT:
@@ -244,7 +276,8 @@ int cmd_scan(int argc, char **argv)
                 status = EXIT_USAGE;
                 goto done;
             }
-            eo.limits.lua_timeout_ms = (unsigned)num;
+            cli_lim.lua_timeout_ms = (unsigned)num;
+            lim_set |= SET_RULE_TIMEOUT;
             break;
         case OPT_RULE_INSTR:
             if (cli_parse_uint(optarg, UINT64_MAX / 2, &num) || num < 1000) {
@@ -252,8 +285,12 @@ int cmd_scan(int argc, char **argv)
                 status = EXIT_USAGE;
                 goto done;
             }
-            eo.limits.lua_instructions = num;
+            cli_lim.lua_instructions = num;
+            lim_set |= SET_RULE_INSTR;
             break;
+        case OPT_CONFIG: config_path = optarg; break;
+        case OPT_NO_CONFIG: no_config = 1; break;
+        case OPT_BASELINE: baseline_path = optarg; break;
         case OPT_HELP: fputs(scan_usage, stdout); goto done;
         default:
             fputs("Try 'iamguard scan --help'.\n", stderr);
@@ -287,6 +324,34 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
 
+    if (config_path && no_config) {
+        cli_errorf("--config and --no-config exclude each other");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (config_path ? iamg_config_load(config_path, &config, &err)
+                    : !no_config && iamg_config_find(base_dir, &config, &err)) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    /* Read the baseline before scanning: a wrong path should not cost a scan. */
+    if (baseline_path && iamg_baseline_load(baseline_path, &baseline, &err)) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    iamg_config_apply_limits(config, &eo.limits);
+    if (lim_set & SET_MAX_FILE_SIZE) eo.limits.max_file_size = cli_lim.max_file_size;
+    if (lim_set & SET_RULE_MEMORY) eo.limits.lua_memory = cli_lim.lua_memory;
+    if (lim_set & SET_RULE_TIMEOUT) eo.limits.lua_timeout_ms = cli_lim.lua_timeout_ms;
+    if (lim_set & SET_RULE_INSTR) eo.limits.lua_instructions = cli_lim.lua_instructions;
+    if (config && config->fail_on >= 0 && !fail_on_set) fail_on = config->fail_on;
+    for (size_t i = 0; config && i < config->nexclude; i++)
+        if (strlist_add(&all_excludes, config->exclude[i])) goto oom;
+    for (size_t i = 0; i < excludes.n; i++)
+        if (strlist_add(&all_excludes, excludes.v[i])) goto oom;
+
     eo.builtin_rules = builtin;
     if (iamg_engine_new(&engine, &eo, &err)) {
         cli_error(&err);
@@ -300,7 +365,7 @@ int cmd_scan(int argc, char **argv)
             goto done;
         }
     }
-    if (iamg_engine_select(engine, only.v, only.n, skip.v, skip.n, &err)) {
+    if (iamg_config_apply(config, engine, only.v, only.n, skip.v, skip.n, &err)) {
         cli_error(&err);
         status = EXIT_USAGE;
         goto done;
@@ -308,8 +373,12 @@ int cmd_scan(int argc, char **argv)
 
     progress prog = {0, now(), 0, 0};
     so.base_dir = base_dir;
-    so.exclude = excludes.v;
-    so.nexclude = excludes.n;
+    so.exclude = all_excludes.v;
+    so.nexclude = all_excludes.n;
+    if (config) {
+        so.allow = config->allow;
+        so.nallow = config->nallow;
+    }
     so.verbose = verbose;
     if (!quiet && isatty(STDERR_FILENO)) {
         so.progress = on_progress;
@@ -323,6 +392,7 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     if (prog.printed) fputs("\r\033[K", stderr);
+    if (baseline) iamg_results_filter_baseline(results, baseline, NULL);
 
     char *cwd = NULL;
     if (base_dir) cwd = realpath(base_dir, NULL);
@@ -372,6 +442,9 @@ oom:
 done:
     iamg_results_free(results);
     iamg_engine_free(engine);
+    iamg_baseline_free(baseline);
+    iamg_config_free(config);
+    strlist_free(&all_excludes);
     strlist_free(&rules_dirs);
     strlist_free(&only);
     strlist_free(&skip);
