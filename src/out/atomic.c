@@ -1,0 +1,126 @@
+/*
+ * out/atomic.c - put a report in place only once it is complete.
+ *
+ * CI uploads whatever file it finds after the scan, so a run that is killed
+ * or hits a full disk must leave the previous report (or none), never half
+ * a SARIF file: the report is written to a temporary file in the target's
+ * folder (rename is atomic only within one file system), flushed to disk,
+ * then renamed over the target.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iamguard/output.h"
+#include "util/alloc.h"
+#include "util/errors.h"
+
+/* The process umask without changing it: umask(2) can only be read by
+ * setting it, which would race with threads creating files. Linux shows it
+ * in /proc/self/status; elsewhere fall back to the set-and-restore dance. */
+static mode_t current_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "Umask:", 6) == 0) {
+                char *end;
+                unsigned long m = strtoul(line + 6, &end, 8);
+                fclose(f);
+                if (end != line + 6) return (mode_t)(m & 0777);
+                goto fallback;
+            }
+        }
+        fclose(f);
+    }
+fallback:;
+    mode_t m = umask(022);
+    umask(m);
+    return m;
+}
+
+/* Flush the folder entry of path so the rename itself survives a crash.
+ * Best effort: some file systems refuse fsync on folders. */
+static void sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? iamg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                      : iamg_strdup(".");
+    if (!dir) return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    iamg_free(dir);
+}
+
+int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
+                           const iamg_results *r, const iamg_output_options *o, iamg_error *err)
+{
+    static const char suffix[] = ".tmp.XXXXXX";
+    size_t n = strlen(path);
+    char *tmp = iamg_malloc(n + sizeof suffix);
+    if (!tmp) return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, suffix, sizeof suffix);
+
+    int rc = 0;
+    FILE *f = NULL;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot create a temporary file next to it: %s",
+                            strerror(errno));
+        iamg_free(tmp);
+        return rc;
+    }
+    /* mkstemp makes the file 0600; a report is as readable as any file. */
+    if (fchmod(fd, 0666 & ~current_umask()) != 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot set permissions of %s: %s", tmp,
+                            strerror(errno));
+        close(fd);
+        goto fail;
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot open %s: %s", tmp, strerror(errno));
+        close(fd);
+        goto fail;
+    }
+    rc = writer(f, e, r, o, err);
+    if (rc) goto fail;
+    errno = 0;
+    if (fflush(f) == EOF || ferror(f)) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s",
+                            errno ? strerror(errno) : "write error");
+        goto fail;
+    }
+    if (fsync(fileno(f)) != 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (fsync): %s", strerror(errno));
+        goto fail;
+    }
+    int closed = fclose(f);
+    f = NULL;
+    if (closed != 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s",
+                            strerror(errno));
+        goto fail;
+    }
+    sync_parent(path);
+    iamg_free(tmp);
+    return 0;
+fail:
+    if (f) fclose(f);
+    unlink(tmp);
+    iamg_free(tmp);
+    return rc;
+}

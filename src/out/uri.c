@@ -1,0 +1,60 @@
+#include "out/uri.h"
+
+#include <string.h>
+
+#include "util/buf.h"
+
+/* RFC 3986 pchar minus ':' (plus '/', the segment separator). ':' is
+ * encoded everywhere because in the first segment of a relative reference
+ * it would make the segment a scheme ("c:x.json" is not a path). */
+static int keep(unsigned char c)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return 1;
+    return c != '\0' && strchr("-._~!$&'()*+,;=@/", c) != NULL;
+}
+
+static void encode(buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (keep(*p)) {
+            buf_putc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            buf_append(b, e, 3);
+        }
+    }
+}
+
+int uri_path_is_absolute(const char *path)
+{
+    return path && path[0] == '/';
+}
+
+char *uri_from_path(const char *path)
+{
+    buf b = BUF_INIT;
+    if (uri_path_is_absolute(path)) {
+        buf_puts(&b, "file://");
+        encode(&b, path);
+    } else {
+        const char *p = path ? path : "";
+        /* "./x" and "x" are the same file, but GitHub compares URIs as text. */
+        while (p[0] == '.' && p[1] == '/') {
+            p += 2;
+            while (*p == '/') p++;
+        }
+        encode(&b, *p ? p : ".");
+    }
+    return buf_detach(&b);
+}
+
+char *uri_from_dir(const char *dir)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, "file://");
+    if (!dir || dir[0] != '/') buf_putc(&b, '/');
+    encode(&b, dir ? dir : "");
+    if (b.len == 0 || b.data[b.len - 1] != '/') buf_putc(&b, '/');
+    return buf_detach(&b);
+}
