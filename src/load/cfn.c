@@ -1,0 +1,437 @@
+/*
+ * load/cfn.c - the policies of a CloudFormation template (JSON or YAML).
+ *
+ * Each IAM resource's documents are resolved (cfn_intrinsics.h) before the
+ * policy model sees them, so a rule reads the values IAM will read. Fn::If
+ * around a whole document or around a Policies item is followed here, branch
+ * by branch, so each branch keeps a JSON pointer of its own
+ * (".../PolicyDocument/Fn::If/1"); deeper Fn::If are the resolver's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "load/cfn_intrinsics.h"
+#include "load/json_pos.h"
+#include "load/loader.h"
+#include "load/yaml_load.h"
+#include "util/buf.h"
+#include "util/errors.h"
+
+int detect_cfn(const tnode *root)
+{
+    if (!tnode_is(root, TN_OBJECT)) return 0;
+    if (tnode_get(root, "AWSTemplateFormatVersion")) return 1;
+    const tnode *res = tnode_get(root, "Resources");
+    if (!tnode_is(res, TN_OBJECT)) return 0;
+    for (uint32_t i = 0; i < res->n; i++) {
+        const char *type = tnode_str(tnode_get(&res->u.members[i].value, "Type"));
+        if (type && strncmp(type, "AWS::", 5) == 0) return 1;
+    }
+    return 0;
+}
+
+/* One resource being extracted. */
+typedef struct cfx {
+    extract_ctx *x;
+    const tsource *src;
+    cfn_env env;
+    const char *id;   /* logical ID */
+    const char *type; /* resource type */
+    const char *props_ptr;
+} cfx;
+
+/* What to add for each document a property yields. */
+typedef struct docspec {
+    pkind kind;
+    const char *what; /* the property, for messages */
+    iamg_origin o;    /* pointer filled per document */
+} docspec;
+
+typedef int (*value_fn)(cfx *c, const tnode *v, const char *ptr, void *ud);
+
+#define INVALID(c, node, ...)                                                                      \
+    diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start, __VA_ARGS__)
+
+/* JSON pointer `base` + "/" + seg, escaped as RFC 6901 says. */
+static const char *ptr_add(cfx *c, const char *base, const char *seg)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, base);
+    buf_putc(&b, '/');
+    for (const char *p = seg; *p; p++) {
+        if (*p == '~')
+            buf_puts(&b, "~0");
+        else if (*p == '/')
+            buf_puts(&b, "~1");
+        else
+            buf_putc(&b, *p);
+    }
+    char *s = b.oom ? NULL : arena_strndup(&c->x->l->a, b.data, b.len);
+    buf_free(&b);
+    return s;
+}
+
+static const char *ptr_index(cfx *c, const char *base, uint32_t i)
+{
+    return extract_printf(c->x, "%s/%u", base, (unsigned)i);
+}
+
+/* Call fn on each value `v` may take through Fn::If (with the branch in the
+ * pointer); a branch that is Ref AWS::NoValue holds nothing. */
+static int each_branch(cfx *c, const tnode *v, const char *ptr, unsigned depth, value_fn fn,
+                       void *ud)
+{
+    if (!ptr) return IAMG_ENOMEM;
+    const tnode *arg;
+    const char *f = cfn_intrinsic(v, &arg);
+    if (f && depth < c->env.max_depth) {
+        if (strcmp(f, "Fn::If") == 0 && arg->type == TN_ARRAY && arg->n == 3) {
+            for (uint32_t b = 1; b <= 2; b++) {
+                const char *bp = extract_printf(c->x, "%s/Fn::If/%u", ptr, (unsigned)b);
+                int rc = each_branch(c, &arg->u.items[b], bp, depth + 1, fn, ud);
+                if (rc) return rc;
+            }
+            return 0;
+        }
+        if (strcmp(f, "Ref") == 0 && arg->type == TN_STRING &&
+            strcmp(arg->u.s, "AWS::NoValue") == 0)
+            return 0;
+    }
+    return fn(c, v, ptr, ud);
+}
+
+/* A name property (PolicyName, ManagedPolicyName) as text, resolved when it
+ * is an expression; NULL when absent or not a single string. */
+static const char *resolve_name(cfx *c, const tnode *v)
+{
+    if (!v) return NULL;
+    if (v->type == TN_STRING) return v->u.s;
+    cfn_vals vals;
+    if (cfn_resolve(&c->env, v, &vals)) return NULL;
+    if (vals.n == 1 && vals.v[0] && vals.v[0]->type == TN_STRING) return vals.v[0]->u.s;
+    return NULL;
+}
+
+static uint32_t *string_map(cfx *c, const tnode *str)
+{
+    return c->x->l->yaml ? yaml_string_map(c->src, str, &c->x->l->a)
+                         : json_string_map(c->src, str, &c->x->l->a);
+}
+
+/* Parse JSON text held by `inner`; 0 with *root NULL when it is not JSON
+ * (reported with `what`). */
+static int parse_inner(cfx *c, const tsource *inner, const char *what, iamg_level level,
+                       const tnode **root)
+{
+    iamg_error err;
+    *root = NULL;
+    int rc = json_pos_parse(inner, &c->x->l->a, c->x->lim->max_depth, root, &err);
+    if (rc == IAMG_ENOMEM) return rc;
+    if (rc) {
+        char msg[IAMG_ERROR_TEXT_MAX + 96];
+        snprintf(msg, sizeof msg, "%s: %s", what, err.message);
+        diag_add_at(c->x->diags, rc, level, NULL, err.line, err.column, NULL, msg);
+        *root = NULL;
+    }
+    return 0;
+}
+
+/* PolicyDocument: !Sub '{"Statement": ... "${AWS::AccountId}" ...}' - the
+ * template is JSON text; parse it where it is written, then substitute in
+ * each string, so positions stay exact. */
+static int add_sub_doc(cfx *c, const tnode *expr, const tnode *arg, const docspec *d,
+                       const iamg_origin *o)
+{
+    const tnode *tmpl;
+    cfn_subvars *vars;
+    int rc = cfn_sub_prepare(&c->env, expr, arg, &tmpl, &vars);
+    if (rc || !tmpl) return rc;
+    arena *a = &c->x->l->a;
+    uint32_t *map = string_map(c, tmpl);
+    tsource *inner = arena_alloc(a, sizeof *inner);
+    if (!map || !inner) return IAMG_ENOMEM;
+    tsource_init_decoded(inner, c->src, tmpl->u.s, tmpl->n, map);
+    const tnode *root;
+    char what[128];
+    snprintf(what, sizeof what, "%s built by Fn::Sub is not valid JSON", d->what);
+    rc = parse_inner(c, inner, what, IAMG_LEVEL_ERROR, &root);
+    if (rc || !root) return rc;
+    cfn_env env = c->env;
+    env.src = inner;
+    cfn_vals vals;
+    rc = cfn_resolve_sub_json(&env, root, vars, &vals);
+    for (uint32_t i = 0; rc == 0 && i < vals.n; i++)
+        if (vals.v[i]) rc = extract_add_doc(c->x, inner, vals.v[i], d->kind, o);
+    return rc;
+}
+
+/* A document computed as a string by Fn::Join and the like: parsed as JSON
+ * with every position at the expression, which is the most precise place
+ * there is. */
+static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d,
+                            const iamg_origin *o)
+{
+    arena *a = &c->x->l->a;
+    uint32_t *map = arena_alloc(a, ((size_t)s->n + 1) * sizeof *map);
+    tsource *inner = arena_alloc(a, sizeof *inner);
+    if (!map || !inner) return IAMG_ENOMEM;
+    for (uint32_t i = 0; i <= s->n; i++)
+        map[i] = s->start;
+    tsource_init_decoded(inner, c->src, s->u.s, s->n, map);
+    const tnode *root;
+    if (opaque) {
+        /* Unknown parts may be what breaks the JSON: say so, not "invalid". */
+        iamg_error err;
+        int rc = json_pos_parse(inner, a, c->x->lim->max_depth, &root, &err);
+        if (rc == IAMG_ENOMEM) return rc;
+        if (rc) {
+            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, s->start,
+                     "%s is computed by an expression iamguard cannot evaluate: not checked",
+                     d->what);
+            return 0;
+        }
+    } else {
+        char what[128];
+        snprintf(what, sizeof what, "%s built by an intrinsic function is not valid JSON", d->what);
+        int rc = parse_inner(c, inner, what, IAMG_LEVEL_ERROR, &root);
+        if (rc || !root) return rc;
+    }
+    return extract_add_doc(c->x, inner, root, d->kind, o);
+}
+
+static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    const docspec *d = ud;
+    iamg_origin o = d->o;
+    o.pointer = ptr;
+    if (v->type == TN_STRING) return extract_add_string_doc(c->x, c->src, v, 0, d->kind, &o);
+    const tnode *arg;
+    const char *fn = cfn_intrinsic(v, &arg);
+    if (fn && strcmp(fn, "Fn::Sub") == 0) return add_sub_doc(c, v, arg, d, &o);
+    if (v->type != TN_OBJECT) {
+        INVALID(c, v, "%s of %s %s must be an object or a JSON string, found %s", d->what, c->type,
+                c->id, tnode_type_name(v));
+        return 0;
+    }
+    if (!fn && !tnode_get(v, "Statement") && !tnode_get(v, "Version") && v->n) {
+        /* Not a policy at all (e.g. {"file": ...} for a preprocessor): one
+         * message instead of one per unknown key. */
+        INVALID(c, v,
+                "%s of %s %s has no Statement, only \"%s\"%s: not a policy document, not checked",
+                d->what, c->type, c->id, v->u.members[0].key.u.s, v->n > 1 ? ", ..." : "");
+        return 0;
+    }
+    cfn_vals vals;
+    int rc = cfn_resolve(&c->env, v, &vals);
+    for (uint32_t i = 0; rc == 0 && i < vals.n; i++) {
+        const tnode *doc = vals.v[i];
+        if (!doc) continue;
+        if (doc->type == TN_OBJECT)
+            rc = extract_add_doc(c->x, c->src, doc, d->kind, &o);
+        else if (doc->type == TN_STRING && (doc->flags & TNF_SYNTHETIC))
+            rc = add_computed_doc(c, doc, vals.opaque[i], d, &o);
+        else if (doc->type == TN_STRING)
+            rc = extract_add_string_doc(c->x, c->src, doc, 0, d->kind, &o);
+        else
+            INVALID(c, v, "%s of %s %s must be an object or a JSON string, found %s", d->what,
+                    c->type, c->id, tnode_type_name(doc));
+    }
+    return rc;
+}
+
+static void base_origin(cfx *c, iamg_origin *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = "cloudformation";
+    o->logical_id = c->id;
+    o->resource_type = c->type;
+}
+
+/* A property holding one document (PolicyDocument, InlinePolicy,
+ * AssumeRolePolicyDocument); `required` reports its absence. */
+static int one_doc(cfx *c, const tnode *props, const char *key, pkind kind, const char *name,
+                   const char *label, int required)
+{
+    const tnode *v = tnode_get(props, key);
+    if (!v) {
+        if (required)
+            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, c->src, props->start,
+                     "%s %s has no %s: CloudFormation rejects it", c->type, c->id, key);
+        return 0;
+    }
+    docspec d;
+    d.kind = kind;
+    d.what = key;
+    base_origin(c, &d.o);
+    d.o.policy_name = name;
+    d.o.container = label;
+    if (!label) return IAMG_ENOMEM;
+    return each_branch(c, v, ptr_add(c, c->props_ptr, key), 0, add_doc, &d);
+}
+
+/* AWS::IAM::Policy, ManagedPolicy, RolePolicy, UserPolicy, GroupPolicy. */
+static int do_policy(cfx *c, const tnode *props, const char *name_key)
+{
+    const char *name = resolve_name(c, tnode_get(props, name_key));
+    const char *label = name ? extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name)
+                             : extract_printf(c->x, "%s %s", c->type, c->id);
+    return one_doc(c, props, "PolicyDocument", KIND_IDENTITY, name, label, 1);
+}
+
+static int inline_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    (void)ud;
+    const tnode *arg;
+    const char *fn = cfn_intrinsic(v, &arg);
+    if (fn) {
+        diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
+                 "policy of %s %s is computed by %s: not checked", c->type, c->id, fn);
+        return 0;
+    }
+    if (v->type != TN_OBJECT) {
+        INVALID(c, v,
+                "Policies of %s %s must hold objects with PolicyName and PolicyDocument, found %s",
+                c->type, c->id, tnode_type_name(v));
+        return 0;
+    }
+    const char *name = resolve_name(c, tnode_get(v, "PolicyName"));
+    const tnode *doc = tnode_get(v, "PolicyDocument");
+    if (!doc) {
+        INVALID(c, v, "policy %s%s%s of %s %s has no PolicyDocument", name ? "'" : "",
+                name ? name : "", name ? "'" : "", c->type, c->id);
+        return 0;
+    }
+    docspec d;
+    d.kind = KIND_IDENTITY;
+    d.what = "PolicyDocument";
+    base_origin(c, &d.o);
+    d.o.policy_name = name;
+    d.o.container = extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name ? name : "");
+    if (!d.o.container) return IAMG_ENOMEM;
+    return each_branch(c, doc, ptr_add(c, ptr, "PolicyDocument"), 0, add_doc, &d);
+}
+
+static int policies_list(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    (void)ud;
+    if (v->type != TN_ARRAY) {
+        if (cfn_intrinsic(v, NULL))
+            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
+                     "Policies of %s %s are computed by an expression iamguard cannot evaluate: "
+                     "not checked",
+                     c->type, c->id);
+        else
+            INVALID(c, v, "Policies of %s %s must be a list, found %s", c->type, c->id,
+                    tnode_type_name(v));
+        return 0;
+    }
+    for (uint32_t i = 0; i < v->n; i++) {
+        int rc = each_branch(c, &v->u.items[i], ptr_index(c, ptr, i), 0, inline_policy, NULL);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* AWS::IAM::Role, User, Group: a role's trust policy, inline Policies. */
+static int do_principal(cfx *c, const tnode *props, int role)
+{
+    if (role) {
+        const char *label = extract_printf(c->x, "%s %s, trust policy", c->type, c->id);
+        int rc = one_doc(c, props, "AssumeRolePolicyDocument", KIND_TRUST, NULL, label, 1);
+        if (rc) return rc;
+    }
+    const tnode *pol = tnode_get(props, "Policies");
+    if (!pol) return 0;
+    return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, policies_list, NULL);
+}
+
+static int do_permission_set(cfx *c, const tnode *props)
+{
+    const char *label = extract_printf(c->x, "%s %s, inline policy", c->type, c->id);
+    return one_doc(c, props, "InlinePolicy", KIND_IDENTITY, NULL, label, 0);
+}
+
+static int do_resource(cfx *c, const tnode *props)
+{
+    const char *t = c->type;
+    if (strcmp(t, "AWS::IAM::Policy") == 0) return do_policy(c, props, "PolicyName");
+    if (strcmp(t, "AWS::IAM::ManagedPolicy") == 0) return do_policy(c, props, "ManagedPolicyName");
+    if (strcmp(t, "AWS::IAM::RolePolicy") == 0 || strcmp(t, "AWS::IAM::UserPolicy") == 0 ||
+        strcmp(t, "AWS::IAM::GroupPolicy") == 0)
+        return do_policy(c, props, "PolicyName");
+    if (strcmp(t, "AWS::IAM::Role") == 0) return do_principal(c, props, 1);
+    if (strcmp(t, "AWS::IAM::User") == 0 || strcmp(t, "AWS::IAM::Group") == 0)
+        return do_principal(c, props, 0);
+    if (strcmp(t, "AWS::SSO::PermissionSet") == 0) return do_permission_set(c, props);
+    return 0;
+}
+
+static int holds_policies(const char *type)
+{
+    return strncmp(type, "AWS::IAM::", 10) == 0 || strcmp(type, "AWS::SSO::PermissionSet") == 0;
+}
+
+int extract_cfn(extract_ctx *x, const tnode *root)
+{
+    x->l->format = "cloudformation";
+    const tsource *src = &x->l->src;
+    const tnode *res = tnode_get(root, "Resources");
+    if (!res) return 0;
+    if (res->type != TN_OBJECT) {
+        diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, src, res->start,
+                 "Resources must be an object mapping logical IDs to resources, found %s",
+                 tnode_type_name(res));
+        return 0;
+    }
+    const tnode *maps = tnode_get(root, "Mappings");
+    cfx c;
+    memset(&c, 0, sizeof c);
+    c.x = x;
+    c.src = src;
+    c.env.a = &x->l->a;
+    c.env.src = src;
+    c.env.diags = x->diags;
+    c.env.mappings = tnode_is(maps, TN_OBJECT) ? maps : NULL;
+    c.env.max_depth = x->lim->max_depth;
+    for (uint32_t i = 0; i < res->n; i++) {
+        const tmember *m = &res->u.members[i];
+        const tnode *r = &m->value;
+        c.id = m->key.u.s;
+        if (r->type != TN_OBJECT) {
+            INVALID(&c, r, "resource %s must be an object with Type and Properties, found %s", c.id,
+                    tnode_type_name(r));
+            continue;
+        }
+        const tnode *type = tnode_get(r, "Type");
+        if (!type) continue;
+        if (type->type != TN_STRING) {
+            INVALID(&c, type, "Type of resource %s must be a string, found %s", c.id,
+                    tnode_type_name(type));
+            continue;
+        }
+        c.type = type->u.s;
+        if (!holds_policies(c.type)) continue;
+        const tnode *props = tnode_get(r, "Properties");
+        static const tnode empty = {TN_OBJECT, 0, 0, 0, 0, {NULL}};
+        if (!props) {
+            /* Reported by the handler when a document is required; point
+             * at the resource. */
+            tnode *e = arena_alloc(&x->l->a, sizeof *e);
+            if (!e) return IAMG_ENOMEM;
+            *e = empty;
+            e->start = r->start;
+            e->end = r->end;
+            props = e;
+        } else if (props->type != TN_OBJECT) {
+            INVALID(&c, props, "Properties of %s %s must be an object, found %s", c.type, c.id,
+                    tnode_type_name(props));
+            continue;
+        }
+        const char *rp = ptr_add(&c, "/Resources", c.id);
+        c.props_ptr = rp ? ptr_add(&c, rp, "Properties") : NULL;
+        if (!c.props_ptr) return IAMG_ENOMEM;
+        int rc = do_resource(&c, props);
+        if (rc) return rc;
+    }
+    return x->diags->oom ? IAMG_ENOMEM : 0;
+}

@@ -1,0 +1,346 @@
+/*
+ * load/tfplan.c - the policies of a Terraform plan (`terraform show -json`).
+ *
+ * planned_values is the state the plan leads to, every resource once, so it
+ * is the only section read when present: resource_changes and prior_state
+ * repeat the same resources. Without it (some tools strip it), the "after"
+ * side of resource_changes is read instead, skipping deletions.
+ * resource_changes still tells which values are unknown until apply.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "load/loader.h"
+#include "util/errors.h"
+
+int detect_tfplan(const tnode *root)
+{
+    if (!tnode_is(root, TN_OBJECT) || !tnode_get(root, "format_version")) return 0;
+    static const char *const keys[] = {"planned_values", "resource_changes", "prior_state",
+                                       "configuration", "terraform_version"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (tnode_get(root, keys[i])) return 1;
+    return 0;
+}
+
+typedef struct tfx {
+    extract_ctx *x;
+    const tsource *src;
+    const tnode *changes; /* resource_changes, for unknown markers */
+} tfx;
+
+/* One resource as the plan states it. */
+typedef struct tfres {
+    const char *type, *address;
+    const tnode *at; /* where notes about it point */
+    const tnode *values;
+    const tnode *unknown; /* after_unknown of its change, when known */
+    int unknown_looked_up;
+    const char *ptr; /* JSON pointer of values */
+} tfres;
+
+#define INVALID(t, node, ...)                                                                      \
+    diag_add((t)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (t)->src, (node)->start, __VA_ARGS__)
+
+static const tnode *after_unknown(tfx *t, tfres *r)
+{
+    if (r->unknown_looked_up) return r->unknown;
+    r->unknown_looked_up = 1;
+    if (!tnode_is(t->changes, TN_ARRAY) || !r->address) return NULL;
+    for (uint32_t i = 0; i < t->changes->n; i++) {
+        const tnode *rc = &t->changes->u.items[i];
+        const char *a = tnode_str(tnode_get(rc, "address"));
+        if (a && strcmp(a, r->address) == 0) {
+            r->unknown = tnode_get(tnode_get(rc, "change"), "after_unknown");
+            break;
+        }
+    }
+    return r->unknown;
+}
+
+static int is_true(const tnode *n)
+{
+    return n && n->type == TN_BOOL && strcmp(n->u.s, "true") == 0;
+}
+
+static int blank(const tnode *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->u.s[i] != ' ' && s->u.s[i] != '\t' && s->u.s[i] != '\n' && s->u.s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* A statement with a principal makes a policy document (data source) a
+ * resource policy, or a trust policy when it only allows sts:AssumeRole*. */
+static void settle_kind(pdoc *d)
+{
+    int principal = 0, assume_only = 1;
+    for (uint32_t i = 0; i < d->nstmts; i++) {
+        const pstmt *s = &d->stmts[i];
+        if (!s->principal_member) continue;
+        principal = 1;
+        for (uint32_t k = 0; k < s->action.n; k++)
+            if (s->action.negated || strncasecmp(s->action.v[k]->u.s, "sts:AssumeRole", 14) != 0)
+                assume_only = 0;
+    }
+    if (!principal) return;
+    d->kind = assume_only ? KIND_TRUST : KIND_RESOURCE;
+    d->origin.kind = policy_kind_name(d->kind);
+}
+
+/* after_unknown of the holder of a value: the resource's values, or item
+ * `item` of its inline_policy list. Looked up only for a missing value. */
+static const tnode *unknown_of(tfx *t, tfres *r, int item)
+{
+    const tnode *u = after_unknown(t, r);
+    if (item < 0) return u;
+    u = tnode_get(u, "inline_policy");
+    return tnode_is(u, TN_ARRAY) && (uint32_t)item < u->n ? &u->u.items[item] : NULL;
+}
+
+/* The policy JSON string `key` of object `holder` (r->values, or inline
+ * policy number `item`). */
+static int policy_attr(tfx *t, tfres *r, const tnode *holder, int item, const char *key,
+                       const char *what, const char *ptr, pkind kind, const iamg_origin *base,
+                       int guess)
+{
+    const tnode *v = tnode_get(holder, key);
+    if (!what) what = key;
+    if (!v || v->type == TN_NULL) {
+        const char *when = (!v || is_true(tnode_get(unknown_of(t, r, item), key)))
+                               ? "is known only after apply"
+                               : "is null";
+        const tnode *at = holder == r->values ? r->at : holder;
+        diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, at->start,
+                 "%s of %s %s: not checked", what, r->address, when);
+        return 0;
+    }
+    if (v->type != TN_STRING) {
+        INVALID(t, v, "%s of %s must be a JSON string, found %s", what, r->address,
+                tnode_type_name(v));
+        return 0;
+    }
+    if (blank(v)) {
+        diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, v->start,
+                 "%s of %s is empty: not checked", what, r->address);
+        return 0;
+    }
+    iamg_origin o = *base;
+    o.pointer = extract_printf(t->x, "%s/%s", ptr, key);
+    if (!o.pointer) return IAMG_ENOMEM;
+    size_t before = t->x->l->ndocs;
+    int rc = extract_add_string_doc(t->x, t->src, v, 0, kind, &o);
+    if (rc == 0 && guess && t->x->l->ndocs > before) settle_kind(&t->x->l->docs[before]);
+    return rc;
+}
+
+static void base_origin(const tfres *r, iamg_origin *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = "terraform-plan";
+    o->address = r->address;
+    o->resource_type = r->type;
+}
+
+static int role_inline(tfx *t, tfres *r)
+{
+    const tnode *list = tnode_get(r->values, "inline_policy");
+    if (!list || list->type == TN_NULL) return 0; /* computed: only what the plan declares counts */
+    if (list->type != TN_ARRAY) {
+        INVALID(t, list, "inline_policy of %s must be a list, found %s", r->address,
+                tnode_type_name(list));
+        return 0;
+    }
+    for (uint32_t i = 0; i < list->n; i++) {
+        const tnode *it = &list->u.items[i];
+        if (it->type != TN_OBJECT) {
+            INVALID(t, it, "inline_policy item of %s must be an object, found %s", r->address,
+                    tnode_type_name(it));
+            continue;
+        }
+        const tnode *pol = tnode_get(it, "policy");
+        const char *name = tnode_str(tnode_get(it, "name"));
+        /* The provider reads an empty block back for roles without inline
+         * policies: nothing there. */
+        if (tnode_is(pol, TN_STRING) && blank(pol) && (!name || !*name)) continue;
+        iamg_origin o;
+        base_origin(r, &o);
+        o.policy_name = name;
+        o.container = extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
+        const char *ptr = extract_printf(t->x, "%s/inline_policy/%u", r->ptr, (unsigned)i);
+        if (!o.container || !ptr) return IAMG_ENOMEM;
+        const char *what = extract_printf(t->x, "inline policy '%s'", name ? name : "");
+        if (!what) return IAMG_ENOMEM;
+        int rc = policy_attr(t, r, it, (int)i, "policy", what, ptr, KIND_IDENTITY, &o, 0);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int do_resource(tfx *t, tfres *r)
+{
+    const char *ty = r->type;
+    iamg_origin o;
+    base_origin(r, &o);
+    const char *name = tnode_str(tnode_get(r->values, "name"));
+    if (strcmp(ty, "aws_iam_policy") == 0 || strcmp(ty, "aws_iam_role_policy") == 0 ||
+        strcmp(ty, "aws_iam_user_policy") == 0 || strcmp(ty, "aws_iam_group_policy") == 0) {
+        o.policy_name = name;
+        o.container =
+            name ? extract_printf(t->x, "%s (policy '%s')", r->address, name) : r->address;
+        if (!o.container) return IAMG_ENOMEM;
+        return policy_attr(t, r, r->values, -1, "policy", NULL, r->ptr, KIND_IDENTITY, &o, 0);
+    }
+    if (strcmp(ty, "aws_iam_role") == 0) {
+        o.container = extract_printf(t->x, "%s (trust policy)", r->address);
+        if (!o.container) return IAMG_ENOMEM;
+        int rc =
+            policy_attr(t, r, r->values, -1, "assume_role_policy", NULL, r->ptr, KIND_TRUST, &o, 0);
+        return rc ? rc : role_inline(t, r);
+    }
+    if (strcmp(ty, "aws_ssoadmin_permission_set_inline_policy") == 0) {
+        o.container = extract_printf(t->x, "%s (inline policy)", r->address);
+        if (!o.container) return IAMG_ENOMEM;
+        return policy_attr(t, r, r->values, -1, "inline_policy", NULL, r->ptr, KIND_IDENTITY, &o,
+                           0);
+    }
+    if (strcmp(ty, "aws_iam_policy_document") == 0) {
+        o.container = extract_printf(t->x, "%s (policy document)", r->address);
+        if (!o.container) return IAMG_ENOMEM;
+        return policy_attr(t, r, r->values, -1, "json", NULL, r->ptr, KIND_IDENTITY, &o, 1);
+    }
+    return 0;
+}
+
+static int wanted(const char *type)
+{
+    static const char *const types[] = {
+        "aws_iam_policy",         "aws_iam_role_policy",
+        "aws_iam_user_policy",    "aws_iam_group_policy",
+        "aws_iam_role",           "aws_ssoadmin_permission_set_inline_policy",
+        "aws_iam_policy_document"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strcmp(type, types[i]) == 0) return 1;
+    return 0;
+}
+
+static int walk_module(tfx *t, const tnode *m, const char *ptr, unsigned depth)
+{
+    if (m->type != TN_OBJECT) {
+        INVALID(t, m, "a module in planned_values must be an object, found %s", tnode_type_name(m));
+        return 0;
+    }
+    const tnode *res = tnode_get(m, "resources");
+    if (res && res->type != TN_ARRAY) {
+        INVALID(t, res, "resources of a module must be a list, found %s", tnode_type_name(res));
+    } else if (res) {
+        for (uint32_t i = 0; i < res->n; i++) {
+            const tnode *r = &res->u.items[i];
+            if (r->type != TN_OBJECT) {
+                INVALID(t, r, "a resource in planned_values must be an object, found %s",
+                        tnode_type_name(r));
+                continue;
+            }
+            const char *type = tnode_str(tnode_get(r, "type"));
+            if (!type || !wanted(type)) continue;
+            tfres tr;
+            memset(&tr, 0, sizeof tr);
+            tr.type = type;
+            const tnode *addr = tnode_get(r, "address");
+            tr.address = tnode_str(addr);
+            if (!tr.address) tr.address = type;
+            tr.at = tnode_is(addr, TN_STRING) ? addr : r;
+            tr.values = tnode_get(r, "values");
+            if (!tnode_is(tr.values, TN_OBJECT)) {
+                INVALID(t, tr.values ? tr.values : r, "values of %s must be an object, found %s",
+                        tr.address, tnode_type_name(tr.values));
+                continue;
+            }
+            tr.ptr = extract_printf(t->x, "%s/resources/%u/values", ptr, (unsigned)i);
+            if (!tr.ptr) return IAMG_ENOMEM;
+            int rc = do_resource(t, &tr);
+            if (rc) return rc;
+        }
+    }
+    const tnode *kids = tnode_get(m, "child_modules");
+    if (!kids) return 0;
+    if (kids->type != TN_ARRAY) {
+        INVALID(t, kids, "child_modules must be a list, found %s", tnode_type_name(kids));
+        return 0;
+    }
+    /* The nesting is the file's, already bounded by the parser's max_depth. */
+    for (uint32_t i = 0; i < kids->n; i++) {
+        const char *kp = extract_printf(t->x, "%s/child_modules/%u", ptr, (unsigned)i);
+        if (!kp) return IAMG_ENOMEM;
+        int rc = walk_module(t, &kids->u.items[i], kp, depth + 1);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Only ["delete"] (and "forget") leave nothing behind. */
+static int leaves_nothing(const tnode *actions)
+{
+    if (!tnode_is(actions, TN_ARRAY)) return 0;
+    for (uint32_t i = 0; i < actions->n; i++) {
+        const char *a = tnode_str(&actions->u.items[i]);
+        if (!a || (strcmp(a, "delete") != 0 && strcmp(a, "forget") != 0)) return 0;
+    }
+    return actions->n > 0;
+}
+
+static int walk_changes(tfx *t, const tnode *rcs)
+{
+    if (rcs->type != TN_ARRAY) {
+        INVALID(t, rcs, "resource_changes must be a list, found %s", tnode_type_name(rcs));
+        return 0;
+    }
+    for (uint32_t i = 0; i < rcs->n; i++) {
+        const tnode *rc = &rcs->u.items[i];
+        const char *type = tnode_str(tnode_get(rc, "type"));
+        if (!type || !wanted(type)) continue;
+        const tnode *ch = tnode_get(rc, "change");
+        if (leaves_nothing(tnode_get(ch, "actions"))) continue;
+        tfres tr;
+        memset(&tr, 0, sizeof tr);
+        tr.type = type;
+        const tnode *addr = tnode_get(rc, "address");
+        tr.address = tnode_str(addr) ? tnode_str(addr) : type;
+        tr.at = tnode_is(addr, TN_STRING) ? addr : rc;
+        tr.values = tnode_get(ch, "after");
+        tr.unknown = tnode_get(ch, "after_unknown");
+        tr.unknown_looked_up = 1;
+        if (!tr.values || tr.values->type == TN_NULL) continue;
+        if (tr.values->type != TN_OBJECT) {
+            INVALID(t, tr.values, "change.after of %s must be an object, found %s", tr.address,
+                    tnode_type_name(tr.values));
+            continue;
+        }
+        tr.ptr = extract_printf(t->x, "/resource_changes/%u/change/after", (unsigned)i);
+        if (!tr.ptr) return IAMG_ENOMEM;
+        int e = do_resource(t, &tr);
+        if (e) return e;
+    }
+    return 0;
+}
+
+int extract_tfplan(extract_ctx *x, const tnode *root)
+{
+    x->l->format = "terraform-plan";
+    tfx t = {x, &x->l->src, tnode_get(root, "resource_changes")};
+    const tnode *pv = tnode_get(root, "planned_values");
+    int rc = 0;
+    if (pv && pv->type != TN_NULL) {
+        if (pv->type != TN_OBJECT) {
+            INVALID(&t, pv, "planned_values must be an object, found %s", tnode_type_name(pv));
+            return 0;
+        }
+        const tnode *rm = tnode_get(pv, "root_module");
+        if (rm) rc = walk_module(&t, rm, "/planned_values/root_module", 0);
+    } else if (t.changes) {
+        rc = walk_changes(&t, t.changes);
+    }
+    if (rc) return rc;
+    return x->diags->oom ? IAMG_ENOMEM : 0;
+}

@@ -1,0 +1,263 @@
+/*
+ * Tests for load/cfn.c and load/cfn_intrinsics.c: CloudFormation templates
+ * (JSON and YAML) through load_buffer. The case folders
+ * tests/cases/formats/cfn-* hold a template and the documents, statements,
+ * element values and diagnostics expected from it (format: format_cases.h and
+ * tests/cases/formats/README.md); the rest checks detection, wrong shapes,
+ * limits and every template of the real-world corpus.
+ */
+#include "format_cases.h"
+
+#include "load/cfn_intrinsics.h"
+#include "load/json_pos.h"
+
+static const iamg_limits lim = IAMG_LIMITS_INIT;
+
+/* Load a template given as text; the caller frees. */
+static void load_text(const char *name, const char *text, loaded *l, diag_list *d)
+{
+    memset(d, 0, sizeof *d);
+    cr_assert_eq(load_buffer(l, name, text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
+}
+
+static int has_diag(const diag_list *d, iamg_level level, unsigned line, const char *text)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].level == level && (!line || d->v[i].line == line) &&
+            strstr(d->v[i].message, text))
+            return 1;
+    return 0;
+}
+
+Test(cfn, cases)
+{
+    cr_expect_geq(fc_run_cases("cfn-"), 4);
+}
+
+/* --- detection ---------------------------------------------------------------- */
+
+static int detect_text(const char *json)
+{
+    arena a = ARENA_INIT;
+    tsource s;
+    tsource_init_file(&s, "t.json", json, strlen(json));
+    const tnode *root;
+    iamg_error err;
+    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
+    int r = detect_cfn(root);
+    arena_free(&a);
+    return r;
+}
+
+Test(cfn, detect)
+{
+    cr_expect(detect_text("{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"));
+    cr_expect(detect_text("{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\"}}}"));
+    cr_expect(!detect_text("{\"Resources\": {\"R\": {\"Type\": \"Custom\"}}}"));
+    cr_expect(!detect_text("{\"Resources\": []}"));
+    cr_expect(!detect_text("{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
+    cr_expect(!detect_text("[1, 2]"));
+}
+
+/* --- wrong shapes: reported, the rest still loads ----------------------------- */
+
+Test(cfn, wrong_shapes)
+{
+    const char *t =
+        "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\n"
+        " \"A\": 5,\n"
+        " \"B\": {\"Type\": 7},\n"
+        " \"C\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": []},\n"
+        " \"D\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": {\"PolicyDocument\": 12}},\n"
+        " \"E\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"Policies\": {\"a\": 1},\n"
+        "   \"AssumeRolePolicyDocument\": {\"Statement\": []}}},\n"
+        " \"F\": {\"Type\": \"AWS::IAM::User\", \"Properties\": {\"Policies\": [3, "
+        "{\"PolicyName\": \"n\"},\n"
+        "   {\"PolicyName\": \"ok\", \"PolicyDocument\": {\"Statement\": {\"Effect\": \"Allow\", "
+        "\"Action\": \"s3:*\", \"Resource\": \"*\"}}}]}},\n"
+        " \"G\": {\"Type\": \"AWS::IAM::Role\"}\n"
+        "}}";
+    loaded l;
+    diag_list d;
+    load_text("t.json", t, &l, &d);
+    cr_expect_str_eq(l.format, "cloudformation");
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 2, "resource A must be an object"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 3, "Type of resource B must be a string"));
+    cr_expect(
+        has_diag(&d, IAMG_LEVEL_ERROR, 4, "Properties of AWS::IAM::Policy C must be an object"));
+    cr_expect(has_diag(
+        &d, IAMG_LEVEL_ERROR, 5,
+        "PolicyDocument of AWS::IAM::Policy D must be an object or a JSON string, found number"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 6,
+                       "Policies of AWS::IAM::Role E must be a list, found object"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 8, "Policies of AWS::IAM::User F must hold objects"));
+    cr_expect(
+        has_diag(&d, IAMG_LEVEL_ERROR, 8, "policy 'n' of AWS::IAM::User F has no PolicyDocument"));
+    cr_expect(
+        has_diag(&d, IAMG_LEVEL_ERROR, 10, "AWS::IAM::Role G has no AssumeRolePolicyDocument"));
+    /* E's trust policy and F's "ok" policy still load. */
+    cr_assert_eq(l.ndocs, 2);
+    cr_expect_str_eq(l.docs[0].origin.kind, "trust");
+    cr_expect_str_eq(l.docs[1].origin.policy_name, "ok");
+    cr_expect_str_eq(l.docs[1].origin.pointer, "/Resources/F/Properties/Policies/2/PolicyDocument");
+    loaded_free(&l);
+    diag_list_free(&d);
+}
+
+Test(cfn, resources_not_object)
+{
+    loaded l;
+    diag_list d;
+    load_text("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n", &l, &d);
+    cr_expect_eq(l.ndocs, 0);
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 2, "Resources must be an object"));
+    loaded_free(&l);
+    diag_list_free(&d);
+}
+
+/* A malformed intrinsic is a warning and an opaque value, never a crash. */
+Test(cfn, malformed_intrinsics)
+{
+    const char *t =
+        "Resources:\n"
+        "  P:\n"
+        "    Type: AWS::IAM::Policy\n"
+        "    Properties:\n"
+        "      PolicyDocument:\n"
+        "        Statement:\n"
+        "          - Effect: Allow\n"
+        "            Action: [!Join [x], !If [a], !Sub [1, 2, 3], !Ref [x], !Select [a, [b]],\n"
+        "                     !FindInMap [M], !Split [',', !Ref X], !GetAtt [1, 2, 3]]\n"
+        "            Resource: !Join ['', [a, [b]]]\n";
+    loaded l;
+    diag_list d;
+    load_text("t.yaml", t, &l, &d);
+    cr_assert_eq(l.ndocs, 1);
+    const pstmt *st = &l.docs[0].stmts[0];
+    cr_assert_eq(st->action.n, 8);
+    const char *want[] = {"{Join}",   "{If}",        "{Sub}",   "{Ref}",
+                          "{Select}", "{FindInMap}", "{Ref:X}", "{GetAtt}"};
+    for (int i = 0; i < 8; i++)
+        cr_expect_str_eq(st->action.v[i]->u.s, want[i], "item %d", i);
+    cr_assert_eq(st->resource.n, 1);
+    cr_expect_str_eq(st->resource.v[0]->u.s, "{Join}");
+    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::Join takes [delimiter, [values]]"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::If takes [condition"));
+    loaded_free(&l);
+    diag_list_free(&d);
+}
+
+/* More Fn::If combinations than CFN_MAX_ALTS: reported, the first kept. */
+Test(cfn, if_combinations_capped)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, "Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n"
+                 "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
+                 "            Action: s3:GetObject\n            Resource: !Sub\n"
+                 "              - 'arn:aws:s3:::${A}${B}${C}${D}${E}'\n              -");
+    const char *v[] = {"A", "B", "C", "D", "E"};
+    for (int i = 0; i < 5; i++)
+        buf_printf(&b, " %s%s: !If [c, x, y]\n               ", i ? "" : "", v[i]);
+    buf_putc(&b, '\n');
+    loaded l;
+    diag_list d;
+    load_text("t.yaml", b.data, &l, &d);
+    cr_assert_eq(l.ndocs, 1);
+    cr_expect_eq(l.docs[0].stmts[0].resource.n, CFN_MAX_ALTS);
+    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 0, "more than 16 combinations"));
+    loaded_free(&l);
+    diag_list_free(&d);
+    buf_free(&b);
+}
+
+/* Deeply nested Fn::If around a document: bounded, no crash. */
+Test(cfn, deep_nesting)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, "{\"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": "
+                 "{\"PolicyDocument\": ");
+    int depth = 300;
+    for (int i = 0; i < depth; i++)
+        buf_puts(&b, "{\"Fn::If\": [\"c\", ");
+    buf_puts(&b, "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": {\"Fn::Sub\": \"s3:*\"}, "
+                 "\"Resource\": \"*\"}}");
+    for (int i = 0; i < depth; i++)
+        buf_puts(&b, ", {\"Ref\": \"AWS::NoValue\"}]}");
+    buf_puts(&b, "}}}}");
+    loaded l;
+    diag_list d;
+    load_text("t.json", b.data, &l, &d);
+    cr_expect_eq(l.ndocs, 1);
+    loaded_free(&l);
+    diag_list_free(&d);
+    buf_free(&b);
+}
+
+/* --- the real-world corpus ------------------------------------------------------ */
+
+typedef struct corpus_run {
+    size_t files, cfn, docs, trust;
+} corpus_run;
+
+static void load_one(const char *path, void *ud)
+{
+    corpus_run *r = ud;
+    size_t n = strlen(path);
+    if (n > 3 && strcmp(path + n - 3, ".md") == 0) return;
+    if (n > 3 && strcmp(path + n - 3, ".tf") == 0) return;
+    char *data;
+    loaded l;
+    diag_list d;
+    fc_load(path, &data, &l, &d);
+    r->files++;
+    if (l.format && strcmp(l.format, "cloudformation") == 0) {
+        r->cfn++;
+        r->docs += l.ndocs;
+        for (size_t i = 0; i < l.ndocs; i++)
+            r->trust += l.docs[i].kind == KIND_TRUST;
+        /* Templates with only bucket or endpoint policies hold none. */
+        if (strstr(data, "AWS::IAM::Role") || strstr(data, "AWS::IAM::Policy") ||
+            strstr(data, "AWS::IAM::ManagedPolicy"))
+            cr_expect_gt(l.ndocs, 0, "%s: no policy found", path);
+    }
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+}
+
+Test(cfn, corpus, .timeout = 120)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/iac", IAMG_CORPUS_DIR);
+    struct stat st;
+    if (stat(dir, &st) != 0) cr_skip_test("corpus not found at %s", dir);
+    corpus_run r = {0};
+    fc_walk(dir, 0, load_one, &r);
+    cr_log_info("iac: %zu files, %zu templates, %zu documents (%zu trust)", r.files, r.cfn, r.docs,
+                r.trust);
+    cr_expect_geq(r.cfn, 45);
+    cr_expect_geq(r.docs, 150);
+}
+
+/* Statement positions checked by hand against the files. */
+__attribute__((unused)) static const pdoc *find_doc(const loaded *l, const char *logical_id,
+                                                    const char *kind, int nth)
+{
+    for (size_t i = 0; i < l->ndocs; i++) {
+        const iamg_origin *o = &l->docs[i].origin;
+        if (o->logical_id && strcmp(o->logical_id, logical_id) == 0 && strcmp(o->kind, kind) == 0 &&
+            nth-- == 0)
+            return &l->docs[i];
+    }
+    return NULL;
+}
+
+__attribute__((unused)) static void load_corpus(const char *rel, char **data, loaded *l,
+                                                diag_list *d)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/iac/%s", IAMG_CORPUS_DIR, rel);
+    struct stat st;
+    if (stat(path, &st) != 0) cr_skip_test("corpus file not found: %s", path);
+    fc_load(path, data, l, d);
+}

@@ -1,0 +1,223 @@
+/*
+ * Tests for load/tfplan.c: Terraform plans (`terraform show -json`) through
+ * load_buffer. The case folders tests/cases/formats/tfplan-* hold a plan and
+ * what must be found in it (format: format_cases.h); the rest checks
+ * detection, wrong shapes and the real plans of the corpus, with statement
+ * positions checked by hand against the files.
+ */
+#include "format_cases.h"
+
+#include "load/json_pos.h"
+
+static const iamg_limits lim = IAMG_LIMITS_INIT;
+
+static void load_text(const char *text, loaded *l, diag_list *d)
+{
+    memset(d, 0, sizeof *d);
+    cr_assert_eq(load_buffer(l, "plan.json", text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
+}
+
+static int has_diag(const diag_list *d, iamg_level level, const char *text)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].level == level && strstr(d->v[i].message, text)) return 1;
+    return 0;
+}
+
+Test(tfplan, cases)
+{
+    cr_expect_geq(fc_run_cases("tfplan-"), 3);
+}
+
+static int detect_text(const char *json)
+{
+    arena a = ARENA_INIT;
+    tsource s;
+    tsource_init_file(&s, "t.json", json, strlen(json));
+    const tnode *root;
+    iamg_error err;
+    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
+    int r = detect_tfplan(root);
+    arena_free(&a);
+    return r;
+}
+
+Test(tfplan, detect)
+{
+    cr_expect(detect_text("{\"format_version\": \"1.2\", \"planned_values\": {}}"));
+    cr_expect(detect_text("{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
+    cr_expect(detect_text("{\"format_version\": \"1.0\", \"resource_changes\": []}"));
+    cr_expect(!detect_text("{\"format_version\": \"1.0\"}"));
+    cr_expect(!detect_text("{\"planned_values\": {}}"));
+    cr_expect(!detect_text("[]"));
+}
+
+Test(tfplan, wrong_shapes)
+{
+    loaded l;
+    diag_list d;
+    load_text("{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\n"
+              "\"resources\": [7, {\"type\": \"aws_iam_policy\", \"address\": "
+              "\"aws_iam_policy.a\", \"values\": 3},\n"
+              "  {\"type\": \"aws_iam_role\", \"address\": \"aws_iam_role.r\", \"values\": "
+              "{\"assume_role_policy\": 5, \"inline_policy\": {}}},\n"
+              "  {\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.ok\", \"values\": "
+              "{\"policy\": \"{\\\"Statement\\\": []}\"}}],\n"
+              "\"child_modules\": {}}}}",
+              &l, &d);
+    cr_expect_str_eq(l.format, "terraform-plan");
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+                       "a resource in planned_values must be an object, found number"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+                       "values of aws_iam_policy.a must be an object, found number"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+                       "assume_role_policy of aws_iam_role.r must be a JSON string, found number"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+                       "inline_policy of aws_iam_role.r must be a list, found object"));
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "child_modules must be a list, found object"));
+    cr_expect_eq(l.ndocs, 1);
+    loaded_free(&l);
+    diag_list_free(&d);
+
+    load_text("{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}", &l,
+              &d);
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "planned_values must be an object, found array"));
+    loaded_free(&l);
+    diag_list_free(&d);
+
+    load_text("{\"format_version\": \"1.2\", \"resource_changes\": {}}", &l, &d);
+    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "resource_changes must be a list, found object"));
+    loaded_free(&l);
+    diag_list_free(&d);
+}
+
+/* A policy that is not JSON is reported at its position in the plan. */
+Test(tfplan, policy_not_json)
+{
+    loaded l;
+    diag_list d;
+    load_text(
+        "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": [\n"
+        "{\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.a\", \"values\": "
+        "{\"policy\": \"{\\\"Statement\\\": [}\"}}]}}}",
+        &l, &d);
+    cr_expect_eq(l.ndocs, 0);
+    cr_assert_eq(d.n, 1);
+    cr_expect(strstr(d.v[0].message, "not valid JSON") != NULL, "%s", d.v[0].message);
+    cr_expect_eq(d.v[0].line, 2);
+    /* {"type": ... "policy": "{\"Statement\": [}" : the '}' after '[' */
+    cr_expect_eq(d.v[0].col, 98);
+    loaded_free(&l);
+    diag_list_free(&d);
+}
+
+/* --- the corpus ----------------------------------------------------------------- */
+
+typedef struct corpus_run {
+    size_t files, plans, docs, notes;
+} corpus_run;
+
+static void load_one(const char *path, void *ud)
+{
+    corpus_run *r = ud;
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 5, ".json") != 0) return;
+    char *data;
+    loaded l;
+    diag_list d;
+    fc_load(path, &data, &l, &d);
+    r->files++;
+    cr_expect_str_eq(l.format, "terraform-plan", "%s", path);
+    r->plans++;
+    r->docs += l.ndocs;
+    cr_expect_gt(l.ndocs, 0, "%s: no policy found", path);
+    for (size_t i = 0; i < d.n; i++) {
+        cr_expect_eq(d.v[i].level, IAMG_LEVEL_NOTE, "%s:%u:%u: %s", path, d.v[i].line, d.v[i].col,
+                     d.v[i].message);
+        r->notes++;
+    }
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+}
+
+Test(tfplan, corpus, .timeout = 120)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tfplan", IAMG_CORPUS_DIR);
+    struct stat st;
+    if (stat(dir, &st) != 0) cr_skip_test("corpus not found at %s", dir);
+    corpus_run r = {0};
+    fc_walk(dir, 0, load_one, &r);
+    cr_log_info("tfplan: %zu plans, %zu documents, %zu notes", r.plans, r.docs, r.notes);
+    cr_expect_eq(r.plans, 9);
+    cr_expect_eq(r.docs, 26);
+}
+
+static int load_corpus(const char *rel, char **data, loaded *l, diag_list *d)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/tfplan/%s", IAMG_CORPUS_DIR, rel);
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    fc_load(path, data, l, d);
+    return 1;
+}
+
+static const pdoc *by_pointer(const loaded *l, const char *ptr)
+{
+    for (size_t i = 0; i < l->ndocs; i++)
+        if (strcmp(l->docs[i].origin.pointer, ptr) == 0) return &l->docs[i];
+    return NULL;
+}
+
+/* Positions read off the files by hand: the '{' of each statement inside the
+ * escaped policy string. */
+Test(tfplan, corpus_positions)
+{
+    char *data;
+    loaded l;
+    diag_list d;
+    if (!load_corpus("bridgecrewio__checkov/tests/terraform/runner/resources/"
+                     "plan_with_iam_policies/tfplan.json",
+                     &data, &l, &d))
+        cr_skip_test("corpus not found");
+    /* line 31: "policy": "{\r\n  \"Version\": ... [\r\n    {\r\n      \"Action\" */
+    const pdoc *g = by_pointer(&l, "/planned_values/root_module/resources/1/values/policy");
+    cr_assert_not_null(g);
+    cr_expect_str_eq(g->origin.address, "aws_iam_group_policy.fail_2");
+    cr_expect_not_null(fc_stmt_at(g, 31, 89));
+    /* line 47: {\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":\"s3:*\" */
+    const pdoc *p = by_pointer(&l, "/planned_values/root_module/resources/2/values/policy");
+    cr_assert_not_null(p);
+    cr_expect_str_eq(p->origin.container, "aws_iam_policy.policy_pass (policy 'policy_pass')");
+    cr_expect_not_null(fc_stmt_at(p, 47, 40));
+    cr_expect_str_eq(p->stmts[0].action.v[0]->u.s, "s3:*");
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+
+    if (!load_corpus(
+            "awslabs__terraform-iam-policy-validator/iam_check/test/iam_policy/test_plan.json",
+            &data, &l, &d))
+        cr_skip_test("corpus not found");
+    cr_assert_eq(l.ndocs, 1);
+    cr_assert_eq(l.docs[0].nstmts, 3);
+    cr_expect_not_null(fc_stmt_at(&l.docs[0], 1, 380)); /* PassExecutionRole */
+    cr_expect_not_null(fc_stmt_at(&l.docs[0], 1, 603)); /* ReadOnlyPermissions */
+    cr_expect_str_eq(l.docs[0].stmts[1].sid, "ReadOnlyPermissions");
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+
+    /* The fixture with values unknown until apply (empty in this no-op plan). */
+    if (!load_corpus("terraform-compliance__cli/tests/functional/test_issue_522/plan.out.json",
+                     &data, &l, &d))
+        cr_skip_test("corpus not found");
+    cr_expect_eq(l.ndocs, 1);
+    cr_expect(has_diag(&d, IAMG_LEVEL_NOTE,
+                       "policy of aws_iam_role_policy.lambda_execution_policy is empty"));
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+}
