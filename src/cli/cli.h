@@ -42,5 +42,6 @@ int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *ou
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const char main_usage[] =
     "  scan PATH...     scan policy files, CloudFormation, Terraform plans, account dumps\n"
     "  rules            list the loaded rules\n"
     "  explain ID       show a rule's rationale and remediation\n"
+    "  merge FILE...    combine the SARIF reports of the shards of one scan\n"
     "  version          print the version\n"
     "\n"
     "'iamguard <command> --help' describes each command's options.\n"
@@ -36,6 +37,7 @@ static const command commands[] = {
     {"scan", cmd_scan},
     {"rules", cmd_rules},
     {"explain", cmd_explain},
+    {"merge", cmd_merge},
     {"version", cmd_version},
 };
 
