@@ -1,0 +1,202 @@
+#!/bin/sh
+# Sharded scans and `iamguard merge`: a tree scanned in 3 shards and merged
+# must give the report of one unsharded scan; examples/fanout/parallel.sh
+# must work; merge refuses inputs that do not belong together; the merged
+# report passes the SARIF validator when it is installed. Also the
+# configuration file and --baseline from the command line.
+# Usage: test_merge.sh IAMGUARD SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+check() { # name expected-status actual-status
+    if [ "$2" != "$3" ]; then fail "$1: exit status $3, expected $2"; cat "$tmp/err" 2>/dev/null
+    else echo "ok   $1"; fi
+}
+run() { "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+# The report without what legitimately differs between runs: the command line.
+norm() { jq -S 'del(.runs[].invocations[]?.commandLine)' "$1"; }
+same() { # name a.sarif b.sarif
+    if norm "$2" >"$tmp/a.json" && norm "$3" >"$tmp/b.json" && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+        echo "ok   $1"
+    else
+        fail "$1: $2 and $3 differ"; diff "$tmp/a.json" "$tmp/b.json" | head -40
+    fi
+}
+
+command -v jq >/dev/null || { echo "SKIP: jq is needed"; exit 0; }
+
+# ---- a generated tree: findings, clean files, a parse error, odd names ----
+tree=$tmp/repo
+mkdir -p "$tree/policies/team a" "$tree/policies/b" "$tree/cfn" "$tree/vendor"
+i=1
+while [ $i -le 40 ]; do
+    case $((i % 4)) in
+    0) act='"ssm:SendCommand"' ;;
+    1) act='["s3:GetObject", "ssm:StartSession"]' ;;
+    2) act='"s3:GetObject"' ;;
+    3) act='["ssm:SendCommand", "ssm:StartSession"]' ;;
+    esac
+    case $((i % 3)) in 0) dir="policies/team a" ;; 1) dir=policies/b ;; 2) dir=policies ;; esac
+    printf '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Sid": "S%d",\n      "Effect": "Allow",\n      "Action": %s,\n      "Resource": "*"\n    }\n  ]\n}\n' \
+        $i "$act" >"$tree/$dir/p$i.json"
+    i=$((i + 1))
+done
+printf '{"Statement": [\n  {"Effect": "Allow",, }\n' >"$tree/policies/b/broken.json"
+cat >"$tree/cfn/stack.yaml" <<'Y'
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  OpsRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: ops
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: ssm:StartSession
+                Resource: "*"
+Y
+cp "$tree/policies/b/p4.json" "$tree/vendor/third-party.json"
+cd "$tree" || exit 1
+
+# ---- shards merged == one scan ----
+check "unsharded scan (with a parse error)" 3 "$(run scan -j 2 -f sarif -o "$tmp/full.sarif" .)"
+[ "$(jq '.runs[0].results | length' "$tmp/full.sarif")" -gt 40 ] || fail "the generated tree should give many results"
+for k in 1 2 3; do
+    st=$(run scan -q -j 1 -f sarif --shard $k/3 -o "$tmp/shard-$k.sarif" .)
+    case $st in 1|3) echo "ok   shard $k/3" ;; *) fail "shard $k/3: exit status $st"; cat "$tmp/err" ;; esac
+done
+a=$(jq '.runs[0].results | length' "$tmp/shard-1.sarif")
+b=$(jq '.runs[0].results | length' "$tmp/shard-2.sarif")
+c=$(jq '.runs[0].results | length' "$tmp/shard-3.sarif")
+[ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ "$c" -gt 0 ] || fail "every shard should have results ($a, $b, $c)"
+check "merge" 3 "$(run merge "$tmp/shard-1.sarif" "$tmp/shard-2.sarif" "$tmp/shard-3.sarif" -o "$tmp/merged.sarif")"
+same "merged shards equal the unsharded scan" "$tmp/full.sarif" "$tmp/merged.sarif"
+check "merge, inputs in another order" 3 "$(run merge -o "$tmp/merged-rev.sarif" "$tmp/shard-3.sarif" "$tmp/shard-1.sarif" "$tmp/shard-2.sarif")"
+if cmp -s "$tmp/merged.sarif" "$tmp/merged-rev.sarif"; then echo "ok   merge output does not depend on input order"
+else fail "merge output depends on input order"; fi
+check "merge to stdout" 3 "$(run merge "$tmp/shard-1.sarif" "$tmp/shard-2.sarif" "$tmp/shard-3.sarif")"
+cmp -s "$tmp/out" "$tmp/merged.sarif" || fail "merge to stdout differs from merge -o"
+jq -e '.runs[0] as $r | [$r.results[] | select($r.tool.driver.rules[.ruleIndex].id != .ruleId)] | length == 0' \
+        "$tmp/merged.sarif" >/dev/null || fail "ruleIndex does not point at ruleId"
+n=$(jq -s '[.[].runs[0].properties.filesSeen] | add' "$tmp/shard-1.sarif" "$tmp/shard-2.sarif" "$tmp/shard-3.sarif")
+jq -e --argjson n "$n" '.runs[0].properties.filesSeen == $n' "$tmp/merged.sarif" >/dev/null ||
+    fail "merged filesSeen is not the sum of the shards' ($n)"
+
+# Sharding more ways than there are files leaves some shards empty.
+for k in 1 2 3 4 5 6 7 8; do
+    "$bin" scan -q -f sarif --shard $k/8 -o "$tmp/s8-$k.sarif" policies/b >/dev/null 2>&1
+done
+"$bin" scan -q -f sarif -o "$tmp/b-full.sarif" policies/b >/dev/null 2>&1
+run merge -o "$tmp/b-merged.sarif" "$tmp"/s8-*.sarif >/dev/null
+same "8 shards, some empty" "$tmp/b-full.sarif" "$tmp/b-merged.sarif"
+
+# ---- the fan-out example ----
+st=0
+IAMGUARD=$bin sh "$src/examples/fanout/parallel.sh" -n 3 -o "$tmp/parallel.sarif" . >"$tmp/out" 2>"$tmp/err" || st=$?
+check "examples/fanout/parallel.sh (worst shard status)" 3 "$st"
+same "parallel.sh gives the unsharded report" "$tmp/full.sarif" "$tmp/parallel.sarif"
+st=0
+IAMGUARD=$bin sh "$src/examples/fanout/parallel.sh" -n 2 -o "$tmp/parallel-clean.sarif" -- --fail-on none policies/team\ a >"$tmp/out" 2>"$tmp/err" || st=$?
+check "parallel.sh passes scan options" 0 "$st"
+st=0
+IAMGUARD=$bin sh "$src/examples/fanout/parallel.sh" -n 2 -o "$tmp/x.sarif" -- --no-such-option . >"$tmp/out" 2>"$tmp/err" || st=$?
+check "parallel.sh reports a failed shard" 2 "$st"
+
+# ---- what merge refuses ----
+"$bin" scan -q -f sarif --sarif-category other -o "$tmp/other.sarif" policies/b >/dev/null 2>&1
+check "different categories" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/other.sarif" -o "$tmp/no.sarif")"
+grep -q "merge only the shards of one scan" "$tmp/err" || fail "different categories: message: $(cat "$tmp/err")"
+[ ! -e "$tmp/no.sarif" ] || fail "a refused merge must not write its output"
+jq '.runs[0].tool.driver.name = "othertool"' "$tmp/shard-2.sarif" >"$tmp/tool.sarif"
+check "different tools" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/tool.sarif")"
+grep -q "othertool" "$tmp/err" || fail "different tools: message: $(cat "$tmp/err")"
+jq '.runs[0].tool.driver.version = "9.9.9" | .runs[0].tool.driver.semanticVersion = "9.9.9"' "$tmp/shard-2.sarif" >"$tmp/ver.sarif"
+check "different versions" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/ver.sarif")"
+printf '{"version": "2.1.0", "runs": [' >"$tmp/trunc.sarif"
+check "not JSON" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/trunc.sarif")"
+grep -q "trunc.sarif:1:" "$tmp/err" || fail "not JSON: no position: $(cat "$tmp/err")"
+printf '{"version": "2.0.0", "runs": []}' >"$tmp/old.sarif"
+check "not SARIF 2.1.0" 2 "$(run merge "$tmp/old.sarif")"
+check "missing file" 2 "$(run merge "$tmp/none.sarif")"
+check "no inputs" 2 "$(run merge)"
+check "unwritable output" 2 "$(run merge "$tmp/shard-1.sarif" -o "$tmp/no/such/dir/x.sarif")"
+check "help" 0 "$(run merge --help)"
+check "merge to /dev/null (not replaced)" 3 "$(run merge "$tmp/shard-1.sarif" "$tmp/shard-2.sarif" "$tmp/shard-3.sarif" -o /dev/null)"
+[ -c /dev/null ] || fail "/dev/null was replaced"
+
+# ---- --fail-on and --max-results ----
+"$bin" scan -q -f sarif --shard 1/2 -o "$tmp/c1.sarif" "policies/team a" >/dev/null 2>&1
+"$bin" scan -q -f sarif --shard 2/2 -o "$tmp/c2.sarif" "policies/team a" >/dev/null 2>&1
+check "clean merge" 0 "$(run merge "$tmp/c1.sarif" "$tmp/c2.sarif" -o "$tmp/c.sarif")"
+check "--fail-on error" 1 "$(run merge --fail-on error "$tmp/c1.sarif" "$tmp/c2.sarif" -o "$tmp/c.sarif")"
+check "--max-results 3" 3 "$(run merge --max-results 3 "$tmp/c1.sarif" "$tmp/c2.sarif" -o "$tmp/c3.sarif")"
+jq -e '.runs[0] | (.results | length) == 3 and .properties.truncated == true and
+        .invocations[0].executionSuccessful == false and .properties.omittedResults > 0' "$tmp/c3.sarif" >/dev/null ||
+    fail "--max-results: results, truncated, executionSuccessful"
+
+# ---- SARIF validator (sarif-multitool), when installed ----
+mt=${SARIF_MULTITOOL:-/opt/sarif-mt/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool}
+validate=$src/../shared/sarif/validate-sarif.sh
+if [ -x "$mt" ] && [ -f "$validate" ]; then
+    if SARIF_MULTITOOL=$mt sh "$validate" "$tmp/merged.sarif" "$tmp/c3.sarif" >"$tmp/out" 2>&1; then
+        echo "ok   merged SARIF validates"
+    else
+        fail "merged SARIF does not validate"; cat "$tmp/out"
+    fi
+else
+    echo "skip SARIF validation (no sarif-multitool at $mt or no $validate)"
+fi
+
+# ---- configuration file and --baseline on the command line ----
+cfgdir=$tmp/cfg
+mkdir -p "$cfgdir/policies"
+cp "$tree/policies/b/p4.json" "$cfgdir/policies/a.json"
+cp "$tree/policies/b/p4.json" "$cfgdir/policies/b.json"
+cd "$cfgdir" || exit 1
+printf 'alowlist: []\n' >.iamguard.yml
+check "config: unknown key" 2 "$(run scan policies)"
+grep -q "^iamguard: .iamguard.yml:1:1: unknown key 'alowlist'" "$tmp/err" || fail "config message: $(cat "$tmp/err")"
+check "--no-config" 1 "$(run scan --no-config policies)"
+printf 'allowlist:\n  - file: "policies/*.json"\n    justification: accepted\n' >.iamguard.yml
+check "config: allowlist" 0 "$(run scan policies)"
+check "config via --base-dir" 0 "$(cd "$tmp" && "$bin" scan --base-dir "$cfgdir" "$cfgdir/policies" >/dev/null 2>&1; echo $?)"
+printf 'fail_on: none\n' >"$tmp/other.yml"
+check "--config FILE" 0 "$(run scan --config "$tmp/other.yml" policies)"
+check "--fail-on wins over fail_on" 1 "$(run scan --config "$tmp/other.yml" --fail-on note policies)"
+check "--config and --no-config" 2 "$(run scan --config "$tmp/other.yml" --no-config policies)"
+printf 'levels: {IAM-SSM-1: none}\nrules: {skip: [IAM-SSM-2]}\n' >.iamguard.yml
+check "config: levels and skip" 0 "$(run scan policies)"
+check "--rule wins over the configuration" 1 "$(run scan --rule IAM-SSM-1 policies)"
+printf 'exclude: ["a.json"]\n' >.iamguard.yml
+run scan -f sarif -o "$tmp/ex.sarif" policies >/dev/null
+jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri] | unique == ["policies/b.json"]' \
+    "$tmp/ex.sarif" >/dev/null || fail "config: exclude"
+rm .iamguard.yml
+check "baseline: take one" 1 "$(run scan -f sarif -o "$tmp/base.sarif" policies)"
+check "baseline: nothing new" 0 "$(run scan --baseline "$tmp/base.sarif" policies)"
+# Lines added above the finding move it; a new finding appears.
+{ printf '\n\n'; cat "$tree/policies/b/p4.json"; } >policies/a.json
+cp "$tree/policies/b/p1.json" policies/c.json
+check "baseline: a moved finding stays known, a new one fails" 1 \
+    "$(run scan -f sarif -o "$tmp/new.sarif" --baseline "$tmp/base.sarif" policies)"
+jq -e '[.runs[0].results[] | [.ruleId, .locations[0].physicalLocation.artifactLocation.uri]] == [["IAM-SSM-2", "policies/c.json"]]' "$tmp/new.sarif" >/dev/null ||
+    fail "baseline: expected exactly the new finding: $(jq -c '[.runs[0].results[] | [.ruleId, .locations[0].physicalLocation.region.startLine]]' "$tmp/new.sarif")"
+check "baseline: unreadable" 2 "$(run scan --baseline "$tmp/none.sarif" policies)"
+check "baseline: not SARIF" 2 "$(run scan --baseline "$tree/policies/p1.json" policies)"
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails failures"
+    exit 1
+fi
+echo "all passed"
