@@ -337,9 +337,19 @@ static int sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, c
             combo_product(c, ch, v->nvals, NULL);
         } else if (ps) {
             combo_lit(c, ps->value ? ps->value : "", ps->value ? strlen(ps->value) : 0, 0);
-        } else {
+        } else if (!memchr(name, '*', nlen) && !memchr(name, '?', nlen)) {
             /* A parameter, resource or attribute: kept as written, opaque. */
             combo_lit(c, s + at, nlen + 3, 1);
+        } else {
+            /* No valid name holds a wildcard character; never let one act. */
+            char *t = arena_strndup(r->e->a, s + at, nlen + 3);
+            if (!t) {
+                combo_free(c);
+                return IAMG_ENOMEM;
+            }
+            for (size_t k = 0; k < nlen + 3; k++)
+                if (t[k] == '*' || t[k] == '?') t[k] = '_';
+            combo_lit(c, t, nlen + 3, 1);
         }
     }
     int rc = combo_emit(r, c, span, out);

@@ -36,6 +36,7 @@
 
 #include "iamguard/limits.h"
 #include "load/loader.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/diag.h"
 
@@ -281,6 +282,58 @@ FC_FN const pstmt *fc_stmt_at(const pdoc *d, unsigned line, unsigned col)
         if (p.line == line && p.col == col) return &d->stmts[i];
     }
     return NULL;
+}
+
+/* Load a case input with the k-th allocation failing, for every k until one
+ * run succeeds: each run must fail with IAMG_ENOMEM or give exactly the
+ * rendering of an unhindered run. Skips without IAMGUARD_FAULT_INJECTION. */
+FC_FN void fc_fault_case(const char *rel)
+{
+    iamg_fault_alloc_after(0);
+    void *probe = iamg_malloc(1);
+    iamg_fault_alloc_after(-1);
+    if (probe) {
+        iamg_free(probe);
+        cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
+    }
+    static const iamg_limits lim = IAMG_LIMITS_INIT;
+    char path[2048];
+    snprintf(path, sizeof path, "%s/tests/cases/formats/%s", IAMG_SOURCE_DIR, rel);
+    size_t len = 0;
+    char *data = fc_read(path, &len);
+    cr_assert_not_null(data, "cannot read %s", path);
+    loaded l;
+    diag_list d;
+    memset(&d, 0, sizeof d);
+    cr_assert_eq(load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d), 0);
+    buf want = BUF_INIT;
+    fc_render(&l, &d, &want);
+    loaded_free(&l);
+    diag_list_free(&d);
+    int done = 0;
+    long k = 0;
+    for (; k < 1000000 && !done; k++) {
+        memset(&d, 0, sizeof d);
+        iamg_fault_alloc_after(k);
+        int rc = load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d);
+        iamg_fault_alloc_after(-1);
+        if (rc == 0) {
+            done = 1;
+            buf got = BUF_INIT;
+            fc_render(&l, &d, &got);
+            cr_expect_str_eq(got.data, want.data, "%s: first run to succeed (k=%ld) differs", rel,
+                             k);
+            buf_free(&got);
+        } else {
+            cr_expect_eq(rc, IAMG_ENOMEM, "%s: k=%ld", rel, k);
+        }
+        loaded_free(&l);
+        diag_list_free(&d);
+    }
+    cr_expect(done);
+    cr_log_info("%s: %ld allocation failures tried", rel, k - 1);
+    buf_free(&want);
+    free(data);
 }
 
 #endif

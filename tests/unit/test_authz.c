@@ -245,3 +245,10 @@ Test(authz, corpus_positions)
     diag_list_free(&d);
     free(data);
 }
+
+/* --- allocation failures ---------------------------------------------------------- */
+
+Test(authz_faults, every_allocation_failure_is_clean, .timeout = 300)
+{
+    fc_fault_case("authz-mixed/input.json");
+}

@@ -261,3 +261,13 @@ __attribute__((unused)) static void load_corpus(const char *rel, char **data, lo
     if (stat(path, &st) != 0) cr_skip_test("corpus file not found: %s", path);
     fc_load(path, data, l, d);
 }
+
+/* --- allocation failures ---------------------------------------------------------- */
+
+Test(cfn_faults, every_allocation_failure_is_clean, .timeout = 300)
+{
+    fc_fault_case("cfn-json/input.json");
+    fc_fault_case("cfn-if/input.yaml");
+    fc_fault_case("cfn-yaml-tags/input.yaml");
+    fc_fault_case("cfn-permission-set/input.template");
+}

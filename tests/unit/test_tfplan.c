@@ -221,3 +221,12 @@ Test(tfplan, corpus_positions)
     diag_list_free(&d);
     free(data);
 }
+
+/* --- allocation failures ---------------------------------------------------------- */
+
+Test(tfplan_faults, every_allocation_failure_is_clean, .timeout = 300)
+{
+    fc_fault_case("tfplan-modules/input.json");
+    fc_fault_case("tfplan-changes/input.json");
+    fc_fault_case("tfplan-data-source/input.json");
+}
