@@ -625,3 +625,41 @@ void lua_api_install(lua_State *L, check_ctx *ctx)
     luaL_newlib(L, iam);
     lua_setglobal(L, "iam");
 }
+
+/* The setup steps allocate inside the capped state; outside a protected call
+ * a refused allocation would make Lua panic and abort the host. */
+static int install_step(lua_State *L)
+{
+    lua_api_install(L, lua_touserdata(L, 1));
+    return 0;
+}
+
+static int push_args_step(lua_State *L)
+{
+    check_ctx *ctx = lua_touserdata(L, 1);
+    lua_api_push_policy(L, ctx);
+    lua_api_push_report(L, ctx);
+    return 2;
+}
+
+int lua_api_install_protected(lua_State *L, check_ctx *ctx)
+{
+    lua_pushcfunction(L, install_step);
+    lua_pushlightuserdata(L, ctx);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+int lua_api_push_args(lua_State *L, check_ctx *ctx)
+{
+    lua_pushcfunction(L, push_args_step);
+    lua_pushlightuserdata(L, ctx);
+    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}

@@ -59,6 +59,12 @@ void lua_api_push_policy(lua_State *L, check_ctx *ctx);
 /* Push the report function bound to ctx. */
 void lua_api_push_report(lua_State *L, check_ctx *ctx);
 
+/* lua_api_install and the two pushes, each in a protected call so that
+ * hitting the state's memory cap is an error, not a panic. 0, or -1 when the
+ * state ran out of memory (the state should then be rebuilt). */
+int lua_api_install_protected(lua_State *L, check_ctx *ctx);
+int lua_api_push_args(lua_State *L, check_ctx *ctx);
+
 /* The region a report points at: see report() in docs/RULES.md. */
 void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
                     uint32_t *start, uint32_t *end);

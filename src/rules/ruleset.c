@@ -318,8 +318,13 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
     check_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.lim = &e->limits;
-    lua_api_install(L, &ctx);
     sandbox_result res;
+    if (lua_api_install_protected(L, &ctx) != 0) {
+        if (add_diag(e, name, 0, NULL, "the rule API does not fit in the rule memory limit (%zu bytes)",
+                     e->limits.lua_memory))
+            goto oom;
+        goto done;
+    }
     if (sandbox_load(sb, name, src, len, &res) != 0) {
         if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
                      ruleset_fail_kind(res.kind), res.message))

@@ -1,5 +1,6 @@
 #include "rules/runner.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -66,8 +67,14 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     memset(&fs->ctx, 0, sizeof fs->ctx);
     fs->ctx.lim = &e->limits;
     lua_State *L = sandbox_state(fs->sb);
-    lua_api_install(L, &fs->ctx);
     sandbox_result res;
+    if (lua_api_install_protected(L, &fs->ctx) != 0) {
+        diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                 "rule file %s: the rule API does not fit in the rule memory limit", rf->name);
+        drop_file(r, f);
+        fs->failed = 1;
+        return 0;
+    }
     if (sandbox_load(fs->sb, rf->name, rf->source, rf->len, &res) != 0 || !lua_istable(L, -1)) {
         /* It loaded when the engine was built; failing now means the rule
          * depends on something that changed, or hit a limit. */
@@ -124,12 +131,23 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
         ctx->reported = 0;
         ctx->overflow = 0;
         ctx->oom = 0;
-        lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
-        lua_api_push_policy(L, ctx);
-        lua_api_push_report(L, ctx);
         sandbox_result res;
-        int failed = sandbox_call(fs->sb, 2, 0, &res) != 0;
-        lua_settop(L, 0);
+        int failed;
+        if (lua_api_push_args(L, ctx) != 0) {
+            failed = 1;
+            res.kind = SB_MEMORY;
+            res.line = 0;
+            snprintf(res.message, sizeof res.message,
+                     "no memory left for the policy view (limit: --rule-memory)");
+            /* The state is at its cap: start the next document afresh. */
+            drop_file(r, ru->file);
+            L = NULL;
+        } else {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
+            lua_insert(L, -3);
+            failed = sandbox_call(fs->sb, 2, 0, &res) != 0;
+        }
+        if (L) lua_settop(L, 0);
         if (failed) {
             if (ctx->oom) return IAMG_ENOMEM;
             diag *d;
@@ -144,7 +162,7 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
                              ruleset_fail_kind(res.kind), e->files[ru->file].name, res.message);
             if (d) d->rule_id = iamg_strdup(ru->info.id);
             /* A tripped limit leaves the state unusable: rebuild it for the next document. */
-            if (sandbox_broken(fs->sb)) drop_file(r, ru->file);
+            if (fs->sb && sandbox_broken(fs->sb)) drop_file(r, ru->file);
         }
         if (ctx->overflow) {
             diag *d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
