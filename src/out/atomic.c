@@ -7,6 +7,7 @@
  * folder (rename is atomic only within one file system), flushed to disk,
  * then renamed over the target.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,8 +50,8 @@ fallback:;
 static void sync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? iamg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : iamg_strdup(".");
+    char *dir =
+        slash ? iamg_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : iamg_strdup(".");
     if (!dir) return;
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
@@ -64,6 +65,7 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
                            const iamg_results *r, const iamg_output_options *o, iamg_error *err)
 {
     static const char suffix[] = ".tmp.XXXXXX";
+    assert(path && writer); /* "-" (stdout) is the caller's business */
     size_t n = strlen(path);
     char *tmp = iamg_malloc(n + sizeof suffix);
     if (!tmp) return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
@@ -74,8 +76,8 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     FILE *f = NULL;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot create a temporary file next to it: %s",
-                            strerror(errno));
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0,
+                            "cannot create a temporary file next to it: %s", strerror(errno));
         iamg_free(tmp);
         return rc;
     }

@@ -76,14 +76,22 @@ static void push(jw *w, json_t *a, json_t *v)
 static const char *diag_kind(int code)
 {
     switch (code) {
-    case IAMG_EPARSE: return "parse-error";
-    case IAMG_EINVALID: return "invalid-policy";
-    case IAMG_EIO: return "io-error";
-    case IAMG_ELIMIT: return "limit";
-    case IAMG_ERULE: return "rule-failure";
-    case IAMG_ESKIP: return "skipped";
-    case IAMG_ENOMEM: return "out-of-memory";
-    default: return "error";
+    case IAMG_EPARSE:
+        return "parse-error";
+    case IAMG_EINVALID:
+        return "invalid-policy";
+    case IAMG_EIO:
+        return "io-error";
+    case IAMG_ELIMIT:
+        return "limit";
+    case IAMG_ERULE:
+        return "rule-failure";
+    case IAMG_ESKIP:
+        return "skipped";
+    case IAMG_ENOMEM:
+        return "out-of-memory";
+    default:
+        return "error";
     }
 }
 
@@ -158,7 +166,8 @@ static json_t *rule_json(jw *w, const iamg_rule_info *ri)
         put(w, j, "security_severity", chk(w, json_real(ri->security_severity)));
     put_str(w, j, "precision", ri->precision);
     json_t *tags = chk(w, json_array());
-    for (size_t i = 0; i < ri->ntags; i++) push(w, tags, jstr(w, ri->tags[i]));
+    for (size_t i = 0; i < ri->ntags; i++)
+        push(w, tags, jstr(w, ri->tags[i]));
     put(w, j, "tags", tags);
     return j;
 }
@@ -209,7 +218,8 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
     put(&w, doc, "findings", findings);
 
     json_t *diags = chk(&w, json_array());
-    for (size_t i = 0; i < nd && !w.oom; i++) push(&w, diags, diag_json(&w, iamg_results_diag(r, i)));
+    for (size_t i = 0; i < nd && !w.oom; i++)
+        push(&w, diags, diag_json(&w, iamg_results_diag(r, i)));
     put(&w, doc, "diagnostics", diags);
 
     json_t *rules = chk(&w, json_array());

@@ -130,7 +130,8 @@ static const struct {
     {"iamguard/results-truncated", "Results past the run's limit were left out.",
      "Fix or allowlist the most frequent findings, or split the scan into several categories."},
     {"iamguard/outside-base", "Results lie in files outside the base folder.",
-     "Scan from the repository root, or set --base-dir to it, so every path is repository-relative."},
+     "Scan from the repository root, or set --base-dir to it, so every path is "
+     "repository-relative."},
     {"iamguard/error", "Another problem met during the scan.", "See the message."},
 };
 
@@ -247,8 +248,10 @@ static size_t rule_slot(const sw *w, const char *id, int *found)
             *found = 1;
             return mid;
         }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = 0;
     return lo;
@@ -290,8 +293,8 @@ oom:
 
 static int input_problem(const iamg_diag *d)
 {
-    return d->path && (d->code == IAMG_EPARSE || d->code == IAMG_EINVALID ||
-                       d->code == IAMG_EIO || d->code == IAMG_ELIMIT);
+    return d->path && (d->code == IAMG_EPARSE || d->code == IAMG_EINVALID || d->code == IAMG_EIO ||
+                       d->code == IAMG_ELIMIT);
 }
 
 static const pseudo_rule *problem_rule(const iamg_diag *d)
@@ -335,8 +338,10 @@ static void pascal_case(buf *b, const char *id)
             start = 1;
             continue;
         }
-        if (start && c >= 'a' && c <= 'z') c = (unsigned char)(c - 'a' + 'A');
-        else if (!start && c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
+        if (start && c >= 'a' && c <= 'z')
+            c = (unsigned char)(c - 'a' + 'A');
+        else if (!start && c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
         buf_putc(b, (char)c);
         start = 0;
     }
@@ -350,8 +355,10 @@ static size_t md_link(buf *b, const char *p, const char *end)
     const char *q = p + 1;
     int depth = 1;
     while (q < end && depth) {
-        if (*q == '[') depth++;
-        else if (*q == ']') depth--;
+        if (*q == '[')
+            depth++;
+        else if (*q == ']')
+            depth--;
         if (depth) q++;
     }
     if (q >= end || q + 1 >= end || q[1] != '(') return 0;
@@ -379,7 +386,8 @@ static void md_to_text(buf *b, const char *md)
         const char *nl = strchr(p, '\n');
         const char *end = nl ? nl : p + strlen(p);
         const char *s = p;
-        while (s < end && s - p < 4 && *s == ' ') s++;
+        while (s < end && s - p < 4 && *s == ' ')
+            s++;
         if (end - s >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0)) {
             fence = !fence;
         } else if (fence) {
@@ -387,10 +395,12 @@ static void md_to_text(buf *b, const char *md)
             buf_putc(b, '\n');
         } else {
             const char *h = s;
-            while (h < end && *h == '#' && h - s < 6) h++;
+            while (h < end && *h == '#' && h - s < 6)
+                h++;
             if (h > s && (h == end || *h == ' ')) {
                 s = h;
-                while (s < end && *s == ' ') s++;
+                while (s < end && *s == ' ')
+                    s++;
             } else {
                 s = p;
             }
@@ -402,8 +412,10 @@ static void md_to_text(buf *b, const char *md)
                 } else if (*s == '[' || (*s == '!' && s + 1 < end && s[1] == '[')) {
                     const char *l = *s == '!' ? s + 1 : s;
                     size_t used = md_link(b, l, end);
-                    if (used) s = l + used;
-                    else buf_putc(b, *s++);
+                    if (used)
+                        s = l + used;
+                    else
+                        buf_putc(b, *s++);
                 } else {
                     buf_putc(b, *s++);
                 }
@@ -412,7 +424,8 @@ static void md_to_text(buf *b, const char *md)
         }
         p = nl ? nl + 1 : end;
     }
-    while (b->len && b->data[b->len - 1] == '\n') b->data[--b->len] = '\0';
+    while (b->len && b->data[b->len - 1] == '\n')
+        b->data[--b->len] = '\0';
 }
 
 static const char *level_name(iamg_level lv)
@@ -424,7 +437,9 @@ static const char *level_name(iamg_level lv)
 static const char *problem_severity(iamg_level lv)
 {
     /* GitHub's problem.severity calls the lowest level "recommendation". */
-    return lv == IAMG_LEVEL_ERROR ? "error" : lv == IAMG_LEVEL_WARNING ? "warning" : "recommendation";
+    return lv == IAMG_LEVEL_ERROR     ? "error"
+           : lv == IAMG_LEVEL_WARNING ? "warning"
+                                      : "recommendation";
 }
 
 /* GitHub ranks an alert of a "security" rule by security-severity alone;
@@ -492,7 +507,8 @@ static json_t *rule_json(sw *w, const rule_ent *re)
     json_t *props = jobj(w);
     json_t *tl = jarr(w);
     int has_security = 0;
-    for (size_t i = 0; i < ntags; i++) has_security |= strcmp(tags[i], "security") == 0;
+    for (size_t i = 0; i < ntags; i++)
+        has_security |= strcmp(tags[i], "security") == 0;
     size_t kept = 0;
     if (!has_security) {
         push(w, tl, jstr(w, "security"));
@@ -500,7 +516,8 @@ static json_t *rule_json(sw *w, const rule_ent *re)
     }
     for (size_t i = 0; i < ntags && kept < MAX_TAGS; i++) {
         int dup = !tags[i][0];
-        for (size_t j = 0; j < i && !dup; j++) dup = strcmp(tags[i], tags[j]) == 0;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = strcmp(tags[i], tags[j]) == 0;
         if (dup) continue;
         push(w, tl, jstr(w, tags[i]));
         kept++;
@@ -645,10 +662,10 @@ static json_t *finding_json(sw *w, const iamg_finding *f)
     put(w, res, "ruleIndex", jint(w, (size_t)ri));
     put_str(w, res, "kind", "fail");
     put_str(w, res, "level", iamg_level_name(f->level));
-    const char *msg = f->message && f->message[0] ? f->message : w->rules[ri].id;
-    if ((!f->message || !f->message[0]) && w->rules[ri].info)
-        msg = w->rules[ri].info->short_description;
-    put(w, res, "message", jtext(w, msg));
+    /* GitHub rejects a result without message text. */
+    const char *msg = f->message;
+    if (!msg || !msg[0]) msg = w->rules[ri].info ? w->rules[ri].info->short_description : NULL;
+    put(w, res, "message", jtext(w, msg && msg[0] ? msg : f->rule_id));
 
     json_t *loc = jobj(w);
     put(w, loc, "physicalLocation",
@@ -685,18 +702,24 @@ static json_t *finding_json(sw *w, const iamg_finding *f)
     put_str(w, props, "principalArn", o->principal_arn);
     put_str(w, props, "policyArn", o->policy_arn);
     put_str(w, props, "pointer", o->pointer);
-    if (json_object_size(props)) put(w, res, "properties", props);
-    else json_decref(props);
+    if (json_object_size(props))
+        put(w, res, "properties", props);
+    else
+        json_decref(props);
     return res;
 }
 
 static const char *problem_name(int code)
 {
     switch (code) {
-    case IAMG_EPARSE: return "parse-error";
-    case IAMG_EIO: return "io-error";
-    case IAMG_ELIMIT: return "limit";
-    default: return "invalid-policy";
+    case IAMG_EPARSE:
+        return "parse-error";
+    case IAMG_EIO:
+        return "io-error";
+    case IAMG_ELIMIT:
+        return "limit";
+    default:
+        return "invalid-policy";
     }
 }
 
@@ -706,16 +729,27 @@ static void problem_message(buf *b, const iamg_diag *d)
 {
     const char *m = d->message && d->message[0] ? d->message : iamg_strerror(d->code);
     size_t n = strlen(m);
-    while (n && (m[n - 1] == '.' || m[n - 1] == ' ')) n--;
+    while (n && (m[n - 1] == '.' || m[n - 1] == ' '))
+        n--;
     switch (d->code) {
-    case IAMG_EPARSE: buf_puts(b, "This file could not be parsed: "); break;
-    case IAMG_EIO: buf_puts(b, "This file could not be read: "); break;
-    case IAMG_ELIMIT: buf_puts(b, "This input exceeds a scan limit: "); break;
-    default: buf_puts(b, "This policy is not valid: "); break;
+    case IAMG_EPARSE:
+        buf_puts(b, "This file could not be parsed: ");
+        break;
+    case IAMG_EIO:
+        buf_puts(b, "This file could not be read: ");
+        break;
+    case IAMG_ELIMIT:
+        buf_puts(b, "This input exceeds a scan limit: ");
+        break;
+    default:
+        buf_puts(b, "This policy is not valid: ");
+        break;
     }
     buf_append(b, m, n);
-    if (d->code == IAMG_EINVALID) buf_puts(b, ".");
-    else buf_puts(b, ". Its policies were not checked against the guardrails.");
+    if (d->code == IAMG_EINVALID)
+        buf_puts(b, ".");
+    else
+        buf_puts(b, ". Its policies were not checked against the guardrails.");
 }
 
 static json_t *problem_json(sw *w, const iamg_diag *d)
@@ -754,13 +788,20 @@ static json_t *problem_json(sw *w, const iamg_diag *d)
 static int notif_kind(int code)
 {
     switch (code) {
-    case IAMG_EPARSE: return N_PARSE;
-    case IAMG_EIO: return N_IO;
-    case IAMG_ELIMIT: return N_LIMIT;
-    case IAMG_EINVALID: return N_INVALID;
-    case IAMG_ERULE: return N_RULE;
-    case IAMG_ESKIP: return N_SKIP;
-    default: return N_OTHER;
+    case IAMG_EPARSE:
+        return N_PARSE;
+    case IAMG_EIO:
+        return N_IO;
+    case IAMG_ELIMIT:
+        return N_LIMIT;
+    case IAMG_EINVALID:
+        return N_INVALID;
+    case IAMG_ERULE:
+        return N_RULE;
+    case IAMG_ESKIP:
+        return N_SKIP;
+    default:
+        return N_OTHER;
     }
 }
 
@@ -785,13 +826,15 @@ static json_t *diag_notification(sw *w, const iamg_diag *d)
      * knows the spot (it then has a fingerprint); a rule file's own load
      * failure is named in the text instead, since rule files usually lie
      * outside the scanned tree. Absolute paths likewise stay in the text. */
-    int located = d->path && !uri_path_is_absolute(d->path) &&
-                  (d->code != IAMG_ERULE || d->fingerprint);
+    int located =
+        d->path && !uri_path_is_absolute(d->path) && (d->code != IAMG_ERULE || d->fingerprint);
     const char *m = d->message && d->message[0] ? d->message : iamg_strerror(d->code);
     buf b = BUF_INIT;
     if (d->path && !located) {
-        if (d->line) buf_printf(&b, "%s:%u: %s", d->path, d->line, m);
-        else buf_printf(&b, "%s: %s", d->path, m);
+        if (d->line)
+            buf_printf(&b, "%s:%u: %s", d->path, d->line, m);
+        else
+            buf_printf(&b, "%s: %s", d->path, m);
     } else {
         buf_puts(&b, m);
     }
@@ -843,7 +886,8 @@ static json_t *driver_json(sw *w)
     put_str(w, d, "semanticVersion", IAMG_VERSION);
     put_str(w, d, "informationUri", TOOL_URI);
     json_t *rules = jarr(w);
-    for (size_t i = 0; i < w->nrules; i++) push(w, rules, rule_json(w, &w->rules[i]));
+    for (size_t i = 0; i < w->nrules; i++)
+        push(w, rules, rule_json(w, &w->rules[i]));
     put(w, d, "rules", rules);
     json_t *notes = jarr(w);
     for (int i = 0; i < N_COUNT; i++) {
@@ -933,17 +977,22 @@ static json_t *run_json(sw *w)
      * merging them keeps the results in that order. */
     size_t i = 0, j = 0;
     for (;;) {
-        while (i < nf && iamg_results_get(r, i)->suppressed && !o->include_suppressed) i++;
-        while (j < nd && !input_problem(iamg_results_diag(r, j))) j++;
+        while (i < nf && iamg_results_get(r, i)->suppressed && !o->include_suppressed)
+            i++;
+        while (j < nd && !input_problem(iamg_results_diag(r, j)))
+            j++;
         if (i >= nf && j >= nd) break;
         if (limit && written >= limit) break;
         const iamg_finding *f = i < nf ? iamg_results_get(r, i) : NULL;
         const iamg_diag *d = j < nd ? iamg_results_diag(r, j) : NULL;
-        int take_f = f && (!d || cmp_pos(f->path, f->line, f->column, d->path, d->line, d->column) <= 0);
+        int take_f =
+            f && (!d || cmp_pos(f->path, f->line, f->column, d->path, d->line, d->column) <= 0);
         const char *path = take_f ? f->path : d->path;
         push(w, results, take_f ? finding_json(w, f) : problem_json(w, d));
-        if (take_f) i++;
-        else j++;
+        if (take_f)
+            i++;
+        else
+            j++;
         written++;
         if (uri_path_is_absolute(path)) outside++;
         if (w->oom) break;
@@ -1015,8 +1064,10 @@ static json_t *run_json(sw *w)
         iamg_free(u);
         put(w, inv, "workingDirectory", wd);
     }
-    if (json_array_size(notes)) put(w, inv, "toolExecutionNotifications", notes);
-    else json_decref(notes);
+    if (json_array_size(notes))
+        put(w, inv, "toolExecutionNotifications", notes);
+    else
+        json_decref(notes);
     json_t *invs = jarr(w);
     push(w, invs, inv);
     put(w, run, "invocations", invs);

@@ -42,7 +42,8 @@ char *uri_from_path(const char *path)
         /* "./x" and "x" are the same file, but GitHub compares URIs as text. */
         while (p[0] == '.' && p[1] == '/') {
             p += 2;
-            while (*p == '/') p++;
+            while (*p == '/')
+                p++;
         }
         encode(&b, *p ? p : ".");
     }

@@ -27,7 +27,8 @@
 #include "util/alloc.h"
 
 #define VALIDATOR IAMG_SOURCE_DIR "/../shared/sarif/validate-sarif.sh"
-#define DEFAULT_MULTITOOL "/opt/sarif-mt/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+#define DEFAULT_MULTITOOL                                                                          \
+    "/opt/sarif-mt/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 #define GOLDEN_DIR IAMG_SOURCE_DIR "/sarif/golden"
 
 #define STR2(x) #x
@@ -158,8 +159,7 @@ static iamg_results *scan_buf(iamg_engine *e, const char *name, const char *data
 {
     iamg_results *r = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_scan_buffer(e, name, data, strlen(data), so, &r, &err), 0, "%s",
-                 err.message);
+    cr_assert_eq(iamg_scan_buffer(e, name, data, strlen(data), so, &r, &err), 0, "%s", err.message);
     return r;
 }
 
@@ -223,8 +223,10 @@ static json_t *get(json_t *v, const char *path)
     snprintf(buf, sizeof buf, "%s", path);
     char *save = NULL;
     for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save)) {
-        if (json_is_array(v)) v = json_array_get(v, strtoul(k, NULL, 10));
-        else v = json_object_get(v, k);
+        if (json_is_array(v))
+            v = json_array_get(v, strtoul(k, NULL, 10));
+        else
+            v = json_object_get(v, k);
     }
     return v;
 }
@@ -261,7 +263,8 @@ static json_t *first_of_rule(json_t *run, const char *id)
 {
     size_t i;
     json_t *res;
-    json_array_foreach(results_of(run), i, res) if (strcmp(gets(res, "ruleId"), id) == 0) return res;
+    json_array_foreach(results_of(run), i,
+                       res) if (strcmp(gets(res, "ruleId"), id) == 0) return res;
     return NULL;
 }
 
@@ -269,8 +272,8 @@ static json_t *find_notification(json_t *run, const char *descriptor)
 {
     size_t i;
     json_t *n;
-    json_array_foreach(get(run, "invocations.0.toolExecutionNotifications"), i, n)
-        if (strcmp(gets(n, "descriptor.id"), descriptor) == 0) return n;
+    json_array_foreach(get(run, "invocations.0.toolExecutionNotifications"), i,
+                       n) if (strcmp(gets(n, "descriptor.id"), descriptor) == 0) return n;
     return NULL;
 }
 
@@ -280,7 +283,8 @@ static void check_results(json_t *run)
     json_t *rules = get(run, "tool.driver.rules");
     size_t i;
     json_t *res;
-    json_array_foreach(results_of(run), i, res) {
+    json_array_foreach(results_of(run), i, res)
+    {
         const char *id = gets(res, "ruleId");
         cr_assert_not_null(id);
         json_int_t ri = geti(res, "ruleIndex");
@@ -310,7 +314,8 @@ static int has_string(json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
     return 0;
 }
 
@@ -372,14 +377,17 @@ Test(sarif, tool_and_rules_metadata)
     json_t *rules = get(d, "rules");
     size_t nrules = json_array_size(rules);
     size_t enabled = 0;
-    for (size_t i = 0; i < iamg_engine_rule_count(e); i++) enabled += iamg_engine_rule(e, i)->enabled;
+    for (size_t i = 0; i < iamg_engine_rule_count(e); i++)
+        enabled += iamg_engine_rule(e, i)->enabled;
     cr_assert_eq(nrules, enabled + 2, "every enabled rule plus the two input-problem rules");
     int seen_ssm1 = 0, seen_parse = 0, seen_invalid = 0;
     size_t i;
     json_t *rule;
-    json_array_foreach(rules, i, rule) {
+    json_array_foreach(rules, i, rule)
+    {
         const char *id = gets(rule, "id");
-        for (size_t j = 0; j < i; j++) cr_assert_str_neq(gets(json_array_get(rules, j), "id"), id);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_str_neq(gets(json_array_get(rules, j), "id"), id);
         seen_ssm1 |= !strcmp(id, "IAM-SSM-1");
         seen_parse |= !strcmp(id, "IAMGUARD-PARSE");
         seen_invalid |= !strcmp(id, "IAMGUARD-INVALID");
@@ -399,7 +407,8 @@ Test(sarif, tool_and_rules_metadata)
         for (size_t a = 0; a < json_array_size(tags); a++)
             for (size_t b = 0; b < a; b++)
                 cr_expect_str_neq(json_string_value(json_array_get(tags, a)),
-                                  json_string_value(json_array_get(tags, b)), "%s: duplicate tag", id);
+                                  json_string_value(json_array_get(tags, b)), "%s: duplicate tag",
+                                  id);
         cr_expect_not_null(gets(rule, "properties.precision"));
         const char *sev = gets(rule, "properties.security-severity");
         cr_assert_not_null(sev, "%s: security-severity must be a string", id);
@@ -495,7 +504,8 @@ Test(sarif, uris_are_percent_encoded)
     check_results(run);
     size_t i;
     json_t *res;
-    json_array_foreach(results_of(run), i, res) {
+    json_array_foreach(results_of(run), i, res)
+    {
         cr_expect_str_eq(gets(res, "locations.0.physicalLocation.artifactLocation.uri"),
                          "sub%20dir/a%20b%25%23%C3%BC.json");
     }
@@ -591,7 +601,8 @@ Test(sarif, unread_file_gets_the_empty_file_fingerprint)
     check_results(run);
     json_t *res = first_of_rule(run, "IAMGUARD-PARSE");
     cr_assert_not_null(res);
-    cr_expect_str_eq(gets(res, "partialFingerprints.primaryLocationLineHash"), "c129715d7a2bc9a3:1");
+    cr_expect_str_eq(gets(res, "partialFingerprints.primaryLocationLineHash"),
+                     "c129715d7a2bc9a3:1");
     cr_expect_eq(geti(res, "locations.0.physicalLocation.region.startLine"), 1);
     cr_expect_null(get(res, "locations.0.physicalLocation.region.startColumn"));
     cr_expect_str_eq(gets(res, "locations.0.physicalLocation.artifactLocation.uri"), "big.json");
@@ -606,9 +617,9 @@ Test(sarif, rule_failure_makes_the_run_unsuccessful)
 {
     iamg_engine *e = new_engine(0);
     iamg_error err;
-    cr_assert_eq(iamg_engine_add_rule_source(e, "boom.lua", FAILING_RULE, sizeof FAILING_RULE - 1,
-                                             &err),
-                 0, "%s", err.message);
+    cr_assert_eq(
+        iamg_engine_add_rule_source(e, "boom.lua", FAILING_RULE, sizeof FAILING_RULE - 1, &err), 0,
+        "%s", err.message);
     cr_assert_not_null(iamg_engine_find_rule(e, "TEST-BOOM"));
     iamg_results *r = scan_buf(e, "policies/x.json", FINDINGS_POLICY, NULL);
     json_t *doc = sarif_doc(e, r, NULL);
@@ -651,8 +662,8 @@ Test(sarif, rule_that_does_not_load_is_a_notification)
     iamg_engine_free(e);
 }
 
-static const iamg_allow ALLOW_SSM1 = {"IAM-SSM-1", NULL, NULL, NULL, NULL, NULL,
-                                      "break-glass role, reviewed", NULL, "test:1"};
+static const iamg_allow ALLOW_SSM1 = {
+    "IAM-SSM-1", NULL, NULL, NULL, NULL, NULL, "break-glass role, reviewed", NULL, "test:1"};
 
 Test(sarif, suppressed_findings)
 {
@@ -712,9 +723,12 @@ static void fill_tree(const char *dir)
     char name[64];
     for (int i = 0; i < 12; i++) {
         snprintf(name, sizeof name, "team%02d/role.json", i);
-        if (i % 4 == 3) WRITE_LIT(dir, name, BROKEN_POLICY);
-        else if (i % 2) WRITE_LIT(dir, name, CLEAN_POLICY);
-        else WRITE_LIT(dir, name, FINDINGS_POLICY);
+        if (i % 4 == 3)
+            WRITE_LIT(dir, name, BROKEN_POLICY);
+        else if (i % 2)
+            WRITE_LIT(dir, name, CLEAN_POLICY);
+        else
+            WRITE_LIT(dir, name, FINDINGS_POLICY);
     }
     WRITE_LIT(dir, "wide.json", WIDE_POLICY);
 }
@@ -900,7 +914,8 @@ Test(json, schema)
     cr_expect(json_is_array(get(doc, "diagnostics")));
     json_t *rules = get(doc, "rules");
     cr_expect_eq(json_array_size(rules), iamg_engine_rule_count(e));
-    json_array_foreach(rules, i, v) {
+    json_array_foreach(rules, i, v)
+    {
         cr_expect_not_null(gets(v, "id"));
         cr_expect(json_is_boolean(get(v, "enabled")));
     }
@@ -1024,9 +1039,9 @@ Test(atomic, missing_folder_is_an_io_error)
     iamg_engine *e = new_engine(0);
     iamg_results *r = scan_buf(e, "policies/x.json", FINDINGS_POLICY, NULL);
     iamg_error err;
-    cr_expect_eq(iamg_write_file_atomic("/nonexistent/iamg/out.sarif", iamg_write_sarif, e, r,
-                                        NULL, &err),
-                 IAMG_EIO);
+    cr_expect_eq(
+        iamg_write_file_atomic("/nonexistent/iamg/out.sarif", iamg_write_sarif, e, r, NULL, &err),
+        IAMG_EIO);
     cr_expect_eq(err.code, IAMG_EIO);
     iamg_results_free(r);
     iamg_engine_free(e);
@@ -1058,7 +1073,8 @@ Test(golden, policies)
     char *want = slurp(golden, &wn);
     cr_assert_not_null(want, "missing %s (run with IAMG_UPDATE_GOLDEN=1)", golden);
     cr_expect(wn == n && memcmp(want, got, n) == 0,
-              "SARIF differs from %s; if intended, rerun with IAMG_UPDATE_GOLDEN=1 and review", golden);
+              "SARIF differs from %s; if intended, rerun with IAMG_UPDATE_GOLDEN=1 and review",
+              golden);
     /* The shared example's line 13 hash, as GitHub computes it. */
     json_t *doc = parse(got);
     json_t *res = first_of_rule(run0(doc), "IAM-SSM-1");
@@ -1119,8 +1135,8 @@ static void validate(const iamg_engine *e, const iamg_results *r, const iamg_out
     int status = 0;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     char *out = slurp(log, NULL);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "validate-sarif.sh on %s:\n%s",
-              what, out ? out : "");
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "validate-sarif.sh on %s:\n%s", what,
+              out ? out : "");
     cr_expect(out && strstr(out, ": OK"), "validator did not print OK for %s:\n%s", what,
               out ? out : "");
     free(out);
@@ -1175,9 +1191,8 @@ Test(validator, broken_rules)
     iamg_error err;
     static const char bad[] = "return {\n  id = \"TEST-BAD\",\n  check = 3,\n";
     iamg_engine_add_rule_source(e, "rules/bad.lua", bad, sizeof bad - 1, &err);
-    cr_assert_eq(iamg_engine_add_rule_source(e, "boom.lua", FAILING_RULE, sizeof FAILING_RULE - 1,
-                                             &err),
-                 0);
+    cr_assert_eq(
+        iamg_engine_add_rule_source(e, "boom.lua", FAILING_RULE, sizeof FAILING_RULE - 1, &err), 0);
     iamg_results *r = scan_buf(e, "policies/x.json", FINDINGS_POLICY, NULL);
     validate(e, r, NULL, "broken-rule");
     iamg_results_free(r);
