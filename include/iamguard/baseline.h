@@ -4,10 +4,12 @@
  * A baseline is a SARIF 2.1.0 file from an earlier run (iamguard's, or any
  * tool's valid SARIF). A finding is "in the baseline" when the baseline has a
  * result with the same rule id, the same file and the same
- * partialFingerprints.primaryLocationLineHash. That fingerprint hashes the
- * text of the finding's line (and its occurrence among identical lines), not
- * its number, so a finding whose line moved because lines were added or
- * removed above it still matches; editing the line itself makes it new.
+ * partialFingerprints.primaryLocationLineHash. That fingerprint (GitHub's)
+ * hashes the text from the start of the finding's line onwards (the next 100
+ * non-blank characters) and counts earlier lines with the same hash; it does
+ * not depend on the line number, so a finding that moved because lines were
+ * added or removed above it still matches. Changing the finding's line, or
+ * the text just after it, makes the finding new.
  * Baseline results without that fingerprint match on rule, file and start
  * line instead. Results marked "baselineState": "absent" are not counted.
  *
