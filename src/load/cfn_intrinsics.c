@@ -834,18 +834,22 @@ static int single_valued(const tnode *key)
     return 0;
 }
 
-/* Branches that are all strings or lists of strings merge into one list. */
-static const tnode *merge_list(rx *r, const tnode *span, const alts_kept *k)
+/* Branches that are all strings or lists of strings merge into one list;
+ * for Statement, objects (statements) merge too: a document holds the
+ * statements of both branches. */
+static const tnode *merge_list(rx *r, const tnode *span, const alts_kept *k, int objects)
 {
     size_t total = 0;
     for (uint32_t i = 0; i < k->n; i++) {
         const tnode *n = k->v[i].node;
         if (!n) return span; /* sentinel: not mergeable */
         if (n->type == TN_ARRAY) {
-            for (uint32_t x = 0; x < n->n; x++)
-                if (!is_scalar(&n->u.items[x])) return span;
+            for (uint32_t x = 0; x < n->n; x++) {
+                const tnode *it = &n->u.items[x];
+                if (!is_scalar(it) && !(objects && it->type == TN_OBJECT)) return span;
+            }
             total += n->n;
-        } else if (is_scalar(n)) {
+        } else if (is_scalar(n) || (objects && n->type == TN_OBJECT)) {
             total++;
         } else {
             return span;
@@ -928,7 +932,8 @@ static int resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
         if (!ch[i].v || ch[i].n == 1) continue;
         const tmember *m = &in->u.members[i];
         if (!single_valued(&m->key)) {
-            const tnode *merged = merge_list(r, &m->value, &ch[i]);
+            int stmts = m->key.n == 9 && memcmp(m->key.u.s, "Statement", 9) == 0;
+            const tnode *merged = merge_list(r, &m->value, &ch[i], stmts);
             if (!merged) return IAMG_ENOMEM;
             if (merged != &m->value) {
                 ch[i].v[0].node = merged;

@@ -19,11 +19,12 @@
  *    itself and is never mistaken for "*";
  *  - Fn::If yields both branches, so a finding in either branch is reported.
  *    In a list both are included; where one string is expected the value
- *    becomes the list of both; where that cannot express it (an object, a
- *    single-valued element such as Effect, or a branch that removes the
- *    member with Ref AWS::NoValue) the enclosing object is duplicated, once
- *    per branch, up to CFN_MAX_ALTS copies: a statement becomes two
- *    statements, a document two documents;
+ *    becomes the list of both, and a Statement the statements of both;
+ *    where that cannot express it (an object, a single-valued element such
+ *    as Effect, or a branch that removes the member with Ref AWS::NoValue)
+ *    the enclosing object is duplicated, once per branch, up to
+ *    CFN_MAX_ALTS copies: a statement becomes two statements, a document
+ *    two documents;
  *  - Ref AWS::NoValue removes the element that holds it.
  *
  * Results are new trees that share every unchanged subtree with the input.

@@ -228,10 +228,19 @@ FC_FN int fc_run_cases(const char *prefix)
         fc_render(&l, &d, &got);
         const char *upd = getenv("IAMG_UPDATE_EXPECTED");
         if (upd && strcmp(upd, "1") == 0) {
+            /* Keep the comment block that says what the case is about. */
+            size_t ol = 0, keep = 0;
+            char *old = fc_read(expected, &ol);
+            while (old && keep < ol && (old[keep] == '#' || old[keep] == '\n')) {
+                const char *e = memchr(old + keep, '\n', ol - keep);
+                keep = e ? (size_t)(e - old) + 1 : ol;
+            }
             FILE *f = fopen(expected, "wb");
             cr_assert_not_null(f);
+            if (old) fwrite(old, 1, keep, f);
             fputs(got.data ? got.data : "", f);
             fclose(f);
+            free(old);
         } else {
             size_t wl;
             char *want = fc_read(expected, &wl);

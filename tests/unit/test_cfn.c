@@ -240,8 +240,7 @@ Test(cfn, corpus, .timeout = 120)
 }
 
 /* Statement positions checked by hand against the files. */
-__attribute__((unused)) static const pdoc *find_doc(const loaded *l, const char *logical_id,
-                                                    const char *kind, int nth)
+static const pdoc *find_doc(const loaded *l, const char *logical_id, const char *kind, int nth)
 {
     for (size_t i = 0; i < l->ndocs; i++) {
         const iamg_origin *o = &l->docs[i].origin;
@@ -252,14 +251,69 @@ __attribute__((unused)) static const pdoc *find_doc(const loaded *l, const char 
     return NULL;
 }
 
-__attribute__((unused)) static void load_corpus(const char *rel, char **data, loaded *l,
-                                                diag_list *d)
+static void load_corpus(const char *rel, char **data, loaded *l, diag_list *d)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s/iac/%s", IAMG_CORPUS_DIR, rel);
     struct stat st;
     if (stat(path, &st) != 0) cr_skip_test("corpus file not found: %s", path);
     fc_load(path, data, l, d);
+}
+
+/* YAML: the last statement of QS-SIOS-Automation grants ssm:SendCommand on
+ * every instance, through !Sub of pseudo parameters (lines 2534-2536). */
+Test(cfn, corpus_positions_yaml)
+{
+    char *data;
+    loaded l;
+    diag_list d;
+    load_corpus(
+        "aws-quickstart__quickstart-sios-datakeeper/templates/sios-datakeeper.template.yaml", &data,
+        &l, &d);
+    const pdoc *p = NULL;
+    for (int i = 0; (p = find_doc(&l, "InstanceRole", "identity", i)) != NULL; i++)
+        if (fc_stmt_at(p, 2534, 19)) break;
+    cr_assert_not_null(p, "no statement at 2534:19");
+    const pstmt *st = fc_stmt_at(p, 2534, 19);
+    cr_expect_str_eq(st->action.v[0]->u.s, "ssm:SendCommand");
+    cr_assert_eq(st->resource.n, 1);
+    const tnode *r = st->resource.v[0];
+    cr_expect_str_eq(r->u.s, "arn:aws:ec2:us-east-1:123456789012:instance/*");
+    cr_expect(r->flags & TNF_SYNTHETIC);
+    srcpos at = tsource_pos(p->src, r->start);
+    cr_expect_eq(at.line, 2536);
+    cr_expect_eq(at.col, 29); /* the !Sub */
+    const pdoc *trust = find_doc(&l, "InstanceRole", "trust", 0);
+    cr_assert_not_null(trust);
+    cr_expect_not_null(fc_stmt_at(trust, 2439, 13));
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
+}
+
+/* JSON: ADServerRole's AD-SSM-RunCommand policy, ssm:* on "*" (line 507). */
+Test(cfn, corpus_positions_json)
+{
+    char *data;
+    loaded l;
+    diag_list d;
+    load_corpus("aws-quickstart__quickstart-microsoft-activedirectory/templates/ad-2016-1.template",
+                &data, &l, &d);
+    const pdoc *p = NULL;
+    for (int i = 0; (p = find_doc(&l, "ADServerRole", "identity", i)) != NULL; i++)
+        if (p->origin.policy_name && strcmp(p->origin.policy_name, "AD-SSM-RunCommand") == 0) break;
+    cr_assert_not_null(p);
+    cr_expect_str_eq(p->origin.pointer,
+                     "/Resources/ADServerRole/Properties/Policies/1/PolicyDocument");
+    const pstmt *st = fc_stmt_at(p, 507, 33);
+    cr_assert_not_null(st);
+    cr_expect_str_eq(st->action.v[0]->u.s, "ssm:*");
+    srcpos at = tsource_pos(p->src, st->action.v[0]->start);
+    cr_expect_eq(at.line, 510);
+    cr_expect_eq(at.col, 41);
+    loaded_free(&l);
+    diag_list_free(&d);
+    free(data);
 }
 
 /* --- allocation failures ---------------------------------------------------------- */
