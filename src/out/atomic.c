@@ -61,9 +61,33 @@ static void sync_parent(const char *path)
     iamg_free(dir);
 }
 
+/* Targets that are not regular files (/dev/stdout, /dev/null, a FIFO read by
+ * another process) cannot be replaced by a rename, and must not be: renaming
+ * over /dev/null as root would put a regular file in its place. Write to
+ * them directly. */
+static int write_special(const char *path, iamg_writer_fn writer, const iamg_engine *e,
+                         const iamg_results *r, const iamg_output_options *o, iamg_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int rc = writer(f, e, r, o, err);
+    if (fflush(f) == EOF || ferror(f)) {
+        if (!rc) rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    if (fclose(f) != 0 && !rc)
+        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
+    return rc;
+}
+
 int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
                            const iamg_results *r, const iamg_output_options *o, iamg_error *err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            return iamg_error_set(err, IAMG_EIO, path, 0, 0, "is a folder: give a file name");
+        return write_special(path, writer, e, r, o, err);
+    }
     static const char suffix[] = ".tmp.XXXXXX";
     assert(path && writer); /* "-" (stdout) is the caller's business */
     size_t n = strlen(path);

@@ -168,6 +168,10 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
         if (!sh->err[0]) snprintf(sh->err, sizeof sh->err, "'id' is required");
         return -1;
     }
+    if (strncmp(r->id, "IAMGUARD-", 9) == 0) {
+        snprintf(sh->err, sizeof sh->err, "'id' prefix IAMGUARD- is reserved for iamguard's own reports");
+        return -1;
+    }
     if (!valid_id(r->id)) {
         snprintf(sh->err, sizeof sh->err, "'id' \"%.64s\" may hold only letters, digits and - _ . /",
                  r->id);

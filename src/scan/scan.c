@@ -179,6 +179,10 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
         o->rule_id = d->rule_id ? arena_copy(w, d->rule_id) : NULL;
         o->message = arena_copy(w, d->message);
         if (!o->message) return IAMG_ENOMEM;
+        if (!d->line && !d->path && lh->hash) {
+            /* GitHub places a result without a region on line 1. */
+            o->fingerprint = fingerprint(w, lh, 1);
+        }
         if (d->line && l && l->src.line_starts && !d->path) {
             o->snippet = snippet(w, &l->src, d->line);
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
@@ -200,6 +204,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
                  dl->dropped, DIAG_MAX_PER_FILE);
         o->message = arena_copy(w, msg);
         if (!o->message) return IAMG_ENOMEM;
+        if (lh->hash) o->fingerprint = fingerprint(w, lh, 1);
     }
     return 0;
 }
@@ -418,9 +423,9 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     iamg_stats *st = &r->stats;
     for (size_t i = 0; i < sh->nfiles; i++) {
         slot *s = &sh->slots[i];
-        memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);
+        if (s->nf) memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);
         r->nfindings += s->nf;
-        memcpy(r->diags + r->ndiags, s->d, s->nd * sizeof *s->d);
+        if (s->nd) memcpy(r->diags + r->ndiags, s->d, s->nd * sizeof *s->d);
         r->ndiags += s->nd;
         st->files_seen++;
         st->files_scanned += s->scanned;

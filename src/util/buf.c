@@ -38,6 +38,7 @@ int buf_reserve(buf *b, size_t extra)
     if (!p) goto fail;
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0';
     return 0;
 fail:
     b->oom = 1;
