@@ -139,12 +139,11 @@ static int parse_inner(cfx *c, const tsource *inner, const char *what, iamg_leve
 /* PolicyDocument: !Sub '{"Statement": ... "${AWS::AccountId}" ...}' - the
  * template is JSON text; parse it where it is written, then substitute in
  * each string, so positions stay exact. */
-static int add_sub_doc(cfx *c, const tnode *expr, const tnode *arg, const docspec *d,
-                       const iamg_origin *o)
+static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_origin *o)
 {
     const tnode *tmpl;
     cfn_subvars *vars;
-    int rc = cfn_sub_prepare(&c->env, expr, arg, &tmpl, &vars);
+    int rc = cfn_sub_prepare(&c->env, arg, &tmpl, &vars);
     if (rc || !tmpl) return rc;
     arena *a = &c->x->l->a;
     uint32_t *map = string_map(c, tmpl);
@@ -207,7 +206,7 @@ static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
     if (v->type == TN_STRING) return extract_add_string_doc(c->x, c->src, v, 0, d->kind, &o);
     const tnode *arg;
     const char *fn = cfn_intrinsic(v, &arg);
-    if (fn && strcmp(fn, "Fn::Sub") == 0) return add_sub_doc(c, v, arg, d, &o);
+    if (fn && strcmp(fn, "Fn::Sub") == 0) return add_sub_doc(c, arg, d, &o);
     if (v->type != TN_OBJECT) {
         INVALID(c, v, "%s of %s %s must be an object or a JSON string, found %s", d->what, c->type,
                 c->id, tnode_type_name(v));

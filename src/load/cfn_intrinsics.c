@@ -1047,10 +1047,8 @@ int cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out)
     return to_vals(env, &a, out);
 }
 
-int cfn_sub_prepare(cfn_env *env, const tnode *sub_expr, const tnode *arg, const tnode **tmpl,
-                    cfn_subvars **vars)
+int cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars)
 {
-    (void)sub_expr;
     rx r = {env, 0, NULL, 0, 0};
     return sub_parts(&r, arg, 0, tmpl, vars);
 }

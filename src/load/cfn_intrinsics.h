@@ -81,8 +81,7 @@ const char *cfn_intrinsic(const tnode *n, const tnode **arg);
 /* Split an Fn::Sub argument into its template and resolve its variables
  * (in env). *tmpl is NULL when the argument has the wrong shape (reported).
  * Returns 0 or IAMG_ENOMEM. */
-int cfn_sub_prepare(cfn_env *env, const tnode *sub_expr, const tnode *arg, const tnode **tmpl,
-                    cfn_subvars **vars);
+int cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars);
 
 /* Resolve a JSON value parsed from the template of an Fn::Sub (env->src is
  * then the decoded template): every string is substituted with `vars` and the
