@@ -58,6 +58,7 @@ typedef struct item {
     json_int_t line, col;
     const char *rule; /* results: rule id, or "" */
     size_t seq;      /* order of reading: breaks every tie, so output is deterministic */
+    size_t input;    /* index of the file it came from */
 } item;
 
 typedef struct itemlist {
@@ -116,7 +117,7 @@ static char *uri_path(const char *uri)
     return out;
 }
 
-static int item_add(itemlist *l, json_t *v, const char *rule, size_t seq)
+static int item_add(itemlist *l, json_t *v, const char *rule, size_t seq, size_t input)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
@@ -137,6 +138,7 @@ static int item_add(itemlist *l, json_t *v, const char *rule, size_t seq)
     it->col = json_integer_value(json_object_get(region, "startColumn"));
     it->rule = rule ? rule : "";
     it->seq = seq;
+    it->input = input;
     l->n++;
     return 0;
 }
@@ -228,7 +230,7 @@ static const char *result_rule(json_t *res, json_t *own_rules)
 }
 
 static int add_notifications(merger *m, itemlist *l, json_t *arr, json_t *own_descs,
-                             json_t *own_rules)
+                             json_t *own_rules, size_t input)
 {
     size_t i;
     json_t *n;
@@ -243,7 +245,7 @@ static int add_notifications(merger *m, itemlist *l, json_t *arr, json_t *own_de
             const char *id = ref_id(ar, own_rules);
             if (id && reindex(ar, id, m->rules)) return -1;
         }
-        if (item_add(l, n, "", m->seq++)) return -1;
+        if (item_add(l, n, "", m->seq++, input)) return -1;
     }
     return 0;
 }
@@ -313,6 +315,32 @@ static void merge_props(json_t *into, json_t *from)
             !json_is_object(v))
             json_object_set_new(into, key, json_null());
     }
+}
+
+/* Keep in `into` only what `from` has too: equal values, and the common
+ * part of objects. Shards on different machines differ in their checkout
+ * folder (originalUriBaseIds), and which shard comes first must not decide
+ * what the merged run says. */
+static void intersect(json_t *into, json_t *from)
+{
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(into, tmp, key, v) {
+        json_t *o = json_object_get(from, key);
+        if (o && json_is_object(v) && json_is_object(o)) intersect(v, o);
+        else if (!o || !json_equal(o, v)) json_object_del(into, key);
+    }
+}
+
+/* Run members merge rebuilds itself; the others are intersected. */
+static int rebuilt(const char *key)
+{
+    static const char *const keys[] = {"tool", "results", "invocations", "properties",
+                                       "automationDetails", "columnKind"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!strcmp(key, keys[i])) return 1;
+    return 0;
 }
 
 static void drop_nulls(json_t *obj)
@@ -446,16 +474,16 @@ static int gather(merger *m, json_t **first_run)
                     if (reindex(json_object_get(res, "rule"), id, m->rules))
                         return fail("merge", "out of memory");
                 }
-                if (item_add(&m->results, res, id, m->seq++)) return fail("merge", "out of memory");
+                if (item_add(&m->results, res, id, m->seq++, k)) return fail("merge", "out of memory");
             }
             json_t *inv;
             json_array_foreach(json_object_get(run, "invocations"), i, inv) {
                 if (!json_is_object(inv)) continue;
                 if (add_notifications(m, &m->notes, json_object_get(inv, "toolExecutionNotifications"),
-                                      own_descs, own_rules) ||
+                                      own_descs, own_rules, k) ||
                     add_notifications(m, &m->config_notes,
                                       json_object_get(inv, "toolConfigurationNotifications"),
-                                      own_descs, own_rules) ||
+                                      own_descs, own_rules, k) ||
                     merge_invocation(m, inv))
                     return fail("merge", "out of memory");
             }
@@ -528,13 +556,27 @@ static json_t *build(merger *m, json_t *first_run, unsigned long long max_result
     json_t *doc = json_object();
     json_t *results = json_array();
     if (!run || !doc || !results) goto oom;
+    for (size_t k = 0; k < m->ndocs; k++) {
+        size_t ri;
+        json_t *other;
+        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, other) {
+            const char *key;
+            json_t *v;
+            void *tmp;
+            json_object_foreach_safe(run, tmp, key, v) {
+                if (rebuilt(key)) continue;
+                json_t *o = json_object_get(other, key);
+                if (o && json_is_object(v) && json_is_object(o)) intersect(v, o);
+                else if (!o || !json_equal(o, v)) json_object_del(run, key);
+            }
+        }
+    }
     json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
     if (json_object_get(driver, "rules") && json_object_set(driver, "rules", m->rules)) goto oom;
     if (json_object_get(driver, "notifications") &&
         json_object_set(driver, "notifications", m->notif_descs))
         goto oom;
 
-    qsort(m->results.v, m->results.n, sizeof *m->results.v, cmp_item);
     size_t keep = m->results.n;
     if (max_results && keep > max_results) keep = (size_t)max_results;
     *omitted = m->results.n - keep;
@@ -724,6 +766,20 @@ int cmd_merge(int argc, char **argv)
     if (gather(&m, &first_run)) {
         status = EXIT_USAGE;
         goto done;
+    }
+    /* Shards never share a file, so a result two inputs both hold means the
+     * same shard (or the whole scan) was given twice. */
+    qsort(m.results.v, m.results.n, sizeof *m.results.v, cmp_item);
+    for (size_t i = 1; i < m.results.n; i++) {
+        const item *a = &m.results.v[i - 1], *b = &m.results.v[i];
+        if (a->input != b->input && !cmp_pos(a, b) && !strcmp(a->rule, b->rule) &&
+            json_equal(a->v, b->v)) {
+            cli_errorf("%s and %s both report %s at %s:%lld: they overlap (the same shard twice, "
+                       "or a whole scan with its shards?); merge the shards of one scan, each once",
+                       m.paths[a->input], m.paths[b->input], a->rule, a->path, (long long)a->line);
+            status = EXIT_USAGE;
+            goto done;
+        }
     }
     size_t omitted = 0;
     doc = build(&m, first_run, max_results, &omitted);

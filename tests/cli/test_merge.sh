@@ -99,7 +99,24 @@ for k in 1 2 3 4 5 6 7 8; do
 done
 "$bin" scan -q -f sarif -o "$tmp/b-full.sarif" policies/b >/dev/null 2>&1
 run merge -o "$tmp/b-merged.sarif" "$tmp"/s8-*.sarif >/dev/null
-same "8 shards, some empty" "$tmp/b-full.sarif" "$tmp/b-merged.sarif"
+same "8 shards" "$tmp/b-full.sarif" "$tmp/b-merged.sarif"
+# A folder of one file in 3 shards: two of them are empty.
+for k in 1 2 3; do "$bin" scan -q -f sarif --shard $k/3 -o "$tmp/e-$k.sarif" cfn >/dev/null 2>&1; done
+"$bin" scan -q -f sarif -o "$tmp/one-file.sarif" cfn >/dev/null 2>&1
+[ "$(jq '.runs[0].results | length' "$tmp/e-2.sarif")" = 0 ] || fail "shard 2/3 of one file should be empty"
+run merge -o "$tmp/e-merged.sarif" "$tmp"/e-*.sarif >/dev/null
+same "3 shards, two empty" "$tmp/one-file.sarif" "$tmp/e-merged.sarif"
+# Shards from different checkout folders (machines): what differs is left
+# out, whatever the order of the inputs.
+jq '.runs[0].originalUriBaseIds["%SRCROOT%"].uri = "file:///elsewhere/" |
+    .runs[0].invocations[0].workingDirectory.uri = "file:///elsewhere/"' "$tmp/shard-2.sarif" >"$tmp/moved-2.sarif"
+run merge -o "$tmp/m1.sarif" "$tmp/shard-1.sarif" "$tmp/moved-2.sarif" >/dev/null
+run merge -o "$tmp/m2.sarif" "$tmp/moved-2.sarif" "$tmp/shard-1.sarif" >/dev/null
+cmp -s "$tmp/m1.sarif" "$tmp/m2.sarif" || fail "machines: output depends on input order"
+jq -e '.runs[0] | (.originalUriBaseIds["%SRCROOT%"] | has("uri") | not) and
+        (.originalUriBaseIds["%SRCROOT%"].description.text | length > 0) and
+        (.invocations[0] | has("workingDirectory") | not)' "$tmp/m1.sarif" >/dev/null ||
+    fail "machines: differing base URIs should be left out"
 
 # ---- the fan-out example ----
 st=0
@@ -113,8 +130,63 @@ st=0
 IAMGUARD=$bin sh "$src/examples/fanout/parallel.sh" -n 2 -o "$tmp/x.sarif" -- --no-such-option . >"$tmp/out" 2>"$tmp/err" || st=$?
 check "parallel.sh reports a failed shard" 2 "$st"
 
+# ---- the GitHub Actions example: its shell steps, run here ----
+# The scan and merge steps of examples/fanout/github-actions-matrix.yml are
+# taken out of the workflow and run as the runner would (without the package
+# installs), SHARDS times and then once.
+wf=$src/examples/fanout/github-actions-matrix.yml
+if command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+    mkdir -p "$tmp/gha"
+    python3 - "$wf" "$tmp/gha" <<'PY'
+import re, sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+out = sys.argv[2]
+def step(job, pred):
+    return next(s for s in wf["jobs"][job]["steps"] if pred(s))
+def script(text):
+    text = text.replace("${{ matrix.shard }}", "$SHARD").replace("${{ env.SHARDS }}", "$SHARDS")
+    assert "${{" not in text, text
+    lines = [l for l in text.splitlines() if not l.strip().startswith("sudo ")]
+    return "set -e\n" + "\n".join(lines) + "\n"
+open(out + "/env", "w").write("".join(f"{k}='{v}'; export {k}\n" for k, v in wf["env"].items()))
+open(out + "/shards.sh", "w").write(script(step("build", lambda s: s.get("id") == "shards")["run"]))
+open(out + "/scan.sh", "w").write(script(step("scan", lambda s: "Scan shard" in s.get("name", ""))["run"]))
+open(out + "/merge.sh", "w").write(script(step("merge", lambda s: s.get("id") == "merge")["run"]))
+m = wf["jobs"]["scan"]["strategy"]["matrix"]["shard"]
+assert m == "${{ fromJSON(needs.build.outputs.shards) }}", m
+PY
+    st=$?
+    if [ $st -ne 0 ]; then fail "github-actions-matrix.yml: steps not found"; else
+        (
+            set -e
+            . "$tmp/gha/env"
+            GITHUB_OUTPUT=$tmp/gha/out-build sh "$tmp/gha/shards.sh"
+            grep -qx "list=\[1,2,3,4\]" "$tmp/gha/out-build" || { echo "matrix: $(cat "$tmp/gha/out-build")"; exit 1; }
+            k=1
+            while [ $k -le "$SHARDS" ]; do
+                rm -rf "$tmp/gha/runner" && cp -R "$tree" "$tmp/gha/runner" && mkdir -p "$tmp/gha/runner/bin"
+                cp "$bin" "$tmp/gha/runner/bin/iamguard"
+                (cd "$tmp/gha/runner" && SHARD=$k sh "$tmp/gha/scan.sh")
+                mkdir -p "$tmp/gha/merge/shards" && cp "$tmp/gha/runner/shard-$k.sarif" "$tmp/gha/merge/shards/"
+                k=$((k + 1))
+            done
+            mkdir -p "$tmp/gha/merge/bin" && cp "$bin" "$tmp/gha/merge/bin/iamguard"
+            (cd "$tmp/gha/merge" && GITHUB_OUTPUT=$tmp/gha/out-merge sh "$tmp/gha/merge.sh")
+            grep -qx "status=3" "$tmp/gha/out-merge" || { echo "merge: $(cat "$tmp/gha/out-merge")"; exit 1; }
+        ) >"$tmp/gha/log" 2>&1 || { fail "github-actions-matrix.yml steps"; cat "$tmp/gha/log"; }
+        # From the runner's folder, so the base URIs are the same.
+        (cd "$tmp/gha/runner" && "$bin" scan -q -f sarif --sarif-category iamguard -o "$tmp/full-cat.sarif" . >/dev/null 2>&1)
+        same "github-actions-matrix.yml steps give the unsharded report" "$tmp/full-cat.sarif" "$tmp/gha/merge/iamguard.sarif"
+    fi
+else
+    echo "skip github-actions-matrix.yml steps (python3 with PyYAML is needed to read them)"
+fi
+
 # ---- what merge refuses ----
 "$bin" scan -q -f sarif --sarif-category other -o "$tmp/other.sarif" policies/b >/dev/null 2>&1
+check "the same shard twice" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/shard-2.sarif" "$tmp/shard-1.sarif")"
+grep -q "they overlap" "$tmp/err" || fail "the same shard twice: message: $(cat "$tmp/err")"
+check "a scan with its own shard" 2 "$(run merge "$tmp/full.sarif" "$tmp/shard-3.sarif")"
 check "different categories" 2 "$(run merge "$tmp/shard-1.sarif" "$tmp/other.sarif" -o "$tmp/no.sarif")"
 grep -q "merge only the shards of one scan" "$tmp/err" || fail "different categories: message: $(cat "$tmp/err")"
 [ ! -e "$tmp/no.sarif" ] || fail "a refused merge must not write its output"
@@ -154,6 +226,8 @@ if [ -x "$mt" ] && [ -f "$validate" ]; then
     else
         fail "merged SARIF does not validate"; cat "$tmp/out"
     fi
+elif [ -n "${IAMG_REQUIRE_MULTITOOL:-}" ]; then
+    fail "SARIF validation required, but no sarif-multitool at $mt or no $validate"
 else
     echo "skip SARIF validation (no sarif-multitool at $mt or no $validate)"
 fi
