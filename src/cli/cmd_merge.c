@@ -502,7 +502,7 @@ static int gather(merger *m, json_t **first_run)
  * to load, an expired allowlist entry) kept once. */
 static json_t *sorted_notes(itemlist *l)
 {
-    qsort(l->v, l->n, sizeof *l->v, cmp_item);
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, cmp_item);
     json_t *arr = json_array();
     if (!arr) return NULL;
     size_t group = 0;
@@ -769,7 +769,7 @@ int cmd_merge(int argc, char **argv)
     }
     /* Shards never share a file, so a result two inputs both hold means the
      * same shard (or the whole scan) was given twice. */
-    qsort(m.results.v, m.results.n, sizeof *m.results.v, cmp_item);
+    if (m.results.n > 1) qsort(m.results.v, m.results.n, sizeof *m.results.v, cmp_item);
     for (size_t i = 1; i < m.results.n; i++) {
         const item *a = &m.results.v[i - 1], *b = &m.results.v[i];
         if (a->input != b->input && !cmp_pos(a, b) && !strcmp(a->rule, b->rule) &&
