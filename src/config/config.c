@@ -98,7 +98,7 @@ static int check_keys(parser *p, const tnode *obj, const char *allowed, const ch
         const char *name = k->u.s;
         size_t kl = k->n;
         int known = allowed == NULL;
-        for (const char *s = allowed; *s && !known;) {
+        for (const char *s = allowed; s && *s && !known;) {
             const char *e = strchr(s, ',');
             size_t l = e ? (size_t)(e - s) : strlen(s);
             if (l == kl && memcmp(s, name, kl) == 0) known = 1;
