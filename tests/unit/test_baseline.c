@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iamguard/iamguard.h"
+#include "util/alloc.h"
 
 static char dir[64];
 
@@ -319,4 +320,43 @@ Test(baseline, errors)
     cr_expect_str_eq(err.path, "/nonexistent/old.sarif");
     cr_expect(strstr(err.message, "cannot read the baseline"), "%s", err.message);
     cr_expect_eq(iamg_baseline_load("/tmp", &b, &err), IAMG_EIO);
+}
+
+/* ---- allocation failures ------------------------------------------------------ */
+
+Test(baseline, every_allocation_failure_is_clean)
+{
+    iamg_fault_alloc_after(0);
+    void *probe = iamg_malloc(1);
+    iamg_fault_alloc_after(-1);
+    if (probe) {
+        iamg_free(probe);
+        cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
+    }
+    char text[32768];
+    size_t len = (size_t)snprintf(text, sizeof text, "{\"version\": \"2.1.0\", \"runs\": [{\"results\": [");
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "%s{\"ruleId\": \"R%d\", \"locations\": [{\"physicalLocation\": "
+                                "{\"artifactLocation\": {\"uri\": \"f%d.json\"}, \"region\": {\"startLine\": 1}}}]}",
+                                i ? "," : "", i % 7, i % 13);
+    len += (size_t)snprintf(text + len, sizeof text - len, "]}]}");
+    cr_assert_lt(len, sizeof text - 1);
+    long k;
+    for (k = 0; k < 10000; k++) {
+        iamg_baseline *b = (iamg_baseline *)1;
+        iamg_error err;
+        iamg_fault_alloc_after(k);
+        int rc = iamg_baseline_load_buffer("b.sarif", text, len, &b, &err);
+        iamg_fault_alloc_after(-1);
+        if (rc == 0) {
+            cr_expect_eq(iamg_baseline_count(b), 91); /* 7 x 13 distinct (rule, file) pairs */
+            iamg_baseline_free(b);
+            break;
+        }
+        cr_assert_eq(rc, IAMG_ENOMEM, "allocation %ld: %d %s", k, rc, err.message);
+        cr_assert_null(b);
+    }
+    cr_expect_gt(k, 0);
+    cr_expect_lt(k, 10000);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iamguard/iamguard.h"
+#include "util/alloc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -643,4 +644,34 @@ Test(config, docs_example_loads)
     cr_expect_neq(c->fail_on, -1);
     iamg_config_free(c);
     free(text);
+}
+
+/* ---- allocation failures ------------------------------------------------------ */
+
+Test(config, every_allocation_failure_is_clean)
+{
+    iamg_fault_alloc_after(0);
+    void *probe = iamg_malloc(1);
+    iamg_fault_alloc_after(-1);
+    if (probe) {
+        iamg_free(probe);
+        cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
+    }
+    long k;
+    for (k = 0; k < 10000; k++) {
+        iamg_config *c = (iamg_config *)1;
+        iamg_error err;
+        iamg_fault_alloc_after(k);
+        int rc = iamg_config_load_buffer("cfg/.iamguard.yml", full, strlen(full), &c, &err);
+        iamg_fault_alloc_after(-1);
+        if (rc == 0) {
+            cr_expect_eq(c->nallow, 2);
+            iamg_config_free(c);
+            break;
+        }
+        cr_assert_eq(rc, IAMG_ENOMEM, "allocation %ld: %d %s", k, rc, err.message);
+        cr_assert_null(c);
+    }
+    cr_expect_gt(k, 0);
+    cr_expect_lt(k, 10000);
 }
