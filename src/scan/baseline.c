@@ -68,18 +68,19 @@ static int hexval(int c)
     return -1;
 }
 
-/* Percent-decode s into the arena; NULL when the result would hold a NUL
- * byte (no scanned path can) or memory runs out. */
-static char *pct_decode(arena *a, const char *s, size_t n)
+/* Percent-decode s into *out (in the arena). *out is NULL when the result
+ * would hold a NUL byte, which no scanned path can. -1 when out of memory. */
+static int pct_decode(arena *a, const char *s, size_t n, char **res)
 {
     char *out = arena_alloc(a, n + 1), *o = out;
-    if (!out) return NULL;
+    *res = NULL;
+    if (!out) return -1;
     for (size_t i = 0; i < n; i++) {
         int h, l;
         if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
             (l = hexval((unsigned char)s[i + 2])) >= 0) {
             char c = (char)(h * 16 + l);
-            if (!c) return NULL;
+            if (!c) return 0;
             *o++ = c;
             i += 2;
         } else {
@@ -87,7 +88,8 @@ static char *pct_decode(arena *a, const char *s, size_t n)
         }
     }
     *o = '\0';
-    return out;
+    *res = out;
+    return 0;
 }
 
 /* The path part of a file: URI ("file:///x", "file://localhost/x", "file:/x"),
@@ -106,9 +108,11 @@ static const char *file_uri_path(const char *uri)
 
 /* A result's artifact URI as the path iamguard reports: relative URIs are
  * relative to %SRCROOT%, the scan's base folder; absolute ones under one of
- * the run's roots are made relative to it; others stay absolute paths. */
-static char *uri_to_path(reader *rd, const char *uri)
+ * the run's roots are made relative to it; others stay absolute paths.
+ * *path is NULL for URIs no scanned file can have (http:, ...). */
+static int uri_to_path(reader *rd, const char *uri, char **path)
 {
+    *path = NULL;
     for (size_t i = 0; i < rd->nroots; i++) {
         size_t rl = strlen(rd->roots[i]);
         if (strncmp(uri, rd->roots[i], rl) == 0 && uri[rl]) {
@@ -118,10 +122,10 @@ static char *uri_to_path(reader *rd, const char *uri)
     }
     const char *fp = file_uri_path(uri);
     if (fp) uri = fp;
-    else if (strchr(uri, ':') && strcspn(uri, ":") < strcspn(uri, "/")) return NULL; /* http: ... */
+    else if (strchr(uri, ':') && strcspn(uri, ":") < strcspn(uri, "/")) return 0; /* http: ... */
     while (uri[0] == '.' && uri[1] == '/') uri += 2;
     size_t n = strcspn(uri, "?#");
-    return pct_decode(&rd->b->a, uri, n);
+    return pct_decode(&rd->b->a, uri, n, path);
 }
 
 static void add_root(reader *rd, json_t *uri)
@@ -200,7 +204,9 @@ static int read_result(reader *rd, json_t *res, json_t *rules, json_t *artifacts
                         ? (unsigned)json_integer_value(sl)
                         : 0;
     if (!fp && !line) return 0;
-    const char *path = uri_to_path(rd, uri);
+    char *path;
+    if (uri_to_path(rd, uri, &path))
+        return iamg_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
     if (!path) return 0;
     return add_entry(rd, rule, path, fp, line);
 }

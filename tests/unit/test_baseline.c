@@ -350,7 +350,7 @@ Test(baseline, every_allocation_failure_is_clean)
         int rc = iamg_baseline_load_buffer("b.sarif", text, len, &b, &err);
         iamg_fault_alloc_after(-1);
         if (rc == 0) {
-            cr_expect_eq(iamg_baseline_count(b), 91); /* 7 x 13 distinct (rule, file) pairs */
+            cr_expect_eq(iamg_baseline_count(b), 91, "%zu", iamg_baseline_count(b)); /* 7 x 13 (rule, file) pairs */
             iamg_baseline_free(b);
             break;
         }
