@@ -54,8 +54,7 @@ IAMG_API void iamg_baseline_free(iamg_baseline *b);
  * are already reported as suppressed. Pointers to findings obtained before
  * the call are invalid afterwards. Returns 0.
  */
-IAMG_API int iamg_results_filter_baseline(iamg_results *r, const iamg_baseline *b,
-                                          size_t *removed);
+IAMG_API int iamg_results_filter_baseline(iamg_results *r, const iamg_baseline *b, size_t *removed);
 
 #ifdef __cplusplus
 }

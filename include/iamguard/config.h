@@ -47,20 +47,20 @@ typedef struct iamg_config_limits {
 
 /** A loaded configuration (read-only; see the ownership note above). */
 typedef struct iamg_config {
-    const char *path;               /**< the file it was read from */
-    const char *dir;                /**< that file's folder; rule_dirs are resolved against it */
-    const char *const *only;        /**< rules.only: run just these rule ids (empty: all) */
+    const char *path;        /**< the file it was read from */
+    const char *dir;         /**< that file's folder; rule_dirs are resolved against it */
+    const char *const *only; /**< rules.only: run just these rule ids (empty: all) */
     size_t nonly;
-    const char *const *skip;        /**< rules.skip: never run these */
+    const char *const *skip; /**< rules.skip: never run these */
     size_t nskip;
     const iamg_config_level *levels; /**< levels: in file order */
     size_t nlevels;
-    const char *const *rule_dirs;   /**< rule_dirs: already joined to `dir` when relative */
+    const char *const *rule_dirs; /**< rule_dirs: already joined to `dir` when relative */
     size_t nrule_dirs;
-    const char *const *exclude;     /**< exclude: path globs, as --exclude */
+    const char *const *exclude; /**< exclude: path globs, as --exclude */
     size_t nexclude;
-    int fail_on;                    /**< fail_on: an iamg_level, or -1 when not set */
-    const iamg_allow *allow;        /**< allowlist: `where` is "path:line" of each entry */
+    int fail_on;             /**< fail_on: an iamg_level, or -1 when not set */
+    const iamg_allow *allow; /**< allowlist: `where` is "path:line" of each entry */
     size_t nallow;
     iamg_config_limits limits;
 } iamg_config;

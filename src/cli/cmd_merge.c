@@ -54,11 +54,11 @@ static const struct option merge_options[] = {
 /* One result or notification, with what it is sorted by. */
 typedef struct item {
     json_t *v;
-    char *path;      /* decoded artifact URI of its first location, "" when none */
+    char *path; /* decoded artifact URI of its first location, "" when none */
     json_int_t line, col;
     const char *rule; /* results: rule id, or "" */
-    size_t seq;      /* order of reading: breaks every tie, so output is deterministic */
-    size_t input;    /* index of the file it came from */
+    size_t seq;       /* order of reading: breaks every tie, so output is deterministic */
+    size_t input;     /* index of the file it came from */
 } item;
 
 typedef struct itemlist {
@@ -70,13 +70,13 @@ typedef struct merger {
     const char *const *paths;
     json_t **docs;
     size_t ndocs;
-    json_t *rules;        /* merged driver.rules */
-    json_t *notif_descs;  /* merged driver.notifications */
+    json_t *rules;       /* merged driver.rules */
+    json_t *notif_descs; /* merged driver.notifications */
     itemlist results, notes, config_notes;
-    json_t *invocation;   /* merged, or NULL when no input has one */
+    json_t *invocation; /* merged, or NULL when no input has one */
     int have_invocation;
     int successful;
-    json_t *props;        /* merged run.properties, or NULL */
+    json_t *props; /* merged run.properties, or NULL */
     size_t seq;
 } merger;
 
@@ -126,13 +126,13 @@ static int item_add(itemlist *l, json_t *v, const char *rule, size_t seq, size_t
         l->v = nv;
         l->cap = cap;
     }
-    json_t *pl = json_object_get(json_array_get(json_object_get(v, "locations"), 0),
-                                 "physicalLocation");
+    json_t *pl =
+        json_object_get(json_array_get(json_object_get(v, "locations"), 0), "physicalLocation");
     json_t *region = json_object_get(pl, "region");
     item *it = &l->v[l->n];
     it->v = v;
-    it->path = uri_path(json_string_value(
-        json_object_get(json_object_get(pl, "artifactLocation"), "uri")));
+    it->path = uri_path(
+        json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri")));
     if (!it->path) return -1;
     it->line = json_integer_value(json_object_get(region, "startLine"));
     it->col = json_integer_value(json_object_get(region, "startColumn"));
@@ -145,7 +145,8 @@ static int item_add(itemlist *l, json_t *v, const char *rule, size_t seq, size_t
 
 static void items_free(itemlist *l)
 {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i].path);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].path);
     free(l->v);
 }
 
@@ -173,7 +174,8 @@ static long find_id(json_t *arr, const char *id)
     size_t i;
     json_t *v;
     if (!id) return -1;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         const char *x = json_string_value(json_object_get(v, "id"));
         if (x && strcmp(x, id) == 0) return (long)i;
     }
@@ -185,7 +187,8 @@ static int unite(json_t *into, json_t *from)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(from, i, v) {
+    json_array_foreach(from, i, v)
+    {
         const char *id = json_string_value(json_object_get(v, "id"));
         if (!id || find_id(into, id) >= 0) continue;
         if (json_array_append(into, v)) return -1;
@@ -234,7 +237,8 @@ static int add_notifications(merger *m, itemlist *l, json_t *arr, json_t *own_de
 {
     size_t i;
     json_t *n;
-    json_array_foreach(arr, i, n) {
+    json_array_foreach(arr, i, n)
+    {
         json_t *d = json_object_get(n, "descriptor");
         if (json_is_object(d)) {
             const char *id = ref_id(d, own_descs);
@@ -269,7 +273,8 @@ static int merge_invocation(merger *m, json_t *inv)
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(m->invocation, tmp, key, v) {
+    json_object_foreach_safe(m->invocation, tmp, key, v)
+    {
         json_t *o = json_object_get(inv, key);
         if (!strcmp(key, "executionSuccessful")) continue;
         if (o && (!strcmp(key, "startTimeUtc") || !strcmp(key, "endTimeUtc")) &&
@@ -291,7 +296,8 @@ static void merge_props(json_t *into, json_t *from)
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach(from, key, v) {
+    json_object_foreach(from, key, v)
+    {
         json_t *o = json_object_get(into, key);
         if (!o) {
             if (json_is_number(v) || json_is_boolean(v) || json_is_object(v))
@@ -299,7 +305,8 @@ static void merge_props(json_t *into, json_t *from)
             else
                 json_object_set_new(into, key, json_null()); /* not in every shard */
         } else if (json_is_integer(o) && json_is_integer(v)) {
-            json_object_set_new(into, key, json_integer(json_integer_value(o) + json_integer_value(v)));
+            json_object_set_new(into, key,
+                                json_integer(json_integer_value(o) + json_integer_value(v)));
         } else if (json_is_number(o) && json_is_number(v)) {
             json_object_set_new(into, key, json_real(json_number_value(o) + json_number_value(v)));
         } else if (json_is_boolean(o) && json_is_boolean(v)) {
@@ -310,7 +317,8 @@ static void merge_props(json_t *into, json_t *from)
             json_object_set_new(into, key, json_null());
         }
     }
-    json_object_foreach_safe(into, tmp, key, v) {
+    json_object_foreach_safe(into, tmp, key, v)
+    {
         if (!json_object_get(from, key) && !json_is_number(v) && !json_is_boolean(v) &&
             !json_is_object(v))
             json_object_set_new(into, key, json_null());
@@ -326,18 +334,21 @@ static void intersect(json_t *into, json_t *from)
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(into, tmp, key, v) {
+    json_object_foreach_safe(into, tmp, key, v)
+    {
         json_t *o = json_object_get(from, key);
-        if (o && json_is_object(v) && json_is_object(o)) intersect(v, o);
-        else if (!o || !json_equal(o, v)) json_object_del(into, key);
+        if (o && json_is_object(v) && json_is_object(o))
+            intersect(v, o);
+        else if (!o || !json_equal(o, v))
+            json_object_del(into, key);
     }
 }
 
 /* Run members merge rebuilds itself; the others are intersected. */
 static int rebuilt(const char *key)
 {
-    static const char *const keys[] = {"tool", "results", "invocations", "properties",
-                                       "automationDetails", "columnKind"};
+    static const char *const keys[] = {"tool",       "results",           "invocations",
+                                       "properties", "automationDetails", "columnKind"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (!strcmp(key, keys[i])) return 1;
     return 0;
@@ -348,9 +359,12 @@ static void drop_nulls(json_t *obj)
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(obj, tmp, key, v) {
-        if (json_is_null(v)) json_object_del(obj, key);
-        else if (json_is_object(v)) drop_nulls(v);
+    json_object_foreach_safe(obj, tmp, key, v)
+    {
+        if (json_is_null(v))
+            json_object_del(obj, key);
+        else if (json_is_object(v))
+            drop_nulls(v);
     }
 }
 
@@ -389,21 +403,25 @@ static int gather(merger *m, json_t **first_run)
         json_t *runs = json_object_get(doc, "runs");
         if (!json_is_object(doc) || !version || strcmp(version, "2.1.0") != 0 ||
             !json_is_array(runs))
-            return fail(path, "not a SARIF 2.1.0 log (needs \"version\": \"2.1.0\" and a \"runs\" array)");
+            return fail(
+                path, "not a SARIF 2.1.0 log (needs \"version\": \"2.1.0\" and a \"runs\" array)");
         size_t ri;
         json_t *run;
-        json_array_foreach(runs, ri, run) {
+        json_array_foreach(runs, ri, run)
+        {
             json_t *results = json_object_get(run, "results");
             json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
             if (!json_is_object(run) || !json_is_object(driver) || !tool_name(run)[0] ||
                 (results && !json_is_array(results) && !json_is_null(results))) {
-                snprintf(msg, sizeof msg, "runs[%zu] is not a valid SARIF run (tool.driver.name, results)", ri);
+                snprintf(msg, sizeof msg,
+                         "runs[%zu] is not a valid SARIF run (tool.driver.name, results)", ri);
                 return fail(path, msg);
             }
             if (json_object_get(run, "artifacts")) {
                 snprintf(msg, sizeof msg,
                          "runs[%zu] has an artifacts table, which merge does not renumber: "
-                         "merge only reports written by iamguard scan", ri);
+                         "merge only reports written by iamguard scan",
+                         ri);
                 return fail(path, msg);
             }
             if (!first) {
@@ -442,7 +460,8 @@ static int gather(merger *m, json_t **first_run)
     for (size_t k = 0; k < m->ndocs; k++) {
         size_t ri;
         json_t *run;
-        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, run) {
+        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, run)
+        {
             json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
             if (unite(m->rules, json_object_get(driver, "rules")) ||
                 unite(m->notif_descs, json_object_get(driver, "notifications")))
@@ -453,13 +472,15 @@ static int gather(merger *m, json_t **first_run)
     for (size_t k = 0; k < m->ndocs; k++) {
         size_t ri;
         json_t *run;
-        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, run) {
+        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, run)
+        {
             json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
             json_t *own_rules = json_object_get(driver, "rules");
             json_t *own_descs = json_object_get(driver, "notifications");
             size_t i;
             json_t *res;
-            json_array_foreach(json_object_get(run, "results"), i, res) {
+            json_array_foreach(json_object_get(run, "results"), i, res)
+            {
                 if (!json_is_object(res)) {
                     snprintf(msg, sizeof msg, "runs[%zu].results[%zu] is not an object", ri, i);
                     return fail(m->paths[k], msg);
@@ -468,19 +489,24 @@ static int gather(merger *m, json_t **first_run)
                 if (id) {
                     if (json_object_get(res, "ruleIndex")) {
                         long at = find_id(m->rules, id);
-                        if (at >= 0) json_object_set_new(res, "ruleIndex", json_integer(at));
-                        else json_object_del(res, "ruleIndex");
+                        if (at >= 0)
+                            json_object_set_new(res, "ruleIndex", json_integer(at));
+                        else
+                            json_object_del(res, "ruleIndex");
                     }
                     if (reindex(json_object_get(res, "rule"), id, m->rules))
                         return fail("merge", "out of memory");
                 }
-                if (item_add(&m->results, res, id, m->seq++, k)) return fail("merge", "out of memory");
+                if (item_add(&m->results, res, id, m->seq++, k))
+                    return fail("merge", "out of memory");
             }
             json_t *inv;
-            json_array_foreach(json_object_get(run, "invocations"), i, inv) {
+            json_array_foreach(json_object_get(run, "invocations"), i, inv)
+            {
                 if (!json_is_object(inv)) continue;
-                if (add_notifications(m, &m->notes, json_object_get(inv, "toolExecutionNotifications"),
-                                      own_descs, own_rules, k) ||
+                if (add_notifications(m, &m->notes,
+                                      json_object_get(inv, "toolExecutionNotifications"), own_descs,
+                                      own_rules, k) ||
                     add_notifications(m, &m->config_notes,
                                       json_object_get(inv, "toolConfigurationNotifications"),
                                       own_descs, own_rules, k) ||
@@ -489,8 +515,10 @@ static int gather(merger *m, json_t **first_run)
             }
             json_t *props = json_object_get(run, "properties");
             if (json_is_object(props)) {
-                if (!m->props) m->props = json_deep_copy(props);
-                else merge_props(m->props, props);
+                if (!m->props)
+                    m->props = json_deep_copy(props);
+                else
+                    merge_props(m->props, props);
                 if (!m->props) return fail("merge", "out of memory");
             }
         }
@@ -509,7 +537,8 @@ static json_t *sorted_notes(itemlist *l)
     for (size_t i = 0; i < l->n; i++) {
         if (cmp_pos(&l->v[i], &l->v[group]) != 0) group = i;
         int dup = 0;
-        for (size_t j = group; j < i && !dup; j++) dup = json_equal(l->v[j].v, l->v[i].v);
+        for (size_t j = group; j < i && !dup; j++)
+            dup = json_equal(l->v[j].v, l->v[i].v);
         if (!dup && json_array_append(arr, l->v[i].v)) {
             json_decref(arr);
             return NULL;
@@ -526,7 +555,8 @@ static int result_level(json_t *res, json_t *rules)
     const char *lv = json_string_value(json_object_get(res, "level"));
     if (!lv) {
         json_t *ix = json_object_get(res, "ruleIndex");
-        json_t *rule = json_is_integer(ix) ? json_array_get(rules, (size_t)json_integer_value(ix)) : NULL;
+        json_t *rule =
+            json_is_integer(ix) ? json_array_get(rules, (size_t)json_integer_value(ix)) : NULL;
         lv = json_string_value(
             json_object_get(json_object_get(rule, "defaultConfiguration"), "level"));
     }
@@ -540,7 +570,8 @@ static int suppressed(json_t *res)
     size_t i;
     json_t *v;
     if (!json_array_size(s)) return 0;
-    json_array_foreach(s, i, v) {
+    json_array_foreach(s, i, v)
+    {
         const char *st = json_string_value(json_object_get(v, "status"));
         if (st && strcmp(st, "accepted") != 0) return 0; /* underReview, rejected */
     }
@@ -549,8 +580,7 @@ static int suppressed(json_t *res)
 
 /* Build the merged log. The first run gives the shape and the key order;
  * every member merge knows about is then replaced. */
-static json_t *build(merger *m, json_t *first_run, unsigned long long max_results,
-                     size_t *omitted)
+static json_t *build(merger *m, json_t *first_run, unsigned long long max_results, size_t *omitted)
 {
     json_t *run = json_deep_copy(first_run);
     json_t *doc = json_object();
@@ -559,15 +589,19 @@ static json_t *build(merger *m, json_t *first_run, unsigned long long max_result
     for (size_t k = 0; k < m->ndocs; k++) {
         size_t ri;
         json_t *other;
-        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, other) {
+        json_array_foreach(json_object_get(m->docs[k], "runs"), ri, other)
+        {
             const char *key;
             json_t *v;
             void *tmp;
-            json_object_foreach_safe(run, tmp, key, v) {
+            json_object_foreach_safe(run, tmp, key, v)
+            {
                 if (rebuilt(key)) continue;
                 json_t *o = json_object_get(other, key);
-                if (o && json_is_object(v) && json_is_object(o)) intersect(v, o);
-                else if (!o || !json_equal(o, v)) json_object_del(run, key);
+                if (o && json_is_object(v) && json_is_object(o))
+                    intersect(v, o);
+                else if (!o || !json_equal(o, v))
+                    json_object_del(run, key);
             }
         }
     }
@@ -602,9 +636,9 @@ static json_t *build(merger *m, json_t *first_run, unsigned long long max_result
                      *omitted, m->results.n, max_results);
             json_t *n = json_pack("{s:s,s:{s:s}}", "level", "warning", "message", "text", text);
             if (n && di >= 0)
-                json_object_set_new(n, "descriptor",
-                                    json_pack("{s:s,s:I}", "id", "iamguard/truncated", "index",
-                                              (json_int_t)di));
+                json_object_set_new(
+                    n, "descriptor",
+                    json_pack("{s:s,s:I}", "id", "iamguard/truncated", "index", (json_int_t)di));
             if (!n || json_array_append_new(notes, n)) {
                 json_decref(notes);
                 json_decref(cnotes);
@@ -613,11 +647,14 @@ static json_t *build(merger *m, json_t *first_run, unsigned long long max_result
             m->successful = 0;
         }
         json_object_set_new(inv, "executionSuccessful", json_boolean(m->successful));
-        if (json_array_size(notes)) json_object_set_new(inv, "toolExecutionNotifications", notes);
-        else json_decref(notes);
+        if (json_array_size(notes))
+            json_object_set_new(inv, "toolExecutionNotifications", notes);
+        else
+            json_decref(notes);
         if (json_array_size(cnotes))
             json_object_set_new(inv, "toolConfigurationNotifications", cnotes);
-        else json_decref(cnotes);
+        else
+            json_decref(cnotes);
         json_t *invs = json_array();
         if (!invs || json_array_append(invs, inv) || json_object_set_new(run, "invocations", invs))
             goto oom;
@@ -634,9 +671,10 @@ static json_t *build(merger *m, json_t *first_run, unsigned long long max_result
         if (*omitted) {
             json_object_set_new(m->props, "truncated", json_true());
             json_t *prev = json_object_get(m->props, "omittedResults");
-            json_object_set_new(m->props, "omittedResults",
-                                json_integer((json_is_integer(prev) ? json_integer_value(prev) : 0) +
-                                             (json_int_t)*omitted));
+            json_object_set_new(
+                m->props, "omittedResults",
+                json_integer((json_is_integer(prev) ? json_integer_value(prev) : 0) +
+                             (json_int_t)*omitted));
         }
         json_object_set(run, "properties", m->props);
     }
@@ -723,7 +761,9 @@ int cmd_merge(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:", merge_options, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
+        case 'o':
+            output = optarg;
+            break;
         case OPT_FAIL_ON:
             fail_on = iamg_level_parse(optarg);
             if (fail_on < 0) {
@@ -737,12 +777,17 @@ int cmd_merge(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case OPT_HELP: fputs(merge_usage, stdout); return EXIT_OK;
-        default: fputs("Try 'iamguard merge --help'.\n", stderr); return EXIT_USAGE;
+        case OPT_HELP:
+            fputs(merge_usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs("Try 'iamguard merge --help'.\n", stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
-        cli_errorf("merge needs at least one SARIF file (try 'iamguard merge shard-*.sarif -o all.sarif')");
+        cli_errorf("merge needs at least one SARIF file (try 'iamguard merge shard-*.sarif -o "
+                   "all.sarif')");
         return EXIT_USAGE;
     }
     m.paths = (const char *const *)argv + optind;
@@ -756,8 +801,10 @@ int cmd_merge(int argc, char **argv)
         json_error_t je;
         m.docs[k] = json_load_file(m.paths[k], 0, &je);
         if (!m.docs[k]) {
-            if (je.line > 0) cli_errorf("%s:%d:%d: not JSON: %s", m.paths[k], je.line, je.column, je.text);
-            else cli_errorf("%s: %s", m.paths[k], je.text);
+            if (je.line > 0)
+                cli_errorf("%s:%d:%d: not JSON: %s", m.paths[k], je.line, je.column, je.text);
+            else
+                cli_errorf("%s: %s", m.paths[k], je.text);
             status = EXIT_USAGE;
             goto done;
         }
@@ -807,13 +854,16 @@ int cmd_merge(int argc, char **argv)
     size_t i;
     json_t *v;
     if (inv && !json_is_true(json_object_get(inv, "executionSuccessful"))) status = EXIT_INCOMPLETE;
-    json_array_foreach(json_object_get(inv, "toolExecutionNotifications"), i, v) {
+    json_array_foreach(json_object_get(inv, "toolExecutionNotifications"), i, v)
+    {
         const char *lv = json_string_value(json_object_get(v, "level"));
         if (lv && strcmp(lv, "error") == 0) status = EXIT_INCOMPLETE;
     }
     if (fail_on > IAMG_LEVEL_NONE) {
-        json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
-        json_array_foreach(json_object_get(run, "results"), i, v) {
+        json_t *rules =
+            json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+        json_array_foreach(json_object_get(run, "results"), i, v)
+        {
             if (!suppressed(v) && result_level(v, rules) >= fail_on) {
                 status = cli_worse(status, EXIT_FINDINGS);
                 break;
@@ -829,7 +879,8 @@ done:
     items_free(&m.results);
     items_free(&m.notes);
     items_free(&m.config_notes);
-    for (size_t k = 0; k < m.ndocs; k++) json_decref(m.docs[k]);
+    for (size_t k = 0; k < m.ndocs; k++)
+        json_decref(m.docs[k]);
     free(m.docs);
     return status;
 }

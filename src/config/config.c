@@ -58,7 +58,8 @@ static cpos pos_of(parser *p, const tnode *n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int fail(parser *p, const tnode *n, const char *fmt, ...)
+static int
+fail(parser *p, const tnode *n, const char *fmt, ...)
 {
     char msg[IAMG_ERROR_TEXT_MAX];
     va_list ap;
@@ -79,12 +80,18 @@ static int oom(parser *p)
 static const char *a_type(const tnode *n)
 {
     switch (n->type) {
-    case TN_NULL: return "empty";
-    case TN_BOOL: return "a boolean";
-    case TN_NUMBER: return "a number";
-    case TN_STRING: return "a string";
-    case TN_ARRAY: return "a list";
-    default: return "a mapping";
+    case TN_NULL:
+        return "empty";
+    case TN_BOOL:
+        return "a boolean";
+    case TN_NUMBER:
+        return "a number";
+    case TN_STRING:
+        return "a string";
+    case TN_ARRAY:
+        return "a list";
+    default:
+        return "a mapping";
     }
 }
 
@@ -137,7 +144,8 @@ static int string_list(parser *p, const tnode *v, const char *key, const char *c
 {
     const tnode *items = v;
     uint32_t count = 1;
-    if (v->type == TN_NULL) count = 0;
+    if (v->type == TN_NULL)
+        count = 0;
     else if (v->type == TN_ARRAY) {
         items = v->u.items;
         count = v->n;
@@ -260,14 +268,14 @@ static int valid_date(const char *d)
 static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t index)
 {
     if (v->type != TN_OBJECT)
-        return fail(p, v,
-                    "allowlist entries must be mappings (principal: ..., justification: ...), not %s",
-                    a_type(v));
+        return fail(
+            p, v, "allowlist entries must be mappings (principal: ..., justification: ...), not %s",
+            a_type(v));
     int rc = check_keys(p, v, allow_keys, "an allowlist entry");
     if (rc) return rc;
-    static const char *const fields[] = {"rule", "principal", "logical_id", "address",
+    static const char *const fields[] = {"rule", "principal", "logical_id",    "address",
                                          "file", "sid",       "justification", "expires"};
-    const char **slots[] = {&a->rule, &a->principal, &a->logical_id, &a->address,
+    const char **slots[] = {&a->rule, &a->principal, &a->logical_id,    &a->address,
                             &a->file, &a->sid,       &a->justification, &a->expires};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         const tnode *f = tnode_get(v, fields[i]);
@@ -276,9 +284,9 @@ static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t 
         *slots[i] = f->u.s;
     }
     if (!a->justification)
-        return fail(p, v,
-                    "allowlist entry %u has no 'justification': say why these findings are accepted",
-                    index + 1);
+        return fail(
+            p, v, "allowlist entry %u has no 'justification': say why these findings are accepted",
+            index + 1);
     int blank = 1;
     for (const char *s = a->justification; *s && blank; s++)
         blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
@@ -329,10 +337,20 @@ static int parse_count(const tnode *v, int suffix, uint64_t *out)
     unsigned shift = 0;
     if (*s && suffix) {
         switch (*s) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        default: return -1;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return -1;
         }
         s++;
         if (*s == 'i') s++;
@@ -370,7 +388,8 @@ static int parse_limits(parser *p, const tnode *v)
     }
     if ((f = tnode_get(v, "max_file_size"))) {
         if (parse_count(f, 1, &n) || n == 0)
-            return fail(p, f, "'max_file_size' must be a size above 0, like 1048576, 64K, 256M or 1G");
+            return fail(p, f,
+                        "'max_file_size' must be a size above 0, like 1048576, 64K, 256M or 1G");
         l->max_file_size = n;
     }
     return 0;
@@ -380,8 +399,9 @@ static int parse_root(parser *p, const tnode *root)
 {
     if (root->type == TN_NULL) return 0; /* an empty file: all defaults */
     if (root->type != TN_OBJECT)
-        return fail(p, root, "the configuration must be a mapping with keys like rules, levels, "
-                             "allowlist, not %s",
+        return fail(p, root,
+                    "the configuration must be a mapping with keys like rules, levels, "
+                    "allowlist, not %s",
                     a_type(root));
     int rc = check_keys(p, root, top_keys, "");
     if (rc) return rc;
@@ -408,7 +428,8 @@ static char *dir_of(arena *a, const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash) return arena_strdup(a, ".");
-    while (slash > path && slash[-1] == '/') slash--;
+    while (slash > path && slash[-1] == '/')
+        slash--;
     if (slash == path) return arena_strdup(a, "/");
     return arena_strndup(a, path, (size_t)(slash - path));
 }
@@ -489,8 +510,8 @@ int iamg_config_find(const char *scan_root, iamg_config **out, iamg_error *err)
         found[i] = access(paths[i], F_OK) == 0;
     }
     if (found[0] && found[1])
-        return iamg_error_set(err, IAMG_EUSAGE, paths[1], 0, 0,
-                              "both %s and %s exist: keep one", names[0], names[1]);
+        return iamg_error_set(err, IAMG_EUSAGE, paths[1], 0, 0, "both %s and %s exist: keep one",
+                              names[0], names[1]);
     if (!found[0] && !found[1]) return 0;
     return iamg_config_load(found[0] ? paths[0] : paths[1], out, err);
 }
@@ -517,8 +538,8 @@ static int unknown_rule(const iamg_config *c, const cpos *at, const char *id, ia
                           "unknown rule id '%s' (see 'iamguard rules')", id);
 }
 
-int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only,
-                      size_t nonly, const char *const *skip, size_t nskip, iamg_error *err)
+int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only, size_t nonly,
+                      const char *const *skip, size_t nskip, iamg_error *err)
 {
     const config_impl *ci = (const config_impl *)c;
     int rc;
@@ -549,7 +570,8 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
     size_t neff_skip = 0;
     for (size_t i = 0; c && i < c->nskip; i++)
         if (!in_list(c->skip[i], only, nonly)) eff_skip[neff_skip++] = c->skip[i];
-    for (size_t i = 0; i < nskip; i++) eff_skip[neff_skip++] = skip[i];
+    for (size_t i = 0; i < nskip; i++)
+        eff_skip[neff_skip++] = skip[i];
     rc = iamg_engine_select(e, eff_only, neff_only, eff_skip, neff_skip, err);
     iamg_free(eff_skip);
     if (rc) return rc;

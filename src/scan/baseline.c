@@ -49,7 +49,8 @@ typedef struct reader {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int invalid(reader *rd, const char *fmt, ...)
+static int
+invalid(reader *rd, const char *fmt, ...)
 {
     char msg[IAMG_ERROR_TEXT_MAX];
     va_list ap;
@@ -100,8 +101,10 @@ static const char *file_uri_path(const char *uri)
     const char *p = uri + 5;
     if (p[0] == '/' && p[1] == '/') {
         p += 2;
-        if (strncmp(p, "localhost/", 10) == 0) p += 9;
-        else if (*p != '/') return NULL; /* another host */
+        if (strncmp(p, "localhost/", 10) == 0)
+            p += 9;
+        else if (*p != '/')
+            return NULL; /* another host */
     }
     return *p == '/' ? p : NULL;
 }
@@ -121,9 +124,12 @@ static int uri_to_path(reader *rd, const char *uri, char **path)
         }
     }
     const char *fp = file_uri_path(uri);
-    if (fp) uri = fp;
-    else if (strchr(uri, ':') && strcspn(uri, ":") < strcspn(uri, "/")) return 0; /* http: ... */
-    while (uri[0] == '.' && uri[1] == '/') uri += 2;
+    if (fp)
+        uri = fp;
+    else if (strchr(uri, ':') && strcspn(uri, ":") < strcspn(uri, "/"))
+        return 0; /* http: ... */
+    while (uri[0] == '.' && uri[1] == '/')
+        uri += 2;
     size_t n = strcspn(uri, "?#");
     return pct_decode(&rd->b->a, uri, n, path);
 }
@@ -132,7 +138,8 @@ static void add_root(reader *rd, json_t *uri)
 {
     const char *s = json_string_value(uri);
     size_t n = s ? strlen(s) : 0;
-    if (!n || !file_uri_path(s) || s[n - 1] != '/' || rd->nroots == sizeof rd->roots / sizeof *rd->roots)
+    if (!n || !file_uri_path(s) || s[n - 1] != '/' ||
+        rd->nroots == sizeof rd->roots / sizeof *rd->roots)
         return;
     rd->roots[rd->nroots++] = s;
 }
@@ -196,9 +203,9 @@ static int read_result(reader *rd, json_t *res, json_t *rules, json_t *artifacts
     if (!rule || !uri) return 0;
     const char *fp = json_string_value(
         json_object_get(json_object_get(res, "partialFingerprints"), "primaryLocationLineHash"));
-    json_t *sl = json_object_get(json_object_get(json_object_get(
-                                     json_array_get(loc, 0), "physicalLocation"), "region"),
-                                 "startLine");
+    json_t *sl = json_object_get(
+        json_object_get(json_object_get(json_array_get(loc, 0), "physicalLocation"), "region"),
+        "startLine");
     unsigned line = json_is_integer(sl) && json_integer_value(sl) > 0 &&
                             json_integer_value(sl) < (json_int_t)UINT32_MAX
                         ? (unsigned)json_integer_value(sl)
@@ -219,7 +226,8 @@ static int read_run(reader *rd, json_t *run, size_t ri)
     json_t *results = json_object_get(run, "results");
     if (!results || json_is_null(results)) return 0;
     if (!json_is_array(results)) return invalid(rd, "%s.results is not an array", where);
-    json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+    json_t *rules =
+        json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
     json_t *artifacts = json_object_get(run, "artifacts");
     rd->nroots = 0;
     const char *key;
@@ -229,7 +237,8 @@ static int read_run(reader *rd, json_t *run, size_t ri)
     size_t i;
     json_array_foreach(json_object_get(run, "invocations"), i, v)
         add_root(rd, json_object_get(json_object_get(v, "workingDirectory"), "uri"));
-    json_array_foreach(results, i, v) {
+    json_array_foreach(results, i, v)
+    {
         int rc = read_result(rd, v, rules, artifacts, ri, i);
         if (rc) return rc;
     }
@@ -256,8 +265,8 @@ static int cmp_entry(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
-int iamg_baseline_load_buffer(const char *name, const char *data, size_t len,
-                              iamg_baseline **out, iamg_error *err)
+int iamg_baseline_load_buffer(const char *name, const char *data, size_t len, iamg_baseline **out,
+                              iamg_error *err)
 {
     *out = NULL;
     if (!name) name = "baseline";
@@ -281,15 +290,19 @@ int iamg_baseline_load_buffer(const char *name, const char *data, size_t len,
     int rc = 0;
     const char *version = json_string_value(json_object_get(root, "version"));
     json_t *runs = json_object_get(root, "runs");
-    if (!json_is_object(root)) rc = invalid(&rd, "the top level is not an object");
-    else if (!version) rc = invalid(&rd, "no \"version\" string");
+    if (!json_is_object(root))
+        rc = invalid(&rd, "the top level is not an object");
+    else if (!version)
+        rc = invalid(&rd, "no \"version\" string");
     else if (strcmp(version, "2.1.0") != 0)
         rc = invalid(&rd, "version is \"%.100s\" (iamguard reads 2.1.0)", version);
-    else if (!json_is_array(runs)) rc = invalid(&rd, "no \"runs\" array");
+    else if (!json_is_array(runs))
+        rc = invalid(&rd, "no \"runs\" array");
     size_t i;
     json_t *run;
     if (!rc) {
-        json_array_foreach(runs, i, run) {
+        json_array_foreach(runs, i, run)
+        {
             if ((rc = read_run(&rd, run, i))) break;
         }
     }

@@ -130,24 +130,23 @@ Test(baseline, moved_findings_stay_known_new_ones_remain)
 
     /* A new statement above the known finding: the finding moves down six
      * lines and a new one appears. */
-    write_file("a.json",
-               "{\n"
-               "  \"Version\": \"2012-10-17\",\n"
-               "  \"Statement\": [\n"
-               "    {\n"
-               "      \"Sid\": \"Shell\",\n"
-               "      \"Effect\": \"Allow\",\n"
-               "      \"Action\": [\"ssm:StartSession\"],\n"
-               "      \"Resource\": \"*\"\n"
-               "    },\n"
-               "    {\n"
-               "      \"Sid\": \"Ops\",\n"
-               "      \"Effect\": \"Allow\",\n"
-               "      \"Action\": \"ssm:SendCommand\",\n"
-               "      \"Resource\": \"*\"\n"
-               "    }\n"
-               "  ]\n"
-               "}\n");
+    write_file("a.json", "{\n"
+                         "  \"Version\": \"2012-10-17\",\n"
+                         "  \"Statement\": [\n"
+                         "    {\n"
+                         "      \"Sid\": \"Shell\",\n"
+                         "      \"Effect\": \"Allow\",\n"
+                         "      \"Action\": [\"ssm:StartSession\"],\n"
+                         "      \"Resource\": \"*\"\n"
+                         "    },\n"
+                         "    {\n"
+                         "      \"Sid\": \"Ops\",\n"
+                         "      \"Effect\": \"Allow\",\n"
+                         "      \"Action\": \"ssm:SendCommand\",\n"
+                         "      \"Resource\": \"*\"\n"
+                         "    }\n"
+                         "  ]\n"
+                         "}\n");
     r = scan(e, NULL, 0);
     cr_assert_eq(iamg_results_count(r), 3);
     cr_expect_eq(iamg_results_get(r, 1)->line, 13, "the known finding moved from line 7 to 13");
@@ -214,8 +213,9 @@ Test(baseline, no_baseline_or_empty)
     iamg_results_filter_baseline(r, b, NULL);
     cr_expect_eq(iamg_results_count(r), 1);
     iamg_baseline_free(b);
-    b = baseline_text("{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"x\"}}, "
-                      "\"results\": null}]}");
+    b = baseline_text(
+        "{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"x\"}}, "
+        "\"results\": null}]}");
     cr_expect_eq(iamg_baseline_count(b), 0);
     iamg_baseline_free(b);
     iamg_baseline_free(NULL);
@@ -237,26 +237,35 @@ Test(baseline, other_writers)
     char text[4096];
     snprintf(text, sizeof text,
              "{\"version\": \"2.1.0\", \"runs\": [{\n"
-             "  \"tool\": {\"driver\": {\"name\": \"other\", \"rules\": [{\"id\": \"X\"}, {\"id\": \"IAM-SSM-1\"}, "
+             "  \"tool\": {\"driver\": {\"name\": \"other\", \"rules\": [{\"id\": \"X\"}, {\"id\": "
+             "\"IAM-SSM-1\"}, "
              "{\"id\": \"IAM-SSM-2\"}]}},\n"
              "  \"originalUriBaseIds\": {\"ROOT\": {\"uri\": \"file:///work/checkout/\"}},\n"
              "  \"results\": [\n"
              /* rule by index, URI percent-encoded with "./" */
-             "    {\"ruleIndex\": 1, \"message\": {\"text\": \"m\"}, \"locations\": [{\"physicalLocation\": "
-             "{\"artifactLocation\": {\"uri\": \"./a%%20b.json\", \"uriBaseId\": \"ROOT\"}, \"region\": {\"startLine\": 7}}}],"
+             "    {\"ruleIndex\": 1, \"message\": {\"text\": \"m\"}, \"locations\": "
+             "[{\"physicalLocation\": "
+             "{\"artifactLocation\": {\"uri\": \"./a%%20b.json\", \"uriBaseId\": \"ROOT\"}, "
+             "\"region\": {\"startLine\": 7}}}],"
              " \"partialFingerprints\": {\"primaryLocationLineHash\": \"%s\"}},\n"
              /* no fingerprint: matched on the line; absolute URI under the run's root */
-             "    {\"rule\": {\"id\": \"IAM-SSM-2\"}, \"message\": {\"text\": \"m\"}, \"locations\": [{\"physicalLocation\": "
-             "{\"artifactLocation\": {\"uri\": \"file:///work/checkout/c.json\"}, \"region\": {\"startLine\": 7}}}]},\n"
+             "    {\"rule\": {\"id\": \"IAM-SSM-2\"}, \"message\": {\"text\": \"m\"}, "
+             "\"locations\": [{\"physicalLocation\": "
+             "{\"artifactLocation\": {\"uri\": \"file:///work/checkout/c.json\"}, \"region\": "
+             "{\"startLine\": 7}}}]},\n"
              /* absent from that run: not part of the baseline */
-             "    {\"ruleId\": \"IAM-SSM-2\", \"baselineState\": \"absent\", \"message\": {\"text\": \"m\"}, \"locations\": "
-             "[{\"physicalLocation\": {\"artifactLocation\": {\"uri\": \"d.json\"}, \"region\": {\"startLine\": 7}}}],"
+             "    {\"ruleId\": \"IAM-SSM-2\", \"baselineState\": \"absent\", \"message\": "
+             "{\"text\": \"m\"}, \"locations\": "
+             "[{\"physicalLocation\": {\"artifactLocation\": {\"uri\": \"d.json\"}, \"region\": "
+             "{\"startLine\": 7}}}],"
              " \"partialFingerprints\": {\"primaryLocationLineHash\": \"%s\"}},\n"
              /* nothing to match on: ignored */
              "    {\"message\": {\"text\": \"no rule\"}},\n"
              "    {\"ruleId\": \"IAM-SSM-1\", \"message\": {\"text\": \"no location\"}},\n"
-             "    {\"ruleId\": \"IAM-SSM-1\", \"message\": {\"text\": \"web\"}, \"locations\": [{\"physicalLocation\": "
-             "{\"artifactLocation\": {\"uri\": \"https://example.com/a.json\"}, \"region\": {\"startLine\": 7}}}]}\n"
+             "    {\"ruleId\": \"IAM-SSM-1\", \"message\": {\"text\": \"web\"}, \"locations\": "
+             "[{\"physicalLocation\": "
+             "{\"artifactLocation\": {\"uri\": \"https://example.com/a.json\"}, \"region\": "
+             "{\"startLine\": 7}}}]}\n"
              "  ]}]}\n",
              fp_a, fp_d);
     iamg_baseline *b = baseline_text(text);
@@ -283,24 +292,29 @@ Test(baseline, errors)
         {"", IAMG_EPARSE, "the baseline is not JSON"},
         {"{\"version\": \"2.1.0\",\n \"runs\": [}", IAMG_EPARSE, "the baseline is not JSON"},
         {"[]", IAMG_EINVALID, "not a usable SARIF 2.1.0 baseline: the top level is not an object"},
-        {"{\"runs\": []}", IAMG_EINVALID, "not a usable SARIF 2.1.0 baseline: no \"version\" string"},
+        {"{\"runs\": []}", IAMG_EINVALID,
+         "not a usable SARIF 2.1.0 baseline: no \"version\" string"},
         {"{\"version\": \"2.0.0\", \"runs\": []}", IAMG_EINVALID,
          "not a usable SARIF 2.1.0 baseline: version is \"2.0.0\" (iamguard reads 2.1.0)"},
-        {"{\"version\": \"2.1.0\"}", IAMG_EINVALID, "not a usable SARIF 2.1.0 baseline: no \"runs\" array"},
+        {"{\"version\": \"2.1.0\"}", IAMG_EINVALID,
+         "not a usable SARIF 2.1.0 baseline: no \"runs\" array"},
         {"{\"version\": \"2.1.0\", \"runs\": [1]}", IAMG_EINVALID,
          "not a usable SARIF 2.1.0 baseline: runs[0] is not an object"},
         {"{\"version\": \"2.1.0\", \"runs\": [{\"results\": {}}]}", IAMG_EINVALID,
          "not a usable SARIF 2.1.0 baseline: runs[0].results is not an array"},
         {"{\"version\": \"2.1.0\", \"runs\": [{}, {\"results\": [{}, 2]}]}", IAMG_EINVALID,
          "not a usable SARIF 2.1.0 baseline: runs[1].results[1] is not an object"},
-        {"{\"version\": \"2.1.0\", \"runs\": [{\"results\": [{\"ruleId\": \"X\", \"locations\": {}}]}]}",
-         IAMG_EINVALID, "not a usable SARIF 2.1.0 baseline: runs[0].results[0].locations is not an array"},
+        {"{\"version\": \"2.1.0\", \"runs\": [{\"results\": [{\"ruleId\": \"X\", \"locations\": "
+         "{}}]}]}",
+         IAMG_EINVALID,
+         "not a usable SARIF 2.1.0 baseline: runs[0].results[0].locations is not an array"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         iamg_baseline *b = (iamg_baseline *)1;
         iamg_error err;
         memset(&err, 0, sizeof err);
-        int rc = iamg_baseline_load_buffer("old.sarif", cases[i].text, strlen(cases[i].text), &b, &err);
+        int rc =
+            iamg_baseline_load_buffer("old.sarif", cases[i].text, strlen(cases[i].text), &b, &err);
         cr_expect_eq(rc, cases[i].code, "case %zu: %d (%s)", i, rc, err.message);
         cr_expect_null(b, "case %zu", i);
         cr_expect_str_eq(err.path, "old.sarif", "case %zu", i);
@@ -334,12 +348,14 @@ Test(baseline, every_allocation_failure_is_clean)
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     char text[32768];
-    size_t len = (size_t)snprintf(text, sizeof text, "{\"version\": \"2.1.0\", \"runs\": [{\"results\": [");
+    size_t len =
+        (size_t)snprintf(text, sizeof text, "{\"version\": \"2.1.0\", \"runs\": [{\"results\": [");
     for (int i = 0; i < 100; i++)
-        len += (size_t)snprintf(text + len, sizeof text - len,
-                                "%s{\"ruleId\": \"R%d\", \"locations\": [{\"physicalLocation\": "
-                                "{\"artifactLocation\": {\"uri\": \"f%d.json\"}, \"region\": {\"startLine\": 1}}}]}",
-                                i ? "," : "", i % 7, i % 13);
+        len += (size_t)snprintf(
+            text + len, sizeof text - len,
+            "%s{\"ruleId\": \"R%d\", \"locations\": [{\"physicalLocation\": "
+            "{\"artifactLocation\": {\"uri\": \"f%d.json\"}, \"region\": {\"startLine\": 1}}}]}",
+            i ? "," : "", i % 7, i % 13);
     len += (size_t)snprintf(text + len, sizeof text - len, "]}]}");
     cr_assert_lt(len, sizeof text - 1);
     long k;
@@ -350,7 +366,8 @@ Test(baseline, every_allocation_failure_is_clean)
         int rc = iamg_baseline_load_buffer("b.sarif", text, len, &b, &err);
         iamg_fault_alloc_after(-1);
         if (rc == 0) {
-            cr_expect_eq(iamg_baseline_count(b), 91, "%zu", iamg_baseline_count(b)); /* 7 x 13 (rule, file) pairs */
+            cr_expect_eq(iamg_baseline_count(b), 91, "%zu",
+                         iamg_baseline_count(b)); /* 7 x 13 (rule, file) pairs */
             iamg_baseline_free(b);
             break;
         }

@@ -30,39 +30,38 @@ static iamg_config *load_text(const char *text)
 
 /* ---- every key ------------------------------------------------------------ */
 
-static const char full[] =
-    "# all keys\n"
-    "rules:\n"
-    "  only: [IAM-SSM-1, IAM-SSM-2]\n"
-    "  skip:\n"
-    "    - IAM-SSM-2\n"
-    "levels:\n"
-    "  IAM-SSM-1: warning\n"
-    "  IAM-SSM-2: none\n"
-    "rule_dirs:\n"
-    "  - rules\n"
-    "  - /opt/guardrails\n"
-    "exclude:\n"
-    "  - \"vendor/**\"\n"
-    "  - '*.tmp.json'\n"
-    "fail_on: warning\n"
-    "allowlist:\n"
-    "  - principal: \"arn:aws:iam::*:role/BreakGlass*\"\n"
-    "    rule: IAM-SSM-*\n"
-    "    justification: Break-glass role, reviewed by security (SEC-123)\n"
-    "    expires: 2030-01-31\n"
-    "  - logical_id: AdminRole\n"
-    "    address: aws_iam_role.admin\n"
-    "    file: \"legacy/**\"\n"
-    "    sid: AllowAll\n"
-    "    justification: >-\n"
-    "      legacy stack,\n"
-    "      being retired\n"
-    "limits:\n"
-    "  rule_memory: 32M\n"
-    "  rule_timeout_ms: 2000\n"
-    "  rule_instructions: 1000000\n"
-    "  max_file_size: 1G\n";
+static const char full[] = "# all keys\n"
+                           "rules:\n"
+                           "  only: [IAM-SSM-1, IAM-SSM-2]\n"
+                           "  skip:\n"
+                           "    - IAM-SSM-2\n"
+                           "levels:\n"
+                           "  IAM-SSM-1: warning\n"
+                           "  IAM-SSM-2: none\n"
+                           "rule_dirs:\n"
+                           "  - rules\n"
+                           "  - /opt/guardrails\n"
+                           "exclude:\n"
+                           "  - \"vendor/**\"\n"
+                           "  - '*.tmp.json'\n"
+                           "fail_on: warning\n"
+                           "allowlist:\n"
+                           "  - principal: \"arn:aws:iam::*:role/BreakGlass*\"\n"
+                           "    rule: IAM-SSM-*\n"
+                           "    justification: Break-glass role, reviewed by security (SEC-123)\n"
+                           "    expires: 2030-01-31\n"
+                           "  - logical_id: AdminRole\n"
+                           "    address: aws_iam_role.admin\n"
+                           "    file: \"legacy/**\"\n"
+                           "    sid: AllowAll\n"
+                           "    justification: >-\n"
+                           "      legacy stack,\n"
+                           "      being retired\n"
+                           "limits:\n"
+                           "  rule_memory: 32M\n"
+                           "  rule_timeout_ms: 2000\n"
+                           "  rule_instructions: 1000000\n"
+                           "  max_file_size: 1G\n";
 
 Test(config, every_key)
 {
@@ -174,7 +173,8 @@ typedef struct err_case {
 
 static const err_case err_cases[] = {
     {"alowlist: []\n", IAMG_EUSAGE, 1, 1,
-     "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, limits)"},
+     "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, "
+     "limits)"},
     {"rules:\n  only: [IAM-SSM-1]\n  onyl: [IAM-SSM-2]\n", IAMG_EUSAGE, 3, 3,
      "unknown key 'onyl' in rules (expected only, skip)"},
     {"rules: [IAM-SSM-1]\n", IAMG_EUSAGE, 1, 8,
@@ -203,7 +203,8 @@ static const err_case err_cases[] = {
      "the configuration must be a mapping with keys like rules, levels, allowlist, not a list"},
     {"just text\n", IAMG_EUSAGE, 1, 1,
      "the configuration must be a mapping with keys like rules, levels, allowlist, not a string"},
-    {"allowlist: {sid: S}\n", IAMG_EUSAGE, 1, 12, "'allowlist' must be a list of entries, not a mapping"},
+    {"allowlist: {sid: S}\n", IAMG_EUSAGE, 1, 12,
+     "'allowlist' must be a list of entries, not a mapping"},
     {"allowlist:\n  - BreakGlass\n", IAMG_EUSAGE, 2, 5,
      "allowlist entries must be mappings (principal: ..., justification: ...), not a string"},
     {"allowlist:\n  - principal: BreakGlass\n", IAMG_EUSAGE, 2, 5,
@@ -269,8 +270,9 @@ Test(config, errors)
             cr_expect_gt(err.line, 0, "case %zu: a syntax error has a line", i);
             continue;
         }
-        cr_expect(err.line == t->line && err.column == t->col, "case %zu: at %u:%u, want %u:%u (%s)",
-                  i, err.line, err.column, t->line, t->col, err.message);
+        cr_expect(err.line == t->line && err.column == t->col,
+                  "case %zu: at %u:%u, want %u:%u (%s)", i, err.line, err.column, t->line, t->col,
+                  err.message);
         if (t->message[0] == '~')
             cr_expect(strstr(err.message, t->message + 1), "case %zu: '%s' lacks '%s'", i,
                       err.message, t->message + 1);
@@ -324,7 +326,8 @@ Test(config, find)
     write_file(dir, ".iamguard.yml", "fail_on: note\n");
     cr_expect_eq(iamg_config_find(dir, &c, &err), IAMG_EUSAGE);
     cr_expect_null(c);
-    cr_expect(strstr(err.message, "both .iamguard.yml and .iamguard.yaml exist"), "%s", err.message);
+    cr_expect(strstr(err.message, "both .iamguard.yml and .iamguard.yaml exist"), "%s",
+              err.message);
 
     char alt[600];
     snprintf(alt, sizeof alt, "%s/.iamguard.yaml", dir);
@@ -483,18 +486,17 @@ Test(config, apply_rule_dirs)
 
 /* ---- the allowlist in real scans --------------------------------------------- */
 
-static const char admin_policy[] =
-    "{\n"
-    "  \"Version\": \"2012-10-17\",\n"
-    "  \"Statement\": [\n"
-    "    {\n"
-    "      \"Sid\": \"AllowAll\",\n"
-    "      \"Effect\": \"Allow\",\n"
-    "      \"Action\": \"*\",\n"
-    "      \"Resource\": \"*\"\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+static const char admin_policy[] = "{\n"
+                                   "  \"Version\": \"2012-10-17\",\n"
+                                   "  \"Statement\": [\n"
+                                   "    {\n"
+                                   "      \"Sid\": \"AllowAll\",\n"
+                                   "      \"Effect\": \"Allow\",\n"
+                                   "      \"Action\": \"*\",\n"
+                                   "      \"Resource\": \"*\"\n"
+                                   "    }\n"
+                                   "  ]\n"
+                                   "}\n";
 
 static iamg_results *scan_with(iamg_engine *e, const iamg_config *c, const char *today,
                                const char *name, const char *text)
@@ -626,8 +628,10 @@ Test(config, docs_example_loads)
     size_t len = 0;
     int in = 0, done = 0;
     while (!done && fgets(line, sizeof line, f)) {
-        if (!in && strncmp(line, "```yaml", 7) == 0) in = 1;
-        else if (in && strncmp(line, "```", 3) == 0) done = 1;
+        if (!in && strncmp(line, "```yaml", 7) == 0)
+            in = 1;
+        else if (in && strncmp(line, "```", 3) == 0)
+            done = 1;
         else if (in) {
             size_t l = strlen(line);
             cr_assert_lt(len + l, (size_t)1 << 16);
