@@ -29,6 +29,9 @@ void buf_putc(buf *b, char c);
 __attribute__((format(printf, 2, 3)))
 #endif
 void buf_printf(buf *b, const char *fmt, ...);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
 void buf_vprintf(buf *b, const char *fmt, va_list ap);
 /* Take ownership of the data (NULL if the buffer ran out of memory). */
 char *buf_detach(buf *b);
