@@ -164,6 +164,57 @@ static int parse_shard(const char *s, unsigned *k, unsigned *n)
     return 0;
 }
 
+/* "iamguard scan ..." with arguments quoted for a POSIX shell. */
+static char *join_command_line(int argc, char **argv)
+{
+    size_t n = strlen("iamguard ") + 1;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "iamguard");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+", *c))
+                plain = 0;
+        *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') p += sprintf(p, "'\\''");
+            else *p++ = *c;
+        }
+        *p++ = '\'';
+        *p = '\0';
+    }
+    return s;
+}
+
+/* GitHub places results only on files inside the checkout: say so when a
+ * SARIF report names files outside the base folder. */
+static void warn_outside_base(const iamg_results *r)
+{
+    size_t outside = 0;
+    const char *first = NULL, *prev = NULL;
+    for (size_t i = 0; i < iamg_results_count(r); i++) {
+        const char *p = iamg_results_get(r, i)->path;
+        if (p && p[0] == '/' && (!prev || strcmp(prev, p) != 0)) {
+            outside++;
+            if (!first) first = p;
+            prev = p;
+        }
+    }
+    if (outside)
+        fprintf(stderr,
+                "iamguard: warning: %zu file%s with findings %s outside the base folder (first: %s); "
+                "GitHub code scanning cannot place them: scan from the repository root or set --base-dir\n",
+                outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", first);
+}
+
 /* Exit status for what a scan produced. */
 static cli_exit scan_status(const iamg_results *r, int fail_on)
 {
@@ -402,6 +453,10 @@ int cmd_scan(int argc, char **argv)
     oo.category = category;
     oo.include_suppressed = include_suppressed;
     oo.timestamps = timestamps;
+    /* The command line names -j and output paths: recorded only with the
+     * other run-specific details, so reports stay byte-identical by default. */
+    char *cmdline = timestamps ? join_command_line(argc, argv) : NULL;
+    oo.command_line = cmdline;
     oo.color = use_color;
     oo.show_notes = verbose;
     int wrc;
@@ -419,6 +474,8 @@ int cmd_scan(int argc, char **argv)
         wrc = writer(stdout, engine, results, &oo, &err);
     }
     free(cwd);
+    free(cmdline);
+    if (writer == iamg_write_sarif) warn_outside_base(results);
     if (wrc) {
         cli_error(&err);
         status = EXIT_USAGE;
@@ -429,9 +486,13 @@ int cmd_scan(int argc, char **argv)
         for (size_t i = 0; i < iamg_results_diag_count(results); i++) {
             const iamg_diag *d = iamg_results_diag(results, i);
             if (d->level != IAMG_LEVEL_ERROR || d->code == IAMG_ESKIP) continue;
-            fprintf(stderr, "iamguard: %s", d->path ? d->path : "");
-            if (d->line) fprintf(stderr, ":%u:%u", d->line, d->column);
-            fprintf(stderr, ": %s\n", d->message);
+            fputs("iamguard: ", stderr);
+            if (d->path) {
+                fputs(d->path, stderr);
+                if (d->line) fprintf(stderr, ":%u:%u", d->line, d->column);
+                fputs(": ", stderr);
+            }
+            fprintf(stderr, "%s\n", d->message);
         }
     }
     status = scan_status(results, fail_on);

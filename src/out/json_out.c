@@ -211,6 +211,7 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
     put_int(&w, fl, "note", by_level[IAMG_LEVEL_NOTE]);
     put(&w, sum, "findings", fl);
     put_int(&w, sum, "suppressed", st->suppressed);
+    put_int(&w, sum, "baselined", st->baselined);
     put_int(&w, sum, "rule_failures", st->rule_failures);
     /* Wall-clock time differs on every run: only on request. */
     if (o->timestamps) put(&w, sum, "seconds", chk(&w, json_real(st->seconds)));

@@ -1087,6 +1087,7 @@ static json_t *run_json(sw *w)
     put(w, fl, "note", jint(w, by_level[IAMG_LEVEL_NOTE]));
     put(w, props, "findings", fl);
     put(w, props, "suppressedCount", jint(w, st->suppressed));
+    put(w, props, "baselinedCount", jint(w, st->baselined));
     put(w, props, "inputProblems", jint(w, problems));
     put(w, props, "ruleFailures", jint(w, st->rule_failures));
     put(w, props, "truncated", json_boolean(truncated));

@@ -128,6 +128,7 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
             by_level[IAMG_LEVEL_WARNING] == 1 ? "" : "s", by_level[IAMG_LEVEL_NOTE],
             by_level[IAMG_LEVEL_NOTE] == 1 ? "" : "s");
     if (s->suppressed) fprintf(out, ", %zu suppressed", s->suppressed);
+    if (s->baselined) fprintf(out, ", %zu in the baseline", s->baselined);
     fputs(".\n", out);
     if (s->files_skipped) fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,
                                   s->files_skipped == 1 ? "" : "s",
