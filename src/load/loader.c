@@ -264,7 +264,7 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
         return 0;
     }
     tsource_init_file(&out->src, path, data, len);
-    if (tsource_index(&out->src, &out->a)) return IAMG_ENOMEM;
+    out->src.index_arena = &out->a;
 
     const char *p = data, *end = data + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;

@@ -112,6 +112,12 @@ srcpos tsource_pos(const tsource *s, uint32_t off)
     off = tsource_file_offset(s, off);
     const tsource *f = tsource_file(s);
     srcpos p = {1, 1, off};
+    if (!f->line_starts && f->index_arena) {
+        /* The index is a cache of the file's bytes: building it from a const
+         * view is safe, since a file source belongs to one thread. */
+        tsource *mut = (tsource *)f;
+        (void)tsource_index(mut, mut->index_arena);
+    }
     if (!f->line_starts || f->nlines == 0) return srcpos_scan(f->data, f->len, off);
     if (off > f->len) off = f->len;
     /* Last line start <= off. */

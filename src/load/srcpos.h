@@ -27,9 +27,11 @@ struct tsource {
     uint32_t len;
     const tsource *parent;   /* NULL for a file */
     const uint32_t *map;     /* decoded sources: len + 1 entries into parent */
-    /* Line index of a file, built on first use. */
+    /* Line index of a file, built on first use: most files have no finding
+     * and never need one. */
     uint32_t *line_starts;
     uint32_t nlines;
+    arena *index_arena; /* where tsource_pos may build the index; NULL: scan instead */
 };
 
 typedef struct srcpos {
@@ -56,7 +58,8 @@ uint32_t tsource_file_offset(const tsource *s, uint32_t off);
 int tsource_index(tsource *file, arena *a);
 
 /* Resolve an offset of `s` (which may be decoded) to line/column in its file.
- * The file's line index must exist (tsource_index). */
+ * Uses the file's line index, building it first when the file has an
+ * index_arena; without either it scans the file from the start. */
 srcpos tsource_pos(const tsource *s, uint32_t off);
 
 /* Line/column of an offset in a file given only its bytes (no index): used by

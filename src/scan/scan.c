@@ -256,7 +256,7 @@ static int process(worker *w, size_t idx)
         if (rc) goto done;
     }
     if (w->rf.n || w->dl.n) {
-        if (fingerprint_lines(data, len, &lh)) {
+        if (tsource_index(&l.src, &l.a) || fingerprint_lines(data, len, &lh)) {
             rc = IAMG_ENOMEM;
             goto done;
         }

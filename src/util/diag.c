@@ -59,7 +59,7 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
     if (src) {
         const tsource *f = tsource_file(src);
         uint32_t foff = tsource_file_offset(src, off);
-        srcpos p = f->line_starts ? tsource_pos(f, foff) : srcpos_scan(f->data, f->len, foff);
+        srcpos p = tsource_pos(f, foff);
         d->line = p.line;
         d->col = p.col;
         d->off = foff;
