@@ -214,6 +214,23 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
     return 6;
 }
 
+/* Keys and values every policy repeats point at one static copy instead of
+ * a new one per occurrence: a 200,000-statement document has a million of
+ * them. */
+static const char *common_string(const unsigned char *s, size_t n)
+{
+    static const char *const words[] = {
+        "Version", "Statement", "Sid", "Effect", "Action", "NotAction", "Resource",
+        "NotResource", "Principal", "NotPrincipal", "Condition", "Allow", "Deny", "*",
+        "2012-10-17", "AWS", "Service", "Federated", "Type", "Properties", "PolicyDocument",
+        "PolicyName", "Policies", "Document", "true", "false"};
+    if (n == 0 || n > 14) return NULL;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (words[i][0] == (char)s[0] && strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
+            return words[i];
+    return NULL;
+}
+
 static int parse_string(parser *P, tnode *out)
 {
     const unsigned char *open = P->p, *p = open + 1, *e = P->end;
@@ -235,7 +252,18 @@ static int parse_string(parser *P, tnode *out)
     if (p >= e) return fail_at(P, open, IAMG_EPARSE, "unterminated string");
     const unsigned char *close = p;
     size_t rawlen = (size_t)(close - open - 1);
-    unsigned char *s = arena_alloc(P->a, rawlen + 1);
+    const char *known = simple ? common_string(open + 1, rawlen) : NULL;
+    if (known) {
+        out->type = TN_STRING;
+        out->flags = 0;
+        out->n = (uint32_t)rawlen;
+        out->u.s = known;
+        out->start = (uint32_t)(open - P->beg);
+        out->end = (uint32_t)(close + 1 - P->beg);
+        P->p = close + 1;
+        return 0;
+    }
+    unsigned char *s = arena_alloc_bytes(P->a, rawlen + 1);
     if (!s) return oom(P);
     size_t n = 0;
     if (simple) {

@@ -220,7 +220,10 @@ static const char *effect_text(const pstmt *st)
 /* Fields that are tables are built once per view and kept in its user value. */
 static int cached(lua_State *L, const char *key)
 {
-    lua_getiuservalue(L, 1, 1);
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
     if (lua_getfield(L, -1, key) != LUA_TNIL) {
         lua_remove(L, -2);
         return 1;
@@ -229,9 +232,17 @@ static int cached(lua_State *L, const char *key)
     return 0;
 }
 
+/* The cache table is made on first use: most statements of a large policy
+ * are only asked for scalar fields, and a table each would double the
+ * memory a rule needs. */
 static void cache(lua_State *L, const char *key)
 {
-    lua_getiuservalue(L, 1, 1);
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, 1);
+    }
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, key);
     lua_pop(L, 1);
@@ -309,8 +320,6 @@ static void push_stmt_view(lua_State *L, check_ctx *ctx, uint32_t index)
     v->doc = ctx->doc;
     v->generation = ctx->generation;
     v->index = index;
-    lua_newtable(L);
-    lua_setiuservalue(L, -2, 1);
     luaL_setmetatable(L, MT_STMT);
 }
 
@@ -381,8 +390,6 @@ void lua_api_push_policy(lua_State *L, check_ctx *ctx)
     v->doc = ctx->doc;
     v->generation = ctx->generation;
     v->index = 0;
-    lua_newtable(L);
-    lua_setiuservalue(L, -2, 1);
     luaL_setmetatable(L, MT_POLICY);
 }
 

@@ -56,6 +56,21 @@ void *arena_alloc(arena *a, size_t n)
     if (n > SIZE_MAX - ARENA_ALIGN) return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
     if (n == 0) n = ARENA_ALIGN;
+    if (a->cur) {
+        /* Byte allocations may have left cur unaligned. */
+        uintptr_t c = (uintptr_t)a->cur;
+        char *p = a->cur + (((c + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1)) - c);
+        if (p <= a->end && (size_t)(a->end - p) >= n) {
+            a->cur = p + n;
+            return p;
+        }
+    }
+    return grow(a, n);
+}
+
+void *arena_alloc_bytes(arena *a, size_t n)
+{
+    if (n == 0) n = 1;
     if (a->cur && (size_t)(a->end - a->cur) >= n) {
         void *p = a->cur;
         a->cur += n;
@@ -75,7 +90,7 @@ void *arena_calloc(arena *a, size_t count, size_t size)
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
     if (n == SIZE_MAX) return NULL;
-    char *d = arena_alloc(a, n + 1);
+    char *d = arena_alloc_bytes(a, n + 1);
     if (!d) return NULL;
     if (n) memcpy(d, s, n);
     d[n] = '\0';

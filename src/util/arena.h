@@ -26,6 +26,8 @@ void arena_init(arena *a);
 void arena_free(arena *a);
 /* Uninitialised memory aligned for any type; NULL when out of memory. */
 void *arena_alloc(arena *a, size_t n);
+/* Unaligned memory, for text: strings need no padding. */
+void *arena_alloc_bytes(arena *a, size_t n);
 /* Zeroed memory. */
 void *arena_calloc(arena *a, size_t count, size_t size);
 /* NUL-terminated copy of s[0..n). */
