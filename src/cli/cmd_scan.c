@@ -167,30 +167,30 @@ static int parse_shard(const char *s, unsigned *k, unsigned *n)
 /* "iamguard scan ..." with arguments quoted for a POSIX shell. */
 static char *join_command_line(int argc, char **argv)
 {
-    size_t n = strlen("iamguard ") + 1;
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+";
+    size_t n = sizeof "iamguard";
     for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(n), *p = s;
+    char *s = malloc(n);
     if (!s) return NULL;
-    p += sprintf(p, "iamguard");
+    size_t k = 0;
+    memcpy(s, "iamguard", 8);
+    k = 8;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        int plain = *a != '\0';
-        for (const char *c = a; *c; c++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+", *c))
-                plain = 0;
-        *p++ = ' ';
-        if (plain) {
-            p += sprintf(p, "%s", a);
-            continue;
-        }
-        *p++ = '\'';
+        int plain = *a != '\0' && strspn(a, safe) == strlen(a);
+        s[k++] = ' ';
+        if (!plain) s[k++] = '\'';
         for (const char *c = a; *c; c++) {
-            if (*c == '\'') p += sprintf(p, "'\\''");
-            else *p++ = *c;
+            if (*c == '\'') {
+                memcpy(s + k, "'\\''", 4);
+                k += 4;
+            } else {
+                s[k++] = *c;
+            }
         }
-        *p++ = '\'';
-        *p = '\0';
+        if (!plain) s[k++] = '\'';
     }
+    s[k] = '\0';
     return s;
 }
 
