@@ -43,5 +43,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_test_rules(int argc, char **argv);
+int cmd_new_rule(int argc, char **argv);
 
 #endif

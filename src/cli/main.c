@@ -13,6 +13,8 @@ static const char main_usage[] =
     "  rules            list the loaded rules\n"
     "  explain ID       show a rule's rationale and remediation\n"
     "  merge FILE...    combine the SARIF reports of the shards of one scan\n"
+    "  test-rules DIR   run rule files against the test cases beside them\n"
+    "  new-rule ID      write a rule template with passing tests\n"
     "  version          print the version\n"
     "\n"
     "'iamguard <command> --help' describes each command's options.\n"
@@ -38,6 +40,8 @@ static const command commands[] = {
     {"rules", cmd_rules},
     {"explain", cmd_explain},
     {"merge", cmd_merge},
+    {"test-rules", cmd_test_rules},
+    {"new-rule", cmd_new_rule},
     {"version", cmd_version},
 };
 

@@ -1,0 +1,155 @@
+#!/bin/sh
+# The rule-author kit: iamguard new-rule writes a rule whose tests pass,
+# iamguard test-rules reports matches, mismatches (as a diff), broken rules and
+# malformed test folders with the documented exit statuses, and the built-in
+# rules pass their own tests (lua/rules/ssm.tests).
+# Usage: test_rule_kit.sh IAMGUARD SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+ok() { echo "ok   $*"; }
+
+# expect_status WANT NAME CMD...: run CMD, output in $tmp/out.
+expect_status() {
+    want=$1 name=$2
+    shift 2
+    "$@" >"$tmp/out" 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$name"; else
+        fail "$name: exit $got, expected $want"; sed 's/^/    /' "$tmp/out"
+    fi
+}
+
+# expect_line NAME TEXT: the last output has a line equal to TEXT.
+expect_line() {
+    if grep -qxF -- "$2" "$tmp/out"; then ok "$1"; else
+        fail "$1: no line '$2' in:"; sed 's/^/    /' "$tmp/out"
+    fi
+}
+
+# ---- the built-in rules pass their tests ----
+expect_status 0 "built-in rules: test-rules lua/rules" "$bin" test-rules "$src/lua/rules"
+expect_line "built-in rules: summary" \
+    "test-rules: 11 cases in 1 rule file: 11 passed, 0 failed, 0 errors"
+expect_line "built-in rules: a YAML case" "ok   ssm.lua cloudformation_role.yaml (1 finding)"
+
+# ---- new-rule writes a rule whose tests pass as written ----
+cd "$tmp" || exit 2
+expect_status 0 "new-rule" "$bin" new-rule ORG-PASSROLE-1 --dir rules
+for f in rules/ORG-PASSROLE-1.lua rules/ORG-PASSROLE-1.tests/flagged.json \
+    rules/ORG-PASSROLE-1.tests/flagged.expected rules/ORG-PASSROLE-1.tests/accepted.json \
+    rules/ORG-PASSROLE-1.tests/accepted.expected; do
+    [ -f "$f" ] && ok "new-rule wrote $f" || fail "new-rule did not write $f"
+done
+grep -q 'id = "ORG-PASSROLE-1"' rules/ORG-PASSROLE-1.lua && ok "template carries the id" ||
+    fail "template does not carry the id"
+expect_status 0 "test-rules on a new rule" "$bin" test-rules rules
+expect_line "new rule: flagged case" "ok   ORG-PASSROLE-1.lua flagged.json (1 finding)"
+expect_line "new rule: accepted case" "ok   ORG-PASSROLE-1.lua accepted.json (0 findings)"
+expect_status 0 "the template scans like any rule" \
+    "$bin" scan --no-builtin --rules rules --fail-on none --color never rules/ORG-PASSROLE-1.tests
+expect_line "the template's finding" \
+    "rules/ORG-PASSROLE-1.tests/flagged.json:8:19: warning[ORG-PASSROLE-1] Allows passing any IAM role through Resource *. Name the roles in Resource, or add an iam:PassedToService condition."
+expect_status 0 "explain the new rule" "$bin" explain --rules rules ORG-PASSROLE-1
+expect_status 0 "test one rule file" "$bin" test-rules rules/ORG-PASSROLE-1.lua
+
+# new-rule refusals
+expect_status 2 "new-rule never overwrites" "$bin" new-rule ORG-PASSROLE-1 --dir rules
+expect_status 2 "new-rule: id with a slash" "$bin" new-rule a/b --dir rules
+expect_status 2 "new-rule: reserved prefix" "$bin" new-rule IAMGUARD-X --dir rules
+expect_status 2 "new-rule: no id" "$bin" new-rule
+expect_status 0 "new-rule --help" "$bin" new-rule --help
+[ -e rules/a ] && fail "a refused id created files" || ok "a refused id created nothing"
+
+# ---- mismatches: a diff, exit 1 ----
+cp -r rules mism
+sed -i 's/ 8:19$/ 8:20/' mism/ORG-PASSROLE-1.tests/flagged.expected
+echo "ORG-PASSROLE-1 3:3" >>mism/ORG-PASSROLE-1.tests/accepted.expected
+expect_status 1 "mismatch exits 1" "$bin" test-rules mism
+expect_line "diff: expected and not reported" "-ORG-PASSROLE-1 8:20"
+expect_line "diff: reported and not expected" "+ORG-PASSROLE-1 8:19"
+expect_line "diff: missing finding" "-ORG-PASSROLE-1 3:3"
+expect_line "mismatch summary" "test-rules: 2 cases in 1 rule file: 0 passed, 2 failed, 0 errors"
+
+# order does not matter, comments and blank lines are ignored, levels optional
+mkdir -p order/R.tests
+cat >order/R.lua <<'EOF'
+return {
+  id = "R", short_description = "Every statement.",
+  check = function(policy, report)
+    for _, st in ipairs(policy.statements) do
+      report{ statement = st, level = st.sid == "B" and "error" or "note", message = "Seen." }
+    end
+  end,
+}
+EOF
+printf '{"Statement": [\n {"Sid": "A", "Effect": "Allow", "Action": "*", "Resource": "*"},\n {"Sid": "B", "Effect": "Deny", "Action": "*", "Resource": "*"}]}\n' >order/R.tests/two.json
+printf '# two findings\n\nR 3:3\n   R 2:3\n' >order/R.tests/two.expected
+cp order/R.tests/two.json order/R.tests/levels.json
+printf 'R 3:3 error\nR 2:3 note\n' >order/R.tests/levels.expected
+expect_status 0 "any order, comments, levels" "$bin" test-rules order
+printf 'R 3:3 warning\nR 2:3 note\n' >order/R.tests/levels.expected
+expect_status 1 "a wrong level is a mismatch" "$bin" test-rules order
+expect_line "level diff" "-R 3:3 warning"
+expect_line "level diff (got)" "+R 3:3 error"
+
+# --update rewrites expected files, keeping their leading comments
+expect_status 0 "--update" "$bin" test-rules --update mism
+expect_status 0 "updated files pass" "$bin" test-rules mism
+head -n 1 mism/ORG-PASSROLE-1.tests/flagged.expected | grep -q '^# ' &&
+    ok "--update keeps the leading comment" || fail "--update dropped the leading comment"
+
+# a case without its .expected fails and shows what to write
+rm mism/ORG-PASSROLE-1.tests/flagged.expected
+expect_status 1 "a case without .expected" "$bin" test-rules mism
+expect_line "shows the lines to write" "+ORG-PASSROLE-1 8:19"
+
+# ---- broken rules and cases: exit 3 ----
+mkdir -p broken/B.tests
+echo 'return { id = "B", short_description = "x", check = function(p, r) error("boom") end }' >broken/B.lua
+cp rules/ORG-PASSROLE-1.tests/flagged.json broken/B.tests/c.json
+: >broken/B.tests/c.expected
+expect_status 3 "a rule that fails on a case" "$bin" test-rules broken
+echo 'return {' >broken/B.lua
+expect_status 3 "a rule file that does not load" "$bin" test-rules broken
+expect_line "names the failing file" "ERROR B.lua: the rule file does not load"
+mkdir -p nopolicy/N.tests
+cp order/R.lua nopolicy/N.lua
+echo '{"name": "not a policy"}' >nopolicy/N.tests/c.json
+: >nopolicy/N.tests/c.expected
+expect_status 3 "a case with no policy in it" "$bin" test-rules nopolicy
+
+# ---- usage errors: exit 2 ----
+expect_status 2 "no argument" "$bin" test-rules
+expect_status 2 "missing folder" "$bin" test-rules does-not-exist
+mkdir empty
+expect_status 2 "folder without rules" "$bin" test-rules empty
+cp -r order malformed
+echo 'R three' >malformed/R.tests/two.expected
+expect_status 2 "malformed .expected" "$bin" test-rules malformed
+cp -r order orphan
+: >orphan/R.tests/gone.expected
+expect_status 2 ".expected without its case" "$bin" test-rules orphan
+cp -r order mixed
+printf 'R 3:3 error\nR 2:3\n' >mixed/R.tests/levels.expected
+expect_status 2 "levels on some lines only" "$bin" test-rules mixed
+expect_status 0 "test-rules --help" "$bin" test-rules --help
+
+# ---- a rule file without tests is listed, not failed ----
+mkdir -p untested
+cp order/R.lua untested/R.lua
+expect_status 0 "untested rule file" "$bin" test-rules untested
+expect_line "untested summary" \
+    "test-rules: 0 cases in 1 rule file: 0 passed, 0 failed, 0 errors, 1 rule file without tests"
+
+# ---- main usage lists the commands ----
+"$bin" --help >"$tmp/out" 2>&1
+grep -q '^  test-rules DIR' "$tmp/out" && grep -q '^  new-rule ID' "$tmp/out" &&
+    ok "iamguard --help lists test-rules and new-rule" || fail "iamguard --help misses the kit"
+
+[ $fails -eq 0 ]
