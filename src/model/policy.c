@@ -213,8 +213,7 @@ static int build_element(builder *B, pelem *e, const tmember *m, int negated, co
         /* Action with NotAction (or Resource with NotResource): IAM rejects the
          * statement. Keep the first and report the second. */
         INVALID(B, &m->key, "statement has both %s and %s: IAM rejects it; only %s is checked",
-                e->negated ? twin : m->key.u.s, e->negated ? m->key.u.s : twin,
-                e->member->key.u.s);
+                negated ? twin : m->key.u.s, negated ? m->key.u.s : twin, e->member->key.u.s);
         return 0;
     }
     e->member = m;
