@@ -224,7 +224,7 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n) qsort(names, n, sizeof *names, cmp_names); /* names is NULL when none were read */
     buf cfs = BUF_INIT, crel = BUF_INIT;
     for (size_t i = 0; i < n && !w->oom; i++) {
         const char *name = names[i];
@@ -279,7 +279,8 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
     iamg_free(names);
 }
 
-/* Path of `path` relative to the base folder when it lies inside it. */
+/* Path of `path` relative to the base folder when it lies inside it; NULL
+ * with errno set when it cannot be resolved (ENOMEM: out of memory). */
 static char *relative_to(const char *base_real, const char *path)
 {
     char *real = realpath(path, NULL);
@@ -291,6 +292,7 @@ static char *relative_to(const char *base_real, const char *path)
         out = iamg_strdup(real[bl] ? real + bl + 1 : "");
     else out = iamg_strdup(real);
     free(real);
+    if (!out) errno = ENOMEM;
     return out;
 }
 
@@ -317,7 +319,8 @@ int walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, w
         }
         char *rel = relative_to(base, paths[i]);
         if (!rel) {
-            rc = iamg_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s", strerror(errno));
+            if (errno == ENOMEM) w.oom = 1;
+            else rc = iamg_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s", strerror(errno));
             break;
         }
         if (S_ISDIR(st.st_mode)) {
