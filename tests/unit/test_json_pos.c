@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_diff.h"
 #include "load/json_pos.h"
 #include "load/srcpos.h"
 #include "util/arena.h"
@@ -135,82 +136,6 @@ static void expect_error(const char *buf, size_t len, int code, unsigned line, u
 
 /* --- tree walking ----------------------------------------------------------- */
 
-static int has_point_or_exp(const char *s)
-{
-    return strpbrk(s, ".eE") != NULL;
-}
-
-/*
- * Compare a tree with jansson's value for the same text, and check the spans
- * while at it: each node's bytes start and end with what its type requires,
- * children lie inside their parent, in order. Returns NULL or what differs.
- */
-static const char *same_value(const tnode *n, const json_t *j, const char *data, uint32_t len)
-{
-    if (!(n->start < n->end && n->end <= len)) return "span out of bounds";
-    unsigned char first = (unsigned char)data[n->start], last = (unsigned char)data[n->end - 1];
-    switch (n->type) {
-    case TN_NULL:
-        if (!json_is_null(j)) return "null vs other";
-        return memcmp(data + n->start, "null", 4) || n->end - n->start != 4 ? "null span" : NULL;
-    case TN_BOOL: {
-        int t = n->u.s[0] == 't';
-        if (!json_is_boolean(j) || t != json_is_true(j)) return "boolean differs";
-        return memcmp(data + n->start, n->u.s, n->n) || n->end - n->start != n->n ? "bool span"
-                                                                                   : NULL;
-    }
-    case TN_NUMBER:
-        if (n->end - n->start != n->n || memcmp(data + n->start, n->u.s, n->n)) return "number span";
-        if (has_point_or_exp(n->u.s)) {
-            if (!json_is_real(j)) return "real vs other";
-            return strtod(n->u.s, NULL) == json_real_value(j) ? NULL : "real value differs";
-        }
-        if (!json_is_integer(j)) return "integer vs other";
-        return strtoll(n->u.s, NULL, 10) == json_integer_value(j) ? NULL : "integer differs";
-    case TN_STRING:
-        if (first != '"' || last != '"' || n->end - n->start < 2) return "string span";
-        if (!json_is_string(j)) return "string vs other";
-        if (json_string_length(j) != n->n || memcmp(json_string_value(j), n->u.s, n->n))
-            return "string value differs";
-        return n->u.s[n->n] == '\0' ? NULL : "string not NUL-terminated";
-    case TN_ARRAY: {
-        if (first != '[' || last != ']') return "array span";
-        if (!json_is_array(j) || json_array_size(j) != n->n) return "array size differs";
-        uint32_t prev = n->start;
-        for (uint32_t i = 0; i < n->n; i++) {
-            const tnode *c = &n->u.items[i];
-            if (c->start <= prev || c->end >= n->end) return "item outside array";
-            prev = c->end - 1;
-            const char *why = same_value(c, json_array_get(j, i), data, len);
-            if (why) return why;
-        }
-        return NULL;
-    }
-    case TN_OBJECT: {
-        if (first != '{' || last != '}') return "object span";
-        if (!json_is_object(j)) return "object vs other";
-        size_t unique = 0;
-        uint32_t prev = n->start;
-        for (uint32_t i = 0; i < n->n; i++) {
-            const tmember *m = &n->u.members[i];
-            if (m->key.type != TN_STRING) return "key not a string";
-            if (m->key.start <= prev || m->value.start < m->key.end || m->value.end >= n->end)
-                return "member outside object";
-            prev = m->value.end - 1;
-            if (data[m->key.start] != '"' || data[m->key.end - 1] != '"') return "key span";
-            if (tnode_get(n, m->key.u.s) != &m->value) continue; /* a later duplicate wins */
-            unique++;
-            const json_t *jv = json_object_getn(j, m->key.u.s, m->key.n);
-            if (!jv) return "key missing in jansson";
-            const char *why = same_value(&m->value, jv, data, len);
-            if (why) return why;
-        }
-        return unique == json_object_size(j) ? NULL : "object size differs";
-    }
-    }
-    return "unknown node type";
-}
-
 /* --- the differential corpus ------------------------------------------------ */
 
 typedef struct bytes {
@@ -303,46 +228,13 @@ static char *wrap(const context *c, const bytes *b, size_t *len)
     return buf;
 }
 
-/*
- * jansson 2.14 drops a NUL byte that directly follows a number or a literal:
- * its lexer pushes back the byte that ended the token into a buffer that uses
- * NUL to mean "empty", so that byte is never read again. "1\0" and "[true\0]"
- * load, "1\0\0" and "\"a\"\0" do not. json_pos rejects every NUL outside a
- * string. Returns a copy of buf with such NULs turned into spaces (what
- * jansson effectively parses), or NULL when there are none.
- */
-static char *jansson_nul_view(const char *buf, size_t len)
-{
-    char *view = NULL;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (in_str) {
-            if (c == '\\') i++;
-            else if (c == '"') in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '\0' && i > 0 &&
-                   ((buf[i - 1] >= '0' && buf[i - 1] <= '9') || (buf[i - 1] >= 'a' && buf[i - 1] <= 'z') ||
-                    (buf[i - 1] >= 'A' && buf[i - 1] <= 'Z'))) {
-            if (!view) {
-                view = malloc(len);
-                cr_assert_not_null(view);
-                memcpy(view, buf, len);
-            }
-            view[i] = ' ';
-        }
-    }
-    return view;
-}
-
 /* Returns whether json_pos accepted buf; fails the test when it and jansson
- * disagree (modulo jansson_nul_view) or build different values. */
+ * disagree (modulo json_diff_nul_view) or build different values. */
 static int check_against_jansson(const char *buf, size_t len, unsigned max_depth)
 {
     json_error_t je;
     json_t *j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
-    char *view = jansson_nul_view(buf, len);
+    char *view = json_diff_nul_view(buf, len);
     doc d;
     int rc = doc_parse(&d, view ? view : buf, len, max_depth);
     cr_expect_eq(rc == 0, j != NULL, "input '%s'%s: json_pos %s (%s), jansson %s (%s)",
@@ -350,7 +242,7 @@ static int check_against_jansson(const char *buf, size_t len, unsigned max_depth
                  rc ? "rejects" : "accepts", rc ? d.err.message : "-", j ? "accepts" : "rejects",
                  j ? "-" : je.text);
     if (rc == 0 && j) {
-        const char *why = same_value(d.root, j, view ? view : buf, (uint32_t)len);
+        const char *why = json_diff_same_value(d.root, j, view ? view : buf, (uint32_t)len);
         cr_expect_null(why, "input '%s': %s", show(buf, len), why);
     }
     if (rc) {
@@ -447,7 +339,7 @@ Test(json_pos_jansson, leading_bom_is_accepted_only_by_us)
         char *buf = malloc(len);
         cr_assert_not_null(buf);
         memcpy(buf, "\xEF\xBB\xBF", 3);
-        char *view = jansson_nul_view(atoms[i].s, atoms[i].n);
+        char *view = json_diff_nul_view(atoms[i].s, atoms[i].n);
         memcpy(buf + 3, view ? view : atoms[i].s, atoms[i].n);
         free(view);
         json_error_t je;
@@ -459,7 +351,7 @@ Test(json_pos_jansson, leading_bom_is_accepted_only_by_us)
         int rc = doc_parse(&d, buf, len, JSON_PARSER_MAX_DEPTH);
         cr_expect_eq(rc == 0, j != NULL, "input '%s'", show(buf, len));
         if (rc == 0 && j) {
-            const char *why = same_value(d.root, j, buf, (uint32_t)len);
+            const char *why = json_diff_same_value(d.root, j, buf, (uint32_t)len);
             cr_expect_null(why, "input '%s': %s", show(buf, len), why);
             cr_expect_geq(d.root->start, 3);
             checked++;
