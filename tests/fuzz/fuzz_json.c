@@ -1,0 +1,68 @@
+/*
+ * JSON with positions: json_pos_parse on any bytes, then the loader on the
+ * same bytes as a .json file (raw policies, get-policy-version output,
+ * CloudFormation JSON). Checks spans and positions of every node, and the
+ * offset map of every string (used when a policy is held in a string).
+ */
+#include "fuzz_common.h"
+
+#include "load/json_pos.h"
+
+static size_t check_string_maps(const tsource *src, const tnode *n, arena *a, size_t budget)
+{
+    if (!budget) return 0;
+    size_t seen = 1;
+    if (n->type == TN_STRING) {
+        uint32_t *map = json_string_map(src, n, a);
+        FUZZ_CHECK(map != NULL);
+        /* Inside the quotes, in order, ending at the closing quote. */
+        for (uint32_t i = 0; i <= n->n; i++) {
+            FUZZ_CHECK(map[i] > n->start && map[i] < n->end);
+            if (i) FUZZ_CHECK(map[i] >= map[i - 1]);
+        }
+        FUZZ_CHECK(map[n->n] == n->end - 1);
+        /* A decoded source over the string resolves into the file. */
+        tsource inner;
+        tsource_init_decoded(&inner, src, n->u.s, n->n, map);
+        fuzz_check_pos(&inner, 0);
+        fuzz_check_pos(&inner, n->n);
+    } else if (n->type == TN_ARRAY) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++)
+            seen += check_string_maps(src, &n->u.items[i], a, budget - seen);
+    } else if (n->type == TN_OBJECT) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++) {
+            seen += check_string_maps(src, &n->u.members[i].key, a, budget - seen);
+            if (seen < budget)
+                seen += check_string_maps(src, &n->u.members[i].value, a, budget - seen);
+        }
+    }
+    return seen;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20)) return 0;
+    arena a;
+    arena_init(&a);
+    tsource src;
+    tsource_init_file(&src, "fuzz.json", (const char *)data, size);
+    FUZZ_CHECK(tsource_index(&src, &a) == 0);
+    const tnode *root = NULL;
+    iamg_error err;
+    memset(&err, 0, sizeof err);
+    int rc = json_pos_parse(&src, &a, 1000, &root, &err);
+    if (rc == 0) {
+        FUZZ_CHECK(root != NULL);
+        fuzz_check_tree(&src, root, SIZE_MAX);
+        check_string_maps(&src, root, &a, FUZZ_WALK_MAX);
+    } else {
+        FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
+        FUZZ_CHECK(root == NULL);
+        FUZZ_CHECK(err.code == rc && err.message[0] != '\0');
+        FUZZ_CHECK(err.line >= 1 && err.line <= src.nlines && err.column >= 1);
+        FUZZ_CHECK(strcmp(err.path, "fuzz.json") == 0);
+    }
+    arena_free(&a);
+    fuzz_load("fuzz.json", data, size);
+    return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * Differential: json_pos_parse accepts exactly the inputs jansson's
+ * json_loadb(JSON_DECODE_ANY) accepts, and builds the same value, except
+ * for the two differences json_pos.h documents (a leading UTF-8 BOM, and a
+ * NUL byte right after a literal or number, which jansson skips).
+ */
+#include "fuzz_common.h"
+
+#include <jansson.h>
+
+#include "common/json_diff.h"
+#include "load/json_pos.h"
+
+static int parse(const char *buf, size_t len, arena *a, const tnode **root, iamg_error *err)
+{
+    tsource src;
+    tsource_init_file(&src, "fuzz.json", buf, len);
+    return json_pos_parse(&src, a, JSON_PARSER_MAX_DEPTH, root, err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20)) return 0;
+    const char *buf = (const char *)data;
+    /* We skip a leading BOM; jansson refuses it: compare what follows it. */
+    size_t skip = size >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    json_error_t je;
+    json_t *j = json_loadb(buf + skip, size - skip, JSON_DECODE_ANY, &je);
+    char *view = json_diff_nul_view(buf, size);
+    arena a;
+    arena_init(&a);
+    const tnode *root;
+    iamg_error err;
+    int rc = parse(view ? view : buf, size, &a, &root, &err);
+    if ((rc == 0) != (j != NULL)) {
+        fprintf(stderr, "json_pos %s (%s), jansson %s (%s)\n", rc ? "rejects" : "accepts",
+                rc ? err.message : "-", j ? "accepts" : "rejects", j ? "-" : je.text);
+        fuzz_fail("json_pos and jansson disagree");
+    }
+    if (rc == 0) {
+        const char *why = json_diff_same_value(root, j, view ? view : buf, (uint32_t)size);
+        if (why) {
+            fprintf(stderr, "value differs: %s\n", why);
+            fuzz_fail("json_pos and jansson build different values");
+        }
+    } else {
+        FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
+    }
+    arena_free(&a);
+    if (view) {
+        /* The real bytes, with the NUL, are always refused. */
+        arena_init(&a);
+        FUZZ_CHECK(parse(buf, size, &a, &root, &err) != 0);
+        arena_free(&a);
+        free(view);
+    }
+    json_decref(j);
+    return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * YAML and CloudFormation: yaml_load on any bytes (short-form tags, aliases,
+ * merge keys, depth and alias-expansion limits), the offset map of every
+ * string, then the loader on the same bytes as a .yaml template.
+ */
+#include "fuzz_common.h"
+
+#include "load/yaml_load.h"
+
+static size_t check_string_maps(const tsource *src, const tnode *n, arena *a, size_t budget)
+{
+    if (!budget) return 0;
+    size_t seen = 1;
+    if (n->type == TN_STRING) {
+        uint32_t *map = yaml_string_map(src, n, a);
+        FUZZ_CHECK(map != NULL);
+        /* Non-decreasing, inside the file. */
+        for (uint32_t i = 0; i <= n->n; i++) {
+            FUZZ_CHECK(map[i] <= src->len);
+            if (i) FUZZ_CHECK(map[i] >= map[i - 1]);
+        }
+        tsource inner;
+        tsource_init_decoded(&inner, src, n->u.s, n->n, map);
+        fuzz_check_pos(&inner, 0);
+        fuzz_check_pos(&inner, n->n);
+    } else if (n->type == TN_ARRAY) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++)
+            seen += check_string_maps(src, &n->u.items[i], a, budget - seen);
+    } else if (n->type == TN_OBJECT) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++) {
+            seen += check_string_maps(src, &n->u.members[i].key, a, budget - seen);
+            if (seen < budget)
+                seen += check_string_maps(src, &n->u.members[i].value, a, budget - seen);
+        }
+    }
+    return seen;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20)) return 0;
+    iamg_limits lim = IAMG_LIMITS_INIT;
+    /* Small enough that alias bombs hit the limit quickly. */
+    lim.max_yaml_nodes = 100000;
+    arena a;
+    arena_init(&a);
+    tsource src;
+    tsource_init_file(&src, "fuzz.yaml", (const char *)data, size);
+    FUZZ_CHECK(tsource_index(&src, &a) == 0);
+    const tnode *root = NULL;
+    iamg_error err;
+    memset(&err, 0, sizeof err);
+    int rc = yaml_load(&src, &a, &lim, &root, &err);
+    if (rc == 0) {
+        FUZZ_CHECK(root != NULL);
+        fuzz_check_tree(&src, root, FUZZ_WALK_MAX);
+        check_string_maps(&src, root, &a, 2000);
+    } else {
+        FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
+        FUZZ_CHECK(root == NULL);
+        FUZZ_CHECK(err.code == rc && err.message[0] != '\0');
+        FUZZ_CHECK(err.line <= src.nlines);
+    }
+    arena_free(&a);
+    fuzz_load("fuzz.yaml", data, size);
+    return 0;
+}
