@@ -1,0 +1,535 @@
+/*
+ * luamod/luamod.c - the iamguard core as a Lua 5.4 C module.
+ *
+ *     local iamguard = require "iamguard"
+ *     iamguard.action_match("ssm:send*", "ssm:SendCommand")  --> true
+ *     local docs, problems = iamguard.load("policy.json")
+ *     local findings, problems = iamguard.scan({"infra/"}, {rules = {"my-rules"}})
+ *
+ * Unlike rules, which see read-only views valid for one check() call, Lua
+ * tools get plain tables they may keep and change: the module copies the
+ * policy model out before the file's memory is freed. The reference is
+ * README.md ("Embedding") and the function comments below.
+ *
+ * C resources (engine, results, loaded file) are held by a guard userdata
+ * whose __gc frees them, so a Lua error while the tables are built (out of
+ * memory, a bad argument) never leaks them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "iamguard/iamguard.h"
+#include "load/loader.h"
+#include "model/policy.h"
+#include "util/alloc.h"
+#include "util/diag.h"
+#include "util/fileio.h"
+
+#define MT_GUARD "iamguard.luamod.guard"
+
+#if defined(__GNUC__)
+#define LUAMOD_EXPORT __attribute__((visibility("default")))
+#else
+#define LUAMOD_EXPORT
+#endif
+
+/* ---- cleanup guard ---- */
+
+typedef struct guard {
+    iamg_engine *engine;
+    iamg_results *results;
+    loaded l;
+    int have_loaded;
+    diag_list dl;
+    char *data;
+} guard;
+
+static int guard_release(lua_State *L)
+{
+    guard *g = luaL_checkudata(L, 1, MT_GUARD);
+    iamg_results_free(g->results);
+    iamg_engine_free(g->engine);
+    if (g->have_loaded) loaded_free(&g->l);
+    diag_list_free(&g->dl);
+    iamg_free(g->data);
+    memset(g, 0, sizeof *g);
+    return 0;
+}
+
+static guard *push_guard(lua_State *L)
+{
+    guard *g = lua_newuserdatauv(L, sizeof *g, 0);
+    memset(g, 0, sizeof *g);
+    luaL_setmetatable(L, MT_GUARD);
+    return g;
+}
+
+/* ---- small helpers ---- */
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (!v) return;
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case IAMG_ENOMEM: return "nomem";
+    case IAMG_EIO: return "io";
+    case IAMG_EPARSE: return "parse";
+    case IAMG_EINVALID: return "invalid";
+    case IAMG_ELIMIT: return "limit";
+    case IAMG_ERULE: return "rule";
+    case IAMG_EUSAGE: return "usage";
+    case IAMG_ESKIP: return "skip";
+    default: return "error";
+    }
+}
+
+/* "path:line:col: message" of an iamg_error, pushed as a string. */
+static void push_error(lua_State *L, const iamg_error *err)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (err->path[0]) {
+        luaL_addstring(&b, err->path);
+        if (err->line) {
+            lua_pushfstring(L, ":%d", (int)err->line);
+            luaL_addvalue(&b);
+        }
+        if (err->line && err->column) {
+            lua_pushfstring(L, ":%d", (int)err->column);
+            luaL_addvalue(&b);
+        }
+        luaL_addstring(&b, ": ");
+    }
+    luaL_addstring(&b, err->message[0] ? err->message : iamg_strerror(err->code));
+    luaL_pushresult(&b);
+}
+
+/* A list of strings from a string or a table of strings at idx (absolute).
+ * The strings stay referenced by the argument; the array is a userdata left
+ * on the stack. */
+static const char **string_list(lua_State *L, int idx, const char *what, size_t *n)
+{
+    *n = 0;
+    if (lua_isnoneornil(L, idx)) return NULL;
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char **v = lua_newuserdatauv(L, sizeof *v, 0);
+        v[0] = lua_tostring(L, idx);
+        *n = 1;
+        return v;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s must be a string or a list of strings", what);
+    lua_Integer len = luaL_len(L, idx);
+    if (len < 0 || (lua_Unsigned)len > 1000000) luaL_error(L, "%s: too many entries", what);
+    const char **v = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *v, 0);
+    for (lua_Integer i = 1; i <= len; i++) {
+        if (lua_rawgeti(L, idx, i) != LUA_TSTRING)
+            luaL_error(L, "%s[%d] must be a string", what, (int)i);
+        v[i - 1] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    *n = (size_t)len;
+    return v;
+}
+
+/* ---- matchers ---- */
+
+static int l_action_match(lua_State *L)
+{
+    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_arn_match(lua_State *L)
+{
+    lua_pushboolean(L, iamg_arn_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_arn_split(lua_State *L)
+{
+    static const char *const names[] = {NULL, "partition", "service", "region", "account",
+                                        "resource"};
+    iamg_arn_parts p;
+    if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 5);
+    for (int i = 1; i < 6; i++) {
+        lua_pushlstring(L, p.part[i], p.len[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    return 1;
+}
+
+static void push_op(lua_State *L, const iamg_cond_op *op)
+{
+    lua_pushlstring(L, op->base ? op->base : "", op->base_len);
+    lua_setfield(L, -2, "base");
+    if (op->set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
+    else if (op->set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
+    set_bool(L, "if_exists", op->if_exists);
+    set_bool(L, "negated", op->negated);
+    set_bool(L, "known", op->known);
+}
+
+static int l_parse_operator(lua_State *L)
+{
+    iamg_cond_op op;
+    iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
+    lua_createtable(L, 0, 5);
+    push_op(L, &op);
+    return 1;
+}
+
+static int l_key_equal(lua_State *L)
+{
+    lua_pushboolean(L, iamg_cond_key_equal(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+static int l_key_match(lua_State *L)
+{
+    /* Condition keys compare case-insensitively, as actions do. */
+    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+/* ---- load: the policy model as tables ---- */
+
+static void push_values(lua_State *L, const tnode *const *v, uint32_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        lua_pushlstring(L, v[i]->u.s, v[i]->n);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void set_pos(lua_State *L, const tsource *src, uint32_t off)
+{
+    srcpos p = tsource_pos(src, off);
+    set_int(L, "line", p.line);
+    set_int(L, "column", p.col);
+}
+
+static void push_origin(lua_State *L, const pdoc *d)
+{
+    const iamg_origin *o = &d->origin;
+    lua_createtable(L, 0, 12);
+    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
+    set_str(L, "format", o->format);
+    set_str(L, "kind", o->kind);
+    set_str(L, "container", o->container);
+    set_str(L, "logical_id", o->logical_id);
+    set_str(L, "resource_type", o->resource_type);
+    set_str(L, "policy_name", o->policy_name);
+    set_str(L, "address", o->address);
+    set_str(L, "policy_arn", o->policy_arn);
+    set_str(L, "pointer", o->pointer);
+    if (o->principal_type || o->principal_name || o->principal_arn) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "type", o->principal_type);
+        set_str(L, "name", o->principal_name);
+        set_str(L, "arn", o->principal_arn);
+        lua_setfield(L, -2, "principal");
+    }
+}
+
+static void push_elem(lua_State *L, const pelem *e, const char *plain, const char *negated)
+{
+    if (!e->member) return;
+    push_values(L, e->v, e->n);
+    lua_setfield(L, -2, e->negated ? negated : plain);
+}
+
+static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
+{
+    lua_createtable(L, 0, 16);
+    set_int(L, "index", (lua_Integer)st->index + 1);
+    set_str(L, "sid", st->sid);
+    if (st->effect == EFFECT_ALLOW) set_str(L, "effect", "Allow");
+    else if (st->effect == EFFECT_DENY) set_str(L, "effect", "Deny");
+    else if (st->effect_member && st->effect_member->value.type == TN_STRING)
+        set_str(L, "effect", st->effect_member->value.u.s);
+    push_elem(L, &st->action, "actions", "not_actions");
+    push_elem(L, &st->resource, "resources", "not_resources");
+    if (st->principal_member) {
+        lua_createtable(L, 0, (int)st->nprincipals);
+        for (uint32_t i = 0; i < st->nprincipals; i++) {
+            push_values(L, st->principals[i].v, st->principals[i].n);
+            lua_setfield(L, -2, st->principals[i].type);
+        }
+        lua_setfield(L, -2, "principals");
+    }
+    set_bool(L, "not_principal", st->not_principal);
+    lua_createtable(L, (int)st->nconds, 0);
+    for (uint32_t i = 0; i < st->nconds; i++) {
+        const pcond *c = &st->conds[i];
+        lua_createtable(L, 0, 9);
+        set_str(L, "operator", c->op);
+        push_op(L, &c->parsed);
+        set_str(L, "key", c->key);
+        push_values(L, c->v, c->n);
+        lua_setfield(L, -2, "values");
+        set_int(L, "index", (lua_Integer)i + 1);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "conditions");
+    set_pos(L, d->src, st->node->start);
+}
+
+static void push_document(lua_State *L, const pdoc *d)
+{
+    lua_createtable(L, 0, 10);
+    set_str(L, "kind", policy_kind_name(d->kind));
+    set_str(L, "format", d->origin.format ? d->origin.format : "policy");
+    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
+    set_str(L, "version", d->version);
+    set_str(L, "id", d->id);
+    push_origin(L, d);
+    lua_setfield(L, -2, "origin");
+    lua_createtable(L, (int)d->nstmts, 0);
+    for (uint32_t i = 0; i < d->nstmts; i++) {
+        push_statement(L, d, &d->stmts[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "statements");
+    set_pos(L, d->src, d->node->start);
+}
+
+static void push_problem(lua_State *L, int code, iamg_level level, const char *path,
+                         unsigned line, unsigned col, const char *rule_id, const char *message)
+{
+    lua_createtable(L, 0, 7);
+    set_str(L, "code", code_name(code));
+    set_str(L, "level", iamg_level_name(level));
+    set_str(L, "path", path);
+    if (line) set_int(L, "line", line);
+    if (col) set_int(L, "column", col);
+    set_str(L, "rule_id", rule_id);
+    set_str(L, "message", message);
+}
+
+/*
+ * iamguard.load(path [, text]) -> documents, problems
+ * Loads policy documents from the file `path`, or from `text` (then `path`,
+ * which may be nil, only names it). Returns a list of documents and a list of
+ * problems found on the way (parse errors, invalid elements); a file that
+ * cannot be read gives nil and a message.
+ */
+static int l_load(lua_State *L)
+{
+    const char *path = luaL_optstring(L, 1, NULL);
+    size_t len = 0;
+    const char *text = luaL_optlstring(L, 2, NULL, &len);
+    if (!path && !text) return luaL_error(L, "iamguard.load: give a path or a text");
+    iamg_limits lim = IAMG_LIMITS_INIT;
+    guard *g = push_guard(L);
+    if (!text) {
+        iamg_error err;
+        memset(&err, 0, sizeof err);
+        int rc = iamg_read_file(path, lim.max_file_size, &g->data, &len, &err);
+        if (rc == IAMG_ENOMEM) return luaL_error(L, "out of memory");
+        if (rc) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: %s", path, err.message[0] ? err.message : iamg_strerror(rc));
+            return 2;
+        }
+        text = g->data;
+    }
+    g->have_loaded = 1;
+    int rc = load_buffer(&g->l, path ? path : "<text>", text, len, LOAD_EXPLICIT, &lim, &g->dl);
+    if (rc || g->dl.oom) return luaL_error(L, "out of memory");
+    lua_createtable(L, (int)g->l.ndocs, 0);
+    for (size_t i = 0; i < g->l.ndocs; i++) {
+        push_document(L, &g->l.docs[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_createtable(L, (int)g->dl.n, 0);
+    for (size_t i = 0; i < g->dl.n; i++) {
+        const diag *d = &g->dl.v[i];
+        push_problem(L, d->code, d->level, d->path ? d->path : g->l.src.path, d->line, d->col,
+                     d->rule_id, d->message);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    /* Free the file now rather than at the next collection. */
+    lua_pushcfunction(L, guard_release);
+    lua_pushvalue(L, -4);
+    lua_call(L, 1, 0);
+    return 2;
+}
+
+/* ---- scan: the engine with the built-in rules ---- */
+
+static int opt_field(lua_State *L, int opts, const char *k)
+{
+    if (opts == 0) {
+        lua_pushnil(L);
+        return LUA_TNIL;
+    }
+    return lua_getfield(L, opts, k);
+}
+
+static void push_finding(lua_State *L, const iamg_finding *f)
+{
+    lua_createtable(L, 0, 14);
+    set_str(L, "rule_id", f->rule_id);
+    set_str(L, "level", iamg_level_name(f->level));
+    set_str(L, "message", f->message);
+    set_str(L, "path", f->path);
+    set_int(L, "line", f->line);
+    set_int(L, "column", f->column);
+    set_int(L, "end_column", f->end_column);
+    set_str(L, "snippet", f->snippet);
+    set_str(L, "fingerprint", f->fingerprint);
+    set_str(L, "statement", f->statement);
+    set_str(L, "element", f->element);
+    set_str(L, "suppressed", f->suppressed);
+    const iamg_origin *o = &f->origin;
+    lua_createtable(L, 0, 12);
+    set_str(L, "format", o->format);
+    set_str(L, "kind", o->kind);
+    set_str(L, "container", o->container);
+    set_str(L, "logical_id", o->logical_id);
+    set_str(L, "resource_type", o->resource_type);
+    set_str(L, "policy_name", o->policy_name);
+    set_str(L, "address", o->address);
+    set_str(L, "policy_arn", o->policy_arn);
+    set_str(L, "pointer", o->pointer);
+    if (o->principal_type || o->principal_name || o->principal_arn) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "type", o->principal_type);
+        set_str(L, "name", o->principal_name);
+        set_str(L, "arn", o->principal_arn);
+        lua_setfield(L, -2, "principal");
+    }
+    lua_setfield(L, -2, "origin");
+}
+
+/*
+ * iamguard.scan(paths [, opts]) -> findings, problems
+ * paths: a path or a list of paths (files and folders). opts (all optional):
+ *   rules = {dir, ...}   add the *.lua rules of these folders
+ *   only = {id, ...}     run just these rules;  skip = {id, ...}: not these
+ *   builtin = false      leave out the built-in rules
+ *   base_dir = "dir"     finding paths are relative to it
+ *   exclude = {glob, ...}, jobs = N
+ * Returns the findings (sorted by path, line, column, rule) and the problems
+ * (unreadable inputs, failed rules). A usage error (unknown rule id, missing
+ * path, unreadable rule folder) gives nil and a message.
+ */
+static int l_scan(lua_State *L)
+{
+    size_t npaths, ndirs, nonly, nskip, nexclude;
+    int opts = lua_isnoneornil(L, 2) ? 0 : 2;
+    if (opts) luaL_checktype(L, 2, LUA_TTABLE);
+    const char **paths = string_list(L, 1, "paths", &npaths);
+    if (npaths == 0) return luaL_error(L, "iamguard.scan: no path given");
+    opt_field(L, opts, "rules");
+    const char **dirs = string_list(L, lua_absindex(L, -1), "opts.rules", &ndirs);
+    opt_field(L, opts, "only");
+    const char **only = string_list(L, lua_absindex(L, -1), "opts.only", &nonly);
+    opt_field(L, opts, "skip");
+    const char **skip = string_list(L, lua_absindex(L, -1), "opts.skip", &nskip);
+    opt_field(L, opts, "exclude");
+    const char **exclude = string_list(L, lua_absindex(L, -1), "opts.exclude", &nexclude);
+
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    if (opt_field(L, opts, "builtin") != LUA_TNIL) eo.builtin_rules = lua_toboolean(L, -1);
+    if (opt_field(L, opts, "base_dir") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "opts.base_dir must be a string");
+        so.base_dir = lua_tostring(L, -1);
+    }
+    if (opt_field(L, opts, "jobs") != LUA_TNIL) {
+        int isint;
+        lua_Integer j = lua_tointegerx(L, -1, &isint);
+        if (!isint || j < 0 || j > 1024) return luaL_error(L, "opts.jobs must be 0 to 1024");
+        so.jobs = (unsigned)j;
+    }
+    so.exclude = exclude;
+    so.nexclude = nexclude;
+
+    guard *g = push_guard(L);
+    iamg_error err;
+    memset(&err, 0, sizeof err);
+    int rc = iamg_engine_new(&g->engine, &eo, &err);
+    for (size_t i = 0; !rc && i < ndirs; i++) rc = iamg_engine_add_rules_dir(g->engine, dirs[i], &err);
+    if (!rc) rc = iamg_engine_select(g->engine, only, nonly, skip, nskip, &err);
+    if (!rc) rc = iamg_scan_paths(g->engine, paths, npaths, &so, &g->results, &err);
+    if (rc == IAMG_ENOMEM) return luaL_error(L, "out of memory");
+    if (rc) {
+        lua_pushnil(L);
+        push_error(L, &err);
+        return 2;
+    }
+    size_t n = iamg_results_count(g->results);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        push_finding(L, iamg_results_get(g->results, i));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    size_t nd = iamg_results_diag_count(g->results);
+    lua_createtable(L, (int)nd, 0);
+    for (size_t i = 0; i < nd; i++) {
+        const iamg_diag *d = iamg_results_diag(g->results, i);
+        push_problem(L, d->code, d->level, d->path, d->line, d->column, d->rule_id, d->message);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_pushcfunction(L, guard_release);
+    lua_pushvalue(L, -4);
+    lua_call(L, 1, 0);
+    return 2;
+}
+
+static const luaL_Reg functions[] = {
+    {"action_match", l_action_match},
+    {"arn_match", l_arn_match},
+    {"arn_split", l_arn_split},
+    {"parse_operator", l_parse_operator},
+    {"key_equal", l_key_equal},
+    {"key_match", l_key_match},
+    {"load", l_load},
+    {"scan", l_scan},
+    {NULL, NULL},
+};
+
+LUAMOD_EXPORT int luaopen_iamguard(lua_State *L);
+
+LUAMOD_EXPORT int luaopen_iamguard(lua_State *L)
+{
+    luaL_checkversion(L);
+    if (luaL_newmetatable(L, MT_GUARD)) {
+        lua_pushcfunction(L, guard_release);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "iamguard internal");
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_pop(L, 1);
+    luaL_newlib(L, functions);
+    lua_pushstring(L, iamg_version());
+    lua_setfield(L, -2, "version");
+    return 1;
+}
