@@ -52,11 +52,17 @@ typedef struct iamg_rule_info {
 } iamg_rule_info;
 
 /**
- * Create an engine. opts may be NULL for defaults. With builtin_rules set,
- * the built-in rules are loaded. Returns 0, IAMG_ENOMEM or IAMG_ERULE (a
- * built-in rule did not load: a bug, reported in err).
+ * Create an engine. opts may be NULL for defaults; it is copied, not kept.
+ * With builtin_rules set, the built-in rules are loaded. Returns 0 with *out
+ * a new engine the caller frees with iamg_engine_free, or IAMG_ENOMEM or
+ * IAMG_ERULE (a built-in rule did not load: a bug, reported in err) with
+ * *out NULL.
  */
 IAMG_API int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_error *err);
+
+/** Free an engine and every rule, string and diagnostic it holds. NULL is
+ *  accepted. No scan may be using it, and the rule ids of results it
+ *  produced are its strings: free or stop reading those results first. */
 IAMG_API void iamg_engine_free(iamg_engine *e);
 
 /**
@@ -68,10 +74,13 @@ IAMG_API void iamg_engine_free(iamg_engine *e);
  */
 IAMG_API int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err);
 
-/** Add one rule file (same failure handling as a folder). */
+/** Add one rule file (same failure handling as a folder). Like every
+ *  function that adds rules or changes the selection, not while a scan
+ *  uses the engine. */
 IAMG_API int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err);
 
-/** Add rules from source text; `name` is used in messages. */
+/** Add rules from source text; `name` is used in messages. src is read
+ *  during the call only. */
 IAMG_API int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src,
                                          size_t len, iamg_error *err);
 
@@ -86,14 +95,17 @@ IAMG_API int iamg_engine_select(iamg_engine *e, const char *const *only, size_t 
 IAMG_API int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level,
                                    iamg_error *err);
 
+/** Number of loaded rules, enabled or not. */
 IAMG_API size_t iamg_engine_rule_count(const iamg_engine *e);
-/** Rule i in load order (built-in first), or NULL. Borrowed. */
+/** Rule i in load order (built-in first), or NULL. Borrowed: valid until
+ *  iamg_engine_free; `enabled` and `level` follow later select/set_level. */
 IAMG_API const iamg_rule_info *iamg_engine_rule(const iamg_engine *e, size_t i);
-/** The rule with this id, or NULL. */
+/** The rule with this id, or NULL. Borrowed, as iamg_engine_rule. */
 IAMG_API const iamg_rule_info *iamg_engine_find_rule(const iamg_engine *e, const char *id);
 /** Problems met while loading rules (count / record, borrowed). */
 IAMG_API size_t iamg_engine_diag_count(const iamg_engine *e);
 IAMG_API const iamg_diag *iamg_engine_diag(const iamg_engine *e, size_t i);
+/** The limits the engine enforces (borrowed). */
 IAMG_API const iamg_limits *iamg_engine_limits(const iamg_engine *e);
 
 /** An allowlist entry: findings it matches are suppressed (see README). */
@@ -135,13 +147,18 @@ typedef struct iamg_scan_options {
  * Scan files and folders. Files of unknown formats found in folders are
  * skipped quietly; a path given explicitly is always read. Everything that
  * goes wrong with one input is a diagnostic in the results, not a failure of
- * the call. Returns 0 with *out set, or IAMG_EUSAGE (bad options),
- * IAMG_ENOMEM, IAMG_EIO (a path given does not exist).
+ * the call. Returns 0 with *out a new iamg_results the caller frees with
+ * iamg_results_free, or IAMG_EUSAGE (bad options), IAMG_ENOMEM, IAMG_EIO (a
+ * path given does not exist) with *out NULL. paths and opts are read during
+ * the call only. Several threads may scan with one engine at once.
  */
 IAMG_API int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
                              const iamg_scan_options *opts, iamg_results **out, iamg_error *err);
 
-/** Scan one in-memory buffer as if it were the file `name`. */
+/** Scan one in-memory buffer as if it were the file `name` (used for the
+ *  findings' paths and to tell JSON from YAML by extension). data is read
+ *  during the call only: the results keep their own copies of snippets.
+ *  Returns and ownership as iamg_scan_paths. */
 IAMG_API int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t len,
                               const iamg_scan_options *opts, iamg_results **out, iamg_error *err);
 

@@ -30,7 +30,9 @@ typedef struct iamg_output_options {
 
 #define IAMG_OUTPUT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, NULL, 0}
 
-/** SARIF 2.1.0 for GitHub code scanning (see README, "SARIF"). 0 or IAMG_EIO/IAMG_ENOMEM. */
+/** SARIF 2.1.0 for GitHub code scanning (see README, "SARIF"), written to
+ *  `out`, which stays open and is not closed. o may be NULL for defaults.
+ *  Returns 0, or IAMG_EIO (a write failed) / IAMG_ENOMEM. */
 IAMG_API int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
                               const iamg_output_options *o, iamg_error *err);
 

@@ -48,7 +48,7 @@ typedef struct iamg_origin {
 
 /** One guardrail violation. */
 typedef struct iamg_finding {
-    const char *rule_id;
+    const char *rule_id;     /**< borrowed from the engine that scanned: valid while it lives */
     iamg_level level;
     const char *message;
     const char *path;        /**< as scanned, relative to the scan's base directory */
@@ -93,14 +93,19 @@ typedef struct iamg_stats {
 
 typedef struct iamg_results iamg_results;
 
+/** Number of findings, allowlisted ones included (their `suppressed` is set). */
 IAMG_API size_t iamg_results_count(const iamg_results *r);
 /** Finding i (0-based, sorted), or NULL when out of range. Borrowed. */
 IAMG_API const iamg_finding *iamg_results_get(const iamg_results *r, size_t i);
+/** Number of diagnostics: input problems, rule failures (engine ones too). */
 IAMG_API size_t iamg_results_diag_count(const iamg_results *r);
+/** Diagnostic i (0-based, sorted), or NULL when out of range. Borrowed. */
 IAMG_API const iamg_diag *iamg_results_diag(const iamg_results *r, size_t i);
+/** The scan's counters. Borrowed. */
 IAMG_API const iamg_stats *iamg_results_stats(const iamg_results *r);
 /** The highest level among findings that are not suppressed (NONE if none). */
 IAMG_API iamg_level iamg_results_max_level(const iamg_results *r);
+/** Free the results and every string handed out from them. NULL is accepted. */
 IAMG_API void iamg_results_free(iamg_results *r);
 
 #ifdef __cplusplus
