@@ -50,3 +50,25 @@ else
     diff "$tmp/cli" "$tmp/lua"
     exit 1
 fi
+
+# The README's Lua example runs as written, from the source folder.
+awk '/^## Embedding/ { e = 1 } e && /^```lua$/ { f = 1; next } f && /^```$/ { exit } f { print }' \
+    "$src/README.md" >"$tmp/readme.lua"
+[ -s "$tmp/readme.lua" ] || { echo "FAIL: no Lua example in README.md's Embedding section"; exit 1; }
+if [ -n "$preload" ]; then
+    (cd "$src" && LD_PRELOAD="$preload" LUA_CPATH="$moddir/?.so" lua5.4 "$tmp/readme.lua") >"$tmp/readme.out" 2>&1
+else
+    (cd "$src" && LUA_CPATH="$moddir/?.so" lua5.4 "$tmp/readme.lua") >"$tmp/readme.out" 2>&1
+fi
+status=$?
+tab=$(printf '\t')
+if [ $status -eq 0 ] && [ "$(head -n 3 "$tmp/readme.out" | tr '\n' ' ')" = "true true StringLike " ] &&
+    grep -qx "identity${tab}22${tab}17${tab}OpenSessions${tab}ssm:StartSession,ssm:TerminateSession" "$tmp/readme.out" &&
+    grep -qx "IAM-SSM-1${tab}examples/policies/ci-deploy-role.json${tab}13${tab}18" "$tmp/readme.out" &&
+    ! grep -q IAM-SSM-2 "$tmp/readme.out"; then
+    echo "ok   README's Lua example"
+else
+    echo "FAIL README's Lua example (exit $status):"
+    cat "$tmp/readme.out"
+    exit 1
+fi
