@@ -39,6 +39,23 @@ static diag *slot(diag_list *l)
     return d;
 }
 
+/* Cut b to at most DIAG_MESSAGE_MAX bytes (see diag.h), at UTF-8 character
+ * boundaries. */
+static void cap_message(buf *b)
+{
+    if (b->oom || b->len <= DIAG_MESSAGE_MAX) return;
+    size_t head = DIAG_MESSAGE_MAX * 5 / 8, tail = b->len - DIAG_MESSAGE_MAX / 4;
+    while (head > 0 && ((unsigned char)b->data[head] & 0xC0) == 0x80) head--;
+    while (tail < b->len && ((unsigned char)b->data[tail] & 0xC0) == 0x80) tail++;
+    char mark[64];
+    int ml = snprintf(mark, sizeof mark, " [... %zu bytes cut ...] ", tail - head);
+    size_t tl = b->len - tail;
+    memmove(b->data + head + (size_t)ml, b->data + tail, tl);
+    memcpy(b->data + head, mark, (size_t)ml);
+    b->len = head + (size_t)ml + tl;
+    b->data[b->len] = '\0';
+}
+
 diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
               const char *fmt, ...)
 {
@@ -49,6 +66,7 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
     va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    cap_message(&b);
     d->message = buf_detach(&b);
     if (!d->message) {
         l->oom = 1;
@@ -74,7 +92,10 @@ diag *diag_add_at(diag_list *l, int code, iamg_level level, const char *path, ui
 {
     diag *d = slot(l);
     if (!d) return NULL;
-    d->message = iamg_strdup(message);
+    buf b = BUF_INIT;
+    buf_puts(&b, message);
+    cap_message(&b);
+    d->message = buf_detach(&b);
     d->rule_id = rule_id ? iamg_strdup(rule_id) : NULL;
     d->path = path ? iamg_strdup(path) : NULL;
     if (!d->message || (rule_id && !d->rule_id) || (path && !d->path)) {

@@ -19,6 +19,11 @@
  * produce 10^6 messages. */
 #define DIAG_MAX_PER_FILE 100
 
+/* Messages quote input text (keys, values, operators), which can be
+ * megabytes long: a longer message keeps its start and its end (where the
+ * advice is) and says how much was cut. */
+#define DIAG_MESSAGE_MAX 1024
+
 typedef struct diag {
     int code;           /* IAMG_E* */
     iamg_level level;
