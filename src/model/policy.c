@@ -29,8 +29,19 @@ const char *policy_kind_name(pkind kind)
 
 void policy_stmt_label(const pstmt *st, char *out, size_t cap)
 {
-    if (st->sid && st->sid[0]) snprintf(out, cap, "%s", st->sid);
-    else snprintf(out, cap, "#%u", (unsigned)st->index + 1);
+    if (st->sid && st->sid[0]) {
+        size_t n = strlen(st->sid);
+        if (n >= cap) {
+            /* A long Sid is cut, at a character boundary so the label stays
+             * UTF-8 (it reaches SARIF and JSON). */
+            n = cap - 1;
+            while (n > 0 && ((unsigned char)st->sid[n] & 0xC0) == 0x80) n--;
+        }
+        memcpy(out, st->sid, n);
+        out[n] = '\0';
+    } else {
+        snprintf(out, cap, "#%u", (unsigned)st->index + 1);
+    }
 }
 
 static int key_is(const tnode *k, const char *name)

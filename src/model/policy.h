@@ -97,7 +97,8 @@ int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, a
 const char *policy_kind_name(pkind kind);
 
 /* Label of a statement for messages and logical locations: its Sid, or
- * "#N" with N its 1-based index. Written to out (cap bytes). */
+ * "#N" with N its 1-based index. Written to out (cap > 0 bytes); a longer
+ * Sid is cut at a UTF-8 character boundary. */
 void policy_stmt_label(const pstmt *st, char *out, size_t cap);
 
 #endif
