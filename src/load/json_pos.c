@@ -6,6 +6,7 @@
 
 #include "util/alloc.h"
 #include "util/errors.h"
+#include "util/utf8.h"
 
 /*
  * Recursive descent with one scratch stack per kind of child: a container's
@@ -110,30 +111,6 @@ static long read_hex4(const unsigned char *p, const unsigned char *end)
         v = v * 16 + h;
     }
     return v;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n = end - p;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;
-        if (c == 0xED && p[1] >= 0xA0) return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;
-        if (c == 0xF4 && p[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
 }
 
 static size_t put_utf8(unsigned char *o, unsigned long cp)
@@ -280,7 +257,7 @@ static int parse_string(parser *P, tnode *out)
             } else if (*p < 0x80) {
                 s[n++] = *p++;
             } else {
-                size_t w = utf8_seq(p, close);
+                size_t w = utf8_seq_len(p, (size_t)(close - p));
                 if (!w) return fail_at(P, p, IAMG_EPARSE, "invalid UTF-8 byte 0x%02X in string", *p);
                 memcpy(s + n, p, w);
                 n += w;

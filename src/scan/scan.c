@@ -472,6 +472,29 @@ static int check_options(const iamg_scan_options *o, iamg_error *err)
     return 0;
 }
 
+/* Build the allowlist and run the workers over files (or over the bytes of
+ * the single file `data`, for iamg_scan_buffer). */
+static int scan_files(iamg_engine *e, const iamg_scan_options *o, const walk_file *files,
+                      size_t nfiles, const char *data, size_t len, walk_list *wl,
+                      iamg_results **out, iamg_error *err)
+{
+    allow_set *allow = NULL;
+    int rc = allow_new(&allow, o, err);
+    if (rc) return rc;
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.e = e;
+    sh.o = o;
+    sh.allow = allow;
+    sh.files = files;
+    sh.nfiles = nfiles;
+    sh.data = data;
+    sh.len = len;
+    rc = run_scan(&sh, wl, out, err);
+    allow_free(allow);
+    return rc;
+}
+
 int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
                     const iamg_scan_options *opts, iamg_results **out, iamg_error *err)
 {
@@ -480,15 +503,9 @@ int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
     *out = NULL;
     int rc = check_options(o, err);
     if (rc) return rc;
-    allow_set *allow = NULL;
-    rc = allow_new(&allow, o, err);
-    if (rc) return rc;
     walk_list wl;
     rc = walk_paths(paths, npaths, o, &wl, err);
-    if (rc) {
-        allow_free(allow);
-        return rc;
-    }
+    if (rc) return rc;
     if (o->shard_count > 1) {
         /* Files are sorted, so every shard sees the same numbering. */
         size_t k = 0;
@@ -502,16 +519,8 @@ int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
         }
         wl.n = k;
     }
-    shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.e = e;
-    sh.o = o;
-    sh.allow = allow;
-    sh.files = wl.v;
-    sh.nfiles = wl.n;
-    rc = run_scan(&sh, &wl, out, err);
+    rc = scan_files(e, o, wl.v, wl.n, NULL, 0, &wl, out, err);
     walk_list_free(&wl);
-    allow_free(allow);
     return rc;
 }
 
@@ -523,20 +532,6 @@ int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t 
     *out = NULL;
     int rc = check_options(o, err);
     if (rc) return rc;
-    allow_set *allow = NULL;
-    rc = allow_new(&allow, o, err);
-    if (rc) return rc;
     walk_file wf = {(char *)name, (char *)name, 1};
-    shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.e = e;
-    sh.o = o;
-    sh.allow = allow;
-    sh.files = &wf;
-    sh.nfiles = 1;
-    sh.data = data ? data : "";
-    sh.len = len;
-    rc = run_scan(&sh, NULL, out, err);
-    allow_free(allow);
-    return rc;
+    return scan_files(e, o, &wf, 1, data ? data : "", len, NULL, out, err);
 }
