@@ -39,7 +39,9 @@ for f in bin/iamguard share/man/man1/iamguard.1 include/iamguard/iamguard.h \
     [ -f "$prefix/$f" ] && ok "installed $f" || fail "not installed: $f"
 done
 [ -n "$pcfile" ] && ok "installed ${pcfile#"$prefix"/}" || { fail "no iamguard.pc"; libdir=$prefix/lib; }
-for f in libiamguard.a libiamguard.so libiamguard.so.0 lua/5.4/iamguard.so; do
+libs="libiamguard.a libiamguard.so libiamguard.so.0"
+[ -f "$build/iamguard.so" ] && libs="$libs lua/5.4/iamguard.so" # IAMGUARD_LUA_MODULE=ON
+for f in $libs; do
     [ -e "$libdir/$f" ] && ok "installed ${libdir#"$prefix"/}/$f" || fail "not installed: $libdir/$f"
 done
 version=$("$bin" version | sed 's/^iamguard //')
@@ -165,7 +167,7 @@ if command -v dpkg-deb >/dev/null && [ -f "$build/CPackConfig.cmake" ]; then
         done
         dpkg-deb -c "$deb" | awk '{ print $6 }' >"$tmp/deb.files"
         for f in ./usr/bin/iamguard ./usr/share/man/man1/iamguard.1 ./usr/include/iamguard/iamguard.h \
-            /pkgconfig/iamguard.pc /libiamguard.so.0 /libiamguard.a /lua/5.4/iamguard.so; do
+            /pkgconfig/iamguard.pc /libiamguard.so.0 /libiamguard.a; do
             grep -q -- "$f" "$tmp/deb.files" && ok "package holds $f" || fail "package lacks $f"
         done
         dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$tmp" --wildcards '*iamguard.pc'
@@ -173,7 +175,9 @@ if command -v dpkg-deb >/dev/null && [ -f "$build/CPackConfig.cmake" ]; then
             ok "packaged iamguard.pc says prefix=/usr" || fail "packaged iamguard.pc prefix"
         # The Lua module lands where lua5.4 looks for C modules under /usr.
         mod=$(grep '/lua/5\.4/iamguard\.so$' "$tmp/deb.files" | sed 's|^\.||')
-        if command -v lua5.4 >/dev/null; then
+        if [ -f "$build/iamguard.so" ] && [ -z "$mod" ]; then
+            fail "package lacks the Lua module"
+        elif [ -n "$mod" ] && command -v lua5.4 >/dev/null; then
             cpath=$(lua5.4 -e 'print(package.cpath)')
             dir=${mod%/iamguard.so}
             case ";$cpath;" in *";$dir/?.so;"*) ok "lua5.4 finds $mod" ;;
