@@ -24,6 +24,7 @@
 #include "iamguard/iamguard.h"
 #include "load/loader.h"
 #include "model/policy.h"
+#include "rules/lua_tables.h"
 #include "util/alloc.h"
 #include "util/diag.h"
 #include "util/fileio.h"
@@ -68,25 +69,6 @@ static guard *push_guard(lua_State *L)
 }
 
 /* ---- small helpers ---- */
-
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (!v) return;
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v)
-{
-    lua_pushboolean(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-    lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
-}
 
 static const char *code_name(int code)
 {
@@ -183,23 +165,12 @@ static int l_arn_split(lua_State *L)
     return 1;
 }
 
-static void push_op(lua_State *L, const iamg_cond_op *op)
-{
-    lua_pushlstring(L, op->base ? op->base : "", op->base_len);
-    lua_setfield(L, -2, "base");
-    if (op->set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
-    else if (op->set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
-    set_bool(L, "if_exists", op->if_exists);
-    set_bool(L, "negated", op->negated);
-    set_bool(L, "known", op->known);
-}
-
 static int l_parse_operator(lua_State *L)
 {
     iamg_cond_op op;
     iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
     lua_createtable(L, 0, 5);
-    push_op(L, &op);
+    lt_set_operator(L, &op);
     return 1;
 }
 
@@ -218,82 +189,37 @@ static int l_key_match(lua_State *L)
 
 /* ---- load: the policy model as tables ---- */
 
-static void push_values(lua_State *L, const tnode *const *v, uint32_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (uint32_t i = 0; i < n; i++) {
-        lua_pushlstring(L, v[i]->u.s, v[i]->n);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static void set_pos(lua_State *L, const tsource *src, uint32_t off)
 {
     srcpos p = tsource_pos(src, off);
-    set_int(L, "line", p.line);
-    set_int(L, "column", p.col);
-}
-
-static void push_origin(lua_State *L, const pdoc *d)
-{
-    const iamg_origin *o = &d->origin;
-    lua_createtable(L, 0, 12);
-    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
-    set_str(L, "format", o->format);
-    set_str(L, "kind", o->kind);
-    set_str(L, "container", o->container);
-    set_str(L, "logical_id", o->logical_id);
-    set_str(L, "resource_type", o->resource_type);
-    set_str(L, "policy_name", o->policy_name);
-    set_str(L, "address", o->address);
-    set_str(L, "policy_arn", o->policy_arn);
-    set_str(L, "pointer", o->pointer);
-    if (o->principal_type || o->principal_name || o->principal_arn) {
-        lua_createtable(L, 0, 3);
-        set_str(L, "type", o->principal_type);
-        set_str(L, "name", o->principal_name);
-        set_str(L, "arn", o->principal_arn);
-        lua_setfield(L, -2, "principal");
-    }
+    lt_set_int(L, "line", p.line);
+    lt_set_int(L, "column", p.col);
 }
 
 static void push_elem(lua_State *L, const pelem *e, const char *plain, const char *negated)
 {
     if (!e->member) return;
-    push_values(L, e->v, e->n);
+    lt_push_values(L, e->v, e->n);
     lua_setfield(L, -2, e->negated ? negated : plain);
 }
 
 static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
 {
     lua_createtable(L, 0, 16);
-    set_int(L, "index", (lua_Integer)st->index + 1);
-    set_str(L, "sid", st->sid);
-    if (st->effect == EFFECT_ALLOW) set_str(L, "effect", "Allow");
-    else if (st->effect == EFFECT_DENY) set_str(L, "effect", "Deny");
+    lt_set_int(L, "index", (lua_Integer)st->index + 1);
+    lt_set_str(L, "sid", st->sid);
+    if (st->effect == EFFECT_ALLOW) lt_set_str(L, "effect", "Allow");
+    else if (st->effect == EFFECT_DENY) lt_set_str(L, "effect", "Deny");
     else if (st->effect_member && st->effect_member->value.type == TN_STRING)
-        set_str(L, "effect", st->effect_member->value.u.s);
+        lt_set_str(L, "effect", st->effect_member->value.u.s);
     push_elem(L, &st->action, "actions", "not_actions");
     push_elem(L, &st->resource, "resources", "not_resources");
-    if (st->principal_member) {
-        lua_createtable(L, 0, (int)st->nprincipals);
-        for (uint32_t i = 0; i < st->nprincipals; i++) {
-            push_values(L, st->principals[i].v, st->principals[i].n);
-            lua_setfield(L, -2, st->principals[i].type);
-        }
-        lua_setfield(L, -2, "principals");
-    }
-    set_bool(L, "not_principal", st->not_principal);
+    lt_push_principals(L, st);
+    lua_setfield(L, -2, "principals");
+    lt_set_bool(L, "not_principal", st->not_principal);
     lua_createtable(L, (int)st->nconds, 0);
     for (uint32_t i = 0; i < st->nconds; i++) {
-        const pcond *c = &st->conds[i];
-        lua_createtable(L, 0, 9);
-        set_str(L, "operator", c->op);
-        push_op(L, &c->parsed);
-        set_str(L, "key", c->key);
-        push_values(L, c->v, c->n);
-        lua_setfield(L, -2, "values");
-        set_int(L, "index", (lua_Integer)i + 1);
+        lt_push_condition(L, &st->conds[i], i);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "conditions");
@@ -303,12 +229,12 @@ static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
 static void push_document(lua_State *L, const pdoc *d)
 {
     lua_createtable(L, 0, 10);
-    set_str(L, "kind", policy_kind_name(d->kind));
-    set_str(L, "format", d->origin.format ? d->origin.format : "policy");
-    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
-    set_str(L, "version", d->version);
-    set_str(L, "id", d->id);
-    push_origin(L, d);
+    lt_set_str(L, "kind", policy_kind_name(d->kind));
+    lt_set_str(L, "format", d->origin.format ? d->origin.format : "policy");
+    lt_set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
+    lt_set_str(L, "version", d->version);
+    lt_set_str(L, "id", d->id);
+    lt_push_origin(L, &d->origin, d->src ? tsource_file(d->src)->path : NULL);
     lua_setfield(L, -2, "origin");
     lua_createtable(L, (int)d->nstmts, 0);
     for (uint32_t i = 0; i < d->nstmts; i++) {
@@ -323,13 +249,13 @@ static void push_problem(lua_State *L, int code, iamg_level level, const char *p
                          unsigned line, unsigned col, const char *rule_id, const char *message)
 {
     lua_createtable(L, 0, 7);
-    set_str(L, "code", code_name(code));
-    set_str(L, "level", iamg_level_name(level));
-    set_str(L, "path", path);
-    if (line) set_int(L, "line", line);
-    if (col) set_int(L, "column", col);
-    set_str(L, "rule_id", rule_id);
-    set_str(L, "message", message);
+    lt_set_str(L, "code", code_name(code));
+    lt_set_str(L, "level", iamg_level_name(level));
+    lt_set_str(L, "path", path);
+    if (line) lt_set_int(L, "line", line);
+    if (col) lt_set_int(L, "column", col);
+    lt_set_str(L, "rule_id", rule_id);
+    lt_set_str(L, "message", message);
 }
 
 /*
@@ -395,36 +321,19 @@ static int opt_field(lua_State *L, int opts, const char *k)
 static void push_finding(lua_State *L, const iamg_finding *f)
 {
     lua_createtable(L, 0, 14);
-    set_str(L, "rule_id", f->rule_id);
-    set_str(L, "level", iamg_level_name(f->level));
-    set_str(L, "message", f->message);
-    set_str(L, "path", f->path);
-    set_int(L, "line", f->line);
-    set_int(L, "column", f->column);
-    set_int(L, "end_column", f->end_column);
-    set_str(L, "snippet", f->snippet);
-    set_str(L, "fingerprint", f->fingerprint);
-    set_str(L, "statement", f->statement);
-    set_str(L, "element", f->element);
-    set_str(L, "suppressed", f->suppressed);
-    const iamg_origin *o = &f->origin;
-    lua_createtable(L, 0, 12);
-    set_str(L, "format", o->format);
-    set_str(L, "kind", o->kind);
-    set_str(L, "container", o->container);
-    set_str(L, "logical_id", o->logical_id);
-    set_str(L, "resource_type", o->resource_type);
-    set_str(L, "policy_name", o->policy_name);
-    set_str(L, "address", o->address);
-    set_str(L, "policy_arn", o->policy_arn);
-    set_str(L, "pointer", o->pointer);
-    if (o->principal_type || o->principal_name || o->principal_arn) {
-        lua_createtable(L, 0, 3);
-        set_str(L, "type", o->principal_type);
-        set_str(L, "name", o->principal_name);
-        set_str(L, "arn", o->principal_arn);
-        lua_setfield(L, -2, "principal");
-    }
+    lt_set_str(L, "rule_id", f->rule_id);
+    lt_set_str(L, "level", iamg_level_name(f->level));
+    lt_set_str(L, "message", f->message);
+    lt_set_str(L, "path", f->path);
+    lt_set_int(L, "line", f->line);
+    lt_set_int(L, "column", f->column);
+    lt_set_int(L, "end_column", f->end_column);
+    lt_set_str(L, "snippet", f->snippet);
+    lt_set_str(L, "fingerprint", f->fingerprint);
+    lt_set_str(L, "statement", f->statement);
+    lt_set_str(L, "element", f->element);
+    lt_set_str(L, "suppressed", f->suppressed);
+    lt_push_origin(L, &f->origin, NULL);
     lua_setfield(L, -2, "origin");
 }
 

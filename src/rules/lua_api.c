@@ -6,6 +6,7 @@
 
 #include "iamguard/match.h"
 #include "model/query.h"
+#include "rules/lua_tables.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
@@ -53,67 +54,14 @@ static void push_node_text(lua_State *L, const tnode *n)
     lua_pushlstring(L, n->u.s, n->n);
 }
 
-static void push_values(lua_State *L, const tnode *const *v, uint32_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (uint32_t i = 0; i < n; i++) {
-        push_node_text(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (!v) return;
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v)
-{
-    lua_pushboolean(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void push_cond(lua_State *L, const pcond *c, uint32_t index)
-{
-    lua_createtable(L, 0, 9);
-    set_str(L, "operator", c->op);
-    lua_pushlstring(L, c->parsed.base ? c->parsed.base : "", c->parsed.base_len);
-    lua_setfield(L, -2, "base");
-    if (c->parsed.set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
-    else if (c->parsed.set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
-    set_bool(L, "if_exists", c->parsed.if_exists);
-    set_bool(L, "negated", c->parsed.negated);
-    set_bool(L, "known", c->parsed.known);
-    set_str(L, "key", c->key);
-    push_values(L, c->v, c->n);
-    lua_setfield(L, -2, "values");
-    lua_pushinteger(L, (lua_Integer)index + 1);
-    lua_setfield(L, -2, "index");
-}
-
 static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob)
 {
     lua_createtable(L, (int)st->nconds, 0);
     int k = 0;
     for (uint32_t i = 0; i < st->nconds; i++) {
         if (key_glob && !iamg_action_match(key_glob, st->conds[i].key)) continue;
-        push_cond(L, &st->conds[i], i);
+        lt_push_condition(L, &st->conds[i], i);
         lua_rawseti(L, -2, ++k);
-    }
-}
-
-static void push_principals(lua_State *L, const pstmt *st)
-{
-    if (!st->principal_member) {
-        lua_pushnil(L);
-        return;
-    }
-    lua_createtable(L, 0, (int)st->nprincipals);
-    for (uint32_t i = 0; i < st->nprincipals; i++) {
-        push_values(L, st->principals[i].v, st->principals[i].n);
-        lua_setfield(L, -2, st->principals[i].type);
     }
 }
 
@@ -284,11 +232,11 @@ static int st_index(lua_State *L)
         else if (strcmp(k, "not_resources") == 0) e = &st->resource, want_neg = 1;
         if (e) {
             if (!e->member || e->negated != want_neg) return lua_pushnil(L), 1;
-            push_values(L, e->v, e->n);
+            lt_push_values(L, e->v, e->n);
         } else if (strcmp(k, "conditions") == 0) {
             push_conditions(L, st, NULL);
         } else if (strcmp(k, "principals") == 0) {
-            push_principals(L, st);
+            lt_push_principals(L, st);
             if (lua_isnil(L, -1)) return 1;
         } else {
             return 0;
@@ -323,29 +271,6 @@ static void push_stmt_view(lua_State *L, check_ctx *ctx, uint32_t index)
     luaL_setmetatable(L, MT_STMT);
 }
 
-static void push_origin(lua_State *L, const pdoc *d)
-{
-    const iamg_origin *o = &d->origin;
-    lua_createtable(L, 0, 12);
-    set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
-    set_str(L, "format", o->format);
-    set_str(L, "kind", o->kind);
-    set_str(L, "container", o->container);
-    set_str(L, "logical_id", o->logical_id);
-    set_str(L, "resource_type", o->resource_type);
-    set_str(L, "policy_name", o->policy_name);
-    set_str(L, "address", o->address);
-    set_str(L, "policy_arn", o->policy_arn);
-    set_str(L, "pointer", o->pointer);
-    if (o->principal_type || o->principal_name || o->principal_arn) {
-        lua_createtable(L, 0, 3);
-        set_str(L, "type", o->principal_type);
-        set_str(L, "name", o->principal_name);
-        set_str(L, "arn", o->principal_arn);
-        lua_setfield(L, -2, "principal");
-    }
-}
-
 static int policy_index(lua_State *L)
 {
     sandbox_check(L);
@@ -368,7 +293,7 @@ static int policy_index(lua_State *L)
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
         } else if (strcmp(k, "origin") == 0) {
-            push_origin(L, d);
+            lt_push_origin(L, &d->origin, d->src ? tsource_file(d->src)->path : NULL);
         } else {
             return 0;
         }
@@ -570,13 +495,7 @@ static int l_parse_operator(lua_State *L)
     iamg_cond_op op;
     iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
     lua_createtable(L, 0, 5);
-    lua_pushlstring(L, op.base ? op.base : "", op.base_len);
-    lua_setfield(L, -2, "base");
-    if (op.set == IAMG_COND_FOR_ANY) set_str(L, "set", "ForAnyValue");
-    else if (op.set == IAMG_COND_FOR_ALL) set_str(L, "set", "ForAllValues");
-    set_bool(L, "if_exists", op.if_exists);
-    set_bool(L, "negated", op.negated);
-    set_bool(L, "known", op.known);
+    lt_set_operator(L, &op);
     return 1;
 }
 

@@ -1,0 +1,37 @@
+/*
+ * rules/lua_tables.h - parts of the policy model as plain Lua tables, in the
+ * shapes docs/RULES.md documents. Shared by the rule API (lua_api.c) and the
+ * iamguard Lua module (src/luamod/), so both speak the same language.
+ */
+#ifndef IAMG_RULES_LUA_TABLES_H
+#define IAMG_RULES_LUA_TABLES_H
+
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "iamguard/match.h"
+#include "iamguard/results.h"
+#include "model/policy.h"
+
+/* t[k] = v on the table at the top of the stack (nothing when v is NULL). */
+void lt_set_str(lua_State *L, const char *k, const char *v);
+void lt_set_bool(lua_State *L, const char *k, int v);
+void lt_set_int(lua_State *L, const char *k, lua_Integer v);
+
+/* A list of the nodes' texts. */
+void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n);
+
+/* base, set, if_exists, negated, known of op, into the table at the top. */
+void lt_set_operator(lua_State *L, const iamg_cond_op *op);
+
+/* A condition entry table; index is 0-based (written 1-based). */
+void lt_push_condition(lua_State *L, const pcond *c, uint32_t index);
+
+/* The principals table of a statement (type -> list), or nil. */
+void lt_push_principals(lua_State *L, const pstmt *st);
+
+/* An origin table; `file` (may be NULL) is added as origin.file. */
+void lt_push_origin(lua_State *L, const iamg_origin *o, const char *file);
+
+#endif
