@@ -84,6 +84,44 @@ FUZZ_FN size_t fuzz_check_tree(const tsource *src, const tnode *n, size_t budget
     return seen;
 }
 
+/* Offset maps of strings (json_string_map, yaml_string_map): one entry per
+ * decoded byte plus one, non-decreasing, inside the file; with `quoted`
+ * (JSON) inside the quotes and ending at the closing one. A decoded source
+ * over each string resolves into the file. Returns the nodes visited. */
+typedef uint32_t *(*fuzz_map_fn)(const tsource *src, const tnode *str, arena *a);
+
+FUZZ_FN size_t fuzz_check_string_maps(const tsource *src, const tnode *n, arena *a,
+                                      fuzz_map_fn map_of, int quoted, size_t budget)
+{
+    if (!budget) return 0;
+    size_t seen = 1;
+    if (n->type == TN_STRING) {
+        uint32_t *map = map_of(src, n, a);
+        FUZZ_CHECK(map != NULL);
+        for (uint32_t i = 0; i <= n->n; i++) {
+            FUZZ_CHECK(map[i] <= src->len);
+            if (quoted) FUZZ_CHECK(map[i] > n->start && map[i] < n->end);
+            if (i) FUZZ_CHECK(map[i] >= map[i - 1]);
+        }
+        if (quoted) FUZZ_CHECK(map[n->n] == n->end - 1);
+        tsource inner;
+        tsource_init_decoded(&inner, src, n->u.s, n->n, map);
+        fuzz_check_pos(&inner, 0);
+        fuzz_check_pos(&inner, n->n);
+    } else if (n->type == TN_ARRAY) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++)
+            seen += fuzz_check_string_maps(src, &n->u.items[i], a, map_of, quoted, budget - seen);
+    } else if (n->type == TN_OBJECT) {
+        for (uint32_t i = 0; i < n->n && seen < budget; i++) {
+            const tmember *m = &n->u.members[i];
+            seen += fuzz_check_string_maps(src, &m->key, a, map_of, quoted, budget - seen);
+            if (seen < budget)
+                seen += fuzz_check_string_maps(src, &m->value, a, map_of, quoted, budget - seen);
+        }
+    }
+    return seen;
+}
+
 FUZZ_FN void fuzz_check_node(const pdoc *d, const tnode *n)
 {
     if (!n) return;

@@ -8,37 +8,6 @@
 
 #include "load/json_pos.h"
 
-static size_t check_string_maps(const tsource *src, const tnode *n, arena *a, size_t budget)
-{
-    if (!budget) return 0;
-    size_t seen = 1;
-    if (n->type == TN_STRING) {
-        uint32_t *map = json_string_map(src, n, a);
-        FUZZ_CHECK(map != NULL);
-        /* Inside the quotes, in order, ending at the closing quote. */
-        for (uint32_t i = 0; i <= n->n; i++) {
-            FUZZ_CHECK(map[i] > n->start && map[i] < n->end);
-            if (i) FUZZ_CHECK(map[i] >= map[i - 1]);
-        }
-        FUZZ_CHECK(map[n->n] == n->end - 1);
-        /* A decoded source over the string resolves into the file. */
-        tsource inner;
-        tsource_init_decoded(&inner, src, n->u.s, n->n, map);
-        fuzz_check_pos(&inner, 0);
-        fuzz_check_pos(&inner, n->n);
-    } else if (n->type == TN_ARRAY) {
-        for (uint32_t i = 0; i < n->n && seen < budget; i++)
-            seen += check_string_maps(src, &n->u.items[i], a, budget - seen);
-    } else if (n->type == TN_OBJECT) {
-        for (uint32_t i = 0; i < n->n && seen < budget; i++) {
-            seen += check_string_maps(src, &n->u.members[i].key, a, budget - seen);
-            if (seen < budget)
-                seen += check_string_maps(src, &n->u.members[i].value, a, budget - seen);
-        }
-    }
-    return seen;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20)) return 0;
@@ -54,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         FUZZ_CHECK(root != NULL);
         fuzz_check_tree(&src, root, SIZE_MAX);
-        check_string_maps(&src, root, &a, FUZZ_WALK_MAX);
+        fuzz_check_string_maps(&src, root, &a, json_string_map, 1, FUZZ_WALK_MAX);
     } else {
         FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
         FUZZ_CHECK(root == NULL);
