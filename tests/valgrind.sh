@@ -33,36 +33,62 @@ jq -r '.tests[] | [.name, ((.properties // [])[] | select(.name == "WORKING_DIRE
        ((.properties // [])[] | select(.name == "TIMEOUT") | .value) // 600,
        ((.properties // [])[] | select(.name == "SKIP_RETURN_CODE") | .value) // "-",
        (.command | @sh)] | @tsv' "$logs/tests.json" >"$logs/tests.tsv"
+# The command-line tests, registered last, take longest: start them first.
+tac "$logs/tests.tsv" >"$logs/order.tsv"
 
-fails=0
-total=0
-start=$(date +%s)
-tab=$(printf '\t')
-# Time bounds inside the tests assume native speed (tests/common/time_scale.h).
-export IAMG_TEST_TIME_SCALE=50
-while IFS="$tab" read -r name wd timeout skiprc cmd; do
-    total=$((total + 1))
+# One test, in the background: its output, valgrind's logs and the verdict go
+# to $logs/NAME/.
+run_one() { # name wd timeout skiprc cmd
+    name=$1 wd=$2 timeout=$3 skiprc=$4 cmd=$5
     mkdir -p "$logs/$name"
     t0=$(date +%s)
-    # Criterion's own time limits assume native speed.
     (cd "$wd" && eval "timeout $((timeout * 3)) $vg --log-file=$logs/$name/%p.log $cmd") \
         >"$logs/$name/output" 2>&1 </dev/null
     rc=$?
     secs=$(($(date +%s) - t0))
     bad=$(grep -l 'ERROR SUMMARY: [1-9]' "$logs/$name"/*.log 2>/dev/null)
-    if [ "$skiprc" != - ] && [ "$rc" = "$skiprc" ] && [ -z "$bad" ]; then
-        echo "skip $name (${secs}s)"
-    elif [ $rc -eq 0 ] && [ -z "$bad" ]; then
-        echo "ok   $name (${secs}s)"
-    else
-        fails=$((fails + 1))
-        echo "FAIL $name (exit $rc, ${secs}s)"
-        for f in $bad; do
-            echo "---- $f"
-            grep -E '^==[0-9]+== (Command:|[A-Z].*(Invalid|uninitialised|lost|Mismatched|overlap|ERROR SUMMARY)|   (at|by) )' "$f" | head -n 60
-        done
-        [ -z "$bad" ] && tail -n 30 "$logs/$name/output"
+    {
+        if [ "$skiprc" != - ] && [ "$rc" = "$skiprc" ] && [ -z "$bad" ]; then
+            echo "skip $name (${secs}s)"
+        elif [ $rc -eq 0 ] && [ -z "$bad" ]; then
+            echo "ok   $name (${secs}s)"
+        else
+            echo "FAIL $name (exit $rc, ${secs}s)"
+            for f in $bad; do
+                echo "---- $f"
+                grep -E '^==[0-9]+== (Command:|[A-Z].*(Invalid|uninitialised|lost|Mismatched|overlap|ERROR SUMMARY)|   (at|by) )' "$f" | head -n 60
+            done
+            [ -z "$bad" ] && tail -n 30 "$logs/$name/output"
+        fi
+    } >"$logs/$name/verdict"
+}
+
+# Time bounds inside the tests assume native speed (tests/common/time_scale.h).
+export IAMG_TEST_TIME_SCALE=50
+jobs=${IAMG_VALGRIND_JOBS:-$(nproc)}
+start=$(date +%s)
+tab=$(printf '\t')
+running=0
+pids=""
+while IFS="$tab" read -r name wd timeout skiprc cmd; do
+    run_one "$name" "$wd" "$timeout" "$skiprc" "$cmd" &
+    pids="$pids $!"
+    running=$((running + 1))
+    if [ $running -ge "$jobs" ]; then
+        set -- $pids
+        wait "$1"
+        shift
+        pids="$*"
+        running=$((running - 1))
     fi
+done <"$logs/order.tsv"
+wait
+fails=0
+total=0
+while IFS="$tab" read -r name _; do
+    total=$((total + 1))
+    cat "$logs/$name/verdict"
+    grep -q '^FAIL' "$logs/$name/verdict" && fails=$((fails + 1))
 done <"$logs/tests.tsv"
-echo "valgrind: $total tests, $fails failed, $(($(date +%s) - start))s; logs in $logs"
+echo "valgrind: $total tests, $fails failed, $(($(date +%s) - start))s with $jobs at a time; logs in $logs"
 [ $fails -eq 0 ]

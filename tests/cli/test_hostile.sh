@@ -162,7 +162,10 @@ cp -R "$src/tests/cases/hostile/rules" "$r"
 # A precompiled chunk: rules are loaded as text only.
 printf -- '\033LuaT\000\031\223\r\n\032\n\004\b\b' >"$r/bytecode.lua"
 printf -- '-- expect: syntax error\n' >"$tmp/bytecode.expect"
-limits="--rule-timeout 300 --rule-instructions 1000000 --rule-memory 16M"
+# Memory and instruction limits trip first; the time limit is scaled for
+# slow runs (tests/common/time_scale.h), or a slow run would trip it instead.
+scale=${IAMG_TEST_TIME_SCALE:-1}
+limits="--rule-timeout $((300 * ${scale%%.*})) --rule-instructions 200000 --rule-memory 16M"
 rm -f /tmp/iamguard-hostile-rule-escaped
 "$bin" scan -f json -o "$tmp/plain.json" --base-dir "$src" "$src/examples" >/dev/null 2>&1
 start=$(date +%s)
@@ -191,20 +194,14 @@ jq -e '.version == "2.1.0"' "$tmp/rules.sarif" >/dev/null || fail "hostile rules
 jq -r '.runs[0].results[] | select(.ruleId | startswith("IAM-"))
     | "\(.locations[0].physicalLocation.artifactLocation.uri) \(.locations[0].physicalLocation.region.startLine):\(.locations[0].physicalLocation.region.startColumn) \(.ruleId)"' \
     "$tmp/rules.sarif" | sort >"$tmp/got.sarif"
-cp "$tmp/want" "$tmp/want.sarif"
-if cmp -s "$tmp/want.sarif" "$tmp/got.sarif"; then
+if cmp -s "$tmp/want" "$tmp/got.sarif"; then
     ok "hostile rules: the built-in findings are all in the SARIF"
-elif jq -e '.runs[0].invocations[0].executionSuccessful == false and
-        ([.runs[0].invocations[0].toolExecutionNotifications[].message.text
-          | select(test("results were left out"))] | length > 0)' "$tmp/rules.sarif" >/dev/null; then
-    # GitHub takes at most 25,000 results per run; the flooding rule fills
-    # them. The run says so, so the loss is visible.
-    echo "note hostile rules: SARIF hit the 25,000-result cap; left out $(($(wc -l <"$tmp/want.sarif") - $(wc -l <"$tmp/got.sarif"))) built-in findings, and says so"
 else
-    fail "hostile rules: built-in findings are missing from the SARIF without notice"
+    fail "hostile rules: built-in findings are missing from the SARIF"
+    diff "$tmp/want" "$tmp/got.sarif" | head -n 20
 fi
 
-# The report holds 100,000 findings: keep what the checks below read.
+# The report holds 20,000 findings: keep what the checks below read.
 jq '{diagnostics: .diagnostics, ids: ([.findings[].rule_id] | unique)}' "$tmp/rules.json" >"$tmp/rules.small.json"
 for f in "$r"/*.lua; do
     base=$(basename "$f")
