@@ -475,7 +475,12 @@ static char *repeat(const char *unit, size_t times, const char *tail)
 
 #define BIG 100000
 
-Test(pathological, star_a_repeated_fails_fast, .timeout = 10)
+/* A blow-up would hang these tests; ctest's time limit catches that. No
+ * criterion .timeout: with --jobs=2 under load, criterion 2.4.1's runner
+ * leaks a timer record of a test that finishes at once, and LeakSanitizer
+ * then fails the whole binary now and then. */
+
+Test(pathological, star_a_repeated_fails_fast)
 {
     char *as = repeat("a", BIG, "");
     cr_expect_eq(iamg_action_match("*a*a*a*a*a*a*a*a*b", as), 0);
@@ -489,7 +494,7 @@ Test(pathological, star_a_repeated_fails_fast, .timeout = 10)
     free(as);
 }
 
-Test(pathological, long_pattern_many_stars, .timeout = 10)
+Test(pathological, long_pattern_many_stars)
 {
     char *as = repeat("a", BIG, "");
     char *pat = repeat("*a", 200, "*b");
@@ -512,7 +517,7 @@ Test(pathological, long_pattern_many_stars, .timeout = 10)
     free(qs);
 }
 
-Test(pathological, multibyte_subject, .timeout = 10)
+Test(pathological, multibyte_subject)
 {
     char *euros = repeat("\xE2\x82\xAC", BIG / 3, "");
     char *qs = repeat("?", BIG / 3, "");
