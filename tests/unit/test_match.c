@@ -475,7 +475,7 @@ static char *repeat(const char *unit, size_t times, const char *tail)
 
 #define BIG 100000
 
-/* A blow-up would hang these tests; ctest's time limit catches that. No
+/* A blow-up would hang the tests below; ctest's time limit catches that. No
  * criterion .timeout: with --jobs=2 under load, criterion 2.4.1's runner
  * leaks a timer record of a test that finishes at once, and LeakSanitizer
  * then fails the whole binary now and then. */
@@ -530,7 +530,7 @@ Test(pathological, multibyte_subject)
     free(qs);
 }
 
-Test(pathological, policy_variables, .timeout = 10)
+Test(pathological, policy_variables)
 {
     char *vars = repeat("${x}", BIG / 4, "");
     char *as = repeat("a", BIG, "");
@@ -546,7 +546,7 @@ Test(pathological, policy_variables, .timeout = 10)
 /* Every "${" lacks its '}', and a megabyte of pattern follows them: an
  * implementation that looked for the brace on each visit would rescan that
  * tail per token, per backtrack, and take minutes. */
-Test(pathological, unterminated_variables, .timeout = 10)
+Test(pathological, unterminated_variables)
 {
     char *subject = repeat("${", 20000, "");
     char *tail = repeat("c", 1000000, "");
@@ -730,12 +730,12 @@ static void differential(int arn)
     cr_expect_eq(failures, 0, "%d random cases disagree with the reference", failures);
 }
 
-Test(differential, actions, .timeout = 60)
+Test(differential, actions)
 {
     differential(0);
 }
 
-Test(differential, arns, .timeout = 60)
+Test(differential, arns)
 {
     differential(1);
 }
