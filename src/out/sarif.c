@@ -925,6 +925,11 @@ static int cmp_pos(const char *pa, unsigned la, unsigned ca, const char *pb, uns
     return 0;
 }
 
+static int level_slot(iamg_level l)
+{
+    return l <= IAMG_LEVEL_ERROR ? (int)l : 0;
+}
+
 static json_t *run_json(sw *w)
 {
     const iamg_output_options *o = w->o;
@@ -973,6 +978,26 @@ static json_t *run_json(sw *w)
             total++;
             problems++;
         }
+    /* Past the limit, the most severe results are the ones kept: a flood of
+     * notes from one rule must not push errors out of the run. quota[l] is
+     * how many results of level l fit; within a level, output order decides. */
+    size_t quota[4] = {SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX}, taken[4] = {0, 0, 0, 0};
+    if (limit && total > limit) {
+        size_t count[4] = {0, 0, 0, 0};
+        for (size_t k = 0; k < nf; k++) {
+            const iamg_finding *f = iamg_results_get(r, k);
+            if (!f->suppressed || o->include_suppressed) count[level_slot(f->level)]++;
+        }
+        for (size_t k = 0; k < nd; k++) {
+            const iamg_diag *d = iamg_results_diag(r, k);
+            if (input_problem(d)) count[level_slot(d->level)]++;
+        }
+        size_t room = limit;
+        for (int l = IAMG_LEVEL_ERROR; l >= 0; l--) {
+            quota[l] = count[l] < room ? count[l] : room;
+            room -= quota[l];
+        }
+    }
     /* Findings and input problems are each sorted by path and position;
      * merging them keeps the results in that order. */
     size_t i = 0, j = 0;
@@ -982,17 +1007,19 @@ static json_t *run_json(sw *w)
         while (j < nd && !input_problem(iamg_results_diag(r, j)))
             j++;
         if (i >= nf && j >= nd) break;
-        if (limit && written >= limit) break;
         const iamg_finding *f = i < nf ? iamg_results_get(r, i) : NULL;
         const iamg_diag *d = j < nd ? iamg_results_diag(r, j) : NULL;
         int take_f =
             f && (!d || cmp_pos(f->path, f->line, f->column, d->path, d->line, d->column) <= 0);
-        const char *path = take_f ? f->path : d->path;
-        push(w, results, take_f ? finding_json(w, f) : problem_json(w, d));
+        int slot = level_slot(take_f ? f->level : d->level);
         if (take_f)
             i++;
         else
             j++;
+        if (taken[slot] >= quota[slot]) continue;
+        taken[slot]++;
+        const char *path = take_f ? f->path : d->path;
+        push(w, results, take_f ? finding_json(w, f) : problem_json(w, d));
         written++;
         if (uri_path_is_absolute(path)) outside++;
         if (w->oom) break;
@@ -1023,9 +1050,9 @@ static json_t *run_json(sw *w)
     if (truncated) {
         buf b = BUF_INIT;
         buf_printf(&b,
-                   "%zu of %zu results were left out: a run holds at most %zu (GitHub code "
-                   "scanning rejects more). Fix or allowlist the most frequent findings, or "
-                   "split the scan into several categories.",
+                   "%zu of %zu results were left out, the least severe first: a run holds at "
+                   "most %zu (GitHub code scanning rejects more). Fix or allowlist the most "
+                   "frequent findings, or split the scan into several categories.",
                    total - written, total, limit);
         push(w, notes, text_notification(w, N_TRUNCATED, IAMG_LEVEL_WARNING, &b));
     }

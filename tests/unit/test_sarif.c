@@ -718,6 +718,33 @@ Test(sarif, results_are_cut_at_max_results)
     iamg_engine_free(e);
 }
 
+/* A flood of notes ahead of the errors in output order must not push the
+ * errors out of a cut run. */
+Test(sarif, cut_keeps_the_most_severe)
+{
+    iamg_engine *e = new_engine(4);
+    const char *flood = "return { id = 'AAA-NOTES', level = 'note', short_description = 'notes.',\n"
+                        "  check = function(p, report)\n"
+                        "    for i = 1, 50 do report{ message = 'note ' .. i .. '.' } end\n"
+                        "  end }\n";
+    iamg_error err;
+    cr_assert_eq(iamg_engine_add_rule_source(e, "notes.lua", flood, strlen(flood), &err), 0);
+    iamg_results *r = scan_buf(e, "policies/x.json", FINDINGS_POLICY, NULL);
+    cr_assert_eq(iamg_results_count(r), 52);
+    json_t *doc = sarif_doc(e, r, NULL);
+    json_t *run = run0(doc);
+    check_results(run);
+    json_t *res = results_of(run);
+    cr_assert_eq(json_array_size(res), 4);
+    /* Both built-in errors survive; two notes fill the rest. */
+    cr_expect_eq(count_rule(run, "IAM-SSM-1") + count_rule(run, "IAM-SSM-2"), 2);
+    cr_expect_eq(count_rule(run, "AAA-NOTES"), 2);
+    cr_expect_eq(geti(run, "properties.omittedResults"), 48);
+    json_decref(doc);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
+
 static void fill_tree(const char *dir)
 {
     char name[64];
