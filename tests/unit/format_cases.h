@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 
 #include "iamguard/limits.h"
+#include "load/json_pos.h"
 #include "load/loader.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -343,6 +344,41 @@ FC_FN void fc_fault_case(const char *rel)
     cr_log_info("%s: %ld allocation failures tried", rel, k - 1);
     buf_free(&want);
     free(data);
+}
+
+
+/* ---- helpers shared by the format tests ---- */
+
+/* Load `text` as file `name` with default limits; the caller frees l and d. */
+static inline void fc_load_text(const char *name, const char *text, loaded *l, diag_list *d)
+{
+    static const iamg_limits lim = IAMG_LIMITS_INIT;
+    memset(d, 0, sizeof *d);
+    cr_assert_eq(load_buffer(l, name, text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
+}
+
+/* Is there a diagnostic of `level` (on `line`, unless 0) whose message holds `text`? */
+static inline int fc_has_diag(const diag_list *d, iamg_level level, unsigned line, const char *text)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].level == level && (!line || d->v[i].line == line) &&
+            strstr(d->v[i].message, text))
+            return 1;
+    return 0;
+}
+
+/* A format's detection predicate on a JSON text. */
+static inline int fc_detect(int (*detect)(const tnode *), const char *json)
+{
+    arena a = ARENA_INIT;
+    tsource s;
+    tsource_init_file(&s, "t.json", json, strlen(json));
+    const tnode *root;
+    iamg_error err;
+    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
+    int r = detect(root);
+    arena_free(&a);
+    return r;
 }
 
 #endif

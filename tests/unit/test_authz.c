@@ -9,57 +9,27 @@
 
 #include "load/json_pos.h"
 
-static const iamg_limits lim = IAMG_LIMITS_INIT;
-
-static void load_text(const char *text, loaded *l, diag_list *d)
-{
-    memset(d, 0, sizeof *d);
-    cr_assert_eq(load_buffer(l, "authz.json", text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
-}
-
-static int has_diag(const diag_list *d, iamg_level level, unsigned line, const char *text)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i].level == level && (!line || d->v[i].line == line) &&
-            strstr(d->v[i].message, text))
-            return 1;
-    return 0;
-}
-
 Test(authz, cases)
 {
     cr_expect_geq(fc_run_cases("authz-"), 1);
 }
 
-static int detect_text(const char *json)
-{
-    arena a = ARENA_INIT;
-    tsource s;
-    tsource_init_file(&s, "t.json", json, strlen(json));
-    const tnode *root;
-    iamg_error err;
-    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
-    int r = detect_authz(root);
-    arena_free(&a);
-    return r;
-}
-
 Test(authz, detect)
 {
-    cr_expect(detect_text("{\"UserDetailList\": []}"));
-    cr_expect(detect_text("{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
-    cr_expect(detect_text("{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
+    cr_expect(fc_detect(detect_authz, "{\"UserDetailList\": []}"));
+    cr_expect(fc_detect(detect_authz, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
+    cr_expect(fc_detect(detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
     /* "Policies" alone is too common a word: only with policy versions. */
-    cr_expect(!detect_text("{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
-    cr_expect(!detect_text("{\"Policies\": []}"));
-    cr_expect(!detect_text("{\"UserDetailList\": {}}"));
+    cr_expect(!fc_detect(detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
+    cr_expect(!fc_detect(detect_authz, "{\"Policies\": []}"));
+    cr_expect(!fc_detect(detect_authz, "{\"UserDetailList\": {}}"));
 }
 
 Test(authz, wrong_shapes)
 {
     loaded l;
     diag_list d;
-    load_text("{\"UserDetailList\": [4, {\"UserName\": \"u\", \"UserPolicyList\": {}}],\n"
+    fc_load_text("authz.json", "{\"UserDetailList\": [4, {\"UserName\": \"u\", \"UserPolicyList\": {}}],\n"
               " \"GroupDetailList\": {},\n"
               " \"RoleDetailList\": [{\"RoleName\": \"r\", \"AssumeRolePolicyDocument\": 12,\n"
               "   \"RolePolicyList\": [\"x\", {\"PolicyName\": \"nodoc\"},\n"
@@ -68,18 +38,18 @@ Test(authz, wrong_shapes)
               &l, &d);
     cr_expect_str_eq(l.format, "account-dump");
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserDetailList item must be an object, found number"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserDetailList item must be an object, found number"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserPolicyList of user u must be a list, found object"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 2, "GroupDetailList must be a list, found object"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserPolicyList of user u must be a list, found object"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 2, "GroupDetailList must be a list, found object"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 3,
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 3,
                  "AssumeRolePolicyDocument must be an object or a JSON string, found number"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 4,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 4,
                        "RolePolicyList item of role r must be an object, found string"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 4, "inline policy 'nodoc' of role r has no PolicyDocument"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 6, "Policies must be a list, found number"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 4, "inline policy 'nodoc' of role r has no PolicyDocument"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 6, "Policies must be a list, found number"));
     cr_assert_eq(l.ndocs, 1);
     cr_expect_str_eq(l.docs[0].origin.policy_name, "ok");
     loaded_free(&l);
@@ -92,7 +62,7 @@ Test(authz, encoded_not_json)
 {
     loaded l;
     diag_list d;
-    load_text("{\"RoleDetailList\": [{\"RoleName\": \"r\",\n"
+    fc_load_text("authz.json", "{\"RoleDetailList\": [{\"RoleName\": \"r\",\n"
               "  \"AssumeRolePolicyDocument\": \"%7B%22Statement%22%3A%5B%7D\"}]}",
               &l, &d);
     cr_expect_eq(l.ndocs, 0);
@@ -121,7 +91,7 @@ Test(authz, attachment_label)
              "[{\"Document\": {\"Statement\": []}, \"IsDefaultVersion\": true}]}]}");
     loaded l;
     diag_list d;
-    load_text(b.data, &l, &d);
+    fc_load_text("authz.json", b.data, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     cr_expect_str_eq(
         l.docs[0].origin.container,

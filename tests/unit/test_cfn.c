@@ -11,24 +11,8 @@
 #include "load/cfn_intrinsics.h"
 #include "load/json_pos.h"
 
-static const iamg_limits lim = IAMG_LIMITS_INIT;
 
 /* Load a template given as text; the caller frees. */
-static void load_text(const char *name, const char *text, loaded *l, diag_list *d)
-{
-    memset(d, 0, sizeof *d);
-    cr_assert_eq(load_buffer(l, name, text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
-}
-
-static int has_diag(const diag_list *d, iamg_level level, unsigned line, const char *text)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i].level == level && (!line || d->v[i].line == line) &&
-            strstr(d->v[i].message, text))
-            return 1;
-    return 0;
-}
-
 Test(cfn, cases)
 {
     cr_expect_geq(fc_run_cases("cfn-"), 4);
@@ -36,27 +20,14 @@ Test(cfn, cases)
 
 /* --- detection ---------------------------------------------------------------- */
 
-static int detect_text(const char *json)
-{
-    arena a = ARENA_INIT;
-    tsource s;
-    tsource_init_file(&s, "t.json", json, strlen(json));
-    const tnode *root;
-    iamg_error err;
-    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
-    int r = detect_cfn(root);
-    arena_free(&a);
-    return r;
-}
-
 Test(cfn, detect)
 {
-    cr_expect(detect_text("{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"));
-    cr_expect(detect_text("{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\"}}}"));
-    cr_expect(!detect_text("{\"Resources\": {\"R\": {\"Type\": \"Custom\"}}}"));
-    cr_expect(!detect_text("{\"Resources\": []}"));
-    cr_expect(!detect_text("{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
-    cr_expect(!detect_text("[1, 2]"));
+    cr_expect(fc_detect(detect_cfn, "{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"));
+    cr_expect(fc_detect(detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\"}}}"));
+    cr_expect(!fc_detect(detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"Custom\"}}}"));
+    cr_expect(!fc_detect(detect_cfn, "{\"Resources\": []}"));
+    cr_expect(!fc_detect(detect_cfn, "{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
+    cr_expect(!fc_detect(detect_cfn, "[1, 2]"));
 }
 
 /* --- wrong shapes: reported, the rest still loads ----------------------------- */
@@ -79,22 +50,22 @@ Test(cfn, wrong_shapes)
         "}}";
     loaded l;
     diag_list d;
-    load_text("t.json", t, &l, &d);
+    fc_load_text("t.json", t, &l, &d);
     cr_expect_str_eq(l.format, "cloudformation");
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 2, "resource A must be an object"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 3, "Type of resource B must be a string"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 2, "resource A must be an object"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 3, "Type of resource B must be a string"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 4, "Properties of AWS::IAM::Policy C must be an object"));
-    cr_expect(has_diag(
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 4, "Properties of AWS::IAM::Policy C must be an object"));
+    cr_expect(fc_has_diag(
         &d, IAMG_LEVEL_ERROR, 5,
         "PolicyDocument of AWS::IAM::Policy D must be an object or a JSON string, found number"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 6,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 6,
                        "Policies of AWS::IAM::Role E must be a list, found object"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 8, "Policies of AWS::IAM::User F must hold objects"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 8, "Policies of AWS::IAM::User F must hold objects"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 8, "policy 'n' of AWS::IAM::User F has no PolicyDocument"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 8, "policy 'n' of AWS::IAM::User F has no PolicyDocument"));
     cr_expect(
-        has_diag(&d, IAMG_LEVEL_ERROR, 10, "AWS::IAM::Role G has no AssumeRolePolicyDocument"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 10, "AWS::IAM::Role G has no AssumeRolePolicyDocument"));
     /* E's trust policy and F's "ok" policy still load. */
     cr_assert_eq(l.ndocs, 2);
     cr_expect_str_eq(l.docs[0].origin.kind, "trust");
@@ -108,9 +79,9 @@ Test(cfn, resources_not_object)
 {
     loaded l;
     diag_list d;
-    load_text("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n", &l, &d);
+    fc_load_text("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n", &l, &d);
     cr_expect_eq(l.ndocs, 0);
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, 2, "Resources must be an object"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 2, "Resources must be an object"));
     loaded_free(&l);
     diag_list_free(&d);
 }
@@ -131,7 +102,7 @@ Test(cfn, malformed_intrinsics)
         "            Resource: !Join ['', [a, [b]]]\n";
     loaded l;
     diag_list d;
-    load_text("t.yaml", t, &l, &d);
+    fc_load_text("t.yaml", t, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     const pstmt *st = &l.docs[0].stmts[0];
     cr_assert_eq(st->action.n, 8);
@@ -141,8 +112,8 @@ Test(cfn, malformed_intrinsics)
         cr_expect_str_eq(st->action.v[i]->u.s, want[i], "item %d", i);
     cr_assert_eq(st->resource.n, 1);
     cr_expect_str_eq(st->resource.v[0]->u.s, "{Join}");
-    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::Join takes [delimiter, [values]]"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::If takes [condition"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::Join takes [delimiter, [values]]"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::If takes [condition"));
     loaded_free(&l);
     diag_list_free(&d);
 }
@@ -161,10 +132,10 @@ Test(cfn, if_combinations_capped)
     buf_putc(&b, '\n');
     loaded l;
     diag_list d;
-    load_text("t.yaml", b.data, &l, &d);
+    fc_load_text("t.yaml", b.data, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     cr_expect_eq(l.docs[0].stmts[0].resource.n, CFN_MAX_ALTS);
-    cr_expect(has_diag(&d, IAMG_LEVEL_WARNING, 0, "more than 16 combinations"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 0, "more than 16 combinations"));
     loaded_free(&l);
     diag_list_free(&d);
     buf_free(&b);
@@ -186,7 +157,7 @@ Test(cfn, deep_nesting)
     buf_puts(&b, "}}}}");
     loaded l;
     diag_list d;
-    load_text("t.json", b.data, &l, &d);
+    fc_load_text("t.json", b.data, &l, &d);
     cr_expect_eq(l.ndocs, 1);
     loaded_free(&l);
     diag_list_free(&d);

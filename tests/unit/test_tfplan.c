@@ -9,54 +9,26 @@
 
 #include "load/json_pos.h"
 
-static const iamg_limits lim = IAMG_LIMITS_INIT;
-
-static void load_text(const char *text, loaded *l, diag_list *d)
-{
-    memset(d, 0, sizeof *d);
-    cr_assert_eq(load_buffer(l, "plan.json", text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
-}
-
-static int has_diag(const diag_list *d, iamg_level level, const char *text)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i].level == level && strstr(d->v[i].message, text)) return 1;
-    return 0;
-}
-
 Test(tfplan, cases)
 {
     cr_expect_geq(fc_run_cases("tfplan-"), 3);
 }
 
-static int detect_text(const char *json)
-{
-    arena a = ARENA_INIT;
-    tsource s;
-    tsource_init_file(&s, "t.json", json, strlen(json));
-    const tnode *root;
-    iamg_error err;
-    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
-    int r = detect_tfplan(root);
-    arena_free(&a);
-    return r;
-}
-
 Test(tfplan, detect)
 {
-    cr_expect(detect_text("{\"format_version\": \"1.2\", \"planned_values\": {}}"));
-    cr_expect(detect_text("{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
-    cr_expect(detect_text("{\"format_version\": \"1.0\", \"resource_changes\": []}"));
-    cr_expect(!detect_text("{\"format_version\": \"1.0\"}"));
-    cr_expect(!detect_text("{\"planned_values\": {}}"));
-    cr_expect(!detect_text("[]"));
+    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"1.2\", \"planned_values\": {}}"));
+    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
+    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"1.0\", \"resource_changes\": []}"));
+    cr_expect(!fc_detect(detect_tfplan, "{\"format_version\": \"1.0\"}"));
+    cr_expect(!fc_detect(detect_tfplan, "{\"planned_values\": {}}"));
+    cr_expect(!fc_detect(detect_tfplan, "[]"));
 }
 
 Test(tfplan, wrong_shapes)
 {
     loaded l;
     diag_list d;
-    load_text("{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\n"
+    fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\n"
               "\"resources\": [7, {\"type\": \"aws_iam_policy\", \"address\": "
               "\"aws_iam_policy.a\", \"values\": 3},\n"
               "  {\"type\": \"aws_iam_role\", \"address\": \"aws_iam_role.r\", \"values\": "
@@ -66,27 +38,27 @@ Test(tfplan, wrong_shapes)
               "\"child_modules\": {}}}}",
               &l, &d);
     cr_expect_str_eq(l.format, "terraform-plan");
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
                        "a resource in planned_values must be an object, found number"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
                        "values of aws_iam_policy.a must be an object, found number"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
                        "assume_role_policy of aws_iam_role.r must be a JSON string, found number"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
                        "inline_policy of aws_iam_role.r must be a list, found object"));
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "child_modules must be a list, found object"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "child_modules must be a list, found object"));
     cr_expect_eq(l.ndocs, 1);
     loaded_free(&l);
     diag_list_free(&d);
 
-    load_text("{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}", &l,
+    fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}", &l,
               &d);
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "planned_values must be an object, found array"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "planned_values must be an object, found array"));
     loaded_free(&l);
     diag_list_free(&d);
 
-    load_text("{\"format_version\": \"1.2\", \"resource_changes\": {}}", &l, &d);
-    cr_expect(has_diag(&d, IAMG_LEVEL_ERROR, "resource_changes must be a list, found object"));
+    fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"resource_changes\": {}}", &l, &d);
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "resource_changes must be a list, found object"));
     loaded_free(&l);
     diag_list_free(&d);
 }
@@ -96,7 +68,7 @@ Test(tfplan, policy_not_json)
 {
     loaded l;
     diag_list d;
-    load_text(
+    fc_load_text("plan.json", 
         "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": [\n"
         "{\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.a\", \"values\": "
         "{\"policy\": \"{\\\"Statement\\\": [}\"}}]}}}",
@@ -215,7 +187,7 @@ Test(tfplan, corpus_positions)
                      &data, &l, &d))
         cr_skip_test("corpus not found");
     cr_expect_eq(l.ndocs, 1);
-    cr_expect(has_diag(&d, IAMG_LEVEL_NOTE,
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_NOTE, 0,
                        "policy of aws_iam_role_policy.lambda_execution_policy is empty"));
     loaded_free(&l);
     diag_list_free(&d);
