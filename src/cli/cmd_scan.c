@@ -122,7 +122,6 @@ static const struct option scan_options[] = {
     {NULL, 0, NULL, 0}};
 
 typedef struct progress {
-    int enabled;
     double start, last;
     int printed;
 } progress;
@@ -422,7 +421,7 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
 
-    progress prog = {0, now(), 0, 0};
+    progress prog = {now(), 0, 0};
     so.base_dir = base_dir;
     so.exclude = all_excludes.v;
     so.nexclude = all_excludes.n;

@@ -101,21 +101,31 @@ static const char *fingerprint(worker *w, const line_hashes *h, unsigned line)
     return arena_strdup(&w->strings, fp);
 }
 
+/* Copy one origin string; *failed is set when a present string could not be copied. */
+static const char *copy_field(worker *w, const char *s, int *failed)
+{
+    const char *c = arena_copy(w, s);
+    if (s && !c) *failed = 1;
+    return c;
+}
+
+/* 0, or -1 when out of memory (an origin field must not vanish silently). */
 static int copy_origin(worker *w, iamg_origin *dst, const iamg_origin *o)
 {
-    dst->format = arena_copy(w, o->format);
-    dst->kind = arena_copy(w, o->kind);
-    dst->container = arena_copy(w, o->container);
-    dst->logical_id = arena_copy(w, o->logical_id);
-    dst->resource_type = arena_copy(w, o->resource_type);
-    dst->policy_name = arena_copy(w, o->policy_name);
-    dst->address = arena_copy(w, o->address);
-    dst->principal_type = arena_copy(w, o->principal_type);
-    dst->principal_name = arena_copy(w, o->principal_name);
-    dst->principal_arn = arena_copy(w, o->principal_arn);
-    dst->policy_arn = arena_copy(w, o->policy_arn);
-    dst->pointer = arena_copy(w, o->pointer);
-    return 0;
+    int failed = 0;
+    dst->format = copy_field(w, o->format, &failed);
+    dst->kind = copy_field(w, o->kind, &failed);
+    dst->container = copy_field(w, o->container, &failed);
+    dst->logical_id = copy_field(w, o->logical_id, &failed);
+    dst->resource_type = copy_field(w, o->resource_type, &failed);
+    dst->policy_name = copy_field(w, o->policy_name, &failed);
+    dst->address = copy_field(w, o->address, &failed);
+    dst->principal_type = copy_field(w, o->principal_type, &failed);
+    dst->principal_name = copy_field(w, o->principal_name, &failed);
+    dst->principal_arn = copy_field(w, o->principal_arn, &failed);
+    dst->policy_arn = copy_field(w, o->policy_arn, &failed);
+    dst->pointer = copy_field(w, o->pointer, &failed);
+    return failed ? -1 : 0;
 }
 
 /* Turn what the rules reported on one loaded file into findings. */
@@ -147,7 +157,7 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
             f->statement = arena_copy(w, label);
         }
         f->element = r->element;
-        copy_origin(w, &f->origin, &r->doc->origin);
+        if (copy_origin(w, &f->origin, &r->doc->origin)) return IAMG_ENOMEM;
         f->suppressed = allow_match(w->sh->allow, f, r->doc, r->stmt);
         if (f->suppressed) s->suppressed++;
         if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;

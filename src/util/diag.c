@@ -80,8 +80,6 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
         srcpos p = tsource_pos(f, foff);
         d->line = p.line;
         d->col = p.col;
-        d->off = foff;
-        d->has_off = 1;
     }
     l->n++;
     return d;

@@ -28,8 +28,6 @@ typedef struct diag {
     int code;           /* IAMG_E* */
     iamg_level level;
     uint32_t line, col, end_col; /* 0 when unknown */
-    uint32_t off;       /* byte offset in the file, for the snippet/fingerprint */
-    int has_off;
     char *message;      /* owned */
     char *rule_id;      /* owned, or NULL */
     char *path;         /* owned override (rule files), or NULL for the list's file */
