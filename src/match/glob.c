@@ -7,6 +7,14 @@
  * the first one found to match supersedes the earlier ones, retrying only the
  * last is enough, which bounds the work to O(len(pattern) * len(subject)) with
  * no recursion: a hostile "*a*a*a...b" cannot blow up.
+ *
+ * Both strings are read as sequences of characters, never bytes: '*' and '?'
+ * step over whole characters and a literal character only matches an equal
+ * character, so no token can start or stop inside a multi-byte character of
+ * the subject. That keeps every subject position a character boundary, which
+ * is what makes the single backtrack point sufficient even for ill-formed
+ * UTF-8 (a stray continuation byte in the pattern is a character of its own
+ * and cannot match the tail of a subject character).
  */
 #include "iamguard/match.h"
 
@@ -67,6 +75,10 @@ static token read_token(const pattern_reader *r, const char *p)
     token t = {TOK_LIT, p, 1, p + 1};
 
     switch (*p) {
+    default:
+        t.len = char_len(p);
+        t.next = p + t.len;
+        return t;
     case '\0':
         t.kind = TOK_END;
         t.len = 0;
@@ -93,18 +105,28 @@ static token read_token(const pattern_reader *r, const char *p)
         t.len = (size_t)(strchr(p + 2, '}') - p) + 1;
         t.next = p + t.len;
         return t;
-    default:
-        return t;
     }
 }
 
-/* Does the subject at s start with the literal? Returns its length in s, or 0. */
+/*
+ * Does the subject at s start with the literal, character for character?
+ * Returns its length in s, or 0. Characters are compared whole: equal bytes
+ * are not enough when the subject holds them as part of a longer character.
+ * A literal never ends inside one of its own characters, because wildcards
+ * and the '}' closing a "${...}" are ASCII.
+ */
 static size_t match_lit(const pattern_reader *r, const token *t, const char *s)
 {
-    for (size_t i = 0; i < t->len; i++) {
-        unsigned char pc = (unsigned char)t->lit[i], sc = (unsigned char)s[i];
-        if (sc == '\0') return 0;
-        if (r->arn ? pc != sc : fold(pc) != fold(sc)) return 0;
+    size_t i = 0;
+
+    while (i < t->len) {
+        size_t n = char_len(t->lit + i);
+        if (s[i] == '\0' || char_len(s + i) != n) return 0;
+        for (size_t k = i; k < i + n; k++) {
+            unsigned char pc = (unsigned char)t->lit[k], sc = (unsigned char)s[k];
+            if (r->arn ? pc != sc : fold(pc) != fold(sc)) return 0;
+        }
+        i += n;
     }
     return t->len;
 }

@@ -5,7 +5,9 @@
  * their answers are compared with a slow reference written from the
  * documentation in iamguard/match.h: the pattern is cut into tokens, then an
  * exhaustive table over (token, subject position) decides the match, so no
- * greedy shortcut is shared with the real matcher.
+ * greedy shortcut is shared with the real matcher. Both strings are
+ * sequences of characters: a literal character matches only an equal whole
+ * character of the subject, never the bytes of a longer one.
  */
 #include "fuzz_common.h"
 
@@ -73,8 +75,9 @@ static size_t ref_tokens(const char *p, int arn, rtok *t)
             }
             p = close + 1;
         } else {
-            t[n++] = (rtok){R_LIT, p, 1};
-            p++;
+            size_t len = ref_char_len((const unsigned char *)p);
+            t[n++] = (rtok){R_LIT, p, len};
+            p += len;
         }
     }
     return n;
@@ -83,6 +86,12 @@ static size_t ref_tokens(const char *p, int arn, rtok *t)
 static int ref_lit(const rtok *t, const char *s, size_t slen, int arn)
 {
     if (t->len > slen) return 0;
+    /* Character boundaries of the literal and the subject must line up. */
+    for (size_t i = 0; i < t->len;) {
+        size_t n = ref_char_len((const unsigned char *)t->lit + i);
+        if (ref_char_len((const unsigned char *)s + i) != n) return 0;
+        i += n;
+    }
     for (size_t i = 0; i < t->len; i++) {
         unsigned char a = (unsigned char)t->lit[i], b = (unsigned char)s[i];
         if (!arn) {
