@@ -13,6 +13,11 @@
 # A crash, leak, timeout or broken invariant leaves the input in
 # BUILD_DIR/fuzz/crashes/<target>/ and makes the script exit 1; turn each one
 # into a regression case (tests/cases/hostile/ or a unit test).
+#
+# IAMG_FUZZ_SEED fixes libFuzzer's random seed (default 1) so that a CI run
+# repeats the mutations a developer already ran on the same commit: a gate
+# that fails at random on old bugs blocks unrelated changes. Exploratory runs
+# set IAMG_FUZZ_SEED=0 (a new seed each time) and a longer SECONDS.
 set -u
 build=${1:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 secs=${2:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
@@ -20,6 +25,7 @@ shift 2
 src=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${IAMG_CORPUS_DIR:-$src/../shared/corpus}
 jobs=${IAMG_FUZZ_JOBS:-2}
+seed=${IAMG_FUZZ_SEED:-1}
 [ $# -gt 0 ] || set -- json json_diff yaml tfplan authz glob sarif
 
 seeds() { # target -> seed folders that exist
@@ -61,7 +67,7 @@ run_one() { # target
         done
     fi
     # shellcheck disable=SC2046
-    "$bin" -max_total_time="$secs" -max_len="$(maxlen "$t")" -timeout=10 -rss_limit_mb=2048 \
+    "$bin" -max_total_time="$secs" -max_len="$(maxlen "$t")" -timeout=10 -rss_limit_mb=2048 -seed="$seed" \
         -dict="$src/tests/fuzz/iam.dict" -print_final_stats=1 -artifact_prefix="$crashes/" \
         "$work" $(seeds "$t") >"$build/fuzz/$t.log" 2>&1
     rc=$?
