@@ -350,6 +350,91 @@ static int do_permission_set(cfx *c, const tnode *props)
     return one_doc(c, props, "InlinePolicy", KIND_IDENTITY, NULL, label, 0);
 }
 
+/*
+ * Resource policies: the property that holds the document, and whether
+ * CloudFormation requires it (a KMS key without KeyPolicy gets the default
+ * key policy, which is not in the template).
+ */
+static const struct resource_policy {
+    const char *type, *prop;
+    int required;
+} resource_policies[] = {
+    {"AWS::S3::BucketPolicy", "PolicyDocument", 1},
+    {"AWS::SQS::QueuePolicy", "PolicyDocument", 1},
+    {"AWS::SNS::TopicPolicy", "PolicyDocument", 1},
+    {"AWS::SecretsManager::ResourcePolicy", "ResourcePolicy", 1},
+    {"AWS::Logs::ResourcePolicy", "PolicyDocument", 1},
+    {"AWS::KMS::Key", "KeyPolicy", 0},
+    {"AWS::KMS::ReplicaKey", "KeyPolicy", 1},
+    {"AWS::ECR::Repository", "RepositoryPolicyText", 0},
+    {"AWS::EC2::VPCEndpoint", "PolicyDocument", 0},
+    {"AWS::S3::AccessPoint", "Policy", 0},
+    {"AWS::EFS::FileSystem", "FileSystemPolicy", 0},
+    {"AWS::OpenSearchService::Domain", "AccessPolicies", 0},
+    {"AWS::Elasticsearch::Domain", "AccessPolicies", 0},
+    {"AWS::Backup::BackupVault", "AccessPolicy", 0},
+    {"AWS::CodeArtifact::Repository", "PermissionsPolicyDocument", 0},
+};
+
+static const struct resource_policy *find_resource_policy(const char *type)
+{
+    for (size_t i = 0; i < sizeof resource_policies / sizeof *resource_policies; i++)
+        if (strcmp(type, resource_policies[i].type) == 0) return &resource_policies[i];
+    return NULL;
+}
+
+static int do_resource_policy(cfx *c, const tnode *props, const struct resource_policy *rp)
+{
+    const char *label = extract_printf(c->x, "%s %s, %s", c->type, c->id, rp->prop);
+    return one_doc(c, props, rp->prop, KIND_RESOURCE, NULL, label, rp->required);
+}
+
+/*
+ * An item of the Policies property of a SAM function or state machine: a
+ * policy document is checked; a managed policy name or ARN (a string, or an
+ * expression making one) and a SAM policy template ({"S3ReadPolicy":
+ * {...}}) refer to policies that are not in the template.
+ */
+static int sam_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    (void)ud;
+    if (v->type == TN_STRING || cfn_intrinsic(v, NULL)) return 0;
+    if (v->type != TN_OBJECT) {
+        INVALID(c, v,
+                "Policies of %s %s must hold policy names, policy documents or policy templates, "
+                "found %s",
+                c->type, c->id, tnode_type_name(v));
+        return 0;
+    }
+    if (!tnode_get(v, "Statement")) return 0;
+    docspec d;
+    d.kind = KIND_IDENTITY;
+    d.what = "Policies";
+    base_origin(c, &d.o);
+    d.o.container = extract_printf(c->x, "%s %s, Policies", c->type, c->id);
+    if (!d.o.container) return IAMG_ENOMEM;
+    return add_doc(c, v, ptr, &d);
+}
+
+static int sam_policies(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    if (v->type != TN_ARRAY) return sam_policy(c, v, ptr, ud);
+    for (uint32_t i = 0; i < v->n; i++) {
+        int rc = each_branch(c, &v->u.items[i], ptr_index(c, ptr, i), 0, sam_policy, ud);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* AWS::Serverless::Function and StateMachine (the SAM transform turns
+ * Policies into the inline policies of a generated role). */
+static int do_sam(cfx *c, const tnode *props)
+{
+    const tnode *pol = tnode_get(props, "Policies");
+    if (!pol) return 0;
+    return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, sam_policies, NULL);
+}
+
 static int do_resource(cfx *c, const tnode *props)
 {
     const char *t = c->type;
@@ -362,12 +447,19 @@ static int do_resource(cfx *c, const tnode *props)
     if (strcmp(t, "AWS::IAM::User") == 0 || strcmp(t, "AWS::IAM::Group") == 0)
         return do_principal(c, props, 0);
     if (strcmp(t, "AWS::SSO::PermissionSet") == 0) return do_permission_set(c, props);
+    if (strcmp(t, "AWS::Serverless::Function") == 0 ||
+        strcmp(t, "AWS::Serverless::StateMachine") == 0)
+        return do_sam(c, props);
+    const struct resource_policy *rp = find_resource_policy(t);
+    if (rp) return do_resource_policy(c, props, rp);
     return 0;
 }
 
 static int holds_policies(const char *type)
 {
-    return strncmp(type, "AWS::IAM::", 10) == 0 || strcmp(type, "AWS::SSO::PermissionSet") == 0;
+    return strncmp(type, "AWS::IAM::", 10) == 0 || strcmp(type, "AWS::SSO::PermissionSet") == 0 ||
+           strcmp(type, "AWS::Serverless::Function") == 0 ||
+           strcmp(type, "AWS::Serverless::StateMachine") == 0 || find_resource_policy(type);
 }
 
 int extract_cfn(extract_ctx *x, const tnode *root)

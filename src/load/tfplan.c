@@ -178,6 +178,51 @@ static int role_inline(tfx *t, tfres *r)
     return 0;
 }
 
+/*
+ * Resource policies: the attribute holding the JSON, and whether it is an
+ * optional attribute the provider fills in (a KMS key's default policy):
+ * those say nothing when the plan does not know them yet.
+ */
+static const struct resource_policy {
+    const char *type, *attr;
+    int optional;
+} resource_policies[] = {
+    {"aws_s3_bucket_policy", "policy", 0},
+    {"aws_sqs_queue_policy", "policy", 0},
+    {"aws_sns_topic_policy", "policy", 0},
+    {"aws_kms_key_policy", "policy", 0},
+    {"aws_ecr_repository_policy", "policy", 0},
+    {"aws_secretsmanager_secret_policy", "policy", 0},
+    {"aws_efs_file_system_policy", "policy", 0},
+    {"aws_backup_vault_policy", "policy", 0},
+    {"aws_cloudwatch_log_resource_policy", "policy_document", 0},
+    {"aws_opensearch_domain_policy", "access_policies", 0},
+    {"aws_elasticsearch_domain_policy", "access_policies", 0},
+    {"aws_codeartifact_repository_permissions_policy", "policy_document", 0},
+    {"aws_kms_key", "policy", 1},
+    {"aws_vpc_endpoint", "policy", 1},
+    {"aws_s3_access_point", "policy", 1},
+    {"aws_glacier_vault", "access_policy", 1},
+};
+
+static const struct resource_policy *find_resource_policy(const char *type)
+{
+    for (size_t i = 0; i < sizeof resource_policies / sizeof *resource_policies; i++)
+        if (strcmp(type, resource_policies[i].type) == 0) return &resource_policies[i];
+    return NULL;
+}
+
+static int do_resource_policy(tfx *t, tfres *r, const struct resource_policy *rp,
+                              iamg_origin *o)
+{
+    const tnode *v = tnode_get(r->values, rp->attr);
+    if (rp->optional && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v))))
+        return 0;
+    o->container = extract_printf(t->x, "%s (%s)", r->address, rp->attr);
+    if (!o->container) return IAMG_ENOMEM;
+    return policy_attr(t, r, r->values, -1, rp->attr, NULL, r->ptr, KIND_RESOURCE, o, 0);
+}
+
 static int do_resource(tfx *t, tfres *r)
 {
     const char *ty = r->type;
@@ -210,6 +255,8 @@ static int do_resource(tfx *t, tfres *r)
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "json", NULL, r->ptr, KIND_IDENTITY, &o, 1);
     }
+    const struct resource_policy *rp = find_resource_policy(ty);
+    if (rp) return do_resource_policy(t, r, rp, &o);
     return 0;
 }
 
@@ -222,7 +269,7 @@ static int wanted(const char *type)
         "aws_iam_policy_document"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (strcmp(type, types[i]) == 0) return 1;
-    return 0;
+    return find_resource_policy(type) != NULL;
 }
 
 static int walk_module(tfx *t, const tnode *m, const char *ptr, unsigned depth)
