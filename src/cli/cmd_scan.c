@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@ static const char scan_usage[] =
     "Check the IAM policies in files and folders against the guardrails.\n"
     "PATHs may be policy JSON, CloudFormation (JSON/YAML), Terraform plan JSON\n"
     "(terraform show -json) or account dumps (aws iam get-account-authorization-details);\n"
-    "folders are walked recursively.\n"
+    "folders are walked recursively. A single PATH '-' reads standard input.\n"
     "\n"
     "Output:\n"
     "  -f, --format FORMAT      text (default), json or sarif\n"
@@ -48,6 +49,8 @@ static const char scan_usage[] =
     "      --follow-symlinks    follow symbolic links in folders (loops are cut)\n"
     "      --max-file-size N    skip and report larger files (default 256M; K/M/G suffixes)\n"
     "  -j, --jobs N             worker threads (default: number of CPUs)\n"
+    "      --stdin-name NAME    the file name standard input ('-') is reported as\n"
+    "                           (default: stdin; a .yaml/.yml name reads YAML)\n"
     "      --shard K/N          scan only the K-th of N deterministic slices of the files\n"
     "\n"
     "Limits for rules:\n"
@@ -80,6 +83,7 @@ enum {
     OPT_CONFIG,
     OPT_NO_CONFIG,
     OPT_BASELINE,
+    OPT_STDIN_NAME,
     OPT_HELP
 };
 
@@ -118,6 +122,7 @@ static const struct option scan_options[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -215,6 +220,46 @@ static void warn_outside_base(const iamg_results *r)
 }
 
 /* Exit status for what a scan produced. */
+/*
+ * Standard input, read whole: a pipe has no size to check beforehand, so
+ * reading stops one byte past `max` and reports it like a file over
+ * --max-file-size, instead of buffering an endless stream.
+ */
+static int read_stdin(uint64_t max, char **data, size_t *len)
+{
+    size_t cap = 0, n = 0;
+    char *b = NULL;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(b, ncap);
+            if (!nb) {
+                free(b);
+                return IAMG_ENOMEM;
+            }
+            b = nb;
+            cap = ncap;
+        }
+        size_t got = fread(b + n, 1, cap - n, stdin);
+        n += got;
+        if ((uint64_t)n > max) {
+            free(b);
+            cli_errorf("standard input is larger than --max-file-size (%llu bytes)",
+                       (unsigned long long)max);
+            return IAMG_ELIMIT;
+        }
+        if (got == 0) break;
+    }
+    if (ferror(stdin)) {
+        free(b);
+        cli_errorf("cannot read standard input: %s", strerror(errno));
+        return IAMG_EIO;
+    }
+    *data = b;
+    *len = n;
+    return 0;
+}
+
 static cli_exit scan_status(const iamg_results *r, int fail_on)
 {
     cli_exit st = EXIT_OK;
@@ -235,8 +280,10 @@ int cmd_scan(int argc, char **argv)
     const char *color = "auto";
     int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
     int fail_on = IAMG_LEVEL_NOTE, fail_on_set = 0;
-    const char *config_path = NULL, *baseline_path = NULL;
-    int no_config = 0;
+    const char *config_path = NULL, *baseline_path = NULL, *stdin_name = "stdin";
+    int no_config = 0, from_stdin = 0;
+    char *stdin_data = NULL;
+    size_t stdin_len = 0;
     unsigned lim_set = 0;
     iamg_limits cli_lim = IAMG_LIMITS_INIT;
     strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
@@ -341,6 +388,7 @@ int cmd_scan(int argc, char **argv)
         case OPT_CONFIG: config_path = optarg; break;
         case OPT_NO_CONFIG: no_config = 1; break;
         case OPT_BASELINE: baseline_path = optarg; break;
+        case OPT_STDIN_NAME: stdin_name = optarg; break;
         case OPT_HELP: fputs(scan_usage, stdout); goto done;
         default:
             fputs("Try 'iamguard scan --help'.\n", stderr);
@@ -370,6 +418,18 @@ int cmd_scan(int argc, char **argv)
     }
     if (optind >= argc) {
         cli_errorf("scan needs at least one PATH (try 'iamguard scan .')");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    for (int i = optind; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0) from_stdin = 1;
+    if (from_stdin && argc - optind > 1) {
+        cli_errorf("'-' (standard input) cannot be combined with other PATHs");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (!*stdin_name || strchr(stdin_name, '\n')) {
+        cli_errorf("--stdin-name needs a file name");
         status = EXIT_USAGE;
         goto done;
     }
@@ -434,8 +494,17 @@ int cmd_scan(int argc, char **argv)
         so.progress = on_progress;
         so.progress_ud = &prog;
     }
-    if (iamg_scan_paths(engine, (const char *const *)argv + optind, (size_t)(argc - optind), &so,
-                        &results, &err)) {
+    if (from_stdin) {
+        int rrc = read_stdin(iamg_engine_limits(engine)->max_file_size, &stdin_data, &stdin_len);
+        if (rrc) {
+            if (rrc == IAMG_ENOMEM) goto oom;
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (from_stdin ? iamg_scan_buffer(engine, stdin_name, stdin_data, stdin_len, &so, &results, &err)
+                   : iamg_scan_paths(engine, (const char *const *)argv + optind,
+                                     (size_t)(argc - optind), &so, &results, &err)) {
         if (prog.printed) fputs("\r\033[K", stderr);
         cli_error(&err);
         status = EXIT_USAGE;
@@ -500,6 +569,7 @@ oom:
     cli_errorf("out of memory");
     status = EXIT_USAGE;
 done:
+    free(stdin_data);
     iamg_results_free(results);
     iamg_engine_free(engine);
     iamg_baseline_free(baseline);

@@ -54,6 +54,21 @@ check "usage beats findings" 2 "$(run scan --fail-on sometimes "$tmp/bad.json")"
 check "missing path" 2 "$(run scan "$tmp/does-not-exist.json")"
 check "no path" 2 "$(run scan)"
 check "unknown rule id" 2 "$(run scan --rule NOPE "$tmp/bad.json")"
+# '-' reads standard input, named by --stdin-name (which also picks YAML).
+runin() { in=$1; shift; "$bin" "$@" <"$in" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+check "stdin finding" 1 "$(runin "$tmp/bad.json" scan -)"
+grep -q '^stdin:1:71: error\[IAM-SSM-1\]' "$tmp/out" || { echo "FAIL stdin: finding not at stdin:1:71"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "stdin clean" 0 "$(runin "$tmp/clean.json" scan -)"
+check "stdin parse error" 3 "$(runin "$tmp/broken.json" scan --stdin-name policies/broken.json -)"
+grep -q '^policies/broken.json:2:22' "$tmp/out" || { echo "FAIL stdin: parse error not under --stdin-name"; cat "$tmp/out"; fails=$((fails + 1)); }
+printf 'Statement:\n  - Effect: Allow\n    Action: ssm:StartSession\n    Resource: "*"\n' >"$tmp/policy.yaml"
+check "stdin YAML by --stdin-name" 1 "$(runin "$tmp/policy.yaml" scan --stdin-name p.yaml -f sarif -)"
+[ "$(jq -r '.runs[0].results[0] | "\(.ruleId) \(.locations[0].physicalLocation.artifactLocation.uri):\(.locations[0].physicalLocation.region.startLine)"' "$tmp/out")" = "IAM-SSM-2 p.yaml:3" ] ||
+    { echo "FAIL stdin YAML: wrong SARIF result"; fails=$((fails + 1)); }
+head -c 5000 /dev/zero >"$tmp/big"
+check "stdin over --max-file-size" 2 "$(runin "$tmp/big" scan --max-file-size 4K -)"
+grep -q 'larger than --max-file-size' "$tmp/err" || { echo "FAIL stdin: no size message"; fails=$((fails + 1)); }
+check "stdin with other paths" 2 "$(runin "$tmp/bad.json" scan - "$tmp/clean.json")"
 check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"
