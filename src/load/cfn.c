@@ -355,10 +355,7 @@ static int do_permission_set(cfx *c, const tnode *props)
  * CloudFormation requires it (a KMS key without KeyPolicy gets the default
  * key policy, which is not in the template).
  */
-static const struct resource_policy {
-    const char *type, *prop;
-    int required;
-} resource_policies[] = {
+static const resource_policy resource_policies[] = {
     {"AWS::S3::BucketPolicy", "PolicyDocument", 1},
     {"AWS::SQS::QueuePolicy", "PolicyDocument", 1},
     {"AWS::SNS::TopicPolicy", "PolicyDocument", 1},
@@ -376,17 +373,16 @@ static const struct resource_policy {
     {"AWS::CodeArtifact::Repository", "PermissionsPolicyDocument", 0},
 };
 
-static const struct resource_policy *find_resource_policy(const char *type)
+static const resource_policy *find_resource_policy(const char *type)
 {
-    for (size_t i = 0; i < sizeof resource_policies / sizeof *resource_policies; i++)
-        if (strcmp(type, resource_policies[i].type) == 0) return &resource_policies[i];
-    return NULL;
+    return resource_policy_find(resource_policies,
+                                sizeof resource_policies / sizeof *resource_policies, type);
 }
 
-static int do_resource_policy(cfx *c, const tnode *props, const struct resource_policy *rp)
+static int do_resource_policy(cfx *c, const tnode *props, const resource_policy *rp)
 {
     const char *label = extract_printf(c->x, "%s %s, %s", c->type, c->id, rp->prop);
-    return one_doc(c, props, rp->prop, KIND_RESOURCE, NULL, label, rp->required);
+    return one_doc(c, props, rp->prop, KIND_RESOURCE, NULL, label, rp->flag);
 }
 
 /*
@@ -450,7 +446,7 @@ static int do_resource(cfx *c, const tnode *props)
     if (strcmp(t, "AWS::Serverless::Function") == 0 ||
         strcmp(t, "AWS::Serverless::StateMachine") == 0)
         return do_sam(c, props);
-    const struct resource_policy *rp = find_resource_policy(t);
+    const resource_policy *rp = find_resource_policy(t);
     if (rp) return do_resource_policy(c, props, rp);
     return 0;
 }

@@ -31,6 +31,14 @@ char *extract_printf(extract_ctx *x, const char *fmt, ...)
 }
 
 /* Documents are heap-allocated (not in the arena) because the array grows. */
+const resource_policy *resource_policy_find(const resource_policy *table, size_t n,
+                                            const char *type)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(type, table[i].type) == 0) return &table[i];
+    return NULL;
+}
+
 int extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
                     const iamg_origin *origin)
 {

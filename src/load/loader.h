@@ -64,6 +64,18 @@ int extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str,
 /* Arena copy of a printf result (NULL on OOM). */
 char *extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A resource type that holds a resource policy, and the property or
+ * attribute holding it. `flag` is the format's own: required in
+ * CloudFormation, optional-and-computed in Terraform. */
+typedef struct resource_policy {
+    const char *type, *prop;
+    int flag;
+} resource_policy;
+
+/* The entry of `table` (n entries) for `type`, or NULL. */
+const resource_policy *resource_policy_find(const resource_policy *table, size_t n,
+                                            const char *type);
+
 /* Extractors: add the documents of a recognised root. 0 or IAMG_ENOMEM. */
 int extract_policy_file(extract_ctx *x, const tnode *root);
 int extract_cfn(extract_ctx *x, const tnode *root);

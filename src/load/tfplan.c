@@ -183,10 +183,7 @@ static int role_inline(tfx *t, tfres *r)
  * optional attribute the provider fills in (a KMS key's default policy):
  * those say nothing when the plan does not know them yet.
  */
-static const struct resource_policy {
-    const char *type, *attr;
-    int optional;
-} resource_policies[] = {
+static const resource_policy resource_policies[] = {
     {"aws_s3_bucket_policy", "policy", 0},
     {"aws_sqs_queue_policy", "policy", 0},
     {"aws_sns_topic_policy", "policy", 0},
@@ -205,22 +202,20 @@ static const struct resource_policy {
     {"aws_glacier_vault", "access_policy", 1},
 };
 
-static const struct resource_policy *find_resource_policy(const char *type)
+static const resource_policy *find_resource_policy(const char *type)
 {
-    for (size_t i = 0; i < sizeof resource_policies / sizeof *resource_policies; i++)
-        if (strcmp(type, resource_policies[i].type) == 0) return &resource_policies[i];
-    return NULL;
+    return resource_policy_find(resource_policies,
+                                sizeof resource_policies / sizeof *resource_policies, type);
 }
 
-static int do_resource_policy(tfx *t, tfres *r, const struct resource_policy *rp,
-                              iamg_origin *o)
+static int do_resource_policy(tfx *t, tfres *r, const resource_policy *rp, iamg_origin *o)
 {
-    const tnode *v = tnode_get(r->values, rp->attr);
-    if (rp->optional && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v))))
+    const tnode *v = tnode_get(r->values, rp->prop);
+    if (rp->flag && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v))))
         return 0;
-    o->container = extract_printf(t->x, "%s (%s)", r->address, rp->attr);
+    o->container = extract_printf(t->x, "%s (%s)", r->address, rp->prop);
     if (!o->container) return IAMG_ENOMEM;
-    return policy_attr(t, r, r->values, -1, rp->attr, NULL, r->ptr, KIND_RESOURCE, o, 0);
+    return policy_attr(t, r, r->values, -1, rp->prop, NULL, r->ptr, KIND_RESOURCE, o, 0);
 }
 
 static int do_resource(tfx *t, tfres *r)
@@ -255,7 +250,7 @@ static int do_resource(tfx *t, tfres *r)
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "json", NULL, r->ptr, KIND_IDENTITY, &o, 1);
     }
-    const struct resource_policy *rp = find_resource_policy(ty);
+    const resource_policy *rp = find_resource_policy(ty);
     if (rp) return do_resource_policy(t, r, rp, &o);
     return 0;
 }
