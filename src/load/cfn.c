@@ -371,6 +371,7 @@ static const resource_policy resource_policies[] = {
     {"AWS::Elasticsearch::Domain", "AccessPolicies", 0},
     {"AWS::Backup::BackupVault", "AccessPolicy", 0},
     {"AWS::CodeArtifact::Repository", "PermissionsPolicyDocument", 0},
+    {"AWS::ApiGateway::RestApi", "Policy", 0},
 };
 
 static const resource_policy *find_resource_policy(const char *type)

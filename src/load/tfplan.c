@@ -196,10 +196,14 @@ static const resource_policy resource_policies[] = {
     {"aws_opensearch_domain_policy", "access_policies", 0},
     {"aws_elasticsearch_domain_policy", "access_policies", 0},
     {"aws_codeartifact_repository_permissions_policy", "policy_document", 0},
+    {"aws_api_gateway_rest_api_policy", "policy", 0},
+    {"aws_ecr_registry_policy", "policy", 0},
+    {"aws_glue_resource_policy", "policy", 0},
     {"aws_kms_key", "policy", 1},
     {"aws_vpc_endpoint", "policy", 1},
     {"aws_s3_access_point", "policy", 1},
     {"aws_glacier_vault", "access_policy", 1},
+    {"aws_api_gateway_rest_api", "policy", 1},
 };
 
 static const resource_policy *find_resource_policy(const char *type)
