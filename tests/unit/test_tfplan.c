@@ -123,7 +123,7 @@ Test(tfplan, corpus, .timeout = 120)
     fc_walk(dir, 0, load_one, &r);
     cr_log_info("tfplan: %zu plans, %zu documents, %zu notes", r.plans, r.docs, r.notes);
     cr_expect_eq(r.plans, 9);
-    cr_expect_eq(r.docs, 33); /* 26 identity and trust, 7 resource policies */
+    cr_expect_eq(r.docs, 34); /* 26 identity and trust, 8 resource policies */
 }
 
 static int load_corpus(const char *rel, char **data, loaded *l, diag_list *d)
