@@ -55,12 +55,15 @@ typedef struct iamg_finding {
     unsigned line;           /**< 1-based; region is on one line */
     unsigned column;         /**< 1-based, UTF-16 code units */
     unsigned end_column;     /**< one past the last column of the region */
-    const char *snippet;     /**< the source line, without its line end */
+    const char *snippet;     /**< the source line, without its line end (see snippet_column) */
     const char *fingerprint; /**< GitHub primaryLocationLineHash, "hex:n" */
     const char *statement;   /**< Sid, or "#N" (1-based index) */
     const char *element;     /**< "Action", "Resource", ... or NULL (the statement) */
     iamg_origin origin;
     const char *suppressed;  /**< allowlist justification when allowlisted, else NULL */
+    unsigned snippet_column; /**< column of the line where `snippet` starts: 1, or further
+                                  on when a long line (minified JSON) is cut to a window
+                                  around the region; a cut end reads " [truncated]" */
 } iamg_finding;
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
@@ -70,10 +73,11 @@ typedef struct iamg_diag {
     const char *path;        /**< file or rule file; NULL when not tied to one */
     unsigned line, column;   /**< 0 when unknown */
     unsigned end_column;
-    const char *snippet;     /**< the source line when known */
+    const char *snippet;     /**< the source line when known (cut as for findings) */
     const char *fingerprint;
     const char *rule_id;     /**< the failing rule, for IAMG_ERULE */
     const char *message;
+    unsigned snippet_column; /**< as in iamg_finding */
 } iamg_diag;
 
 /** Counters of one scan. */

@@ -320,7 +320,7 @@ static int opt_field(lua_State *L, int opts, const char *k)
 
 static void push_finding(lua_State *L, const iamg_finding *f)
 {
-    lua_createtable(L, 0, 14);
+    lua_createtable(L, 0, 15);
     lt_set_str(L, "rule_id", f->rule_id);
     lt_set_str(L, "level", iamg_level_name(f->level));
     lt_set_str(L, "message", f->message);
@@ -329,6 +329,7 @@ static void push_finding(lua_State *L, const iamg_finding *f)
     lt_set_int(L, "column", f->column);
     lt_set_int(L, "end_column", f->end_column);
     lt_set_str(L, "snippet", f->snippet);
+    lt_set_int(L, "snippet_column", f->snippet_column);
     lt_set_str(L, "fingerprint", f->fingerprint);
     lt_set_str(L, "statement", f->statement);
     lt_set_str(L, "element", f->element);

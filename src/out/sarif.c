@@ -557,10 +557,12 @@ static int utf16_slice(const char *s, size_t n, unsigned from, unsigned to, size
 
 /* region (and contextRegion, the whole line) of one location. A problem
  * without a line is put on line 1: GitHub requires startLine >= 1. The
- * snippet is the source line as the scanner kept it; it is only written
- * where it is the file's text, not a cut or cleaned-up copy. */
+ * snippet is the source line as the scanner kept it, from column
+ * `snippet_col` on; only what is the file's text is written: the region's
+ * part of it when the kept text holds the whole region, the line as
+ * contextRegion only when it is whole. */
 static void put_region(sw *w, json_t *phys, unsigned line, unsigned col, unsigned end_col,
-                       const char *snippet)
+                       const char *snippet, unsigned snippet_col)
 {
     json_t *reg = jobj(w);
     put(w, reg, "startLine", jint(w, line ? line : 1));
@@ -572,8 +574,11 @@ static void put_region(sw *w, json_t *phys, unsigned line, unsigned col, unsigne
     static const char cut[] = " [truncated]";
     size_t n = snippet ? strlen(snippet) : 0;
     int truncated = n >= sizeof cut - 1 && strcmp(snippet + n - (sizeof cut - 1), cut) == 0;
+    size_t kept = truncated ? n - (sizeof cut - 1) : n;
+    if (!snippet_col) snippet_col = 1;
     size_t b0, b1;
-    if (snippet && cols && !truncated && utf16_slice(snippet, n, col, end_col, &b0, &b1)) {
+    if (snippet && cols && col >= snippet_col &&
+        utf16_slice(snippet, kept, col - snippet_col + 1, end_col - snippet_col + 1, &b0, &b1)) {
         buf b = BUF_INIT;
         buf_append(&b, snippet + b0, b1 - b0);
         json_t *sn = jobj(w);
@@ -581,7 +586,7 @@ static void put_region(sw *w, json_t *phys, unsigned line, unsigned col, unsigne
         put(w, reg, "snippet", sn);
     }
     put(w, phys, "region", reg);
-    if (snippet && line && !truncated) {
+    if (snippet && line && !truncated && snippet_col == 1) {
         json_t *ctx = jobj(w);
         put(w, ctx, "startLine", jint(w, line));
         put(w, ctx, "endLine", jint(w, line));
@@ -603,11 +608,11 @@ static json_t *artifact_location(sw *w, const char *path)
 }
 
 static json_t *physical_location(sw *w, const char *path, unsigned line, unsigned col,
-                                 unsigned end_col, const char *snippet)
+                                 unsigned end_col, const char *snippet, unsigned snippet_col)
 {
     json_t *pl = jobj(w);
     put(w, pl, "artifactLocation", artifact_location(w, path));
-    put_region(w, pl, line, col, end_col, snippet);
+    put_region(w, pl, line, col, end_col, snippet, snippet_col);
     return pl;
 }
 
@@ -669,7 +674,8 @@ static json_t *finding_json(sw *w, const iamg_finding *f)
 
     json_t *loc = jobj(w);
     put(w, loc, "physicalLocation",
-        physical_location(w, f->path, f->line, f->column, f->end_column, f->snippet));
+        physical_location(w, f->path, f->line, f->column, f->end_column, f->snippet,
+                          f->snippet_column));
     put(w, loc, "logicalLocations", logical_locations(w, f));
     json_t *locs = jarr(w);
     push(w, locs, loc);
@@ -772,7 +778,8 @@ static json_t *problem_json(sw *w, const iamg_diag *d)
     put(w, res, "message", m);
     json_t *loc = jobj(w);
     put(w, loc, "physicalLocation",
-        physical_location(w, d->path, d->line, d->column, d->end_column, d->snippet));
+        physical_location(w, d->path, d->line, d->column, d->end_column, d->snippet,
+                          d->snippet_column));
     json_t *locs = jarr(w);
     push(w, locs, loc);
     put(w, res, "locations", locs);

@@ -38,15 +38,17 @@ static size_t bytes_for_units(const char *s, unsigned units)
 }
 
 /* The source line and a caret under the region. Tabs before the region are
- * kept so the caret lines up in any terminal. */
+ * kept so the caret lines up in any terminal. A window of a long line
+ * (snippet_col > 1) starts with "..." so the cut is visible. */
 static void print_source(FILE *out, const palette *p, unsigned line, const char *snippet,
-                         unsigned col, unsigned end_col)
+                         unsigned snippet_col, unsigned col, unsigned end_col)
 {
     if (!snippet || !line) return;
-    fprintf(out, "%s%6u |%s %s\n", p->dim, line, p->reset, snippet);
-    if (!col) return;
-    fprintf(out, "%s       |%s ", p->dim, p->reset);
-    size_t pre = bytes_for_units(snippet, col - 1);
+    int cut = snippet_col > 1;
+    fprintf(out, "%s%6u |%s %s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet);
+    if (!col || (cut && col < snippet_col)) return;
+    fprintf(out, "%s       |%s %s", p->dim, p->reset, cut ? "   " : "");
+    size_t pre = bytes_for_units(snippet, col - (cut ? snippet_col : 1));
     for (size_t i = 0; i < pre; i++) {
         unsigned char c = (unsigned char)snippet[i];
         if (c == '\t') fputc('\t', out);
@@ -102,7 +104,7 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         fprintf(out, "%s%s%s[%s%s%s] %s\n", level_colour(p, d->level), iamg_level_name(d->level),
                 p->reset, diag_tag(d->code), d->rule_id ? " " : "", d->rule_id ? d->rule_id : "",
                 d->message);
-        print_source(out, p, d->line, d->snippet, d->column, d->end_column);
+        print_source(out, p, d->line, d->snippet, d->snippet_column, d->column, d->end_column);
     }
     for (size_t i = 0; i < iamg_results_count(r); i++) {
         const iamg_finding *f = iamg_results_get(r, i);
@@ -116,7 +118,7 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
                     f->statement ? f->statement : "-", p->reset);
         if (f->suppressed)
             fprintf(out, "%s       = suppressed: %s%s\n", p->dim, f->suppressed, p->reset);
-        print_source(out, p, f->line, f->snippet, f->column, f->end_column);
+        print_source(out, p, f->line, f->snippet, f->snippet_column, f->column, f->end_column);
     }
     const iamg_stats *s = iamg_results_stats(r);
     fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ",

@@ -19,8 +19,10 @@
 #include "util/fileio.h"
 #include "util/utf8.h"
 
-/* Longest source line kept as a finding's snippet. */
+/* Longest source line kept as a finding's snippet; a longer one is cut to a
+ * window that starts SNIPPET_LEAD bytes before the region. */
 #define SNIPPET_MAX 400
+#define SNIPPET_LEAD 120
 /* Failures of one rule listed individually before they are summarised. */
 #define RULE_FAILURES_LISTED 10
 
@@ -82,11 +84,41 @@ static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, 
     if (*end_col <= s->col) *end_col = s->col + 1;
 }
 
-static const char *snippet(worker *w, const tsource *file, unsigned line)
+/* Byte offset of UTF-16 column `col` (1-based) in text[0..len). */
+static size_t byte_of_column(const char *text, size_t len, unsigned col)
+{
+    size_t i = 0;
+    unsigned c = 1;
+    while (i < len && c < col) {
+        size_t n = utf8_seq_len((const unsigned char *)text + i, len - i);
+        c += n == 4 ? 2 : 1;
+        i += n ? n : 1;
+    }
+    return i;
+}
+
+/*
+ * The line that holds a region, for people to read. Minified JSON (a
+ * Terraform plan is one line) would otherwise show its first few hundred
+ * bytes and leave the region off screen, so a long line is cut to a window
+ * around column `col`; *start_col says where the window starts.
+ */
+static const char *snippet(worker *w, const tsource *file, unsigned line, unsigned col,
+                           unsigned *start_col)
 {
     const char *text;
     uint32_t len;
     tsource_line(file, line, &text, &len);
+    *start_col = 1;
+    if (len > SNIPPET_MAX && col > 1) {
+        size_t at = byte_of_column(text, len, col);
+        size_t from = at > SNIPPET_LEAD ? at - SNIPPET_LEAD : 0;
+        while (from < at && ((unsigned char)text[from] & 0xC0) == 0x80)
+            from++;
+        *start_col = utf16_units(text, from) + 1;
+        text += from;
+        len -= (uint32_t)from;
+    }
     char *clean = utf8_sanitize(text, len, SNIPPET_MAX);
     if (!clean) return NULL;
     const char *s = arena_strdup(&w->strings, clean);
@@ -149,7 +181,7 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         f->line = p.line;
         f->column = p.col;
         f->end_column = end_col;
-        f->snippet = snippet(w, &l->src, p.line);
+        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column);
         f->fingerprint = fingerprint(w, lh, p.line);
         if (r->stmt >= 0) {
             char label[300];
@@ -194,7 +226,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
             o->fingerprint = fingerprint(w, lh, 1);
         }
         if (d->line && l && l->src.line_starts && !d->path) {
-            o->snippet = snippet(w, &l->src, d->line);
+            o->snippet = snippet(w, &l->src, d->line, d->col, &o->snippet_column);
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
             const char *text;
             uint32_t len;
@@ -357,7 +389,7 @@ static int summarise_rule_failures(iamg_results *r, arena *a)
     snprintf(msg, sizeof msg,
              "%zu more rule failures are not listed (at most %d per rule are shown)", extra,
              RULE_FAILURES_LISTED);
-    iamg_diag d = {IAMG_ERULE, IAMG_LEVEL_ERROR, NULL, 0, 0, 0, NULL, NULL, NULL, msg};
+    iamg_diag d = {IAMG_ERULE, IAMG_LEVEL_ERROR, NULL, 0, 0, 0, NULL, NULL, NULL, msg, 0};
     return copy_diag(r, a, &d);
 }
 
@@ -427,7 +459,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         if (copy_diag(r, own, &e->diags[i])) rc = IAMG_ENOMEM;
     for (size_t i = 0; wl && i < wl->diags.n; i++) {
         const diag *d = &wl->diags.v[i];
-        iamg_diag x = {d->code, d->level, d->path, 0, 0, 0, NULL, NULL, NULL, d->message};
+        iamg_diag x = {d->code, d->level, d->path, 0, 0, 0, NULL, NULL, NULL, d->message, 0};
         if (copy_diag(r, own, &x)) rc = IAMG_ENOMEM;
     }
     iamg_stats *st = &r->stats;

@@ -69,6 +69,32 @@ head -c 5000 /dev/zero >"$tmp/big"
 check "stdin over --max-file-size" 2 "$(runin "$tmp/big" scan --max-file-size 4K -)"
 grep -q 'larger than --max-file-size' "$tmp/err" || { echo "FAIL stdin: no size message"; fails=$((fails + 1)); }
 check "stdin with other paths" 2 "$(runin "$tmp/bad.json" scan - "$tmp/clean.json")"
+# A long line (minified JSON) is shown as a window around the region, with
+# the caret under it; SARIF keeps the region's text but no contextRegion.
+{
+    printf '{"Version":"2012-10-17","Statement":['
+    i=0
+    while [ $i -lt 30 ]; do
+        printf '{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/%s"},' $i
+        i=$((i + 1))
+    done
+    printf '{"Effect":"Allow","Action":"ssm:SendCommand","Resource":"*"}]}\n'
+} >"$tmp/minified.json"
+check "minified finding" 1 "$(run scan --color never "$tmp/minified.json")"
+snip=$(grep '^ *1 | \.\.\.' "$tmp/out")
+caret=$(grep -A1 '^ *1 | \.\.\.' "$tmp/out" | tail -n 1)
+at_snip=$(printf '%s\n' "$snip" | awk '{ print index($0, "\"ssm:SendCommand\"") }')
+at_caret=$(printf '%s\n' "$caret" | awk '{ print index($0, "^~") }')
+if [ -z "$snip" ] || [ "$at_snip" -eq 0 ] || [ "$at_snip" != "$at_caret" ]; then
+    echo "FAIL minified: caret at $at_caret, action at $at_snip"
+    cat "$tmp/out"
+    fails=$((fails + 1))
+else
+    echo "ok   minified: window with the caret under the action"
+fi
+check "minified SARIF" 1 "$(run scan -f sarif "$tmp/minified.json")"
+[ "$(jq -r '.runs[0].results[0].locations[0].physicalLocation | "\(.region.snippet.text) \(.contextRegion == null)"' "$tmp/out")" = '"ssm:SendCommand" true' ] ||
+    { echo "FAIL minified SARIF: region snippet or contextRegion wrong"; fails=$((fails + 1)); }
 check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"
