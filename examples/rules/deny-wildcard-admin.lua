@@ -28,7 +28,7 @@ administrator. Grant the actions the role needs instead.
             statement = st,
             element = "Action",
             index = action_index,
-            message = "Statement " .. (st.sid or ("#" .. st.index))
+            message = "Statement " .. ((st.sid or "") ~= "" and st.sid or ("#" .. st.index))
               .. " grants every action on every resource. Replace \"*\" with the actions this role needs.",
           }
         end

@@ -29,7 +29,7 @@ and, for most services, to anonymous callers. Name the accounts or roles in
           report {
             statement = st,
             element = "Principal",
-            message = "Statement " .. (st.sid or ("#" .. st.index))
+            message = "Statement " .. ((st.sid or "") ~= "" and st.sid or ("#" .. st.index))
               .. " allows any principal with no condition. Name the principals, or add a condition"
               .. " such as aws:PrincipalOrgID.",
           }
