@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,8 @@ static const char scan_usage[] =
     "folders are walked recursively. A single PATH '-' reads standard input.\n"
     "\n"
     "Output:\n"
-    "  -f, --format FORMAT      text (default), json or sarif\n"
+    "  -f, --format FORMAT      text, json or sarif (default: sarif for an -o FILE\n"
+    "                           ending in .sarif, json for .json, else text)\n"
     "  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
     "      --base-dir DIR       result paths are relative to DIR (default: current folder)\n"
     "      --sarif-category ID  SARIF automationDetails.id, to keep several scans apart\n"
@@ -260,6 +262,18 @@ static int read_stdin(uint64_t max, char **data, size_t *len)
     return 0;
 }
 
+/* The format an -o file asks for by its name, when -f is not given:
+ * "results.sarif" (and "results.sarif.json") is SARIF, "report.json" JSON. */
+static const char *format_for(const char *path)
+{
+    size_t n = strlen(path);
+    if ((n >= 6 && strcasecmp(path + n - 6, ".sarif") == 0) ||
+        (n >= 11 && strcasecmp(path + n - 11, ".sarif.json") == 0))
+        return "sarif";
+    if (n >= 5 && strcasecmp(path + n - 5, ".json") == 0) return "json";
+    return "text";
+}
+
 static cli_exit scan_status(const iamg_results *r, int fail_on)
 {
     cli_exit st = EXIT_OK;
@@ -276,7 +290,7 @@ static cli_exit scan_status(const iamg_results *r, int fail_on)
 
 int cmd_scan(int argc, char **argv)
 {
-    const char *format = "text", *output = NULL, *base_dir = NULL, *category = NULL;
+    const char *format = NULL, *output = NULL, *base_dir = NULL, *category = NULL;
     const char *color = "auto";
     int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
     int fail_on = IAMG_LEVEL_NOTE, fail_on_set = 0;
@@ -396,6 +410,7 @@ int cmd_scan(int argc, char **argv)
             goto done;
         }
     }
+    if (!format) format = output ? format_for(output) : "text";
     iamg_writer_fn writer;
     if (!strcmp(format, "text")) writer = iamg_write_text;
     else if (!strcmp(format, "json")) writer = iamg_write_json;

@@ -95,6 +95,17 @@ fi
 check "minified SARIF" 1 "$(run scan -f sarif "$tmp/minified.json")"
 [ "$(jq -r '.runs[0].results[0].locations[0].physicalLocation | "\(.region.snippet.text) \(.contextRegion == null)"' "$tmp/out")" = '"ssm:SendCommand" true' ] ||
     { echo "FAIL minified SARIF: region snippet or contextRegion wrong"; fails=$((fails + 1)); }
+# Without -f, the -o file's name picks the format; -f wins.
+check "-o .sarif" 1 "$(run scan -q -o "$tmp/by-name.sarif" "$tmp/bad.json")"
+[ "$(jq -r .version "$tmp/by-name.sarif")" = 2.1.0 ] || { echo "FAIL -o .sarif is not SARIF"; fails=$((fails + 1)); }
+check "-o .SARIF.JSON" 1 "$(run scan -q -o "$tmp/by-name.SARIF.JSON" "$tmp/bad.json")"
+[ "$(jq -r .version "$tmp/by-name.SARIF.JSON")" = 2.1.0 ] || { echo "FAIL -o .sarif.json is not SARIF"; fails=$((fails + 1)); }
+check "-o .json" 1 "$(run scan -q -o "$tmp/by-name.json" "$tmp/bad.json")"
+[ "$(jq -r '.findings[0].rule_id' "$tmp/by-name.json")" = IAM-SSM-1 ] || { echo "FAIL -o .json is not the JSON report"; fails=$((fails + 1)); }
+check "-o .txt" 1 "$(run scan -q -o "$tmp/by-name.txt" "$tmp/bad.json")"
+grep -q 'error\[IAM-SSM-1\]' "$tmp/by-name.txt" || { echo "FAIL -o .txt is not text"; fails=$((fails + 1)); }
+check "-f text -o .sarif" 1 "$(run scan -q -f text -o "$tmp/forced.sarif" "$tmp/bad.json")"
+grep -q 'error\[IAM-SSM-1\]' "$tmp/forced.sarif" || { echo "FAIL -f must win over the -o name"; fails=$((fails + 1)); }
 check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"
