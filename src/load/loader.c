@@ -335,7 +335,14 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
     }
     out->skip_reason = "not an IAM policy, CloudFormation template, Terraform plan or account "
                        "authorization dump";
-    diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, 0, 0, NULL,
-                "no IAM policy found: not a policy document, CloudFormation template, Terraform plan or account authorization dump");
+    /* A file the user named is worth a visible word; one found in a folder
+     * walk (package.json, workflows) is not. */
+    diag_add_at(diags, IAMG_ESKIP, how == LOAD_EXPLICIT ? IAMG_LEVEL_WARNING : IAMG_LEVEL_NOTE,
+                NULL, 0, 0, NULL,
+                ends_with_ci(path, ".tf") || ends_with_ci(path, ".hcl")
+                    ? "no IAM policy found: Terraform configuration is read through its plan "
+                      "(terraform plan -out=tfplan && terraform show -json tfplan > plan.json)"
+                    : "no IAM policy found: not a policy document, CloudFormation template, "
+                      "Terraform plan or account authorization dump");
     return diags->oom ? IAMG_ENOMEM : 0;
 }

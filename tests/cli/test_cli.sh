@@ -106,6 +106,18 @@ check "-o .txt" 1 "$(run scan -q -o "$tmp/by-name.txt" "$tmp/bad.json")"
 grep -q 'error\[IAM-SSM-1\]' "$tmp/by-name.txt" || { echo "FAIL -o .txt is not text"; fails=$((fails + 1)); }
 check "-f text -o .sarif" 1 "$(run scan -q -f text -o "$tmp/forced.sarif" "$tmp/bad.json")"
 grep -q 'error\[IAM-SSM-1\]' "$tmp/forced.sarif" || { echo "FAIL -f must win over the -o name"; fails=$((fails + 1)); }
+# A file named on the command line that holds no policy is a visible
+# warning (with a hint for Terraform configuration); in a folder walk it is
+# only listed with --verbose.
+mkdir -p "$tmp/notiam"
+printf '{"name": "app", "version": "1.0.0"}\n' >"$tmp/notiam/package.json"
+printf 'resource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n' >"$tmp/notiam/main.tf"
+check "named file without policies" 0 "$(run scan "$tmp/notiam/package.json" "$tmp/notiam/main.tf")"
+grep -q 'package.json: warning\[skipped\] no IAM policy found' "$tmp/out" &&
+    grep -q 'main.tf: warning\[skipped\] .*terraform show -json' "$tmp/out" ||
+    { echo "FAIL named file without policies: no warning"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "folder without policies" 0 "$(run scan "$tmp/notiam")"
+if grep -q 'skipped\]' "$tmp/out"; then echo "FAIL folder walk: skipped files listed without --verbose"; fails=$((fails + 1)); fi
 check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"
