@@ -325,13 +325,24 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
     }
     out->root = root;
     extract_ctx x = {out, lim, diags};
-    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
-        if (formats[i].detect(root)) {
-            rc = formats[i].extract(&x, root);
-            if (rc) return rc;
-            if (!out->format) out->format = "unknown";
-            return diags->oom ? IAMG_ENOMEM : 0;
+    /* Each document of a YAML stream is read as a file of its own would be;
+     * documents that are not IAM inputs are passed over, as in a folder. */
+    int found = 0;
+    uint32_t ndocs = (root->flags & TNF_STREAM) ? root->n : 1;
+    for (uint32_t k = 0; k < ndocs; k++) {
+        const tnode *doc = (root->flags & TNF_STREAM) ? &root->u.items[k] : root;
+        for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+            if (formats[i].detect(doc)) {
+                rc = formats[i].extract(&x, doc);
+                if (rc) return rc;
+                found = 1;
+                break;
+            }
         }
+    }
+    if (found) {
+        if (!out->format) out->format = "unknown";
+        return diags->oom ? IAMG_ENOMEM : 0;
     }
     out->skip_reason = "not an IAM policy, CloudFormation template, Terraform plan or account "
                        "authorization dump";

@@ -31,6 +31,7 @@ typedef enum tnode_type {
 #define TNF_BLOCK 0x02    /* YAML literal or folded block scalar */
 #define TNF_TAG 0x04      /* object made from a YAML short-form tag: !Sub x -> {Fn::Sub: x} */
 #define TNF_SYNTHETIC 0x08 /* value computed by iamguard (e.g. a resolved Fn::Sub), not in the source */
+#define TNF_STREAM 0x10   /* array of the documents of a YAML stream with more than one */
 
 typedef struct tnode tnode;
 typedef struct tmember tmember;

@@ -122,6 +122,8 @@ typedef struct loader {
     uint64_t total; /* nodes so far, aliases expanded */
     tnode root;
     int have_root;
+    tnode *docs; /* roots of the finished non-empty documents */
+    size_t ndocs, capdocs;
 } loader;
 
 static int fail_at(loader *L, uint32_t off, int code, const char *fmt, ...)
@@ -999,8 +1001,8 @@ static int parser_error(loader *L, const yaml_parser_t *yp)
 /*
  * libyaml's reader decodes all the input it holds, and fails on ill-formed
  * UTF-8 before the parser reaches it. Feeding it small pieces keeps that
- * look-ahead short, so bytes well past the first document (which is all
- * that is loaded) are never read.
+ * look-ahead short, so the first problem in the file is the one reported,
+ * not ill-formed bytes further on.
  */
 #define READ_CHUNK 512
 
@@ -1026,6 +1028,30 @@ static int on_event(loader *L, const yaml_event_t *ev)
     case YAML_MAPPING_END_EVENT: return on_end(L, ev);
     default: return 0;
     }
+}
+
+/*
+ * A document ended: keep its root unless it is null (an empty "---" holds
+ * nothing to check) and forget its anchors, which YAML scopes to their
+ * document. The node budget stays shared, so a stream of small alias bombs
+ * costs what one big one would.
+ */
+static int end_document(loader *L)
+{
+    if (L->have_root && L->root.type != TN_NULL) {
+        if (L->ndocs == L->capdocs) {
+            size_t cap = L->capdocs ? L->capdocs * 2 : 4;
+            tnode *d = iamg_realloc(L->docs, cap * sizeof *d);
+            if (!d) return oom(L, L->bi);
+            L->docs = d;
+            L->capdocs = cap;
+        }
+        L->docs[L->ndocs++] = L->root;
+    }
+    L->have_root = 0;
+    L->nanchors = 0;
+    if (L->ahcap) memset(L->ahash, 0, L->ahcap * sizeof *L->ahash);
+    return 0;
 }
 
 int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
@@ -1062,18 +1088,29 @@ int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode 
         yaml_event_type_t type = ev.type;
         int rc = on_event(&L, &ev);
         yaml_event_delete(&ev);
-        /* Only the first document: later ones are not parsed. */
-        if (rc || type == YAML_DOCUMENT_END_EVENT || type == YAML_STREAM_END_EVENT) break;
+        if (!rc && type == YAML_DOCUMENT_END_EVENT) rc = end_document(&L);
+        if (rc || type == YAML_STREAM_END_EVENT) break;
     }
     yaml_parser_delete(&yp);
 
     if (!L.status) {
         tnode *root = arena_alloc(a, sizeof *root);
-        if (!root) {
+        tnode *docs = L.ndocs > 1 ? arena_alloc(a, L.ndocs * sizeof *docs) : NULL;
+        if (!root || (L.ndocs > 1 && !docs)) {
             oom(&L, 0);
+        } else if (L.ndocs > 1) {
+            memcpy(docs, L.docs, L.ndocs * sizeof *docs);
+            memset(root, 0, sizeof *root);
+            root->type = TN_ARRAY;
+            root->flags = TNF_STREAM;
+            root->n = (uint32_t)L.ndocs;
+            root->u.items = docs;
+            root->start = docs[0].start;
+            root->end = docs[L.ndocs - 1].end;
+            *out = root;
         } else {
-            if (L.have_root) {
-                *root = L.root;
+            if (L.ndocs == 1) {
+                *root = L.docs[0];
             } else {
                 memset(root, 0, sizeof *root);
                 root->type = TN_NULL;
@@ -1084,6 +1121,7 @@ int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode 
             *out = root;
         }
     }
+    iamg_free(L.docs);
     iamg_free(L.frames);
     iamg_free(L.items);
     iamg_free(L.members);

@@ -12,7 +12,10 @@
 #include "util/arena.h"
 
 /*
- * Parse the first YAML document of src->data into a tree allocated in `a`.
+ * Parse the YAML stream src->data into a tree allocated in `a`: the root of
+ * its document, or for a stream of several non-empty documents ("---") a
+ * TN_ARRAY flagged TNF_STREAM holding their roots, so none is dropped.
+ * Anchors are local to their document.
  * CloudFormation short-form tags become their long form (!Sub x ->
  * {"Fn::Sub": x}, flagged TNF_TAG); aliases are expanded within
  * lim->max_yaml_nodes; nesting is bounded by lim->max_depth. Returns 0, or

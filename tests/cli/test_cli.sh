@@ -118,6 +118,11 @@ grep -q 'package.json: warning\[skipped\] no IAM policy found' "$tmp/out" &&
     { echo "FAIL named file without policies: no warning"; cat "$tmp/out"; fails=$((fails + 1)); }
 check "folder without policies" 0 "$(run scan "$tmp/notiam")"
 if grep -q 'skipped\]' "$tmp/out"; then echo "FAIL folder walk: skipped files listed without --verbose"; fails=$((fails + 1)); fi
+# Every document of a YAML stream is checked, not only the first.
+printf -- '---\nStatement:\n  - Effect: Allow\n    Action: ssm:SendCommand\n    Resource: "*"\n---\nkind: ConfigMap\n---\nStatement:\n  - Effect: Allow\n    Action: ssm:StartSession\n    Resource: "*"\n' >"$tmp/stream.yaml"
+check "YAML stream" 1 "$(run scan "$tmp/stream.yaml")"
+grep -q 'stream.yaml:4:13: error\[IAM-SSM-1\]' "$tmp/out" && grep -q 'stream.yaml:11:13: error\[IAM-SSM-2\]' "$tmp/out" ||
+    { echo "FAIL YAML stream: a document was dropped"; cat "$tmp/out"; fails=$((fails + 1)); }
 check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"

@@ -881,27 +881,44 @@ Test(yaml_streams, empty_inputs_are_null)
     }
 }
 
-Test(yaml_streams, only_the_first_document)
+Test(yaml_streams, every_document)
 {
     ydoc d;
-    cr_assert_eq(YPARSE(&d, "a: 1\n---\nb: [\n"), 0, "%s", d.err.message);
-    cr_expect_eq(d.root->n, 1);
-    cr_expect_not_null(tnode_get(d.root, "a"));
-    ydoc_free(&d);
+    /* Two documents: an array of their roots, flagged as a stream. */
     cr_assert_eq(YPARSE(&d, "--- \nx: 1\n...\n--- \ny: 2\n"), 0, "%s", d.err.message);
-    cr_expect_not_null(tnode_get(d.root, "x"));
-    cr_expect_null(tnode_get(d.root, "y"));
+    cr_assert_eq(d.root->type, TN_ARRAY);
+    cr_expect(d.root->flags & TNF_STREAM);
+    cr_assert_eq(d.root->n, 2);
+    cr_expect_not_null(tnode_get(&d.root->u.items[0], "x"));
+    cr_expect_not_null(tnode_get(&d.root->u.items[1], "y"));
+    cr_expect_eq(d.root->u.items[1].start, 19);
     ydoc_free(&d);
-    /* Bytes well past the first document are not even decoded. */
+    /* A broken later document is an error where it breaks, not dropped. */
+    cr_assert_eq(YPARSE(&d, "a: 1\n---\nb: [\n"), IAMG_EPARSE);
+    cr_expect_eq(d.err.line, 4, "line %u", d.err.line);
+    ydoc_free(&d);
     char y[4096];
     size_t n = put_text(y, 0, "a: 1\n---\n");
     for (int i = 0; i < 200; i++) n = put_text(y, n, "b: 1\n");
     n = put_text(y, n, "c: \xFF\n");
-    cr_assert_eq(yparse(&d, y, n), 0, "%s", d.err.message);
-    cr_expect_eq(d.root->n, 1);
+    cr_expect_eq(yparse(&d, y, n), IAMG_EPARSE);
     ydoc_free(&d);
+    /* Empty documents hold nothing: one document left is the root. */
+    cr_assert_eq(YPARSE(&d, "---\n---\na: 1\n---\n...\n"), 0, "%s", d.err.message);
+    cr_expect_eq(d.root->type, TN_OBJECT);
+    cr_expect_not_null(tnode_get(d.root, "a"));
+    ydoc_free(&d);
+    /* A single document that is a sequence is not a stream. */
     cr_assert_eq(YPARSE(&d, "%YAML 1.1\n---\n- a\n"), 0, "%s", d.err.message);
     cr_expect_eq(d.root->type, TN_ARRAY);
+    cr_expect_not(d.root->flags & TNF_STREAM);
+    ydoc_free(&d);
+    /* Anchors belong to their document. */
+    cr_expect_eq(YPARSE(&d, "a: &x 1\n---\nb: *x\n"), IAMG_EPARSE);
+    ydoc_free(&d);
+    cr_assert_eq(YPARSE(&d, "a: &x 1\n---\nb: &x 2\nc: *x\n"), 0, "%s", d.err.message);
+    cr_assert_eq(d.root->n, 2);
+    cr_expect_str_eq(tnode_get(&d.root->u.items[1], "c")->u.s, "2");
     ydoc_free(&d);
 }
 
