@@ -398,6 +398,9 @@ static int parse_limits(parser *p, const tnode *v)
 static int parse_root(parser *p, const tnode *root)
 {
     if (root->type == TN_NULL) return 0; /* an empty file: all defaults */
+    if (root->flags & TNF_STREAM)
+        return fail(p, &root->u.items[1],
+                    "the configuration must be one YAML document; a second one starts here");
     if (root->type != TN_OBJECT)
         return fail(p, root,
                     "the configuration must be a mapping with keys like rules, levels, "

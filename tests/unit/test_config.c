@@ -172,6 +172,8 @@ typedef struct err_case {
 } err_case;
 
 static const err_case err_cases[] = {
+    {"fail_on: error\n---\nfail_on: note\n", IAMG_EUSAGE, 3, 1,
+     "the configuration must be one YAML document; a second one starts here"},
     {"alowlist: []\n", IAMG_EUSAGE, 1, 1,
      "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, "
      "limits)"},
