@@ -135,10 +135,10 @@ static int policy_attr(tfx *t, tfres *r, const tnode *holder, int item, const ch
     return rc;
 }
 
-static void base_origin(const tfres *r, iamg_origin *o)
+static void base_origin(const tfx *t, const tfres *r, iamg_origin *o)
 {
     memset(o, 0, sizeof *o);
-    o->format = "terraform-plan";
+    o->format = t->x->l->format;
     o->address = r->address;
     o->resource_type = r->type;
 }
@@ -165,7 +165,7 @@ static int role_inline(tfx *t, tfres *r)
          * policies: nothing there. */
         if (tnode_is(pol, TN_STRING) && blank(pol) && (!name || !*name)) continue;
         iamg_origin o;
-        base_origin(r, &o);
+        base_origin(t, r, &o);
         o.policy_name = name;
         o.container = extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
         const char *ptr = extract_printf(t->x, "%s/inline_policy/%u", r->ptr, (unsigned)i);
@@ -226,7 +226,7 @@ static int do_resource(tfx *t, tfres *r)
 {
     const char *ty = r->type;
     iamg_origin o;
-    base_origin(r, &o);
+    base_origin(t, r, &o);
     const char *name = tnode_str(tnode_get(r->values, "name"));
     if (strcmp(ty, "aws_iam_policy") == 0 || strcmp(ty, "aws_iam_role_policy") == 0 ||
         strcmp(ty, "aws_iam_user_policy") == 0 || strcmp(ty, "aws_iam_group_policy") == 0) {
@@ -376,14 +376,25 @@ int extract_tfplan(extract_ctx *x, const tnode *root)
     x->l->format = "terraform-plan";
     tfx t = {x, &x->l->src, tnode_get(root, "resource_changes")};
     const tnode *pv = tnode_get(root, "planned_values");
+    const tnode *sv = tnode_get(root, "values");
+    const char *key = "planned_values";
     int rc = 0;
+    if (!pv && sv && !t.changes) {
+        /* `terraform show -json` without a plan file shows the state: the
+         * same modules under "values", every value known. */
+        x->l->format = "terraform-state";
+        pv = sv;
+        key = "values";
+    }
     if (pv && pv->type != TN_NULL) {
         if (pv->type != TN_OBJECT) {
-            INVALID(&t, pv, "planned_values must be an object, found %s", tnode_type_name(pv));
+            INVALID(&t, pv, "%s must be an object, found %s", key, tnode_type_name(pv));
             return 0;
         }
         const tnode *rm = tnode_get(pv, "root_module");
-        if (rm) rc = walk_module(&t, rm, "/planned_values/root_module", 0);
+        if (rm)
+            rc = walk_module(&t, rm, pv == sv ? "/values/root_module" : "/planned_values/root_module",
+                             0);
     } else if (t.changes) {
         rc = walk_changes(&t, t.changes);
     }
