@@ -2,6 +2,7 @@
 
 #include "iamguard/output.h"
 #include "util/errors.h"
+#include "util/utf8.h"
 
 /* ANSI colours, used only when the caller says the stream is a terminal. */
 typedef struct palette {
@@ -21,22 +22,6 @@ static const char *level_colour(const palette *p, iamg_level l)
     }
 }
 
-/* Bytes of the snippet that make up the first `units` UTF-16 columns. */
-static size_t bytes_for_units(const char *s, unsigned units)
-{
-    size_t i = 0;
-    unsigned u = 0;
-    while (s[i] && u < units) {
-        unsigned char c = (unsigned char)s[i];
-        size_t w = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        for (size_t k = 1; k < w; k++)
-            if (!s[i + k]) w = k;
-        u += w == 4 ? 2 : 1;
-        i += w;
-    }
-    return i;
-}
-
 /* The source line and a caret under the region. Tabs before the region are
  * kept so the caret lines up in any terminal. A window of a long line
  * (snippet_col > 1) starts with "..." so the cut is visible. */
@@ -48,7 +33,7 @@ static void print_source(FILE *out, const palette *p, unsigned line, const char 
     fprintf(out, "%s%6u |%s %s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet);
     if (!col || (cut && col < snippet_col)) return;
     fprintf(out, "%s       |%s %s", p->dim, p->reset, cut ? "   " : "");
-    size_t pre = bytes_for_units(snippet, col - (cut ? snippet_col : 1));
+    size_t pre = utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
     for (size_t i = 0; i < pre; i++) {
         unsigned char c = (unsigned char)snippet[i];
         if (c == '\t') fputc('\t', out);

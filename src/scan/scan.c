@@ -84,19 +84,6 @@ static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, 
     if (*end_col <= s->col) *end_col = s->col + 1;
 }
 
-/* Byte offset of UTF-16 column `col` (1-based) in text[0..len). */
-static size_t byte_of_column(const char *text, size_t len, unsigned col)
-{
-    size_t i = 0;
-    unsigned c = 1;
-    while (i < len && c < col) {
-        size_t n = utf8_seq_len((const unsigned char *)text + i, len - i);
-        c += n == 4 ? 2 : 1;
-        i += n ? n : 1;
-    }
-    return i;
-}
-
 /*
  * The line that holds a region, for people to read. Minified JSON (a
  * Terraform plan is one line) would otherwise show its first few hundred
@@ -111,7 +98,7 @@ static const char *snippet(worker *w, const tsource *file, unsigned line, unsign
     tsource_line(file, line, &text, &len);
     *start_col = 1;
     if (len > SNIPPET_MAX && col > 1) {
-        size_t at = byte_of_column(text, len, col);
+        size_t at = utf8_bytes_for_utf16(text, len, col - 1);
         size_t from = at > SNIPPET_LEAD ? at - SNIPPET_LEAD : 0;
         while (from < at && ((unsigned char)text[from] & 0xC0) == 0x80)
             from++;

@@ -26,6 +26,17 @@ size_t utf8_seq_len(const unsigned char *p, size_t n)
     return 0;
 }
 
+size_t utf8_bytes_for_utf16(const char *s, size_t n, size_t units)
+{
+    size_t i = 0, u = 0;
+    while (i < n && u < units) {
+        size_t w = utf8_seq_len((const unsigned char *)s + i, n - i);
+        u += w == 4 ? 2 : 1;
+        i += w ? w : 1;
+    }
+    return i;
+}
+
 int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;

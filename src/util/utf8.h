@@ -18,6 +18,11 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
  */
 char *utf8_sanitize(const char *s, size_t n, size_t max);
 
+/* Bytes of s[0..n) that make up its first `units` UTF-16 code units (the
+ * unit of columns): a character above U+FFFF is two, an ill-formed byte
+ * one. Stops at n. */
+size_t utf8_bytes_for_utf16(const char *s, size_t n, size_t units);
+
 /* 1 when s[0..n) is valid UTF-8. */
 int utf8_valid(const char *s, size_t n);
 

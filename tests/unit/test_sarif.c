@@ -25,6 +25,7 @@
 #include "iamguard/iamguard.h"
 #include "out/uri.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #define VALIDATOR IAMG_SOURCE_DIR "/../shared/sarif/validate-sarif.sh"
 #define DEFAULT_MULTITOOL                                                                          \
@@ -1252,4 +1253,21 @@ Test(validator, aws_managed_corpus, .timeout = 300)
     free(dir);
     iamg_results_free(r);
     iamg_engine_free(e);
+}
+
+/* Columns count UTF-16 units: the snippet window and the caret depend on it. */
+Test(utf8, bytes_for_utf16_columns)
+{
+    static const char s[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80" "b\xFF" "c";
+    size_t n = sizeof s - 1;
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 0), 0);
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 1), 1);  /* a */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 2), 3);  /* é: one unit, two bytes */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 3), 6);  /* €: one unit, three bytes */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 5), 10); /* U+1F600: two units, four bytes */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 6), 11); /* b */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 7), 12); /* an ill-formed byte is one unit */
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 8), 13);
+    cr_expect_eq(utf8_bytes_for_utf16(s, n, 100), n); /* never past the end */
+    cr_expect_eq(utf8_bytes_for_utf16(s, 2, 2), 2);   /* a cut sequence counts bytewise */
 }
