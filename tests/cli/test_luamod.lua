@@ -145,6 +145,16 @@ check("scan: finding fields", type(f.rule_id) == "string" and type(f.message) ==
   and f.level == "error" and f.line > 0 and f.column > 0 and f.end_column > f.column
   and f.fingerprint:find("^%x+:%d+$") ~= nil and type(f.origin) == "table",
   f.rule_id)
+-- The snippet holds the finding's column: from its start on a short line,
+-- from snippet_column on a long one (the Terraform plan is minified).
+local windows = 0
+for _, x in ipairs(findings) do
+  local from = x.column - x.snippet_column + 1
+  check("scan: snippet holds the region (" .. x.path .. ")", x.snippet_column >= 1 and from >= 1
+    and #x.snippet >= from, x.snippet_column)
+  if x.snippet_column > 1 then windows = windows + 1 end
+end
+eq("scan: short lines are whole", windows, 0)
 local sorted = true
 for i = 2, #findings do
   local a, b = findings[i - 1], findings[i]
