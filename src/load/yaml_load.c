@@ -393,7 +393,7 @@ static int count_nodes(loader *L, uint64_t n, uint32_t off, int alias)
             "YAML aliases expand to more than %zu nodes (limit max_yaml_nodes): alias bomb?",
             L->lim->max_yaml_nodes);
     return fail_at(L, off, IAMG_ELIMIT,
-                   "YAML document has more than %zu nodes (limit max_yaml_nodes)",
+                   "YAML file has more than %zu nodes (limit max_yaml_nodes)",
                    L->lim->max_yaml_nodes);
 }
 

@@ -755,7 +755,7 @@ Test(yaml_anchors, node_budget_boundary)
     ydoc_init(&d);
     d.lim.max_yaml_nodes = 5;
     cr_expect_eq(ydoc_load(&d, y, sizeof y - 1), IAMG_ELIMIT);
-    cr_expect(strstr(d.err.message, "YAML document has more than 5 nodes"), "%s", d.err.message);
+    cr_expect(strstr(d.err.message, "YAML file has more than 5 nodes"), "%s", d.err.message);
     ydoc_free(&d);
 }
 
