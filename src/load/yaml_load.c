@@ -119,7 +119,8 @@ typedef struct loader {
     size_t nanchors, capanchors;
     uint32_t *ahash; /* open addressing: index in anchors + 1, 0 when empty */
     size_t ahcap;
-    uint64_t total; /* nodes so far, aliases expanded */
+    uint64_t total;    /* nodes of this document so far, aliases expanded */
+    uint64_t expanded; /* nodes added by aliases, in the whole file */
     tnode root;
     int have_root;
     tnode *docs; /* roots of the finished non-empty documents */
@@ -383,17 +384,24 @@ static void anchor_set(loader *L, long i, const tnode *n, uint64_t count, uint32
 
 /* ---- limits --------------------------------------------------------------- */
 
+/*
+ * Nodes of the current document, aliases expanded, are bounded; so are
+ * alias expansions across the whole file, the only growth that is not paid
+ * for in bytes of input. A long stream of ordinary documents (a Kubernetes
+ * bundle) is bounded by the file size instead.
+ */
 static int count_nodes(loader *L, uint64_t n, uint32_t off, int alias)
 {
     L->total += n;
-    if (L->total <= L->lim->max_yaml_nodes) return 0;
+    if (alias) L->expanded += n;
+    if (L->total <= L->lim->max_yaml_nodes && L->expanded <= L->lim->max_yaml_nodes) return 0;
     if (alias)
         return fail_at(
             L, off, IAMG_ELIMIT,
             "YAML aliases expand to more than %zu nodes (limit max_yaml_nodes): alias bomb?",
             L->lim->max_yaml_nodes);
     return fail_at(L, off, IAMG_ELIMIT,
-                   "YAML file has more than %zu nodes (limit max_yaml_nodes)",
+                   "YAML document has more than %zu nodes (limit max_yaml_nodes)",
                    L->lim->max_yaml_nodes);
 }
 
@@ -1033,8 +1041,9 @@ static int on_event(loader *L, const yaml_event_t *ev)
 /*
  * A document ended: keep its root unless it is null (an empty "---" holds
  * nothing to check) and forget its anchors, which YAML scopes to their
- * document. The node budget stays shared, so a stream of small alias bombs
- * costs what one big one would.
+ * document. The next document gets a node budget of its own; the alias
+ * budget stays shared, so a stream of small alias bombs costs what one big
+ * one would.
  */
 static int end_document(loader *L)
 {
@@ -1051,6 +1060,7 @@ static int end_document(loader *L)
     L->have_root = 0;
     L->nanchors = 0;
     if (L->ahcap) memset(L->ahash, 0, L->ahcap * sizeof *L->ahash);
+    L->total = 0;
     return 0;
 }
 

@@ -755,7 +755,32 @@ Test(yaml_anchors, node_budget_boundary)
     ydoc_init(&d);
     d.lim.max_yaml_nodes = 5;
     cr_expect_eq(ydoc_load(&d, y, sizeof y - 1), IAMG_ELIMIT);
-    cr_expect(strstr(d.err.message, "YAML file has more than 5 nodes"), "%s", d.err.message);
+    cr_expect(strstr(d.err.message, "YAML document has more than 5 nodes"), "%s", d.err.message);
+    ydoc_free(&d);
+}
+
+Test(yaml_limits, node_budget_per_document_alias_budget_per_file)
+{
+    /* Three nodes a document: a stream of them passes a limit of five. */
+    static const char plain[] = "a: 1\n---\nb: 2\n---\nc: 3\n";
+    ydoc d;
+    ydoc_init(&d);
+    d.lim.max_yaml_nodes = 5;
+    cr_expect_eq(ydoc_load(&d, plain, sizeof plain - 1), 0, "%s", d.err.message);
+    ydoc_free(&d);
+    /* Nine nodes a document, three of them from an alias: the fourth
+     * document takes the file's alias expansions past nine. */
+    static const char bombs[] = "a: &x [1, 2]\nb: *x\n---\na: &x [1, 2]\nb: *x\n---\n"
+                                "a: &x [1, 2]\nb: *x\n---\na: &x [1, 2]\nb: *x\n";
+    ydoc_init(&d);
+    d.lim.max_yaml_nodes = 9;
+    cr_expect_eq(ydoc_load(&d, bombs, sizeof bombs - 1), IAMG_ELIMIT);
+    cr_expect(strstr(d.err.message, "alias bomb?"), "%s", d.err.message);
+    cr_expect_eq(d.err.line, 11);
+    ydoc_free(&d);
+    ydoc_init(&d);
+    d.lim.max_yaml_nodes = 12;
+    cr_expect_eq(ydoc_load(&d, bombs, sizeof bombs - 1), 0, "%s", d.err.message);
     ydoc_free(&d);
 }
 
