@@ -18,7 +18,8 @@ typedef struct iamg_limits {
     uint64_t max_file_size;       /**< bytes; larger files are reported and skipped */
     unsigned max_depth;           /**< JSON/YAML nesting depth */
     size_t max_statements;        /**< statements in one policy document */
-    size_t max_yaml_nodes;        /**< YAML nodes after alias expansion (alias bombs) */
+    size_t max_yaml_nodes;        /**< YAML nodes of a document, and alias expansions of a
+                                       file (alias bombs) */
     size_t lua_memory;            /**< bytes per rule state */
     uint64_t lua_instructions;    /**< VM instructions per check() call */
     unsigned lua_timeout_ms;      /**< wall-clock per check() call */
