@@ -93,6 +93,8 @@ typedef struct iamg_stats {
     size_t rule_failures;   /**< rule errors (load or check) */
     double seconds;         /**< wall-clock time of the scan */
     size_t baselined;       /**< findings removed because a baseline had them (baseline.h) */
+    size_t terraform_files; /**< .tf files met in folders: not read (Terraform is read
+                                 through `terraform show -json`) */
 } iamg_stats;
 
 typedef struct iamg_results iamg_results;

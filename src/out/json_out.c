@@ -213,6 +213,7 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
     put_int(&w, sum, "suppressed", st->suppressed);
     put_int(&w, sum, "baselined", st->baselined);
     put_int(&w, sum, "rule_failures", st->rule_failures);
+    put_int(&w, sum, "terraform_files", st->terraform_files);
     /* Wall-clock time differs on every run: only on request. */
     if (o->timestamps) put(&w, sum, "seconds", chk(&w, json_real(st->seconds)));
     put(&w, doc, "summary", sum);

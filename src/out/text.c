@@ -120,6 +120,11 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
     if (s->files_skipped) fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,
                                   s->files_skipped == 1 ? "" : "s",
                                   o->show_notes ? "" : "; --verbose lists them");
+    if (s->terraform_files && !s->documents)
+        fprintf(out,
+                "%zu Terraform configuration file%s (.tf) not read: scan the plan instead "
+                "(terraform plan -out=tfplan && terraform show -json tfplan > plan.json).\n",
+                s->terraform_files, s->terraform_files == 1 ? "" : "s");
     if (problems)
         fprintf(out, "%s%zu input problem%s: some policies were not fully checked.%s\n", p->red,
                 problems, problems == 1 ? "" : "s", p->reset);

@@ -450,6 +450,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         if (copy_diag(r, own, &x)) rc = IAMG_ENOMEM;
     }
     iamg_stats *st = &r->stats;
+    st->terraform_files = wl ? wl->terraform_files : 0;
     for (size_t i = 0; i < sh->nfiles; i++) {
         slot *s = &sh->slots[i];
         if (s->nf) memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);

@@ -162,6 +162,13 @@ static int is_candidate(const char *name)
     return 0;
 }
 
+/* Terraform configuration: HCL that iamguard reads through a plan instead. */
+static int is_terraform(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && strcasecmp(name + n - 3, ".tf") == 0;
+}
+
 static int seen_dir(walker *w, const struct stat *st)
 {
     for (size_t i = 0; i < w->nseen; i++)
@@ -266,6 +273,7 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
             walk_dir(w, cfs.data, crel.data);
         } else if (S_ISREG(st.st_mode)) {
             if (is_candidate(name)) add_file(w, cfs.data, crel.data, 0);
+            else if (is_terraform(name)) w->out->terraform_files++;
         } else if (is_candidate(name)) {
             /* Reading a FIFO could block the scan forever; say so even
              * without --verbose, since the name promises a policy. */

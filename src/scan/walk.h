@@ -19,6 +19,7 @@ typedef struct walk_list {
     walk_file *v;
     size_t n, cap;
     diag_list diags; /* unreadable folders, skipped links and special files (notes) */
+    size_t terraform_files; /* .tf files met in folders: not read, but worth a hint */
 } walk_list;
 
 /*

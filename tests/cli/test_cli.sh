@@ -118,6 +118,10 @@ grep -q 'package.json: warning\[skipped\] no IAM policy found' "$tmp/out" &&
     { echo "FAIL named file without policies: no warning"; cat "$tmp/out"; fails=$((fails + 1)); }
 check "folder without policies" 0 "$(run scan "$tmp/notiam")"
 if grep -q 'skipped\]' "$tmp/out"; then echo "FAIL folder walk: skipped files listed without --verbose"; fails=$((fails + 1)); fi
+grep -q '^1 Terraform configuration file (.tf) not read: scan the plan instead' "$tmp/out" ||
+    { echo "FAIL folder walk: no hint about the .tf file"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "folder without policies, JSON" 0 "$(run scan -f json "$tmp/notiam")"
+[ "$(jq .summary.terraform_files "$tmp/out")" = 1 ] || { echo "FAIL JSON summary: terraform_files"; fails=$((fails + 1)); }
 # Every document of a YAML stream is checked, not only the first.
 printf -- '---\nStatement:\n  - Effect: Allow\n    Action: ssm:SendCommand\n    Resource: "*"\n---\nkind: ConfigMap\n---\nStatement:\n  - Effect: Allow\n    Action: ssm:StartSession\n    Resource: "*"\n' >"$tmp/stream.yaml"
 check "YAML stream" 1 "$(run scan "$tmp/stream.yaml")"
