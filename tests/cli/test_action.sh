@@ -8,11 +8,7 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+. "$(dirname "$0")/lib.sh"
 command -v bash >/dev/null || { echo "SKIP: bash is not installed"; exit 77; }
 
 # A workspace: a policy with findings, one without (in a folder whose name

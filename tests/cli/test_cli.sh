@@ -4,9 +4,7 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
+. "$(dirname "$0")/lib.sh"
 
 check() { # name expected-status actual-status
     if [ "$2" != "$3" ]; then

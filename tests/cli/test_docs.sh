@@ -6,8 +6,7 @@
 set -u
 bin=$1
 doc=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 awk -v out="$tmp" '
     /^```[a-z]+ (rule|policy|expect)=[A-Za-z0-9_-]+$/ {
         split($2, kv, "=")
@@ -20,7 +19,6 @@ awk -v out="$tmp" '
     /^```$/ { if (file) close(file); file = ""; next }
     file { print > file }
 ' "$doc"
-fails=0
 n=0
 for dir in "$tmp"/*/; do
     name=$(basename "$dir")

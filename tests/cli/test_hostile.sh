@@ -20,11 +20,7 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+. "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || { echo "skip: jq is needed"; exit 0; }
 mt=${SARIF_MULTITOOL:-/opt/sarif-mt/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool}

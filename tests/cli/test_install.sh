@@ -16,11 +16,7 @@ cmake=$4
 cpack=$5
 cc=$6
 san=${7:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+. "$(dirname "$0")/lib.sh"
 
 prefix=$tmp/prefix
 if ! "$cmake" --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1; then

@@ -11,8 +11,7 @@ moddir=$2
 src=$3
 cc=$4
 san=${5:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 command -v lua5.4 >/dev/null || { echo "SKIP: lua5.4 is not installed"; exit 77; }
 [ -f "$moddir/iamguard.so" ] || { echo "FAIL: no $moddir/iamguard.so"; exit 1; }

@@ -8,11 +8,8 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 check() { # name expected-status actual-status
     if [ "$2" != "$3" ]; then fail "$1: exit status $3, expected $2"; cat "$tmp/err" 2>/dev/null
     else echo "ok   $1"; fi
