@@ -150,18 +150,12 @@ static int l_arn_match(lua_State *L)
 
 static int l_arn_split(lua_State *L)
 {
-    static const char *const names[] = {NULL, "partition", "service", "region", "account",
-                                        "resource"};
     iamg_arn_parts p;
     if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) {
         lua_pushnil(L);
         return 1;
     }
-    lua_createtable(L, 0, 5);
-    for (int i = 1; i < 6; i++) {
-        lua_pushlstring(L, p.part[i], p.len[i]);
-        lua_setfield(L, -2, names[i]);
-    }
+    lt_push_arn_parts(L, &p);
     return 1;
 }
 

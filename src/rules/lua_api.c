@@ -480,12 +480,7 @@ static int l_arn_split(lua_State *L)
     sandbox_check(L);
     iamg_arn_parts p;
     if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) return lua_pushnil(L), 1;
-    static const char *const names[] = {NULL, "partition", "service", "region", "account", "resource"};
-    lua_createtable(L, 0, 5);
-    for (int i = 1; i < 6; i++) {
-        lua_pushlstring(L, p.part[i], p.len[i]);
-        lua_setfield(L, -2, names[i]);
-    }
+    lt_push_arn_parts(L, &p);
     return 1;
 }
 

@@ -28,6 +28,17 @@ void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n)
     }
 }
 
+void lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
+{
+    static const char *const names[] = {NULL, "partition", "service", "region", "account",
+                                        "resource"};
+    lua_createtable(L, 0, 5);
+    for (int i = 1; i < 6; i++) {
+        lua_pushlstring(L, p->part[i], p->len[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+}
+
 void lt_set_operator(lua_State *L, const iamg_cond_op *op)
 {
     lua_pushlstring(L, op->base ? op->base : "", op->base_len);

@@ -25,6 +25,10 @@ void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n);
 /* base, set, if_exists, negated, known of op, into the table at the top. */
 void lt_set_operator(lua_State *L, const iamg_cond_op *op);
 
+/* The table iam.arn_split returns: partition, service, region, account,
+ * resource. */
+void lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p);
+
 /* A condition entry table; index is 0-based (written 1-based). */
 void lt_push_condition(lua_State *L, const pcond *c, uint32_t index);
 
