@@ -425,6 +425,12 @@ static int sam_policies(cfx *c, const tnode *v, const char *ptr, void *ud)
 
 /* AWS::Serverless::Function and StateMachine (the SAM transform turns
  * Policies into the inline policies of a generated role). */
+static int is_sam(const char *type)
+{
+    return strcmp(type, "AWS::Serverless::Function") == 0 ||
+           strcmp(type, "AWS::Serverless::StateMachine") == 0;
+}
+
 static int do_sam(cfx *c, const tnode *props)
 {
     const tnode *pol = tnode_get(props, "Policies");
@@ -444,9 +450,7 @@ static int do_resource(cfx *c, const tnode *props)
     if (strcmp(t, "AWS::IAM::User") == 0 || strcmp(t, "AWS::IAM::Group") == 0)
         return do_principal(c, props, 0);
     if (strcmp(t, "AWS::SSO::PermissionSet") == 0) return do_permission_set(c, props);
-    if (strcmp(t, "AWS::Serverless::Function") == 0 ||
-        strcmp(t, "AWS::Serverless::StateMachine") == 0)
-        return do_sam(c, props);
+    if (is_sam(t)) return do_sam(c, props);
     const resource_policy *rp = find_resource_policy(t);
     if (rp) return do_resource_policy(c, props, rp);
     return 0;
@@ -455,8 +459,7 @@ static int do_resource(cfx *c, const tnode *props)
 static int holds_policies(const char *type)
 {
     return strncmp(type, "AWS::IAM::", 10) == 0 || strcmp(type, "AWS::SSO::PermissionSet") == 0 ||
-           strcmp(type, "AWS::Serverless::Function") == 0 ||
-           strcmp(type, "AWS::Serverless::StateMachine") == 0 || find_resource_policy(type);
+           is_sam(type) || find_resource_policy(type);
 }
 
 int extract_cfn(extract_ctx *x, const tnode *root)
