@@ -129,7 +129,7 @@ static int parse_inner(cfx *c, const tsource *inner, const char *what, iamg_leve
     if (rc == IAMG_ENOMEM) return rc;
     if (rc) {
         char msg[IAMG_ERROR_TEXT_MAX + 96];
-        snprintf(msg, sizeof msg, "%s: %s", what, err.message);
+        snprintf(msg, sizeof msg, "%.80s: %s", what, err.message);
         diag_add_at(c->x->diags, rc, level, NULL, err.line, err.column, NULL, msg);
         *root = NULL;
     }
