@@ -1,5 +1,5 @@
 /*
- * config/config.c - .iamguard.yml: read with yaml_load into the position
+ * config/config.c - .iamguard.yml: read with ig_yaml_load into the position
  * tree, checked key by key, into an iamg_config.
  *
  * The tree keeps byte spans, so every complaint points at the key or value
@@ -50,7 +50,7 @@ static const char limits_keys[] = "rule_memory, rule_timeout_ms, rule_instructio
 
 static cpos pos_of(parser *p, const tnode *n)
 {
-    srcpos s = tsource_pos(&p->src, n->start);
+    srcpos s = ig_tsource_pos(&p->src, n->start);
     cpos c = {s.line, s.col};
     return c;
 }
@@ -68,12 +68,12 @@ fail(parser *p, const tnode *n, const char *fmt, ...)
     va_end(ap);
     cpos at = {0, 0};
     if (n) at = pos_of(p, n);
-    return iamg_error_set(p->err, IAMG_EUSAGE, p->c->pub.path, at.line, at.col, "%s", msg);
+    return ig_error_set(p->err, IAMG_EUSAGE, p->c->pub.path, at.line, at.col, "%s", msg);
 }
 
 static int oom(parser *p)
 {
-    return iamg_error_set(p->err, IAMG_ENOMEM, p->c->pub.path, 0, 0, "out of memory");
+    return ig_error_set(p->err, IAMG_ENOMEM, p->c->pub.path, 0, 0, "out of memory");
 }
 
 /* "a string", "a list", ... for messages about a value of the wrong type. */
@@ -152,8 +152,8 @@ static int string_list(parser *p, const tnode *v, const char *key, const char *c
     } else if (v->type != TN_STRING) {
         return fail(p, v, "'%s' must be a list of strings, not %s", key, a_type(v));
     }
-    const char **list = arena_calloc(&p->c->a, count ? count : 1, sizeof *list);
-    cpos *ps = pos ? arena_calloc(&p->c->a, count ? count : 1, sizeof *ps) : NULL;
+    const char **list = ig_arena_calloc(&p->c->a, count ? count : 1, sizeof *list);
+    cpos *ps = pos ? ig_arena_calloc(&p->c->a, count ? count : 1, sizeof *ps) : NULL;
     if (!list || (pos && !ps)) return oom(p);
     for (uint32_t i = 0; i < count; i++) {
         const tnode *it = &items[i];
@@ -176,7 +176,7 @@ static int parse_rules(parser *p, const tnode *v)
     if (!rc) rc = check_keys(p, v, rules_keys, "rules");
     if (rc) return rc;
     iamg_config *c = &p->c->pub;
-    const tnode *o = tnode_get(v, "only"), *s = tnode_get(v, "skip");
+    const tnode *o = ig_tnode_get(v, "only"), *s = ig_tnode_get(v, "skip");
     if (o && (rc = string_list(p, o, "only", &c->only, &c->nonly, &p->c->only_pos))) return rc;
     if (s && (rc = string_list(p, s, "skip", &c->skip, &c->nskip, &p->c->skip_pos))) return rc;
     return 0;
@@ -197,8 +197,8 @@ static int parse_levels(parser *p, const tnode *v)
     int rc = want_map(p, v, "levels", "RULE-ID: none, note, warning or error");
     if (!rc) rc = check_keys(p, v, NULL, "levels");
     if (rc) return rc;
-    iamg_config_level *lv = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *lv);
-    cpos *ps = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *ps);
+    iamg_config_level *lv = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *lv);
+    cpos *ps = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *ps);
     if (!lv || !ps) return oom(p);
     for (uint32_t i = 0; i < v->n; i++) {
         const tmember *m = &v->u.members[i];
@@ -226,7 +226,7 @@ static int parse_rule_dirs(parser *p, const tnode *v)
     size_t n;
     int rc = string_list(p, v, "rule_dirs", &raw, &n, &p->c->dir_pos);
     if (rc) return rc;
-    const char **dirs = arena_calloc(&p->c->a, n ? n : 1, sizeof *dirs);
+    const char **dirs = ig_arena_calloc(&p->c->a, n ? n : 1, sizeof *dirs);
     if (!dirs) return oom(p);
     for (size_t i = 0; i < n; i++) {
         if (raw[i][0] == '/' || strcmp(c->dir, ".") == 0) {
@@ -234,7 +234,7 @@ static int parse_rule_dirs(parser *p, const tnode *v)
             continue;
         }
         size_t dl = strlen(c->dir), rl = strlen(raw[i]);
-        char *j = arena_alloc(&p->c->a, dl + rl + 2);
+        char *j = ig_arena_alloc(&p->c->a, dl + rl + 2);
         if (!j) return oom(p);
         memcpy(j, c->dir, dl);
         j[dl] = '/';
@@ -278,7 +278,7 @@ static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t 
     const char **slots[] = {&a->rule, &a->principal, &a->logical_id,    &a->address,
                             &a->file, &a->sid,       &a->justification, &a->expires};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        const tnode *f = tnode_get(v, fields[i]);
+        const tnode *f = ig_tnode_get(v, fields[i]);
         if (!f) continue;
         if ((rc = want_string(p, f, fields[i]))) return rc;
         *slots[i] = f->u.s;
@@ -290,9 +290,9 @@ static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t 
     int blank = 1;
     for (const char *s = a->justification; *s && blank; s++)
         blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
-    if (blank) return fail(p, tnode_get(v, "justification"), "'justification' is blank");
+    if (blank) return fail(p, ig_tnode_get(v, "justification"), "'justification' is blank");
     if (a->expires && !valid_date(a->expires))
-        return fail(p, tnode_get(v, "expires"),
+        return fail(p, ig_tnode_get(v, "expires"),
                     "'expires' must be a date written YYYY-MM-DD, not '%s'", a->expires);
     if (!a->rule && !a->principal && !a->logical_id && !a->address && !a->file && !a->sid)
         return fail(p, v,
@@ -301,7 +301,7 @@ static int parse_allow_entry(parser *p, const tnode *v, iamg_allow *a, uint32_t 
                     index + 1);
     char where[IAMG_ERROR_PATH_MAX + 16];
     snprintf(where, sizeof where, "%s:%u", p->c->pub.path, pos_of(p, v).line);
-    a->where = arena_strdup(&p->c->a, where);
+    a->where = ig_arena_strdup(&p->c->a, where);
     return a->where ? 0 : oom(p);
 }
 
@@ -310,7 +310,7 @@ static int parse_allowlist(parser *p, const tnode *v)
     if (v->type == TN_NULL) return 0;
     if (v->type != TN_ARRAY)
         return fail(p, v, "'allowlist' must be a list of entries, not %s", a_type(v));
-    iamg_allow *list = arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *list);
+    iamg_allow *list = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *list);
     if (!list) return oom(p);
     for (uint32_t i = 0; i < v->n; i++) {
         int rc = parse_allow_entry(p, &v->u.items[i], &list[i], i);
@@ -371,22 +371,22 @@ static int parse_limits(parser *p, const tnode *v)
     iamg_config_limits *l = &p->c->pub.limits;
     const tnode *f;
     uint64_t n;
-    if ((f = tnode_get(v, "rule_memory"))) {
+    if ((f = ig_tnode_get(v, "rule_memory"))) {
         if (parse_count(f, 1, &n) || n < ((uint64_t)1 << 20) || n > SIZE_MAX)
             return fail(p, f, "'rule_memory' must be a size of at least 1M, like 64M");
         l->rule_memory = (size_t)n;
     }
-    if ((f = tnode_get(v, "rule_timeout_ms"))) {
+    if ((f = ig_tnode_get(v, "rule_timeout_ms"))) {
         if (parse_count(f, 0, &n) || n == 0 || n > 3600000)
             return fail(p, f, "'rule_timeout_ms' must be milliseconds from 1 to 3600000");
         l->rule_timeout_ms = (unsigned)n;
     }
-    if ((f = tnode_get(v, "rule_instructions"))) {
+    if ((f = ig_tnode_get(v, "rule_instructions"))) {
         if (parse_count(f, 0, &n) || n < 1000 || n > UINT64_MAX / 2)
             return fail(p, f, "'rule_instructions' must be a whole number of at least 1000");
         l->rule_instructions = n;
     }
-    if ((f = tnode_get(v, "max_file_size"))) {
+    if ((f = ig_tnode_get(v, "max_file_size"))) {
         if (parse_count(f, 1, &n) || n == 0)
             return fail(p, f,
                         "'max_file_size' must be a size above 0, like 1048576, 64K, 256M or 1G");
@@ -410,19 +410,19 @@ static int parse_root(parser *p, const tnode *root)
     if (rc) return rc;
     iamg_config *c = &p->c->pub;
     const tnode *v;
-    if ((v = tnode_get(root, "rules")) && (rc = parse_rules(p, v))) return rc;
-    if ((v = tnode_get(root, "levels")) && (rc = parse_levels(p, v))) return rc;
-    if ((v = tnode_get(root, "rule_dirs")) && (rc = parse_rule_dirs(p, v))) return rc;
-    if ((v = tnode_get(root, "exclude")) &&
+    if ((v = ig_tnode_get(root, "rules")) && (rc = parse_rules(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "levels")) && (rc = parse_levels(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "rule_dirs")) && (rc = parse_rule_dirs(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "exclude")) &&
         (rc = string_list(p, v, "exclude", &c->exclude, &c->nexclude, NULL)))
         return rc;
-    if ((v = tnode_get(root, "fail_on"))) {
+    if ((v = ig_tnode_get(root, "fail_on"))) {
         int l;
         if ((rc = parse_level_name(p, v, "'fail_on'", &l))) return rc;
         c->fail_on = l;
     }
-    if ((v = tnode_get(root, "allowlist")) && (rc = parse_allowlist(p, v))) return rc;
-    if ((v = tnode_get(root, "limits")) && (rc = parse_limits(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "allowlist")) && (rc = parse_allowlist(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "limits")) && (rc = parse_limits(p, v))) return rc;
     return 0;
 }
 
@@ -430,11 +430,11 @@ static int parse_root(parser *p, const tnode *root)
 static char *dir_of(arena *a, const char *path)
 {
     const char *slash = strrchr(path, '/');
-    if (!slash) return arena_strdup(a, ".");
+    if (!slash) return ig_arena_strdup(a, ".");
     while (slash > path && slash[-1] == '/')
         slash--;
-    if (slash == path) return arena_strdup(a, "/");
-    return arena_strndup(a, path, (size_t)(slash - path));
+    if (slash == path) return ig_arena_strdup(a, "/");
+    return ig_arena_strndup(a, path, (size_t)(slash - path));
 }
 
 int iamg_config_load_buffer(const char *path, const char *data, size_t len, iamg_config **out,
@@ -443,12 +443,12 @@ int iamg_config_load_buffer(const char *path, const char *data, size_t len, iamg
     *out = NULL;
     if (!path) path = IAMG_CONFIG_NAME;
     if (len >= UINT32_MAX)
-        return iamg_error_set(err, IAMG_ELIMIT, path, 0, 0, "the configuration file is too large");
-    config_impl *c = iamg_calloc(1, sizeof *c);
-    if (!c) return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
-    arena_init(&c->a);
+        return ig_error_set(err, IAMG_ELIMIT, path, 0, 0, "the configuration file is too large");
+    config_impl *c = ig_calloc(1, sizeof *c);
+    if (!c) return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+    ig_arena_init(&c->a);
     c->pub.fail_on = -1;
-    c->pub.path = arena_strdup(&c->a, path);
+    c->pub.path = ig_arena_strdup(&c->a, path);
     c->pub.dir = c->pub.path ? dir_of(&c->a, c->pub.path) : NULL;
     parser p;
     memset(&p, 0, sizeof p);
@@ -456,17 +456,17 @@ int iamg_config_load_buffer(const char *path, const char *data, size_t len, iamg
     p.err = err;
     int rc;
     if (!c->pub.path || !c->pub.dir) {
-        rc = iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+        rc = ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
         goto done;
     }
-    tsource_init_file(&p.src, c->pub.path, data ? data : "", data ? len : 0);
-    if (tsource_index(&p.src, &c->a)) {
+    ig_tsource_init_file(&p.src, c->pub.path, data ? data : "", data ? len : 0);
+    if (ig_tsource_index(&p.src, &c->a)) {
         rc = oom(&p);
         goto done;
     }
     iamg_limits lim = IAMG_LIMITS_INIT;
     const tnode *root;
-    rc = yaml_load(&p.src, &c->a, &lim, &root, err);
+    rc = ig_yaml_load(&p.src, &c->a, &lim, &root, err);
     if (!rc) rc = parse_root(&p, root);
 done:
     if (rc) {
@@ -482,16 +482,16 @@ int iamg_config_load(const char *path, iamg_config **out, iamg_error *err)
     char *data = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = iamg_read_file(path, CONFIG_MAX_SIZE, &data, &len, err);
+    int rc = ig_read_file(path, CONFIG_MAX_SIZE, &data, &len, err);
     if (rc) {
-        /* iamg_read_file's message leaves the path out. */
+        /* ig_read_file's message leaves the path out. */
         char msg[IAMG_ERROR_TEXT_MAX];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         if (rc == IAMG_ESKIP) rc = IAMG_EIO;
-        return iamg_error_set(err, rc, path, 0, 0, "cannot read the configuration: %s", msg);
+        return ig_error_set(err, rc, path, 0, 0, "cannot read the configuration: %s", msg);
     }
     rc = iamg_config_load_buffer(path, data, len, out, err);
-    iamg_free(data);
+    ig_free(data);
     return rc;
 }
 
@@ -509,11 +509,11 @@ int iamg_config_find(const char *scan_root, iamg_config **out, iamg_error *err)
                       : snprintf(paths[i], sizeof paths[i], "%s%s%s", scan_root, slash ? "" : "/",
                                  names[i]);
         if (n < 0 || (size_t)n >= sizeof paths[i])
-            return iamg_error_set(err, IAMG_EUSAGE, scan_root, 0, 0, "folder path is too long");
+            return ig_error_set(err, IAMG_EUSAGE, scan_root, 0, 0, "folder path is too long");
         found[i] = access(paths[i], F_OK) == 0;
     }
     if (found[0] && found[1])
-        return iamg_error_set(err, IAMG_EUSAGE, paths[1], 0, 0, "both %s and %s exist: keep one",
+        return ig_error_set(err, IAMG_EUSAGE, paths[1], 0, 0, "both %s and %s exist: keep one",
                               names[0], names[1]);
     if (!found[0] && !found[1]) return 0;
     return iamg_config_load(found[0] ? paths[0] : paths[1], out, err);
@@ -537,7 +537,7 @@ static int in_list(const char *id, const char *const *v, size_t n)
 
 static int unknown_rule(const iamg_config *c, const cpos *at, const char *id, iamg_error *err)
 {
-    return iamg_error_set(err, IAMG_EUSAGE, c->path, at->line, at->col,
+    return ig_error_set(err, IAMG_EUSAGE, c->path, at->line, at->col,
                           "unknown rule id '%s' (see 'iamguard rules')", id);
 }
 
@@ -551,7 +551,7 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
             iamg_error e2;
             rc = iamg_engine_add_rules_dir(e, c->rule_dirs[i], &e2);
             if (rc)
-                return iamg_error_set(err, rc, c->path, ci->dir_pos[i].line, ci->dir_pos[i].col,
+                return ig_error_set(err, rc, c->path, ci->dir_pos[i].line, ci->dir_pos[i].col,
                                       "rule folder '%s': %s", c->rule_dirs[i], e2.message);
         }
         /* Checked even where the caller's lists win: a typo is still a typo. */
@@ -568,15 +568,15 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
     const char *const *eff_only = nonly ? only : (c ? c->only : NULL);
     size_t neff_only = nonly ? nonly : (c ? c->nonly : 0);
     size_t cap = (c ? c->nskip : 0) + nskip;
-    const char **eff_skip = iamg_calloc(cap ? cap : 1, sizeof *eff_skip);
-    if (!eff_skip) return iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
+    const char **eff_skip = ig_calloc(cap ? cap : 1, sizeof *eff_skip);
+    if (!eff_skip) return ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
     size_t neff_skip = 0;
     for (size_t i = 0; c && i < c->nskip; i++)
         if (!in_list(c->skip[i], only, nonly)) eff_skip[neff_skip++] = c->skip[i];
     for (size_t i = 0; i < nskip; i++)
         eff_skip[neff_skip++] = skip[i];
     rc = iamg_engine_select(e, eff_only, neff_only, eff_skip, neff_skip, err);
-    iamg_free(eff_skip);
+    ig_free(eff_skip);
     if (rc) return rc;
     for (size_t i = 0; c && i < c->nlevels; i++) {
         const iamg_config_level *l = &c->levels[i];
@@ -591,6 +591,6 @@ void iamg_config_free(iamg_config *c)
 {
     if (!c) return;
     config_impl *ci = (config_impl *)c;
-    arena_free(&ci->a);
-    iamg_free(ci);
+    ig_arena_free(&ci->a);
+    ig_free(ci);
 }

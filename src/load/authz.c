@@ -28,15 +28,15 @@ static const struct plist {
     {"RoleDetailList", "role", "RolePolicyList", "RoleName"},
 };
 
-int detect_authz(const tnode *root)
+int ig_detect_authz(const tnode *root)
 {
-    if (!tnode_is(root, TN_OBJECT)) return 0;
+    if (!ig_tnode_is(root, TN_OBJECT)) return 0;
     for (size_t i = 0; i < sizeof plists / sizeof *plists; i++)
-        if (tnode_is(tnode_get(root, plists[i].list), TN_ARRAY)) return 1;
-    const tnode *pol = tnode_get(root, "Policies");
-    if (!tnode_is(pol, TN_ARRAY)) return 0;
+        if (ig_tnode_is(ig_tnode_get(root, plists[i].list), TN_ARRAY)) return 1;
+    const tnode *pol = ig_tnode_get(root, "Policies");
+    if (!ig_tnode_is(pol, TN_ARRAY)) return 0;
     for (uint32_t i = 0; i < pol->n; i++)
-        if (tnode_get(&pol->u.items[i], "PolicyVersionList")) return 1;
+        if (ig_tnode_get(&pol->u.items[i], "PolicyVersionList")) return 1;
     return 0;
 }
 
@@ -46,22 +46,22 @@ typedef struct azx {
 } azx;
 
 #define INVALID(z, node, ...)                                                                      \
-    diag_add((z)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (z)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((z)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (z)->src, (node)->start, __VA_ARGS__)
 
 /* A document: an object, or JSON text (URL-encoded by the raw API). */
 static int add_document(azx *z, const tnode *doc, pkind kind, const iamg_origin *o,
                         const char *what)
 {
-    if (doc->type == TN_OBJECT) return extract_add_doc(z->x, z->src, doc, kind, o);
-    if (doc->type == TN_STRING) return extract_add_string_doc(z->x, z->src, doc, 1, kind, o);
-    INVALID(z, doc, "%s must be an object or a JSON string, found %s", what, tnode_type_name(doc));
+    if (doc->type == TN_OBJECT) return ig_extract_add_doc(z->x, z->src, doc, kind, o);
+    if (doc->type == TN_STRING) return ig_extract_add_string_doc(z->x, z->src, doc, 1, kind, o);
+    INVALID(z, doc, "%s must be an object or a JSON string, found %s", what, ig_tnode_type_name(doc));
     return 0;
 }
 
 static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
 {
-    const char *name = tnode_str(tnode_get(e, pl->name));
-    const char *arn = tnode_str(tnode_get(e, "Arn"));
+    const char *name = ig_tnode_str(ig_tnode_get(e, pl->name));
+    const char *arn = ig_tnode_str(ig_tnode_get(e, "Arn"));
     iamg_origin base;
     memset(&base, 0, sizeof base);
     base.format = "account-dump";
@@ -69,20 +69,20 @@ static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
     base.principal_name = name;
     base.principal_arn = arn;
     const char *who = name ? name : arn ? arn : "(unnamed)";
-    const tnode *list = tnode_get(e, pl->policies);
+    const tnode *list = ig_tnode_get(e, pl->policies);
     if (list && list->type != TN_ARRAY) {
         INVALID(z, list, "%s of %s %s must be a list, found %s", pl->policies, pl->type, who,
-                tnode_type_name(list));
+                ig_tnode_type_name(list));
     } else if (list) {
         for (uint32_t j = 0; j < list->n; j++) {
             const tnode *p = &list->u.items[j];
             if (p->type != TN_OBJECT) {
                 INVALID(z, p, "%s item of %s %s must be an object, found %s", pl->policies,
-                        pl->type, who, tnode_type_name(p));
+                        pl->type, who, ig_tnode_type_name(p));
                 continue;
             }
-            const char *pname = tnode_str(tnode_get(p, "PolicyName"));
-            const tnode *doc = tnode_get(p, "PolicyDocument");
+            const char *pname = ig_tnode_str(ig_tnode_get(p, "PolicyName"));
+            const tnode *doc = ig_tnode_get(p, "PolicyDocument");
             if (!doc) {
                 INVALID(z, p, "inline policy '%s' of %s %s has no PolicyDocument",
                         pname ? pname : "", pl->type, who);
@@ -90,9 +90,9 @@ static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
             }
             iamg_origin o = base;
             o.policy_name = pname;
-            o.pointer = extract_printf(z->x, "/%s/%u/%s/%u/PolicyDocument", pl->list, (unsigned)i,
+            o.pointer = ig_extract_printf(z->x, "/%s/%u/%s/%u/PolicyDocument", pl->list, (unsigned)i,
                                        pl->policies, (unsigned)j);
-            o.container = extract_printf(z->x, "%s %s, inline policy '%s'", pl->type, who,
+            o.container = ig_extract_printf(z->x, "%s %s, inline policy '%s'", pl->type, who,
                                          pname ? pname : "");
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
             int rc = add_document(z, doc, KIND_IDENTITY, &o, "PolicyDocument");
@@ -100,11 +100,11 @@ static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
         }
     }
     if (strcmp(pl->type, "role") != 0) return 0;
-    const tnode *trust = tnode_get(e, "AssumeRolePolicyDocument");
+    const tnode *trust = ig_tnode_get(e, "AssumeRolePolicyDocument");
     if (!trust || trust->type == TN_NULL) return 0;
     iamg_origin o = base;
-    o.pointer = extract_printf(z->x, "/%s/%u/AssumeRolePolicyDocument", pl->list, (unsigned)i);
-    o.container = extract_printf(z->x, "role %s, trust policy", who);
+    o.pointer = ig_extract_printf(z->x, "/%s/%u/AssumeRolePolicyDocument", pl->list, (unsigned)i);
+    o.container = ig_extract_printf(z->x, "role %s, trust policy", who);
     if (!o.pointer || !o.container) return IAMG_ENOMEM;
     return add_document(z, trust, KIND_TRUST, &o, "AssumeRolePolicyDocument");
 }
@@ -131,21 +131,21 @@ static int gather_attachments(const tnode *root, attachment **out, size_t *n)
     size_t cap = 0, k = 0;
     attachment *v = NULL;
     for (size_t l = 0; l < sizeof plists / sizeof *plists; l++) {
-        const tnode *list = tnode_get(root, plists[l].list);
-        if (!tnode_is(list, TN_ARRAY)) continue;
+        const tnode *list = ig_tnode_get(root, plists[l].list);
+        if (!ig_tnode_is(list, TN_ARRAY)) continue;
         for (uint32_t i = 0; i < list->n; i++) {
             const tnode *e = &list->u.items[i];
-            const tnode *att = tnode_get(e, "AttachedManagedPolicies");
-            const char *name = tnode_str(tnode_get(e, plists[l].name));
-            if (!tnode_is(att, TN_ARRAY) || !name) continue;
+            const tnode *att = ig_tnode_get(e, "AttachedManagedPolicies");
+            const char *name = ig_tnode_str(ig_tnode_get(e, plists[l].name));
+            if (!ig_tnode_is(att, TN_ARRAY) || !name) continue;
             for (uint32_t j = 0; j < att->n; j++) {
-                const char *arn = tnode_str(tnode_get(&att->u.items[j], "PolicyArn"));
+                const char *arn = ig_tnode_str(ig_tnode_get(&att->u.items[j], "PolicyArn"));
                 if (!arn) continue;
                 if (k == cap) {
                     cap = cap ? cap * 2 : 64;
-                    attachment *nv = iamg_realloc(v, cap * sizeof *nv);
+                    attachment *nv = ig_realloc(v, cap * sizeof *nv);
                     if (!nv) {
-                        iamg_free(v);
+                        ig_free(v);
                         return IAMG_ENOMEM;
                     }
                     v = nv;
@@ -176,40 +176,40 @@ static const char *managed_label(azx *z, const char *name, const char *arn, cons
             hi = mid;
     }
     buf b = BUF_INIT;
-    buf_printf(&b, "managed policy %s (", name ? name : arn ? arn : "(unnamed)");
+    ig_buf_printf(&b, "managed policy %s (", name ? name : arn ? arn : "(unnamed)");
     size_t shown = 0, total = 0;
     for (size_t i = lo; arn && i < natt && strcmp(att[i].arn, arn) == 0; i++, total++) {
         if (shown == ATTACHED_SHOWN) continue;
-        buf_printf(&b, "%s%s %s", shown ? ", " : "attached to ", att[i].type, att[i].name);
+        ig_buf_printf(&b, "%s%s %s", shown ? ", " : "attached to ", att[i].type, att[i].name);
         shown++;
     }
-    if (total > shown) buf_printf(&b, " and %zu more", total - shown);
-    if (!total) buf_puts(&b, "not attached");
-    buf_putc(&b, ')');
-    char *s = b.oom ? NULL : arena_strndup(&z->x->l->a, b.data, b.len);
-    buf_free(&b);
+    if (total > shown) ig_buf_printf(&b, " and %zu more", total - shown);
+    if (!total) ig_buf_puts(&b, "not attached");
+    ig_buf_putc(&b, ')');
+    char *s = b.oom ? NULL : ig_arena_strndup(&z->x->l->a, b.data, b.len);
+    ig_buf_free(&b);
     return s;
 }
 
 static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, size_t natt)
 {
     if (p->type != TN_OBJECT) {
-        INVALID(z, p, "Policies item must be an object, found %s", tnode_type_name(p));
+        INVALID(z, p, "Policies item must be an object, found %s", ig_tnode_type_name(p));
         return 0;
     }
-    const char *name = tnode_str(tnode_get(p, "PolicyName"));
-    const char *arn = tnode_str(tnode_get(p, "Arn"));
+    const char *name = ig_tnode_str(ig_tnode_get(p, "PolicyName"));
+    const char *arn = ig_tnode_str(ig_tnode_get(p, "Arn"));
     const char *who = name ? name : arn ? arn : "(unnamed)";
-    const tnode *versions = tnode_get(p, "PolicyVersionList");
+    const tnode *versions = ig_tnode_get(p, "PolicyVersionList");
     if (!versions) return 0;
     if (versions->type != TN_ARRAY) {
         INVALID(z, versions, "PolicyVersionList of managed policy %s must be a list, found %s", who,
-                tnode_type_name(versions));
+                ig_tnode_type_name(versions));
         return 0;
     }
     /* IsDefaultVersion says which version is in force; DefaultVersionId
      * says the same from the policy's side, for dumps that lack the flag. */
-    const char *defid = tnode_str(tnode_get(p, "DefaultVersionId"));
+    const char *defid = ig_tnode_str(ig_tnode_get(p, "DefaultVersionId"));
     int found = 0;
     for (uint32_t pass = 0; pass < 2 && !found; pass++) {
         for (uint32_t j = 0; j < versions->n; j++) {
@@ -219,20 +219,20 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
                     INVALID(
                         z, v,
                         "PolicyVersionList item of managed policy %s must be an object, found %s",
-                        who, tnode_type_name(v));
+                        who, ig_tnode_type_name(v));
                 continue;
             }
-            const tnode *isdef = tnode_get(v, "IsDefaultVersion");
+            const tnode *isdef = ig_tnode_get(v, "IsDefaultVersion");
             int def;
             if (pass == 0) {
                 def = isdef && isdef->type == TN_BOOL && strcmp(isdef->u.s, "true") == 0;
             } else {
-                const char *vid = tnode_str(tnode_get(v, "VersionId"));
+                const char *vid = ig_tnode_str(ig_tnode_get(v, "VersionId"));
                 def = !isdef && defid && vid && strcmp(vid, defid) == 0;
             }
             if (!def) continue;
             found = 1;
-            const tnode *doc = tnode_get(v, "Document");
+            const tnode *doc = ig_tnode_get(v, "Document");
             if (!doc) {
                 INVALID(z, v, "default version of managed policy %s has no Document", who);
                 continue;
@@ -242,7 +242,7 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
             o.format = "account-dump";
             o.policy_name = name;
             o.policy_arn = arn;
-            o.pointer = extract_printf(z->x, "/Policies/%u/PolicyVersionList/%u/Document",
+            o.pointer = ig_extract_printf(z->x, "/Policies/%u/PolicyVersionList/%u/Document",
                                        (unsigned)i, (unsigned)j);
             o.container = managed_label(z, name, arn, att, natt);
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
@@ -251,36 +251,36 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
         }
     }
     if (!found && versions->n)
-        diag_add(z->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, z->src, versions->start,
+        ig_diag_add(z->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, z->src, versions->start,
                  "managed policy %s has no default version in the dump: not checked", who);
     return 0;
 }
 
-int extract_authz(extract_ctx *x, const tnode *root)
+int ig_extract_authz(extract_ctx *x, const tnode *root)
 {
     x->l->format = "account-dump";
     azx z = {x, &x->l->src};
     for (size_t l = 0; l < sizeof plists / sizeof *plists; l++) {
-        const tnode *list = tnode_get(root, plists[l].list);
+        const tnode *list = ig_tnode_get(root, plists[l].list);
         if (!list) continue;
         if (list->type != TN_ARRAY) {
-            INVALID(&z, list, "%s must be a list, found %s", plists[l].list, tnode_type_name(list));
+            INVALID(&z, list, "%s must be a list, found %s", plists[l].list, ig_tnode_type_name(list));
             continue;
         }
         for (uint32_t i = 0; i < list->n; i++) {
             const tnode *e = &list->u.items[i];
             if (e->type != TN_OBJECT) {
                 INVALID(&z, e, "%s item must be an object, found %s", plists[l].list,
-                        tnode_type_name(e));
+                        ig_tnode_type_name(e));
                 continue;
             }
             int rc = principal(&z, &plists[l], e, i);
             if (rc) return rc;
         }
     }
-    const tnode *pol = tnode_get(root, "Policies");
+    const tnode *pol = ig_tnode_get(root, "Policies");
     if (pol && pol->type != TN_ARRAY) {
-        INVALID(&z, pol, "Policies must be a list, found %s", tnode_type_name(pol));
+        INVALID(&z, pol, "Policies must be a list, found %s", ig_tnode_type_name(pol));
     } else if (pol) {
         attachment *att = NULL;
         size_t natt = 0;
@@ -288,7 +288,7 @@ int extract_authz(extract_ctx *x, const tnode *root)
         int rc = 0;
         for (uint32_t i = 0; i < pol->n && rc == 0; i++)
             rc = managed(&z, &pol->u.items[i], i, att, natt);
-        iamg_free(att);
+        ig_free(att);
         if (rc) return rc;
     }
     return x->diags->oom ? IAMG_ENOMEM : 0;

@@ -17,14 +17,14 @@
 #include "util/buf.h"
 #include "util/errors.h"
 
-int detect_cfn(const tnode *root)
+int ig_detect_cfn(const tnode *root)
 {
-    if (!tnode_is(root, TN_OBJECT)) return 0;
-    if (tnode_get(root, "AWSTemplateFormatVersion")) return 1;
-    const tnode *res = tnode_get(root, "Resources");
-    if (!tnode_is(res, TN_OBJECT)) return 0;
+    if (!ig_tnode_is(root, TN_OBJECT)) return 0;
+    if (ig_tnode_get(root, "AWSTemplateFormatVersion")) return 1;
+    const tnode *res = ig_tnode_get(root, "Resources");
+    if (!ig_tnode_is(res, TN_OBJECT)) return 0;
     for (uint32_t i = 0; i < res->n; i++) {
-        const char *type = tnode_str(tnode_get(&res->u.members[i].value, "Type"));
+        const char *type = ig_tnode_str(ig_tnode_get(&res->u.members[i].value, "Type"));
         if (type && strncmp(type, "AWS::", 5) == 0) return 1;
     }
     return 0;
@@ -50,30 +50,30 @@ typedef struct docspec {
 typedef int (*value_fn)(cfx *c, const tnode *v, const char *ptr, void *ud);
 
 #define INVALID(c, node, ...)                                                                      \
-    diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start, __VA_ARGS__)
 
 /* JSON pointer `base` + "/" + seg, escaped as RFC 6901 says. */
 static const char *ptr_add(cfx *c, const char *base, const char *seg)
 {
     buf b = BUF_INIT;
-    buf_puts(&b, base);
-    buf_putc(&b, '/');
+    ig_buf_puts(&b, base);
+    ig_buf_putc(&b, '/');
     for (const char *p = seg; *p; p++) {
         if (*p == '~')
-            buf_puts(&b, "~0");
+            ig_buf_puts(&b, "~0");
         else if (*p == '/')
-            buf_puts(&b, "~1");
+            ig_buf_puts(&b, "~1");
         else
-            buf_putc(&b, *p);
+            ig_buf_putc(&b, *p);
     }
-    char *s = b.oom ? NULL : arena_strndup(&c->x->l->a, b.data, b.len);
-    buf_free(&b);
+    char *s = b.oom ? NULL : ig_arena_strndup(&c->x->l->a, b.data, b.len);
+    ig_buf_free(&b);
     return s;
 }
 
 static const char *ptr_index(cfx *c, const char *base, uint32_t i)
 {
-    return extract_printf(c->x, "%s/%u", base, (unsigned)i);
+    return ig_extract_printf(c->x, "%s/%u", base, (unsigned)i);
 }
 
 /* Call fn on each value `v` may take through Fn::If (with the branch in the
@@ -83,11 +83,11 @@ static int each_branch(cfx *c, const tnode *v, const char *ptr, unsigned depth, 
 {
     if (!ptr) return IAMG_ENOMEM;
     const tnode *arg;
-    const char *f = cfn_intrinsic(v, &arg);
+    const char *f = ig_cfn_intrinsic(v, &arg);
     if (f && depth < c->env.max_depth) {
         if (strcmp(f, "Fn::If") == 0 && arg->type == TN_ARRAY && arg->n == 3) {
             for (uint32_t b = 1; b <= 2; b++) {
-                const char *bp = extract_printf(c->x, "%s/Fn::If/%u", ptr, (unsigned)b);
+                const char *bp = ig_extract_printf(c->x, "%s/Fn::If/%u", ptr, (unsigned)b);
                 int rc = each_branch(c, &arg->u.items[b], bp, depth + 1, fn, ud);
                 if (rc) return rc;
             }
@@ -107,15 +107,15 @@ static const char *resolve_name(cfx *c, const tnode *v)
     if (!v) return NULL;
     if (v->type == TN_STRING) return v->u.s;
     cfn_vals vals;
-    if (cfn_resolve(&c->env, v, &vals)) return NULL;
+    if (ig_cfn_resolve(&c->env, v, &vals)) return NULL;
     if (vals.n == 1 && vals.v[0] && vals.v[0]->type == TN_STRING) return vals.v[0]->u.s;
     return NULL;
 }
 
 static uint32_t *string_map(cfx *c, const tnode *str)
 {
-    return c->x->l->yaml ? yaml_string_map(c->src, str, &c->x->l->a)
-                         : json_string_map(c->src, str, &c->x->l->a);
+    return c->x->l->yaml ? ig_yaml_string_map(c->src, str, &c->x->l->a)
+                         : ig_json_string_map(c->src, str, &c->x->l->a);
 }
 
 /* Parse JSON text held by `inner`; 0 with *root NULL when it is not JSON
@@ -125,12 +125,12 @@ static int parse_inner(cfx *c, const tsource *inner, const char *what, iamg_leve
 {
     iamg_error err;
     *root = NULL;
-    int rc = json_pos_parse(inner, &c->x->l->a, c->x->lim->max_depth, root, &err);
+    int rc = ig_json_pos_parse(inner, &c->x->l->a, c->x->lim->max_depth, root, &err);
     if (rc == IAMG_ENOMEM) return rc;
     if (rc) {
         char msg[IAMG_ERROR_TEXT_MAX + 96];
         snprintf(msg, sizeof msg, "%.80s: %s", what, err.message);
-        diag_add_at(c->x->diags, rc, level, NULL, err.line, err.column, NULL, msg);
+        ig_diag_add_at(c->x->diags, rc, level, NULL, err.line, err.column, NULL, msg);
         *root = NULL;
     }
     return 0;
@@ -143,13 +143,13 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
 {
     const tnode *tmpl;
     cfn_subvars *vars;
-    int rc = cfn_sub_prepare(&c->env, arg, &tmpl, &vars);
+    int rc = ig_cfn_sub_prepare(&c->env, arg, &tmpl, &vars);
     if (rc || !tmpl) return rc;
     arena *a = &c->x->l->a;
     uint32_t *map = string_map(c, tmpl);
-    tsource *inner = arena_alloc(a, sizeof *inner);
+    tsource *inner = ig_arena_alloc(a, sizeof *inner);
     if (!map || !inner) return IAMG_ENOMEM;
-    tsource_init_decoded(inner, c->src, tmpl->u.s, tmpl->n, map);
+    ig_tsource_init_decoded(inner, c->src, tmpl->u.s, tmpl->n, map);
     const tnode *root;
     char what[128];
     snprintf(what, sizeof what, "%s built by Fn::Sub is not valid JSON", d->what);
@@ -158,9 +158,9 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
     cfn_env env = c->env;
     env.src = inner;
     cfn_vals vals;
-    rc = cfn_resolve_sub_json(&env, root, vars, &vals);
+    rc = ig_cfn_resolve_sub_json(&env, root, vars, &vals);
     for (uint32_t i = 0; rc == 0 && i < vals.n; i++)
-        if (vals.v[i]) rc = extract_add_doc(c->x, inner, vals.v[i], d->kind, o);
+        if (vals.v[i]) rc = ig_extract_add_doc(c->x, inner, vals.v[i], d->kind, o);
     return rc;
 }
 
@@ -171,20 +171,20 @@ static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d
                             const iamg_origin *o)
 {
     arena *a = &c->x->l->a;
-    uint32_t *map = arena_alloc(a, ((size_t)s->n + 1) * sizeof *map);
-    tsource *inner = arena_alloc(a, sizeof *inner);
+    uint32_t *map = ig_arena_alloc(a, ((size_t)s->n + 1) * sizeof *map);
+    tsource *inner = ig_arena_alloc(a, sizeof *inner);
     if (!map || !inner) return IAMG_ENOMEM;
     for (uint32_t i = 0; i <= s->n; i++)
         map[i] = s->start;
-    tsource_init_decoded(inner, c->src, s->u.s, s->n, map);
+    ig_tsource_init_decoded(inner, c->src, s->u.s, s->n, map);
     const tnode *root;
     if (opaque) {
         /* Unknown parts may be what breaks the JSON: say so, not "invalid". */
         iamg_error err;
-        int rc = json_pos_parse(inner, a, c->x->lim->max_depth, &root, &err);
+        int rc = ig_json_pos_parse(inner, a, c->x->lim->max_depth, &root, &err);
         if (rc == IAMG_ENOMEM) return rc;
         if (rc) {
-            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, s->start,
+            ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, s->start,
                      "%s is computed by an expression iamguard cannot evaluate: not checked",
                      d->what);
             return 0;
@@ -195,7 +195,7 @@ static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d
         int rc = parse_inner(c, inner, what, IAMG_LEVEL_ERROR, &root);
         if (rc || !root) return rc;
     }
-    return extract_add_doc(c->x, inner, root, d->kind, o);
+    return ig_extract_add_doc(c->x, inner, root, d->kind, o);
 }
 
 static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
@@ -203,16 +203,16 @@ static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
     const docspec *d = ud;
     iamg_origin o = d->o;
     o.pointer = ptr;
-    if (v->type == TN_STRING) return extract_add_string_doc(c->x, c->src, v, 0, d->kind, &o);
+    if (v->type == TN_STRING) return ig_extract_add_string_doc(c->x, c->src, v, 0, d->kind, &o);
     const tnode *arg;
-    const char *fn = cfn_intrinsic(v, &arg);
+    const char *fn = ig_cfn_intrinsic(v, &arg);
     if (fn && strcmp(fn, "Fn::Sub") == 0) return add_sub_doc(c, arg, d, &o);
     if (v->type != TN_OBJECT) {
         INVALID(c, v, "%s of %s %s must be an object or a JSON string, found %s", d->what, c->type,
-                c->id, tnode_type_name(v));
+                c->id, ig_tnode_type_name(v));
         return 0;
     }
-    if (!fn && !tnode_get(v, "Statement") && !tnode_get(v, "Version") && v->n) {
+    if (!fn && !ig_tnode_get(v, "Statement") && !ig_tnode_get(v, "Version") && v->n) {
         /* Not a policy at all (e.g. {"file": ...} for a preprocessor): one
          * message instead of one per unknown key. */
         INVALID(c, v,
@@ -221,19 +221,19 @@ static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
         return 0;
     }
     cfn_vals vals;
-    int rc = cfn_resolve(&c->env, v, &vals);
+    int rc = ig_cfn_resolve(&c->env, v, &vals);
     for (uint32_t i = 0; rc == 0 && i < vals.n; i++) {
         const tnode *doc = vals.v[i];
         if (!doc) continue;
         if (doc->type == TN_OBJECT)
-            rc = extract_add_doc(c->x, c->src, doc, d->kind, &o);
+            rc = ig_extract_add_doc(c->x, c->src, doc, d->kind, &o);
         else if (doc->type == TN_STRING && (doc->flags & TNF_SYNTHETIC))
             rc = add_computed_doc(c, doc, vals.opaque[i], d, &o);
         else if (doc->type == TN_STRING)
-            rc = extract_add_string_doc(c->x, c->src, doc, 0, d->kind, &o);
+            rc = ig_extract_add_string_doc(c->x, c->src, doc, 0, d->kind, &o);
         else
             INVALID(c, v, "%s of %s %s must be an object or a JSON string, found %s", d->what,
-                    c->type, c->id, tnode_type_name(doc));
+                    c->type, c->id, ig_tnode_type_name(doc));
     }
     return rc;
 }
@@ -251,10 +251,10 @@ static void base_origin(cfx *c, iamg_origin *o)
 static int one_doc(cfx *c, const tnode *props, const char *key, pkind kind, const char *name,
                    const char *label, int required)
 {
-    const tnode *v = tnode_get(props, key);
+    const tnode *v = ig_tnode_get(props, key);
     if (!v) {
         if (required)
-            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, c->src, props->start,
+            ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, c->src, props->start,
                      "%s %s has no %s: CloudFormation rejects it", c->type, c->id, key);
         return 0;
     }
@@ -271,9 +271,9 @@ static int one_doc(cfx *c, const tnode *props, const char *key, pkind kind, cons
 /* AWS::IAM::Policy, ManagedPolicy, RolePolicy, UserPolicy, GroupPolicy. */
 static int do_policy(cfx *c, const tnode *props, const char *name_key)
 {
-    const char *name = resolve_name(c, tnode_get(props, name_key));
-    const char *label = name ? extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name)
-                             : extract_printf(c->x, "%s %s", c->type, c->id);
+    const char *name = resolve_name(c, ig_tnode_get(props, name_key));
+    const char *label = name ? ig_extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name)
+                             : ig_extract_printf(c->x, "%s %s", c->type, c->id);
     return one_doc(c, props, "PolicyDocument", KIND_IDENTITY, name, label, 1);
 }
 
@@ -281,20 +281,20 @@ static int inline_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
 {
     (void)ud;
     const tnode *arg;
-    const char *fn = cfn_intrinsic(v, &arg);
+    const char *fn = ig_cfn_intrinsic(v, &arg);
     if (fn) {
-        diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
+        ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
                  "policy of %s %s is computed by %s: not checked", c->type, c->id, fn);
         return 0;
     }
     if (v->type != TN_OBJECT) {
         INVALID(c, v,
                 "Policies of %s %s must hold objects with PolicyName and PolicyDocument, found %s",
-                c->type, c->id, tnode_type_name(v));
+                c->type, c->id, ig_tnode_type_name(v));
         return 0;
     }
-    const char *name = resolve_name(c, tnode_get(v, "PolicyName"));
-    const tnode *doc = tnode_get(v, "PolicyDocument");
+    const char *name = resolve_name(c, ig_tnode_get(v, "PolicyName"));
+    const tnode *doc = ig_tnode_get(v, "PolicyDocument");
     if (!doc) {
         INVALID(c, v, "policy %s%s%s of %s %s has no PolicyDocument", name ? "'" : "",
                 name ? name : "", name ? "'" : "", c->type, c->id);
@@ -305,7 +305,7 @@ static int inline_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
     d.what = "PolicyDocument";
     base_origin(c, &d.o);
     d.o.policy_name = name;
-    d.o.container = extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name ? name : "");
+    d.o.container = ig_extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name ? name : "");
     if (!d.o.container) return IAMG_ENOMEM;
     return each_branch(c, doc, ptr_add(c, ptr, "PolicyDocument"), 0, add_doc, &d);
 }
@@ -314,14 +314,14 @@ static int policies_list(cfx *c, const tnode *v, const char *ptr, void *ud)
 {
     (void)ud;
     if (v->type != TN_ARRAY) {
-        if (cfn_intrinsic(v, NULL))
-            diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
+        if (ig_cfn_intrinsic(v, NULL))
+            ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
                      "Policies of %s %s are computed by an expression iamguard cannot evaluate: "
                      "not checked",
                      c->type, c->id);
         else
             INVALID(c, v, "Policies of %s %s must be a list, found %s", c->type, c->id,
-                    tnode_type_name(v));
+                    ig_tnode_type_name(v));
         return 0;
     }
     for (uint32_t i = 0; i < v->n; i++) {
@@ -335,18 +335,18 @@ static int policies_list(cfx *c, const tnode *v, const char *ptr, void *ud)
 static int do_principal(cfx *c, const tnode *props, int role)
 {
     if (role) {
-        const char *label = extract_printf(c->x, "%s %s, trust policy", c->type, c->id);
+        const char *label = ig_extract_printf(c->x, "%s %s, trust policy", c->type, c->id);
         int rc = one_doc(c, props, "AssumeRolePolicyDocument", KIND_TRUST, NULL, label, 1);
         if (rc) return rc;
     }
-    const tnode *pol = tnode_get(props, "Policies");
+    const tnode *pol = ig_tnode_get(props, "Policies");
     if (!pol) return 0;
     return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, policies_list, NULL);
 }
 
 static int do_permission_set(cfx *c, const tnode *props)
 {
-    const char *label = extract_printf(c->x, "%s %s, inline policy", c->type, c->id);
+    const char *label = ig_extract_printf(c->x, "%s %s, inline policy", c->type, c->id);
     return one_doc(c, props, "InlinePolicy", KIND_IDENTITY, NULL, label, 0);
 }
 
@@ -376,13 +376,13 @@ static const resource_policy resource_policies[] = {
 
 static const resource_policy *find_resource_policy(const char *type)
 {
-    return resource_policy_find(resource_policies,
+    return ig_resource_policy_find(resource_policies,
                                 sizeof resource_policies / sizeof *resource_policies, type);
 }
 
 static int do_resource_policy(cfx *c, const tnode *props, const resource_policy *rp)
 {
-    const char *label = extract_printf(c->x, "%s %s, %s", c->type, c->id, rp->prop);
+    const char *label = ig_extract_printf(c->x, "%s %s, %s", c->type, c->id, rp->prop);
     return one_doc(c, props, rp->prop, KIND_RESOURCE, NULL, label, rp->flag);
 }
 
@@ -395,20 +395,20 @@ static int do_resource_policy(cfx *c, const tnode *props, const resource_policy 
 static int sam_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
 {
     (void)ud;
-    if (v->type == TN_STRING || cfn_intrinsic(v, NULL)) return 0;
+    if (v->type == TN_STRING || ig_cfn_intrinsic(v, NULL)) return 0;
     if (v->type != TN_OBJECT) {
         INVALID(c, v,
                 "Policies of %s %s must hold policy names, policy documents or policy templates, "
                 "found %s",
-                c->type, c->id, tnode_type_name(v));
+                c->type, c->id, ig_tnode_type_name(v));
         return 0;
     }
-    if (!tnode_get(v, "Statement")) return 0;
+    if (!ig_tnode_get(v, "Statement")) return 0;
     docspec d;
     d.kind = KIND_IDENTITY;
     d.what = "Policies";
     base_origin(c, &d.o);
-    d.o.container = extract_printf(c->x, "%s %s, Policies", c->type, c->id);
+    d.o.container = ig_extract_printf(c->x, "%s %s, Policies", c->type, c->id);
     if (!d.o.container) return IAMG_ENOMEM;
     return add_doc(c, v, ptr, &d);
 }
@@ -433,7 +433,7 @@ static int is_sam(const char *type)
 
 static int do_sam(cfx *c, const tnode *props)
 {
-    const tnode *pol = tnode_get(props, "Policies");
+    const tnode *pol = ig_tnode_get(props, "Policies");
     if (!pol) return 0;
     return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, sam_policies, NULL);
 }
@@ -462,19 +462,19 @@ static int holds_policies(const char *type)
            is_sam(type) || find_resource_policy(type);
 }
 
-int extract_cfn(extract_ctx *x, const tnode *root)
+int ig_extract_cfn(extract_ctx *x, const tnode *root)
 {
     x->l->format = "cloudformation";
     const tsource *src = &x->l->src;
-    const tnode *res = tnode_get(root, "Resources");
+    const tnode *res = ig_tnode_get(root, "Resources");
     if (!res) return 0;
     if (res->type != TN_OBJECT) {
-        diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, src, res->start,
+        ig_diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, src, res->start,
                  "Resources must be an object mapping logical IDs to resources, found %s",
-                 tnode_type_name(res));
+                 ig_tnode_type_name(res));
         return 0;
     }
-    const tnode *maps = tnode_get(root, "Mappings");
+    const tnode *maps = ig_tnode_get(root, "Mappings");
     cfx c;
     memset(&c, 0, sizeof c);
     c.x = x;
@@ -482,7 +482,7 @@ int extract_cfn(extract_ctx *x, const tnode *root)
     c.env.a = &x->l->a;
     c.env.src = src;
     c.env.diags = x->diags;
-    c.env.mappings = tnode_is(maps, TN_OBJECT) ? maps : NULL;
+    c.env.mappings = ig_tnode_is(maps, TN_OBJECT) ? maps : NULL;
     c.env.max_depth = x->lim->max_depth;
     for (uint32_t i = 0; i < res->n; i++) {
         const tmember *m = &res->u.members[i];
@@ -490,24 +490,24 @@ int extract_cfn(extract_ctx *x, const tnode *root)
         c.id = m->key.u.s;
         if (r->type != TN_OBJECT) {
             INVALID(&c, r, "resource %s must be an object with Type and Properties, found %s", c.id,
-                    tnode_type_name(r));
+                    ig_tnode_type_name(r));
             continue;
         }
-        const tnode *type = tnode_get(r, "Type");
+        const tnode *type = ig_tnode_get(r, "Type");
         if (!type) continue;
         if (type->type != TN_STRING) {
             INVALID(&c, type, "Type of resource %s must be a string, found %s", c.id,
-                    tnode_type_name(type));
+                    ig_tnode_type_name(type));
             continue;
         }
         c.type = type->u.s;
         if (!holds_policies(c.type)) continue;
-        const tnode *props = tnode_get(r, "Properties");
+        const tnode *props = ig_tnode_get(r, "Properties");
         static const tnode empty = {TN_OBJECT, 0, 0, 0, 0, {NULL}};
         if (!props) {
             /* Reported by the handler when a document is required; point
              * at the resource. */
-            tnode *e = arena_alloc(&x->l->a, sizeof *e);
+            tnode *e = ig_arena_alloc(&x->l->a, sizeof *e);
             if (!e) return IAMG_ENOMEM;
             *e = empty;
             e->start = r->start;
@@ -515,7 +515,7 @@ int extract_cfn(extract_ctx *x, const tnode *root)
             props = e;
         } else if (props->type != TN_OBJECT) {
             INVALID(&c, props, "Properties of %s %s must be an object, found %s", c.type, c.id,
-                    tnode_type_name(props));
+                    ig_tnode_type_name(props));
             continue;
         }
         const char *rp = ptr_add(&c, "/Resources", c.id);

@@ -79,14 +79,14 @@ static void report_cap(rx *r, const tnode *at)
 {
     if (r->reported_cap) return;
     r->reported_cap = 1;
-    diag_add(r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, at->start,
+    ig_diag_add(r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, at->start,
              "Fn::If branches give more than %d combinations here: only the first %d are checked",
              CFN_MAX_ALTS, CFN_MAX_ALTS);
 }
 
 static void warn(rx *r, const tnode *at, const char *what)
 {
-    diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, at->start,
+    ig_diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, at->start,
              "%s: the value is treated as unknown", what);
 }
 
@@ -97,8 +97,8 @@ static int is_scalar(const tnode *n)
 
 static tnode *mkstr(rx *r, const char *s, size_t n, const tnode *span)
 {
-    tnode *t = arena_alloc(r->e->a, sizeof *t);
-    char *txt = arena_strndup(r->e->a, s ? s : "", s ? n : 0);
+    tnode *t = ig_arena_alloc(r->e->a, sizeof *t);
+    char *txt = ig_arena_strndup(r->e->a, s ? s : "", s ? n : 0);
     if (!t || !txt) return NULL;
     memset(t, 0, sizeof *t);
     t->type = TN_STRING;
@@ -115,21 +115,21 @@ static tnode *mkstr(rx *r, const char *s, size_t n, const tnode *span)
 static int opaque(rx *r, const tnode *span, alts *out, const char *label, const char *detail)
 {
     buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    buf_puts(&b, label);
+    ig_buf_putc(&b, '{');
+    ig_buf_puts(&b, label);
     if (detail) {
-        buf_putc(&b, ':');
-        buf_puts(&b, detail);
+        ig_buf_putc(&b, ':');
+        ig_buf_puts(&b, detail);
     }
-    buf_putc(&b, '}');
+    ig_buf_putc(&b, '}');
     if (b.oom) {
-        buf_free(&b);
+        ig_buf_free(&b);
         return IAMG_ENOMEM;
     }
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] == '*' || b.data[i] == '?') b.data[i] = '_';
     tnode *t = mkstr(r, b.data, b.len, span);
-    buf_free(&b);
+    ig_buf_free(&b);
     if (!t) return IAMG_ENOMEM;
     alts_one(out, t, 1);
     return 0;
@@ -156,7 +156,7 @@ static const struct pseudo *find_pseudo(const char *name, size_t len)
     return NULL;
 }
 
-const char *cfn_intrinsic(const tnode *n, const tnode **arg)
+const char *ig_cfn_intrinsic(const tnode *n, const tnode **arg)
 {
     if (!n || n->type != TN_OBJECT || n->n != 1) return NULL;
     const tnode *k = &n->u.members[0].key;
@@ -202,7 +202,7 @@ static void combo_init(combo *c)
 static void combo_free(combo *c)
 {
     for (uint32_t i = 0; i < CFN_MAX_ALTS; i++)
-        buf_free(&c->v[i].b);
+        ig_buf_free(&c->v[i].b);
 }
 
 static int combo_oom(const combo *c)
@@ -219,8 +219,8 @@ static void combo_product(combo *c, const choice *ch, uint32_t k, const char *de
     if (k == 1) {
         for (uint32_t i = 0; i < c->n; i++) {
             if (ch[0].skip) continue;
-            if (delim && c->v[i].count) buf_puts(&c->v[i].b, delim);
-            buf_append(&c->v[i].b, ch[0].s, ch[0].len);
+            if (delim && c->v[i].count) ig_buf_puts(&c->v[i].b, delim);
+            ig_buf_append(&c->v[i].b, ch[0].s, ch[0].len);
             c->v[i].opaque |= ch[0].opaque;
             c->v[i].count++;
         }
@@ -236,15 +236,15 @@ static void combo_product(combo *c, const choice *ch, uint32_t k, const char *de
     for (uint32_t j = total; j-- > 0;) {
         uint32_t from = j / k, which = j % k;
         if (j != from) {
-            buf_reset(&c->v[j].b);
-            buf_append(&c->v[j].b, c->v[from].b.data ? c->v[from].b.data : "", c->v[from].b.len);
+            ig_buf_reset(&c->v[j].b);
+            ig_buf_append(&c->v[j].b, c->v[from].b.data ? c->v[from].b.data : "", c->v[from].b.len);
             c->v[j].opaque = c->v[from].opaque;
             c->v[j].count = c->v[from].count;
         }
         const choice *x = &ch[which];
         if (x->skip) continue;
-        if (delim && c->v[j].count) buf_puts(&c->v[j].b, delim);
-        buf_append(&c->v[j].b, x->s, x->len);
+        if (delim && c->v[j].count) ig_buf_puts(&c->v[j].b, delim);
+        ig_buf_append(&c->v[j].b, x->s, x->len);
         c->v[j].opaque |= x->opaque;
         c->v[j].count++;
     }
@@ -292,7 +292,7 @@ static const struct subvar *find_var(const cfn_subvars *vars, const char *name, 
 static int sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, const tnode *span,
                     alts *out)
 {
-    combo *c = arena_alloc(r->e->a, sizeof *c);
+    combo *c = ig_arena_alloc(r->e->a, sizeof *c);
     if (!c) return IAMG_ENOMEM;
     combo_init(c);
     size_t i = 0;
@@ -342,7 +342,7 @@ static int sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, c
             combo_lit(c, s + at, nlen + 3, 1);
         } else {
             /* No valid name holds a wildcard character; never let one act. */
-            char *t = arena_strndup(r->e->a, s + at, nlen + 3);
+            char *t = ig_arena_strndup(r->e->a, s + at, nlen + 3);
             if (!t) {
                 combo_free(c);
                 return IAMG_ENOMEM;
@@ -365,9 +365,9 @@ static int prepare_vars(rx *r, const tnode *map, unsigned depth, cfn_subvars **o
         warn(r, map, "the variables of Fn::Sub must be an object");
         return 0;
     }
-    cfn_subvars *vars = arena_calloc(r->e->a, 1, sizeof *vars);
+    cfn_subvars *vars = ig_arena_calloc(r->e->a, 1, sizeof *vars);
     if (!vars) return IAMG_ENOMEM;
-    vars->v = map->n ? arena_calloc(r->e->a, map->n, sizeof *vars->v) : NULL;
+    vars->v = map->n ? ig_arena_calloc(r->e->a, map->n, sizeof *vars->v) : NULL;
     if (map->n && !vars->v) return IAMG_ENOMEM;
     alts a;
     for (uint32_t i = 0; i < map->n; i++) {
@@ -481,7 +481,7 @@ static int fn_join(rx *r, const tnode *expr, const tnode *arg, unsigned depth, a
     alts result;
     result.n = 0;
     result.capped = lists.capped;
-    combo *c = arena_alloc(r->e->a, sizeof *c);
+    combo *c = ig_arena_alloc(r->e->a, sizeof *c);
     if (!c) return IAMG_ENOMEM;
     for (uint32_t i = 0; i < lists.n; i++) {
         const tnode *l = lists.v[i].node;
@@ -568,7 +568,7 @@ static const tnode *copy_scalar(rx *r, const tnode *v, const tnode *span)
 static const tnode *lookup(const tnode *obj, const alt *key)
 {
     if (!key || key->opaque || key->node->type != TN_STRING) return NULL;
-    return tnode_get(obj, key->node->u.s);
+    return ig_tnode_get(obj, key->node->u.s);
 }
 
 static int fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned depth, alts *out)
@@ -587,7 +587,7 @@ static int fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned dep
     v = lookup(v, single_text(&k[2]));
     if (!v && arg->n == 4) {
         /* With AWS::LanguageExtensions: [map, k1, k2, {DefaultValue: x}] */
-        const tnode *def = tnode_get(&arg->u.items[3], "DefaultValue");
+        const tnode *def = ig_tnode_get(&arg->u.items[3], "DefaultValue");
         if (def) return resolve(r, def, depth + 1, out);
     }
     if (v && is_scalar(v)) {
@@ -597,8 +597,8 @@ static int fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned dep
         return 0;
     }
     if (v && v->type == TN_ARRAY) {
-        tnode *arr = arena_alloc(r->e->a, sizeof *arr);
-        tnode *items = v->n ? arena_alloc(r->e->a, (size_t)v->n * sizeof *items) : NULL;
+        tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
+        tnode *items = v->n ? ig_arena_alloc(r->e->a, (size_t)v->n * sizeof *items) : NULL;
         if (!arr || (v->n && !items)) return IAMG_ENOMEM;
         for (uint32_t i = 0; i < v->n; i++) {
             if (!is_scalar(&v->u.items[i])) goto unknown;
@@ -642,8 +642,8 @@ static int fn_split(rx *r, const tnode *expr, const tnode *arg, unsigned depth, 
         uint32_t parts = 1;
         for (const char *p = s->u.s; (p = strstr(p, dl)) != NULL; p += dn)
             parts++;
-        tnode *arr = arena_alloc(r->e->a, sizeof *arr);
-        tnode *items = arena_alloc(r->e->a, (size_t)parts * sizeof *items);
+        tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
+        tnode *items = ig_arena_alloc(r->e->a, (size_t)parts * sizeof *items);
         if (!arr || !items) return IAMG_ENOMEM;
         const char *p = s->u.s;
         for (uint32_t k = 0; k < parts; k++) {
@@ -755,7 +755,7 @@ static int resolve_intrinsic(rx *r, const tnode *expr, const char *fn, const tno
 static int keep(rx *r, const alts *a, alts_kept *k)
 {
     k->n = a->n;
-    k->v = arena_alloc(r->e->a, (size_t)a->n * sizeof *k->v);
+    k->v = ig_arena_alloc(r->e->a, (size_t)a->n * sizeof *k->v);
     if (!k->v) return IAMG_ENOMEM;
     memcpy(k->v, a->v, (size_t)a->n * sizeof *k->v);
     return 0;
@@ -772,7 +772,7 @@ static int resolve_array(rx *r, const tnode *in, unsigned depth, alts *out)
         if (a.capped) report_cap(r, it);
         if (unchanged(&a, it)) continue;
         if (!ch) {
-            ch = arena_calloc(r->e->a, in->n, sizeof *ch);
+            ch = ig_arena_calloc(r->e->a, in->n, sizeof *ch);
             if (!ch) return IAMG_ENOMEM;
         }
         if (keep(r, &a, &ch[i])) return IAMG_ENOMEM;
@@ -789,15 +789,15 @@ static int resolve_array(rx *r, const tnode *in, unsigned depth, alts *out)
             total++;
             continue;
         }
-        int splice = cfn_intrinsic(&in->u.items[i], NULL) != NULL;
+        int splice = ig_cfn_intrinsic(&in->u.items[i], NULL) != NULL;
         for (uint32_t k = 0; k < ch[i].n; k++) {
             const tnode *n = ch[i].v[k].node;
             if (!n) continue;
             total += (splice && n->type == TN_ARRAY) ? n->n : 1;
         }
     }
-    tnode *arr = arena_alloc(r->e->a, sizeof *arr);
-    tnode *items = total ? arena_alloc(r->e->a, total * sizeof *items) : NULL;
+    tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
+    tnode *items = total ? ig_arena_alloc(r->e->a, total * sizeof *items) : NULL;
     if (!arr || (total && !items)) return IAMG_ENOMEM;
     size_t j = 0;
     for (uint32_t i = 0; i < in->n; i++) {
@@ -805,7 +805,7 @@ static int resolve_array(rx *r, const tnode *in, unsigned depth, alts *out)
             items[j++] = in->u.items[i];
             continue;
         }
-        int splice = cfn_intrinsic(&in->u.items[i], NULL) != NULL;
+        int splice = ig_cfn_intrinsic(&in->u.items[i], NULL) != NULL;
         for (uint32_t k = 0; k < ch[i].n; k++) {
             const tnode *n = ch[i].v[k].node;
             if (!n) continue;
@@ -855,8 +855,8 @@ static const tnode *merge_list(rx *r, const tnode *span, const alts_kept *k, int
             return span;
         }
     }
-    tnode *arr = arena_alloc(r->e->a, sizeof *arr);
-    tnode *items = total ? arena_alloc(r->e->a, total * sizeof *items) : NULL;
+    tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
+    tnode *items = total ? ig_arena_alloc(r->e->a, total * sizeof *items) : NULL;
     if (!arr || (total && !items)) return NULL;
     size_t j = 0;
     for (uint32_t i = 0; i < k->n; i++) {
@@ -895,7 +895,7 @@ static int sub_key(rx *r, const tmember *m, tnode *key)
     int rc = sub_text(r, m->key.u.s, m->key.n, r->vars, &m->key, &a);
     if (rc) return rc;
     if (a.n > 1)
-        diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, m->key.start,
+        ig_diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, m->key.start,
                  "key \"%s\" takes several values through Fn::If: only the first is checked",
                  m->key.u.s);
     *key = *a.v[0].node;
@@ -913,7 +913,7 @@ static int resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
         if (a.capped) report_cap(r, v);
         if (unchanged(&a, v) && !(r->sub_mode && has_var(&in->u.members[i].key))) continue;
         if (!ch) {
-            ch = arena_calloc(r->e->a, in->n, sizeof *ch);
+            ch = ig_arena_calloc(r->e->a, in->n, sizeof *ch);
             if (!ch) return IAMG_ENOMEM;
         }
         if (keep(r, &a, &ch[i])) return IAMG_ENOMEM;
@@ -924,8 +924,8 @@ static int resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
     }
     /* Members with several values either merge into a list or make the
      * whole object fork, once per value. */
-    uint32_t *forks = arena_alloc(r->e->a, (size_t)in->n * sizeof *forks);
-    uint32_t *pick = arena_calloc(r->e->a, in->n, sizeof *pick);
+    uint32_t *forks = ig_arena_alloc(r->e->a, (size_t)in->n * sizeof *forks);
+    uint32_t *pick = ig_arena_calloc(r->e->a, in->n, sizeof *pick);
     if (!forks || !pick) return IAMG_ENOMEM;
     uint32_t nforks = 0;
     for (uint32_t i = 0; i < in->n; i++) {
@@ -946,8 +946,8 @@ static int resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
     out->n = 0;
     out->capped = 0;
     for (;;) {
-        tmember *mem = in->n ? arena_alloc(r->e->a, (size_t)in->n * sizeof *mem) : NULL;
-        tnode *obj = arena_alloc(r->e->a, sizeof *obj);
+        tmember *mem = in->n ? ig_arena_alloc(r->e->a, (size_t)in->n * sizeof *mem) : NULL;
+        tnode *obj = ig_arena_alloc(r->e->a, sizeof *obj);
         if (!obj || (in->n && !mem)) return IAMG_ENOMEM;
         uint32_t k = 0;
         for (uint32_t i = 0; i < in->n; i++) {
@@ -989,7 +989,7 @@ static int resolve(rx *r, const tnode *in, unsigned depth, alts *out)
     if (depth > r->e->max_depth) {
         if (!r->reported_depth) {
             r->reported_depth = 1;
-            diag_add(
+            ig_diag_add(
                 r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, in->start,
                 "intrinsic functions nested deeper than %u levels (max_depth): left as written",
                 r->e->max_depth);
@@ -1002,7 +1002,7 @@ static int resolve(rx *r, const tnode *in, unsigned depth, alts *out)
         return resolve_array(r, in, depth, out);
     case TN_OBJECT: {
         const tnode *arg;
-        const char *fn = r->sub_mode ? NULL : cfn_intrinsic(in, &arg);
+        const char *fn = r->sub_mode ? NULL : ig_cfn_intrinsic(in, &arg);
         if (fn) return resolve_intrinsic(r, in, fn, arg, depth, out);
         return resolve_object(r, in, depth, out);
     }
@@ -1027,8 +1027,8 @@ static int resolve(rx *r, const tnode *in, unsigned depth, alts *out)
 static int to_vals(cfn_env *env, const alts *a, cfn_vals *out)
 {
     out->n = a->n;
-    out->v = arena_alloc(env->a, (size_t)a->n * sizeof *out->v);
-    out->opaque = arena_alloc(env->a, a->n);
+    out->v = ig_arena_alloc(env->a, (size_t)a->n * sizeof *out->v);
+    out->opaque = ig_arena_alloc(env->a, a->n);
     if (!out->v || !out->opaque) return IAMG_ENOMEM;
     for (uint32_t i = 0; i < a->n; i++) {
         out->v[i] = a->v[i].node;
@@ -1037,7 +1037,7 @@ static int to_vals(cfn_env *env, const alts *a, cfn_vals *out)
     return 0;
 }
 
-int cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out)
+int ig_cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out)
 {
     rx r = {env, 0, NULL, 0, 0};
     alts a;
@@ -1047,13 +1047,13 @@ int cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out)
     return to_vals(env, &a, out);
 }
 
-int cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars)
+int ig_cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars)
 {
     rx r = {env, 0, NULL, 0, 0};
     return sub_parts(&r, arg, 0, tmpl, vars);
 }
 
-int cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out)
+int ig_cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out)
 {
     rx r = {env, 1, vars, 0, 0};
     alts a;

@@ -72,20 +72,20 @@ typedef struct cfn_subvars cfn_subvars;
 
 /* Resolve every intrinsic in `in` (a node of env->src). When nothing changes,
  * out holds exactly `in`. Returns 0, or IAMG_ENOMEM. */
-int cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out);
+int ig_cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out);
 
 /* The function name of an intrinsic object ("Ref", "Fn::Sub", ...) and its
  * argument, or NULL when `n` is not one. */
-const char *cfn_intrinsic(const tnode *n, const tnode **arg);
+const char *ig_cfn_intrinsic(const tnode *n, const tnode **arg);
 
 /* Split an Fn::Sub argument into its template and resolve its variables
  * (in env). *tmpl is NULL when the argument has the wrong shape (reported).
  * Returns 0 or IAMG_ENOMEM. */
-int cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars);
+int ig_cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars);
 
 /* Resolve a JSON value parsed from the template of an Fn::Sub (env->src is
  * then the decoded template): every string is substituted with `vars` and the
  * pseudo parameters; objects are never intrinsics there. */
-int cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out);
+int ig_cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out);
 
 #endif

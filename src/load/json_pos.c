@@ -35,15 +35,15 @@ static int fail_at(parser *P, const unsigned char *at, int code, const char *fmt
     if (P->status) return P->status;
     P->status = code;
     if (!P->err) return code;
-    const tsource *f = tsource_file(P->src);
-    uint32_t off = tsource_file_offset(P->src, (uint32_t)(at - P->beg));
-    srcpos pos = srcpos_scan(f->data, f->len, off);
+    const tsource *f = ig_tsource_file(P->src);
+    uint32_t off = ig_tsource_file_offset(P->src, (uint32_t)(at - P->beg));
+    srcpos pos = ig_srcpos_scan(f->data, f->len, off);
     char msg[IAMG_ERROR_TEXT_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return iamg_error_set(P->err, code, P->src->path, pos.line, pos.col, "%s", msg);
+    return ig_error_set(P->err, code, P->src->path, pos.line, pos.col, "%s", msg);
 }
 
 static int oom(parser *P)
@@ -71,7 +71,7 @@ static int push_item(parser *P, const tnode *n)
 {
     if (P->nitems == P->capitems) {
         size_t cap = P->capitems ? P->capitems * 2 : 256;
-        tnode *s = iamg_realloc(P->items, cap * sizeof *s);
+        tnode *s = ig_realloc(P->items, cap * sizeof *s);
         if (!s) return oom(P);
         P->items = s;
         P->capitems = cap;
@@ -84,7 +84,7 @@ static int push_member(parser *P, const tmember *m)
 {
     if (P->nmembers == P->capmembers) {
         size_t cap = P->capmembers ? P->capmembers * 2 : 256;
-        tmember *s = iamg_realloc(P->members, cap * sizeof *s);
+        tmember *s = ig_realloc(P->members, cap * sizeof *s);
         if (!s) return oom(P);
         P->members = s;
         P->capmembers = cap;
@@ -240,7 +240,7 @@ static int parse_string(parser *P, tnode *out)
         P->p = close + 1;
         return 0;
     }
-    unsigned char *s = arena_alloc_bytes(P->a, rawlen + 1);
+    unsigned char *s = ig_arena_alloc_bytes(P->a, rawlen + 1);
     if (!s) return oom(P);
     size_t n = 0;
     if (simple) {
@@ -257,7 +257,7 @@ static int parse_string(parser *P, tnode *out)
             } else if (*p < 0x80) {
                 s[n++] = *p++;
             } else {
-                size_t w = utf8_seq_len(p, (size_t)(close - p));
+                size_t w = ig_utf8_seq_len(p, (size_t)(close - p));
                 if (!w) return fail_at(P, p, IAMG_EPARSE, "invalid UTF-8 byte 0x%02X in string", *p);
                 memcpy(s + n, p, w);
                 n += w;
@@ -377,7 +377,7 @@ static int parse_number(parser *P, tnode *out)
                        "number out of range: its magnitude exceeds the largest double (about "
                        "1.8e308); quote it as a string");
     }
-    char *txt = arena_strndup(P->a, (const char *)s, (size_t)(p - s));
+    char *txt = ig_arena_strndup(P->a, (const char *)s, (size_t)(p - s));
     if (!txt) return oom(P);
     out->type = TN_NUMBER;
     out->flags = 0;
@@ -450,7 +450,7 @@ static int parse_array(parser *P, tnode *out)
     if (n > UINT32_MAX) return fail_at(P, open, IAMG_ELIMIT, "array has too many elements");
     tnode *items = NULL;
     if (n) {
-        items = arena_alloc(P->a, n * sizeof *items);
+        items = ig_arena_alloc(P->a, n * sizeof *items);
         if (!items) return oom(P);
         memcpy(items, P->items + base, n * sizeof *items);
     }
@@ -508,7 +508,7 @@ static int parse_object(parser *P, tnode *out)
     if (n > UINT32_MAX) return fail_at(P, open, IAMG_ELIMIT, "object has too many members");
     tmember *members = NULL;
     if (n) {
-        members = arena_alloc(P->a, n * sizeof *members);
+        members = ig_arena_alloc(P->a, n * sizeof *members);
         if (!members) return oom(P);
         memcpy(members, P->members + base, n * sizeof *members);
     }
@@ -541,7 +541,7 @@ static int parse_value(parser *P, tnode *out)
     }
 }
 
-int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
+int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
                    iamg_error *err)
 {
     parser P;
@@ -561,7 +561,7 @@ int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode
         fail_at(&P, P.p, IAMG_EPARSE, "empty input: expected a JSON value");
         goto done;
     }
-    tnode *root = arena_alloc(a, sizeof *root);
+    tnode *root = ig_arena_alloc(a, sizeof *root);
     if (!root) {
         oom(&P);
         goto done;
@@ -575,14 +575,14 @@ int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode
     }
     *out = root;
 done:
-    iamg_free(P.items);
-    iamg_free(P.members);
+    ig_free(P.items);
+    ig_free(P.members);
     return P.status;
 }
 
-uint32_t *json_string_map(const tsource *src, const tnode *str, arena *a)
+uint32_t *ig_json_string_map(const tsource *src, const tnode *str, arena *a)
 {
-    uint32_t *map = arena_alloc(a, ((size_t)str->n + 1) * sizeof *map);
+    uint32_t *map = ig_arena_alloc(a, ((size_t)str->n + 1) * sizeof *map);
     if (!map) return NULL;
     const unsigned char *beg = (const unsigned char *)src->data;
     const unsigned char *p = beg + str->start + 1, *close = beg + str->end - 1;

@@ -24,15 +24,15 @@
  * IAMG_ELIMIT (nesting deeper than max_depth) or IAMG_ENOMEM, and fills err
  * with the path, line and column of the offending byte in the outermost file.
  */
-int json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
+int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
                    iamg_error *err);
 
 /*
- * For a TN_STRING node that json_pos_parse produced from `src`, the offsets in
+ * For a TN_STRING node that ig_json_pos_parse produced from `src`, the offsets in
  * src of each of its decoded bytes (n + 1 entries; the last is the closing
  * quote). Lets a policy held in a JSON string be parsed as a tsource of its
  * own and still report positions in the outer file. NULL when out of memory.
  */
-uint32_t *json_string_map(const tsource *src, const tnode *str, arena *a);
+uint32_t *ig_json_string_map(const tsource *src, const tnode *str, arena *a);
 
 #endif

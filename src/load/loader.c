@@ -11,27 +11,27 @@
 #include "util/buf.h"
 #include "util/errors.h"
 
-void loaded_free(loaded *l)
+void ig_loaded_free(loaded *l)
 {
-    arena_free(&l->a);
-    iamg_free(l->docs);
+    ig_arena_free(&l->a);
+    ig_free(l->docs);
     memset(l, 0, sizeof *l);
 }
 
-char *extract_printf(extract_ctx *x, const char *fmt, ...)
+char *ig_extract_printf(extract_ctx *x, const char *fmt, ...)
 {
     buf b = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    ig_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    char *s = b.oom ? NULL : arena_strndup(&x->l->a, b.data ? b.data : "", b.len);
-    buf_free(&b);
+    char *s = b.oom ? NULL : ig_arena_strndup(&x->l->a, b.data ? b.data : "", b.len);
+    ig_buf_free(&b);
     return s;
 }
 
 /* Documents are heap-allocated (not in the arena) because the array grows. */
-const resource_policy *resource_policy_find(const resource_policy *table, size_t n,
+const resource_policy *ig_resource_policy_find(const resource_policy *table, size_t n,
                                             const char *type)
 {
     for (size_t i = 0; i < n; i++)
@@ -39,19 +39,19 @@ const resource_policy *resource_policy_find(const resource_policy *table, size_t
     return NULL;
 }
 
-int extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
+int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
                     const iamg_origin *origin)
 {
     loaded *l = x->l;
     if (l->ndocs == l->capdocs) {
         size_t cap = l->capdocs ? l->capdocs * 2 : 4;
-        pdoc *v = iamg_realloc(l->docs, cap * sizeof *v);
+        pdoc *v = ig_realloc(l->docs, cap * sizeof *v);
         if (!v) return IAMG_ENOMEM;
         l->docs = v;
         l->capdocs = cap;
     }
     pdoc *d = &l->docs[l->ndocs];
-    int rc = policy_build(d, src, node, kind, &l->a, x->lim, x->diags);
+    int rc = ig_policy_build(d, src, node, kind, &l->a, x->lim, x->diags);
     if (rc == IAMG_ENOMEM) return rc;
     if (rc == IAMG_ELIMIT) return 0; /* reported; the document is not checked */
     if (origin) {
@@ -77,8 +77,8 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
     arena *a = &x->l->a;
     uint32_t n = outer->len;
     const char *s = outer->data;
-    char *d = arena_alloc(a, (size_t)n + 1);
-    uint32_t *map = arena_alloc(a, ((size_t)n + 1) * sizeof *map);
+    char *d = ig_arena_alloc(a, (size_t)n + 1);
+    uint32_t *map = ig_arena_alloc(a, ((size_t)n + 1) * sizeof *map);
     if (!d || !map) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < n;) {
@@ -94,73 +94,73 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
     }
     map[k] = n;
     d[k] = '\0';
-    tsource_init_decoded(out, outer, d, k, map);
+    ig_tsource_init_decoded(out, outer, d, k, map);
     return 0;
 }
 
-int extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
+int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
                            pkind kind, const iamg_origin *origin)
 {
     arena *a = &x->l->a;
     uint32_t *map = NULL;
     if (str->flags & TNF_SYNTHETIC) {
-        diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
+        ig_diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
                  "policy document is computed by an expression iamguard cannot evaluate: not checked");
         return 0;
     }
-    map = x->l->yaml && !src->parent ? yaml_string_map(src, str, a) : json_string_map(src, str, a);
+    map = x->l->yaml && !src->parent ? ig_yaml_string_map(src, str, a) : ig_json_string_map(src, str, a);
     if (!map) return IAMG_ENOMEM;
-    tsource *inner = arena_alloc(a, sizeof *inner);
+    tsource *inner = ig_arena_alloc(a, sizeof *inner);
     if (!inner) return IAMG_ENOMEM;
-    tsource_init_decoded(inner, src, str->u.s, str->n, map);
+    ig_tsource_init_decoded(inner, src, str->u.s, str->n, map);
     if (url_encoded && memchr(str->u.s, '%', str->n)) {
-        tsource *dec = arena_alloc(a, sizeof *dec);
+        tsource *dec = ig_arena_alloc(a, sizeof *dec);
         if (!dec || url_decode(x, inner, dec)) return IAMG_ENOMEM;
         inner = dec;
     }
     const tnode *root;
     iamg_error err;
-    int rc = json_pos_parse(inner, a, x->lim->max_depth, &root, &err);
+    int rc = ig_json_pos_parse(inner, a, x->lim->max_depth, &root, &err);
     if (rc == IAMG_ENOMEM) return rc;
     if (rc) {
         char msg[IAMG_ERROR_TEXT_MAX + 64];
         snprintf(msg, sizeof msg, "policy document in a string is not valid JSON: %s", err.message);
-        diag_add_at(x->diags, rc, IAMG_LEVEL_ERROR, NULL, err.line, err.column, NULL, msg);
+        ig_diag_add_at(x->diags, rc, IAMG_LEVEL_ERROR, NULL, err.line, err.column, NULL, msg);
         return 0;
     }
-    return extract_add_doc(x, inner, root, kind, origin);
+    return ig_extract_add_doc(x, inner, root, kind, origin);
 }
 
 /* ---- raw policy files and the AWS CLI wrappers around one policy ---- */
 
-int detect_policy_file(const tnode *root)
+int ig_detect_policy_file(const tnode *root)
 {
-    if (!tnode_is(root, TN_OBJECT)) return 0;
-    if (tnode_get(root, "Statement")) return 1;
-    const tnode *pv = tnode_get(root, "PolicyVersion");
-    if (pv && tnode_get(pv, "Document")) return 1;
-    return tnode_get(root, "PolicyDocument") != NULL &&
-           (tnode_get(root, "PolicyName") || tnode_get(root, "RoleName") ||
-            tnode_get(root, "UserName") || tnode_get(root, "GroupName"));
+    if (!ig_tnode_is(root, TN_OBJECT)) return 0;
+    if (ig_tnode_get(root, "Statement")) return 1;
+    const tnode *pv = ig_tnode_get(root, "PolicyVersion");
+    if (pv && ig_tnode_get(pv, "Document")) return 1;
+    return ig_tnode_get(root, "PolicyDocument") != NULL &&
+           (ig_tnode_get(root, "PolicyName") || ig_tnode_get(root, "RoleName") ||
+            ig_tnode_get(root, "UserName") || ig_tnode_get(root, "GroupName"));
 }
 
 /* A raw document's kind, from its statements: a Principal makes it a
  * resource policy, or a trust policy when it only grants sts:AssumeRole*. */
 static pkind guess_kind(const tnode *doc)
 {
-    const tnode *st = tnode_get(doc, "Statement");
+    const tnode *st = ig_tnode_get(doc, "Statement");
     if (!st) return KIND_IDENTITY;
     uint32_t n = st->type == TN_ARRAY ? st->n : 1;
     int principal = 0, assume_only = 1;
     for (uint32_t i = 0; i < n; i++) {
         const tnode *s = st->type == TN_ARRAY ? &st->u.items[i] : st;
-        if (!tnode_get(s, "Principal") && !tnode_get(s, "NotPrincipal")) continue;
+        if (!ig_tnode_get(s, "Principal") && !ig_tnode_get(s, "NotPrincipal")) continue;
         principal = 1;
-        const tnode *act = tnode_get(s, "Action");
+        const tnode *act = ig_tnode_get(s, "Action");
         uint32_t na = act && act->type == TN_ARRAY ? act->n : 1;
         for (uint32_t k = 0; k < na; k++) {
             const tnode *a = act && act->type == TN_ARRAY ? &act->u.items[k] : act;
-            const char *txt = tnode_str(a);
+            const char *txt = ig_tnode_str(a);
             if (!txt || strncasecmp(txt, "sts:AssumeRole", 14) != 0) assume_only = 0;
         }
     }
@@ -168,51 +168,51 @@ static pkind guess_kind(const tnode *doc)
     return assume_only ? KIND_TRUST : KIND_RESOURCE;
 }
 
-int extract_policy_file(extract_ctx *x, const tnode *root)
+int ig_extract_policy_file(extract_ctx *x, const tnode *root)
 {
     iamg_origin o;
     memset(&o, 0, sizeof o);
     const tsource *src = &x->l->src;
-    if (tnode_get(root, "Statement")) {
+    if (ig_tnode_get(root, "Statement")) {
         o.format = "policy";
         o.pointer = "";
         x->l->format = o.format;
-        return extract_add_doc(x, src, root, guess_kind(root), &o);
+        return ig_extract_add_doc(x, src, root, guess_kind(root), &o);
     }
-    const tnode *pv = tnode_get(root, "PolicyVersion");
-    const tnode *doc = pv ? tnode_get(pv, "Document") : NULL;
+    const tnode *pv = ig_tnode_get(root, "PolicyVersion");
+    const tnode *doc = pv ? ig_tnode_get(pv, "Document") : NULL;
     if (doc) {
         o.format = "policy-version";
         o.pointer = "/PolicyVersion/Document";
-        const char *vid = tnode_str(tnode_get(pv, "VersionId"));
-        const tnode *def = tnode_get(pv, "IsDefaultVersion");
+        const char *vid = ig_tnode_str(ig_tnode_get(pv, "VersionId"));
+        const tnode *def = ig_tnode_get(pv, "IsDefaultVersion");
         if (def && def->type == TN_BOOL && strcmp(def->u.s, "false") == 0)
-            diag_add(x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, src, def->start,
+            ig_diag_add(x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, src, def->start,
                      "policy version %s is not the default version: checked anyway", vid ? vid : "");
-        o.container = vid ? extract_printf(x, "policy version %s", vid) : NULL;
+        o.container = vid ? ig_extract_printf(x, "policy version %s", vid) : NULL;
         x->l->format = o.format;
-        if (doc->type == TN_STRING) return extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
-        return extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
+        if (doc->type == TN_STRING) return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
+        return ig_extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
     }
-    doc = tnode_get(root, "PolicyDocument");
+    doc = ig_tnode_get(root, "PolicyDocument");
     o.format = "policy-document";
     o.pointer = "/PolicyDocument";
-    o.policy_name = tnode_str(tnode_get(root, "PolicyName"));
+    o.policy_name = ig_tnode_str(ig_tnode_get(root, "PolicyName"));
     static const struct { const char *key, *type; } holders[] = {
         {"RoleName", "role"}, {"UserName", "user"}, {"GroupName", "group"}};
     for (size_t i = 0; i < 3; i++) {
-        const char *nm = tnode_str(tnode_get(root, holders[i].key));
+        const char *nm = ig_tnode_str(ig_tnode_get(root, holders[i].key));
         if (nm) {
             o.principal_type = holders[i].type;
             o.principal_name = nm;
         }
     }
     if (o.principal_name)
-        o.container = extract_printf(x, "%s %s, policy '%s'", o.principal_type, o.principal_name,
+        o.container = ig_extract_printf(x, "%s %s, policy '%s'", o.principal_type, o.principal_name,
                                      o.policy_name ? o.policy_name : "");
     x->l->format = o.format;
-    if (doc->type == TN_STRING) return extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
-    return extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
+    if (doc->type == TN_STRING) return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
+    return ig_extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
 }
 
 /* ---- format dispatch ---- */
@@ -223,10 +223,10 @@ typedef struct format {
 } format;
 
 static const format formats[] = {
-    {detect_policy_file, extract_policy_file},
-    {detect_cfn, extract_cfn},
-    {detect_tfplan, extract_tfplan},
-    {detect_authz, extract_authz},
+    {ig_detect_policy_file, ig_extract_policy_file},
+    {ig_detect_cfn, ig_extract_cfn},
+    {ig_detect_tfplan, ig_extract_tfplan},
+    {ig_detect_authz, ig_extract_authz},
 };
 
 static int ends_with_ci(const char *s, const char *suffix)
@@ -260,24 +260,24 @@ static int only_space(const char *p, const char *end)
     return 1;
 }
 
-int load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
+int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
                 const iamg_limits *lim, diag_list *diags)
 {
     memset(out, 0, sizeof *out);
-    arena_init(&out->a);
+    ig_arena_init(&out->a);
     if (len >= UINT32_MAX) {
-        diag_add_at(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, NULL, 0, 0, NULL,
+        ig_diag_add_at(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, NULL, 0, 0, NULL,
                     "file is 4 GiB or larger: skipped");
         out->skip_reason = "too large";
         return 0;
     }
-    tsource_init_file(&out->src, path, data, len);
+    ig_tsource_init_file(&out->src, path, data, len);
     out->src.index_arena = &out->a;
 
     const char *p = data, *end = data + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     if (only_space(p, end)) {
-        diag_add_at(diags, IAMG_EPARSE, IAMG_LEVEL_ERROR, NULL, 1, 1, NULL,
+        ig_diag_add_at(diags, IAMG_EPARSE, IAMG_LEVEL_ERROR, NULL, 1, 1, NULL,
                     len ? "file holds only whitespace: no policy to check"
                         : "file is empty: no policy to check");
         out->skip_reason = "empty";
@@ -290,12 +290,12 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
     int rc;
     const tnode *root = NULL;
     if (!yaml_ext && (json_ext || *p == '{' || *p == '[')) {
-        rc = json_pos_parse(&out->src, &out->a, lim->max_depth, &root, &jerr);
+        rc = ig_json_pos_parse(&out->src, &out->a, lim->max_depth, &root, &jerr);
         if (rc == IAMG_ENOMEM) return rc;
         if (rc && !json_ext) {
             /* YAML is a superset of JSON's syntax: a flow-style YAML file
              * starting with '{' is still a candidate. */
-            int yrc = yaml_load(&out->src, &out->a, lim, &root, &yerr);
+            int yrc = ig_yaml_load(&out->src, &out->a, lim, &root, &yerr);
             if (yrc == IAMG_ENOMEM) return yrc;
             if (yrc == 0) {
                 rc = 0;
@@ -303,21 +303,21 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
             }
         }
         if (rc) {
-            diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, jerr.line, jerr.column, NULL, jerr.message);
+            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, jerr.line, jerr.column, NULL, jerr.message);
             out->skip_reason = "not valid JSON";
             return 0;
         }
     } else {
-        rc = yaml_load(&out->src, &out->a, lim, &root, &yerr);
+        rc = ig_yaml_load(&out->src, &out->a, lim, &root, &yerr);
         if (rc == IAMG_ENOMEM) return rc;
         if (rc) {
             if (how == LOAD_WALKED && rc == IAMG_EPARSE && !has_iam_markers(data, len)) {
-                diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, yerr.line, yerr.column, NULL,
+                ig_diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, yerr.line, yerr.column, NULL,
                             "not valid YAML and nothing IAM-related in it: skipped");
                 out->skip_reason = "not valid YAML";
                 return 0;
             }
-            diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, yerr.line, yerr.column, NULL, yerr.message);
+            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, yerr.line, yerr.column, NULL, yerr.message);
             out->skip_reason = "not valid YAML";
             return 0;
         }
@@ -348,7 +348,7 @@ int load_buffer(loaded *out, const char *path, const char *data, size_t len, loa
                        "authorization dump";
     /* A file the user named is worth a visible word; one found in a folder
      * walk (package.json, workflows) is not. */
-    diag_add_at(diags, IAMG_ESKIP, how == LOAD_EXPLICIT ? IAMG_LEVEL_WARNING : IAMG_LEVEL_NOTE,
+    ig_diag_add_at(diags, IAMG_ESKIP, how == LOAD_EXPLICIT ? IAMG_LEVEL_WARNING : IAMG_LEVEL_NOTE,
                 NULL, 0, 0, NULL,
                 ends_with_ci(path, ".tf") || ends_with_ci(path, ".hcl")
                     ? "no IAM policy found: Terraform configuration is read through its plan "

@@ -36,10 +36,10 @@ typedef enum load_origin { LOAD_EXPLICIT, LOAD_WALKED } load_origin;
 
 /* Load data[0..len) (owned by the caller, must outlive `out`) as file `path`.
  * Problems go to diags; returns 0, or IAMG_ENOMEM. */
-int load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
+int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
                 const iamg_limits *lim, diag_list *diags);
 
-void loaded_free(loaded *l);
+void ig_loaded_free(loaded *l);
 
 /* ---- for extractors (cfn.c, tfplan.c, authz.c, raw.c) ---- */
 
@@ -51,18 +51,18 @@ typedef struct extract_ctx {
 
 /* Build the model of policy `node` from `src` and add it with `origin`
  * (strings must live in the arena or be static). 0, or IAMG_ENOMEM. */
-int extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
+int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
                     const iamg_origin *origin);
 
 /* A policy held as JSON text in string `str` of `src` (Terraform plans,
  * CloudFormation JSON strings, account dumps). With url_encoded, the text is
  * first percent-decoded (the raw IAM API form). Positions map back to the
  * file. A string that is not valid JSON is reported at its position. */
-int extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
+int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
                            pkind kind, const iamg_origin *origin);
 
 /* Arena copy of a printf result (NULL on OOM). */
-char *extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ig_extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A resource type that holds a resource policy, and the property or
  * attribute holding it. `flag` is the format's own: required in
@@ -73,19 +73,19 @@ typedef struct resource_policy {
 } resource_policy;
 
 /* The entry of `table` (n entries) for `type`, or NULL. */
-const resource_policy *resource_policy_find(const resource_policy *table, size_t n,
+const resource_policy *ig_resource_policy_find(const resource_policy *table, size_t n,
                                             const char *type);
 
 /* Extractors: add the documents of a recognised root. 0 or IAMG_ENOMEM. */
-int extract_policy_file(extract_ctx *x, const tnode *root);
-int extract_cfn(extract_ctx *x, const tnode *root);
-int extract_tfplan(extract_ctx *x, const tnode *root);
-int extract_authz(extract_ctx *x, const tnode *root);
+int ig_extract_policy_file(extract_ctx *x, const tnode *root);
+int ig_extract_cfn(extract_ctx *x, const tnode *root);
+int ig_extract_tfplan(extract_ctx *x, const tnode *root);
+int ig_extract_authz(extract_ctx *x, const tnode *root);
 
 /* Detection predicates, also used by tests. */
-int detect_policy_file(const tnode *root);
-int detect_cfn(const tnode *root);
-int detect_tfplan(const tnode *root);
-int detect_authz(const tnode *root);
+int ig_detect_policy_file(const tnode *root);
+int ig_detect_cfn(const tnode *root);
+int ig_detect_tfplan(const tnode *root);
+int ig_detect_authz(const tnode *root);
 
 #endif

@@ -10,7 +10,7 @@ static uint32_t bom_len(const char *data, uint32_t len)
                : 0;
 }
 
-void tsource_init_file(tsource *s, const char *path, const char *data, size_t len)
+void ig_tsource_init_file(tsource *s, const char *path, const char *data, size_t len)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
@@ -18,7 +18,7 @@ void tsource_init_file(tsource *s, const char *path, const char *data, size_t le
     s->len = (uint32_t)len;
 }
 
-void tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
+void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
                           const uint32_t *map)
 {
     memset(s, 0, sizeof *s);
@@ -29,13 +29,13 @@ void tsource_init_decoded(tsource *s, const tsource *parent, const char *data, u
     s->map = map;
 }
 
-const tsource *tsource_file(const tsource *s)
+const tsource *ig_tsource_file(const tsource *s)
 {
     while (s->parent) s = s->parent;
     return s;
 }
 
-uint32_t tsource_file_offset(const tsource *s, uint32_t off)
+uint32_t ig_tsource_file_offset(const tsource *s, uint32_t off)
 {
     while (s->parent) {
         if (off > s->len) off = s->len;
@@ -45,7 +45,7 @@ uint32_t tsource_file_offset(const tsource *s, uint32_t off)
     return off;
 }
 
-int tsource_index(tsource *f, arena *a)
+int ig_tsource_index(tsource *f, arena *a)
 {
     if (f->line_starts) return 0;
     const char *d = f->data;
@@ -53,7 +53,7 @@ int tsource_index(tsource *f, arena *a)
     for (uint32_t i = 0; i < n; i++) {
         if (d[i] == '\n' || (d[i] == '\r' && (i + 1 >= n || d[i + 1] != '\n'))) count++;
     }
-    uint32_t *ls = arena_alloc(a, (size_t)count * sizeof *ls);
+    uint32_t *ls = ig_arena_alloc(a, (size_t)count * sizeof *ls);
     if (!ls) return -1;
     uint32_t k = 0;
     ls[k++] = bom_len(d, n);
@@ -88,7 +88,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return w;
 }
 
-uint32_t utf16_units(const char *text, size_t n)
+uint32_t ig_utf16_units(const char *text, size_t n)
 {
     uint32_t units = 0;
     const unsigned char *p = (const unsigned char *)text, *end = p + n;
@@ -107,18 +107,18 @@ uint32_t utf16_units(const char *text, size_t n)
     return units;
 }
 
-srcpos tsource_pos(const tsource *s, uint32_t off)
+srcpos ig_tsource_pos(const tsource *s, uint32_t off)
 {
-    off = tsource_file_offset(s, off);
-    const tsource *f = tsource_file(s);
+    off = ig_tsource_file_offset(s, off);
+    const tsource *f = ig_tsource_file(s);
     srcpos p = {1, 1, off};
     if (!f->line_starts && f->index_arena) {
         /* The index is a cache of the file's bytes: building it from a const
          * view is safe, since a file source belongs to one thread. */
         tsource *mut = (tsource *)f;
-        (void)tsource_index(mut, mut->index_arena);
+        (void)ig_tsource_index(mut, mut->index_arena);
     }
-    if (!f->line_starts || f->nlines == 0) return srcpos_scan(f->data, f->len, off);
+    if (!f->line_starts || f->nlines == 0) return ig_srcpos_scan(f->data, f->len, off);
     if (off > f->len) off = f->len;
     /* Last line start <= off. */
     uint32_t lo = 0, hi = f->nlines;
@@ -129,11 +129,11 @@ srcpos tsource_pos(const tsource *s, uint32_t off)
     }
     uint32_t ls = f->line_starts[lo];
     p.line = lo + 1;
-    p.col = (off >= ls ? utf16_units(f->data + ls, off - ls) : 0) + 1;
+    p.col = (off >= ls ? ig_utf16_units(f->data + ls, off - ls) : 0) + 1;
     return p;
 }
 
-srcpos srcpos_scan(const char *d, size_t len, size_t off)
+srcpos ig_srcpos_scan(const char *d, size_t len, size_t off)
 {
     srcpos p = {1, 1, (uint32_t)off};
     if (off > len) off = len;
@@ -145,11 +145,11 @@ srcpos srcpos_scan(const char *d, size_t len, size_t off)
             ls = i + 1;
         }
     }
-    p.col = utf16_units(d + ls, off - ls) + 1;
+    p.col = ig_utf16_units(d + ls, off - ls) + 1;
     return p;
 }
 
-void tsource_line(const tsource *f, uint32_t line, const char **text, uint32_t *len)
+void ig_tsource_line(const tsource *f, uint32_t line, const char **text, uint32_t *len)
 {
     *text = "";
     *len = 0;

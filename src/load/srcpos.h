@@ -31,7 +31,7 @@ struct tsource {
      * and never need one. */
     uint32_t *line_starts;
     uint32_t nlines;
-    arena *index_arena; /* where tsource_pos may build the index; NULL: scan instead */
+    arena *index_arena; /* where ig_tsource_pos may build the index; NULL: scan instead */
 };
 
 typedef struct srcpos {
@@ -42,35 +42,35 @@ typedef struct srcpos {
 
 /* A file source over data[0..len). The line index is allocated in `a` on
  * first use. Sizes above UINT32_MAX - 1 are the caller's to refuse. */
-void tsource_init_file(tsource *s, const char *path, const char *data, size_t len);
+void ig_tsource_init_file(tsource *s, const char *path, const char *data, size_t len);
 
 /* A source decoded from parent: map must have len + 1 entries. */
-void tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
+void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
                           const uint32_t *map);
 
 /* The outermost file of a source. */
-const tsource *tsource_file(const tsource *s);
+const tsource *ig_tsource_file(const tsource *s);
 
 /* Byte offset in the outermost file for offset `off` of `s`. */
-uint32_t tsource_file_offset(const tsource *s, uint32_t off);
+uint32_t ig_tsource_file_offset(const tsource *s, uint32_t off);
 
 /* Build the line index of a file source (idempotent). 0 or -1 (no memory). */
-int tsource_index(tsource *file, arena *a);
+int ig_tsource_index(tsource *file, arena *a);
 
 /* Resolve an offset of `s` (which may be decoded) to line/column in its file.
  * Uses the file's line index, building it first when the file has an
  * index_arena; without either it scans the file from the start. */
-srcpos tsource_pos(const tsource *s, uint32_t off);
+srcpos ig_tsource_pos(const tsource *s, uint32_t off);
 
 /* Line/column of an offset in a file given only its bytes (no index): used by
  * parsers for error messages, which happen once. */
-srcpos srcpos_scan(const char *data, size_t len, size_t off);
+srcpos ig_srcpos_scan(const char *data, size_t len, size_t off);
 
 /* Bytes of line `line` (1-based) of an indexed file, without its terminator
  * and without a leading BOM. */
-void tsource_line(const tsource *file, uint32_t line, const char **text, uint32_t *len);
+void ig_tsource_line(const tsource *file, uint32_t line, const char **text, uint32_t *len);
 
 /* UTF-16 code units in text[0..n) (invalid bytes count one each). */
-uint32_t utf16_units(const char *text, size_t n);
+uint32_t ig_utf16_units(const char *text, size_t n);
 
 #endif

@@ -13,13 +13,13 @@
 #include "load/loader.h"
 #include "util/errors.h"
 
-int detect_tfplan(const tnode *root)
+int ig_detect_tfplan(const tnode *root)
 {
-    if (!tnode_is(root, TN_OBJECT) || !tnode_get(root, "format_version")) return 0;
+    if (!ig_tnode_is(root, TN_OBJECT) || !ig_tnode_get(root, "format_version")) return 0;
     static const char *const keys[] = {"planned_values", "resource_changes", "prior_state",
                                        "configuration", "terraform_version"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (tnode_get(root, keys[i])) return 1;
+        if (ig_tnode_get(root, keys[i])) return 1;
     return 0;
 }
 
@@ -40,18 +40,18 @@ typedef struct tfres {
 } tfres;
 
 #define INVALID(t, node, ...)                                                                      \
-    diag_add((t)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (t)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((t)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (t)->src, (node)->start, __VA_ARGS__)
 
 static const tnode *after_unknown(tfx *t, tfres *r)
 {
     if (r->unknown_looked_up) return r->unknown;
     r->unknown_looked_up = 1;
-    if (!tnode_is(t->changes, TN_ARRAY) || !r->address) return NULL;
+    if (!ig_tnode_is(t->changes, TN_ARRAY) || !r->address) return NULL;
     for (uint32_t i = 0; i < t->changes->n; i++) {
         const tnode *rc = &t->changes->u.items[i];
-        const char *a = tnode_str(tnode_get(rc, "address"));
+        const char *a = ig_tnode_str(ig_tnode_get(rc, "address"));
         if (a && strcmp(a, r->address) == 0) {
-            r->unknown = tnode_get(tnode_get(rc, "change"), "after_unknown");
+            r->unknown = ig_tnode_get(ig_tnode_get(rc, "change"), "after_unknown");
             break;
         }
     }
@@ -86,7 +86,7 @@ static void settle_kind(pdoc *d)
     }
     if (!principal) return;
     d->kind = assume_only ? KIND_TRUST : KIND_RESOURCE;
-    d->origin.kind = policy_kind_name(d->kind);
+    d->origin.kind = ig_policy_kind_name(d->kind);
 }
 
 /* after_unknown of the holder of a value: the resource's values, or item
@@ -95,8 +95,8 @@ static const tnode *unknown_of(tfx *t, tfres *r, int item)
 {
     const tnode *u = after_unknown(t, r);
     if (item < 0) return u;
-    u = tnode_get(u, "inline_policy");
-    return tnode_is(u, TN_ARRAY) && (uint32_t)item < u->n ? &u->u.items[item] : NULL;
+    u = ig_tnode_get(u, "inline_policy");
+    return ig_tnode_is(u, TN_ARRAY) && (uint32_t)item < u->n ? &u->u.items[item] : NULL;
 }
 
 /* The policy JSON string `key` of object `holder` (r->values, or inline
@@ -105,32 +105,32 @@ static int policy_attr(tfx *t, tfres *r, const tnode *holder, int item, const ch
                        const char *what, const char *ptr, pkind kind, const iamg_origin *base,
                        int guess)
 {
-    const tnode *v = tnode_get(holder, key);
+    const tnode *v = ig_tnode_get(holder, key);
     if (!what) what = key;
     if (!v || v->type == TN_NULL) {
-        const char *when = (!v || is_true(tnode_get(unknown_of(t, r, item), key)))
+        const char *when = (!v || is_true(ig_tnode_get(unknown_of(t, r, item), key)))
                                ? "is known only after apply"
                                : "is null";
         const tnode *at = holder == r->values ? r->at : holder;
-        diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, at->start,
+        ig_diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, at->start,
                  "%s of %s %s: not checked", what, r->address, when);
         return 0;
     }
     if (v->type != TN_STRING) {
         INVALID(t, v, "%s of %s must be a JSON string, found %s", what, r->address,
-                tnode_type_name(v));
+                ig_tnode_type_name(v));
         return 0;
     }
     if (blank(v)) {
-        diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, v->start,
+        ig_diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, v->start,
                  "%s of %s is empty: not checked", what, r->address);
         return 0;
     }
     iamg_origin o = *base;
-    o.pointer = extract_printf(t->x, "%s/%s", ptr, key);
+    o.pointer = ig_extract_printf(t->x, "%s/%s", ptr, key);
     if (!o.pointer) return IAMG_ENOMEM;
     size_t before = t->x->l->ndocs;
-    int rc = extract_add_string_doc(t->x, t->src, v, 0, kind, &o);
+    int rc = ig_extract_add_string_doc(t->x, t->src, v, 0, kind, &o);
     if (rc == 0 && guess && t->x->l->ndocs > before) settle_kind(&t->x->l->docs[before]);
     return rc;
 }
@@ -145,32 +145,32 @@ static void base_origin(const tfx *t, const tfres *r, iamg_origin *o)
 
 static int role_inline(tfx *t, tfres *r)
 {
-    const tnode *list = tnode_get(r->values, "inline_policy");
+    const tnode *list = ig_tnode_get(r->values, "inline_policy");
     if (!list || list->type == TN_NULL) return 0; /* computed: only what the plan declares counts */
     if (list->type != TN_ARRAY) {
         INVALID(t, list, "inline_policy of %s must be a list, found %s", r->address,
-                tnode_type_name(list));
+                ig_tnode_type_name(list));
         return 0;
     }
     for (uint32_t i = 0; i < list->n; i++) {
         const tnode *it = &list->u.items[i];
         if (it->type != TN_OBJECT) {
             INVALID(t, it, "inline_policy item of %s must be an object, found %s", r->address,
-                    tnode_type_name(it));
+                    ig_tnode_type_name(it));
             continue;
         }
-        const tnode *pol = tnode_get(it, "policy");
-        const char *name = tnode_str(tnode_get(it, "name"));
+        const tnode *pol = ig_tnode_get(it, "policy");
+        const char *name = ig_tnode_str(ig_tnode_get(it, "name"));
         /* The provider reads an empty block back for roles without inline
          * policies: nothing there. */
-        if (tnode_is(pol, TN_STRING) && blank(pol) && (!name || !*name)) continue;
+        if (ig_tnode_is(pol, TN_STRING) && blank(pol) && (!name || !*name)) continue;
         iamg_origin o;
         base_origin(t, r, &o);
         o.policy_name = name;
-        o.container = extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
-        const char *ptr = extract_printf(t->x, "%s/inline_policy/%u", r->ptr, (unsigned)i);
+        o.container = ig_extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
+        const char *ptr = ig_extract_printf(t->x, "%s/inline_policy/%u", r->ptr, (unsigned)i);
         if (!o.container || !ptr) return IAMG_ENOMEM;
-        const char *what = extract_printf(t->x, "inline policy '%s'", name ? name : "");
+        const char *what = ig_extract_printf(t->x, "inline policy '%s'", name ? name : "");
         if (!what) return IAMG_ENOMEM;
         int rc = policy_attr(t, r, it, (int)i, "policy", what, ptr, KIND_IDENTITY, &o, 0);
         if (rc) return rc;
@@ -208,16 +208,16 @@ static const resource_policy resource_policies[] = {
 
 static const resource_policy *find_resource_policy(const char *type)
 {
-    return resource_policy_find(resource_policies,
+    return ig_resource_policy_find(resource_policies,
                                 sizeof resource_policies / sizeof *resource_policies, type);
 }
 
 static int do_resource_policy(tfx *t, tfres *r, const resource_policy *rp, iamg_origin *o)
 {
-    const tnode *v = tnode_get(r->values, rp->prop);
+    const tnode *v = ig_tnode_get(r->values, rp->prop);
     if (rp->flag && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v))))
         return 0;
-    o->container = extract_printf(t->x, "%s (%s)", r->address, rp->prop);
+    o->container = ig_extract_printf(t->x, "%s (%s)", r->address, rp->prop);
     if (!o->container) return IAMG_ENOMEM;
     return policy_attr(t, r, r->values, -1, rp->prop, NULL, r->ptr, KIND_RESOURCE, o, 0);
 }
@@ -227,30 +227,30 @@ static int do_resource(tfx *t, tfres *r)
     const char *ty = r->type;
     iamg_origin o;
     base_origin(t, r, &o);
-    const char *name = tnode_str(tnode_get(r->values, "name"));
+    const char *name = ig_tnode_str(ig_tnode_get(r->values, "name"));
     if (strcmp(ty, "aws_iam_policy") == 0 || strcmp(ty, "aws_iam_role_policy") == 0 ||
         strcmp(ty, "aws_iam_user_policy") == 0 || strcmp(ty, "aws_iam_group_policy") == 0) {
         o.policy_name = name;
         o.container =
-            name ? extract_printf(t->x, "%s (policy '%s')", r->address, name) : r->address;
+            name ? ig_extract_printf(t->x, "%s (policy '%s')", r->address, name) : r->address;
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "policy", NULL, r->ptr, KIND_IDENTITY, &o, 0);
     }
     if (strcmp(ty, "aws_iam_role") == 0) {
-        o.container = extract_printf(t->x, "%s (trust policy)", r->address);
+        o.container = ig_extract_printf(t->x, "%s (trust policy)", r->address);
         if (!o.container) return IAMG_ENOMEM;
         int rc =
             policy_attr(t, r, r->values, -1, "assume_role_policy", NULL, r->ptr, KIND_TRUST, &o, 0);
         return rc ? rc : role_inline(t, r);
     }
     if (strcmp(ty, "aws_ssoadmin_permission_set_inline_policy") == 0) {
-        o.container = extract_printf(t->x, "%s (inline policy)", r->address);
+        o.container = ig_extract_printf(t->x, "%s (inline policy)", r->address);
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "inline_policy", NULL, r->ptr, KIND_IDENTITY, &o,
                            0);
     }
     if (strcmp(ty, "aws_iam_policy_document") == 0) {
-        o.container = extract_printf(t->x, "%s (policy document)", r->address);
+        o.container = ig_extract_printf(t->x, "%s (policy document)", r->address);
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "json", NULL, r->ptr, KIND_IDENTITY, &o, 1);
     }
@@ -274,50 +274,50 @@ static int wanted(const char *type)
 static int walk_module(tfx *t, const tnode *m, const char *ptr, unsigned depth)
 {
     if (m->type != TN_OBJECT) {
-        INVALID(t, m, "a module in planned_values must be an object, found %s", tnode_type_name(m));
+        INVALID(t, m, "a module in planned_values must be an object, found %s", ig_tnode_type_name(m));
         return 0;
     }
-    const tnode *res = tnode_get(m, "resources");
+    const tnode *res = ig_tnode_get(m, "resources");
     if (res && res->type != TN_ARRAY) {
-        INVALID(t, res, "resources of a module must be a list, found %s", tnode_type_name(res));
+        INVALID(t, res, "resources of a module must be a list, found %s", ig_tnode_type_name(res));
     } else if (res) {
         for (uint32_t i = 0; i < res->n; i++) {
             const tnode *r = &res->u.items[i];
             if (r->type != TN_OBJECT) {
                 INVALID(t, r, "a resource in planned_values must be an object, found %s",
-                        tnode_type_name(r));
+                        ig_tnode_type_name(r));
                 continue;
             }
-            const char *type = tnode_str(tnode_get(r, "type"));
+            const char *type = ig_tnode_str(ig_tnode_get(r, "type"));
             if (!type || !wanted(type)) continue;
             tfres tr;
             memset(&tr, 0, sizeof tr);
             tr.type = type;
-            const tnode *addr = tnode_get(r, "address");
-            tr.address = tnode_str(addr);
+            const tnode *addr = ig_tnode_get(r, "address");
+            tr.address = ig_tnode_str(addr);
             if (!tr.address) tr.address = type;
-            tr.at = tnode_is(addr, TN_STRING) ? addr : r;
-            tr.values = tnode_get(r, "values");
-            if (!tnode_is(tr.values, TN_OBJECT)) {
+            tr.at = ig_tnode_is(addr, TN_STRING) ? addr : r;
+            tr.values = ig_tnode_get(r, "values");
+            if (!ig_tnode_is(tr.values, TN_OBJECT)) {
                 INVALID(t, tr.values ? tr.values : r, "values of %s must be an object, found %s",
-                        tr.address, tnode_type_name(tr.values));
+                        tr.address, ig_tnode_type_name(tr.values));
                 continue;
             }
-            tr.ptr = extract_printf(t->x, "%s/resources/%u/values", ptr, (unsigned)i);
+            tr.ptr = ig_extract_printf(t->x, "%s/resources/%u/values", ptr, (unsigned)i);
             if (!tr.ptr) return IAMG_ENOMEM;
             int rc = do_resource(t, &tr);
             if (rc) return rc;
         }
     }
-    const tnode *kids = tnode_get(m, "child_modules");
+    const tnode *kids = ig_tnode_get(m, "child_modules");
     if (!kids) return 0;
     if (kids->type != TN_ARRAY) {
-        INVALID(t, kids, "child_modules must be a list, found %s", tnode_type_name(kids));
+        INVALID(t, kids, "child_modules must be a list, found %s", ig_tnode_type_name(kids));
         return 0;
     }
     /* The nesting is the file's, already bounded by the parser's max_depth. */
     for (uint32_t i = 0; i < kids->n; i++) {
-        const char *kp = extract_printf(t->x, "%s/child_modules/%u", ptr, (unsigned)i);
+        const char *kp = ig_extract_printf(t->x, "%s/child_modules/%u", ptr, (unsigned)i);
         if (!kp) return IAMG_ENOMEM;
         int rc = walk_module(t, &kids->u.items[i], kp, depth + 1);
         if (rc) return rc;
@@ -328,9 +328,9 @@ static int walk_module(tfx *t, const tnode *m, const char *ptr, unsigned depth)
 /* Only ["delete"] (and "forget") leave nothing behind. */
 static int leaves_nothing(const tnode *actions)
 {
-    if (!tnode_is(actions, TN_ARRAY)) return 0;
+    if (!ig_tnode_is(actions, TN_ARRAY)) return 0;
     for (uint32_t i = 0; i < actions->n; i++) {
-        const char *a = tnode_str(&actions->u.items[i]);
+        const char *a = ig_tnode_str(&actions->u.items[i]);
         if (!a || (strcmp(a, "delete") != 0 && strcmp(a, "forget") != 0)) return 0;
     }
     return actions->n > 0;
@@ -339,31 +339,31 @@ static int leaves_nothing(const tnode *actions)
 static int walk_changes(tfx *t, const tnode *rcs)
 {
     if (rcs->type != TN_ARRAY) {
-        INVALID(t, rcs, "resource_changes must be a list, found %s", tnode_type_name(rcs));
+        INVALID(t, rcs, "resource_changes must be a list, found %s", ig_tnode_type_name(rcs));
         return 0;
     }
     for (uint32_t i = 0; i < rcs->n; i++) {
         const tnode *rc = &rcs->u.items[i];
-        const char *type = tnode_str(tnode_get(rc, "type"));
+        const char *type = ig_tnode_str(ig_tnode_get(rc, "type"));
         if (!type || !wanted(type)) continue;
-        const tnode *ch = tnode_get(rc, "change");
-        if (leaves_nothing(tnode_get(ch, "actions"))) continue;
+        const tnode *ch = ig_tnode_get(rc, "change");
+        if (leaves_nothing(ig_tnode_get(ch, "actions"))) continue;
         tfres tr;
         memset(&tr, 0, sizeof tr);
         tr.type = type;
-        const tnode *addr = tnode_get(rc, "address");
-        tr.address = tnode_str(addr) ? tnode_str(addr) : type;
-        tr.at = tnode_is(addr, TN_STRING) ? addr : rc;
-        tr.values = tnode_get(ch, "after");
-        tr.unknown = tnode_get(ch, "after_unknown");
+        const tnode *addr = ig_tnode_get(rc, "address");
+        tr.address = ig_tnode_str(addr) ? ig_tnode_str(addr) : type;
+        tr.at = ig_tnode_is(addr, TN_STRING) ? addr : rc;
+        tr.values = ig_tnode_get(ch, "after");
+        tr.unknown = ig_tnode_get(ch, "after_unknown");
         tr.unknown_looked_up = 1;
         if (!tr.values || tr.values->type == TN_NULL) continue;
         if (tr.values->type != TN_OBJECT) {
             INVALID(t, tr.values, "change.after of %s must be an object, found %s", tr.address,
-                    tnode_type_name(tr.values));
+                    ig_tnode_type_name(tr.values));
             continue;
         }
-        tr.ptr = extract_printf(t->x, "/resource_changes/%u/change/after", (unsigned)i);
+        tr.ptr = ig_extract_printf(t->x, "/resource_changes/%u/change/after", (unsigned)i);
         if (!tr.ptr) return IAMG_ENOMEM;
         int e = do_resource(t, &tr);
         if (e) return e;
@@ -371,12 +371,12 @@ static int walk_changes(tfx *t, const tnode *rcs)
     return 0;
 }
 
-int extract_tfplan(extract_ctx *x, const tnode *root)
+int ig_extract_tfplan(extract_ctx *x, const tnode *root)
 {
     x->l->format = "terraform-plan";
-    tfx t = {x, &x->l->src, tnode_get(root, "resource_changes")};
-    const tnode *pv = tnode_get(root, "planned_values");
-    const tnode *sv = tnode_get(root, "values");
+    tfx t = {x, &x->l->src, ig_tnode_get(root, "resource_changes")};
+    const tnode *pv = ig_tnode_get(root, "planned_values");
+    const tnode *sv = ig_tnode_get(root, "values");
     const char *key = "planned_values";
     int rc = 0;
     if (!pv && sv && !t.changes) {
@@ -388,10 +388,10 @@ int extract_tfplan(extract_ctx *x, const tnode *root)
     }
     if (pv && pv->type != TN_NULL) {
         if (pv->type != TN_OBJECT) {
-            INVALID(&t, pv, "%s must be an object, found %s", key, tnode_type_name(pv));
+            INVALID(&t, pv, "%s must be an object, found %s", key, ig_tnode_type_name(pv));
             return 0;
         }
-        const tnode *rm = tnode_get(pv, "root_module");
+        const tnode *rm = ig_tnode_get(pv, "root_module");
         if (rm)
             rc = walk_module(&t, rm, pv == sv ? "/values/root_module" : "/planned_values/root_module",
                              0);

@@ -54,14 +54,14 @@ struct tmember {
     tnode value;
 };
 
-static inline int tnode_is(const tnode *n, tnode_type t)
+static inline int ig_tnode_is(const tnode *n, tnode_type t)
 {
     return n && n->type == t;
 }
 
 /* The value of the last member named `key` (exact, case-sensitive), or NULL.
  * The last one wins, as in jansson and most JSON readers. */
-static inline const tnode *tnode_get(const tnode *obj, const char *key)
+static inline const tnode *ig_tnode_get(const tnode *obj, const char *key)
 {
     if (!obj || obj->type != TN_OBJECT) return NULL;
     size_t kl = strlen(key);
@@ -72,8 +72,8 @@ static inline const tnode *tnode_get(const tnode *obj, const char *key)
     return NULL;
 }
 
-/* Same as tnode_get but also returns the member (for the key's position). */
-static inline const tmember *tnode_member(const tnode *obj, const char *key)
+/* Same as ig_tnode_get but also returns the member (for the key's position). */
+static inline const tmember *ig_tnode_member(const tnode *obj, const char *key)
 {
     if (!obj || obj->type != TN_OBJECT) return NULL;
     size_t kl = strlen(key);
@@ -85,12 +85,12 @@ static inline const tmember *tnode_member(const tnode *obj, const char *key)
 }
 
 /* String value of a node, or NULL when it is not a string. */
-static inline const char *tnode_str(const tnode *n)
+static inline const char *ig_tnode_str(const tnode *n)
 {
     return (n && n->type == TN_STRING) ? n->u.s : NULL;
 }
 
-static inline const char *tnode_type_name(const tnode *n)
+static inline const char *ig_tnode_type_name(const tnode *n)
 {
     static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
     return n ? names[n->type] : "nothing";

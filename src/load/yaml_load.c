@@ -135,14 +135,14 @@ static int fail_at(loader *L, uint32_t off, int code, const char *fmt, ...)
     if (L->status) return L->status;
     L->status = code;
     if (!L->err) return code;
-    const tsource *f = tsource_file(L->src);
-    srcpos pos = srcpos_scan(f->data, f->len, tsource_file_offset(L->src, off));
+    const tsource *f = ig_tsource_file(L->src);
+    srcpos pos = ig_srcpos_scan(f->data, f->len, ig_tsource_file_offset(L->src, off));
     char msg[IAMG_ERROR_TEXT_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return iamg_error_set(L->err, code, L->src->path, pos.line, pos.col, "%s", msg);
+    return ig_error_set(L->err, code, L->src->path, pos.line, pos.col, "%s", msg);
 }
 
 static int oom(loader *L, uint32_t off)
@@ -263,7 +263,7 @@ static int push_item(loader *L, const tnode *n)
 {
     if (L->nitems == L->capitems) {
         size_t cap = L->capitems ? L->capitems * 2 : 256;
-        tnode *s = iamg_realloc(L->items, cap * sizeof *s);
+        tnode *s = ig_realloc(L->items, cap * sizeof *s);
         if (!s) return oom(L, n->start);
         L->items = s;
         L->capitems = cap;
@@ -276,7 +276,7 @@ static int push_member(loader *L, const tmember *m)
 {
     if (L->nmembers == L->capmembers) {
         size_t cap = L->capmembers ? L->capmembers * 2 : 256;
-        tmember *s = iamg_realloc(L->members, cap * sizeof *s);
+        tmember *s = ig_realloc(L->members, cap * sizeof *s);
         if (!s) return oom(L, m->value.start);
         L->members = s;
         L->capmembers = cap;
@@ -313,14 +313,14 @@ static long anchor_find(const loader *L, const char *name, size_t len)
 
 static int anchor_rehash(loader *L, size_t cap)
 {
-    uint32_t *h = iamg_calloc(cap, sizeof *h);
+    uint32_t *h = ig_calloc(cap, sizeof *h);
     if (!h) return -1;
     for (size_t k = 0; k < L->nanchors; k++) {
         size_t i = hash_bytes(L->anchors[k].name, L->anchors[k].len) & (cap - 1);
         while (h[i]) i = (i + 1) & (cap - 1);
         h[i] = (uint32_t)(k + 1);
     }
-    iamg_free(L->ahash);
+    ig_free(L->ahash);
     L->ahash = h;
     L->ahcap = cap;
     return 0;
@@ -342,7 +342,7 @@ static long anchor_define(loader *L, const char *name, uint32_t off)
     }
     if (L->nanchors == L->capanchors) {
         size_t cap = L->capanchors ? L->capanchors * 2 : 16;
-        anchor_ent *s = iamg_realloc(L->anchors, cap * sizeof *s);
+        anchor_ent *s = ig_realloc(L->anchors, cap * sizeof *s);
         if (!s) {
             oom(L, off);
             return -1;
@@ -352,7 +352,7 @@ static long anchor_define(loader *L, const char *name, uint32_t off)
     }
     anchor_ent *e = &L->anchors[L->nanchors];
     memset(e, 0, sizeof *e);
-    e->name = arena_strndup(L->a, name, len);
+    e->name = ig_arena_strndup(L->a, name, len);
     if (!e->name) {
         oom(L, off);
         return -1;
@@ -571,7 +571,7 @@ static void set_key(frame *f, const tnode *k, int merge, uint64_t count, uint32_
 /* node -> {key: node}, the long form of a CloudFormation short-form tag. */
 static int wrap_tag(loader *L, tnode *node, int cfn, uint32_t tagpos)
 {
-    tmember *m = arena_alloc(L->a, sizeof *m);
+    tmember *m = ig_arena_alloc(L->a, sizeof *m);
     if (!m) return oom(L, tagpos);
     const char *key = cfn_tags[cfn].key;
     m->key.type = TN_STRING;
@@ -594,11 +594,11 @@ static int split_getatt(loader *L, tnode *node, const char *raw, size_t rawlen)
 {
     const char *dot = memchr(node->u.s, '.', node->n);
     if (!dot || node->type == TN_NULL) return 0;
-    tnode *items = arena_alloc(L->a, 2 * sizeof *items);
+    tnode *items = ig_arena_alloc(L->a, 2 * sizeof *items);
     if (!items) return oom(L, node->start);
     uint32_t at = (uint32_t)(dot - node->u.s);
-    char *left = arena_strndup(L->a, node->u.s, at);
-    char *right = arena_strndup(L->a, dot + 1, node->n - at - 1);
+    char *left = ig_arena_strndup(L->a, node->u.s, at);
+    char *right = ig_arena_strndup(L->a, dot + 1, node->n - at - 1);
     if (!left || !right) return oom(L, node->start);
     /* Exact spans when the source text is the value itself (a one-line plain
      * or simple quoted scalar); otherwise both parts cover the whole scalar. */
@@ -657,7 +657,7 @@ static int on_scalar(loader *L, const yaml_event_t *ev)
         k.n = (uint32_t)vl;
         k.start = s;
         k.end = e;
-        k.u.s = arena_strndup(L->a, v, vl);
+        k.u.s = ig_arena_strndup(L->a, v, vl);
         if (!k.u.s) return oom(L, s);
         int merge = plain && vl == 2 && v[0] == '<' && v[1] == '<' &&
                     (!tag || tag_kind(tag) == TAG_MERGE);
@@ -713,7 +713,7 @@ static int on_scalar(loader *L, const yaml_event_t *ev)
         n.n = 4;
     } else {
         n.n = (uint32_t)vl;
-        n.u.s = arena_strndup(L->a, v, vl);
+        n.u.s = ig_arena_strndup(L->a, v, vl);
         if (!n.u.s) return oom(L, s);
     }
     uint64_t count = 1;
@@ -796,7 +796,7 @@ static int on_start(loader *L, const yaml_event_t *ev, int kind)
     if (anchor && (ai = anchor_define(L, anchor, s)) < 0) return L->status;
     if (L->nframes == L->capframes) {
         size_t cap = L->capframes ? L->capframes * 2 : 64;
-        frame *nf = iamg_realloc(L->frames, cap * sizeof *nf);
+        frame *nf = ig_realloc(L->frames, cap * sizeof *nf);
         if (!nf) return oom(L, s);
         L->frames = nf;
         L->capframes = cap;
@@ -837,7 +837,7 @@ static kslot *kslot_find(kslot *t, size_t cap, const tnode *k)
  * Members of a mapping with '<<' entries. YAML's merge rule: keys written in
  * the mapping win over merged ones, and among merged mappings the earlier
  * wins. Overridden merged members are dropped so that every consumer (not
- * only tnode_get's last-wins lookup) sees one value; the merged members take
+ * only ig_tnode_get's last-wins lookup) sees one value; the merged members take
  * the place of their '<<' entry. Duplicates written out are kept, as in JSON.
  */
 static int merge_members(loader *L, const frame *f, tmember **out, size_t *nout)
@@ -870,8 +870,8 @@ static int merge_members(loader *L, const frame *f, tmember **out, size_t *nout)
     }
     size_t cap = 16;
     while (cap < 2 * (total + 1)) cap *= 2;
-    kslot *t = iamg_calloc(cap, sizeof *t);
-    tmember *buf = total ? iamg_malloc(total * sizeof *buf) : NULL;
+    kslot *t = ig_calloc(cap, sizeof *t);
+    tmember *buf = total ? ig_malloc(total * sizeof *buf) : NULL;
     if (!t || (total && !buf)) {
         rc = oom(L, f->start);
         goto done;
@@ -910,7 +910,7 @@ static int merge_members(loader *L, const frame *f, tmember **out, size_t *nout)
     *nout = nkeys;
     *out = NULL;
     if (nkeys) {
-        *out = arena_alloc(L->a, nkeys * sizeof **out);
+        *out = ig_arena_alloc(L->a, nkeys * sizeof **out);
         if (!*out) {
             rc = oom(L, f->start);
             goto done;
@@ -918,8 +918,8 @@ static int merge_members(loader *L, const frame *f, tmember **out, size_t *nout)
         memcpy(*out, buf, nkeys * sizeof **out);
     }
 done:
-    iamg_free(t);
-    iamg_free(buf);
+    ig_free(t);
+    ig_free(buf);
     return rc;
 }
 
@@ -943,7 +943,7 @@ static int on_end(loader *L, const yaml_event_t *ev)
         n = L->nitems - f.base;
         tnode *items = NULL;
         if (n) {
-            items = arena_alloc(L->a, n * sizeof *items);
+            items = ig_arena_alloc(L->a, n * sizeof *items);
             if (!items) return oom(L, f.start);
             memcpy(items, L->items + f.base, n * sizeof *items);
         }
@@ -955,7 +955,7 @@ static int on_end(loader *L, const yaml_event_t *ev)
         if (f.has_merge) {
             if (merge_members(L, &f, &members, &n)) return L->status;
         } else if (n) {
-            members = arena_alloc(L->a, n * sizeof *members);
+            members = ig_arena_alloc(L->a, n * sizeof *members);
             if (!members) return oom(L, f.start);
             memcpy(members, L->members + f.base, n * sizeof *members);
         }
@@ -981,7 +981,7 @@ static int parser_error(loader *L, const yaml_parser_t *yp)
 {
     if (yp->error == YAML_MEMORY_ERROR) {
         L->status = IAMG_ENOMEM;
-        return iamg_error_set(L->err, IAMG_ENOMEM, L->src->path, 0, 0,
+        return ig_error_set(L->err, IAMG_ENOMEM, L->src->path, 0, 0,
                               "out of memory while parsing YAML");
     }
     const char *problem = yp->problem ? yp->problem : "invalid YAML";
@@ -1000,8 +1000,8 @@ static int parser_error(loader *L, const yaml_parser_t *yp)
     if (!yp->context) return fail_at(L, off, IAMG_EPARSE, "%s%s", problem, hint);
     uint32_t coff = mark_off(L, yp->context_mark.index);
     if (coff == off) return fail_at(L, off, IAMG_EPARSE, "%s (%s)%s", problem, yp->context, hint);
-    const tsource *file = tsource_file(L->src);
-    srcpos cp = srcpos_scan(file->data, file->len, tsource_file_offset(L->src, coff));
+    const tsource *file = ig_tsource_file(L->src);
+    srcpos cp = ig_srcpos_scan(file->data, file->len, ig_tsource_file_offset(L->src, coff));
     return fail_at(L, off, IAMG_EPARSE, "%s (%s that starts at line %u, column %u)%s", problem,
                    yp->context, cp.line, cp.col, hint);
 }
@@ -1050,7 +1050,7 @@ static int end_document(loader *L)
     if (L->have_root && L->root.type != TN_NULL) {
         if (L->ndocs == L->capdocs) {
             size_t cap = L->capdocs ? L->capdocs * 2 : 4;
-            tnode *d = iamg_realloc(L->docs, cap * sizeof *d);
+            tnode *d = ig_realloc(L->docs, cap * sizeof *d);
             if (!d) return oom(L, L->bi);
             L->docs = d;
             L->capdocs = cap;
@@ -1064,7 +1064,7 @@ static int end_document(loader *L)
     return 0;
 }
 
-int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
+int ig_yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
               iamg_error *err)
 {
     loader L;
@@ -1104,8 +1104,8 @@ int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode 
     yaml_parser_delete(&yp);
 
     if (!L.status) {
-        tnode *root = arena_alloc(a, sizeof *root);
-        tnode *docs = L.ndocs > 1 ? arena_alloc(a, L.ndocs * sizeof *docs) : NULL;
+        tnode *root = ig_arena_alloc(a, sizeof *root);
+        tnode *docs = L.ndocs > 1 ? ig_arena_alloc(a, L.ndocs * sizeof *docs) : NULL;
         if (!root || (L.ndocs > 1 && !docs)) {
             oom(&L, 0);
         } else if (L.ndocs > 1) {
@@ -1131,12 +1131,12 @@ int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode 
             *out = root;
         }
     }
-    iamg_free(L.docs);
-    iamg_free(L.frames);
-    iamg_free(L.items);
-    iamg_free(L.members);
-    iamg_free(L.anchors);
-    iamg_free(L.ahash);
+    ig_free(L.docs);
+    ig_free(L.frames);
+    ig_free(L.items);
+    ig_free(L.members);
+    ig_free(L.anchors);
+    ig_free(L.ahash);
     return L.status;
 }
 
@@ -1444,9 +1444,9 @@ static void map_rest(mapper *M, uint32_t lo, uint32_t hi)
     }
 }
 
-uint32_t *yaml_string_map(const tsource *src, const tnode *str, arena *a)
+uint32_t *ig_yaml_string_map(const tsource *src, const tnode *str, arena *a)
 {
-    uint32_t *map = arena_alloc(a, ((size_t)str->n + 1) * sizeof *map);
+    uint32_t *map = ig_arena_alloc(a, ((size_t)str->n + 1) * sizeof *map);
     if (!map) return NULL;
     mapper M;
     M.d = (const unsigned char *)src->data;
@@ -1473,7 +1473,7 @@ uint32_t *yaml_string_map(const tsource *src, const tnode *str, arena *a)
         if (M.k < M.n) map_rest(&M, s, M.len);
     } else if ((str->flags & TNF_QUOTED) && (c == '"' || c == '\'') && e - s >= 2) {
         map_flow(&M, s + 1, e - 1, c == '"' ? FLOW_DOUBLE : FLOW_SINGLE);
-        last = e - 1; /* the closing quote, as json_string_map */
+        last = e - 1; /* the closing quote, as ig_json_string_map */
         if (M.k < M.n) map_rest(&M, s, e);
     } else {
         map_flow(&M, s, e, FLOW_PLAIN);

@@ -31,11 +31,11 @@
  * Merge keys (<<) merge, keys written in the mapping winning. Input must be
  * UTF-8 (a UTF-8 byte-order mark is skipped).
  */
-int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
+int ig_yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
               iamg_error *err);
 
 /*
- * For a TN_STRING node yaml_load produced from `src`, the offset in src of
+ * For a TN_STRING node ig_yaml_load produced from `src`, the offset in src of
  * each decoded byte (n + 1 entries, non-decreasing), so a policy written as a
  * JSON string in YAML (a literal block scalar, a quoted or plain scalar)
  * reports positions in the file. Escapes map to their backslash, folded line
@@ -46,6 +46,6 @@ int yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode 
  * last kept line break of a |+ scalar, which lies past it). The map
  * is allocated in `a`; NULL when out of memory.
  */
-uint32_t *yaml_string_map(const tsource *src, const tnode *str, arena *a);
+uint32_t *ig_yaml_string_map(const tsource *src, const tnode *str, arena *a);
 
 #endif

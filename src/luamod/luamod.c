@@ -53,9 +53,9 @@ static int guard_release(lua_State *L)
     guard *g = luaL_checkudata(L, 1, MT_GUARD);
     iamg_results_free(g->results);
     iamg_engine_free(g->engine);
-    if (g->have_loaded) loaded_free(&g->l);
-    diag_list_free(&g->dl);
-    iamg_free(g->data);
+    if (g->have_loaded) ig_loaded_free(&g->l);
+    ig_diag_list_free(&g->dl);
+    ig_free(g->data);
     memset(g, 0, sizeof *g);
     return 0;
 }
@@ -155,7 +155,7 @@ static int l_arn_split(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    lt_push_arn_parts(L, &p);
+    ig_lt_push_arn_parts(L, &p);
     return 1;
 }
 
@@ -164,7 +164,7 @@ static int l_parse_operator(lua_State *L)
     iamg_cond_op op;
     iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
     lua_createtable(L, 0, 5);
-    lt_set_operator(L, &op);
+    ig_lt_set_operator(L, &op);
     return 1;
 }
 
@@ -185,35 +185,35 @@ static int l_key_match(lua_State *L)
 
 static void set_pos(lua_State *L, const tsource *src, uint32_t off)
 {
-    srcpos p = tsource_pos(src, off);
-    lt_set_int(L, "line", p.line);
-    lt_set_int(L, "column", p.col);
+    srcpos p = ig_tsource_pos(src, off);
+    ig_lt_set_int(L, "line", p.line);
+    ig_lt_set_int(L, "column", p.col);
 }
 
 static void push_elem(lua_State *L, const pelem *e, const char *plain, const char *negated)
 {
     if (!e->member) return;
-    lt_push_values(L, e->v, e->n);
+    ig_lt_push_values(L, e->v, e->n);
     lua_setfield(L, -2, e->negated ? negated : plain);
 }
 
 static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
 {
     lua_createtable(L, 0, 16);
-    lt_set_int(L, "index", (lua_Integer)st->index + 1);
-    lt_set_str(L, "sid", st->sid);
-    if (st->effect == EFFECT_ALLOW) lt_set_str(L, "effect", "Allow");
-    else if (st->effect == EFFECT_DENY) lt_set_str(L, "effect", "Deny");
+    ig_lt_set_int(L, "index", (lua_Integer)st->index + 1);
+    ig_lt_set_str(L, "sid", st->sid);
+    if (st->effect == EFFECT_ALLOW) ig_lt_set_str(L, "effect", "Allow");
+    else if (st->effect == EFFECT_DENY) ig_lt_set_str(L, "effect", "Deny");
     else if (st->effect_member && st->effect_member->value.type == TN_STRING)
-        lt_set_str(L, "effect", st->effect_member->value.u.s);
+        ig_lt_set_str(L, "effect", st->effect_member->value.u.s);
     push_elem(L, &st->action, "actions", "not_actions");
     push_elem(L, &st->resource, "resources", "not_resources");
-    lt_push_principals(L, st);
+    ig_lt_push_principals(L, st);
     lua_setfield(L, -2, "principals");
-    lt_set_bool(L, "not_principal", st->not_principal);
+    ig_lt_set_bool(L, "not_principal", st->not_principal);
     lua_createtable(L, (int)st->nconds, 0);
     for (uint32_t i = 0; i < st->nconds; i++) {
-        lt_push_condition(L, &st->conds[i], i);
+        ig_lt_push_condition(L, &st->conds[i], i);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "conditions");
@@ -223,12 +223,12 @@ static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
 static void push_document(lua_State *L, const pdoc *d)
 {
     lua_createtable(L, 0, 10);
-    lt_set_str(L, "kind", policy_kind_name(d->kind));
-    lt_set_str(L, "format", d->origin.format ? d->origin.format : "policy");
-    lt_set_str(L, "file", d->src ? tsource_file(d->src)->path : NULL);
-    lt_set_str(L, "version", d->version);
-    lt_set_str(L, "id", d->id);
-    lt_push_origin(L, &d->origin, d->src ? tsource_file(d->src)->path : NULL);
+    ig_lt_set_str(L, "kind", ig_policy_kind_name(d->kind));
+    ig_lt_set_str(L, "format", d->origin.format ? d->origin.format : "policy");
+    ig_lt_set_str(L, "file", d->src ? ig_tsource_file(d->src)->path : NULL);
+    ig_lt_set_str(L, "version", d->version);
+    ig_lt_set_str(L, "id", d->id);
+    ig_lt_push_origin(L, &d->origin, d->src ? ig_tsource_file(d->src)->path : NULL);
     lua_setfield(L, -2, "origin");
     lua_createtable(L, (int)d->nstmts, 0);
     for (uint32_t i = 0; i < d->nstmts; i++) {
@@ -243,13 +243,13 @@ static void push_problem(lua_State *L, int code, iamg_level level, const char *p
                          unsigned line, unsigned col, const char *rule_id, const char *message)
 {
     lua_createtable(L, 0, 7);
-    lt_set_str(L, "code", code_name(code));
-    lt_set_str(L, "level", iamg_level_name(level));
-    lt_set_str(L, "path", path);
-    if (line) lt_set_int(L, "line", line);
-    if (col) lt_set_int(L, "column", col);
-    lt_set_str(L, "rule_id", rule_id);
-    lt_set_str(L, "message", message);
+    ig_lt_set_str(L, "code", code_name(code));
+    ig_lt_set_str(L, "level", iamg_level_name(level));
+    ig_lt_set_str(L, "path", path);
+    if (line) ig_lt_set_int(L, "line", line);
+    if (col) ig_lt_set_int(L, "column", col);
+    ig_lt_set_str(L, "rule_id", rule_id);
+    ig_lt_set_str(L, "message", message);
 }
 
 /*
@@ -270,7 +270,7 @@ static int l_load(lua_State *L)
     if (!text) {
         iamg_error err;
         memset(&err, 0, sizeof err);
-        int rc = iamg_read_file(path, lim.max_file_size, &g->data, &len, &err);
+        int rc = ig_read_file(path, lim.max_file_size, &g->data, &len, &err);
         if (rc == IAMG_ENOMEM) return luaL_error(L, "out of memory");
         if (rc) {
             lua_pushnil(L);
@@ -280,7 +280,7 @@ static int l_load(lua_State *L)
         text = g->data;
     }
     g->have_loaded = 1;
-    int rc = load_buffer(&g->l, path ? path : "<text>", text, len, LOAD_EXPLICIT, &lim, &g->dl);
+    int rc = ig_load_buffer(&g->l, path ? path : "<text>", text, len, LOAD_EXPLICIT, &lim, &g->dl);
     if (rc || g->dl.oom) return luaL_error(L, "out of memory");
     lua_createtable(L, (int)g->l.ndocs, 0);
     for (size_t i = 0; i < g->l.ndocs; i++) {
@@ -315,20 +315,20 @@ static int opt_field(lua_State *L, int opts, const char *k)
 static void push_finding(lua_State *L, const iamg_finding *f)
 {
     lua_createtable(L, 0, 15);
-    lt_set_str(L, "rule_id", f->rule_id);
-    lt_set_str(L, "level", iamg_level_name(f->level));
-    lt_set_str(L, "message", f->message);
-    lt_set_str(L, "path", f->path);
-    lt_set_int(L, "line", f->line);
-    lt_set_int(L, "column", f->column);
-    lt_set_int(L, "end_column", f->end_column);
-    lt_set_str(L, "snippet", f->snippet);
-    lt_set_int(L, "snippet_column", f->snippet_column);
-    lt_set_str(L, "fingerprint", f->fingerprint);
-    lt_set_str(L, "statement", f->statement);
-    lt_set_str(L, "element", f->element);
-    lt_set_str(L, "suppressed", f->suppressed);
-    lt_push_origin(L, &f->origin, NULL);
+    ig_lt_set_str(L, "rule_id", f->rule_id);
+    ig_lt_set_str(L, "level", iamg_level_name(f->level));
+    ig_lt_set_str(L, "message", f->message);
+    ig_lt_set_str(L, "path", f->path);
+    ig_lt_set_int(L, "line", f->line);
+    ig_lt_set_int(L, "column", f->column);
+    ig_lt_set_int(L, "end_column", f->end_column);
+    ig_lt_set_str(L, "snippet", f->snippet);
+    ig_lt_set_int(L, "snippet_column", f->snippet_column);
+    ig_lt_set_str(L, "fingerprint", f->fingerprint);
+    ig_lt_set_str(L, "statement", f->statement);
+    ig_lt_set_str(L, "element", f->element);
+    ig_lt_set_str(L, "suppressed", f->suppressed);
+    ig_lt_push_origin(L, &f->origin, NULL);
     lua_setfield(L, -2, "origin");
 }
 

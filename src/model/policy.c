@@ -14,11 +14,11 @@ typedef struct builder {
 } builder;
 
 #define INVALID(B, node, ...)                                                                      \
-    diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_ERROR, (B)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_ERROR, (B)->src, (node)->start, __VA_ARGS__)
 #define DOUBTFUL(B, node, ...)                                                                     \
-    diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_WARNING, (B)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_WARNING, (B)->src, (node)->start, __VA_ARGS__)
 
-const char *policy_kind_name(pkind kind)
+const char *ig_policy_kind_name(pkind kind)
 {
     switch (kind) {
     case KIND_TRUST: return "trust";
@@ -27,7 +27,7 @@ const char *policy_kind_name(pkind kind)
     }
 }
 
-void policy_stmt_label(const pstmt *st, char *out, size_t cap)
+void ig_policy_stmt_label(const pstmt *st, char *out, size_t cap)
 {
     if (st->sid && st->sid[0]) {
         size_t n = strlen(st->sid);
@@ -54,7 +54,7 @@ static int key_is(const tnode *k, const char *name)
 static void note_duplicate(builder *B, const tmember *prev, const tmember *m)
 {
     if (!prev) return;
-    srcpos p = tsource_pos(B->src, prev->key.start);
+    srcpos p = ig_tsource_pos(B->src, prev->key.start);
     DOUBTFUL(B, &m->key, "duplicate key \"%s\" (first at line %u): the last one is used",
              m->key.u.s, (unsigned)p.line);
 }
@@ -67,7 +67,7 @@ static int collect_strings(builder *B, const tnode *v, const char *what, const t
     *out = NULL;
     *n = 0;
     if (v->type == TN_STRING) {
-        const tnode **arr = arena_alloc(B->a, sizeof *arr);
+        const tnode **arr = ig_arena_alloc(B->a, sizeof *arr);
         if (!arr) return IAMG_ENOMEM;
         arr[0] = v;
         *out = arr;
@@ -76,20 +76,20 @@ static int collect_strings(builder *B, const tnode *v, const char *what, const t
     }
     if (v->type != TN_ARRAY) {
         INVALID(B, v, "%s must be a string or an array of strings, found %s", what,
-                tnode_type_name(v));
+                ig_tnode_type_name(v));
         return 0;
     }
     if (v->n == 0) {
         DOUBTFUL(B, v, "%s is an empty array: it matches nothing", what);
         return 0;
     }
-    const tnode **arr = arena_alloc(B->a, (size_t)v->n * sizeof *arr);
+    const tnode **arr = ig_arena_alloc(B->a, (size_t)v->n * sizeof *arr);
     if (!arr) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < v->n; i++) {
         const tnode *it = &v->u.items[i];
         if (it->type != TN_STRING) {
-            INVALID(B, it, "%s item must be a string, found %s", what, tnode_type_name(it));
+            INVALID(B, it, "%s item must be a string, found %s", what, ig_tnode_type_name(it));
             continue;
         }
         arr[k++] = it;
@@ -110,7 +110,7 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
     const tnode *c = &m->value;
     st->condition_member = m;
     if (c->type != TN_OBJECT) {
-        INVALID(B, c, "Condition must be an object of operators, found %s", tnode_type_name(c));
+        INVALID(B, c, "Condition must be an object of operators, found %s", ig_tnode_type_name(c));
         return 0;
     }
     size_t total = 0;
@@ -118,7 +118,7 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
         const tnode *keys = &c->u.members[i].value;
         if (keys->type == TN_OBJECT) total += keys->n;
     }
-    pcond *conds = total ? arena_calloc(B->a, total, sizeof *conds) : NULL;
+    pcond *conds = total ? ig_arena_calloc(B->a, total, sizeof *conds) : NULL;
     if (total && !conds) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < c->n; i++) {
@@ -130,7 +130,7 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                      opm->key.u.s);
         if (keys->type != TN_OBJECT) {
             INVALID(B, keys, "condition operator \"%s\" must map condition keys to values, found %s",
-                    opm->key.u.s, tnode_type_name(keys));
+                    opm->key.u.s, ig_tnode_type_name(keys));
             continue;
         }
         for (uint32_t j = 0; j < keys->n; j++) {
@@ -143,20 +143,20 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
             pc->op_member = opm;
             pc->key_member = km;
             if (is_cond_scalar(v)) {
-                const tnode **arr = arena_alloc(B->a, sizeof *arr);
+                const tnode **arr = ig_arena_alloc(B->a, sizeof *arr);
                 if (!arr) return IAMG_ENOMEM;
                 arr[0] = v;
                 pc->v = arr;
                 pc->n = 1;
             } else if (v->type == TN_ARRAY) {
-                const tnode **arr = v->n ? arena_alloc(B->a, (size_t)v->n * sizeof *arr) : NULL;
+                const tnode **arr = v->n ? ig_arena_alloc(B->a, (size_t)v->n * sizeof *arr) : NULL;
                 if (v->n && !arr) return IAMG_ENOMEM;
                 uint32_t nv = 0;
                 for (uint32_t x = 0; x < v->n; x++) {
                     const tnode *it = &v->u.items[x];
                     if (!is_cond_scalar(it)) {
                         INVALID(B, it, "condition value for \"%s\" must be a string, number or boolean, found %s",
-                                km->key.u.s, tnode_type_name(it));
+                                km->key.u.s, ig_tnode_type_name(it));
                         continue;
                     }
                     arr[nv++] = it;
@@ -165,7 +165,7 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                 pc->n = nv;
             } else {
                 INVALID(B, v, "condition value for \"%s\" must be a string, number, boolean or a list of them, found %s",
-                        km->key.u.s, tnode_type_name(v));
+                        km->key.u.s, ig_tnode_type_name(v));
                 continue;
             }
             k++;
@@ -183,8 +183,8 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
     if (p->type == TN_STRING) {
         if (strcmp(p->u.s, "*") != 0)
             INVALID(B, p, "%s as a string must be \"*\"; use {\"AWS\": \"%s\"}", m->key.u.s, p->u.s);
-        pprincipal *pr = arena_calloc(B->a, 1, sizeof *pr);
-        const tnode **arr = arena_alloc(B->a, sizeof *arr);
+        pprincipal *pr = ig_arena_calloc(B->a, 1, sizeof *pr);
+        const tnode **arr = ig_arena_alloc(B->a, sizeof *arr);
         if (!pr || !arr) return IAMG_ENOMEM;
         arr[0] = p;
         pr->type = "*";
@@ -195,10 +195,10 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
         return 0;
     }
     if (p->type != TN_OBJECT) {
-        INVALID(B, p, "%s must be \"*\" or an object, found %s", m->key.u.s, tnode_type_name(p));
+        INVALID(B, p, "%s must be \"*\" or an object, found %s", m->key.u.s, ig_tnode_type_name(p));
         return 0;
     }
-    pprincipal *pr = p->n ? arena_calloc(B->a, p->n, sizeof *pr) : NULL;
+    pprincipal *pr = p->n ? ig_arena_calloc(B->a, p->n, sizeof *pr) : NULL;
     if (p->n && !pr) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < p->n; i++) {
@@ -264,7 +264,7 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
         const tnode *v = &seen[K_SID]->value;
         st->sid_node = v;
         if (v->type == TN_STRING) st->sid = v->u.s;
-        else INVALID(B, v, "Sid must be a string, found %s", tnode_type_name(v));
+        else INVALID(B, v, "Sid must be a string, found %s", ig_tnode_type_name(v));
     }
     if (!seen[K_EFFECT]) {
         st->effect = EFFECT_INVALID;
@@ -279,7 +279,7 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
             if (v->type == TN_STRING)
                 INVALID(B, v, "Effect must be \"Allow\" or \"Deny\" (case-sensitive), found \"%s\"", v->u.s);
             else
-                INVALID(B, v, "Effect must be the string \"Allow\" or \"Deny\", found %s", tnode_type_name(v));
+                INVALID(B, v, "Effect must be the string \"Allow\" or \"Deny\", found %s", ig_tnode_type_name(v));
         }
     }
     /* Document order decides which of a conflicting pair is kept. */
@@ -306,7 +306,7 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     return 0;
 }
 
-int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
+int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
                  const iamg_limits *lim, diag_list *diags)
 {
     builder B = {src, a, diags, lim};
@@ -314,9 +314,9 @@ int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, a
     doc->kind = kind;
     doc->src = src;
     doc->node = node;
-    doc->origin.kind = policy_kind_name(kind);
+    doc->origin.kind = ig_policy_kind_name(kind);
     if (node->type != TN_OBJECT) {
-        INVALID(&B, node, "a policy document must be an object, found %s", tnode_type_name(node));
+        INVALID(&B, node, "a policy document must be an object, found %s", ig_tnode_type_name(node));
         return 0;
     }
     const tmember *stm = NULL, *ver = NULL, *id = NULL;
@@ -337,7 +337,7 @@ int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, a
     }
     if (ver) {
         if (ver->value.type != TN_STRING) {
-            INVALID(&B, &ver->value, "Version must be a string, found %s", tnode_type_name(&ver->value));
+            INVALID(&B, &ver->value, "Version must be a string, found %s", ig_tnode_type_name(&ver->value));
         } else {
             doc->version = ver->value.u.s;
             if (strcmp(doc->version, "2012-10-17") != 0 && strcmp(doc->version, "2008-10-17") != 0)
@@ -357,23 +357,23 @@ int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, a
     if (sv->type == TN_ARRAY) count = sv->n;
     else if (sv->type != TN_OBJECT) {
         INVALID(&B, sv, "Statement must be an object or an array of objects, found %s",
-                tnode_type_name(sv));
+                ig_tnode_type_name(sv));
         return 0;
     }
     if (count > lim->max_statements) {
-        diag_add(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, src, sv->start,
+        ig_diag_add(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, src, sv->start,
                  "document has %u statements, more than the limit of %zu (max_statements): not checked",
                  (unsigned)count, lim->max_statements);
         return IAMG_ELIMIT;
     }
-    pstmt *stmts = count ? arena_alloc(a, (size_t)count * sizeof *stmts) : NULL;
+    pstmt *stmts = count ? ig_arena_alloc(a, (size_t)count * sizeof *stmts) : NULL;
     if (count && !stmts) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < count; i++) {
         const tnode *sn = (list->type == TN_ARRAY) ? &list->u.items[i] : list;
         if (sn->type != TN_OBJECT) {
             INVALID(&B, sn, "statement %u must be an object, found %s", (unsigned)i + 1,
-                    tnode_type_name(sn));
+                    ig_tnode_type_name(sn));
             continue;
         }
         int rc = build_statement(&B, &stmts[k], sn, i);

@@ -90,15 +90,15 @@ typedef struct pdoc {
  * running out of memory fails (IAMG_ENOMEM). A statement count above
  * lim->max_statements is IAMG_ELIMIT.
  */
-int policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
+int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
                  const iamg_limits *lim, diag_list *diags);
 
 /* "identity", "trust", "resource". */
-const char *policy_kind_name(pkind kind);
+const char *ig_policy_kind_name(pkind kind);
 
 /* Label of a statement for messages and logical locations: its Sid, or
  * "#N" with N its 1-based index. Written to out (cap > 0 bytes); a longer
  * Sid is cut at a UTF-8 character boundary. */
-void policy_stmt_label(const pstmt *st, char *out, size_t cap);
+void ig_policy_stmt_label(const pstmt *st, char *out, size_t cap);
 
 #endif

@@ -5,7 +5,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
-int query_grants(const pstmt *st, const char *action, uint32_t *which)
+int ig_query_grants(const pstmt *st, const char *action, uint32_t *which)
 {
     *which = QUERY_NONE;
     if (!st->action.member) return 0;
@@ -25,11 +25,11 @@ int query_grants(const pstmt *st, const char *action, uint32_t *which)
 
 static void put_seg(buf *b, const iamg_arn_parts *parts, int have, int seg, const char *dflt)
 {
-    if (have) buf_append(b, parts->part[seg], parts->len[seg]);
-    else buf_puts(b, dflt);
+    if (have) ig_buf_append(b, parts->part[seg], parts->len[seg]);
+    else ig_buf_puts(b, dflt);
 }
 
-int query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t cap)
+int ig_query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t cap)
 {
     iamg_arn_parts parts;
     int have = pattern && iamg_arn_split(pattern, &parts);
@@ -45,7 +45,7 @@ int query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t 
             put_seg(&b, &parts, have, 4, "111122223333");
             p += 9;
         } else {
-            buf_putc(&b, *p++);
+            ig_buf_putc(&b, *p++);
         }
     }
     int rc = -1;
@@ -53,18 +53,18 @@ int query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t 
         memcpy(out, b.data ? b.data : "", b.len + 1);
         rc = 0;
     }
-    buf_free(&b);
+    ig_buf_free(&b);
     return rc;
 }
 
-int query_reaches(const pstmt *st, const char *const *probes, size_t nprobes, uint32_t *which)
+int ig_query_reaches(const pstmt *st, const char *const *probes, size_t nprobes, uint32_t *which)
 {
     char probe[2048];
     *which = QUERY_NONE;
     if (!st->resource.member) return 0;
     if (st->resource.negated) {
         for (size_t k = 0; k < nprobes; k++) {
-            if (query_probe_expand(probes[k], NULL, probe, sizeof probe)) return -1;
+            if (ig_query_probe_expand(probes[k], NULL, probe, sizeof probe)) return -1;
             int excluded = 0;
             for (uint32_t i = 0; i < st->resource.n && !excluded; i++)
                 excluded = iamg_arn_match(st->resource.v[i]->u.s, probe);
@@ -77,8 +77,8 @@ int query_reaches(const pstmt *st, const char *const *probes, size_t nprobes, ui
         for (size_t k = 0; k < nprobes; k++) {
             /* A pattern longer than the buffer cannot be a real ARN pattern;
              * test it against the default probe instead of failing. */
-            if (query_probe_expand(probes[k], pat, probe, sizeof probe) &&
-                query_probe_expand(probes[k], NULL, probe, sizeof probe))
+            if (ig_query_probe_expand(probes[k], pat, probe, sizeof probe) &&
+                ig_query_probe_expand(probes[k], NULL, probe, sizeof probe))
                 return -1;
             if (iamg_arn_match(pat, probe)) {
                 *which = i;

@@ -18,7 +18,7 @@
  * NotAction: no pattern matches; *which is QUERY_NONE. Effect is not
  * considered. A statement without a valid Action/NotAction grants nothing.
  */
-int query_grants(const pstmt *st, const char *action, uint32_t *which);
+int ig_query_grants(const pstmt *st, const char *action, uint32_t *which);
 
 /*
  * Does st's Resource/NotResource reach a resource nobody named? `probes` are
@@ -30,10 +30,10 @@ int query_grants(const pstmt *st, const char *action, uint32_t *which);
  * some default probe matches no pattern (*which = QUERY_NONE). A statement
  * without Resource/NotResource reaches nothing. Returns -1 when out of memory.
  */
-int query_reaches(const pstmt *st, const char *const *probes, size_t nprobes, uint32_t *which);
+int ig_query_reaches(const pstmt *st, const char *const *probes, size_t nprobes, uint32_t *which);
 
 /* Expand one probe template for pattern `pattern` (NULL: defaults) into out
  * (cap bytes). Returns 0, or -1 when it does not fit. */
-int query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t cap);
+int ig_query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t cap);
 
 #endif

@@ -13,7 +13,7 @@ typedef struct iamg_builtin_rule {
     size_t len;
 } iamg_builtin_rule;
 
-extern const iamg_builtin_rule iamg_builtin_rules[];
-extern const unsigned iamg_builtin_rule_count;
+extern const iamg_builtin_rule ig_builtin_rules[];
+extern const unsigned ig_builtin_rule_count;
 
 #endif

@@ -23,10 +23,10 @@ typedef struct lview {
     uint32_t index; /* statement index (statement views) */
 } lview;
 
-void rfind_list_free(rfind_list *l)
+void ig_rfind_list_free(rfind_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) iamg_free(l->v[i].message);
-    iamg_free(l->v);
+    for (size_t i = 0; i < l->n; i++) ig_free(l->v[i].message);
+    ig_free(l->v);
     memset(l, 0, sizeof *l);
 }
 
@@ -60,7 +60,7 @@ static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob)
     int k = 0;
     for (uint32_t i = 0; i < st->nconds; i++) {
         if (key_glob && !iamg_action_match(key_glob, st->conds[i].key)) continue;
-        lt_push_condition(L, &st->conds[i], i);
+        ig_lt_push_condition(L, &st->conds[i], i);
         lua_rawseti(L, -2, ++k);
     }
 }
@@ -75,11 +75,11 @@ static const pstmt *stmt_arg(lua_State *L, int idx)
 
 static int st_grants(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     const char *action = luaL_checkstring(L, 2);
     uint32_t which;
-    int yes = query_grants(st, action, &which);
+    int yes = ig_query_grants(st, action, &which);
     lua_pushboolean(L, yes);
     if (yes && which != QUERY_NONE) {
         push_node_text(L, st->action.v[which]);
@@ -114,12 +114,12 @@ static size_t probe_args(lua_State *L, int idx, const char **out, size_t cap)
 
 static int st_reaches(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     const char *probes[16];
     size_t n = probe_args(L, 2, probes, 16);
     uint32_t which;
-    int yes = query_reaches(st, probes, n, &which);
+    int yes = ig_query_reaches(st, probes, n, &which);
     if (yes < 0) return luaL_error(L, "out of memory");
     lua_pushboolean(L, yes);
     if (yes && which != QUERY_NONE) {
@@ -132,7 +132,7 @@ static int st_reaches(lua_State *L)
 
 static int st_conditions_on(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     push_conditions(L, st, luaL_checkstring(L, 2));
     return 1;
@@ -140,7 +140,7 @@ static int st_conditions_on(lua_State *L)
 
 static int st_has(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     const char *el = luaL_checkstring(L, 2);
     const tmember *m = NULL;
@@ -198,7 +198,7 @@ static void cache(lua_State *L, const char *key)
 
 static int st_index(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
@@ -232,11 +232,11 @@ static int st_index(lua_State *L)
         else if (strcmp(k, "not_resources") == 0) e = &st->resource, want_neg = 1;
         if (e) {
             if (!e->member || e->negated != want_neg) return lua_pushnil(L), 1;
-            lt_push_values(L, e->v, e->n);
+            ig_lt_push_values(L, e->v, e->n);
         } else if (strcmp(k, "conditions") == 0) {
             push_conditions(L, st, NULL);
         } else if (strcmp(k, "principals") == 0) {
-            lt_push_principals(L, st);
+            ig_lt_push_principals(L, st);
             if (lua_isnil(L, -1)) return 1;
         } else {
             return 0;
@@ -255,7 +255,7 @@ static int st_tostring(lua_State *L)
 {
     const pstmt *st = stmt_arg(L, 1);
     char label[128];
-    policy_stmt_label(st, label, sizeof label);
+    ig_policy_stmt_label(st, label, sizeof label);
     lua_pushfstring(L, "statement %s", label);
     return 1;
 }
@@ -273,16 +273,16 @@ static void push_stmt_view(lua_State *L, check_ctx *ctx, uint32_t index)
 
 static int policy_index(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     lview *v = check_view(L, 1, MT_POLICY, "policy");
     const pdoc *d = v->doc;
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
-    if (strcmp(k, "kind") == 0) lua_pushstring(L, policy_kind_name(d->kind));
+    if (strcmp(k, "kind") == 0) lua_pushstring(L, ig_policy_kind_name(d->kind));
     else if (strcmp(k, "version") == 0) d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
     else if (strcmp(k, "id") == 0) d->id ? (void)lua_pushstring(L, d->id) : lua_pushnil(L);
     else if (strcmp(k, "format") == 0) lua_pushstring(L, d->origin.format ? d->origin.format : "policy");
-    else if (strcmp(k, "file") == 0) lua_pushstring(L, d->src ? tsource_file(d->src)->path : "");
+    else if (strcmp(k, "file") == 0) lua_pushstring(L, d->src ? ig_tsource_file(d->src)->path : "");
     else if (cached(L, k)) return 1;
     else {
         if (strcmp(k, "statements") == 0) {
@@ -293,7 +293,7 @@ static int policy_index(lua_State *L)
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
         } else if (strcmp(k, "origin") == 0) {
-            lt_push_origin(L, &d->origin, d->src ? tsource_file(d->src)->path : NULL);
+            ig_lt_push_origin(L, &d->origin, d->src ? ig_tsource_file(d->src)->path : NULL);
         } else {
             return 0;
         }
@@ -309,7 +309,7 @@ static int policy_tostring(lua_State *L)
     return 1;
 }
 
-void lua_api_push_policy(lua_State *L, check_ctx *ctx)
+void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx)
 {
     lview *v = lua_newuserdatauv(L, sizeof *v, 1);
     v->doc = ctx->doc;
@@ -330,7 +330,7 @@ static void clip_member(const tmember *m, uint32_t *start, uint32_t *end)
     *end = m->value.end;
 }
 
-void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
+void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
                     uint32_t *start, uint32_t *end)
 {
     /* Default: the whole document. */
@@ -384,7 +384,7 @@ void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t
 static int report(lua_State *L)
 {
     check_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
-    sandbox_check(L);
+    ig_sandbox_check(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     int32_t stmt = -1;
     const char *element = NULL;
@@ -428,7 +428,7 @@ static int report(lua_State *L)
     }
     if (ctx->out->n == ctx->out->cap) {
         size_t cap = ctx->out->cap ? ctx->out->cap * 2 : 16;
-        rfind *nv = iamg_realloc(ctx->out->v, cap * sizeof *nv);
+        rfind *nv = ig_realloc(ctx->out->v, cap * sizeof *nv);
         if (!nv) {
             ctx->oom = 1;
             return luaL_error(L, "out of memory");
@@ -436,7 +436,7 @@ static int report(lua_State *L)
         ctx->out->v = nv;
         ctx->out->cap = cap;
     }
-    char *clean = utf8_sanitize(msg, mlen, ctx->lim->max_message_len);
+    char *clean = ig_utf8_sanitize(msg, mlen, ctx->lim->max_message_len);
     if (!clean) {
         ctx->oom = 1;
         return luaL_error(L, "out of memory");
@@ -448,12 +448,12 @@ static int report(lua_State *L)
     f->doc = ctx->doc;
     f->stmt = stmt;
     f->element = element;
-    lua_api_region(ctx->doc, stmt, element, (uint32_t)item, &f->start, &f->end);
+    ig_lua_api_region(ctx->doc, stmt, element, (uint32_t)item, &f->start, &f->end);
     ctx->reported++;
     return 0;
 }
 
-void lua_api_push_report(lua_State *L, check_ctx *ctx)
+void ig_lua_api_push_report(lua_State *L, check_ctx *ctx)
 {
     lua_pushlightuserdata(L, ctx);
     lua_pushcclosure(L, report, 1);
@@ -463,55 +463,55 @@ void lua_api_push_report(lua_State *L, check_ctx *ctx)
 
 static int l_action_match(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
     return 1;
 }
 
 static int l_arn_match(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     lua_pushboolean(L, iamg_arn_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
     return 1;
 }
 
 static int l_arn_split(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     iamg_arn_parts p;
     if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) return lua_pushnil(L), 1;
-    lt_push_arn_parts(L, &p);
+    ig_lt_push_arn_parts(L, &p);
     return 1;
 }
 
 static int l_parse_operator(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     iamg_cond_op op;
     iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
     lua_createtable(L, 0, 5);
-    lt_set_operator(L, &op);
+    ig_lt_set_operator(L, &op);
     return 1;
 }
 
 static int l_key_equal(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     lua_pushboolean(L, iamg_cond_key_equal(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
     return 1;
 }
 
 static int l_probe(lua_State *L)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     char out[2048];
-    if (query_probe_expand(luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL), out, sizeof out))
+    if (ig_query_probe_expand(luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL), out, sizeof out))
         return luaL_error(L, "probe ARN too long");
     lua_pushstring(L, out);
     return 1;
 }
 
-void lua_api_install(lua_State *L, check_ctx *ctx)
+void ig_lua_api_install(lua_State *L, check_ctx *ctx)
 {
     lua_pushlightuserdata(L, ctx);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
@@ -551,19 +551,19 @@ void lua_api_install(lua_State *L, check_ctx *ctx)
  * a refused allocation would make Lua panic and abort the host. */
 static int install_step(lua_State *L)
 {
-    lua_api_install(L, lua_touserdata(L, 1));
+    ig_lua_api_install(L, lua_touserdata(L, 1));
     return 0;
 }
 
 static int push_args_step(lua_State *L)
 {
     check_ctx *ctx = lua_touserdata(L, 1);
-    lua_api_push_policy(L, ctx);
-    lua_api_push_report(L, ctx);
+    ig_lua_api_push_policy(L, ctx);
+    ig_lua_api_push_report(L, ctx);
     return 2;
 }
 
-int lua_api_install_protected(lua_State *L, check_ctx *ctx)
+int ig_lua_api_install_protected(lua_State *L, check_ctx *ctx)
 {
     lua_pushcfunction(L, install_step);
     lua_pushlightuserdata(L, ctx);
@@ -574,7 +574,7 @@ int lua_api_install_protected(lua_State *L, check_ctx *ctx)
     return 0;
 }
 
-int lua_api_push_args(lua_State *L, check_ctx *ctx)
+int ig_lua_api_push_args(lua_State *L, check_ctx *ctx)
 {
     lua_pushcfunction(L, push_args_step);
     lua_pushlightuserdata(L, ctx);

@@ -34,7 +34,7 @@ typedef struct rfind_list {
     size_t n, cap;
 } rfind_list;
 
-void rfind_list_free(rfind_list *l);
+void ig_rfind_list_free(rfind_list *l);
 
 /* State of the check() call in progress in one sandbox. */
 typedef struct check_ctx {
@@ -51,22 +51,22 @@ typedef struct check_ctx {
 
 /* Install the API in a fresh sandbox state: the `iam` global table, the view
  * metatables and ctx (which must outlive the state). */
-void lua_api_install(lua_State *L, check_ctx *ctx);
+void ig_lua_api_install(lua_State *L, check_ctx *ctx);
 
 /* Push a view of ctx->doc valid for the current generation. */
-void lua_api_push_policy(lua_State *L, check_ctx *ctx);
+void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx);
 
 /* Push the report function bound to ctx. */
-void lua_api_push_report(lua_State *L, check_ctx *ctx);
+void ig_lua_api_push_report(lua_State *L, check_ctx *ctx);
 
-/* lua_api_install and the two pushes, each in a protected call so that
+/* ig_lua_api_install and the two pushes, each in a protected call so that
  * hitting the state's memory cap is an error, not a panic. 0, or -1 when the
  * state ran out of memory (the state should then be rebuilt). */
-int lua_api_install_protected(lua_State *L, check_ctx *ctx);
-int lua_api_push_args(lua_State *L, check_ctx *ctx);
+int ig_lua_api_install_protected(lua_State *L, check_ctx *ctx);
+int ig_lua_api_push_args(lua_State *L, check_ctx *ctx);
 
 /* The region a report points at: see report() in docs/RULES.md. */
-void lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
+void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
                     uint32_t *start, uint32_t *end);
 
 #endif

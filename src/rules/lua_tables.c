@@ -1,25 +1,25 @@
 #include "rules/lua_tables.h"
 
-void lt_set_str(lua_State *L, const char *k, const char *v)
+void ig_lt_set_str(lua_State *L, const char *k, const char *v)
 {
     if (!v) return;
     lua_pushstring(L, v);
     lua_setfield(L, -2, k);
 }
 
-void lt_set_bool(lua_State *L, const char *k, int v)
+void ig_lt_set_bool(lua_State *L, const char *k, int v)
 {
     lua_pushboolean(L, v);
     lua_setfield(L, -2, k);
 }
 
-void lt_set_int(lua_State *L, const char *k, lua_Integer v)
+void ig_lt_set_int(lua_State *L, const char *k, lua_Integer v)
 {
     lua_pushinteger(L, v);
     lua_setfield(L, -2, k);
 }
 
-void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n)
+void ig_lt_push_values(lua_State *L, const tnode *const *v, uint32_t n)
 {
     lua_createtable(L, (int)n, 0);
     for (uint32_t i = 0; i < n; i++) {
@@ -28,7 +28,7 @@ void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n)
     }
 }
 
-void lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
+void ig_lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
 {
     static const char *const names[] = {NULL, "partition", "service", "region", "account",
                                         "resource"};
@@ -39,29 +39,29 @@ void lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
     }
 }
 
-void lt_set_operator(lua_State *L, const iamg_cond_op *op)
+void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op)
 {
     lua_pushlstring(L, op->base ? op->base : "", op->base_len);
     lua_setfield(L, -2, "base");
-    if (op->set == IAMG_COND_FOR_ANY) lt_set_str(L, "set", "ForAnyValue");
-    else if (op->set == IAMG_COND_FOR_ALL) lt_set_str(L, "set", "ForAllValues");
-    lt_set_bool(L, "if_exists", op->if_exists);
-    lt_set_bool(L, "negated", op->negated);
-    lt_set_bool(L, "known", op->known);
+    if (op->set == IAMG_COND_FOR_ANY) ig_lt_set_str(L, "set", "ForAnyValue");
+    else if (op->set == IAMG_COND_FOR_ALL) ig_lt_set_str(L, "set", "ForAllValues");
+    ig_lt_set_bool(L, "if_exists", op->if_exists);
+    ig_lt_set_bool(L, "negated", op->negated);
+    ig_lt_set_bool(L, "known", op->known);
 }
 
-void lt_push_condition(lua_State *L, const pcond *c, uint32_t index)
+void ig_lt_push_condition(lua_State *L, const pcond *c, uint32_t index)
 {
     lua_createtable(L, 0, 9);
-    lt_set_str(L, "operator", c->op);
-    lt_set_operator(L, &c->parsed);
-    lt_set_str(L, "key", c->key);
-    lt_push_values(L, c->v, c->n);
+    ig_lt_set_str(L, "operator", c->op);
+    ig_lt_set_operator(L, &c->parsed);
+    ig_lt_set_str(L, "key", c->key);
+    ig_lt_push_values(L, c->v, c->n);
     lua_setfield(L, -2, "values");
-    lt_set_int(L, "index", (lua_Integer)index + 1);
+    ig_lt_set_int(L, "index", (lua_Integer)index + 1);
 }
 
-void lt_push_principals(lua_State *L, const pstmt *st)
+void ig_lt_push_principals(lua_State *L, const pstmt *st)
 {
     if (!st->principal_member) {
         lua_pushnil(L);
@@ -69,29 +69,29 @@ void lt_push_principals(lua_State *L, const pstmt *st)
     }
     lua_createtable(L, 0, (int)st->nprincipals);
     for (uint32_t i = 0; i < st->nprincipals; i++) {
-        lt_push_values(L, st->principals[i].v, st->principals[i].n);
+        ig_lt_push_values(L, st->principals[i].v, st->principals[i].n);
         lua_setfield(L, -2, st->principals[i].type);
     }
 }
 
-void lt_push_origin(lua_State *L, const iamg_origin *o, const char *file)
+void ig_lt_push_origin(lua_State *L, const iamg_origin *o, const char *file)
 {
     lua_createtable(L, 0, 12);
-    lt_set_str(L, "file", file);
-    lt_set_str(L, "format", o->format);
-    lt_set_str(L, "kind", o->kind);
-    lt_set_str(L, "container", o->container);
-    lt_set_str(L, "logical_id", o->logical_id);
-    lt_set_str(L, "resource_type", o->resource_type);
-    lt_set_str(L, "policy_name", o->policy_name);
-    lt_set_str(L, "address", o->address);
-    lt_set_str(L, "policy_arn", o->policy_arn);
-    lt_set_str(L, "pointer", o->pointer);
+    ig_lt_set_str(L, "file", file);
+    ig_lt_set_str(L, "format", o->format);
+    ig_lt_set_str(L, "kind", o->kind);
+    ig_lt_set_str(L, "container", o->container);
+    ig_lt_set_str(L, "logical_id", o->logical_id);
+    ig_lt_set_str(L, "resource_type", o->resource_type);
+    ig_lt_set_str(L, "policy_name", o->policy_name);
+    ig_lt_set_str(L, "address", o->address);
+    ig_lt_set_str(L, "policy_arn", o->policy_arn);
+    ig_lt_set_str(L, "pointer", o->pointer);
     if (o->principal_type || o->principal_name || o->principal_arn) {
         lua_createtable(L, 0, 3);
-        lt_set_str(L, "type", o->principal_type);
-        lt_set_str(L, "name", o->principal_name);
-        lt_set_str(L, "arn", o->principal_arn);
+        ig_lt_set_str(L, "type", o->principal_type);
+        ig_lt_set_str(L, "name", o->principal_name);
+        ig_lt_set_str(L, "arn", o->principal_arn);
         lua_setfield(L, -2, "principal");
     }
 }

@@ -15,27 +15,27 @@
 #include "model/policy.h"
 
 /* t[k] = v on the table at the top of the stack (nothing when v is NULL). */
-void lt_set_str(lua_State *L, const char *k, const char *v);
-void lt_set_bool(lua_State *L, const char *k, int v);
-void lt_set_int(lua_State *L, const char *k, lua_Integer v);
+void ig_lt_set_str(lua_State *L, const char *k, const char *v);
+void ig_lt_set_bool(lua_State *L, const char *k, int v);
+void ig_lt_set_int(lua_State *L, const char *k, lua_Integer v);
 
 /* A list of the nodes' texts. */
-void lt_push_values(lua_State *L, const tnode *const *v, uint32_t n);
+void ig_lt_push_values(lua_State *L, const tnode *const *v, uint32_t n);
 
 /* base, set, if_exists, negated, known of op, into the table at the top. */
-void lt_set_operator(lua_State *L, const iamg_cond_op *op);
+void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op);
 
 /* The table iam.arn_split returns: partition, service, region, account,
  * resource. */
-void lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p);
+void ig_lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p);
 
 /* A condition entry table; index is 0-based (written 1-based). */
-void lt_push_condition(lua_State *L, const pcond *c, uint32_t index);
+void ig_lt_push_condition(lua_State *L, const pcond *c, uint32_t index);
 
 /* The principals table of a statement (type -> list), or nil. */
-void lt_push_principals(lua_State *L, const pstmt *st);
+void ig_lt_push_principals(lua_State *L, const pstmt *st);
 
 /* An origin table; `file` (may be NULL) is added as origin.file. */
-void lt_push_origin(lua_State *L, const iamg_origin *o, const char *file);
+void ig_lt_push_origin(lua_State *L, const iamg_origin *o, const char *file);
 
 #endif

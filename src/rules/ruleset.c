@@ -24,7 +24,7 @@ static sandbox_limits sb_limits(const iamg_limits *l)
     return s;
 }
 
-const char *ruleset_fail_kind(int kind)
+const char *ig_ruleset_fail_kind(int kind)
 {
     sandbox_fail k = (sandbox_fail)kind;
     switch (k) {
@@ -48,17 +48,17 @@ static int add_diag(iamg_engine *e, const char *path, unsigned line, const char 
     buf b = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    ig_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    iamg_diag *v = iamg_realloc(e->diags, (e->ndiags + 1) * sizeof *v);
-    char *msg = buf_detach(&b);
-    char *p = iamg_strdup(path);
-    char *rid = rule_id ? iamg_strdup(rule_id) : NULL;
+    iamg_diag *v = ig_realloc(e->diags, (e->ndiags + 1) * sizeof *v);
+    char *msg = ig_buf_detach(&b);
+    char *p = ig_strdup(path);
+    char *rid = rule_id ? ig_strdup(rule_id) : NULL;
     if (v) e->diags = v;
     if (!v || !msg || !p || (rule_id && !rid)) {
-        iamg_free(msg);
-        iamg_free(p);
-        iamg_free(rid);
+        ig_free(msg);
+        ig_free(p);
+        ig_free(rid);
         return -1;
     }
     iamg_diag *d = &e->diags[e->ndiags++];
@@ -74,15 +74,15 @@ static int add_diag(iamg_engine *e, const char *path, unsigned line, const char 
 
 static void rule_info_free(iamg_rule_info *r)
 {
-    iamg_free((char *)r->id);
-    iamg_free((char *)r->name);
-    iamg_free((char *)r->short_description);
-    iamg_free((char *)r->full_description);
-    iamg_free((char *)r->help);
-    iamg_free((char *)r->help_uri);
-    iamg_free((char *)r->precision);
-    for (size_t i = 0; i < r->ntags; i++) iamg_free((char *)r->tags[i]);
-    iamg_free((void *)r->tags);
+    ig_free((char *)r->id);
+    ig_free((char *)r->name);
+    ig_free((char *)r->short_description);
+    ig_free((char *)r->full_description);
+    ig_free((char *)r->help);
+    ig_free((char *)r->help_uri);
+    ig_free((char *)r->precision);
+    for (size_t i = 0; i < r->ntags; i++) ig_free((char *)r->tags[i]);
+    ig_free((void *)r->tags);
     memset(r, 0, sizeof *r);
 }
 
@@ -91,18 +91,18 @@ void iamg_engine_free(iamg_engine *e)
     if (!e) return;
     for (size_t i = 0; i < e->nrules; i++) rule_info_free(&e->rules[i].info);
     for (size_t i = 0; i < e->nfiles; i++) {
-        iamg_free(e->files[i].name);
-        iamg_free(e->files[i].source);
+        ig_free(e->files[i].name);
+        ig_free(e->files[i].source);
     }
     for (size_t i = 0; i < e->ndiags; i++) {
-        iamg_free((char *)e->diags[i].path);
-        iamg_free((char *)e->diags[i].rule_id);
-        iamg_free((char *)e->diags[i].message);
+        ig_free((char *)e->diags[i].path);
+        ig_free((char *)e->diags[i].rule_id);
+        ig_free((char *)e->diags[i].message);
     }
-    iamg_free(e->rules);
-    iamg_free(e->files);
-    iamg_free(e->diags);
-    iamg_free(e);
+    ig_free(e->rules);
+    ig_free(e->files);
+    ig_free(e->diags);
+    ig_free(e);
 }
 
 /* ---- reading one rule table (raw access only: a rule's metatables never run here) ---- */
@@ -133,12 +133,12 @@ static int str_field(lua_State *L, int t, const char *k, size_t max, char **out,
         lua_pop(L, 1);
         return -1;
     }
-    if (!utf8_valid(s, n) || strlen(s) != n) {
+    if (!ig_utf8_valid(s, n) || strlen(s) != n) {
         snprintf(sh->err, sizeof sh->err, "'%s' is not valid UTF-8 text", k);
         lua_pop(L, 1);
         return -1;
     }
-    *out = iamg_strndup(s, n);
+    *out = ig_strndup(s, n);
     lua_pop(L, 1);
     if (!*out) {
         snprintf(sh->err, sizeof sh->err, "out of memory");
@@ -196,7 +196,7 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
     r->level = IAMG_LEVEL_WARNING;
     if (has) {
         int lv = iamg_level_parse(level);
-        iamg_free(level);
+        ig_free(level);
         if (lv <= IAMG_LEVEL_NONE) {
             snprintf(sh->err, sizeof sh->err, "'level' must be \"error\", \"warning\" or \"note\"");
             return -1;
@@ -230,7 +230,7 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
             snprintf(sh->err, sizeof sh->err, "at most 20 tags (GitHub's limit), found %zu", n);
             return -1;
         }
-        const char **tags = n ? iamg_calloc(n, sizeof *tags) : NULL;
+        const char **tags = n ? ig_calloc(n, sizeof *tags) : NULL;
         if (n && !tags) {
             lua_pop(L, 1);
             snprintf(sh->err, sizeof sh->err, "out of memory");
@@ -245,7 +245,7 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
                 return -1;
             }
             const char *s = lua_tolstring(L, -1, &len);
-            if (len == 0 || len > 255 || !utf8_valid(s, len) || strlen(s) != len) {
+            if (len == 0 || len > 255 || !ig_utf8_valid(s, len) || strlen(s) != len) {
                 lua_pop(L, 2);
                 snprintf(sh->err, sizeof sh->err, "tag %zu must be 1 to 255 bytes of text", i + 1);
                 return -1;
@@ -257,7 +257,7 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
                     return -1;
                 }
             }
-            tags[i] = iamg_strndup(s, len);
+            tags[i] = ig_strndup(s, len);
             lua_pop(L, 1);
             if (!tags[i]) {
                 lua_pop(L, 1);
@@ -302,7 +302,7 @@ static unsigned check_line(lua_State *L, int t)
     return ar.linedefined > 0 ? (unsigned)ar.linedefined : 0;
 }
 
-int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
+int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
                                    int builtin, iamg_error *err)
 {
     int rc = 0;
@@ -316,22 +316,22 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
         return 0;
     }
     sandbox_limits sl = sb_limits(&e->limits);
-    sb = sandbox_new(&sl);
+    sb = ig_sandbox_new(&sl);
     if (!sb) goto oom;
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     check_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.lim = &e->limits;
     sandbox_result res;
-    if (lua_api_install_protected(L, &ctx) != 0) {
+    if (ig_lua_api_install_protected(L, &ctx) != 0) {
         if (add_diag(e, name, 0, NULL, "the rule API does not fit in the rule memory limit (%zu bytes)",
                      e->limits.lua_memory))
             goto oom;
         goto done;
     }
-    if (sandbox_load(sb, name, src, len, &res) != 0) {
+    if (ig_sandbox_load(sb, name, src, len, &res) != 0) {
         if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
-                     ruleset_fail_kind(res.kind), res.message))
+                     ig_ruleset_fail_kind(res.kind), res.message))
             goto oom;
         goto done;
     }
@@ -352,8 +352,8 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
             goto oom;
         goto done;
     }
-    name_copy = iamg_strdup(name);
-    src_copy = iamg_strndup(src, len);
+    name_copy = ig_strdup(name);
+    src_copy = ig_strndup(src, len);
     if (!name_copy || !src_copy) goto oom;
     for (size_t i = 0; i < count; i++) {
         int t = top;
@@ -389,7 +389,7 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
         info.source = name_copy;
         info.builtin = builtin;
         info.enabled = 1;
-        rule *rv = iamg_realloc(e->rules, (e->nrules + 1) * sizeof *rv);
+        rule *rv = ig_realloc(e->rules, (e->nrules + 1) * sizeof *rv);
         if (!rv) {
             rule_info_free(&info);
             goto oom;
@@ -402,7 +402,7 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
         added++;
     }
     if (added) {
-        rule_file *fv = iamg_realloc(e->files, (e->nfiles + 1) * sizeof *fv);
+        rule_file *fv = ig_realloc(e->files, (e->nfiles + 1) * sizeof *fv);
         if (!fv) goto oom;
         e->files = fv;
         fv[e->nfiles].name = name_copy;
@@ -416,18 +416,18 @@ int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t
 oom:
     /* Rules that point at the file being added must not survive it. */
     while (added--) rule_info_free(&e->rules[--e->nrules].info);
-    rc = iamg_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory while loading rules");
+    rc = ig_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory while loading rules");
 done:
-    iamg_free(name_copy);
-    iamg_free(src_copy);
-    sandbox_free(sb);
+    ig_free(name_copy);
+    ig_free(src_copy);
+    ig_sandbox_free(sb);
     return rc;
 }
 
 int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src, size_t len,
                                 iamg_error *err)
 {
-    return ruleset_add_source(e, name, src, len, 0, err);
+    return ig_ruleset_add_source(e, name, src, len, 0, err);
 }
 
 int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
@@ -435,15 +435,15 @@ int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
     char *data = NULL;
     size_t len = 0;
     iamg_error ferr;
-    int rc = iamg_read_file(path, e->limits.max_rule_file_size, &data, &len, &ferr);
+    int rc = ig_read_file(path, e->limits.max_rule_file_size, &data, &len, &ferr);
     if (rc == IAMG_ELIMIT || rc == IAMG_EIO) {
         if (add_diag(e, path, 0, NULL, "%s", ferr.message))
-            return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+            return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
         return 0;
     }
-    if (rc) return iamg_error_set(err, rc, path, 0, 0, "%s", ferr.message);
-    rc = ruleset_add_source(e, path, data, len, 0, err);
-    iamg_free(data);
+    if (rc) return ig_error_set(err, rc, path, 0, 0, "%s", ferr.message);
+    rc = ig_ruleset_add_source(e, path, data, len, 0, err);
+    ig_free(data);
     return rc;
 }
 
@@ -455,7 +455,7 @@ static int cmp_str(const void *a, const void *b)
 int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
 {
     DIR *d = opendir(dir);
-    if (!d) return iamg_error_set(err, IAMG_EIO, dir, 0, 0, "cannot open rules folder: %s", strerror(errno));
+    if (!d) return ig_error_set(err, IAMG_EIO, dir, 0, 0, "cannot open rules folder: %s", strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -465,7 +465,7 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
         if (l < 5 || strcmp(de->d_name + l - 4, ".lua") != 0 || de->d_name[0] == '.') continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
-            char **nv = iamg_realloc(names, cap * sizeof *nv);
+            char **nv = ig_realloc(names, cap * sizeof *nv);
             if (!nv) {
                 rc = IAMG_ENOMEM;
                 break;
@@ -473,8 +473,8 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
             names = nv;
         }
         buf p = BUF_INIT;
-        buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
-        names[n] = buf_detach(&p);
+        ig_buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+        names[n] = ig_buf_detach(&p);
         if (!names[n]) {
             rc = IAMG_ENOMEM;
             break;
@@ -490,10 +490,10 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
             rc = iamg_engine_add_rule_file(e, names[i], err);
         }
     } else {
-        iamg_error_set(err, rc, dir, 0, 0, "out of memory");
+        ig_error_set(err, rc, dir, 0, 0, "out of memory");
     }
-    for (size_t i = 0; i < n; i++) iamg_free(names[i]);
-    iamg_free(names);
+    for (size_t i = 0; i < n; i++) ig_free(names[i]);
+    ig_free(names);
     return rc;
 }
 
@@ -502,16 +502,16 @@ int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_err
     iamg_engine_options dflt = IAMG_ENGINE_OPTIONS_INIT;
     if (!opts) opts = &dflt;
     *out = NULL;
-    iamg_engine *e = iamg_calloc(1, sizeof *e);
-    if (!e) return iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
+    iamg_engine *e = ig_calloc(1, sizeof *e);
+    if (!e) return ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
     e->limits = opts->limits;
     if (opts->builtin_rules) {
-        for (unsigned i = 0; i < iamg_builtin_rule_count; i++) {
-            const iamg_builtin_rule *b = &iamg_builtin_rules[i];
-            int rc = ruleset_add_source(e, b->name, b->source, b->len, 1, err);
+        for (unsigned i = 0; i < ig_builtin_rule_count; i++) {
+            const iamg_builtin_rule *b = &ig_builtin_rules[i];
+            int rc = ig_ruleset_add_source(e, b->name, b->source, b->len, 1, err);
             if (rc == 0 && e->ndiags) {
                 /* A built-in rule that does not load is a defect of this build. */
-                rc = iamg_error_set(err, IAMG_ERULE, e->diags[0].path, e->diags[0].line, 0, "%s",
+                rc = ig_error_set(err, IAMG_ERULE, e->diags[0].path, e->diags[0].line, 0, "%s",
                                     e->diags[0].message);
             }
             if (rc) {
@@ -530,10 +530,10 @@ int iamg_engine_select(iamg_engine *e, const char *const *only, size_t nonly,
     size_t at;
     for (size_t i = 0; i < nonly; i++)
         if (!has_rule(e, only[i], &at))
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", only[i]);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", only[i]);
     for (size_t i = 0; i < nskip; i++)
         if (!has_rule(e, skip[i], &at))
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", skip[i]);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", skip[i]);
     for (size_t r = 0; r < e->nrules; r++) {
         int on = nonly == 0;
         for (size_t i = 0; i < nonly; i++) on |= strcmp(only[i], e->rules[r].info.id) == 0;
@@ -548,7 +548,7 @@ int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level, iamg
 {
     size_t at;
     if (!has_rule(e, id, &at))
-        return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s'", id);
+        return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s'", id);
     if (level == IAMG_LEVEL_NONE) e->rules[at].info.enabled = 0;
     else e->rules[at].info.level = level;
     return 0;

@@ -39,10 +39,10 @@ struct iamg_engine {
 
 /* Load the rules of one source text (see iamg_engine_add_rule_source);
  * builtin marks rules compiled into iamguard. */
-int ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len, int builtin,
+int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len, int builtin,
                        iamg_error *err);
 
 /* "syntax error", "runtime error", "memory limit", ... for a sandbox_fail. */
-const char *ruleset_fail_kind(int kind);
+const char *ig_ruleset_fail_kind(int kind);
 
 #endif

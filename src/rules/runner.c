@@ -22,15 +22,15 @@ struct runner {
     uint64_t generation;
 };
 
-runner *runner_new(const iamg_engine *e)
+runner *ig_runner_new(const iamg_engine *e)
 {
-    runner *r = iamg_calloc(1, sizeof *r);
+    runner *r = ig_calloc(1, sizeof *r);
     if (!r) return NULL;
     r->e = e;
-    r->files = iamg_calloc(e->nfiles ? e->nfiles : 1, sizeof *r->files);
-    r->refs = iamg_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
+    r->files = ig_calloc(e->nfiles ? e->nfiles : 1, sizeof *r->files);
+    r->refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
     if (!r->files || !r->refs) {
-        runner_free(r);
+        ig_runner_free(r);
         return NULL;
     }
     for (size_t i = 0; i < e->nrules; i++) r->refs[i] = LUA_NOREF;
@@ -39,20 +39,20 @@ runner *runner_new(const iamg_engine *e)
 
 static void drop_file(runner *r, uint32_t f)
 {
-    sandbox_free(r->files[f].sb);
+    ig_sandbox_free(r->files[f].sb);
     r->files[f].sb = NULL;
     for (size_t i = 0; i < r->e->nrules; i++)
         if (r->e->rules[i].file == f) r->refs[i] = LUA_NOREF;
 }
 
-void runner_free(runner *r)
+void ig_runner_free(runner *r)
 {
     if (!r) return;
     if (r->files)
-        for (size_t f = 0; f < r->e->nfiles; f++) sandbox_free(r->files[f].sb);
-    iamg_free(r->files);
-    iamg_free(r->refs);
-    iamg_free(r);
+        for (size_t f = 0; f < r->e->nfiles; f++) ig_sandbox_free(r->files[f].sb);
+    ig_free(r->files);
+    ig_free(r->refs);
+    ig_free(r);
 }
 
 /* Create the sandbox of rule file f and take references to its checks. */
@@ -62,25 +62,25 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     const rule_file *rf = &e->files[f];
     file_state *fs = &r->files[f];
     sandbox_limits sl = {e->limits.lua_memory, e->limits.lua_instructions, e->limits.lua_timeout_ms};
-    fs->sb = sandbox_new(&sl);
+    fs->sb = ig_sandbox_new(&sl);
     if (!fs->sb) return IAMG_ENOMEM;
     memset(&fs->ctx, 0, sizeof fs->ctx);
     fs->ctx.lim = &e->limits;
-    lua_State *L = sandbox_state(fs->sb);
+    lua_State *L = ig_sandbox_state(fs->sb);
     sandbox_result res;
-    if (lua_api_install_protected(L, &fs->ctx) != 0) {
-        diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+    if (ig_lua_api_install_protected(L, &fs->ctx) != 0) {
+        ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                  "rule file %s: the rule API does not fit in the rule memory limit", rf->name);
         drop_file(r, f);
         fs->failed = 1;
         return 0;
     }
-    if (sandbox_load(fs->sb, rf->name, rf->source, rf->len, &res) != 0 || !lua_istable(L, -1)) {
+    if (ig_sandbox_load(fs->sb, rf->name, rf->source, rf->len, &res) != 0 || !lua_istable(L, -1)) {
         /* It loaded when the engine was built; failing now means the rule
          * depends on something that changed, or hit a limit. */
-        diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+        ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                  "rule file %s failed to load again (%s): %s", rf->name,
-                 ruleset_fail_kind(res.kind), res.kind == SB_OK ? "did not return a table" : res.message);
+                 ig_ruleset_fail_kind(res.kind), res.kind == SB_OK ? "did not return a table" : res.message);
         drop_file(r, f);
         fs->failed = 1;
         return 0;
@@ -102,7 +102,7 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     return 0;
 }
 
-int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
+int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
 {
     const iamg_engine *e = r->e;
     for (size_t i = 0; i < e->nrules; i++) {
@@ -116,12 +116,12 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
             if (fs->failed) continue;
         }
         if (r->refs[i] == LUA_NOREF) {
-            diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+            ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                      "rule %s: check() is missing after reloading %s", ru->info.id,
                      e->files[ru->file].name);
             continue;
         }
-        lua_State *L = sandbox_state(fs->sb);
+        lua_State *L = ig_sandbox_state(fs->sb);
         check_ctx *ctx = &fs->ctx;
         ctx->doc = doc;
         ctx->generation = ++r->generation;
@@ -133,7 +133,7 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
         ctx->oom = 0;
         sandbox_result res;
         int failed;
-        if (lua_api_push_args(L, ctx) != 0) {
+        if (ig_lua_api_push_args(L, ctx) != 0) {
             failed = 1;
             res.kind = SB_MEMORY;
             res.line = 0;
@@ -145,30 +145,30 @@ int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
         } else {
             lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
             lua_insert(L, -3);
-            failed = sandbox_call(fs->sb, 2, 0, &res) != 0;
+            failed = ig_sandbox_call(fs->sb, 2, 0, &res) != 0;
         }
         if (L) lua_settop(L, 0);
         if (failed) {
             if (ctx->oom) return IAMG_ENOMEM;
             diag *d;
             if (res.line > 0)
-                d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                              "rule %s failed on this document (%s at %s:%d): %s", ru->info.id,
-                             ruleset_fail_kind(res.kind), e->files[ru->file].name, res.line,
+                             ig_ruleset_fail_kind(res.kind), e->files[ru->file].name, res.line,
                              res.message);
             else
-                d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                              "rule %s failed on this document (%s in %s): %s", ru->info.id,
-                             ruleset_fail_kind(res.kind), e->files[ru->file].name, res.message);
-            if (d) d->rule_id = iamg_strdup(ru->info.id);
+                             ig_ruleset_fail_kind(res.kind), e->files[ru->file].name, res.message);
+            if (d) d->rule_id = ig_strdup(ru->info.id);
             /* A tripped limit leaves the state unusable: rebuild it for the next document. */
-            if (fs->sb && sandbox_broken(fs->sb)) drop_file(r, ru->file);
+            if (fs->sb && ig_sandbox_broken(fs->sb)) drop_file(r, ru->file);
         }
         if (ctx->overflow) {
-            diag *d = diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+            diag *d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                                "rule %s reported more than %zu findings on this document; %zu more were not kept (limit max_findings_per_rule)",
                                ru->info.id, e->limits.max_findings_per_rule, ctx->overflow);
-            if (d) d->rule_id = iamg_strdup(ru->info.id);
+            if (d) d->rule_id = ig_strdup(ru->info.id);
         }
         ctx->doc = NULL;
     }

@@ -14,12 +14,12 @@
 
 typedef struct runner runner;
 
-runner *runner_new(const iamg_engine *e);
-void runner_free(runner *r);
+runner *ig_runner_new(const iamg_engine *e);
+void ig_runner_free(runner *r);
 
 /* Run every enabled rule on doc. Findings are appended to out; rule
  * failures are recorded in diags (IAMG_ERULE) and the other rules still run.
  * Returns 0, or IAMG_ENOMEM. */
-int runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags);
+int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags);
 
 #endif

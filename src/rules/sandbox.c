@@ -59,7 +59,7 @@ struct sandbox {
     const void *refused_ptr;
     size_t refused_osize, refused_nsize;
 
-    int depth;            /* sandbox_call/sandbox_load nesting */
+    int depth;            /* ig_sandbox_call/sandbox_load nesting */
     sandbox_fail tripped; /* first limit hit; sticky */
     int trip_line;        /* rule line where the trip was first raised */
     uint64_t spent;       /* instructions and charged units this call */
@@ -78,7 +78,7 @@ struct sandbox {
     sandbox_result err;
 
     size_t log_count;
-    unsigned check_calls; /* sandbox_check calls, to read the clock on every 64th */
+    unsigned check_calls; /* ig_sandbox_check calls, to read the clock on every 64th */
     char log[SANDBOX_LOG_KEEP][SANDBOX_LOG_LINE];
 };
 
@@ -171,13 +171,13 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     sandbox *sb = ud;
     size_t old = ptr ? osize : 0; /* without a block, osize is a type tag */
     if (nsize == 0) {
-        iamg_free(ptr);
+        ig_free(ptr);
         sb->used -= old;
         return NULL;
     }
     if (nsize <= old) {
         /* Lua assumes shrinking never fails; the old block is big enough. */
-        void *p = iamg_realloc(ptr, nsize);
+        void *p = ig_realloc(ptr, nsize);
         sb->used -= old - nsize;
         return p ? p : ptr;
     }
@@ -204,7 +204,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         note_refusal(sb, ptr, osize, nsize);
         return NULL;
     }
-    void *p = iamg_realloc(ptr, nsize);
+    void *p = ig_realloc(ptr, nsize);
     if (!p) {
         note_refusal(sb, ptr, osize, nsize);
         return NULL;
@@ -234,7 +234,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     if (sb->tripped != SB_OK && sb->depth > 0) raise_trip(L, sb, 0);
 }
 
-void sandbox_check(lua_State *L)
+void ig_sandbox_check(lua_State *L)
 {
     sandbox *sb = sandbox_of(L);
     /* Rules call host functions in tight loops; reading the clock on every
@@ -244,11 +244,11 @@ void sandbox_check(lua_State *L)
     if (sb->tripped != SB_OK && sb->depth > 0) raise_trip(L, sb, 1);
 }
 
-void sandbox_charge(lua_State *L, uint64_t units)
+void ig_sandbox_charge(lua_State *L, uint64_t units)
 {
-    sandbox_check(L);
+    ig_sandbox_check(L);
     spend(sandbox_of(L), units);
-    sandbox_check(L);
+    ig_sandbox_check(L);
 }
 
 /* ---- messages ---- */
@@ -291,7 +291,7 @@ static void tb_put(textbuf *t, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n && !t->cut) {
-        size_t w = utf8_seq_len(p + i, n - i);
+        size_t w = ig_utf8_seq_len(p + i, n - i);
         const char *out = (const char *)p + i;
         size_t outw = w;
         if (w == 0 || p[i] == 0) {
@@ -498,7 +498,7 @@ static void broken_result(const sandbox *sb, sandbox_result *res)
                fail_name(sb->tripped));
 }
 
-/* sandbox_call with the limits already armed. */
+/* ig_sandbox_call with the limits already armed. */
 static int run(sandbox *sb, int nargs, int nresults, sandbox_result *res)
 {
     lua_State *L = sb->L;
@@ -548,7 +548,7 @@ static int run(sandbox *sb, int nargs, int nresults, sandbox_result *res)
     return -1;
 }
 
-int sandbox_call(sandbox *sb, int nargs, int nresults, sandbox_result *res)
+int ig_sandbox_call(sandbox *sb, int nargs, int nresults, sandbox_result *res)
 {
     sandbox_result scratch;
     if (!res) res = &scratch;
@@ -578,7 +578,7 @@ static void chunk_id(char out[LUA_IDSIZE], const char *name)
     }
 }
 
-int sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res)
+int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res)
 {
     lua_State *L = sb->L;
     assert(name && (src || len == 0));
@@ -591,7 +591,7 @@ int sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, san
         return -1;
     }
     size_t nlen = strlen(name);
-    char *chunkname = nlen + 2 <= sizeof small ? small : iamg_malloc(nlen + 2);
+    char *chunkname = nlen + 2 <= sizeof small ? small : ig_malloc(nlen + 2);
     if (!chunkname) {
         set_result(res, SB_MEMORY, 0, "out of memory");
         return -1;
@@ -625,31 +625,31 @@ int sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, san
     }
     disarm(sb);
 done:
-    if (chunkname != small) iamg_free(chunkname);
+    if (chunkname != small) ig_free(chunkname);
     return rc;
 }
 
-int sandbox_broken(const sandbox *sb)
+int ig_sandbox_broken(const sandbox *sb)
 {
     return sb->tripped != SB_OK;
 }
 
-size_t sandbox_memory(const sandbox *sb)
+size_t ig_sandbox_memory(const sandbox *sb)
 {
     return sb->used;
 }
 
-lua_State *sandbox_state(sandbox *sb)
+lua_State *ig_sandbox_state(sandbox *sb)
 {
     return sb->L;
 }
 
-size_t sandbox_log_count(const sandbox *sb)
+size_t ig_sandbox_log_count(const sandbox *sb)
 {
     return sb->log_count;
 }
 
-const char *sandbox_log_line(const sandbox *sb, size_t i)
+const char *ig_sandbox_log_line(const sandbox *sb, size_t i)
 {
     size_t kept = sb->log_count < SANDBOX_LOG_KEEP ? sb->log_count : SANDBOX_LOG_KEEP;
     if (i >= kept) return NULL;
@@ -703,7 +703,7 @@ static int snapshot_current(lua_State *L, int mt, int copy, size_t fields)
         }
         n++;
     }
-    sandbox_charge(L, n);
+    ig_sandbox_charge(L, n);
     return n == fields;
 }
 
@@ -740,7 +740,7 @@ static void push_snapshot(lua_State *L, int mt)
         lua_rawset(L, copy);
         n++;
     }
-    sandbox_charge(L, n);
+    ig_sandbox_charge(L, n);
     lua_pushliteral(L, "__metatable");
     if (lua_rawget(L, copy) == LUA_TNIL) {
         /* mt does not protect itself: getmetatable returns mt, and
@@ -835,7 +835,7 @@ static int sb_str_find(lua_State *L)
         lua_pushinteger(L, (lua_Integer)init);
         return 2;
     }
-    sandbox_charge(L, (ls - init + lp) / SCAN_BYTES_PER_UNIT + 1);
+    ig_sandbox_charge(L, (ls - init + lp) / SCAN_BYTES_PER_UNIT + 1);
     size_t at = SIZE_MAX;
     if (lp <= ls - init) {
         size_t small[64];
@@ -874,7 +874,7 @@ static int sb_tinsert(lua_State *L)
     case 3:
         pos = luaL_checkinteger(L, 2);
         luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
-        sandbox_charge(L, (lua_Unsigned)e - (lua_Unsigned)pos);
+        ig_sandbox_charge(L, (lua_Unsigned)e - (lua_Unsigned)pos);
         for (lua_Integer i = e; i > pos; i--) {
             lua_geti(L, 1, i - 1);
             lua_seti(L, 1, i);
@@ -893,7 +893,7 @@ static int sb_tremove(lua_State *L)
     lua_Integer pos = luaL_optinteger(L, 2, size);
     if (pos != size)
         luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
-    if (pos < size) sandbox_charge(L, (lua_Unsigned)size - (lua_Unsigned)pos);
+    if (pos < size) ig_sandbox_charge(L, (lua_Unsigned)size - (lua_Unsigned)pos);
     lua_geti(L, 1, pos);
     for (; pos < size; pos++) {
         lua_geti(L, 1, pos + 1);
@@ -913,7 +913,7 @@ static int sb_tunpack(lua_State *L)
     n = (lua_Unsigned)e - (lua_Unsigned)i;
     if (n >= (unsigned int)INT_MAX || !lua_checkstack(L, (int)(++n)))
         return luaL_error(L, "too many results to unpack");
-    sandbox_charge(L, n);
+    ig_sandbox_charge(L, n);
     for (; i < e; i++)
         lua_geti(L, 1, i);
     lua_geti(L, 1, e);
@@ -937,7 +937,7 @@ static int call_original(lua_State *L)
 static int sb_scan_charged(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TSTRING)
-        sandbox_charge(L, lua_rawlen(L, 1) / SCAN_BYTES_PER_UNIT + 1);
+        ig_sandbox_charge(L, lua_rawlen(L, 1) / SCAN_BYTES_PER_UNIT + 1);
     return call_original(L);
 }
 
@@ -948,7 +948,7 @@ static int sb_arith_charged(lua_State *L)
     uint64_t units = 1;
     for (int i = 1; i <= 2; i++)
         if (lua_type(L, i) == LUA_TSTRING) units += lua_rawlen(L, i) / SCAN_BYTES_PER_UNIT;
-    sandbox_charge(L, units);
+    ig_sandbox_charge(L, units);
     return call_original(L);
 }
 
@@ -960,7 +960,7 @@ static int sb_tmove(lua_State *L)
     lua_Integer e = luaL_checkinteger(L, 3);
     if (e >= f) {
         lua_Unsigned d = (lua_Unsigned)e - (lua_Unsigned)f;
-        sandbox_charge(L, d == UINT64_MAX ? d : d + 1);
+        ig_sandbox_charge(L, d == UINT64_MAX ? d : d + 1);
     }
     return call_original(L);
 }
@@ -979,7 +979,7 @@ static int sb_tsort(lua_State *L)
         uint64_t lg = 1;
         while (((lua_Unsigned)1 << lg) < n && lg < 63)
             lg++;
-        sandbox_charge(L, n > UINT64_MAX / lg ? UINT64_MAX : n * lg);
+        ig_sandbox_charge(L, n > UINT64_MAX / lg ? UINT64_MAX : n * lg);
     }
     return call_original(L);
 }
@@ -1127,16 +1127,16 @@ static int panic(lua_State *L)
     return 0; /* Lua aborts */
 }
 
-sandbox *sandbox_new(const sandbox_limits *lim)
+sandbox *ig_sandbox_new(const sandbox_limits *lim)
 {
     static const sandbox_limits defaults = SANDBOX_LIMITS_INIT;
-    sandbox *sb = iamg_calloc(1, sizeof *sb);
+    sandbox *sb = ig_calloc(1, sizeof *sb);
     if (!sb) return NULL;
     sb->lim = lim ? *lim : defaults;
     if (sb->lim.memory == 0) sb->lim.memory = SIZE_MAX;
     lua_State *L = lua_newstate(sb_alloc, sb);
     if (!L) {
-        iamg_free(sb);
+        ig_free(sb);
         return NULL;
     }
     sb->L = L;
@@ -1144,18 +1144,18 @@ sandbox *sandbox_new(const sandbox_limits *lim)
     lua_pushcfunction(L, setup);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK || sb->refusal_pending || sb->tripped != SB_OK) {
         lua_close(L);
-        iamg_free(sb);
+        ig_free(sb);
         return NULL;
     }
     return sb;
 }
 
-void sandbox_free(sandbox *sb)
+void ig_sandbox_free(sandbox *sb)
 {
     if (!sb) return;
     assert(sb->depth == 0);
     lua_close(sb->L);
     /* exact accounting: everything the state held came back */
     assert(sb->used == 0);
-    iamg_free(sb);
+    ig_free(sb);
 }

@@ -29,9 +29,9 @@
  * objects that already carry it; getmetatable still returns the table
  * itself). getmetatable("") is false: the string metatable is protected.
  *
- * Host code: C functions exposed to rules call sandbox_check (and
- * sandbox_charge for work proportional to their input). Host code that
- * allocates in the state outside sandbox_call/sandbox_load must do so under
+ * Host code: C functions exposed to rules call ig_sandbox_check (and
+ * ig_sandbox_charge for work proportional to their input). Host code that
+ * allocates in the state outside ig_sandbox_call/sandbox_load must do so under
  * lua_pcall: the memory cap applies to it too, and an unprotected memory
  * error aborts the process.
  */
@@ -50,8 +50,8 @@ typedef struct sandbox sandbox;
 /* A zero field means "no limit". */
 typedef struct sandbox_limits {
     size_t memory;         /* bytes the state may hold (frees always succeed) */
-    uint64_t instructions; /* VM instructions per sandbox_call */
-    unsigned timeout_ms;   /* wall-clock per sandbox_call (monotonic clock) */
+    uint64_t instructions; /* VM instructions per ig_sandbox_call */
+    unsigned timeout_ms;   /* wall-clock per ig_sandbox_call (monotonic clock) */
 } sandbox_limits;
 
 /* The same defaults as IAMG_LIMITS_INIT. */
@@ -85,52 +85,52 @@ typedef struct sandbox_result {
  * SANDBOX_LIMITS_INIT. Creating one costs tens of microseconds and tens of
  * kilobytes. NULL when out of memory or when lim->memory is too small to
  * hold the libraries. Free with sandbox_free. */
-sandbox *sandbox_new(const sandbox_limits *lim);
+sandbox *ig_sandbox_new(const sandbox_limits *lim);
 /* Closes the state and frees everything; NULL is allowed. */
-void sandbox_free(sandbox *sb);
+void ig_sandbox_free(sandbox *sb);
 /* Borrowed: lives as long as sb. */
-lua_State *sandbox_state(sandbox *sb);
+lua_State *ig_sandbox_state(sandbox *sb);
 
 /* Compile `src` (text only, size already checked by the caller) as chunk
  * `name` ("rules/x.lua": shown in messages) and run it with the limits armed
  * (one budget for compiling and running); on success (0) its first return
  * value is left on the stack. On failure -1, details in res (NULL allowed),
  * and the stack is as before. Precompiled chunks fail with SB_SYNTAX. */
-int sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res);
+int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res);
 
 /* lua_pcall with the limits armed afresh and a message handler that never
  * calls metamethods. Stack as for lua_pcall(L, nargs, nresults). 0 or -1
  * (details in res, NULL allowed; the stack then holds nothing of the call).
  * A call made from a C function while another is running shares the outer
  * call's budget. Fails at once with the earlier kind on a broken sandbox. */
-int sandbox_call(sandbox *sb, int nargs, int nresults, sandbox_result *res);
+int ig_sandbox_call(sandbox *sb, int nargs, int nresults, sandbox_result *res);
 
 /* Set once a limit tripped (memory, instructions, time): the state must not
  * be used again; rebuild it. Runtime and syntax errors do not break it. */
-int sandbox_broken(const sandbox *sb);
+int ig_sandbox_broken(const sandbox *sb);
 
 /* For C functions exposed to rules: raise a Lua error if the current call's
  * budget is spent (or its deadline passed), so a rule cannot escape a limit
  * through C code. Call it before acquiring anything: it does not return when
  * it raises. */
-void sandbox_check(lua_State *L);
+void ig_sandbox_check(lua_State *L);
 
 /* For C functions exposed to rules: add `units` (about one per element
  * visited, or per 16 bytes scanned) to the current call's instruction count,
  * then sandbox_check. */
-void sandbox_charge(lua_State *L, uint64_t units);
+void ig_sandbox_charge(lua_State *L, uint64_t units);
 
 /* Bytes currently held by the state. */
-size_t sandbox_memory(const sandbox *sb);
+size_t ig_sandbox_memory(const sandbox *sb);
 
 /* log(...) keeps the last SANDBOX_LOG_KEEP lines, each cut to
  * SANDBOX_LOG_LINE - 1 bytes and sanitized like messages. */
 #define SANDBOX_LOG_KEEP 16
 #define SANDBOX_LOG_LINE 256
 /* Number of log() calls since the sandbox was created. */
-size_t sandbox_log_count(const sandbox *sb);
+size_t ig_sandbox_log_count(const sandbox *sb);
 /* The i-th most recent kept line (0 = newest), borrowed until the next
- * log() call or sandbox_free; NULL when i is out of range. */
-const char *sandbox_log_line(const sandbox *sb, size_t i);
+ * log() call or ig_sandbox_free; NULL when i is out of range. */
+const char *ig_sandbox_log_line(const sandbox *sb, size_t i);
 
 #endif

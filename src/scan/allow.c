@@ -23,14 +23,14 @@ static int valid_date(const char *d)
     return d[4] == '-' && d[7] == '-' && m >= 1 && m <= 12 && day >= 1 && day <= 31;
 }
 
-int allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
+int ig_allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
 {
     *out = NULL;
     if (!o->nallow) return 0;
     char today[11];
     if (o->today) {
         if (!valid_date(o->today))
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "today's date '%s' is not YYYY-MM-DD", o->today);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "today's date '%s' is not YYYY-MM-DD", o->today);
         snprintf(today, sizeof today, "%s", o->today);
     } else {
         time_t t = time(NULL);
@@ -42,20 +42,20 @@ int allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
         const iamg_allow *a = &o->allow[i];
         const char *where = a->where ? a->where : "allowlist";
         if (!a->justification || !a->justification[0])
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: entry %zu has no justification", where, i + 1);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: entry %zu has no justification", where, i + 1);
         if (a->expires && !valid_date(a->expires))
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: expiry '%s' is not YYYY-MM-DD", where, a->expires);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: expiry '%s' is not YYYY-MM-DD", where, a->expires);
         if (!a->principal && !a->logical_id && !a->address && !a->file && !a->sid && !a->rule)
-            return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0,
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0,
                                   "%s: entry %zu matches everything: give a rule, principal, logical_id, address, file or sid",
                                   where, i + 1);
     }
-    allow_set *s = iamg_calloc(1, sizeof *s);
-    unsigned char *exp = iamg_calloc(o->nallow, 1);
+    allow_set *s = ig_calloc(1, sizeof *s);
+    unsigned char *exp = ig_calloc(o->nallow, 1);
     if (!s || !exp) {
-        iamg_free(s);
-        iamg_free(exp);
-        return iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
+        ig_free(s);
+        ig_free(exp);
+        return ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
     }
     s->v = o->allow;
     s->n = o->nallow;
@@ -67,11 +67,11 @@ int allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
     return 0;
 }
 
-void allow_free(allow_set *s)
+void ig_allow_free(allow_set *s)
 {
     if (!s) return;
-    iamg_free(s->expired);
-    iamg_free(s);
+    ig_free(s->expired);
+    ig_free(s);
 }
 
 /* Case-sensitive glob over the whole value ('*' crosses everything). */
@@ -80,7 +80,7 @@ static int field_match(const char *pattern, const char *value)
     return value && iamg_arn_match(pattern, value);
 }
 
-const char *allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt)
+const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt)
 {
     if (!s) return NULL;
     const char *sid = stmt >= 0 ? doc->stmts[stmt].sid : NULL;
@@ -93,14 +93,14 @@ const char *allow_match(const allow_set *s, const iamg_finding *f, const pdoc *d
             continue;
         if (a->logical_id && !field_match(a->logical_id, doc->origin.logical_id)) continue;
         if (a->address && !field_match(a->address, doc->origin.address)) continue;
-        if (a->file && !walk_glob_match(a->file, f->path)) continue;
+        if (a->file && !ig_walk_glob_match(a->file, f->path)) continue;
         if (a->sid && !field_match(a->sid, sid)) continue;
         return a->justification;
     }
     return NULL;
 }
 
-int allow_report_expired(const allow_set *s, iamg_results *r, arena *a)
+int ig_allow_report_expired(const allow_set *s, iamg_results *r, arena *a)
 {
     if (!s) return 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -109,14 +109,14 @@ int allow_report_expired(const allow_set *s, iamg_results *r, arena *a)
         snprintf(msg, sizeof msg,
                  "%s: allowlist entry \"%.300s\" expired on %s and no longer applies: renew or remove it",
                  s->v[i].where ? s->v[i].where : "allowlist", s->v[i].justification, s->v[i].expires);
-        iamg_diag *nv = iamg_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
+        iamg_diag *nv = ig_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
         if (!nv) return -1;
         r->diags = nv;
         iamg_diag *d = &r->diags[r->ndiags];
         memset(d, 0, sizeof *d);
         d->code = IAMG_ESKIP;
         d->level = IAMG_LEVEL_WARNING;
-        d->message = arena_strdup(a, msg);
+        d->message = ig_arena_strdup(a, msg);
         if (!d->message) return -1;
         r->ndiags++;
     }

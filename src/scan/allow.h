@@ -13,14 +13,14 @@ typedef struct allow_set allow_set;
 
 /* Validate and index opts->allow (a justification is required; dates must be
  * YYYY-MM-DD). *out is NULL when there are no entries. */
-int allow_new(allow_set **out, const iamg_scan_options *opts, iamg_error *err);
-void allow_free(allow_set *s);
+int ig_allow_new(allow_set **out, const iamg_scan_options *opts, iamg_error *err);
+void ig_allow_free(allow_set *s);
 
 /* The justification of the first live entry matching finding f (on
  * statement `stmt` of `doc`, -1 for the document), or NULL. Thread-safe. */
-const char *allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt);
+const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt);
 
 /* Add one diagnostic per expired entry to r (strings in a). -1 on OOM. */
-int allow_report_expired(const allow_set *s, iamg_results *r, arena *a);
+int ig_allow_report_expired(const allow_set *s, iamg_results *r, arena *a);
 
 #endif

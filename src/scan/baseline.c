@@ -57,7 +57,7 @@ invalid(reader *rd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return iamg_error_set(rd->err, IAMG_EINVALID, rd->name, 0, 0,
+    return ig_error_set(rd->err, IAMG_EINVALID, rd->name, 0, 0,
                           "not a usable SARIF 2.1.0 baseline: %s", msg);
 }
 
@@ -73,7 +73,7 @@ static int hexval(int c)
  * would hold a NUL byte, which no scanned path can. -1 when out of memory. */
 static int pct_decode(arena *a, const char *s, size_t n, char **res)
 {
-    char *out = arena_alloc(a, n + 1), *o = out;
+    char *out = ig_arena_alloc(a, n + 1), *o = out;
     *res = NULL;
     if (!out) return -1;
     for (size_t i = 0; i < n; i++) {
@@ -149,18 +149,18 @@ static int add_entry(reader *rd, const char *rule, const char *path, const char 
     iamg_baseline *b = rd->b;
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
-        bentry *v = iamg_realloc(b->v, cap * sizeof *v);
-        if (!v) return iamg_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
+        bentry *v = ig_realloc(b->v, cap * sizeof *v);
+        if (!v) return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
         b->v = v;
         b->cap = cap;
     }
     bentry *e = &b->v[b->n];
-    e->rule = arena_strdup(&b->a, rule);
+    e->rule = ig_arena_strdup(&b->a, rule);
     e->path = path;
-    e->fp = fp ? arena_strdup(&b->a, fp) : NULL;
+    e->fp = fp ? ig_arena_strdup(&b->a, fp) : NULL;
     e->line = line;
     if (!e->rule || (fp && !e->fp))
-        return iamg_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
+        return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
     b->n++;
     return 0;
 }
@@ -213,7 +213,7 @@ static int read_result(reader *rd, json_t *res, json_t *rules, json_t *artifacts
     if (!fp && !line) return 0;
     char *path;
     if (uri_to_path(rd, uri, &path))
-        return iamg_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
+        return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
     if (!path) return 0;
     return add_entry(rd, rule, path, fp, line);
 }
@@ -273,15 +273,15 @@ int iamg_baseline_load_buffer(const char *name, const char *data, size_t len, ia
     json_error_t je;
     json_t *root = json_loadb(data ? data : "", data ? len : 0, 0, &je);
     if (!root)
-        return iamg_error_set(err, IAMG_EPARSE, name, (unsigned)(je.line > 0 ? je.line : 0),
+        return ig_error_set(err, IAMG_EPARSE, name, (unsigned)(je.line > 0 ? je.line : 0),
                               (unsigned)(je.column > 0 ? je.column : 0),
                               "the baseline is not JSON: %s", je.text);
-    iamg_baseline *b = iamg_calloc(1, sizeof *b);
+    iamg_baseline *b = ig_calloc(1, sizeof *b);
     if (!b) {
         json_decref(root);
-        return iamg_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory");
+        return ig_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory");
     }
-    arena_init(&b->a);
+    ig_arena_init(&b->a);
     reader rd;
     memset(&rd, 0, sizeof rd);
     rd.b = b;
@@ -326,15 +326,15 @@ int iamg_baseline_load(const char *path, iamg_baseline **out, iamg_error *err)
     char *data = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = iamg_read_file(path, BASELINE_MAX_SIZE, &data, &len, err);
+    int rc = ig_read_file(path, BASELINE_MAX_SIZE, &data, &len, err);
     if (rc) {
         char msg[IAMG_ERROR_TEXT_MAX];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         if (rc == IAMG_ESKIP) rc = IAMG_EIO;
-        return iamg_error_set(err, rc, path, 0, 0, "cannot read the baseline: %s", msg);
+        return ig_error_set(err, rc, path, 0, 0, "cannot read the baseline: %s", msg);
     }
     rc = iamg_baseline_load_buffer(path, data, len, out, err);
-    iamg_free(data);
+    ig_free(data);
     return rc;
 }
 
@@ -346,9 +346,9 @@ size_t iamg_baseline_count(const iamg_baseline *b)
 void iamg_baseline_free(iamg_baseline *b)
 {
     if (!b) return;
-    arena_free(&b->a);
-    iamg_free(b->v);
-    iamg_free(b);
+    ig_arena_free(&b->a);
+    ig_free(b->v);
+    ig_free(b);
 }
 
 static int in_baseline(const iamg_finding *f, const void *ud)
@@ -364,7 +364,7 @@ static int in_baseline(const iamg_finding *f, const void *ud)
 int iamg_results_filter_baseline(iamg_results *r, const iamg_baseline *b, size_t *removed)
 {
     size_t n = 0;
-    if (r && b && b->n) n = results_remove(r, in_baseline, b);
+    if (r && b && b->n) n = ig_results_remove(r, in_baseline, b);
     if (r) r->stats.baselined += n;
     if (removed) *removed = n;
     return 0;

@@ -61,11 +61,11 @@ iamg_level iamg_results_max_level(const iamg_results *r)
 void iamg_results_free(iamg_results *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->narenas; i++) arena_free(&r->arenas[i]);
-    iamg_free(r->arenas);
-    iamg_free(r->findings);
-    iamg_free(r->diags);
-    iamg_free(r);
+    for (size_t i = 0; i < r->narenas; i++) ig_arena_free(&r->arenas[i]);
+    ig_free(r->arenas);
+    ig_free(r->findings);
+    ig_free(r->diags);
+    ig_free(r);
 }
 
 static int cmp_str(const char *a, const char *b)
@@ -99,14 +99,14 @@ static int cmp_diag(const void *pa, const void *pb)
     return cmp_str(a->message, b->message);
 }
 
-void results_sort(iamg_results *r)
+void ig_results_sort(iamg_results *r)
 {
     /* qsort is not stable, so the comparators break every tie on content. */
     qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
     qsort(r->diags, r->ndiags, sizeof *r->diags, cmp_diag);
 }
 
-size_t results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
+size_t ig_results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
                       const void *ud)
 {
     size_t k = 0;

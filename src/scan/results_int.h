@@ -18,12 +18,12 @@ struct iamg_results {
 };
 
 /* Sort findings and diagnostics into output order. */
-void results_sort(iamg_results *r);
+void ig_results_sort(iamg_results *r);
 
 /* Remove the findings for which drop(f, ud) is non-zero, keeping the order
  * of the others. Their strings stay in the arenas until the results are
  * freed. Returns the number removed. */
-size_t results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
+size_t ig_results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
                       const void *ud);
 
 #endif

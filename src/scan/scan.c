@@ -7,7 +7,7 @@
 
 #include "iamguard/engine.h"
 #include "load/loader.h"
-#include "out/fingerprint.h"
+#include "output/fingerprint.h"
 #include "rules/lua_api.h"
 #include "rules/ruleset.h"
 #include "rules/runner.h"
@@ -62,25 +62,25 @@ typedef struct worker {
 
 static const char *arena_copy(worker *w, const char *s)
 {
-    return s ? arena_strdup(&w->strings, s) : NULL;
+    return s ? ig_arena_strdup(&w->strings, s) : NULL;
 }
 
 /* One-line region of [start, end) of src: GitHub shows regions on one line,
  * so a multi-line span is cut at the end of its first line. */
 static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, unsigned *end_col)
 {
-    *s = tsource_pos(src, start);
-    srcpos e = tsource_pos(src, end > start ? end : start);
+    *s = ig_tsource_pos(src, start);
+    srcpos e = ig_tsource_pos(src, end > start ? end : start);
     if (e.line == s->line && e.col > s->col) {
         *end_col = e.col;
         return;
     }
-    const tsource *f = tsource_file(src);
+    const tsource *f = ig_tsource_file(src);
     const char *text;
     uint32_t len;
-    tsource_line(f, s->line, &text, &len);
+    ig_tsource_line(f, s->line, &text, &len);
     while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
-    *end_col = utf16_units(text, len) + 1;
+    *end_col = ig_utf16_units(text, len) + 1;
     if (*end_col <= s->col) *end_col = s->col + 1;
 }
 
@@ -95,29 +95,29 @@ static const char *snippet(worker *w, const tsource *file, unsigned line, unsign
 {
     const char *text;
     uint32_t len;
-    tsource_line(file, line, &text, &len);
+    ig_tsource_line(file, line, &text, &len);
     *start_col = 1;
     if (len > SNIPPET_MAX && col > 1) {
-        size_t at = utf8_bytes_for_utf16(text, len, col - 1);
+        size_t at = ig_utf8_bytes_for_utf16(text, len, col - 1);
         size_t from = at > SNIPPET_LEAD ? at - SNIPPET_LEAD : 0;
         while (from < at && ((unsigned char)text[from] & 0xC0) == 0x80)
             from++;
-        *start_col = utf16_units(text, from) + 1;
+        *start_col = ig_utf16_units(text, from) + 1;
         text += from;
         len -= (uint32_t)from;
     }
-    char *clean = utf8_sanitize(text, len, SNIPPET_MAX);
+    char *clean = ig_utf8_sanitize(text, len, SNIPPET_MAX);
     if (!clean) return NULL;
-    const char *s = arena_strdup(&w->strings, clean);
-    iamg_free(clean);
+    const char *s = ig_arena_strdup(&w->strings, clean);
+    ig_free(clean);
     return s;
 }
 
 static const char *fingerprint(worker *w, const line_hashes *h, unsigned line)
 {
     char fp[32];
-    fingerprint_format(h, line, fp);
-    return arena_strdup(&w->strings, fp);
+    ig_fingerprint_format(h, line, fp);
+    return ig_arena_strdup(&w->strings, fp);
 }
 
 /* Copy one origin string; *failed is set when a present string could not be copied. */
@@ -151,7 +151,7 @@ static int copy_origin(worker *w, iamg_origin *dst, const iamg_origin *o)
 static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh)
 {
     if (!w->rf.n) return 0;
-    s->f = iamg_calloc(w->rf.n, sizeof *s->f);
+    s->f = ig_calloc(w->rf.n, sizeof *s->f);
     if (!s->f) return IAMG_ENOMEM;
     const char *shared_path = arena_copy(w, path);
     for (size_t i = 0; i < w->rf.n; i++) {
@@ -172,12 +172,12 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         f->fingerprint = fingerprint(w, lh, p.line);
         if (r->stmt >= 0) {
             char label[300];
-            policy_stmt_label(&r->doc->stmts[r->stmt], label, sizeof label);
+            ig_policy_stmt_label(&r->doc->stmts[r->stmt], label, sizeof label);
             f->statement = arena_copy(w, label);
         }
         f->element = r->element;
         if (copy_origin(w, &f->origin, &r->doc->origin)) return IAMG_ENOMEM;
-        f->suppressed = allow_match(w->sh->allow, f, r->doc, r->stmt);
+        f->suppressed = ig_allow_match(w->sh->allow, f, r->doc, r->stmt);
         if (f->suppressed) s->suppressed++;
         if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
         s->nf++;
@@ -191,7 +191,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
     diag_list *dl = &w->dl;
     size_t n = dl->n + (dl->dropped ? 1 : 0);
     if (!n) return 0;
-    s->d = iamg_calloc(n, sizeof *s->d);
+    s->d = ig_calloc(n, sizeof *s->d);
     if (!s->d) return IAMG_ENOMEM;
     const char *shared_path = arena_copy(w, path);
     if (!shared_path) return IAMG_ENOMEM;
@@ -217,8 +217,8 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
             const char *text;
             uint32_t len;
-            tsource_line(&l->src, d->line, &text, &len);
-            o->end_column = utf16_units(text, len) + 1;
+            ig_tsource_line(&l->src, d->line, &text, &len);
+            o->end_column = ig_utf16_units(text, len) + 1;
             if (o->end_column <= o->column) o->end_column = o->column + 1;
         }
         s->nd++;
@@ -254,11 +254,11 @@ static int process(worker *w, size_t idx)
 
     if (!data) {
         iamg_error err;
-        rc = iamg_read_file(wf->fs_path, lim->max_file_size, &owned, &len, &err);
+        rc = ig_read_file(wf->fs_path, lim->max_file_size, &owned, &len, &err);
         if (rc == IAMG_ENOMEM) goto done;
         if (rc) {
             iamg_level lv = rc == IAMG_ESKIP ? IAMG_LEVEL_NOTE : IAMG_LEVEL_ERROR;
-            diag_add_at(&w->dl, rc, lv, NULL, 0, 0, NULL, err.message);
+            ig_diag_add_at(&w->dl, rc, lv, NULL, 0, 0, NULL, err.message);
             if (rc == IAMG_ESKIP) s->skipped = 1;
             else s->failed = 1;
             rc = 0;
@@ -267,12 +267,12 @@ static int process(worker *w, size_t idx)
         data = owned;
     }
     s->bytes = len;
-    rc = load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED, lim,
+    rc = ig_load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED, lim,
                      &w->dl);
     have_loaded = 1;
     if (rc) goto done;
     if (!l.ndocs) {
-        int worst = diag_worst(&w->dl);
+        int worst = ig_diag_worst(&w->dl);
         if (worst && worst != IAMG_ESKIP) s->failed = 1;
         else s->skipped = 1;
     } else {
@@ -281,11 +281,11 @@ static int process(worker *w, size_t idx)
     for (size_t i = 0; i < l.ndocs; i++) {
         s->documents++;
         s->statements += l.docs[i].nstmts;
-        rc = runner_check(w->run, &l.docs[i], &w->rf, &w->dl);
+        rc = ig_runner_check(w->run, &l.docs[i], &w->rf, &w->dl);
         if (rc) goto done;
     }
     if (w->rf.n || w->dl.n) {
-        if (tsource_index(&l.src, &l.a) || fingerprint_lines(data, len, &lh)) {
+        if (ig_tsource_index(&l.src, &l.a) || ig_fingerprint_lines(data, len, &lh)) {
             rc = IAMG_ENOMEM;
             goto done;
         }
@@ -295,11 +295,11 @@ finish:
     if (!rc) rc = finish_diags(w, s, wf->rel_path, have_loaded ? &l : NULL, &lh, wf->explicit_);
 done:
     if (w->dl.oom && !rc) rc = IAMG_ENOMEM;
-    fingerprint_free(&lh);
-    rfind_list_free(&w->rf);
-    diag_list_free(&w->dl);
-    if (have_loaded) loaded_free(&l);
-    iamg_free(owned);
+    ig_fingerprint_free(&lh);
+    ig_rfind_list_free(&w->rf);
+    ig_diag_list_free(&w->dl);
+    if (have_loaded) ig_loaded_free(&l);
+    ig_free(owned);
     return rc;
 }
 
@@ -340,9 +340,9 @@ static int copy_diag(iamg_results *r, arena *a, const iamg_diag *d)
 {
     iamg_diag *o = &r->diags[r->ndiags++];
     *o = *d;
-    o->path = d->path ? arena_strdup(a, d->path) : NULL;
-    o->rule_id = d->rule_id ? arena_strdup(a, d->rule_id) : NULL;
-    o->message = arena_strdup(a, d->message);
+    o->path = d->path ? ig_arena_strdup(a, d->path) : NULL;
+    o->rule_id = d->rule_id ? ig_arena_strdup(a, d->rule_id) : NULL;
+    o->message = ig_arena_strdup(a, d->message);
     return (d->path && !o->path) || (d->rule_id && !o->rule_id) || !o->message ? -1 : 0;
 }
 
@@ -369,7 +369,7 @@ static int summarise_rule_failures(iamg_results *r, arena *a)
     }
     r->ndiags = k;
     if (!extra) return 0;
-    iamg_diag *nv = iamg_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
+    iamg_diag *nv = ig_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
     if (!nv) return -1;
     r->diags = nv;
     char msg[200];
@@ -388,9 +388,9 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     if (jobs > sh->nfiles) jobs = sh->nfiles ? (unsigned)sh->nfiles : 1;
     double t0 = now_seconds();
     int rc = 0;
-    worker *ws = iamg_calloc(jobs, sizeof *ws);
-    sh->slots = iamg_calloc(sh->nfiles ? sh->nfiles : 1, sizeof *sh->slots);
-    iamg_results *r = iamg_calloc(1, sizeof *r);
+    worker *ws = ig_calloc(jobs, sizeof *ws);
+    sh->slots = ig_calloc(sh->nfiles ? sh->nfiles : 1, sizeof *sh->slots);
+    iamg_results *r = ig_calloc(1, sizeof *r);
     if (!ws || !sh->slots || !r) {
         rc = IAMG_ENOMEM;
         goto done;
@@ -400,8 +400,8 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     unsigned started = 0;
     for (unsigned i = 0; i < jobs; i++) {
         ws[i].sh = sh;
-        arena_init(&ws[i].strings);
-        ws[i].run = runner_new(e);
+        ig_arena_init(&ws[i].strings);
+        ws[i].run = ig_runner_new(e);
         if (!ws[i].run) {
             rc = IAMG_ENOMEM;
             break;
@@ -428,18 +428,18 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         nf += sh->slots[i].nf;
         nd += sh->slots[i].nd;
     }
-    r->findings = iamg_calloc(nf ? nf : 1, sizeof *r->findings);
-    r->diags = iamg_calloc(nd, sizeof *r->diags);
-    r->arenas = iamg_calloc(jobs + 1, sizeof *r->arenas);
+    r->findings = ig_calloc(nf ? nf : 1, sizeof *r->findings);
+    r->diags = ig_calloc(nd, sizeof *r->diags);
+    r->arenas = ig_calloc(jobs + 1, sizeof *r->arenas);
     if (!r->findings || !r->diags || !r->arenas) {
         rc = IAMG_ENOMEM;
         goto done;
     }
     arena *own = &r->arenas[jobs];
-    arena_init(own);
+    ig_arena_init(own);
     for (unsigned i = 0; i < jobs; i++) {
         r->arenas[i] = ws[i].strings;
-        arena_init(&ws[i].strings);
+        ig_arena_init(&ws[i].strings);
     }
     r->narenas = jobs + 1;
     for (size_t i = 0; i < e->ndiags; i++)
@@ -469,25 +469,25 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
     for (size_t i = 0; i < r->ndiags; i++)
         if (r->diags[i].code == IAMG_ERULE) st->rule_failures++;
-    if (!rc && allow_report_expired(sh->allow, r, own)) rc = IAMG_ENOMEM;
-    results_sort(r);
+    if (!rc && ig_allow_report_expired(sh->allow, r, own)) rc = IAMG_ENOMEM;
+    ig_results_sort(r);
     st->seconds = now_seconds() - t0;
 done:
     for (unsigned i = 0; ws && i < jobs; i++) {
-        runner_free(ws[i].run);
-        arena_free(&ws[i].strings);
+        ig_runner_free(ws[i].run);
+        ig_arena_free(&ws[i].strings);
     }
-    iamg_free(ws);
+    ig_free(ws);
     if (sh->slots) {
         for (size_t i = 0; i < sh->nfiles; i++) {
-            iamg_free(sh->slots[i].f);
-            iamg_free(sh->slots[i].d);
+            ig_free(sh->slots[i].f);
+            ig_free(sh->slots[i].d);
         }
-        iamg_free(sh->slots);
+        ig_free(sh->slots);
     }
     if (rc) {
         iamg_results_free(r);
-        return iamg_error_set(err, rc, "", 0, 0, "%s during the scan", iamg_strerror(rc));
+        return ig_error_set(err, rc, "", 0, 0, "%s during the scan", iamg_strerror(rc));
     }
     *out = r;
     return 0;
@@ -496,9 +496,9 @@ done:
 static int check_options(const iamg_scan_options *o, iamg_error *err)
 {
     if (o->shard_count > 1 && o->shard_index >= o->shard_count)
-        return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "shard %u/%u: K must be below N",
+        return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "shard %u/%u: K must be below N",
                               o->shard_index + 1, o->shard_count);
-    if (o->jobs > 1024) return iamg_error_set(err, IAMG_EUSAGE, "", 0, 0, "at most 1024 jobs");
+    if (o->jobs > 1024) return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "at most 1024 jobs");
     return 0;
 }
 
@@ -509,7 +509,7 @@ static int scan_files(iamg_engine *e, const iamg_scan_options *o, const walk_fil
                       iamg_results **out, iamg_error *err)
 {
     allow_set *allow = NULL;
-    int rc = allow_new(&allow, o, err);
+    int rc = ig_allow_new(&allow, o, err);
     if (rc) return rc;
     shared sh;
     memset(&sh, 0, sizeof sh);
@@ -521,7 +521,7 @@ static int scan_files(iamg_engine *e, const iamg_scan_options *o, const walk_fil
     sh.data = data;
     sh.len = len;
     rc = run_scan(&sh, wl, out, err);
-    allow_free(allow);
+    ig_allow_free(allow);
     return rc;
 }
 
@@ -534,7 +534,7 @@ int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
     int rc = check_options(o, err);
     if (rc) return rc;
     walk_list wl;
-    rc = walk_paths(paths, npaths, o, &wl, err);
+    rc = ig_walk_paths(paths, npaths, o, &wl, err);
     if (rc) return rc;
     if (o->shard_count > 1) {
         /* Files are sorted, so every shard sees the same numbering. */
@@ -543,14 +543,14 @@ int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
             if (i % o->shard_count == o->shard_index) {
                 wl.v[k++] = wl.v[i];
             } else {
-                iamg_free(wl.v[i].fs_path);
-                iamg_free(wl.v[i].rel_path);
+                ig_free(wl.v[i].fs_path);
+                ig_free(wl.v[i].rel_path);
             }
         }
         wl.n = k;
     }
     rc = scan_files(e, o, wl.v, wl.n, NULL, 0, &wl, out, err);
-    walk_list_free(&wl);
+    ig_walk_list_free(&wl);
     return rc;
 }
 

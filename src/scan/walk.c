@@ -22,14 +22,14 @@ static const char *const skipped_dirs[] = {".git", ".hg", ".svn", "node_modules"
 
 static const char *const candidate_exts[] = {".json", ".yaml", ".yml", ".template", NULL};
 
-void walk_list_free(walk_list *l)
+void ig_walk_list_free(walk_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        iamg_free(l->v[i].fs_path);
-        iamg_free(l->v[i].rel_path);
+        ig_free(l->v[i].fs_path);
+        ig_free(l->v[i].rel_path);
     }
-    iamg_free(l->v);
-    diag_list_free(&l->diags);
+    ig_free(l->v);
+    ig_diag_list_free(&l->diags);
     memset(l, 0, sizeof *l);
 }
 
@@ -77,7 +77,7 @@ static int glob_at(const char *p, const char *s)
     return *p == '\0';
 }
 
-int walk_glob_match(const char *pattern, const char *path)
+int ig_walk_glob_match(const char *pattern, const char *path)
 {
     if (!pattern || !path) return 0;
     while (pattern[0] == '.' && pattern[1] == '/') pattern += 2;
@@ -127,18 +127,18 @@ static int add_file(walker *w, const char *fs, const char *rel, int explicit_)
     walk_list *l = w->out;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
-        walk_file *v = iamg_realloc(l->v, cap * sizeof *v);
+        walk_file *v = ig_realloc(l->v, cap * sizeof *v);
         if (!v) return w->oom = 1, -1;
         l->v = v;
         l->cap = cap;
     }
     walk_file *f = &l->v[l->n];
-    f->fs_path = iamg_strdup(fs);
-    f->rel_path = iamg_strdup(rel);
+    f->fs_path = ig_strdup(fs);
+    f->rel_path = ig_strdup(rel);
     f->explicit_ = explicit_;
     if (!f->fs_path || !f->rel_path) {
-        iamg_free(f->fs_path);
-        iamg_free(f->rel_path);
+        ig_free(f->fs_path);
+        ig_free(f->rel_path);
         return w->oom = 1, -1;
     }
     l->n++;
@@ -148,7 +148,7 @@ static int add_file(walker *w, const char *fs, const char *rel, int explicit_)
 static int excluded(const walker *w, const char *rel)
 {
     for (size_t i = 0; i < w->o->nexclude; i++)
-        if (walk_glob_match(w->o->exclude[i], rel)) return 1;
+        if (ig_walk_glob_match(w->o->exclude[i], rel)) return 1;
     return 0;
 }
 
@@ -175,7 +175,7 @@ static int seen_dir(walker *w, const struct stat *st)
         if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino) return 1;
     if (w->nseen == w->capseen) {
         size_t cap = w->capseen ? w->capseen * 2 : 64;
-        void *v = iamg_realloc(w->seen, cap * sizeof *w->seen);
+        void *v = ig_realloc(w->seen, cap * sizeof *w->seen);
         if (!v) return w->oom = 1, 1;
         w->seen = v;
         w->capseen = cap;
@@ -190,9 +190,9 @@ static void note(walker *w, const char *rel, const char *what)
 {
     if (!w->o->verbose) return;
     buf b = BUF_INIT;
-    buf_printf(&b, "%s: skipped", what);
-    if (!b.oom) diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, rel, 0, 0, NULL, b.data);
-    buf_free(&b);
+    ig_buf_printf(&b, "%s: skipped", what);
+    if (!b.oom) ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, rel, 0, 0, NULL, b.data);
+    ig_buf_free(&b);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -207,7 +207,7 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
     if (!d) {
         char msg[256];
         snprintf(msg, sizeof msg, "cannot read folder: %s", strerror(errno));
-        diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, rel, 0, 0, NULL, msg);
+        ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, rel, 0, 0, NULL, msg);
         return;
     }
     char **names = NULL;
@@ -217,14 +217,14 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
-            char **v = iamg_realloc(names, cap * sizeof *v);
+            char **v = ig_realloc(names, cap * sizeof *v);
             if (!v) {
                 w->oom = 1;
                 break;
             }
             names = v;
         }
-        if (!(names[n] = iamg_strdup(de->d_name))) {
+        if (!(names[n] = ig_strdup(de->d_name))) {
             w->oom = 1;
             break;
         }
@@ -235,14 +235,14 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
     buf cfs = BUF_INIT, crel = BUF_INIT;
     for (size_t i = 0; i < n && !w->oom; i++) {
         const char *name = names[i];
-        buf_reset(&cfs);
-        buf_reset(&crel);
-        buf_printf(&cfs, "%s/%s", fs, name);
-        if (rel[0]) buf_printf(&crel, "%s/%s", rel, name);
-        else buf_puts(&crel, name);
+        ig_buf_reset(&cfs);
+        ig_buf_reset(&crel);
+        ig_buf_printf(&cfs, "%s/%s", fs, name);
+        if (rel[0]) ig_buf_printf(&crel, "%s/%s", rel, name);
+        else ig_buf_puts(&crel, name);
         if (cfs.oom || crel.oom || cfs.len >= PATH_MAX) {
             if (cfs.oom || crel.oom) w->oom = 1;
-            else diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
+            else ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
                              "path too long: skipped");
             continue;
         }
@@ -277,14 +277,14 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         } else if (is_candidate(name)) {
             /* Reading a FIFO could block the scan forever; say so even
              * without --verbose, since the name promises a policy. */
-            diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, crel.data, 0, 0, NULL,
+            ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, crel.data, 0, 0, NULL,
                         "not a regular file (FIFO, socket or device): skipped");
         }
     }
-    buf_free(&cfs);
-    buf_free(&crel);
-    for (size_t i = 0; i < n; i++) iamg_free(names[i]);
-    iamg_free(names);
+    ig_buf_free(&cfs);
+    ig_buf_free(&crel);
+    for (size_t i = 0; i < n; i++) ig_free(names[i]);
+    ig_free(names);
 }
 
 /* Path of `path` relative to the base folder when it lies inside it; NULL
@@ -295,10 +295,10 @@ static char *relative_to(const char *base_real, const char *path)
     if (!real) return NULL;
     size_t bl = strlen(base_real);
     char *out = NULL;
-    if (strcmp(base_real, "/") == 0) out = iamg_strdup(real + 1);
+    if (strcmp(base_real, "/") == 0) out = ig_strdup(real + 1);
     else if (strncmp(real, base_real, bl) == 0 && (real[bl] == '/' || real[bl] == '\0'))
-        out = iamg_strdup(real[bl] ? real + bl + 1 : "");
-    else out = iamg_strdup(real);
+        out = ig_strdup(real[bl] ? real + bl + 1 : "");
+    else out = ig_strdup(real);
     free(real);
     if (!out) errno = ENOMEM;
     return out;
@@ -309,49 +309,49 @@ static int cmp_files(const void *a, const void *b)
     return strcmp(((const walk_file *)a)->rel_path, ((const walk_file *)b)->rel_path);
 }
 
-int walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
+int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
                iamg_error *err)
 {
     memset(out, 0, sizeof *out);
     walker w = {o, out, NULL, 0, 0, 0};
     char *base = realpath(o->base_dir ? o->base_dir : ".", NULL);
     if (!base)
-        return iamg_error_set(err, IAMG_EUSAGE, o->base_dir ? o->base_dir : ".", 0, 0,
+        return ig_error_set(err, IAMG_EUSAGE, o->base_dir ? o->base_dir : ".", 0, 0,
                               "base folder: %s", strerror(errno));
     int rc = 0;
     for (size_t i = 0; i < n && !w.oom; i++) {
         struct stat st;
         if (stat(paths[i], &st) != 0) {
-            rc = iamg_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot scan: %s", strerror(errno));
+            rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot scan: %s", strerror(errno));
             break;
         }
         char *rel = relative_to(base, paths[i]);
         if (!rel) {
             if (errno == ENOMEM) w.oom = 1;
-            else rc = iamg_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s", strerror(errno));
+            else rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s", strerror(errno));
             break;
         }
         if (S_ISDIR(st.st_mode)) {
             if (o->follow_symlinks) seen_dir(&w, &st);
             size_t pl = strlen(paths[i]);
-            char *fs = iamg_strndup(paths[i], pl);
+            char *fs = ig_strndup(paths[i], pl);
             if (!fs) w.oom = 1;
             else {
                 while (pl > 1 && fs[pl - 1] == '/') fs[--pl] = '\0';
                 walk_dir(&w, fs, rel);
             }
-            iamg_free(fs);
+            ig_free(fs);
         } else {
             /* Named explicitly: always read, whatever its type or name. */
             add_file(&w, paths[i], rel[0] ? rel : paths[i], 1);
         }
-        iamg_free(rel);
+        ig_free(rel);
     }
     free(base);
-    iamg_free(w.seen);
-    if (!rc && w.oom) rc = iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory listing files");
+    ig_free(w.seen);
+    if (!rc && w.oom) rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory listing files");
     if (rc) {
-        walk_list_free(out);
+        ig_walk_list_free(out);
         return rc;
     }
     qsort(out->v, out->n, sizeof *out->v, cmp_files);
@@ -360,8 +360,8 @@ int walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, w
     for (size_t i = 0; i < out->n; i++) {
         if (k && strcmp(out->v[k - 1].rel_path, out->v[i].rel_path) == 0) {
             out->v[k - 1].explicit_ |= out->v[i].explicit_;
-            iamg_free(out->v[i].fs_path);
-            iamg_free(out->v[i].rel_path);
+            ig_free(out->v[i].fs_path);
+            ig_free(out->v[i].rel_path);
             continue;
         }
         out->v[k++] = out->v[i];

@@ -31,14 +31,14 @@ typedef struct walk_list {
  * candidates. Returns 0, IAMG_EIO when a given path does not exist (err), or
  * IAMG_ENOMEM.
  */
-int walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
+int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
                iamg_error *err);
 
-void walk_list_free(walk_list *l);
+void ig_walk_list_free(walk_list *l);
 
 /* Glob used by --exclude and the allowlist: '*' and '?' do not cross '/',
  * '**' does; a pattern without '/' is matched against each path component.
  * 1 on a match. */
-int walk_glob_match(const char *pattern, const char *path);
+int ig_walk_glob_match(const char *pattern, const char *path);
 
 #endif

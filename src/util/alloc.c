@@ -17,23 +17,23 @@ static int alloc_should_fail(void)
     return 0;
 }
 
-void iamg_fault_alloc_after(long n)
+void ig_fault_alloc_after(long n)
 {
     alloc_budget = n;
     alloc_count = 0;
 }
 
-long iamg_fault_alloc_count(void)
+long ig_fault_alloc_count(void)
 {
     return alloc_count;
 }
 
-void iamg_fault_read_after(long n)
+void ig_fault_read_after(long n)
 {
     read_budget = n;
 }
 
-int iamg_fault_read_should_fail(void)
+int ig_fault_read_should_fail(void)
 {
     if (read_budget < 0) return 0;
     if (read_budget == 0) return 1;
@@ -42,57 +42,57 @@ int iamg_fault_read_should_fail(void)
 }
 #else
 #define alloc_should_fail() 0
-void iamg_fault_alloc_after(long n)
+void ig_fault_alloc_after(long n)
 {
     (void)n;
 }
-long iamg_fault_alloc_count(void)
+long ig_fault_alloc_count(void)
 {
     return 0;
 }
-void iamg_fault_read_after(long n)
+void ig_fault_read_after(long n)
 {
     (void)n;
 }
-int iamg_fault_read_should_fail(void)
+int ig_fault_read_should_fail(void)
 {
     return 0;
 }
 #endif
 
-void *iamg_malloc(size_t n)
+void *ig_malloc(size_t n)
 {
     if (alloc_should_fail()) return NULL;
     return malloc(n ? n : 1);
 }
 
-void *iamg_calloc(size_t count, size_t size)
+void *ig_calloc(size_t count, size_t size)
 {
     if (alloc_should_fail()) return NULL;
     return calloc(count ? count : 1, size ? size : 1);
 }
 
-void *iamg_realloc(void *p, size_t n)
+void *ig_realloc(void *p, size_t n)
 {
     if (alloc_should_fail()) return NULL;
     return realloc(p, n ? n : 1);
 }
 
-void iamg_free(void *p)
+void ig_free(void *p)
 {
     free(p);
 }
 
-char *iamg_strndup(const char *s, size_t n)
+char *ig_strndup(const char *s, size_t n)
 {
-    char *d = iamg_malloc(n + 1);
+    char *d = ig_malloc(n + 1);
     if (!d) return NULL;
     memcpy(d, s, n);
     d[n] = '\0';
     return d;
 }
 
-char *iamg_strdup(const char *s)
+char *ig_strdup(const char *s)
 {
-    return iamg_strndup(s, strlen(s));
+    return ig_strndup(s, strlen(s));
 }

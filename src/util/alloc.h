@@ -10,21 +10,21 @@
 
 #include <stddef.h>
 
-void *iamg_malloc(size_t n);
-void *iamg_calloc(size_t count, size_t size);
-void *iamg_realloc(void *p, size_t n);
-void iamg_free(void *p);
-char *iamg_strdup(const char *s);
-char *iamg_strndup(const char *s, size_t n);
+void *ig_malloc(size_t n);
+void *ig_calloc(size_t count, size_t size);
+void *ig_realloc(void *p, size_t n);
+void ig_free(void *p);
+char *ig_strdup(const char *s);
+char *ig_strndup(const char *s, size_t n);
 
 /* Fault injection (tests): after `n` more successful allocations, every
  * following one fails until reset with n < 0. Only active when built with
  * IAMG_FAULT_INJECTION; otherwise these are no-ops. Thread-local. */
-void iamg_fault_alloc_after(long n);
+void ig_fault_alloc_after(long n);
 /* Number of allocations performed since the counter was last armed. */
-long iamg_fault_alloc_count(void);
+long ig_fault_alloc_count(void);
 /* Same for file reads done through iamg_read_file. */
-void iamg_fault_read_after(long n);
-int iamg_fault_read_should_fail(void);
+void ig_fault_read_after(long n);
+int ig_fault_read_should_fail(void);
 
 #endif

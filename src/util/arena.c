@@ -15,22 +15,22 @@ struct arena_chunk {
 #define CHUNK_HDR ((sizeof(arena_chunk) + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1))
 #define CHUNK_MIN ((size_t)64 * 1024)
 
-void arena_init(arena *a)
+void ig_arena_init(arena *a)
 {
     a->head = NULL;
     a->cur = a->end = NULL;
     a->total = 0;
 }
 
-void arena_free(arena *a)
+void ig_arena_free(arena *a)
 {
     arena_chunk *c = a->head;
     while (c) {
         arena_chunk *next = c->next;
-        iamg_free(c);
+        ig_free(c);
         c = next;
     }
-    arena_init(a);
+    ig_arena_init(a);
 }
 
 static void *grow(arena *a, size_t n)
@@ -39,7 +39,7 @@ static void *grow(arena *a, size_t n)
     size_t want = a->total < CHUNK_MIN ? CHUNK_MIN : a->total;
     if (want < n) want = n;
     if (want > SIZE_MAX - CHUNK_HDR) return NULL;
-    arena_chunk *c = iamg_malloc(CHUNK_HDR + want);
+    arena_chunk *c = ig_malloc(CHUNK_HDR + want);
     if (!c) return NULL;
     c->size = want;
     c->next = a->head;
@@ -51,7 +51,7 @@ static void *grow(arena *a, size_t n)
     return data;
 }
 
-void *arena_alloc(arena *a, size_t n)
+void *ig_arena_alloc(arena *a, size_t n)
 {
     if (n > SIZE_MAX - ARENA_ALIGN) return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
@@ -68,7 +68,7 @@ void *arena_alloc(arena *a, size_t n)
     return grow(a, n);
 }
 
-void *arena_alloc_bytes(arena *a, size_t n)
+void *ig_arena_alloc_bytes(arena *a, size_t n)
 {
     if (n == 0) n = 1;
     if (a->cur && (size_t)(a->end - a->cur) >= n) {
@@ -79,25 +79,25 @@ void *arena_alloc_bytes(arena *a, size_t n)
     return grow(a, n);
 }
 
-void *arena_calloc(arena *a, size_t count, size_t size)
+void *ig_arena_calloc(arena *a, size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size) return NULL;
-    void *p = arena_alloc(a, count * size);
+    void *p = ig_arena_alloc(a, count * size);
     if (p) memset(p, 0, count * size);
     return p;
 }
 
-char *arena_strndup(arena *a, const char *s, size_t n)
+char *ig_arena_strndup(arena *a, const char *s, size_t n)
 {
     if (n == SIZE_MAX) return NULL;
-    char *d = arena_alloc_bytes(a, n + 1);
+    char *d = ig_arena_alloc_bytes(a, n + 1);
     if (!d) return NULL;
     if (n) memcpy(d, s, n);
     d[n] = '\0';
     return d;
 }
 
-char *arena_strdup(arena *a, const char *s)
+char *ig_arena_strdup(arena *a, const char *s)
 {
-    return arena_strndup(a, s, strlen(s));
+    return ig_arena_strndup(a, s, strlen(s));
 }

@@ -6,21 +6,21 @@
 
 #include "util/alloc.h"
 
-void buf_free(buf *b)
+void ig_buf_free(buf *b)
 {
-    iamg_free(b->data);
+    ig_free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
 }
 
-void buf_reset(buf *b)
+void ig_buf_reset(buf *b)
 {
     b->len = 0;
     if (b->data) b->data[0] = '\0';
 }
 
-int buf_reserve(buf *b, size_t extra)
+int ig_buf_reserve(buf *b, size_t extra)
 {
     if (b->oom) return -1;
     if (extra >= SIZE_MAX - b->len) goto fail;
@@ -34,7 +34,7 @@ int buf_reserve(buf *b, size_t extra)
         }
         cap *= 2;
     }
-    char *p = iamg_realloc(b->data, cap);
+    char *p = ig_realloc(b->data, cap);
     if (!p) goto fail;
     b->data = p;
     b->cap = cap;
@@ -45,50 +45,50 @@ fail:
     return -1;
 }
 
-void buf_append(buf *b, const void *data, size_t n)
+void ig_buf_append(buf *b, const void *data, size_t n)
 {
-    if (buf_reserve(b, n) < 0) return;
+    if (ig_buf_reserve(b, n) < 0) return;
     if (n) memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
 
-void buf_puts(buf *b, const char *s)
+void ig_buf_puts(buf *b, const char *s)
 {
-    buf_append(b, s, strlen(s));
+    ig_buf_append(b, s, strlen(s));
 }
 
-void buf_putc(buf *b, char c)
+void ig_buf_putc(buf *b, char c)
 {
-    buf_append(b, &c, 1);
+    ig_buf_append(b, &c, 1);
 }
 
-void buf_vprintf(buf *b, const char *fmt, va_list ap)
+void ig_buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || buf_reserve(b, (size_t)n) < 0) return;
+    if (n < 0 || ig_buf_reserve(b, (size_t)n) < 0) return;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
 }
 
-void buf_printf(buf *b, const char *fmt, ...)
+void ig_buf_printf(buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(b, fmt, ap);
+    ig_buf_vprintf(b, fmt, ap);
     va_end(ap);
 }
 
-char *buf_detach(buf *b)
+char *ig_buf_detach(buf *b)
 {
     if (b->oom) {
-        buf_free(b);
+        ig_buf_free(b);
         return NULL;
     }
-    if (!b->data && buf_reserve(b, 0) < 0) return NULL;
+    if (!b->data && ig_buf_reserve(b, 0) < 0) return NULL;
     char *p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;

@@ -19,21 +19,21 @@ typedef struct buf {
 
 #define BUF_INIT {NULL, 0, 0, 0}
 
-void buf_free(buf *b);
-void buf_reset(buf *b);
-int buf_reserve(buf *b, size_t extra);
-void buf_append(buf *b, const void *data, size_t n);
-void buf_puts(buf *b, const char *s);
-void buf_putc(buf *b, char c);
+void ig_buf_free(buf *b);
+void ig_buf_reset(buf *b);
+int ig_buf_reserve(buf *b, size_t extra);
+void ig_buf_append(buf *b, const void *data, size_t n);
+void ig_buf_puts(buf *b, const char *s);
+void ig_buf_putc(buf *b, char c);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-void buf_printf(buf *b, const char *fmt, ...);
+void ig_buf_printf(buf *b, const char *fmt, ...);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 0)))
 #endif
-void buf_vprintf(buf *b, const char *fmt, va_list ap);
+void ig_buf_vprintf(buf *b, const char *fmt, va_list ap);
 /* Take ownership of the data (NULL if the buffer ran out of memory). */
-char *buf_detach(buf *b);
+char *ig_buf_detach(buf *b);
 
 #endif

@@ -7,14 +7,14 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
-void diag_list_free(diag_list *l)
+void ig_diag_list_free(diag_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        iamg_free(l->v[i].message);
-        iamg_free(l->v[i].rule_id);
-        iamg_free(l->v[i].path);
+        ig_free(l->v[i].message);
+        ig_free(l->v[i].rule_id);
+        ig_free(l->v[i].path);
     }
-    iamg_free(l->v);
+    ig_free(l->v);
     memset(l, 0, sizeof *l);
 }
 
@@ -26,7 +26,7 @@ static diag *slot(diag_list *l)
     }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
-        diag *v = iamg_realloc(l->v, cap * sizeof *v);
+        diag *v = ig_realloc(l->v, cap * sizeof *v);
         if (!v) {
             l->oom = 1;
             return NULL;
@@ -56,7 +56,7 @@ static void cap_message(buf *b)
     b->data[b->len] = '\0';
 }
 
-diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
+diag *ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
               const char *fmt, ...)
 {
     diag *d = slot(l);
@@ -64,10 +64,10 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
     buf b = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    ig_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     cap_message(&b);
-    d->message = buf_detach(&b);
+    d->message = ig_buf_detach(&b);
     if (!d->message) {
         l->oom = 1;
         return NULL;
@@ -75,9 +75,9 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
     d->code = code;
     d->level = level;
     if (src) {
-        const tsource *f = tsource_file(src);
-        uint32_t foff = tsource_file_offset(src, off);
-        srcpos p = tsource_pos(f, foff);
+        const tsource *f = ig_tsource_file(src);
+        uint32_t foff = ig_tsource_file_offset(src, off);
+        srcpos p = ig_tsource_pos(f, foff);
         d->line = p.line;
         d->col = p.col;
     }
@@ -85,21 +85,21 @@ diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uin
     return d;
 }
 
-diag *diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
+diag *ig_diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
                  uint32_t col, const char *rule_id, const char *message)
 {
     diag *d = slot(l);
     if (!d) return NULL;
     buf b = BUF_INIT;
-    buf_puts(&b, message);
+    ig_buf_puts(&b, message);
     cap_message(&b);
-    d->message = buf_detach(&b);
-    d->rule_id = rule_id ? iamg_strdup(rule_id) : NULL;
-    d->path = path ? iamg_strdup(path) : NULL;
+    d->message = ig_buf_detach(&b);
+    d->rule_id = rule_id ? ig_strdup(rule_id) : NULL;
+    d->path = path ? ig_strdup(path) : NULL;
     if (!d->message || (rule_id && !d->rule_id) || (path && !d->path)) {
-        iamg_free(d->message);
-        iamg_free(d->rule_id);
-        iamg_free(d->path);
+        ig_free(d->message);
+        ig_free(d->rule_id);
+        ig_free(d->path);
         l->oom = 1;
         return NULL;
     }
@@ -111,7 +111,7 @@ diag *diag_add_at(diag_list *l, int code, iamg_level level, const char *path, ui
     return d;
 }
 
-int diag_worst(const diag_list *l)
+int ig_diag_worst(const diag_list *l)
 {
     /* Order of gravity for the exit status: anything that means part of the
      * input or a rule was not checked. */

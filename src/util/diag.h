@@ -40,7 +40,7 @@ typedef struct diag_list {
     int oom;            /* an allocation failed while recording */
 } diag_list;
 
-void diag_list_free(diag_list *l);
+void ig_diag_list_free(diag_list *l);
 
 /* Record a problem at byte `off` of `src` (positions resolve to the file).
  * src may be NULL for problems with no position. Returns the record, or NULL
@@ -48,14 +48,14 @@ void diag_list_free(diag_list *l);
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
 #endif
-diag *diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
+diag *ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
               const char *fmt, ...);
 
 /* Record a problem with an explicit position (line/col 0 = unknown). */
-diag *diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
+diag *ig_diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
                  uint32_t col, const char *rule_id, const char *message);
 
 /* Highest-severity code among records: IAMG_EPARSE etc., or 0. */
-int diag_worst(const diag_list *l);
+int ig_diag_worst(const diag_list *l);
 
 #endif

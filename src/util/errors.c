@@ -33,7 +33,7 @@ static void copy_trunc(char *dst, size_t cap, const char *src)
     dst[cap - 1] = '\0';
 }
 
-int iamg_error_set(iamg_error *err, int code, const char *path, unsigned line, unsigned col,
+int ig_error_set(iamg_error *err, int code, const char *path, unsigned line, unsigned col,
                    const char *fmt, ...)
 {
     if (!err) return code;
@@ -48,7 +48,7 @@ int iamg_error_set(iamg_error *err, int code, const char *path, unsigned line, u
     return code;
 }
 
-void iamg_error_clear(iamg_error *err)
+void ig_error_clear(iamg_error *err)
 {
     if (!err) return;
     memset(err, 0, sizeof *err);

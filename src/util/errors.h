@@ -6,14 +6,14 @@
 
 #include "iamguard/error.h"
 
-/* Fill err (if not NULL) and return code, so callers can `return iamg_error_set(...)`. */
+/* Fill err (if not NULL) and return code, so callers can `return ig_error_set(...)`. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
 #endif
-int iamg_error_set(iamg_error *err, int code, const char *path, unsigned line, unsigned col,
+int ig_error_set(iamg_error *err, int code, const char *path, unsigned line, unsigned col,
                    const char *fmt, ...);
 
 /* Clear err to "no error". */
-void iamg_error_clear(iamg_error *err);
+void ig_error_clear(iamg_error *err);
 
 #endif

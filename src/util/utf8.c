@@ -4,7 +4,7 @@
 
 #include "util/buf.h"
 
-size_t utf8_seq_len(const unsigned char *p, size_t n)
+size_t ig_utf8_seq_len(const unsigned char *p, size_t n)
 {
     if (n == 0) return 0;
     unsigned char c = p[0];
@@ -26,30 +26,30 @@ size_t utf8_seq_len(const unsigned char *p, size_t n)
     return 0;
 }
 
-size_t utf8_bytes_for_utf16(const char *s, size_t n, size_t units)
+size_t ig_utf8_bytes_for_utf16(const char *s, size_t n, size_t units)
 {
     size_t i = 0, u = 0;
     while (i < n && u < units) {
-        size_t w = utf8_seq_len((const unsigned char *)s + i, n - i);
+        size_t w = ig_utf8_seq_len((const unsigned char *)s + i, n - i);
         u += w == 4 ? 2 : 1;
         i += w ? w : 1;
     }
     return i;
 }
 
-int utf8_valid(const char *s, size_t n)
+int ig_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        size_t w = utf8_seq_len(p + i, n - i);
+        size_t w = ig_utf8_seq_len(p + i, n - i);
         if (!w) return 0;
         i += w;
     }
     return 1;
 }
 
-char *utf8_sanitize(const char *s, size_t n, size_t max)
+char *ig_utf8_sanitize(const char *s, size_t n, size_t max)
 {
     static const char repl[] = "\xEF\xBF\xBD";
     static const char cut[] = " [truncated]";
@@ -57,25 +57,25 @@ char *utf8_sanitize(const char *s, size_t n, size_t max)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     int truncated = 0;
-    buf_reserve(&b, n < max ? n : max);
+    ig_buf_reserve(&b, n < max ? n : max);
     while (i < n) {
-        size_t w = utf8_seq_len(p + i, n - i);
+        size_t w = ig_utf8_seq_len(p + i, n - i);
         size_t outw = w ? w : 3;
         if (b.len + outw > max) {
             truncated = 1;
             break;
         }
         if (!w || p[i] == 0) {
-            buf_append(&b, repl, 3);
+            ig_buf_append(&b, repl, 3);
             i += w ? w : 1;
         } else if (w == 1 && (p[i] < 0x20 || p[i] == 0x7F) && p[i] != '\t') {
-            buf_putc(&b, ' ');
+            ig_buf_putc(&b, ' ');
             i++;
         } else {
-            buf_append(&b, p + i, w);
+            ig_buf_append(&b, p + i, w);
             i += w;
         }
     }
-    if (truncated) buf_append(&b, cut, sizeof cut - 1);
-    return buf_detach(&b);
+    if (truncated) ig_buf_append(&b, cut, sizeof cut - 1);
+    return ig_buf_detach(&b);
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* Length of the well-formed UTF-8 sequence at s[0..n), or 0 (RFC 3629). */
-size_t utf8_seq_len(const unsigned char *s, size_t n);
+size_t ig_utf8_seq_len(const unsigned char *s, size_t n);
 
 /*
  * A heap copy of s[0..n) that is valid UTF-8 without NUL or other C0 control
@@ -16,14 +16,14 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
  * boundary and " [truncated]" appended, so a cut is always visible. NULL
  * when out of memory.
  */
-char *utf8_sanitize(const char *s, size_t n, size_t max);
+char *ig_utf8_sanitize(const char *s, size_t n, size_t max);
 
 /* Bytes of s[0..n) that make up its first `units` UTF-16 code units (the
  * unit of columns): a character above U+FFFF is two, an ill-formed byte
  * one. Stops at n. */
-size_t utf8_bytes_for_utf16(const char *s, size_t n, size_t units);
+size_t ig_utf8_bytes_for_utf16(const char *s, size_t n, size_t units);
 
 /* 1 when s[0..n) is valid UTF-8. */
-int utf8_valid(const char *s, size_t n);
+int ig_utf8_valid(const char *s, size_t n);
 
 #endif

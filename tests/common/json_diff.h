@@ -77,7 +77,7 @@ static inline const char *json_diff_same_value(const tnode *n, const json_t *j, 
                 return "member outside object";
             prev = m->value.end - 1;
             if (data[m->key.start] != '"' || data[m->key.end - 1] != '"') return "key span";
-            if (tnode_get(n, m->key.u.s) != &m->value) continue; /* a later duplicate wins */
+            if (ig_tnode_get(n, m->key.u.s) != &m->value) continue; /* a later duplicate wins */
             unique++;
             const json_t *jv = json_object_getn(j, m->key.u.s, m->key.n);
             if (!jv) return "key missing in jansson";

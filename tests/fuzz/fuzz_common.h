@@ -44,18 +44,18 @@ FUZZ_FN void fuzz_fail(const char *what)
 /* A position of an offset in `src` resolves inside its file. */
 FUZZ_FN void fuzz_check_pos(const tsource *src, uint32_t off)
 {
-    const tsource *f = tsource_file(src);
+    const tsource *f = ig_tsource_file(src);
     FUZZ_CHECK(off <= src->len);
-    uint32_t foff = tsource_file_offset(src, off);
+    uint32_t foff = ig_tsource_file_offset(src, off);
     FUZZ_CHECK(foff <= f->len);
-    srcpos p = tsource_pos(src, off);
+    srcpos p = ig_tsource_pos(src, off);
     FUZZ_CHECK(p.line >= 1 && p.line <= f->nlines);
     FUZZ_CHECK(p.col >= 1 && p.col <= f->len + 1);
     /* Errors are placed by scanning, findings through the line index: both
      * must agree. Scanning is linear, so only in small files, where the
      * fuzzer spends its time anyway. */
     if (f->len <= 4096) {
-        srcpos q = srcpos_scan(f->data, f->len, foff);
+        srcpos q = ig_srcpos_scan(f->data, f->len, foff);
         FUZZ_CHECK(q.line == p.line && q.col == p.col);
     }
 }
@@ -84,7 +84,7 @@ FUZZ_FN size_t fuzz_check_tree(const tsource *src, const tnode *n, size_t budget
     return seen;
 }
 
-/* Offset maps of strings (json_string_map, yaml_string_map): one entry per
+/* Offset maps of strings (ig_json_string_map, ig_yaml_string_map): one entry per
  * decoded byte plus one, non-decreasing, inside the file; with `quoted`
  * (JSON) inside the quotes and ending at the closing one. A decoded source
  * over each string resolves into the file. Returns the nodes visited. */
@@ -105,7 +105,7 @@ FUZZ_FN size_t fuzz_check_string_maps(const tsource *src, const tnode *n, arena 
         }
         if (quoted) FUZZ_CHECK(map[n->n] == n->end - 1);
         tsource inner;
-        tsource_init_decoded(&inner, src, n->u.s, n->n, map);
+        ig_tsource_init_decoded(&inner, src, n->u.s, n->n, map);
         fuzz_check_pos(&inner, 0);
         fuzz_check_pos(&inner, n->n);
     } else if (n->type == TN_ARRAY) {
@@ -138,7 +138,7 @@ FUZZ_FN void fuzz_check_elem(const pdoc *d, const pelem *e)
     }
 }
 
-/* What load_buffer produced: documents whose every node resolves to a
+/* What ig_load_buffer produced: documents whose every node resolves to a
  * position in the file, diagnostics with a message. */
 FUZZ_FN void fuzz_check_loaded(const loaded *l, const diag_list *dl)
 {
@@ -151,7 +151,7 @@ FUZZ_FN void fuzz_check_loaded(const loaded *l, const diag_list *dl)
     }
     for (size_t i = 0; i < l->ndocs; i++) {
         const pdoc *d = &l->docs[i];
-        FUZZ_CHECK(d->src && tsource_file(d->src) == &l->src);
+        FUZZ_CHECK(d->src && ig_tsource_file(d->src) == &l->src);
         fuzz_check_node(d, d->node);
         for (uint32_t k = 0; k < d->nstmts; k++) {
             const pstmt *st = &d->stmts[k];
@@ -162,13 +162,13 @@ FUZZ_FN void fuzz_check_loaded(const loaded *l, const diag_list *dl)
                 for (uint32_t v = 0; v < st->conds[c].n; v++)
                     fuzz_check_node(d, st->conds[c].v[v]);
             char label[64];
-            policy_stmt_label(st, label, sizeof label);
+            ig_policy_stmt_label(st, label, sizeof label);
             FUZZ_CHECK(label[0] != '\0');
         }
     }
 }
 
-/* load_buffer the input as file `name` (explicit, then as found in a
+/* ig_load_buffer the input as file `name` (explicit, then as found in a
  * folder) and check the result. */
 FUZZ_FN void fuzz_load(const char *name, const uint8_t *data, size_t size)
 {
@@ -177,15 +177,15 @@ FUZZ_FN void fuzz_load(const char *name, const uint8_t *data, size_t size)
         loaded l;
         diag_list dl;
         memset(&dl, 0, sizeof dl);
-        int rc = load_buffer(&l, name, (const char *)data, size, how ? LOAD_WALKED : LOAD_EXPLICIT,
+        int rc = ig_load_buffer(&l, name, (const char *)data, size, how ? LOAD_WALKED : LOAD_EXPLICIT,
                              &lim, &dl);
         FUZZ_CHECK(rc == 0);
         fuzz_check_loaded(&l, &dl);
         if (l.root) fuzz_check_tree(&l.src, l.root, FUZZ_WALK_MAX);
         /* A file that is skipped says why. */
         if (!l.format) FUZZ_CHECK(l.skip_reason && (dl.n > 0 || dl.dropped > 0));
-        loaded_free(&l);
-        diag_list_free(&dl);
+        ig_loaded_free(&l);
+        ig_diag_list_free(&dl);
     }
 }
 
@@ -237,7 +237,7 @@ FUZZ_FN void fuzz_embed(char **out, size_t *len, size_t *cap, const uint8_t *dat
         } else if ((how & EMBED_SOLIDUS) && c == '/') {
             fuzz_put(out, len, cap, "\\/", 2);
         } else if ((how & EMBED_ESCAPE_ALL) && c >= 0x80) {
-            size_t w = utf8_seq_len(data + i, size - i);
+            size_t w = ig_utf8_seq_len(data + i, size - i);
             if (!w) {
                 fuzz_put(out, len, cap, (const char *)&data[i], 1);
                 continue;

@@ -1,5 +1,5 @@
 /*
- * JSON with positions: json_pos_parse on any bytes, then the loader on the
+ * JSON with positions: ig_json_pos_parse on any bytes, then the loader on the
  * same bytes as a .json file (raw policies, get-policy-version output,
  * CloudFormation JSON). Checks spans and positions of every node, and the
  * offset map of every string (used when a policy is held in a string).
@@ -12,18 +12,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20)) return 0;
     arena a;
-    arena_init(&a);
+    ig_arena_init(&a);
     tsource src;
-    tsource_init_file(&src, "fuzz.json", (const char *)data, size);
-    FUZZ_CHECK(tsource_index(&src, &a) == 0);
+    ig_tsource_init_file(&src, "fuzz.json", (const char *)data, size);
+    FUZZ_CHECK(ig_tsource_index(&src, &a) == 0);
     const tnode *root = NULL;
     iamg_error err;
     memset(&err, 0, sizeof err);
-    int rc = json_pos_parse(&src, &a, 1000, &root, &err);
+    int rc = ig_json_pos_parse(&src, &a, 1000, &root, &err);
     if (rc == 0) {
         FUZZ_CHECK(root != NULL);
         fuzz_check_tree(&src, root, SIZE_MAX);
-        fuzz_check_string_maps(&src, root, &a, json_string_map, 1, FUZZ_WALK_MAX);
+        fuzz_check_string_maps(&src, root, &a, ig_json_string_map, 1, FUZZ_WALK_MAX);
     } else {
         FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
         FUZZ_CHECK(root == NULL);
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err.line >= 1 && err.line <= src.nlines && err.column >= 1);
         FUZZ_CHECK(strcmp(err.path, "fuzz.json") == 0);
     }
-    arena_free(&a);
+    ig_arena_free(&a);
     fuzz_load("fuzz.json", data, size);
     return 0;
 }

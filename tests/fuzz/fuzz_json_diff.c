@@ -1,5 +1,5 @@
 /*
- * Differential: json_pos_parse accepts exactly the inputs jansson's
+ * Differential: ig_json_pos_parse accepts exactly the inputs jansson's
  * json_loadb(JSON_DECODE_ANY) accepts, and builds the same value, except
  * for the two differences json_pos.h documents (a leading UTF-8 BOM, and a
  * NUL byte right after a literal or number, which jansson skips).
@@ -14,8 +14,8 @@
 static int parse(const char *buf, size_t len, arena *a, const tnode **root, iamg_error *err)
 {
     tsource src;
-    tsource_init_file(&src, "fuzz.json", buf, len);
-    return json_pos_parse(&src, a, JSON_PARSER_MAX_DEPTH, root, err);
+    ig_tsource_init_file(&src, "fuzz.json", buf, len);
+    return ig_json_pos_parse(&src, a, JSON_PARSER_MAX_DEPTH, root, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *j = json_loadb(buf + skip, size - skip, JSON_DECODE_ANY, &je);
     char *view = json_diff_nul_view(buf, size);
     arena a;
-    arena_init(&a);
+    ig_arena_init(&a);
     const tnode *root;
     iamg_error err;
     int rc = parse(view ? view : buf, size, &a, &root, &err);
@@ -46,12 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(rc == IAMG_EPARSE || rc == IAMG_ELIMIT);
     }
-    arena_free(&a);
+    ig_arena_free(&a);
     if (view) {
         /* The real bytes, with the NUL, are always refused. */
-        arena_init(&a);
+        ig_arena_init(&a);
         FUZZ_CHECK(parse(buf, size, &a, &root, &err) != 0);
-        arena_free(&a);
+        ig_arena_free(&a);
         free(view);
     }
     json_decref(j);

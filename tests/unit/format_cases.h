@@ -1,6 +1,6 @@
 /*
  * Shared by test_cfn.c, test_tfplan.c and test_authz.c: load a file with
- * load_buffer and render what the loader found as text, one fact per line,
+ * ig_load_buffer and render what the loader found as text, one fact per line,
  * to compare with the expected.txt of a case folder under
  * tests/cases/formats/ (format described in tests/cases/formats/README.md).
  *
@@ -52,24 +52,24 @@ FC_FN char *fc_read(const char *path, size_t *len)
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
+        ig_buf_append(&b, chunk, n);
     fclose(f);
     *len = b.len;
     if (!b.data) return calloc(1, 1);
-    return buf_detach(&b);
+    return ig_buf_detach(&b);
 }
 
 FC_FN void fc_pos(buf *out, const tsource *src, const tnode *n)
 {
-    srcpos p = tsource_pos(src, n->start);
-    buf_printf(out, "%u:%u", (unsigned)p.line, (unsigned)p.col);
+    srcpos p = ig_tsource_pos(src, n->start);
+    ig_buf_printf(out, "%u:%u", (unsigned)p.line, (unsigned)p.col);
 }
 
 FC_FN void fc_value(buf *out, const char *label, const tsource *src, const tnode *v)
 {
-    buf_printf(out, "%s ", label);
+    ig_buf_printf(out, "%s ", label);
     fc_pos(out, src, v);
-    buf_printf(out, " %s%s\n", (v->flags & TNF_SYNTHETIC) ? "~" : "", v->u.s);
+    ig_buf_printf(out, " %s%s\n", (v->flags & TNF_SYNTHETIC) ? "~" : "", v->u.s);
 }
 
 FC_FN const char *fc_level(iamg_level l)
@@ -86,13 +86,13 @@ FC_FN const char *fc_level(iamg_level l)
     }
 }
 
-/* Everything load_buffer found in data, as text. */
+/* Everything ig_load_buffer found in data, as text. */
 FC_FN void fc_render(const loaded *l, const diag_list *d, buf *out)
 {
     for (size_t i = 0; i < l->ndocs; i++) {
         const pdoc *doc = &l->docs[i];
         const iamg_origin *o = &doc->origin;
-        buf_printf(out, "doc %s %s\n", o->kind ? o->kind : "?", o->format ? o->format : "?");
+        ig_buf_printf(out, "doc %s %s\n", o->kind ? o->kind : "?", o->format ? o->format : "?");
         const struct {
             const char *name, *v;
         } f[] = {{"logical_id", o->logical_id},
@@ -106,15 +106,15 @@ FC_FN void fc_render(const loaded *l, const diag_list *d, buf *out)
                  {"pointer", o->pointer},
                  {"container", o->container}};
         for (size_t k = 0; k < sizeof f / sizeof *f; k++)
-            if (f[k].v) buf_printf(out, "%s %s\n", f[k].name, f[k].v);
+            if (f[k].v) ig_buf_printf(out, "%s %s\n", f[k].name, f[k].v);
         for (uint32_t s = 0; s < doc->nstmts; s++) {
             const pstmt *st = &doc->stmts[s];
             static const char *const effects[] = {"none", "Allow", "Deny", "invalid"};
-            buf_puts(out, "stmt ");
+            ig_buf_puts(out, "stmt ");
             fc_pos(out, doc->src, st->node);
-            buf_printf(out, " %s", effects[st->effect]);
-            if (st->sid) buf_printf(out, " %s", st->sid);
-            buf_putc(out, '\n');
+            ig_buf_printf(out, " %s", effects[st->effect]);
+            if (st->sid) ig_buf_printf(out, " %s", st->sid);
+            ig_buf_putc(out, '\n');
             const pelem *e[2] = {&st->action, &st->resource};
             const char *names[2][2] = {{"action", "notaction"}, {"resource", "notresource"}};
             for (int k = 0; k < 2; k++)
@@ -135,7 +135,7 @@ FC_FN void fc_render(const loaded *l, const diag_list *d, buf *out)
         }
     }
     for (size_t i = 0; i < d->n; i++)
-        buf_printf(out, "diag %s %u:%u %s\n", fc_level(d->v[i].level), (unsigned)d->v[i].line,
+        ig_buf_printf(out, "diag %s %u:%u %s\n", fc_level(d->v[i].level), (unsigned)d->v[i].line,
                    (unsigned)d->v[i].col, d->v[i].message);
 }
 
@@ -147,7 +147,7 @@ FC_FN void fc_load(const char *path, char **data, loaded *l, diag_list *d)
     *data = fc_read(path, &len);
     cr_assert_not_null(*data, "cannot read %s", path);
     memset(d, 0, sizeof *d);
-    cr_assert_eq(load_buffer(l, path, *data, len, LOAD_EXPLICIT, &lim, d), 0, "%s", path);
+    cr_assert_eq(ig_load_buffer(l, path, *data, len, LOAD_EXPLICIT, &lim, d), 0, "%s", path);
 }
 
 /* Next kept line of text (trimmed of leading blanks), or NULL. */
@@ -249,9 +249,9 @@ FC_FN int fc_run_cases(const char *prefix)
             fc_compare(names[i], got.data ? got.data : "", want);
             free(want);
         }
-        buf_free(&got);
-        loaded_free(&l);
-        diag_list_free(&d);
+        ig_buf_free(&got);
+        ig_loaded_free(&l);
+        ig_diag_list_free(&d);
         free(data);
         free(names[i]);
     }
@@ -288,7 +288,7 @@ FC_FN void fc_walk(const char *dir, int depth, void (*fn)(const char *path, void
 FC_FN const pstmt *fc_stmt_at(const pdoc *d, unsigned line, unsigned col)
 {
     for (uint32_t i = 0; i < d->nstmts; i++) {
-        srcpos p = tsource_pos(d->src, d->stmts[i].node->start);
+        srcpos p = ig_tsource_pos(d->src, d->stmts[i].node->start);
         if (p.line == line && p.col == col) return &d->stmts[i];
     }
     return NULL;
@@ -299,11 +299,11 @@ FC_FN const pstmt *fc_stmt_at(const pdoc *d, unsigned line, unsigned col)
  * rendering of an unhindered run. Skips without IAMGUARD_FAULT_INJECTION. */
 FC_FN void fc_fault_case(const char *rel)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
     if (probe) {
-        iamg_free(probe);
+        ig_free(probe);
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     static const iamg_limits lim = IAMG_LIMITS_INIT;
@@ -315,34 +315,34 @@ FC_FN void fc_fault_case(const char *rel)
     loaded l;
     diag_list d;
     memset(&d, 0, sizeof d);
-    cr_assert_eq(load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d), 0);
+    cr_assert_eq(ig_load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d), 0);
     buf want = BUF_INIT;
     fc_render(&l, &d, &want);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     int done = 0;
     long k = 0;
     for (; k < 1000000 && !done; k++) {
         memset(&d, 0, sizeof d);
-        iamg_fault_alloc_after(k);
-        int rc = load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d);
-        iamg_fault_alloc_after(-1);
+        ig_fault_alloc_after(k);
+        int rc = ig_load_buffer(&l, path, data, len, LOAD_EXPLICIT, &lim, &d);
+        ig_fault_alloc_after(-1);
         if (rc == 0) {
             done = 1;
             buf got = BUF_INIT;
             fc_render(&l, &d, &got);
             cr_expect_str_eq(got.data, want.data, "%s: first run to succeed (k=%ld) differs", rel,
                              k);
-            buf_free(&got);
+            ig_buf_free(&got);
         } else {
             cr_expect_eq(rc, IAMG_ENOMEM, "%s: k=%ld", rel, k);
         }
-        loaded_free(&l);
-        diag_list_free(&d);
+        ig_loaded_free(&l);
+        ig_diag_list_free(&d);
     }
     cr_expect(done);
     cr_log_info("%s: %ld allocation failures tried", rel, k - 1);
-    buf_free(&want);
+    ig_buf_free(&want);
     free(data);
 }
 
@@ -354,7 +354,7 @@ static inline void fc_load_text(const char *name, const char *text, loaded *l, d
 {
     static const iamg_limits lim = IAMG_LIMITS_INIT;
     memset(d, 0, sizeof *d);
-    cr_assert_eq(load_buffer(l, name, text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
+    cr_assert_eq(ig_load_buffer(l, name, text, strlen(text), LOAD_EXPLICIT, &lim, d), 0);
 }
 
 /* Is there a diagnostic of `level` (on `line`, unless 0) whose message holds `text`? */
@@ -372,12 +372,12 @@ static inline int fc_detect(int (*detect)(const tnode *), const char *json)
 {
     arena a = ARENA_INIT;
     tsource s;
-    tsource_init_file(&s, "t.json", json, strlen(json));
+    ig_tsource_init_file(&s, "t.json", json, strlen(json));
     const tnode *root;
     iamg_error err;
-    cr_assert_eq(json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
+    cr_assert_eq(ig_json_pos_parse(&s, &a, 100, &root, &err), 0, "%s", err.message);
     int r = detect(root);
-    arena_free(&a);
+    ig_arena_free(&a);
     return r;
 }
 

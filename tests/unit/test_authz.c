@@ -16,13 +16,13 @@ Test(authz, cases)
 
 Test(authz, detect)
 {
-    cr_expect(fc_detect(detect_authz, "{\"UserDetailList\": []}"));
-    cr_expect(fc_detect(detect_authz, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
-    cr_expect(fc_detect(detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
+    cr_expect(fc_detect(ig_detect_authz, "{\"UserDetailList\": []}"));
+    cr_expect(fc_detect(ig_detect_authz, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
+    cr_expect(fc_detect(ig_detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
     /* "Policies" alone is too common a word: only with policy versions. */
-    cr_expect(!fc_detect(detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
-    cr_expect(!fc_detect(detect_authz, "{\"Policies\": []}"));
-    cr_expect(!fc_detect(detect_authz, "{\"UserDetailList\": {}}"));
+    cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
+    cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": []}"));
+    cr_expect(!fc_detect(ig_detect_authz, "{\"UserDetailList\": {}}"));
 }
 
 Test(authz, wrong_shapes)
@@ -52,8 +52,8 @@ Test(authz, wrong_shapes)
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 6, "Policies must be a list, found number"));
     cr_assert_eq(l.ndocs, 1);
     cr_expect_str_eq(l.docs[0].origin.policy_name, "ok");
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* A URL-encoded document that is not JSON once decoded: reported in the
@@ -71,8 +71,8 @@ Test(authz, encoded_not_json)
     cr_expect_eq(d.v[0].line, 2);
     /* the "%7D" ('}') that closes a '[' */
     cr_expect_eq(d.v[0].col, 56);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* A policy attached to many principals names the first few and counts the
@@ -80,13 +80,13 @@ Test(authz, encoded_not_json)
 Test(authz, attachment_label)
 {
     buf b = BUF_INIT;
-    buf_puts(&b, "{\"UserDetailList\": [");
+    ig_buf_puts(&b, "{\"UserDetailList\": [");
     for (int i = 0; i < 8; i++)
-        buf_printf(
+        ig_buf_printf(
             &b,
             "%s{\"UserName\": \"u%d\", \"AttachedManagedPolicies\": [{\"PolicyArn\": \"arn:p\"}]}",
             i ? "," : "", i);
-    buf_puts(&b,
+    ig_buf_puts(&b,
              "], \"Policies\": [{\"PolicyName\": \"P\", \"Arn\": \"arn:p\", \"PolicyVersionList\": "
              "[{\"Document\": {\"Statement\": []}, \"IsDefaultVersion\": true}]}]}");
     loaded l;
@@ -96,9 +96,9 @@ Test(authz, attachment_label)
     cr_expect_str_eq(
         l.docs[0].origin.container,
         "managed policy P (attached to user u0, user u1, user u2, user u3, user u4 and 3 more)");
-    loaded_free(&l);
-    diag_list_free(&d);
-    buf_free(&b);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+    ig_buf_free(&b);
 }
 
 /* --- the corpus ----------------------------------------------------------------- */
@@ -125,8 +125,8 @@ static void load_one(const char *path, void *ud)
     }
     for (size_t i = 0; i < d.n; i++)
         cr_expect_fail("%s:%u:%u: %s", path, d.v[i].line, d.v[i].col, d.v[i].message);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 
@@ -192,8 +192,8 @@ Test(authz, corpus_positions)
         &l, "managed policy AmazonEC2RoleforSSM (attached to user "
             "USER_WITH_BAD_INLINE_POLICY, group GROUP_WITH_BAD_INLINE_POLICY, role bad_role)");
     cr_expect_not_null(p);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 
     if (!load_corpus("salesforce__cloudsplaining/examples/files/example.json", &data, &l, &d))
@@ -207,12 +207,12 @@ Test(authz, corpus_positions)
     cr_assert_eq(p->nstmts, 1);
     cr_expect_not_null(fc_stmt_at(p, 5620, 29));
     cr_assert_eq(p->stmts[0].action.n, 4);
-    srcpos at = tsource_pos(p->src, p->stmts[0].action.v[3]->start);
+    srcpos at = ig_tsource_pos(p->src, p->stmts[0].action.v[3]->start);
     cr_expect_eq(at.line, 5625);
     cr_expect_eq(at.col, 37);
     cr_expect_str_eq(p->stmts[0].action.v[3]->u.s, "ssm:sendCommand");
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 

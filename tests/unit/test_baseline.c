@@ -340,11 +340,11 @@ Test(baseline, errors)
 
 Test(baseline, every_allocation_failure_is_clean)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
     if (probe) {
-        iamg_free(probe);
+        ig_free(probe);
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     char text[32768];
@@ -362,9 +362,9 @@ Test(baseline, every_allocation_failure_is_clean)
     for (k = 0; k < 10000; k++) {
         iamg_baseline *b = (iamg_baseline *)1;
         iamg_error err;
-        iamg_fault_alloc_after(k);
+        ig_fault_alloc_after(k);
         int rc = iamg_baseline_load_buffer("b.sarif", text, len, &b, &err);
-        iamg_fault_alloc_after(-1);
+        ig_fault_alloc_after(-1);
         if (rc == 0) {
             cr_expect_eq(iamg_baseline_count(b), 91, "%zu",
                          iamg_baseline_count(b)); /* 7 x 13 (rule, file) pairs */

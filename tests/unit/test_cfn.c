@@ -22,12 +22,12 @@ Test(cfn, cases)
 
 Test(cfn, detect)
 {
-    cr_expect(fc_detect(detect_cfn, "{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"));
-    cr_expect(fc_detect(detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\"}}}"));
-    cr_expect(!fc_detect(detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"Custom\"}}}"));
-    cr_expect(!fc_detect(detect_cfn, "{\"Resources\": []}"));
-    cr_expect(!fc_detect(detect_cfn, "{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
-    cr_expect(!fc_detect(detect_cfn, "[1, 2]"));
+    cr_expect(fc_detect(ig_detect_cfn, "{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"));
+    cr_expect(fc_detect(ig_detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\"}}}"));
+    cr_expect(!fc_detect(ig_detect_cfn, "{\"Resources\": {\"R\": {\"Type\": \"Custom\"}}}"));
+    cr_expect(!fc_detect(ig_detect_cfn, "{\"Resources\": []}"));
+    cr_expect(!fc_detect(ig_detect_cfn, "{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
+    cr_expect(!fc_detect(ig_detect_cfn, "[1, 2]"));
 }
 
 /* --- wrong shapes: reported, the rest still loads ----------------------------- */
@@ -71,8 +71,8 @@ Test(cfn, wrong_shapes)
     cr_expect_str_eq(l.docs[0].origin.kind, "trust");
     cr_expect_str_eq(l.docs[1].origin.policy_name, "ok");
     cr_expect_str_eq(l.docs[1].origin.pointer, "/Resources/F/Properties/Policies/2/PolicyDocument");
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 Test(cfn, resources_not_object)
@@ -82,8 +82,8 @@ Test(cfn, resources_not_object)
     fc_load_text("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n", &l, &d);
     cr_expect_eq(l.ndocs, 0);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 2, "Resources must be an object"));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* A malformed intrinsic is a warning and an opaque value, never a crash. */
@@ -114,54 +114,54 @@ Test(cfn, malformed_intrinsics)
     cr_expect_str_eq(st->resource.v[0]->u.s, "{Join}");
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::Join takes [delimiter, [values]]"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 8, "Fn::If takes [condition"));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* More Fn::If combinations than CFN_MAX_ALTS: reported, the first kept. */
 Test(cfn, if_combinations_capped)
 {
     buf b = BUF_INIT;
-    buf_puts(&b, "Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n"
+    ig_buf_puts(&b, "Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n"
                  "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
                  "            Action: s3:GetObject\n            Resource: !Sub\n"
                  "              - 'arn:aws:s3:::${A}${B}${C}${D}${E}'\n              -");
     const char *v[] = {"A", "B", "C", "D", "E"};
     for (int i = 0; i < 5; i++)
-        buf_printf(&b, " %s%s: !If [c, x, y]\n               ", i ? "" : "", v[i]);
-    buf_putc(&b, '\n');
+        ig_buf_printf(&b, " %s%s: !If [c, x, y]\n               ", i ? "" : "", v[i]);
+    ig_buf_putc(&b, '\n');
     loaded l;
     diag_list d;
     fc_load_text("t.yaml", b.data, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     cr_expect_eq(l.docs[0].stmts[0].resource.n, CFN_MAX_ALTS);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 0, "more than 16 combinations"));
-    loaded_free(&l);
-    diag_list_free(&d);
-    buf_free(&b);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+    ig_buf_free(&b);
 }
 
 /* Deeply nested Fn::If around a document: bounded, no crash. */
 Test(cfn, deep_nesting)
 {
     buf b = BUF_INIT;
-    buf_puts(&b, "{\"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": "
+    ig_buf_puts(&b, "{\"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": "
                  "{\"PolicyDocument\": ");
     int depth = 300;
     for (int i = 0; i < depth; i++)
-        buf_puts(&b, "{\"Fn::If\": [\"c\", ");
-    buf_puts(&b, "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": {\"Fn::Sub\": \"s3:*\"}, "
+        ig_buf_puts(&b, "{\"Fn::If\": [\"c\", ");
+    ig_buf_puts(&b, "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": {\"Fn::Sub\": \"s3:*\"}, "
                  "\"Resource\": \"*\"}}");
     for (int i = 0; i < depth; i++)
-        buf_puts(&b, ", {\"Ref\": \"AWS::NoValue\"}]}");
-    buf_puts(&b, "}}}}");
+        ig_buf_puts(&b, ", {\"Ref\": \"AWS::NoValue\"}]}");
+    ig_buf_puts(&b, "}}}}");
     loaded l;
     diag_list d;
     fc_load_text("t.json", b.data, &l, &d);
     cr_expect_eq(l.ndocs, 1);
-    loaded_free(&l);
-    diag_list_free(&d);
-    buf_free(&b);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+    ig_buf_free(&b);
 }
 
 /* --- the real-world corpus ------------------------------------------------------ */
@@ -191,8 +191,8 @@ static void load_one(const char *path, void *ud)
             strstr(data, "AWS::IAM::ManagedPolicy"))
             cr_expect_gt(l.ndocs, 0, "%s: no policy found", path);
     }
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 
@@ -251,14 +251,14 @@ Test(cfn, corpus_positions_yaml)
     const tnode *r = st->resource.v[0];
     cr_expect_str_eq(r->u.s, "arn:aws:ec2:us-east-1:123456789012:instance/*");
     cr_expect(r->flags & TNF_SYNTHETIC);
-    srcpos at = tsource_pos(p->src, r->start);
+    srcpos at = ig_tsource_pos(p->src, r->start);
     cr_expect_eq(at.line, 2536);
     cr_expect_eq(at.col, 29); /* the !Sub */
     const pdoc *trust = find_doc(&l, "InstanceRole", "trust", 0);
     cr_assert_not_null(trust);
     cr_expect_not_null(fc_stmt_at(trust, 2439, 13));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 
@@ -279,11 +279,11 @@ Test(cfn, corpus_positions_json)
     const pstmt *st = fc_stmt_at(p, 507, 33);
     cr_assert_not_null(st);
     cr_expect_str_eq(st->action.v[0]->u.s, "ssm:*");
-    srcpos at = tsource_pos(p->src, st->action.v[0]->start);
+    srcpos at = ig_tsource_pos(p->src, st->action.v[0]->start);
     cr_expect_eq(at.line, 510);
     cr_expect_eq(at.col, 41);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 

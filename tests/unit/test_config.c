@@ -656,20 +656,20 @@ Test(config, docs_example_loads)
 
 Test(config, every_allocation_failure_is_clean)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
     if (probe) {
-        iamg_free(probe);
+        ig_free(probe);
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     long k;
     for (k = 0; k < 10000; k++) {
         iamg_config *c = (iamg_config *)1;
         iamg_error err;
-        iamg_fault_alloc_after(k);
+        ig_fault_alloc_after(k);
         int rc = iamg_config_load_buffer("cfg/.iamguard.yml", full, strlen(full), &c, &err);
-        iamg_fault_alloc_after(-1);
+        ig_fault_alloc_after(-1);
         if (rc == 0) {
             cr_expect_eq(c->nallow, 2);
             iamg_config_free(c);

@@ -5,7 +5,7 @@
  * tests/CMakeLists.txt); run it in a sanitizer build so ASan reports any
  * use-after-free on an error path, and LeakSanitizer any leak.
  *
- * Each loop runs an operation with iamg_fault_alloc_after(n) for n = 0, 1,
+ * Each loop runs an operation with ig_fault_alloc_after(n) for n = 0, 1,
  * 2, ...: the (n+1)-th allocation through util/alloc.h and all later ones
  * fail. A run that hit a failure must end in IAMG_ENOMEM with a message, or
  * (for scans) succeed with the failure visible as a diagnostic; a run that
@@ -64,10 +64,10 @@ static long fault_loop(const fault_op *op)
 {
     long n, absorbed = 0;
     for (n = 0; n < FAULT_MAX; n++) {
-        iamg_fault_alloc_after(n);
+        ig_fault_alloc_after(n);
         int rc = op->attempt(op->ctx);
-        long allocs = iamg_fault_alloc_count();
-        iamg_fault_alloc_after(-1);
+        long allocs = ig_fault_alloc_count();
+        ig_fault_alloc_after(-1);
         /* The count includes the refused allocation: more than n means one failed. */
         int failed = allocs > n;
         op->verify(op->ctx, rc, failed, n);
@@ -85,10 +85,10 @@ static long fault_loop(const fault_op *op)
 
 static void require_fault_injection(void)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
-    iamg_free(probe);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
+    ig_free(probe);
     cr_assert_null(probe, "test_fault needs a library built with -DIAMGUARD_FAULT_INJECTION=ON");
 }
 
@@ -153,26 +153,26 @@ static const char TEMPLATE[] =
     "         \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ssm:*\", \"Resource\": "
     "\"*\"}]}\n";
 
-/* ---- json_pos_parse ------------------------------------------------------------------------ */
+/* ---- ig_json_pos_parse ------------------------------------------------------------------------ */
 
 static void render_tree(buf *b, const tnode *n)
 {
-    buf_printf(b, "%u[%u,%u)", (unsigned)n->type, (unsigned)n->start, (unsigned)n->end);
+    ig_buf_printf(b, "%u[%u,%u)", (unsigned)n->type, (unsigned)n->start, (unsigned)n->end);
     if (n->type == TN_ARRAY) {
-        buf_putc(b, '[');
+        ig_buf_putc(b, '[');
         for (uint32_t i = 0; i < n->n; i++)
             render_tree(b, &n->u.items[i]);
-        buf_putc(b, ']');
+        ig_buf_putc(b, ']');
     } else if (n->type == TN_OBJECT) {
-        buf_putc(b, '{');
+        ig_buf_putc(b, '{');
         for (uint32_t i = 0; i < n->n; i++) {
             render_tree(b, &n->u.members[i].key);
-            buf_putc(b, ':');
+            ig_buf_putc(b, ':');
             render_tree(b, &n->u.members[i].value);
         }
-        buf_putc(b, '}');
+        ig_buf_putc(b, '}');
     } else {
-        buf_printf(b, "'%s'", n->u.s);
+        ig_buf_printf(b, "'%s'", n->u.s);
     }
 }
 
@@ -191,11 +191,11 @@ static int parse_attempt(void *v)
 {
     parse_ctx *c = v;
     static const iamg_limits lim = IAMG_LIMITS_INIT;
-    arena_init(&c->a);
+    ig_arena_init(&c->a);
     memset(&c->err, 0, sizeof c->err);
-    tsource_init_file(&c->src, c->yaml ? "template.yaml" : "policy.json", c->data, c->len);
-    if (c->yaml) return yaml_load(&c->src, &c->a, &lim, &c->root, &c->err);
-    return json_pos_parse(&c->src, &c->a, 1000, &c->root, &c->err);
+    ig_tsource_init_file(&c->src, c->yaml ? "template.yaml" : "policy.json", c->data, c->len);
+    if (c->yaml) return ig_yaml_load(&c->src, &c->a, &lim, &c->root, &c->err);
+    return ig_json_pos_parse(&c->src, &c->a, 1000, &c->root, &c->err);
 }
 
 static void parse_verify(void *v, int rc, int failed, long n)
@@ -212,12 +212,12 @@ static void parse_verify(void *v, int rc, int failed, long n)
         render_tree(&b, c->root);
         cr_assert(!b.oom);
         if (!c->want)
-            c->want = buf_detach(&b);
+            c->want = ig_buf_detach(&b);
         else
             cr_expect_str_eq(b.data, c->want);
-        buf_free(&b);
+        ig_buf_free(&b);
     }
-    arena_free(&c->a);
+    ig_arena_free(&c->a);
 }
 
 static long parse_loop(const char *name, const char *data, size_t len, int yaml)
@@ -230,23 +230,23 @@ static long parse_loop(const char *name, const char *data, size_t len, int yaml)
     fault_op op = {name, parse_attempt, parse_verify, &c};
     op.verify(&c, op.attempt(&c), 0, -1); /* the unhindered result */
     long n = fault_loop(&op);
-    iamg_free(c.want);
+    ig_free(c.want);
     return n;
 }
 
 Test(fault, json_pos_parse_of_a_policy)
 {
     require_fault_injection();
-    cr_expect_gt(parse_loop("json_pos_parse policy", POLICY, sizeof POLICY - 1, 0), 2);
+    cr_expect_gt(parse_loop("ig_json_pos_parse policy", POLICY, sizeof POLICY - 1, 0), 2);
 }
 
 Test(fault, yaml_load_of_a_template)
 {
     require_fault_injection();
-    cr_expect_gt(parse_loop("yaml_load template", TEMPLATE, sizeof TEMPLATE - 1, 1), 3);
+    cr_expect_gt(parse_loop("ig_yaml_load template", TEMPLATE, sizeof TEMPLATE - 1, 1), 3);
 }
 
-/* ---- load_buffer, every format ------------------------------------------------------------ */
+/* ---- ig_load_buffer, every format ------------------------------------------------------------ */
 
 typedef struct load_ctx {
     const char *path;
@@ -262,7 +262,7 @@ static int load_attempt(void *v)
     load_ctx *c = v;
     static const iamg_limits lim = IAMG_LIMITS_INIT;
     memset(&c->d, 0, sizeof c->d);
-    return load_buffer(&c->l, c->path, c->data, c->len, LOAD_EXPLICIT, &lim, &c->d);
+    return ig_load_buffer(&c->l, c->path, c->data, c->len, LOAD_EXPLICIT, &lim, &c->d);
 }
 
 static void load_verify(void *v, int rc, int failed, long n)
@@ -279,13 +279,13 @@ static void load_verify(void *v, int rc, int failed, long n)
         fc_render(&c->l, &c->d, &b);
         cr_assert(!b.oom);
         if (!c->want)
-            c->want = buf_detach(&b);
+            c->want = ig_buf_detach(&b);
         else
             cr_expect_str_eq(b.data, c->want, "%s: allocation %ld", c->path, n);
-        buf_free(&b);
+        ig_buf_free(&b);
     }
-    loaded_free(&c->l);
-    diag_list_free(&c->d);
+    ig_loaded_free(&c->l);
+    ig_diag_list_free(&c->d);
 }
 
 static long load_loop(const char *name, const char *rel_or_null, const char *inline_name,
@@ -307,7 +307,7 @@ static long load_loop(const char *name, const char *rel_or_null, const char *inl
     op.verify(&c, op.attempt(&c), 0, -1);
     cr_expect(strstr(c.want, "doc ") != NULL, "%s: no document found", name);
     long n = fault_loop(&op);
-    iamg_free(c.want);
+    ig_free(c.want);
     free(owned);
     return n;
 }
@@ -315,13 +315,13 @@ static long load_loop(const char *name, const char *rel_or_null, const char *inl
 Test(fault, load_buffer_policy)
 {
     require_fault_injection();
-    load_loop("load_buffer policy", NULL, "policy.json", POLICY);
+    load_loop("ig_load_buffer policy", NULL, "policy.json", POLICY);
 }
 
 Test(fault, load_buffer_policy_version_url_encoded)
 {
     require_fault_injection();
-    load_loop("load_buffer policy-version", NULL, "version.json",
+    load_loop("ig_load_buffer policy-version", NULL, "version.json",
               "{\"PolicyVersion\": {\"VersionId\": \"v3\", \"IsDefaultVersion\": false,\n"
               " \"Document\": \"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B"
               "%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22ssm%3ASendCommand%22%2C%22Resource"
@@ -331,28 +331,28 @@ Test(fault, load_buffer_policy_version_url_encoded)
 Test(fault, load_buffer_cloudformation_yaml)
 {
     require_fault_injection();
-    load_loop("load_buffer cloudformation yaml", NULL, "template.yaml", TEMPLATE);
-    load_loop("load_buffer examples/cloudformation", "examples/cloudformation/bastion.yaml", NULL,
+    load_loop("ig_load_buffer cloudformation yaml", NULL, "template.yaml", TEMPLATE);
+    load_loop("ig_load_buffer examples/cloudformation", "examples/cloudformation/bastion.yaml", NULL,
               NULL);
 }
 
 Test(fault, load_buffer_cloudformation_json)
 {
     require_fault_injection();
-    load_loop("load_buffer cloudformation json", "tests/cases/formats/cfn-json/input.json", NULL,
+    load_loop("ig_load_buffer cloudformation json", "tests/cases/formats/cfn-json/input.json", NULL,
               NULL);
 }
 
 Test(fault, load_buffer_terraform_plan)
 {
     require_fault_injection();
-    load_loop("load_buffer terraform plan", "examples/terraform/plan.json", NULL, NULL);
+    load_loop("ig_load_buffer terraform plan", "examples/terraform/plan.json", NULL, NULL);
 }
 
 Test(fault, load_buffer_account_dump)
 {
     require_fault_injection();
-    load_loop("load_buffer account dump", "examples/account/authorization-details.json", NULL,
+    load_loop("ig_load_buffer account dump", "examples/account/authorization-details.json", NULL,
               NULL);
 }
 
@@ -365,7 +365,7 @@ static char *render_results(const iamg_results *r)
     for (size_t i = 0; i < iamg_results_count(r); i++) {
         const iamg_finding *f = iamg_results_get(r, i);
         const iamg_origin *o = &f->origin;
-        buf_printf(&b, "finding %s %d %s:%u:%u-%u %s | %s | %s %s | %s | %s | %s %s %s %s %s %s\n",
+        ig_buf_printf(&b, "finding %s %d %s:%u:%u-%u %s | %s | %s %s | %s | %s | %s %s %s %s %s %s\n",
                    f->rule_id, (int)f->level, f->path, f->line, f->column, f->end_column,
                    f->message, f->snippet, f->fingerprint, f->statement ? f->statement : "-",
                    f->element ? f->element : "-", f->suppressed ? f->suppressed : "-",
@@ -375,15 +375,15 @@ static char *render_results(const iamg_results *r)
     }
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
-        buf_printf(&b, "diag %d %d %s:%u:%u %s %s\n", d->code, (int)d->level,
+        ig_buf_printf(&b, "diag %d %d %s:%u:%u %s %s\n", d->code, (int)d->level,
                    d->path ? d->path : "-", d->line, d->column, d->rule_id ? d->rule_id : "-",
                    d->message);
     }
     const iamg_stats *s = iamg_results_stats(r);
-    buf_printf(&b, "stats %zu %zu %zu %zu %zu %zu %zu\n", s->files_seen, s->files_scanned,
+    ig_buf_printf(&b, "stats %zu %zu %zu %zu %zu %zu %zu\n", s->files_seen, s->files_scanned,
                s->files_skipped, s->files_failed, s->documents, s->statements, s->rule_failures);
     cr_assert(!b.oom);
-    return buf_detach(&b);
+    return ig_buf_detach(&b);
 }
 
 /* A scan that met an allocation failure and still returned results must say
@@ -723,9 +723,9 @@ Test(fault, scan_paths_file_reads)
     cr_assert_geq(files, 4);
     long n;
     for (n = 0;; n++) {
-        iamg_fault_read_after(n);
+        ig_fault_read_after(n);
         int rc = iamg_scan_paths(e, paths, 1, &so, &r, &err);
-        iamg_fault_read_after(-1);
+        ig_fault_read_after(-1);
         cr_assert_eq(rc, 0, "read %ld: %s", n, err.message);
         char failed[8][256];
         size_t nfailed = 0;

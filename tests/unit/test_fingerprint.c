@@ -1,5 +1,5 @@
 /*
- * Tests for out/fingerprint.c. Expected values come from FINGERPRINTS.md and
+ * Tests for output/fingerprint.c. Expected values come from FINGERPRINTS.md and
  * from running github/codeql-action's hash() (fingerprints.ts) on the same
  * bytes; the randomized test checks the rolling hash against a direct
  * per-line polynomial built from an independent decoder.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/fingerprint.h"
+#include "output/fingerprint.h"
 #include "util/alloc.h"
 
 #define EMPTY_HASH "c129715d7a2bc9a3:1"
@@ -19,7 +19,7 @@
 static line_hashes hash_bytes(const char *data, size_t len)
 {
     line_hashes h;
-    cr_assert_eq(fingerprint_lines(data, len, &h), 0);
+    cr_assert_eq(ig_fingerprint_lines(data, len, &h), 0);
     cr_assert_gt(h.nlines, 0);
     return h;
 }
@@ -29,7 +29,7 @@ static line_hashes hash_bytes(const char *data, size_t len)
 static void expect_line(const line_hashes *h, uint32_t line, const char *want)
 {
     char got[32];
-    fingerprint_format(h, line, got);
+    ig_fingerprint_format(h, line, got);
     cr_expect_str_eq(got, want, "line %u", line);
 }
 
@@ -38,7 +38,7 @@ static void expect_all(const char *data, size_t len, const char *const *want, ui
     line_hashes h = hash_bytes(data, len);
     cr_expect_eq(h.nlines, n, "expected %u lines, got %u", n, h.nlines);
     for (uint32_t i = 0; i < n && i < h.nlines; i++) expect_line(&h, i + 1, want[i]);
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
 }
 
 #define EXPECT_ALL(lit, ...)                                                                       \
@@ -98,7 +98,7 @@ Test(fingerprint, spec_vector_ci_deploy_role_line_13)
     if (!data) cr_skip_test("%s is not available", path);
     line_hashes h = hash_bytes(data, len);
     expect_line(&h, 13, "79e922aff8ac9bd:1");
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
     free(data);
 }
 
@@ -111,8 +111,8 @@ Test(fingerprint, crlf_and_lf_give_the_same_hashes)
     line_hashes a = HASH_LIT(lf), b = HASH_LIT(crlf);
     cr_expect_eq(a.nlines, 5);
     cr_expect(same_hashes(&a, &b));
-    fingerprint_free(&a);
-    fingerprint_free(&b);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
 }
 
 Test(fingerprint, lone_cr_is_a_line_end)
@@ -144,7 +144,7 @@ Test(fingerprint, blank_lines_are_lines)
      * different tail, so they differ. */
     cr_expect_neq(h.hash[1], h.hash[2]);
     cr_expect_neq(h.hash[2], h.hash[3]);
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
 }
 
 /* --- characters ------------------------------------------------------------- */
@@ -153,8 +153,8 @@ Test(fingerprint, spaces_and_tabs_do_not_count)
 {
     line_hashes a = HASH_LIT("{\"a\":1}\n"), b = HASH_LIT("  {\t\"a\" :  1 }\t\n");
     cr_expect(same_hashes(&a, &b));
-    fingerprint_free(&a);
-    fingerprint_free(&b);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
 }
 
 Test(fingerprint, astral_characters_are_two_units)
@@ -166,9 +166,9 @@ Test(fingerprint, astral_characters_are_two_units)
                 c = HASH_LIT("\xEE\x80\x80");
     cr_expect_neq(a.hash[0], b.hash[0]);
     cr_expect_neq(a.hash[0], c.hash[0]);
-    fingerprint_free(&a);
-    fingerprint_free(&b);
-    fingerprint_free(&c);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
+    ig_fingerprint_free(&c);
 }
 
 Test(fingerprint, two_and_three_byte_characters_are_one_unit)
@@ -180,8 +180,8 @@ Test(fingerprint, two_and_three_byte_characters_are_one_unit)
     line_hashes a = HASH_LIT("\xC3\xA9"), b = HASH_LIT("\xE2\x82\xAC");
     cr_expect_eq(a.hash[0], 0xE9 * p99 + 65535 * p98);
     cr_expect_eq(b.hash[0], 0x20AC * p99 + 65535 * p98);
-    fingerprint_free(&a);
-    fingerprint_free(&b);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
 }
 
 /* Node decodes ill-formed UTF-8 with one U+FFFD per maximal subpart. */
@@ -203,8 +203,8 @@ Test(fingerprint, invalid_utf8_becomes_replacement_characters)
         line_hashes a = hash_bytes(eq[i].bad, strlen(eq[i].bad));
         line_hashes b = hash_bytes(eq[i].good, strlen(eq[i].good));
         cr_expect(same_hashes(&a, &b), "case %zu", i);
-        fingerprint_free(&a);
-        fingerprint_free(&b);
+        ig_fingerprint_free(&a);
+        ig_fingerprint_free(&b);
     }
 }
 
@@ -222,8 +222,8 @@ Test(fingerprint, nul_bytes_are_units)
     line_hashes a = hash_bytes("a\0b", 3), b = HASH_LIT("ab");
     cr_expect_eq(a.nlines, 1);
     cr_expect_neq(a.hash[0], b.hash[0]);
-    fingerprint_free(&a);
-    fingerprint_free(&b);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
 }
 
 /* --- window and occurrences ------------------------------------------------- */
@@ -256,9 +256,9 @@ Test(fingerprint, long_lines_hash_only_their_first_100_units)
     doc[99] = 'Z';
     line_hashes after100 = hash_bytes(doc, n);
     cr_expect_neq(after100.hash[0], base.hash[0]);
-    fingerprint_free(&base);
-    fingerprint_free(&after101);
-    fingerprint_free(&after100);
+    ig_fingerprint_free(&base);
+    ig_fingerprint_free(&after101);
+    ig_fingerprint_free(&after100);
 }
 
 Test(fingerprint, hash_runs_across_line_ends)
@@ -267,8 +267,8 @@ Test(fingerprint, hash_runs_across_line_ends)
     line_hashes a = HASH_LIT("{\n\"a\": 1\n}"), b = HASH_LIT("{\n\"a\": 2\n}");
     cr_expect_neq(a.hash[0], b.hash[0]);
     cr_expect_eq(a.hash[2], b.hash[2]);
-    fingerprint_free(&a);
-    fingerprint_free(&b);
+    ig_fingerprint_free(&a);
+    ig_fingerprint_free(&b);
 }
 
 Test(fingerprint, repeated_lines_count_occurrences)
@@ -286,13 +286,13 @@ Test(fingerprint, repeated_lines_count_occurrences)
         cr_expect_eq(h.occurrence[i], i + 1, "line %u", i + 1);
     }
     char s[32];
-    fingerprint_format(&h, 281, s);
+    ig_fingerprint_format(&h, 281, s);
     char want[32];
     snprintf(want, sizeof want, "%" PRIx64 ":281", h.hash[0]);
     cr_expect_str_eq(s, want);
     /* The tail lines see the end of file, so they are all distinct and first. */
     for (uint32_t i = 281; i < 301; i++) cr_expect_eq(h.occurrence[i], 1, "line %u", i + 1);
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
 }
 
 Test(fingerprint, occurrence_counts_earlier_equal_values_only)
@@ -316,10 +316,10 @@ Test(fingerprint, occurrence_counts_earlier_equal_values_only)
     cr_expect_eq(h.hash[0], h.hash[4]);
     cr_expect_eq(h.hash[1], h.hash[3]);
     cr_expect_neq(h.hash[0], h.hash[1]);
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
 }
 
-/* --- fingerprint_format ----------------------------------------------------- */
+/* --- ig_fingerprint_format ----------------------------------------------------- */
 
 Test(fingerprint, line_zero_uses_line_one_and_past_end_uses_last)
 {
@@ -327,7 +327,7 @@ Test(fingerprint, line_zero_uses_line_one_and_past_end_uses_last)
     expect_line(&h, 0, "271789c17abda88f:1");
     expect_line(&h, 5, "a23a3dc5e078b07b:1");
     expect_line(&h, UINT32_MAX, "a23a3dc5e078b07b:1");
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
 }
 
 Test(fingerprint, format_fits_the_longest_value)
@@ -340,17 +340,17 @@ Test(fingerprint, format_fits_the_longest_value)
     h.nlines = 1;
     char out[32];
     memset(out, 'X', sizeof out);
-    fingerprint_format(&h, 1, out);
+    ig_fingerprint_format(&h, 1, out);
     cr_expect_str_eq(out, "ffffffffffffffff:4294967295");
 }
 
 Test(fingerprint, free_accepts_null_and_empty)
 {
-    fingerprint_free(NULL);
+    ig_fingerprint_free(NULL);
     line_hashes h = {0};
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
     char out[32];
-    fingerprint_format(&h, 1, out);
+    ig_fingerprint_format(&h, 1, out);
     cr_expect_str_eq(out, "");
 }
 
@@ -491,7 +491,7 @@ Test(fingerprint, random_inputs_match_direct_polynomial)
             for (uint32_t k = 0; k <= l; k++) occ += want[k] == want[l];
             cr_assert_eq(h.occurrence[l], occ, "iteration %d line %u", iter, l + 1);
         }
-        fingerprint_free(&h);
+        ig_fingerprint_free(&h);
         free(want);
     }
     free(buf);
@@ -509,7 +509,7 @@ Test(fingerprint, many_lines_grow_the_arrays)
     /* All lines before the last 100 are LF followed by 99 LFs: one value. */
     cr_expect_eq(h.occurrence[n - 100], (uint32_t)(n - 99));
     expect_line(&h, (uint32_t)(n + 1), EMPTY_HASH);
-    fingerprint_free(&h);
+    ig_fingerprint_free(&h);
     free(doc);
 }
 
@@ -517,11 +517,11 @@ Test(fingerprint, many_lines_grow_the_arrays)
 
 Test(fingerprint, every_allocation_failure_is_clean)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
     if (probe) {
-        iamg_free(probe);
+        ig_free(probe);
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     char doc[5000];
@@ -531,9 +531,9 @@ Test(fingerprint, every_allocation_failure_is_clean)
     for (long k = 0; k < 100 && !succeeded; k++) {
         line_hashes h;
         memset(&h, 0xAB, sizeof h);
-        iamg_fault_alloc_after(k);
-        int rc = fingerprint_lines(doc, sizeof doc, &h);
-        iamg_fault_alloc_after(-1);
+        ig_fault_alloc_after(k);
+        int rc = ig_fingerprint_lines(doc, sizeof doc, &h);
+        ig_fault_alloc_after(-1);
         if (rc == 0) {
             cr_expect(same_hashes(&h, &ok));
             succeeded = 1;
@@ -543,8 +543,8 @@ Test(fingerprint, every_allocation_failure_is_clean)
             cr_expect_null(h.occurrence);
             cr_expect_eq(h.nlines, 0);
         }
-        fingerprint_free(&h);
+        ig_fingerprint_free(&h);
     }
     cr_expect(succeeded);
-    fingerprint_free(&ok);
+    ig_fingerprint_free(&ok);
 }

@@ -1,10 +1,10 @@
 /*
  * Tests for load/json_pos.c and load/srcpos.c.
  *
- * - Differential: json_pos_parse accepts exactly what jansson's json_loadb
+ * - Differential: ig_json_pos_parse accepts exactly what jansson's json_loadb
  *   (JSON_DECODE_ANY) accepts, and builds the same values.
  * - Positions of nodes, of errors, and of nodes parsed from a JSON string
- *   inside another document (json_string_map).
+ *   inside another document (ig_json_string_map).
  * - Data-driven cases in tests/cases/positions/ (see the README there).
  */
 #include <criterion/criterion.h>
@@ -33,16 +33,16 @@ typedef struct doc {
 
 static int doc_parse(doc *d, const char *buf, size_t len, unsigned max_depth)
 {
-    arena_init(&d->a);
+    ig_arena_init(&d->a);
     memset(&d->err, 0, sizeof d->err);
-    tsource_init_file(&d->src, "policy.json", buf, len);
-    d->rc = json_pos_parse(&d->src, &d->a, max_depth, &d->root, &d->err);
+    ig_tsource_init_file(&d->src, "policy.json", buf, len);
+    d->rc = ig_json_pos_parse(&d->src, &d->a, max_depth, &d->root, &d->err);
     return d->rc;
 }
 
 static void doc_free(doc *d)
 {
-    arena_free(&d->a);
+    ig_arena_free(&d->a);
 }
 
 /* Printable rendering of an input for failure messages. */
@@ -77,7 +77,7 @@ static const tnode *resolve(const tnode *root, const char *ptr, int want_key)
         }
         tok[t] = '\0';
         if (n->type == TN_OBJECT) {
-            const tmember *m = tnode_member(n, tok);
+            const tmember *m = ig_tnode_member(n, tok);
             key = m ? &m->key : NULL;
             n = m ? &m->value : NULL;
         } else if (n->type == TN_ARRAY) {
@@ -95,14 +95,14 @@ static const tnode *resolve(const tnode *root, const char *ptr, int want_key)
 
 static void span_str(const tsource *s, const tnode *n, char *out, size_t cap)
 {
-    srcpos a = tsource_pos(s, n->start), b = tsource_pos(s, n->end);
+    srcpos a = ig_tsource_pos(s, n->start), b = ig_tsource_pos(s, n->end);
     snprintf(out, cap, "%u:%u-%u:%u", a.line, a.col, b.line, b.col);
 }
 
 /* Index the file behind d and check the span of ptr. */
 static void expect_span(doc *d, const char *ptr, const char *want)
 {
-    cr_assert_eq(tsource_index((tsource *)tsource_file(&d->src), &d->a), 0);
+    cr_assert_eq(ig_tsource_index((tsource *)ig_tsource_file(&d->src), &d->a), 0);
     int key = strncmp(ptr, "key ", 4) == 0;
     const tnode *n = resolve(d->root, key ? ptr + 4 : ptr, key);
     cr_assert_not_null(n, "no node at '%s'", ptr);
@@ -578,19 +578,19 @@ Test(json_pos_positions, index_agrees_with_scan_at_every_offset)
                                 "\"b\" : \"x\xE6\xBC\xA2y\"}\r";
     tsource s;
     arena a;
-    arena_init(&a);
-    tsource_init_file(&s, "m.json", mixed, sizeof mixed - 1);
-    cr_assert_eq(tsource_index(&s, &a), 0);
+    ig_arena_init(&a);
+    ig_tsource_init_file(&s, "m.json", mixed, sizeof mixed - 1);
+    cr_assert_eq(ig_tsource_index(&s, &a), 0);
     cr_expect_eq(s.nlines, 7);
     for (uint32_t off = 0; off <= s.len; off++) {
-        srcpos p = tsource_pos(&s, off), q = srcpos_scan(mixed, s.len, off);
+        srcpos p = ig_tsource_pos(&s, off), q = ig_srcpos_scan(mixed, s.len, off);
         cr_expect(p.line == q.line && p.col == q.col && p.off == off && q.off == off,
                   "offset %u: index %u:%u, scan %u:%u", off, p.line, p.col, q.line, q.col);
     }
     /* The offset just after the final lone CR is on line 7, column 1. */
-    srcpos end = tsource_pos(&s, s.len);
+    srcpos end = ig_tsource_pos(&s, s.len);
     cr_expect(end.line == 7 && end.col == 1, "end at %u:%u", end.line, end.col);
-    arena_free(&a);
+    ig_arena_free(&a);
 }
 
 Test(json_pos_positions, tsource_line_strips_terminators_and_bom)
@@ -598,22 +598,22 @@ Test(json_pos_positions, tsource_line_strips_terminators_and_bom)
     static const char t[] = "\xEF\xBB\xBF" "ab\r\ncd\re\n\nf";
     tsource s;
     arena a;
-    arena_init(&a);
-    tsource_init_file(&s, "t", t, sizeof t - 1);
-    cr_assert_eq(tsource_index(&s, &a), 0);
+    ig_arena_init(&a);
+    ig_tsource_init_file(&s, "t", t, sizeof t - 1);
+    cr_assert_eq(ig_tsource_index(&s, &a), 0);
     static const char *const want[] = {"ab", "cd", "e", "", "f"};
     cr_assert_eq(s.nlines, 5);
     for (uint32_t l = 1; l <= 5; l++) {
         const char *text;
         uint32_t n;
-        tsource_line(&s, l, &text, &n);
+        ig_tsource_line(&s, l, &text, &n);
         cr_expect(n == strlen(want[l - 1]) && memcmp(text, want[l - 1], n) == 0, "line %u", l);
     }
     const char *text;
     uint32_t n;
-    tsource_line(&s, 6, &text, &n);
+    ig_tsource_line(&s, 6, &text, &n);
     cr_expect_eq(n, 0);
-    arena_free(&a);
+    ig_arena_free(&a);
 }
 
 Test(json_pos_positions, ill_formed_utf8_counts_one_column_per_byte)
@@ -630,7 +630,7 @@ Test(json_pos_positions, ill_formed_utf8_counts_one_column_per_byte)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = strlen(cases[i].s);
-        cr_expect_eq(utf16_units(cases[i].s, n), cases[i].units, "'%s'", show(cases[i].s, n));
+        cr_expect_eq(ig_utf16_units(cases[i].s, n), cases[i].units, "'%s'", show(cases[i].s, n));
     }
 }
 
@@ -760,19 +760,19 @@ typedef struct inner_doc {
 static void parse_inner(inner_doc *x, const char *buf, size_t len, const char *ptr)
 {
     cr_assert_eq(doc_parse(&x->outer, buf, len, 1000), 0, "%s", x->outer.err.message);
-    cr_assert_eq(tsource_index(&x->outer.src, &x->outer.a), 0);
+    cr_assert_eq(ig_tsource_index(&x->outer.src, &x->outer.a), 0);
     const tnode *str = resolve(x->outer.root, ptr, 0);
-    cr_assert(tnode_is(str, TN_STRING));
-    uint32_t *map = json_string_map(&x->outer.src, str, &x->outer.a);
+    cr_assert(ig_tnode_is(str, TN_STRING));
+    uint32_t *map = ig_json_string_map(&x->outer.src, str, &x->outer.a);
     cr_assert_not_null(map);
     /* The last entry is the closing quote; each one points into the string. */
     cr_expect_eq(map[str->n], str->end - 1);
     for (uint32_t i = 0; i < str->n; i++)
         cr_expect(map[i] > str->start && map[i] < str->end - 1 && (i == 0 || map[i] >= map[i - 1]),
                   "map[%u] = %u", i, map[i]);
-    tsource_init_decoded(&x->inner, &x->outer.src, str->u.s, str->n, map);
+    ig_tsource_init_decoded(&x->inner, &x->outer.src, str->u.s, str->n, map);
     memset(&x->err, 0, sizeof x->err);
-    x->rc = json_pos_parse(&x->inner, &x->outer.a, 1000, &x->root, &x->err);
+    x->rc = ig_json_pos_parse(&x->inner, &x->outer.a, 1000, &x->root, &x->err);
 }
 
 static void expect_inner_span(inner_doc *x, const char *ptr, const char *want)
@@ -784,12 +784,12 @@ static void expect_inner_span(inner_doc *x, const char *ptr, const char *want)
     span_str(&x->inner, n, got, sizeof got);
     cr_expect_str_eq(got, want, "inner span of '%s'", ptr);
     /* Same answer as scanning the outer file at the mapped offset. */
-    uint32_t off = tsource_file_offset(&x->inner, n->start);
-    srcpos a = tsource_pos(&x->inner, n->start), b = srcpos_scan(x->outer.src.data, x->outer.src.len, off);
+    uint32_t off = ig_tsource_file_offset(&x->inner, n->start);
+    srcpos a = ig_tsource_pos(&x->inner, n->start), b = ig_srcpos_scan(x->outer.src.data, x->outer.src.len, off);
     cr_expect(a.line == b.line && a.col == b.col && a.off == off);
 }
 
-Test(json_string_map, escaped_policy_in_a_string)
+Test(ig_json_string_map, escaped_policy_in_a_string)
 {
     static const char o[] =
         "{\n"
@@ -799,7 +799,7 @@ Test(json_string_map, escaped_policy_in_a_string)
     inner_doc x;
     parse_inner(&x, o, sizeof o - 1, "/policy");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
-    cr_expect_str_eq(tnode_str(resolve(x.root, "/Statement/0/Action", 0)), "ssm:SendCommand");
+    cr_expect_str_eq(ig_tnode_str(resolve(x.root, "/Statement/0/Action", 0)), "ssm:SendCommand");
     expect_inner_span(&x, "", "3:14-3:64");
     expect_inner_span(&x, "/Statement", "3:29-3:63");
     /* The escaped opening quote of "ssm:SendCommand" is at column 42. */
@@ -808,7 +808,7 @@ Test(json_string_map, escaped_policy_in_a_string)
     doc_free(&x.outer);
 }
 
-Test(json_string_map, crlf_escapes_and_unicode_escapes_in_a_crlf_file)
+Test(ig_json_string_map, crlf_escapes_and_unicode_escapes_in_a_crlf_file)
 {
     /* A Terraform-plan-like file with CRLF line ends, whose policy string has
      * escaped CRLFs (inner lines) and a \u00e9 escape (6 bytes -> 2). */
@@ -821,7 +821,7 @@ Test(json_string_map, crlf_escapes_and_unicode_escapes_in_a_crlf_file)
     inner_doc x;
     parse_inner(&x, o, sizeof o - 1, "/resource_changes/0/change/after/policy");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
-    cr_expect_str_eq(tnode_str(resolve(x.root, "/Sid", 0)), "caf\xC3\xA9");
+    cr_expect_str_eq(ig_tnode_str(resolve(x.root, "/Sid", 0)), "caf\xC3\xA9");
     /* Inner line 2 and 3, but all on line 2 of the file. */
     expect_inner_span(&x, "/Sid", "2:73-2:86");
     expect_inner_span(&x, "key /Statement", "2:93-2:106");
@@ -830,21 +830,21 @@ Test(json_string_map, crlf_escapes_and_unicode_escapes_in_a_crlf_file)
     doc_free(&x.outer);
 }
 
-Test(json_string_map, raw_multibyte_and_surrogate_escapes)
+Test(ig_json_string_map, raw_multibyte_and_surrogate_escapes)
 {
     static const char o[] = "{\"p\": \"{\\\"k\\\": \\\"\xC3\xA9\\\", \\\"s\\\": \\\"\\ud83d\\ude00\\\", "
                             "\\\"a\\\": \\\"x\\\"}\"}";
     inner_doc x;
     parse_inner(&x, o, sizeof o - 1, "/p");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
-    cr_expect_str_eq(tnode_str(resolve(x.root, "/s", 0)), "\xF0\x9F\x98\x80");
+    cr_expect_str_eq(ig_tnode_str(resolve(x.root, "/s", 0)), "\xF0\x9F\x98\x80");
     expect_inner_span(&x, "/k", "1:16-1:21");
     expect_inner_span(&x, "/s", "1:30-1:46");
     expect_inner_span(&x, "/a", "1:55-1:60");
     doc_free(&x.outer);
 }
 
-Test(json_string_map, inner_syntax_error_is_reported_in_the_outer_file)
+Test(ig_json_string_map, inner_syntax_error_is_reported_in_the_outer_file)
 {
     static const char o[] = "\n{\"p\": \"{\\\"Action\\\" \\\"x\\\"}\"}";
     inner_doc x;
@@ -858,13 +858,13 @@ Test(json_string_map, inner_syntax_error_is_reported_in_the_outer_file)
     doc_free(&x.outer);
 }
 
-Test(json_string_map, plain_string_maps_byte_for_byte)
+Test(ig_json_string_map, plain_string_maps_byte_for_byte)
 {
     static const char o[] = "[\"ab\xC3\xA9\"]";
     doc d;
     cr_assert_eq(doc_parse(&d, o, sizeof o - 1, 1000), 0);
     const tnode *s = &d.root->u.items[0];
-    uint32_t *map = json_string_map(&d.src, s, &d.a);
+    uint32_t *map = ig_json_string_map(&d.src, s, &d.a);
     cr_assert_not_null(map);
     static const uint32_t want[] = {2, 3, 4, 5, 6};
     for (uint32_t i = 0; i <= s->n; i++) cr_expect_eq(map[i], want[i], "map[%u]", i);
@@ -910,7 +910,7 @@ static size_t run_case(const char *dir, const char *name)
     doc d;
     cr_assert_eq(doc_parse(&d, input, len, 1000), 0, "%s: %u:%u: %s", name, d.err.line,
                  d.err.column, d.err.message);
-    cr_assert_eq(tsource_index(&d.src, &d.a), 0);
+    cr_assert_eq(ig_tsource_index(&d.src, &d.a), 0);
     size_t checked = 0, lineno = 0;
     for (char *line = expected, *next; line && *line; line = next) {
         next = strchr(line, '\n');

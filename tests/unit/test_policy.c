@@ -22,20 +22,20 @@ typedef struct fixture {
 static void build(fixture *f, const char *json)
 {
     memset(f, 0, sizeof *f);
-    arena_init(&f->a);
-    tsource_init_file(&f->src, "p.json", json, strlen(json));
+    ig_arena_init(&f->a);
+    ig_tsource_init_file(&f->src, "p.json", json, strlen(json));
     f->src.index_arena = &f->a;
     const tnode *root;
     iamg_error err;
-    cr_assert_eq(json_pos_parse(&f->src, &f->a, 100, &root, &err), 0, "fixture JSON: %s", err.message);
+    cr_assert_eq(ig_json_pos_parse(&f->src, &f->a, 100, &root, &err), 0, "fixture JSON: %s", err.message);
     iamg_limits lim = IAMG_LIMITS_INIT;
-    f->rc = policy_build(&f->doc, &f->src, root, KIND_IDENTITY, &f->a, &lim, &f->diags);
+    f->rc = ig_policy_build(&f->doc, &f->src, root, KIND_IDENTITY, &f->a, &lim, &f->diags);
 }
 
 static void done(fixture *f)
 {
-    diag_list_free(&f->diags);
-    arena_free(&f->a);
+    ig_diag_list_free(&f->diags);
+    ig_arena_free(&f->a);
 }
 
 /* The diagnostic whose message contains `needle`, or NULL. */
@@ -192,16 +192,16 @@ Test(policy, statement_limit)
 {
     fixture f;
     memset(&f, 0, sizeof f);
-    arena_init(&f.a);
+    ig_arena_init(&f.a);
     const char *json = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
                        "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
                        "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"}]}";
-    tsource_init_file(&f.src, "p.json", json, strlen(json));
+    ig_tsource_init_file(&f.src, "p.json", json, strlen(json));
     const tnode *root;
-    cr_assert_eq(json_pos_parse(&f.src, &f.a, 100, &root, NULL), 0);
+    cr_assert_eq(ig_json_pos_parse(&f.src, &f.a, 100, &root, NULL), 0);
     iamg_limits lim = IAMG_LIMITS_INIT;
     lim.max_statements = 2;
-    cr_assert_eq(policy_build(&f.doc, &f.src, root, KIND_IDENTITY, &f.a, &lim, &f.diags), IAMG_ELIMIT);
+    cr_assert_eq(ig_policy_build(&f.doc, &f.src, root, KIND_IDENTITY, &f.a, &lim, &f.diags), IAMG_ELIMIT);
     const diag *d = find_diag(&f, "more than the limit of 2 (max_statements)");
     cr_assert_not_null(d);
     cr_assert_eq(d->code, IAMG_ELIMIT);
@@ -214,11 +214,11 @@ Test(policy, labels)
     build(&f, "{\"Statement\":[{\"Sid\":\"Named\",\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
               "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"}]}");
     char label[64];
-    policy_stmt_label(&f.doc.stmts[0], label, sizeof label);
+    ig_policy_stmt_label(&f.doc.stmts[0], label, sizeof label);
     cr_assert_str_eq(label, "Named");
-    policy_stmt_label(&f.doc.stmts[1], label, sizeof label);
+    ig_policy_stmt_label(&f.doc.stmts[1], label, sizeof label);
     cr_assert_str_eq(label, "#2");
-    cr_assert_str_eq(policy_kind_name(KIND_TRUST), "trust");
+    cr_assert_str_eq(ig_policy_kind_name(KIND_TRUST), "trust");
     done(&f);
 }
 
@@ -249,7 +249,7 @@ Test(query, grants)
         snprintf(json, sizeof json, "{\"Statement\":{\"Effect\":\"Allow\",%s}}", cases[i].body);
         build(&f, json);
         uint32_t which;
-        cr_expect_eq(query_grants(&f.doc.stmts[0], cases[i].action, &which), cases[i].yes,
+        cr_expect_eq(ig_query_grants(&f.doc.stmts[0], cases[i].action, &which), cases[i].yes,
                      "case %zu: %s", i, cases[i].body);
         cr_expect_eq(which, cases[i].which, "case %zu: pattern index", i);
         done(&f);
@@ -285,7 +285,7 @@ Test(query, reaches_unnamed_instances)
                  cases[i].not_resource ? "NotResource" : "Resource", cases[i].resource);
         build(&f, json);
         uint32_t which;
-        cr_expect_eq(query_reaches(&f.doc.stmts[0], instance_probes, 2, &which), cases[i].yes,
+        cr_expect_eq(ig_query_reaches(&f.doc.stmts[0], instance_probes, 2, &which), cases[i].yes,
                      "case %zu: %s", i, cases[i].resource);
         done(&f);
     }
@@ -294,11 +294,11 @@ Test(query, reaches_unnamed_instances)
 Test(query, probe_takes_the_pattern_segments)
 {
     char out[256];
-    cr_assert_eq(query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x",
+    cr_assert_eq(ig_query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x",
                                     "arn:aws-cn:ec2:cn-north-1:123:instance/*", out, sizeof out), 0);
     cr_assert_str_eq(out, "arn:aws-cn:ec2:cn-north-1:123:instance/x");
-    cr_assert_eq(query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x", "*", out,
+    cr_assert_eq(ig_query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x", "*", out,
                                     sizeof out), 0);
     cr_assert_str_eq(out, "arn:aws:ec2:us-east-1:111122223333:instance/x");
-    cr_assert_eq(query_probe_expand("arn:{partition}:x", NULL, out, 8), -1, "too small a buffer");
+    cr_assert_eq(ig_query_probe_expand("arn:{partition}:x", NULL, out, 8), -1, "too small a buffer");
 }

@@ -38,14 +38,14 @@ const char *__lsan_default_suppressions(void)
 static sandbox *mk(size_t memory, uint64_t instructions, unsigned timeout_ms)
 {
     sandbox_limits lim = {memory, instructions, timeout_ms};
-    sandbox *sb = sandbox_new(&lim);
+    sandbox *sb = ig_sandbox_new(&lim);
     cr_assert_not_null(sb);
     return sb;
 }
 
 static sandbox *mk_default(void)
 {
-    sandbox *sb = sandbox_new(NULL);
+    sandbox *sb = ig_sandbox_new(NULL);
     cr_assert_not_null(sb);
     return sb;
 }
@@ -61,15 +61,15 @@ static double now_s(void)
  * stack must be as before on failure and one higher on success. */
 static int run(sandbox *sb, const char *src, sandbox_result *res)
 {
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     int top = lua_gettop(L);
-    int rc = sandbox_load(sb, NAME, src, strlen(src), res);
+    int rc = ig_sandbox_load(sb, NAME, src, strlen(src), res);
     cr_assert_eq(lua_gettop(L), top + (rc == 0 ? 1 : 0), "stack unbalanced after load (rc %d)", rc);
     if (rc == 0)
         cr_assert_eq(res->kind, SB_OK);
     else
         cr_assert_neq(res->kind, SB_OK);
-    cr_assert(utf8_valid(res->message, strlen(res->message)), "message is not UTF-8: %s",
+    cr_assert(ig_utf8_valid(res->message, strlen(res->message)), "message is not UTF-8: %s",
               res->message);
     cr_assert_null(strchr(res->message, '\n'));
     return rc;
@@ -88,7 +88,7 @@ static sandbox_result fails(sandbox *sb, const char *src, sandbox_fail kind)
 static void returns(sandbox *sb, const char *src, const char *want)
 {
     sandbox_result res;
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     int rc = run(sb, src, &res);
     cr_assert_eq(rc, 0, "chunk failed (%d, line %d): %s", res.kind, res.line, res.message);
     const char *got = lua_tostring(L, -1);
@@ -107,22 +107,22 @@ static void host_ok(void)
             "table.sort(t, function(a, b) return a > b end)\n"
             "return ('%d %s %d'):format(t[1], ('abc'):upper(), #t)\n",
             "10000 ABC 100");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* A limit trip leaves the sandbox broken: the next call fails at once. */
 static void stays_broken(sandbox *sb, sandbox_fail kind)
 {
-    cr_assert(sandbox_broken(sb));
-    lua_State *L = sandbox_state(sb);
+    cr_assert(ig_sandbox_broken(sb));
+    lua_State *L = ig_sandbox_state(sb);
     int top = lua_gettop(L);
     lua_pushcfunction(L, luaopen_base); /* never called */
     lua_pushinteger(L, 1);
     sandbox_result res;
-    cr_assert_eq(sandbox_call(sb, 1, 0, &res), -1);
+    cr_assert_eq(ig_sandbox_call(sb, 1, 0, &res), -1);
     cr_assert_eq(res.kind, kind);
     cr_assert_eq(lua_gettop(L), top);
-    cr_assert_eq(sandbox_load(sb, NAME, "return 1", 8, &res), -1);
+    cr_assert_eq(ig_sandbox_load(sb, NAME, "return 1", 8, &res), -1);
     cr_assert_eq(res.kind, kind);
     cr_assert_eq(lua_gettop(L), top);
 }
@@ -135,35 +135,35 @@ Test(sandbox, creation_cost, .timeout = 60)
     enum { N = 2000 };
     double t0 = now_s();
     for (int i = 0; i < N; i++)
-        sandbox_free(mk_default());
+        ig_sandbox_free(mk_default());
     double per = (now_s() - t0) / N * 1e6;
     sandbox *sb = mk_default();
-    size_t fresh = sandbox_memory(sb);
+    size_t fresh = ig_sandbox_memory(sb);
     fprintf(stderr,
             "sandbox: creation %.1f us (create + free, mean of %d), fresh state holds %zu bytes\n",
             per, N, fresh);
     cr_assert_gt(fresh, 0);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, too_small_memory_cap_fails_cleanly, .timeout = 10)
 {
     sandbox_limits lim = {1024, 0, 0};
-    cr_assert_null(sandbox_new(&lim));
+    cr_assert_null(ig_sandbox_new(&lim));
     host_ok();
 }
 
 Test(sandbox, ordinary_chunk_and_stack, .timeout = 10)
 {
     sandbox *sb = mk_default();
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     sandbox_result res;
     cr_assert_eq(run(sb, "return function(a, b) return a + b, a * b end", &res), 0);
     cr_assert(lua_isfunction(L, -1));
     lua_pushvalue(L, -1);
     lua_pushinteger(L, 6);
     lua_pushinteger(L, 7);
-    cr_assert_eq(sandbox_call(sb, 2, LUA_MULTRET, &res), 0);
+    cr_assert_eq(ig_sandbox_call(sb, 2, LUA_MULTRET, &res), 0);
     cr_assert_eq(lua_gettop(L), 3);
     cr_assert_eq(lua_tointeger(L, 2), 13);
     cr_assert_eq(lua_tointeger(L, 3), 42);
@@ -172,19 +172,19 @@ Test(sandbox, ordinary_chunk_and_stack, .timeout = 10)
     lua_pushvalue(L, 1);
     lua_pushinteger(L, 1);
     lua_pushnil(L);
-    cr_assert_eq(sandbox_call(sb, 2, 2, &res), -1);
+    cr_assert_eq(ig_sandbox_call(sb, 2, 2, &res), -1);
     cr_assert_eq(res.kind, SB_RUNTIME);
     cr_assert_eq(lua_gettop(L), 1);
     cr_assert_eq(res.line, 1);
     cr_assert(strstr(res.message, "arithmetic") != NULL, "%s", res.message);
-    cr_assert(!sandbox_broken(sb), "a runtime error does not break the sandbox");
+    cr_assert(!ig_sandbox_broken(sb), "a runtime error does not break the sandbox");
     /* and it still works */
     lua_pushvalue(L, 1);
     lua_pushinteger(L, 2);
     lua_pushinteger(L, 3);
-    cr_assert_eq(sandbox_call(sb, 2, 1, &res), 0);
+    cr_assert_eq(ig_sandbox_call(sb, 2, 1, &res), 0);
     cr_assert_eq(lua_tointeger(L, -1), 5);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -195,7 +195,7 @@ Test(sandbox, infinite_loop, .timeout = 20)
     sandbox *sb = mk(64 * MiB, 1000000, 0);
     fails(sb, "while true do end", SB_INSTRUCTIONS);
     stays_broken(sb, SB_INSTRUCTIONS);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -208,11 +208,11 @@ Test(sandbox, pcall_cannot_swallow_the_limit, .timeout = 20)
                                "for i = 1, 10 do pcall(error, 'again') end\n"
                                "return 'escaped'\n",
                                SB_INSTRUCTIONS);
-    cr_assert_eq(sandbox_log_count(sb), 0, "code after the tripped pcall ran");
+    cr_assert_eq(ig_sandbox_log_count(sb), 0, "code after the tripped pcall ran");
     cr_assert(strstr(res.message, "instruction limit") != NULL, "%s", res.message);
     cr_assert_eq(res.line, 1);
     stays_broken(sb, SB_INSTRUCTIONS);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 
     sb = mk(64 * MiB, 1000000, 0);
     fails(sb,
@@ -221,7 +221,7 @@ Test(sandbox, pcall_cannot_swallow_the_limit, .timeout = 20)
           "  xpcall(function() while true do end end, function() while true do end end)\n"
           "end\n",
           SB_INSTRUCTIONS);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -233,19 +233,19 @@ Test(sandbox, wall_clock_timeout, .timeout = 20)
     double took = now_s() - t0;
     cr_assert_lt(took, 3.0 * test_time_scale(), "timeout took %.3f s", took);
     stays_broken(sb, SB_TIMEOUT);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 
     /* no instruction limit at all: the clock alone stops it */
     sb = mk(64 * MiB, 0, 30);
     fails(sb, "while true do end", SB_TIMEOUT);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
 Test(sandbox, budget_is_per_call, .timeout = 20)
 {
     sandbox *sb = mk(64 * MiB, 2000000, 0);
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     sandbox_result res;
     cr_assert_eq(
         run(sb, "return function() local x = 0 for i = 1, 200000 do x = x + i end return x end",
@@ -253,11 +253,11 @@ Test(sandbox, budget_is_per_call, .timeout = 20)
         0);
     for (int i = 0; i < 20; i++) {
         lua_pushvalue(L, 1);
-        cr_assert_eq(sandbox_call(sb, 0, 1, &res), 0, "call %d: %s", i, res.message);
+        cr_assert_eq(ig_sandbox_call(sb, 0, 1, &res), 0, "call %d: %s", i, res.message);
         cr_assert_eq(lua_tointeger(L, -1), (lua_Integer)200000 * 200001 / 2);
         lua_pop(L, 1);
     }
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* Loops inside C library functions never reach the hook, so the functions
@@ -281,7 +281,7 @@ Test(sandbox, c_loops_are_charged, .timeout = 30)
         double t0 = now_s();
         fails(sb, attacks[i], SB_INSTRUCTIONS);
         cr_assert_lt(now_s() - t0, 5.0 * test_time_scale(), "attack %zu took too long", i);
-        sandbox_free(sb);
+        ig_sandbox_free(sb);
     }
     sandbox *sb = mk_default();
     fails(sb, "table.sort(setmetatable({3, 1, 2}, {}))", SB_RUNTIME);
@@ -297,37 +297,37 @@ Test(sandbox, c_loops_are_charged, .timeout = 30)
     returns(sb,
             "return ('10' + 1) .. ' ' .. (-'2') .. ' ' .. ('7' // '2') .. ' ' .. tonumber('0x10')",
             "11 -2 3 16");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
 static int host_spin(lua_State *L)
 {
     for (;;)
-        sandbox_charge(L, 1000);
+        ig_sandbox_charge(L, 1000);
     return 0;
 }
 
 static int host_wait(lua_State *L)
 {
     for (;;)
-        sandbox_check(L);
+        ig_sandbox_check(L);
     return 0;
 }
 
 Test(sandbox, host_functions_cannot_escape_limits, .timeout = 20)
 {
     sandbox *sb = mk(64 * MiB, 1000000, 0);
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     lua_register(L, "spin", host_spin);
     fails(sb, "pcall(spin) return 1", SB_INSTRUCTIONS);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 
     sb = mk(64 * MiB, 0, 20);
-    L = sandbox_state(sb);
+    L = ig_sandbox_state(sb);
     lua_register(L, "wait", host_wait);
     fails(sb, "pcall(wait) return 1", SB_TIMEOUT);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -338,9 +338,9 @@ Test(sandbox, unbounded_table_growth, .timeout = 30)
 {
     sandbox *sb = mk(8 * MiB, 0, 0);
     fails(sb, "local t, i = {}, 0\nwhile true do i = i + 1; t[i] = {i} end", SB_MEMORY);
-    cr_assert_leq(sandbox_memory(sb), 8 * MiB);
+    cr_assert_leq(ig_sandbox_memory(sb), 8 * MiB);
     stays_broken(sb, SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -351,23 +351,23 @@ Test(sandbox, string_rep_2_40, .timeout = 20)
     sandbox *sb = mk_default();
     sandbox_result res = fails(sb, "local s = string.rep('x', 2^40)\nreturn #s", SB_RUNTIME);
     cr_assert(strstr(res.message, "too large") != NULL, "%s", res.message);
-    cr_assert(!sandbox_broken(sb));
+    cr_assert(!ig_sandbox_broken(sb));
     /* below that cap, the allocator is what stops it */
     res = fails(sb, "local s = string.rep('x', 2^31 - 2)\nreturn #s", SB_MEMORY);
     cr_assert(strstr(res.message, "memory limit") != NULL, "%s", res.message);
     stays_broken(sb, SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     sb = mk_default();
     fails(sb, "local s = ('xy'):rep(2^29, ',')\nreturn #s", SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     /* caught by pcall, the hit still breaks the call and the sandbox */
     sb = mk_default();
     fails(sb, "local ok = pcall(string.rep, 'x', 2^30)\nlocal n = 0\nwhile true do n = n + 1 end",
           SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     sb = mk_default();
     res = fails(sb, "local ok = pcall(string.rep, 'x', 2^30)\nreturn ok", SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -376,14 +376,14 @@ Test(sandbox, millions_of_entries_vs_cap, .timeout = 60)
     sandbox *sb = mk(16 * MiB, 0, 0);
     fails(sb, "local t = {}\nfor i = 1, 10000000 do t[i] = i end\nreturn #t", SB_MEMORY);
     stays_broken(sb, SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     sb = mk(16 * MiB, 0, 0);
     fails(sb, "local t = {}\nfor i = 1, 10000000 do t['k' .. i] = true end", SB_MEMORY);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     /* a million entries fit the default cap */
     sb = mk_default();
     returns(sb, "local t = {}\nfor i = 1, 1000000 do t[i] = i end\nreturn tostring(#t)", "1000000");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -400,9 +400,9 @@ Test(sandbox, garbage_within_cap_is_collected, .timeout = 60)
             "end\n"
             "return tostring(n)",
             "30576000");
-    cr_assert(!sandbox_broken(sb));
-    cr_assert_leq(sandbox_memory(sb), 4 * MiB);
-    sandbox_free(sb);
+    cr_assert(!ig_sandbox_broken(sb));
+    cr_assert_leq(ig_sandbox_memory(sb), 4 * MiB);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, megabyte_strings_within_cap, .timeout = 20)
@@ -413,19 +413,19 @@ Test(sandbox, megabyte_strings_within_cap, .timeout = 20)
             "local t = s .. s\n"
             "return #t .. ' ' .. tostring(t:find('xy', 1, true))",
             "16777216 nil");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, memory_accounting_returns_to_baseline, .timeout = 20)
 {
     sandbox *sb = mk_default();
-    lua_State *L = sandbox_state(sb);
-    size_t fresh = sandbox_memory(sb);
+    lua_State *L = ig_sandbox_state(sb);
+    size_t fresh = ig_sandbox_memory(sb);
     returns(sb, "local s = ('x'):rep(4 * 2^20) return 'ok'", "ok");
     lua_gc(L, LUA_GCCOLLECT);
-    size_t after = sandbox_memory(sb);
+    size_t after = ig_sandbox_memory(sb);
     cr_assert_lt(after, fresh + 64 * 1024, "fresh %zu, after %zu", fresh, after);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -437,15 +437,15 @@ Test(sandbox, deep_recursion, .timeout = 60)
     sandbox_result res =
         fails(sb, "local function f(n) return 1 + f(n + 1) end\nreturn f(1)", SB_RUNTIME);
     cr_assert(strstr(res.message, "stack overflow") != NULL, "%s", res.message);
-    cr_assert(!sandbox_broken(sb));
+    cr_assert(!ig_sandbox_broken(sb));
     returns(sb, "return 'still fine'", "still fine");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 
     /* recursion through C (pcall) hits the C-stack limit instead */
     sb = mk_default();
     returns(sb, "local function f() return select(2, pcall(f)) end\nreturn tostring(f())",
             "C stack overflow");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -461,7 +461,7 @@ Test(sandbox, c_stack_overflow_in_error_handling, .timeout = 30)
         "local ok, msg = xpcall(loop, loop)\n"
         "return tostring(ok)",
         &res);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -494,7 +494,7 @@ Test(sandbox, pattern_bomb_refused_plain_find_works, .timeout = 20)
             "return tostring(s:find(p, 1, true)) .. tostring(('xab' .. p):find(p, 1, true))",
             "nil4");
     cr_assert_lt(now_s() - t0, 5.0 * test_time_scale());
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -526,7 +526,7 @@ Test(sandbox, plain_find_matches_naive_search, .timeout = 30)
         "end\n"
         "return 'ok'",
         "ok");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, load_string_dump, .timeout = 10)
@@ -535,7 +535,7 @@ Test(sandbox, load_string_dump, .timeout = 10)
     fails(sb, "return load(string.dump(function() return 1 end))()", SB_RUNTIME);
     returns(sb, "return type(load) .. type(string.dump) .. type(loadfile) .. type(dofile)",
             "nilnilnilnil");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -563,15 +563,15 @@ Test(sandbox, precompiled_chunk_refused, .timeout = 10)
     cr_assert(b.len > 4 && memcmp(b.data, "\x1bLua", 4) == 0);
 
     sandbox *sb = mk_default();
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     sandbox_result res;
-    cr_assert_eq(sandbox_load(sb, NAME, b.data, b.len, &res), -1);
+    cr_assert_eq(ig_sandbox_load(sb, NAME, b.data, b.len, &res), -1);
     cr_assert_eq(res.kind, SB_SYNTAX);
     cr_assert(strstr(res.message, "binary") != NULL, "%s", res.message);
     cr_assert_eq(lua_gettop(L), 0);
-    cr_assert(!sandbox_broken(sb));
+    cr_assert(!ig_sandbox_broken(sb));
     returns(sb, "return 'text is fine'", "text is fine");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -592,7 +592,7 @@ Test(sandbox, dangerous_libraries_absent, .timeout = 10)
           "local co = coroutine.create(function() end)\n"
           "for i = 1, 1e6 do co = coroutine.wrap(function() coroutine.close(co) end) end",
           SB_RUNTIME);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -613,8 +613,8 @@ Test(sandbox, string_metatable_protected, .timeout = 10)
     /* changing its own string table affects only this sandbox */
     returns(a, "string.upper = function() return 'pwned' end return ('abc'):upper()", "pwned");
     returns(b, "return ('abc'):upper()", "ABC");
-    sandbox_free(a);
-    sandbox_free(b);
+    ig_sandbox_free(a);
+    ig_sandbox_free(b);
     host_ok();
 }
 
@@ -632,8 +632,8 @@ Test(sandbox, overwriting_globals_is_local, .timeout = 10)
             "'b'}) .. ' ' .. "
             "type(pairs) .. ' ' .. type(string)",
             "nil 3.14 ab function table");
-    sandbox_free(a);
-    sandbox_free(b);
+    ig_sandbox_free(a);
+    ig_sandbox_free(b);
     host_ok();
 }
 
@@ -651,8 +651,8 @@ Test(sandbox, gc_mode_close_refused, .timeout = 20)
     cr_assert(strstr(res.message, "'__mode'") != NULL, "%s", res.message);
     res = fails(sb, "setmetatable({}, {__close = function() end})", SB_RUNTIME);
     cr_assert(strstr(res.message, "'__close'") != NULL, "%s", res.message);
-    cr_assert(!sandbox_broken(sb));
-    sandbox_free(sb);
+    cr_assert(!ig_sandbox_broken(sb));
+    ig_sandbox_free(sb);
 
     /* a table that gained a reserved field after a first setmetatable is
      * refused the next time */
@@ -664,14 +664,14 @@ Test(sandbox, gc_mode_close_refused, .timeout = 20)
                 "local u = setmetatable({}, mt)\n",
                 SB_RUNTIME);
     cr_assert_eq(res.line, 4);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
     host_ok();
 }
 
 Test(sandbox, late_fields_have_no_effect, .timeout = 20)
 {
     sandbox *sb = mk_default();
-    lua_State *L = sandbox_state(sb);
+    lua_State *L = ig_sandbox_state(sb);
     returns(sb,
             "local mt = {}\n"
             "local t = setmetatable({}, mt)\n"
@@ -692,7 +692,7 @@ Test(sandbox, late_fields_have_no_effect, .timeout = 20)
             "tostring(n)",
             "1");
     lua_gc(L, LUA_GCCOLLECT);
-    sandbox_free(sb); /* would hang in a looping finalizer */
+    ig_sandbox_free(sb); /* would hang in a looping finalizer */
     host_ok();
 }
 
@@ -718,7 +718,7 @@ Test(sandbox, metatables_still_work, .timeout = 10)
             "setmetatable(Point, {__index = Base})\n"
             "return tostring(p) .. ' ' .. p:len2() .. ' ' .. p:twice() .. ' ' .. p.hello()",
             "(4,6) 52 8 hi");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -742,8 +742,8 @@ Test(sandbox, looping_tostring_error_object, .timeout = 10)
     cr_assert_str_eq(res.message, "42");
     res = fails(sb, "error(true)", SB_RUNTIME);
     cr_assert_str_eq(res.message, "error object is a boolean value");
-    cr_assert(!sandbox_broken(sb));
-    sandbox_free(sb);
+    cr_assert(!ig_sandbox_broken(sb));
+    ig_sandbox_free(sb);
     host_ok();
 }
 
@@ -764,7 +764,7 @@ Test(sandbox, messages_sanitized, .timeout = 20)
     cr_assert_lt(n, sizeof res.message);
     cr_assert(n > 400);
     cr_assert(strstr(res.message, " [truncated]") == res.message + n - 12);
-    cr_assert(utf8_valid(res.message, n));
+    cr_assert(ig_utf8_valid(res.message, n));
     cr_assert_eq(res.line, 2);
 
     /* log() sanitizes too and keeps the last lines */
@@ -773,17 +773,17 @@ Test(sandbox, messages_sanitized, .timeout = 20)
             "log('x\\0y\\n', 1.5, true, nil, {}, ('z'):rep(1000))\n"
             "return 'ok'",
             "ok");
-    cr_assert_eq(sandbox_log_count(sb), 21);
-    const char *last = sandbox_log_line(sb, 0);
+    cr_assert_eq(ig_sandbox_log_count(sb), 21);
+    const char *last = ig_sandbox_log_line(sb, 0);
     cr_assert_not_null(last);
     const char *want = "x\xEF\xBF\xBDy  1.5 true nil table zzz";
     cr_assert(strncmp(last, want, strlen(want)) == 0, "%s", last);
-    cr_assert(utf8_valid(last, strlen(last)));
+    cr_assert(ig_utf8_valid(last, strlen(last)));
     cr_assert_lt(strlen(last), SANDBOX_LOG_LINE);
-    cr_assert_str_eq(sandbox_log_line(sb, 1), "line 20");
-    cr_assert_str_eq(sandbox_log_line(sb, SANDBOX_LOG_KEEP - 1), "line 6");
-    cr_assert_null(sandbox_log_line(sb, SANDBOX_LOG_KEEP));
-    sandbox_free(sb);
+    cr_assert_str_eq(ig_sandbox_log_line(sb, 1), "line 20");
+    cr_assert_str_eq(ig_sandbox_log_line(sb, SANDBOX_LOG_KEEP - 1), "line 6");
+    cr_assert_null(ig_sandbox_log_line(sb, SANDBOX_LOG_KEEP));
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, syntax_errors_report_line, .timeout = 10)
@@ -794,17 +794,17 @@ Test(sandbox, syntax_errors_report_line, .timeout = 10)
     cr_assert(strncmp(res.message, "unexpected symbol", 17) == 0, "%s", res.message);
     res = fails(sb, "local s = [[\nnever closed", SB_SYNTAX);
     cr_assert_gt(res.line, 0);
-    cr_assert(!sandbox_broken(sb));
+    cr_assert(!ig_sandbox_broken(sb));
 
     /* long names are shortened by Lua; the line is still found */
     const char *longname =
         "rules/a/very/long/directory/name/that/goes/on/and/on/for/a/while/rule.lua";
     const char *src = "return 1 +\n+";
-    cr_assert_eq(sandbox_load(sb, longname, src, strlen(src), &res), -1);
+    cr_assert_eq(ig_sandbox_load(sb, longname, src, strlen(src), &res), -1);
     cr_assert_eq(res.kind, SB_SYNTAX);
     cr_assert_eq(res.line, 2, "line %d: %s", res.line, res.message);
     cr_assert(strncmp(res.message, "unexpected symbol", 17) == 0, "%s", res.message);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, runtime_error_lines, .timeout = 10)
@@ -826,7 +826,7 @@ Test(sandbox, runtime_error_lines, .timeout = 10)
     cr_assert_eq(res.line, 2);
     res = fails(sb, "\n\nerror({code = 1})", SB_RUNTIME);
     cr_assert_eq(res.line, 3);
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -860,7 +860,7 @@ Test(sandbox, inventory, .timeout = 10)
               "random randomseed sin sqrt tan tointeger type ult");
     inventory(sb, "utf8", "char charpattern codepoint codes len offset");
     returns(sb, "return _VERSION", "Lua 5.4");
-    sandbox_free(sb);
+    ig_sandbox_free(sb);
 }
 
 Test(sandbox, random_is_reproducible, .timeout = 10)
@@ -871,7 +871,7 @@ Test(sandbox, random_is_reproducible, .timeout = 10)
     sandbox_result res;
     cr_assert_eq(run(a, src, &res), 0);
     cr_assert_eq(run(b, src, &res), 0);
-    cr_assert_str_eq(lua_tostring(sandbox_state(a), -1), lua_tostring(sandbox_state(b), -1));
-    sandbox_free(a);
-    sandbox_free(b);
+    cr_assert_str_eq(lua_tostring(ig_sandbox_state(a), -1), lua_tostring(ig_sandbox_state(b), -1));
+    ig_sandbox_free(a);
+    ig_sandbox_free(b);
 }

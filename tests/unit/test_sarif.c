@@ -1,6 +1,6 @@
 /*
- * Tests for the SARIF and JSON writers (out/sarif.c, out/json_out.c), the
- * URI encoding (out/uri.c) and the atomic file writer (out/atomic.c).
+ * Tests for the SARIF and JSON writers (output/sarif.c, output/json_out.c), the
+ * URI encoding (output/uri.c) and the atomic file writer (output/atomic.c).
  *
  * Results come from real scans through the public API, so the writers are
  * checked on what the scanner really hands them. The validator tests run
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "iamguard/iamguard.h"
-#include "out/uri.h"
+#include "output/uri.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 
@@ -324,10 +324,10 @@ static int has_string(json_t *arr, const char *s)
 
 static void expect_uri(const char *path, const char *want)
 {
-    char *u = uri_from_path(path);
+    char *u = ig_uri_from_path(path);
     cr_assert_not_null(u);
     cr_expect_str_eq(u, want, "uri of %s", path);
-    iamg_free(u);
+    ig_free(u);
 }
 
 Test(uri, percent_encoding)
@@ -347,15 +347,15 @@ Test(uri, percent_encoding)
 
 Test(uri, folders)
 {
-    char *u = uri_from_dir("/work/a b");
+    char *u = ig_uri_from_dir("/work/a b");
     cr_expect_str_eq(u, "file:///work/a%20b/");
-    iamg_free(u);
-    u = uri_from_dir("/work/x/");
+    ig_free(u);
+    u = ig_uri_from_dir("/work/x/");
     cr_expect_str_eq(u, "file:///work/x/");
-    iamg_free(u);
-    u = uri_from_dir("/");
+    ig_free(u);
+    u = ig_uri_from_dir("/");
     cr_expect_str_eq(u, "file:///");
-    iamg_free(u);
+    ig_free(u);
 }
 
 /* ---- SARIF ---- */
@@ -883,9 +883,9 @@ Test(sarif, allocation_failures_are_clean)
             FILE *f = open_memstream(&text, &len);
             cr_assert_not_null(f);
             iamg_error err;
-            iamg_fault_alloc_after(n);
+            ig_fault_alloc_after(n);
             int rc = writers[w % 2](f, e, w < 2 ? r : r2, NULL, &err);
-            iamg_fault_alloc_after(-1);
+            ig_fault_alloc_after(-1);
             fclose(f);
             free(text);
             cr_assert(rc == 0 || rc == IAMG_ENOMEM, "allocation %ld: rc %d", n, rc);
@@ -1260,14 +1260,14 @@ Test(utf8, bytes_for_utf16_columns)
 {
     static const char s[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80" "b\xFF" "c";
     size_t n = sizeof s - 1;
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 0), 0);
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 1), 1);  /* a */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 2), 3);  /* é: one unit, two bytes */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 3), 6);  /* €: one unit, three bytes */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 5), 10); /* U+1F600: two units, four bytes */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 6), 11); /* b */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 7), 12); /* an ill-formed byte is one unit */
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 8), 13);
-    cr_expect_eq(utf8_bytes_for_utf16(s, n, 100), n); /* never past the end */
-    cr_expect_eq(utf8_bytes_for_utf16(s, 2, 2), 2);   /* a cut sequence counts bytewise */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 0), 0);
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 1), 1);  /* a */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 2), 3);  /* é: one unit, two bytes */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 3), 6);  /* €: one unit, three bytes */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 5), 10); /* U+1F600: two units, four bytes */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 6), 11); /* b */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 7), 12); /* an ill-formed byte is one unit */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 8), 13);
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 100), n); /* never past the end */
+    cr_expect_eq(ig_utf8_bytes_for_utf16(s, 2, 2), 2);   /* a cut sequence counts bytewise */
 }

@@ -16,12 +16,12 @@ Test(tfplan, cases)
 
 Test(tfplan, detect)
 {
-    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"1.2\", \"planned_values\": {}}"));
-    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
-    cr_expect(fc_detect(detect_tfplan, "{\"format_version\": \"1.0\", \"resource_changes\": []}"));
-    cr_expect(!fc_detect(detect_tfplan, "{\"format_version\": \"1.0\"}"));
-    cr_expect(!fc_detect(detect_tfplan, "{\"planned_values\": {}}"));
-    cr_expect(!fc_detect(detect_tfplan, "[]"));
+    cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.2\", \"planned_values\": {}}"));
+    cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
+    cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.0\", \"resource_changes\": []}"));
+    cr_expect(!fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.0\"}"));
+    cr_expect(!fc_detect(ig_detect_tfplan, "{\"planned_values\": {}}"));
+    cr_expect(!fc_detect(ig_detect_tfplan, "[]"));
 }
 
 Test(tfplan, wrong_shapes)
@@ -48,19 +48,19 @@ Test(tfplan, wrong_shapes)
                        "inline_policy of aws_iam_role.r must be a list, found object"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "child_modules must be a list, found object"));
     cr_expect_eq(l.ndocs, 1);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 
     fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}", &l,
               &d);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "planned_values must be an object, found array"));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 
     fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"resource_changes\": {}}", &l, &d);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "resource_changes must be a list, found object"));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* A policy that is not JSON is reported at its position in the plan. */
@@ -79,8 +79,8 @@ Test(tfplan, policy_not_json)
     cr_expect_eq(d.v[0].line, 2);
     /* {"type": ... "policy": "{\"Statement\": [}" : the '}' after '[' */
     cr_expect_eq(d.v[0].col, 98);
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
 }
 
 /* --- the corpus ----------------------------------------------------------------- */
@@ -108,8 +108,8 @@ static void load_one(const char *path, void *ud)
                      d.v[i].message);
         r->notes++;
     }
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 
@@ -165,8 +165,8 @@ Test(tfplan, corpus_positions)
     cr_expect_str_eq(p->origin.container, "aws_iam_policy.policy_pass (policy 'policy_pass')");
     cr_expect_not_null(fc_stmt_at(p, 47, 40));
     cr_expect_str_eq(p->stmts[0].action.v[0]->u.s, "s3:*");
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 
     if (!load_corpus(
@@ -178,8 +178,8 @@ Test(tfplan, corpus_positions)
     cr_expect_not_null(fc_stmt_at(&l.docs[0], 1, 380)); /* PassExecutionRole */
     cr_expect_not_null(fc_stmt_at(&l.docs[0], 1, 603)); /* ReadOnlyPermissions */
     cr_expect_str_eq(l.docs[0].stmts[1].sid, "ReadOnlyPermissions");
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 
     /* The fixture with values unknown until apply (empty in this no-op plan). */
@@ -189,8 +189,8 @@ Test(tfplan, corpus_positions)
     cr_expect_eq(l.ndocs, 1);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_NOTE, 0,
                        "policy of aws_iam_role_policy.lambda_execution_policy is empty"));
-    loaded_free(&l);
-    diag_list_free(&d);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
     free(data);
 }
 

@@ -58,7 +58,7 @@ static char *listing(const char *const *paths, size_t n, const iamg_scan_options
 {
     walk_list l;
     iamg_error err;
-    cr_assert_eq(walk_paths(paths, n, o, &l, &err), 0, "%s", err.message);
+    cr_assert_eq(ig_walk_paths(paths, n, o, &l, &err), 0, "%s", err.message);
     static char out[4096];
     out[0] = '\0';
     for (size_t i = 0; i < l.n; i++) {
@@ -66,7 +66,7 @@ static char *listing(const char *const *paths, size_t n, const iamg_scan_options
         strncat(out, l.v[i].explicit_ ? "!" : "", sizeof out - strlen(out) - 1);
         strncat(out, " ", sizeof out - strlen(out) - 1);
     }
-    walk_list_free(&l);
+    ig_walk_list_free(&l);
     return out;
 }
 
@@ -118,16 +118,16 @@ Test(walk, excludes)
 
 Test(walk, glob_semantics)
 {
-    cr_assert(walk_glob_match("*.json", "a/b/c.json"), "bare patterns match a component");
-    cr_assert(walk_glob_match("sub", "x/sub/y.json"));
-    cr_assert_not(walk_glob_match("sub/*.json", "sub/deeper/y.json"), "* stays in one folder");
-    cr_assert(walk_glob_match("sub/**/y.json", "sub/deeper/y.json"));
-    cr_assert(walk_glob_match("sub/**/y.json", "sub/y.json"), "** matches zero folders");
-    cr_assert(walk_glob_match("**/y.json", "a/b/c/y.json"));
-    cr_assert(walk_glob_match("./sub/?.json", "sub/z.json"));
-    cr_assert_not(walk_glob_match("sub/?.json", "sub/zz.json"));
-    cr_assert(walk_glob_match("policies/", "policies/a/b.json"), "a trailing slash means the folder");
-    cr_assert_not(walk_glob_match("policies/", "other/policies.json"));
+    cr_assert(ig_walk_glob_match("*.json", "a/b/c.json"), "bare patterns match a component");
+    cr_assert(ig_walk_glob_match("sub", "x/sub/y.json"));
+    cr_assert_not(ig_walk_glob_match("sub/*.json", "sub/deeper/y.json"), "* stays in one folder");
+    cr_assert(ig_walk_glob_match("sub/**/y.json", "sub/deeper/y.json"));
+    cr_assert(ig_walk_glob_match("sub/**/y.json", "sub/y.json"), "** matches zero folders");
+    cr_assert(ig_walk_glob_match("**/y.json", "a/b/c/y.json"));
+    cr_assert(ig_walk_glob_match("./sub/?.json", "sub/z.json"));
+    cr_assert_not(ig_walk_glob_match("sub/?.json", "sub/zz.json"));
+    cr_assert(ig_walk_glob_match("policies/", "policies/a/b.json"), "a trailing slash means the folder");
+    cr_assert_not(ig_walk_glob_match("policies/", "other/policies.json"));
 }
 
 Test(walk, symlinks_not_followed_by_default_and_loops_cut)
@@ -159,12 +159,12 @@ Test(walk, special_files_noted_not_opened)
     const char *paths[] = {root};
     walk_list l;
     iamg_error err;
-    cr_assert_eq(walk_paths(paths, 1, &o, &l, &err), 0);
+    cr_assert_eq(ig_walk_paths(paths, 1, &o, &l, &err), 0);
     for (size_t i = 0; i < l.n; i++) cr_assert_str_neq(l.v[i].rel_path, "pipe.json");
     cr_assert_eq(l.diags.n, 1);
     cr_assert_str_eq(l.diags.v[0].path, "pipe.json");
     cr_assert(strstr(l.diags.v[0].message, "not a regular file") != NULL);
-    walk_list_free(&l);
+    ig_walk_list_free(&l);
 }
 
 Test(walk, missing_path_is_an_error)
@@ -173,6 +173,6 @@ Test(walk, missing_path_is_an_error)
     const char *paths[] = {"/nonexistent/iamguard/path"};
     walk_list l;
     iamg_error err;
-    cr_assert_eq(walk_paths(paths, 1, &o, &l, &err), IAMG_EIO);
+    cr_assert_eq(ig_walk_paths(paths, 1, &o, &l, &err), IAMG_EIO);
     cr_assert(strstr(err.message, "No such file") != NULL, "%s", err.message);
 }

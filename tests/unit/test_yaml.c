@@ -2,7 +2,7 @@
  * Tests for load/yaml_load.c: the tree a CloudFormation template becomes,
  * byte spans (after multi-byte characters, with CRLF and a BOM), short-form
  * tags, anchors and merge keys, limits (alias bombs, depth), libyaml errors,
- * yaml_string_map, and every YAML file of the real-world corpus.
+ * ig_yaml_string_map, and every YAML file of the real-world corpus.
  */
 #include <criterion/criterion.h>
 
@@ -36,7 +36,7 @@ static void ydoc_init(ydoc *d)
 {
     iamg_limits lim = IAMG_LIMITS_INIT;
     memset(d, 0, sizeof *d);
-    arena_init(&d->a);
+    ig_arena_init(&d->a);
     d->lim = lim;
 }
 
@@ -44,9 +44,9 @@ static void ydoc_init(ydoc *d)
 static int ydoc_load(ydoc *d, const char *buf, size_t len)
 {
     memset(&d->err, 0, sizeof d->err);
-    tsource_init_file(&d->src, "template.yaml", buf, len);
-    cr_assert_eq(tsource_index(&d->src, &d->a), 0);
-    d->rc = yaml_load(&d->src, &d->a, &d->lim, &d->root, &d->err);
+    ig_tsource_init_file(&d->src, "template.yaml", buf, len);
+    cr_assert_eq(ig_tsource_index(&d->src, &d->a), 0);
+    d->rc = ig_yaml_load(&d->src, &d->a, &d->lim, &d->root, &d->err);
     return d->rc;
 }
 
@@ -60,11 +60,11 @@ static int yparse(ydoc *d, const char *buf, size_t len)
 
 static void ydoc_free(ydoc *d)
 {
-    arena_free(&d->a);
+    ig_arena_free(&d->a);
 }
 
 /* An RFC 6901 pointer like "/Resources/Role/Properties/0": object members by
- * name (the last of duplicates, like tnode_get), array items by index. With a
+ * name (the last of duplicates, like ig_tnode_get), array items by index. With a
  * "key " prefix, the key node of the last member. */
 static const tnode *at(const tnode *root, const char *path)
 {
@@ -85,7 +85,7 @@ static const tnode *at(const tnode *root, const char *path)
         }
         tok[t] = '\0';
         if (n->type == TN_OBJECT) {
-            const tmember *m = tnode_member(n, tok);
+            const tmember *m = ig_tnode_member(n, tok);
             key = m ? &m->key : NULL;
             n = m ? &m->value : NULL;
         } else if (n->type == TN_ARRAY) {
@@ -110,7 +110,7 @@ static const tnode *must(const ydoc *d, const char *path)
 static const char *str_at(const ydoc *d, const char *path)
 {
     const tnode *n = must(d, path);
-    cr_assert_eq(n->type, TN_STRING, "%s is a %s, not a string", path, tnode_type_name(n));
+    cr_assert_eq(n->type, TN_STRING, "%s is a %s, not a string", path, ig_tnode_type_name(n));
     return n->u.s;
 }
 
@@ -118,7 +118,7 @@ static const char *str_at(const ydoc *d, const char *path)
 static const char *span_of(const tsource *s, const tnode *n)
 {
     static char out[64];
-    srcpos a = tsource_pos(s, n->start), b = tsource_pos(s, n->end);
+    srcpos a = ig_tsource_pos(s, n->start), b = ig_tsource_pos(s, n->end);
     snprintf(out, sizeof out, "%u:%u-%u:%u", a.line, a.col, b.line, b.col);
     return out;
 }
@@ -134,7 +134,7 @@ static void expect_span(const ydoc *d, const char *path, const char *want)
 static const tnode *expect_tag(const tnode *n, const char *key)
 {
     cr_assert_not_null(n);
-    cr_assert_eq(n->type, TN_OBJECT, "expected a tag object, got a %s", tnode_type_name(n));
+    cr_assert_eq(n->type, TN_OBJECT, "expected a tag object, got a %s", ig_tnode_type_name(n));
     cr_expect(n->flags & TNF_TAG);
     cr_assert_eq(n->n, 1);
     cr_expect_str_eq(n->u.members[0].key.u.s, key);
@@ -239,8 +239,8 @@ Test(yaml_cfn, role_template_structure_and_types)
     const tnode *eq = expect_tag(must(&d, "/Conditions/IsProd"), "Fn::Equals");
     cr_assert_eq(eq->type, TN_ARRAY);
     cr_assert_eq(eq->n, 2);
-    cr_expect_str_eq(tnode_str(expect_tag(&eq->u.items[0], "Ref")), "Env");
-    cr_expect_str_eq(tnode_str(&eq->u.items[1]), "prod");
+    cr_expect_str_eq(ig_tnode_str(expect_tag(&eq->u.items[0], "Ref")), "Env");
+    cr_expect_str_eq(ig_tnode_str(&eq->u.items[1]), "prod");
 
     expect_tag(must(&d, "/Resources/RunnerRole/Properties/RoleName"), "Fn::Sub");
     cr_expect_str_eq(str_at(&d, "/Resources/RunnerRole/Properties/RoleName/Fn::Sub"),
@@ -257,7 +257,7 @@ Test(yaml_cfn, role_template_structure_and_types)
     cr_expect_eq(act->n, 2);
     cr_expect_str_eq(str_at(&d, STMT "/0/Action/1"), "ssm:StartSession");
 
-    cr_expect_str_eq(tnode_str(expect_tag(must(&d, STMT "/0/Resource/0"), "Fn::Sub")),
+    cr_expect_str_eq(ig_tnode_str(expect_tag(must(&d, STMT "/0/Resource/0"), "Fn::Sub")),
                      "arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript");
     /* !Join with an empty separator and a nested list holding a !Ref */
     const tnode *join = expect_tag(must(&d, STMT "/0/Resource/1"), "Fn::Join");
@@ -269,30 +269,30 @@ Test(yaml_cfn, role_template_structure_and_types)
     const tnode *parts = &join->u.items[1];
     cr_assert_eq(parts->type, TN_ARRAY);
     cr_assert_eq(parts->n, 3);
-    cr_expect_str_eq(tnode_str(&parts->u.items[0]), "arn:aws:ec2:");
-    cr_expect_str_eq(tnode_str(expect_tag(&parts->u.items[1], "Ref")), "AWS::Region");
-    cr_expect_str_eq(tnode_str(&parts->u.items[2]), ":instance/*");
+    cr_expect_str_eq(ig_tnode_str(&parts->u.items[0]), "arn:aws:ec2:");
+    cr_expect_str_eq(ig_tnode_str(expect_tag(&parts->u.items[1], "Ref")), "AWS::Region");
+    cr_expect_str_eq(ig_tnode_str(&parts->u.items[2]), ":instance/*");
 
     /* Condition: !If [IsProd, {StringEquals: ...}, !Ref AWS::NoValue] as a block sequence */
     const tnode *iff = expect_tag(must(&d, STMT "/0/Condition"), "Fn::If");
     cr_assert_eq(iff->type, TN_ARRAY);
     cr_assert_eq(iff->n, 3);
-    cr_expect_str_eq(tnode_str(&iff->u.items[0]), "IsProd");
-    cr_expect_str_eq(tnode_str(tnode_get(tnode_get(&iff->u.items[1], "StringEquals"),
+    cr_expect_str_eq(ig_tnode_str(&iff->u.items[0]), "IsProd");
+    cr_expect_str_eq(ig_tnode_str(ig_tnode_get(ig_tnode_get(&iff->u.items[1], "StringEquals"),
                                          "ssm:resourceTag/Env")),
                      "prod");
-    cr_expect_str_eq(tnode_str(expect_tag(&iff->u.items[2], "Ref")), "AWS::NoValue");
+    cr_expect_str_eq(ig_tnode_str(expect_tag(&iff->u.items[2], "Ref")), "AWS::NoValue");
 
     /* !GetAtt Bucket.Arn -> ["Bucket", "Arn"]; the list form stays a list. */
     const tnode *ga = expect_tag(must(&d, STMT "/1/Resource"), "Fn::GetAtt");
     cr_assert_eq(ga->type, TN_ARRAY);
     cr_assert_eq(ga->n, 2);
-    cr_expect_str_eq(tnode_str(&ga->u.items[0]), "Bucket");
-    cr_expect_str_eq(tnode_str(&ga->u.items[1]), "Arn");
+    cr_expect_str_eq(ig_tnode_str(&ga->u.items[0]), "Bucket");
+    cr_expect_str_eq(ig_tnode_str(&ga->u.items[1]), "Arn");
     const tnode *ga2 = expect_tag(must(&d, "/Outputs/RoleArn/Value"), "Fn::GetAtt");
     cr_assert_eq(ga2->type, TN_ARRAY);
     cr_expect_eq(ga2->flags & TNF_SYNTHETIC, 0);
-    cr_expect_str_eq(tnode_str(&ga2->u.items[0]), "RunnerRole");
+    cr_expect_str_eq(ig_tnode_str(&ga2->u.items[0]), "RunnerRole");
     ydoc_free(&d);
 }
 
@@ -441,12 +441,12 @@ Test(yaml_tags, every_short_form)
         const tnode *s = expect_tag(must(&d, "/s"), tags[i].key);
         cr_expect_eq(s->type, TN_STRING, "!%s scalar", tags[i].tag);
         cr_expect_str_eq(s->u.s, "val");
-        cr_expect_eq(tsource_pos(&d.src, must(&d, "/s")->start).col, 4);
+        cr_expect_eq(ig_tsource_pos(&d.src, must(&d, "/s")->start).col, 4);
         const tnode *q = expect_tag(must(&d, "/q"), tags[i].key);
         cr_expect_eq(q->type, TN_ARRAY, "!%s sequence", tags[i].tag);
         cr_expect_eq(q->n, 2);
         const tnode *m = expect_tag(must(&d, "/m"), tags[i].key);
-        cr_expect_str_eq(tnode_str(tnode_get(m, "k")), "v");
+        cr_expect_str_eq(ig_tnode_str(ig_tnode_get(m, "k")), "v");
         ydoc_free(&d);
     }
 }
@@ -472,7 +472,7 @@ Test(yaml_tags, getatt_splits_at_the_first_dot)
     expect_span(&d, "/b/Fn::GetAtt/1", "2:17-2:20");
     const tnode *c = expect_tag(must(&d, "/c"), "Fn::GetAtt");
     cr_expect_str_eq(c->u.items[1].u.s, "Outputs.Url");
-    cr_expect_str_eq(tnode_str(expect_tag(must(&d, "/d"), "Fn::GetAtt")), "NoDot");
+    cr_expect_str_eq(ig_tnode_str(expect_tag(must(&d, "/d"), "Fn::GetAtt")), "NoDot");
     ydoc_free(&d);
 }
 
@@ -493,7 +493,7 @@ Test(yaml_tags, empty_and_anchored_and_commented_tag_values)
     cr_expect_str_eq(str_at(&d, "/c/Fn::Sub"), "s");
     const tnode *sub = expect_tag(must(&d, "/d"), "Fn::Sub");
     cr_assert_eq(sub->type, TN_ARRAY);
-    cr_expect_str_eq(tnode_str(expect_tag(tnode_get(&sub->u.items[1], "A"), "Ref")), "B");
+    cr_expect_str_eq(ig_tnode_str(expect_tag(ig_tnode_get(&sub->u.items[1], "A"), "Ref")), "B");
     ydoc_free(&d);
 }
 
@@ -552,7 +552,7 @@ Test(yaml_scalars, core_schema)
         ydoc d;
         cr_assert_eq(yparse(&d, y, (size_t)n), 0, "%s: %s", cases[i].text, d.err.message);
         const tnode *v = must(&d, "/v");
-        cr_expect_eq(v->type, cases[i].type, "'%s' is a %s", cases[i].text, tnode_type_name(v));
+        cr_expect_eq(v->type, cases[i].type, "'%s' is a %s", cases[i].text, ig_tnode_type_name(v));
         cr_expect_str_eq(v->u.s, cases[i].value, "'%s'", cases[i].text);
         cr_expect_eq(v->n, strlen(cases[i].value));
         ydoc_free(&d);
@@ -876,19 +876,19 @@ Test(yaml_errors, errors_in_a_decoded_source_point_into_the_file)
     static const char outer[] = "prefix...\na: 1\n b: 2\n";
     tsource file, inner;
     arena a;
-    arena_init(&a);
-    tsource_init_file(&file, "outer.json", outer, sizeof outer - 1);
+    ig_arena_init(&a);
+    ig_tsource_init_file(&file, "outer.json", outer, sizeof outer - 1);
     uint32_t n = (uint32_t)(sizeof outer - 1 - 10);
-    uint32_t *map = arena_alloc(&a, (n + 1) * sizeof *map);
+    uint32_t *map = ig_arena_alloc(&a, (n + 1) * sizeof *map);
     for (uint32_t i = 0; i <= n; i++) map[i] = 10 + i;
-    tsource_init_decoded(&inner, &file, outer + 10, n, map);
+    ig_tsource_init_decoded(&inner, &file, outer + 10, n, map);
     iamg_limits lim = IAMG_LIMITS_INIT;
     iamg_error err;
     const tnode *root;
-    cr_expect_eq(yaml_load(&inner, &a, &lim, &root, &err), IAMG_EPARSE);
+    cr_expect_eq(ig_yaml_load(&inner, &a, &lim, &root, &err), IAMG_EPARSE);
     cr_expect_eq(err.line, 3);
     cr_expect_eq(err.column, 3);
-    arena_free(&a);
+    ig_arena_free(&a);
 }
 
 /* --- streams ---------------------------------------------------------------------------- */
@@ -914,8 +914,8 @@ Test(yaml_streams, every_document)
     cr_assert_eq(d.root->type, TN_ARRAY);
     cr_expect(d.root->flags & TNF_STREAM);
     cr_assert_eq(d.root->n, 2);
-    cr_expect_not_null(tnode_get(&d.root->u.items[0], "x"));
-    cr_expect_not_null(tnode_get(&d.root->u.items[1], "y"));
+    cr_expect_not_null(ig_tnode_get(&d.root->u.items[0], "x"));
+    cr_expect_not_null(ig_tnode_get(&d.root->u.items[1], "y"));
     cr_expect_eq(d.root->u.items[1].start, 19);
     ydoc_free(&d);
     /* A broken later document is an error where it breaks, not dropped. */
@@ -931,7 +931,7 @@ Test(yaml_streams, every_document)
     /* Empty documents hold nothing: one document left is the root. */
     cr_assert_eq(YPARSE(&d, "---\n---\na: 1\n---\n...\n"), 0, "%s", d.err.message);
     cr_expect_eq(d.root->type, TN_OBJECT);
-    cr_expect_not_null(tnode_get(d.root, "a"));
+    cr_expect_not_null(ig_tnode_get(d.root, "a"));
     ydoc_free(&d);
     /* A single document that is a sequence is not a stream. */
     cr_assert_eq(YPARSE(&d, "%YAML 1.1\n---\n- a\n"), 0, "%s", d.err.message);
@@ -943,11 +943,11 @@ Test(yaml_streams, every_document)
     ydoc_free(&d);
     cr_assert_eq(YPARSE(&d, "a: &x 1\n---\nb: &x 2\nc: *x\n"), 0, "%s", d.err.message);
     cr_assert_eq(d.root->n, 2);
-    cr_expect_str_eq(tnode_get(&d.root->u.items[1], "c")->u.s, "2");
+    cr_expect_str_eq(ig_tnode_get(&d.root->u.items[1], "c")->u.s, "2");
     ydoc_free(&d);
 }
 
-/* --- yaml_string_map ----------------------------------------------------------------------- */
+/* --- ig_yaml_string_map ----------------------------------------------------------------------- */
 
 typedef struct inner_doc {
     ydoc outer;
@@ -963,10 +963,10 @@ static void parse_inner(inner_doc *x, const char *y, size_t len, const char *pat
     cr_assert_eq(yparse(&x->outer, y, len), 0, "%s", x->outer.err.message);
     const tnode *s = must(&x->outer, path);
     cr_assert_eq(s->type, TN_STRING);
-    uint32_t *map = yaml_string_map(&x->outer.src, s, &x->outer.a);
+    uint32_t *map = ig_yaml_string_map(&x->outer.src, s, &x->outer.a);
     cr_assert_not_null(map);
-    tsource_init_decoded(&x->inner, &x->outer.src, s->u.s, s->n, map);
-    x->rc = json_pos_parse(&x->inner, &x->outer.a, 100, &x->root, &x->err);
+    ig_tsource_init_decoded(&x->inner, &x->outer.src, s->u.s, s->n, map);
+    x->rc = ig_json_pos_parse(&x->inner, &x->outer.a, 100, &x->root, &x->err);
 }
 
 /* The inner node at path starts at the first occurrence of `needle` in the
@@ -978,14 +978,14 @@ static void expect_inner_at(inner_doc *x, const char *path, const char *needle)
     const char *hit = strstr(x->outer.src.data, needle);
     cr_assert_not_null(hit, "needle %s", needle);
     uint32_t want = (uint32_t)(hit - x->outer.src.data);
-    srcpos got = tsource_pos(&x->inner, n->start);
-    srcpos exp = srcpos_scan(x->outer.src.data, x->outer.src.len, want);
+    srcpos got = ig_tsource_pos(&x->inner, n->start);
+    srcpos exp = ig_srcpos_scan(x->outer.src.data, x->outer.src.len, want);
     cr_expect(got.off == want && got.line == exp.line && got.col == exp.col,
               "%s at %u:%u (byte %u), want %u:%u (byte %u)", path, got.line, got.col, got.off,
               exp.line, exp.col, want);
 }
 
-Test(yaml_string_map, literal_block_policy_document)
+Test(ig_yaml_string_map, literal_block_policy_document)
 {
     static const char y[] =
         "Resources:\n"
@@ -1007,13 +1007,13 @@ Test(yaml_string_map, literal_block_policy_document)
     expect_inner_at(&x, "/Version", "\"2012-10-17\"");
     expect_inner_at(&x, "/Statement/0/Action", "\"ssm:SendCommand\"");
     expect_inner_at(&x, "key /Statement/0/Resource", "\"Resource\"");
-    srcpos p = tsource_pos(&x.inner, at(x.root, "/Statement/0/Action")->start);
+    srcpos p = ig_tsource_pos(&x.inner, at(x.root, "/Statement/0/Action")->start);
     cr_expect_eq(p.line, 9);
     cr_expect_eq(p.col, 43);
     ydoc_free(&x.outer);
 }
 
-Test(yaml_string_map, quoted_single_line_policy)
+Test(ig_yaml_string_map, quoted_single_line_policy)
 {
     static const char y[] =
         "Policy: \"{\\\"Statement\\\": [{\\\"Action\\\": \\\"ssm:StartSession\\\", \\\"Resource\\\": "
@@ -1027,12 +1027,12 @@ Test(yaml_string_map, quoted_single_line_policy)
     expect_inner_at(&x, "/Statement/0/Action", "\\\"ssm:StartSession");
     expect_inner_at(&x, "/Statement/0/Resource", "\\\"*");
     expect_inner_at(&x, "/Statement/0/Sid", "\\\"caf");
-    cr_expect_str_eq(tnode_str(at(x.root, "/Statement/0/Sid")), "caf\xC3\xA9");
+    cr_expect_str_eq(ig_tnode_str(at(x.root, "/Statement/0/Sid")), "caf\xC3\xA9");
     ydoc_free(&x.outer);
 
     parse_inner(&x, y, sizeof y - 1, "/Single");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
-    cr_expect_str_eq(tnode_str(at(x.root, "/Action")), "it's");
+    cr_expect_str_eq(ig_tnode_str(at(x.root, "/Action")), "it's");
     expect_inner_at(&x, "/Resource", "\"x\"");
     expect_inner_at(&x, "key /Resource", "\"Resource\": \"x");
     ydoc_free(&x.outer);
@@ -1042,7 +1042,7 @@ Test(yaml_string_map, quoted_single_line_policy)
  * and a byte that is neither whitespace nor from an escape maps to itself. */
 static void expect_consistent_map(const ydoc *d, const tnode *s, arena *a)
 {
-    uint32_t *map = yaml_string_map(&d->src, s, a);
+    uint32_t *map = ig_yaml_string_map(&d->src, s, a);
     cr_assert_not_null(map);
     const char *src = d->src.data;
     for (uint32_t i = 0; i < s->n; i++) {
@@ -1055,7 +1055,7 @@ static void expect_consistent_map(const ydoc *d, const tnode *s, arena *a)
     cr_expect_geq(map[s->n], s->n ? map[s->n - 1] : s->start);
 }
 
-Test(yaml_string_map, literal_chomping_and_indentation)
+Test(ig_yaml_string_map, literal_chomping_and_indentation)
 {
     static const char y[] = "a: |\n"
                             "    indented\n"
@@ -1087,24 +1087,24 @@ Test(yaml_string_map, literal_chomping_and_indentation)
     static const char *const names[] = {"/a", "/b", "/c", "/d", "/e"};
     for (size_t i = 0; i < 5; i++) expect_consistent_map(&d, must(&d, names[i]), &d.a);
 
-    uint32_t *m = yaml_string_map(&d.src, must(&d, "/a"), &d.a);
+    uint32_t *m = ig_yaml_string_map(&d.src, must(&d, "/a"), &d.a);
     /* "  more": the two kept spaces are the source's columns 5 and 6. */
-    srcpos p = tsource_pos(&d.src, m[9]);
+    srcpos p = ig_tsource_pos(&d.src, m[9]);
     cr_expect(p.line == 3 && p.col == 5, "%u:%u", p.line, p.col);
-    p = tsource_pos(&d.src, m[17]); /* 'l' of last */
+    p = ig_tsource_pos(&d.src, m[17]); /* 'l' of last */
     cr_expect(p.line == 5 && p.col == 5, "%u:%u", p.line, p.col);
-    m = yaml_string_map(&d.src, must(&d, "/d"), &d.a);
-    p = tsource_pos(&d.src, m[3]); /* 'f' of four */
+    m = ig_yaml_string_map(&d.src, must(&d, "/d"), &d.a);
+    p = ig_tsource_pos(&d.src, m[3]); /* 'f' of four */
     cr_expect(p.line == 13 && p.col == 6, "%u:%u", p.line, p.col);
-    m = yaml_string_map(&d.src, must(&d, "/e"), &d.a);
-    p = tsource_pos(&d.src, m[6]); /* the space folded from the line break */
+    m = ig_yaml_string_map(&d.src, must(&d, "/e"), &d.a);
+    p = ig_tsource_pos(&d.src, m[6]); /* the space folded from the line break */
     cr_expect(p.line == 16 && p.col == 9, "%u:%u", p.line, p.col);
-    p = tsource_pos(&d.src, m[13]); /* first space of "  more" */
+    p = ig_tsource_pos(&d.src, m[13]); /* first space of "  more" */
     cr_expect(p.line == 19 && p.col == 3, "%u:%u", p.line, p.col);
     ydoc_free(&d);
 }
 
-Test(yaml_string_map, crlf_block_and_multi_line_quoted)
+Test(ig_yaml_string_map, crlf_block_and_multi_line_quoted)
 {
     static const char y[] = "a: |\r\n"
                             "  {\"k\":\r\n"
@@ -1125,19 +1125,19 @@ Test(yaml_string_map, crlf_block_and_multi_line_quoted)
     cr_expect_str_eq(str_at(&d, "/d"), "plain more");
     static const char *const names[] = {"/a", "/b", "/c", "/d"};
     for (size_t i = 0; i < 4; i++) expect_consistent_map(&d, must(&d, names[i]), &d.a);
-    uint32_t *m = yaml_string_map(&d.src, must(&d, "/a"), &d.a);
+    uint32_t *m = ig_yaml_string_map(&d.src, must(&d, "/a"), &d.a);
     cr_expect_eq(d.src.data[m[5]], '\r', "a line break maps to its CR");
-    srcpos p = tsource_pos(&d.src, m[7]); /* '"' before v */
+    srcpos p = ig_tsource_pos(&d.src, m[7]); /* '"' before v */
     cr_expect(p.line == 3 && p.col == 4, "%u:%u", p.line, p.col);
-    m = yaml_string_map(&d.src, must(&d, "/b"), &d.a);
-    p = tsource_pos(&d.src, m[1]); /* y, after the escaped line break */
+    m = ig_yaml_string_map(&d.src, must(&d, "/b"), &d.a);
+    p = ig_tsource_pos(&d.src, m[1]); /* y, after the escaped line break */
     cr_expect(p.line == 5 && p.col == 4, "%u:%u", p.line, p.col);
-    p = tsource_pos(&d.src, m[6]); /* the \n from the empty line */
+    p = ig_tsource_pos(&d.src, m[6]); /* the \n from the empty line */
     cr_expect(p.line == 6 && p.col == 1, "%u:%u", p.line, p.col);
-    p = tsource_pos(&d.src, m[7]); /* w */
+    p = ig_tsource_pos(&d.src, m[7]); /* w */
     cr_expect(p.line == 7 && p.col == 3, "%u:%u", p.line, p.col);
-    m = yaml_string_map(&d.src, must(&d, "/d"), &d.a);
-    p = tsource_pos(&d.src, m[6]); /* m of more */
+    m = ig_yaml_string_map(&d.src, must(&d, "/d"), &d.a);
+    p = ig_tsource_pos(&d.src, m[6]); /* m of more */
     cr_expect(p.line == 11 && p.col == 4, "%u:%u", p.line, p.col);
     ydoc_free(&d);
 }
@@ -1211,7 +1211,7 @@ static size_t random_scalar(char *b, size_t o)
     return put_text(b, o, nl);
 }
 
-Test(yaml_string_map, random_scalars_map_consistently)
+Test(ig_yaml_string_map, random_scalars_map_consistently)
 {
     int parsed = 0;
     for (int it = 0; it < 3000; it++) {
@@ -1223,7 +1223,7 @@ Test(yaml_string_map, random_scalars_map_consistently)
         yparse(&d, y, n);
         if (d.rc == 0) {
             parsed++;
-            const tnode *v = y[0] == 'k' ? tnode_get(d.root, "k") : &d.root->u.items[0];
+            const tnode *v = y[0] == 'k' ? ig_tnode_get(d.root, "k") : &d.root->u.items[0];
             cr_assert_not_null(v);
             if (v->type == TN_STRING) expect_consistent_map(&d, v, &d.a);
         }
@@ -1233,17 +1233,17 @@ Test(yaml_string_map, random_scalars_map_consistently)
     cr_expect_gt(parsed, 1500);
 }
 
-Test(yaml_string_map, tag_keys_and_synthetic_nodes_map_to_their_start)
+Test(ig_yaml_string_map, tag_keys_and_synthetic_nodes_map_to_their_start)
 {
     ydoc d;
     cr_assert_eq(YPARSE(&d, "a: !GetAtt \"x.\\u0079\"\n"), 0, "%s", d.err.message);
     const tnode *key = &must(&d, "/a")->u.members[0].key;
-    uint32_t *m = yaml_string_map(&d.src, key, &d.a);
+    uint32_t *m = ig_yaml_string_map(&d.src, key, &d.a);
     for (uint32_t i = 0; i < key->n; i++) cr_expect_eq(m[i], key->start);
     const tnode *part = must(&d, "/a/Fn::GetAtt/1");
     cr_expect_str_eq(part->u.s, "y");
     cr_expect(part->flags & TNF_SYNTHETIC);
-    m = yaml_string_map(&d.src, part, &d.a);
+    m = ig_yaml_string_map(&d.src, part, &d.a);
     cr_expect_eq(m[0], part->start);
     ydoc_free(&d);
 }
@@ -1252,11 +1252,11 @@ Test(yaml_string_map, tag_keys_and_synthetic_nodes_map_to_their_start)
 
 Test(yaml_faults, every_allocation_failure_is_clean)
 {
-    iamg_fault_alloc_after(0);
-    void *probe = iamg_malloc(1);
-    iamg_fault_alloc_after(-1);
+    ig_fault_alloc_after(0);
+    void *probe = ig_malloc(1);
+    ig_fault_alloc_after(-1);
     if (probe) {
-        iamg_free(probe);
+        ig_free(probe);
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     static const char y[] = "base: &b {Effect: Allow, Action: [a, b]}\n"
@@ -1268,10 +1268,10 @@ Test(yaml_faults, every_allocation_failure_is_clean)
     for (long k = 0; k < 10000 && !succeeded; k++) {
         ydoc d;
         ydoc_init(&d);
-        tsource_init_file(&d.src, "template.yaml", y, sizeof y - 1);
-        iamg_fault_alloc_after(k);
-        d.rc = yaml_load(&d.src, &d.a, &d.lim, &d.root, &d.err);
-        iamg_fault_alloc_after(-1);
+        ig_tsource_init_file(&d.src, "template.yaml", y, sizeof y - 1);
+        ig_fault_alloc_after(k);
+        d.rc = ig_yaml_load(&d.src, &d.a, &d.lim, &d.root, &d.err);
+        ig_fault_alloc_after(-1);
         if (d.rc == 0) {
             succeeded = 1;
             cr_expect_str_eq(str_at(&d, "/m/Effect"), "Allow");
@@ -1384,11 +1384,11 @@ static void load_corpus_file(const char *path, corpus_stats *st)
         if (!json && resources) {
             st->with_resources++;
             cr_expect_eq(d.root->type, TN_OBJECT, "%s", path);
-            cr_expect_not_null(tnode_get(d.root, "Resources"), "%s has no Resources member", path);
+            cr_expect_not_null(ig_tnode_get(d.root, "Resources"), "%s has no Resources member", path);
         }
         /* Every string maps consistently onto the file. */
         arena a;
-        arena_init(&a);
+        ig_arena_init(&a);
         const tnode *stack[4096];
         size_t sp = 0;
         stack[sp++] = d.root;
@@ -1404,7 +1404,7 @@ static void load_corpus_file(const char *path, corpus_stats *st)
                     stack[sp++] = &n->u.members[i].value;
                 }
         }
-        arena_free(&a);
+        ig_arena_free(&a);
     } else {
         st->failed++;
         cr_expect(d.rc == IAMG_EPARSE || d.rc == IAMG_ELIMIT, "%s: rc %d", path, d.rc);

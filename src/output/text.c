@@ -33,7 +33,7 @@ static void print_source(FILE *out, const palette *p, unsigned line, const char 
     fprintf(out, "%s%6u |%s %s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet);
     if (!col || (cut && col < snippet_col)) return;
     fprintf(out, "%s       |%s %s", p->dim, p->reset, cut ? "   " : "");
-    size_t pre = utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
+    size_t pre = ig_utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
     for (size_t i = 0; i < pre; i++) {
         unsigned char c = (unsigned char)snippet[i];
         if (c == '\t') fputc('\t', out);
@@ -132,6 +132,6 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         fprintf(out, "%s%zu rule failure%s: the scan is incomplete.%s\n", p->red, rule_failures,
                 rule_failures == 1 ? "" : "s", p->reset);
     if (fflush(out) != 0 || ferror(out))
-        return iamg_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the report");
+        return ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the report");
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * out/atomic.c - put a report in place only once it is complete.
+ * output/atomic.c - put a report in place only once it is complete.
  *
  * CI uploads whatever file it finds after the scan, so a run that is killed
  * or hits a full disk must leave the previous report (or none), never half
@@ -51,14 +51,14 @@ static void sync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir =
-        slash ? iamg_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : iamg_strdup(".");
+        slash ? ig_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ig_strdup(".");
     if (!dir) return;
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
-    iamg_free(dir);
+    ig_free(dir);
 }
 
 /* Targets that are not regular files (/dev/stdout, /dev/null, a FIFO read by
@@ -69,13 +69,13 @@ static int write_special(const char *path, iamg_writer_fn writer, const iamg_eng
                          const iamg_results *r, const iamg_output_options *o, iamg_error *err)
 {
     FILE *f = fopen(path, "w");
-    if (!f) return iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!f) return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     int rc = writer(f, e, r, o, err);
     if (fflush(f) == EOF || ferror(f)) {
-        if (!rc) rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (!rc) rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     }
     if (fclose(f) != 0 && !rc)
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
     return rc;
 }
 
@@ -85,14 +85,14 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
-            return iamg_error_set(err, IAMG_EIO, path, 0, 0, "is a folder: give a file name");
+            return ig_error_set(err, IAMG_EIO, path, 0, 0, "is a folder: give a file name");
         return write_special(path, writer, e, r, o, err);
     }
     static const char suffix[] = ".tmp.XXXXXX";
     assert(path && writer); /* "-" (stdout) is the caller's business */
     size_t n = strlen(path);
-    char *tmp = iamg_malloc(n + sizeof suffix);
-    if (!tmp) return iamg_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+    char *tmp = ig_malloc(n + sizeof suffix);
+    if (!tmp) return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
     memcpy(tmp, path, n);
     memcpy(tmp + n, suffix, sizeof suffix);
 
@@ -100,21 +100,21 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     FILE *f = NULL;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0,
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0,
                             "cannot create a temporary file next to it: %s", strerror(errno));
-        iamg_free(tmp);
+        ig_free(tmp);
         return rc;
     }
     /* mkstemp makes the file 0600; a report is as readable as any file. */
     if (fchmod(fd, 0666 & ~current_umask()) != 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot set permissions of %s: %s", tmp,
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot set permissions of %s: %s", tmp,
                             strerror(errno));
         close(fd);
         goto fail;
     }
     f = fdopen(fd, "w");
     if (!f) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot open %s: %s", tmp, strerror(errno));
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot open %s: %s", tmp, strerror(errno));
         close(fd);
         goto fail;
     }
@@ -122,31 +122,31 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     if (rc) goto fail;
     errno = 0;
     if (fflush(f) == EOF || ferror(f)) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s",
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s",
                             errno ? strerror(errno) : "write error");
         goto fail;
     }
     if (fsync(fileno(f)) != 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (fsync): %s", strerror(errno));
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (fsync): %s", strerror(errno));
         goto fail;
     }
     int closed = fclose(f);
     f = NULL;
     if (closed != 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
         goto fail;
     }
     if (rename(tmp, path) != 0) {
-        rc = iamg_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s",
+        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s",
                             strerror(errno));
         goto fail;
     }
     sync_parent(path);
-    iamg_free(tmp);
+    ig_free(tmp);
     return 0;
 fail:
     if (f) fclose(f);
     unlink(tmp);
-    iamg_free(tmp);
+    ig_free(tmp);
     return rc;
 }

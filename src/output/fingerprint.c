@@ -1,4 +1,4 @@
-#include "out/fingerprint.h"
+#include "output/fingerprint.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ static int grow(hasher *H)
 {
     if (H->cap == UINT32_MAX) return -1;
     uint32_t cap = H->cap > UINT32_MAX / 2 ? UINT32_MAX : H->cap * 2;
-    uint64_t *p = iamg_realloc(H->hash, (size_t)cap * sizeof *p);
+    uint64_t *p = ig_realloc(H->hash, (size_t)cap * sizeof *p);
     if (!p) return -1;
     H->hash = p;
     H->cap = cap;
@@ -144,7 +144,7 @@ static int count_occurrences(const uint64_t *hash, uint32_t n, uint32_t *occ)
     unsigned bits = 1;
     while (bits < 63 && ((uint64_t)1 << bits) < (uint64_t)n * 2) bits++;
     size_t cap = (size_t)1 << bits, mask = cap - 1;
-    uint32_t *slot = iamg_calloc(cap, sizeof *slot); /* line index + 1; 0 = empty */
+    uint32_t *slot = ig_calloc(cap, sizeof *slot); /* line index + 1; 0 = empty */
     if (!slot) return -1;
     for (uint32_t i = 0; i < n; i++) {
         size_t j = (size_t)((hash[i] * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
@@ -152,11 +152,11 @@ static int count_occurrences(const uint64_t *hash, uint32_t n, uint32_t *occ)
         occ[i] = slot[j] ? occ[slot[j] - 1] + 1 : 1;
         slot[j] = i + 1;
     }
-    iamg_free(slot);
+    ig_free(slot);
     return 0;
 }
 
-int fingerprint_lines(const char *data, size_t len, line_hashes *out)
+int ig_fingerprint_lines(const char *data, size_t len, line_hashes *out)
 {
     memset(out, 0, sizeof *out);
     hasher H;
@@ -167,7 +167,7 @@ int fingerprint_lines(const char *data, size_t len, line_hashes *out)
     /* A guess from typical policy files (~40 bytes a line) saves most regrowth. */
     size_t guess = len / 32 + 16;
     H.cap = guess > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)guess;
-    H.hash = iamg_malloc((size_t)H.cap * sizeof *H.hash);
+    H.hash = ig_malloc((size_t)H.cap * sizeof *H.hash);
     if (!H.hash) return -1;
 
     const unsigned char *p = (const unsigned char *)data;
@@ -176,10 +176,10 @@ int fingerprint_lines(const char *data, size_t len, line_hashes *out)
     for (int i = 0; i < BLOCK; i++)
         if (put(&H, 0)) goto fail; /* 0 never starts a line: no allocation */
 
-    uint32_t *occ = iamg_malloc((size_t)H.line * sizeof *occ);
+    uint32_t *occ = ig_malloc((size_t)H.line * sizeof *occ);
     if (!occ) goto fail;
     if (count_occurrences(H.hash, H.line, occ)) {
-        iamg_free(occ);
+        ig_free(occ);
         goto fail;
     }
     out->hash = H.hash;
@@ -187,19 +187,19 @@ int fingerprint_lines(const char *data, size_t len, line_hashes *out)
     out->nlines = H.line;
     return 0;
 fail:
-    iamg_free(H.hash);
+    ig_free(H.hash);
     return -1;
 }
 
-void fingerprint_free(line_hashes *h)
+void ig_fingerprint_free(line_hashes *h)
 {
     if (!h) return;
-    iamg_free(h->hash);
-    iamg_free(h->occurrence);
+    ig_free(h->hash);
+    ig_free(h->occurrence);
     memset(h, 0, sizeof *h);
 }
 
-void fingerprint_format(const line_hashes *h, uint32_t line, char out[32])
+void ig_fingerprint_format(const line_hashes *h, uint32_t line, char out[32])
 {
     out[0] = '\0';
     if (!h || h->nlines == 0) return;

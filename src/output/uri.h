@@ -1,5 +1,5 @@
 /*
- * out/uri.h - file paths as the URIs SARIF viewers resolve.
+ * output/uri.h - file paths as the URIs SARIF viewers resolve.
  *
  * GitHub code scanning matches a result to a file of the repository by its
  * artifactLocation.uri, a URI reference relative to the checkout root. A
@@ -17,15 +17,15 @@
  * base becomes a relative reference ("policies/a%20b.json", never "./...");
  * an absolute path becomes a "file:///..." URI. Bytes are encoded as they
  * are, so a file name that is not valid UTF-8 still names the same file.
- * New string (caller frees with iamg_free), NULL when out of memory.
+ * New string (caller frees with ig_free), NULL when out of memory.
  */
-char *uri_from_path(const char *path);
+char *ig_uri_from_path(const char *path);
 
 /* The "file:///.../" URI of an absolute folder, always ending in '/', as
  * SARIF wants for base URIs. New string, NULL when out of memory. */
-char *uri_from_dir(const char *dir);
+char *ig_uri_from_dir(const char *dir);
 
 /* 1 when path is absolute (lies outside the scan's base). */
-int uri_path_is_absolute(const char *path);
+int ig_uri_path_is_absolute(const char *path);
 
 #endif

@@ -1,4 +1,4 @@
-#include "out/uri.h"
+#include "output/uri.h"
 
 #include <string.h>
 
@@ -18,24 +18,24 @@ static void encode(buf *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (keep(*p)) {
-            buf_putc(b, (char)*p);
+            ig_buf_putc(b, (char)*p);
         } else {
             char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            buf_append(b, e, 3);
+            ig_buf_append(b, e, 3);
         }
     }
 }
 
-int uri_path_is_absolute(const char *path)
+int ig_uri_path_is_absolute(const char *path)
 {
     return path && path[0] == '/';
 }
 
-char *uri_from_path(const char *path)
+char *ig_uri_from_path(const char *path)
 {
     buf b = BUF_INIT;
-    if (uri_path_is_absolute(path)) {
-        buf_puts(&b, "file://");
+    if (ig_uri_path_is_absolute(path)) {
+        ig_buf_puts(&b, "file://");
         encode(&b, path);
     } else {
         const char *p = path ? path : "";
@@ -47,15 +47,15 @@ char *uri_from_path(const char *path)
         }
         encode(&b, *p ? p : ".");
     }
-    return buf_detach(&b);
+    return ig_buf_detach(&b);
 }
 
-char *uri_from_dir(const char *dir)
+char *ig_uri_from_dir(const char *dir)
 {
     buf b = BUF_INIT;
-    buf_puts(&b, "file://");
-    if (!dir || dir[0] != '/') buf_putc(&b, '/');
+    ig_buf_puts(&b, "file://");
+    if (!dir || dir[0] != '/') ig_buf_putc(&b, '/');
     encode(&b, dir ? dir : "");
-    if (b.len == 0 || b.data[b.len - 1] != '/') buf_putc(&b, '/');
-    return buf_detach(&b);
+    if (b.len == 0 || b.data[b.len - 1] != '/') ig_buf_putc(&b, '/');
+    return ig_buf_detach(&b);
 }

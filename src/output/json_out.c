@@ -1,5 +1,5 @@
 /*
- * out/json_out.c - iamguard's own JSON report (`-f json`).
+ * output/json_out.c - iamguard's own JSON report (`-f json`).
  *
  * The schema is documented in docs/json-output.md and versioned by the
  * top-level "version": fields are only ever added within one version. Keys
@@ -45,10 +45,10 @@ static json_t *chk(jw *w, json_t *v)
 static json_t *jstr(jw *w, const char *s)
 {
     json_t *v = json_string(s);
-    if (!v && s && !utf8_valid(s, strlen(s))) {
-        char *clean = utf8_sanitize(s, strlen(s), SIZE_MAX);
+    if (!v && s && !ig_utf8_valid(s, strlen(s))) {
+        char *clean = ig_utf8_sanitize(s, strlen(s), SIZE_MAX);
         if (clean) v = json_string(clean);
-        iamg_free(clean);
+        ig_free(clean);
     }
     return chk(w, v);
 }
@@ -234,13 +234,13 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
 
     int rc = 0;
     if (w.oom) {
-        rc = iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing the JSON report");
+        rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing the JSON report");
     } else {
         errno = 0;
         if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) != 0 ||
             fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out)) {
             int e_ = errno;
-            rc = iamg_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the JSON report: %s",
+            rc = ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the JSON report: %s",
                                 e_ ? strerror(e_) : "write error");
         }
     }

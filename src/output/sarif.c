@@ -1,5 +1,5 @@
 /*
- * out/sarif.c - SARIF 2.1.0 for GitHub code scanning.
+ * output/sarif.c - SARIF 2.1.0 for GitHub code scanning.
  *
  * The document is built as a jansson tree and dumped once, indented, with
  * keys in insertion order, so the same engine and results always give the
@@ -22,8 +22,8 @@
 #include <jansson.h>
 
 #include "iamguard/iamguard.h"
-#include "out/fingerprint.h"
-#include "out/uri.h"
+#include "output/fingerprint.h"
+#include "output/uri.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"
@@ -161,10 +161,10 @@ static json_t *jstr(sw *w, const char *s)
     if (!v) {
         /* Paths are byte strings; everything else is valid UTF-8 already. */
         size_t n = strlen(s);
-        if (!utf8_valid(s, n)) {
-            char *clean = utf8_sanitize(s, n, SIZE_MAX);
+        if (!ig_utf8_valid(s, n)) {
+            char *clean = ig_utf8_sanitize(s, n, SIZE_MAX);
             if (clean) v = json_string(clean);
-            iamg_free(clean);
+            ig_free(clean);
         }
     }
     if (!v) w->oom = 1;
@@ -219,11 +219,11 @@ static json_t *jbuf(sw *w, buf *b)
 {
     if (b->oom) {
         w->oom = 1;
-        buf_free(b);
+        ig_buf_free(b);
         return NULL;
     }
     json_t *v = jstr(w, b->len ? b->data : "");
-    buf_free(b);
+    ig_buf_free(b);
     return v;
 }
 
@@ -274,10 +274,10 @@ static long rule_add(sw *w, const char *id, const iamg_rule_info *info, const ps
     if (found) return (long)w->by_id[at];
     if (w->nrules == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 16;
-        rule_ent *nr = iamg_realloc(w->rules, cap * sizeof *nr);
+        rule_ent *nr = ig_realloc(w->rules, cap * sizeof *nr);
         if (!nr) goto oom;
         w->rules = nr;
-        size_t *nb = iamg_realloc(w->by_id, cap * sizeof *nb);
+        size_t *nb = ig_realloc(w->by_id, cap * sizeof *nb);
         if (!nb) goto oom;
         w->by_id = nb;
         w->cap = cap;
@@ -342,10 +342,10 @@ static void pascal_case(buf *b, const char *id)
             c = (unsigned char)(c - 'a' + 'A');
         else if (!start && c >= 'A' && c <= 'Z')
             c = (unsigned char)(c - 'A' + 'a');
-        buf_putc(b, (char)c);
+        ig_buf_putc(b, (char)c);
         start = 0;
     }
-    if (b->len == 0) buf_puts(b, "Rule");
+    if (b->len == 0) ig_buf_puts(b, "Rule");
 }
 
 /* Emit [text](url) as "text (url)", or just url when they are the same.
@@ -366,11 +366,11 @@ static size_t md_link(buf *b, const char *p, const char *end)
     if (!ue) return 0;
     size_t tl = (size_t)(q - p - 1), ul = (size_t)(ue - u);
     for (const char *t = p + 1; t < q; t++)
-        if (*t != '*' && *t != '`') buf_putc(b, *t);
+        if (*t != '*' && *t != '`') ig_buf_putc(b, *t);
     if (!(tl == ul && memcmp(p + 1, u, ul) == 0)) {
-        buf_puts(b, " (");
-        buf_append(b, u, ul);
-        buf_putc(b, ')');
+        ig_buf_puts(b, " (");
+        ig_buf_append(b, u, ul);
+        ig_buf_putc(b, ')');
     }
     return (size_t)(ue + 1 - p);
 }
@@ -391,8 +391,8 @@ static void md_to_text(buf *b, const char *md)
         if (end - s >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0)) {
             fence = !fence;
         } else if (fence) {
-            buf_append(b, p, (size_t)(end - p));
-            buf_putc(b, '\n');
+            ig_buf_append(b, p, (size_t)(end - p));
+            ig_buf_putc(b, '\n');
         } else {
             const char *h = s;
             while (h < end && *h == '#' && h - s < 6)
@@ -415,12 +415,12 @@ static void md_to_text(buf *b, const char *md)
                     if (used)
                         s = l + used;
                     else
-                        buf_putc(b, *s++);
+                        ig_buf_putc(b, *s++);
                 } else {
-                    buf_putc(b, *s++);
+                    ig_buf_putc(b, *s++);
                 }
             }
-            buf_putc(b, '\n');
+            ig_buf_putc(b, '\n');
         }
         p = nl ? nl + 1 : end;
     }
@@ -485,15 +485,15 @@ static json_t *rule_json(sw *w, const rule_ent *re)
     buf text = BUF_INIT, md = BUF_INIT;
     if (help && help[0]) {
         md_to_text(&text, help);
-        buf_puts(&md, help);
+        ig_buf_puts(&md, help);
     } else {
         /* Without help, the description is all there is to say. */
-        buf_printf(&text, "%s: %s", re->id, full_desc);
-        buf_printf(&md, "**%s**: %s", re->id, full_desc);
+        ig_buf_printf(&text, "%s: %s", re->id, full_desc);
+        ig_buf_printf(&md, "**%s**: %s", re->id, full_desc);
     }
     if (help_uri) {
-        buf_printf(&text, "\n\nMore information: %s", help_uri);
-        if (!help || !help[0]) buf_printf(&md, "\n\n[More information](%s)", help_uri);
+        ig_buf_printf(&text, "\n\nMore information: %s", help_uri);
+        if (!help || !help[0]) ig_buf_printf(&md, "\n\n[More information](%s)", help_uri);
     }
     put(w, h, "text", jbuf(w, &text));
     put(w, h, "markdown", jbuf(w, &md));
@@ -549,7 +549,7 @@ static int utf16_slice(const char *s, size_t n, unsigned from, unsigned to, size
             return 1;
         }
         if (col > to || i >= n) return 0;
-        size_t len = utf8_seq_len((const unsigned char *)s + i, n - i);
+        size_t len = ig_utf8_seq_len((const unsigned char *)s + i, n - i);
         col += len == 4 ? 2 : 1;
         i += len ? len : 1;
     }
@@ -580,7 +580,7 @@ static void put_region(sw *w, json_t *phys, unsigned line, unsigned col, unsigne
     if (snippet && cols && col >= snippet_col &&
         utf16_slice(snippet, kept, col - snippet_col + 1, end_col - snippet_col + 1, &b0, &b1)) {
         buf b = BUF_INIT;
-        buf_append(&b, snippet + b0, b1 - b0);
+        ig_buf_append(&b, snippet + b0, b1 - b0);
         json_t *sn = jobj(w);
         put(w, sn, "text", jbuf(w, &b));
         put(w, reg, "snippet", sn);
@@ -598,12 +598,12 @@ static void put_region(sw *w, json_t *phys, unsigned line, unsigned col, unsigne
 static json_t *artifact_location(sw *w, const char *path)
 {
     json_t *al = jobj(w);
-    char *uri = uri_from_path(path);
+    char *uri = ig_uri_from_path(path);
     if (!uri) w->oom = 1;
     put_str(w, al, "uri", uri ? uri : "");
     /* An absolute file: URI stands on its own; a base would be wrong. */
-    if (!uri_path_is_absolute(path)) put_str(w, al, "uriBaseId", SRCROOT);
-    iamg_free(uri);
+    if (!ig_uri_path_is_absolute(path)) put_str(w, al, "uriBaseId", SRCROOT);
+    ig_free(uri);
     return al;
 }
 
@@ -636,7 +636,7 @@ static json_t *logical_locations(sw *w, const iamg_finding *f)
     json_t *ll = jobj(w);
     if (f->statement) {
         buf b = BUF_INIT;
-        buf_printf(&b, "%s/%s", container ? container : "", f->statement);
+        ig_buf_printf(&b, "%s/%s", container ? container : "", f->statement);
         put_str(w, ll, "name", f->statement);
         put(w, ll, "fullyQualifiedName", jbuf(w, &b));
     } else {
@@ -739,23 +739,23 @@ static void problem_message(buf *b, const iamg_diag *d)
         n--;
     switch (d->code) {
     case IAMG_EPARSE:
-        buf_puts(b, "This file could not be parsed: ");
+        ig_buf_puts(b, "This file could not be parsed: ");
         break;
     case IAMG_EIO:
-        buf_puts(b, "This file could not be read: ");
+        ig_buf_puts(b, "This file could not be read: ");
         break;
     case IAMG_ELIMIT:
-        buf_puts(b, "This input exceeds a scan limit: ");
+        ig_buf_puts(b, "This input exceeds a scan limit: ");
         break;
     default:
-        buf_puts(b, "This policy is not valid: ");
+        ig_buf_puts(b, "This policy is not valid: ");
         break;
     }
-    buf_append(b, m, n);
+    ig_buf_append(b, m, n);
     if (d->code == IAMG_EINVALID)
-        buf_puts(b, ".");
+        ig_buf_puts(b, ".");
     else
-        buf_puts(b, ". Its policies were not checked against the guardrails.");
+        ig_buf_puts(b, ". Its policies were not checked against the guardrails.");
 }
 
 static json_t *problem_json(sw *w, const iamg_diag *d)
@@ -834,16 +834,16 @@ static json_t *diag_notification(sw *w, const iamg_diag *d)
      * failure is named in the text instead, since rule files usually lie
      * outside the scanned tree. Absolute paths likewise stay in the text. */
     int located =
-        d->path && !uri_path_is_absolute(d->path) && (d->code != IAMG_ERULE || d->fingerprint);
+        d->path && !ig_uri_path_is_absolute(d->path) && (d->code != IAMG_ERULE || d->fingerprint);
     const char *m = d->message && d->message[0] ? d->message : iamg_strerror(d->code);
     buf b = BUF_INIT;
     if (d->path && !located) {
         if (d->line)
-            buf_printf(&b, "%s:%u: %s", d->path, d->line, m);
+            ig_buf_printf(&b, "%s:%u: %s", d->path, d->line, m);
         else
-            buf_printf(&b, "%s: %s", d->path, m);
+            ig_buf_printf(&b, "%s: %s", d->path, m);
     } else {
-        buf_puts(&b, m);
+        ig_buf_puts(&b, m);
     }
     json_t *msg = jobj(w);
     put(w, msg, "text", jbuf(w, &b));
@@ -952,18 +952,18 @@ static json_t *run_json(sw *w)
     if (o->category && o->category[0]) {
         /* GitHub treats an id without a trailing '/' as "category/run-id". */
         buf b = BUF_INIT;
-        buf_puts(&b, o->category);
-        if (o->category[strlen(o->category) - 1] != '/') buf_putc(&b, '/');
+        ig_buf_puts(&b, o->category);
+        if (o->category[strlen(o->category) - 1] != '/') ig_buf_putc(&b, '/');
         json_t *ad = jobj(w);
         put(w, ad, "id", jbuf(w, &b));
         put(w, run, "automationDetails", ad);
     }
     json_t *bases = jobj(w), *root = jobj(w);
     if (o->working_directory) {
-        char *u = uri_from_dir(o->working_directory);
+        char *u = ig_uri_from_dir(o->working_directory);
         if (!u) w->oom = 1;
         put_str(w, root, "uri", u);
-        iamg_free(u);
+        ig_free(u);
     }
     put(w, root, "description",
         jtext(w, "Root of the scanned tree (the base folder); artifact URIs are relative to it."));
@@ -1028,7 +1028,7 @@ static json_t *run_json(sw *w)
         const char *path = take_f ? f->path : d->path;
         push(w, results, take_f ? finding_json(w, f) : problem_json(w, d));
         written++;
-        if (uri_path_is_absolute(path)) outside++;
+        if (ig_uri_path_is_absolute(path)) outside++;
         if (w->oom) break;
     }
     int truncated = written < total;
@@ -1050,13 +1050,13 @@ static json_t *run_json(sw *w)
     }
     if (dropped_notes) {
         buf b = BUF_INIT;
-        buf_printf(&b, "%zu more notifications were left out (at most %zu are written).",
+        ig_buf_printf(&b, "%zu more notifications were left out (at most %zu are written).",
                    dropped_notes, limit);
         push(w, notes, text_notification(w, N_TRUNCATED, IAMG_LEVEL_WARNING, &b));
     }
     if (truncated) {
         buf b = BUF_INIT;
-        buf_printf(&b,
+        ig_buf_printf(&b,
                    "%zu of %zu results were left out, the least severe first: a run holds at "
                    "most %zu (GitHub code scanning rejects more). Fix or allowlist the most "
                    "frequent findings, or split the scan into several categories.",
@@ -1065,7 +1065,7 @@ static json_t *run_json(sw *w)
     }
     if (outside) {
         buf b = BUF_INIT;
-        buf_printf(&b,
+        ig_buf_printf(&b,
                    "%zu results are in files outside the base folder and use absolute file: "
                    "URIs, which GitHub code scanning cannot place in the repository. Scan from "
                    "the repository root or set --base-dir to it.",
@@ -1091,11 +1091,11 @@ static json_t *run_json(sw *w)
         put_str(w, inv, "endTimeUtc", t1);
     }
     if (o->working_directory) {
-        char *u = uri_from_dir(o->working_directory);
+        char *u = ig_uri_from_dir(o->working_directory);
         if (!u) w->oom = 1;
         json_t *wd = jobj(w);
         put_str(w, wd, "uri", u);
-        iamg_free(u);
+        ig_free(u);
         put(w, inv, "workingDirectory", wd);
     }
     if (json_array_size(notes))
@@ -1148,12 +1148,12 @@ int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
      * file that cannot be read that is the empty file's hash, so that is
      * the value written (stable as long as the file stays unreadable). */
     line_hashes empty = {0};
-    if (fingerprint_lines("", 0, &empty)) {
-        rc = iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing SARIF");
+    if (ig_fingerprint_lines("", 0, &empty)) {
+        rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing SARIF");
         goto done;
     }
-    fingerprint_format(&empty, 1, w.empty_fp);
-    fingerprint_free(&empty);
+    ig_fingerprint_format(&empty, 1, w.empty_fp);
+    ig_fingerprint_free(&empty);
 
     build_rule_table(&w);
     if (w.oom) goto oom;
@@ -1170,15 +1170,15 @@ int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
     if (json_dumpf(doc, out, JSON_INDENT(2)) != 0 || fputc('\n', out) == EOF ||
         fflush(out) == EOF || ferror(out)) {
         int e_ = errno;
-        rc = iamg_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the SARIF report: %s",
+        rc = ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the SARIF report: %s",
                             e_ ? strerror(e_) : "write error");
     }
     goto done;
 oom:
-    rc = iamg_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing SARIF");
+    rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory writing SARIF");
 done:
     json_decref(doc);
-    iamg_free(w.rules);
-    iamg_free(w.by_id);
+    ig_free(w.rules);
+    ig_free(w.by_id);
     return rc;
 }

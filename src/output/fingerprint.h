@@ -1,5 +1,5 @@
 /*
- * out/fingerprint.h - GitHub's primaryLocationLineHash.
+ * output/fingerprint.h - GitHub's primaryLocationLineHash.
  *
  * GitHub code scanning tracks an alert across commits by rule, path and this
  * per-line rolling hash. iamguard computes it exactly as GitHub's upload step
@@ -19,12 +19,12 @@ typedef struct line_hashes {
 } line_hashes;
 
 /* Hash every line of data[0..len) (read as UTF-8). 0, or -1 when out of memory. */
-int fingerprint_lines(const char *data, size_t len, line_hashes *out);
-void fingerprint_free(line_hashes *h);
+int ig_fingerprint_lines(const char *data, size_t len, line_hashes *out);
+void ig_fingerprint_free(line_hashes *h);
 
 /* "hex:occurrence" for `line` (1-based; lines past the end use the last
  * line, line 0 uses line 1, as GitHub does for results without a region).
  * out must hold 32 bytes. */
-void fingerprint_format(const line_hashes *h, uint32_t line, char out[32]);
+void ig_fingerprint_format(const line_hashes *h, uint32_t line, char out[32]);
 
 #endif
