@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "load/yaml_load.h"
 #include "util/alloc.h"
 #include "util/arena.h"

@@ -41,10 +41,10 @@
 
 #include <stdint.h>
 
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "util/arena.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 /* Most alternatives one value may take through Fn::If; more are reported
  * (IAMG_ELIMIT warning) and the rest are not checked. */

@@ -14,8 +14,8 @@
 #define IAMG_LOAD_JSON_POS_H
 
 #include "iamguard/error.h"
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "util/arena.h"
 
 /*

@@ -13,11 +13,11 @@
 #include <stddef.h>
 
 #include "iamguard/limits.h"
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "model/policy.h"
 #include "util/arena.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 typedef struct loaded {
     arena a;

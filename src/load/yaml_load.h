@@ -7,8 +7,8 @@
 
 #include "iamguard/error.h"
 #include "iamguard/limits.h"
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "util/arena.h"
 
 /*

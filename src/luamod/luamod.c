@@ -26,7 +26,7 @@
 #include "model/policy.h"
 #include "rules/lua_tables.h"
 #include "util/alloc.h"
-#include "util/diag.h"
+#include "source/diag.h"
 #include "util/fileio.h"
 
 #define MT_GUARD "iamguard.luamod.guard"

@@ -17,10 +17,10 @@
 #include "iamguard/limits.h"
 #include "iamguard/match.h"
 #include "iamguard/results.h"
-#include "load/srcpos.h"
-#include "load/tree.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
 #include "util/arena.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 typedef enum peffect { EFFECT_NONE = 0, EFFECT_ALLOW, EFFECT_DENY, EFFECT_INVALID } peffect;
 

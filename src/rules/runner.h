@@ -10,7 +10,7 @@
 #include "iamguard/engine.h"
 #include "model/policy.h"
 #include "rules/lua_api.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 typedef struct runner runner;
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "iamguard/engine.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 typedef struct walk_file {
     char *fs_path;   /* path to open */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/tree.h"
+#include "source/tree.h"
 
 static inline int json_diff_has_point_or_exp(const char *s)
 {

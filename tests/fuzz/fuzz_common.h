@@ -16,9 +16,9 @@
 
 #include "iamguard/limits.h"
 #include "load/loader.h"
-#include "load/srcpos.h"
-#include "load/tree.h"
-#include "util/diag.h"
+#include "source/srcpos.h"
+#include "source/tree.h"
+#include "source/diag.h"
 #include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -39,7 +39,7 @@
 #include "load/loader.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "util/diag.h"
+#include "source/diag.h"
 
 /* Not every test uses every helper. */
 #define FC_FN static __attribute__((unused))

@@ -18,7 +18,7 @@
 
 #include "common/json_diff.h"
 #include "load/json_pos.h"
-#include "load/srcpos.h"
+#include "source/srcpos.h"
 #include "util/arena.h"
 
 /* --- helpers ---------------------------------------------------------------- */

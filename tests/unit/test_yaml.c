@@ -16,7 +16,7 @@
 
 #include "common/time_scale.h"
 #include "load/json_pos.h"
-#include "load/srcpos.h"
+#include "source/srcpos.h"
 #include "load/yaml_load.h"
 #include "util/alloc.h"
 #include "util/arena.h"

@@ -1,5 +1,5 @@
 /*
- * load/tree.h - a parsed JSON or YAML document: an immutable tree of nodes,
+ * source/tree.h - a parsed JSON or YAML document: an immutable tree of nodes,
  * each carrying the byte span it was parsed from.
  *
  * Both parsers (json_pos.c, yaml_load.c) produce this one shape, so every
@@ -10,8 +10,8 @@
  * Positions are byte offsets into a tsource; line/column are computed only
  * when a finding or an error needs them (srcpos.h).
  */
-#ifndef IAMG_LOAD_TREE_H
-#define IAMG_LOAD_TREE_H
+#ifndef IAMG_SOURCE_TREE_H
+#define IAMG_SOURCE_TREE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,18 +1,18 @@
 /*
- * util/diag.h - problems found while loading one file or running rules on it.
+ * source/diag.h - problems found while loading one file or running rules on it.
  *
  * Loaders and the model report here instead of failing, so one bad statement
  * or document never stops the rest of the file or batch. A list belongs to one
  * file and one thread; its records are moved into the scan's results.
  */
-#ifndef IAMG_UTIL_DIAG_H
-#define IAMG_UTIL_DIAG_H
+#ifndef IAMG_SOURCE_DIAG_H
+#define IAMG_SOURCE_DIAG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "iamguard/results.h"
-#include "load/srcpos.h"
+#include "source/srcpos.h"
 
 /* A list stops recording past this many and counts the rest, which it
  * reports in one closing record: a file with 10^6 bad statements must not

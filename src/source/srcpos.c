@@ -1,4 +1,4 @@
-#include "load/srcpos.h"
+#include "source/srcpos.h"
 
 #include <string.h>
 

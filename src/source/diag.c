@@ -1,4 +1,4 @@
-#include "util/diag.h"
+#include "source/diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * load/srcpos.h - from byte offsets to the line/column users see.
+ * source/srcpos.h - from byte offsets to the line/column users see.
  *
  * A tsource is a run of bytes a tree was parsed from: a file, or text decoded
  * from a string inside another tsource (a policy JSON string in a Terraform
@@ -12,8 +12,8 @@
  * "utf16CodeUnits") and GitHub and VS Code display: a tab is one column, an
  * astral character two. A UTF-8 byte-order mark is not part of line 1.
  */
-#ifndef IAMG_LOAD_SRCPOS_H
-#define IAMG_LOAD_SRCPOS_H
+#ifndef IAMG_SOURCE_SRCPOS_H
+#define IAMG_SOURCE_SRCPOS_H
 
 #include <stddef.h>
 #include <stdint.h>
