@@ -47,15 +47,18 @@ static void walk(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat st;
         if (lstat(path, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) walk(path);
-        else if (S_ISREG(st.st_mode)) parse_file(path);
+        if (S_ISDIR(st.st_mode))
+            walk(path);
+        else if (S_ISREG(st.st_mode))
+            parse_file(path);
     }
     closedir(d);
 }
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) walk(argv[i]);
+    for (int i = 1; i < argc; i++)
+        walk(argv[i]);
     fprintf(stderr, "%zu files, %zu bytes, %zu not JSON\n", files, bytes, failed);
     return 0;
 }

@@ -31,24 +31,27 @@ typedef struct iamg_engine_options {
     int builtin_rules; /**< load the rules compiled into iamguard (default 1) */
 } iamg_engine_options;
 
-#define IAMG_ENGINE_OPTIONS_INIT {IAMG_LIMITS_INIT, 1}
+#define IAMG_ENGINE_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        IAMG_LIMITS_INIT, 1                                                                        \
+    }
 
 /** Metadata of one loaded rule. Strings are borrowed from the engine. */
 typedef struct iamg_rule_info {
     const char *id;
-    const char *name;              /**< PascalCase, or NULL */
+    const char *name; /**< PascalCase, or NULL */
     const char *short_description;
-    const char *full_description;  /**< or NULL */
-    const char *help;              /**< markdown, or NULL */
-    const char *help_uri;          /**< or NULL */
-    iamg_level level;              /**< default level of its findings */
-    double security_severity;      /**< 0.1..10, or 0 when not set */
-    const char *precision;         /**< "very-high", "high", "medium", "low", or NULL */
+    const char *full_description; /**< or NULL */
+    const char *help;             /**< markdown, or NULL */
+    const char *help_uri;         /**< or NULL */
+    iamg_level level;             /**< default level of its findings */
+    double security_severity;     /**< 0.1..10, or 0 when not set */
+    const char *precision;        /**< "very-high", "high", "medium", "low", or NULL */
     const char *const *tags;
     size_t ntags;
-    const char *source;            /**< rule file path, or "builtin/<file>" */
+    const char *source; /**< rule file path, or "builtin/<file>" */
     int builtin;
-    int enabled;                   /**< selected for scans */
+    int enabled; /**< selected for scans */
 } iamg_rule_info;
 
 /**
@@ -122,26 +125,28 @@ typedef struct iamg_allow {
 } iamg_allow;
 
 /** Called from the scanning threads (serialised) as files finish. */
-typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total,
-                                 size_t findings);
+typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total, size_t findings);
 
 typedef struct iamg_scan_options {
     const char *base_dir;       /**< result paths are relative to it; NULL = current dir */
     unsigned jobs;              /**< worker threads; 0 = number of CPUs */
     const char *const *exclude; /**< path globs to leave out of folder walks */
     size_t nexclude;
-    int follow_symlinks;        /**< follow symbolic links in folder walks (loops are detected) */
-    unsigned shard_index;       /**< with shard_count > 1: scan files whose index % count == index */
+    int follow_symlinks;  /**< follow symbolic links in folder walks (loops are detected) */
+    unsigned shard_index; /**< with shard_count > 1: scan files whose index % count == index */
     unsigned shard_count;
-    const iamg_allow *allow;    /**< allowlist (borrowed for the scan's duration) */
+    const iamg_allow *allow; /**< allowlist (borrowed for the scan's duration) */
     size_t nallow;
-    const char *today;          /**< "YYYY-MM-DD" for allowlist expiry; NULL = the current date */
-    int verbose;                /**< also record skipped files as IAMG_ESKIP notes */
+    const char *today; /**< "YYYY-MM-DD" for allowlist expiry; NULL = the current date */
+    int verbose;       /**< also record skipped files as IAMG_ESKIP notes */
     iamg_progress_fn progress;
     void *progress_ud;
 } iamg_scan_options;
 
-#define IAMG_SCAN_OPTIONS_INIT {NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, NULL, NULL}
+#define IAMG_SCAN_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, NULL, NULL                                    \
+    }
 
 /**
  * Scan files and folders. Files of unknown formats found in folders are

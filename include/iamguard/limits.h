@@ -31,17 +31,17 @@ typedef struct iamg_limits {
 
 #define IAMG_LIMITS_INIT                                                                           \
     {                                                                                              \
-        (uint64_t)256 << 20, /* max_file_size */                                                   \
-            1000,            /* max_depth */                                                       \
-            1000000,         /* max_statements */                                                  \
-            1000000,         /* max_yaml_nodes */                                                  \
+        (uint64_t)256 << 20,  /* max_file_size */                                                  \
+            1000,             /* max_depth */                                                      \
+            1000000,          /* max_statements */                                                 \
+            1000000,          /* max_yaml_nodes */                                                 \
             (size_t)64 << 20, /* lua_memory */                                                     \
-            200000000,       /* lua_instructions */                                                \
-            5000,            /* lua_timeout_ms */                                                  \
-            (size_t)1 << 20, /* max_rule_file_size */                                              \
-            10000,           /* max_findings_per_rule */                                           \
-            4096,            /* max_message_len */                                                 \
-            25000            /* max_results */                                                     \
+            200000000,        /* lua_instructions */                                               \
+            5000,             /* lua_timeout_ms */                                                 \
+            (size_t)1 << 20,  /* max_rule_file_size */                                             \
+            10000,            /* max_findings_per_rule */                                          \
+            4096,             /* max_message_len */                                                \
+            25000             /* max_results */                                                    \
     }
 
 #ifdef __cplusplus

@@ -52,9 +52,9 @@ IAMG_API int iamg_arn_split(const char *arn, iamg_arn_parts *out);
 
 /** Set-operator prefix of a condition operator. */
 typedef enum iamg_cond_set {
-    IAMG_COND_SINGLE = 0,   /**< no prefix */
-    IAMG_COND_FOR_ANY = 1,  /**< "ForAnyValue:" */
-    IAMG_COND_FOR_ALL = 2   /**< "ForAllValues:" */
+    IAMG_COND_SINGLE = 0,  /**< no prefix */
+    IAMG_COND_FOR_ANY = 1, /**< "ForAnyValue:" */
+    IAMG_COND_FOR_ALL = 2  /**< "ForAllValues:" */
 } iamg_cond_set;
 
 /** A condition operator taken apart: "ForAnyValue:StringLikeIfExists" ->
@@ -64,8 +64,8 @@ typedef struct iamg_cond_op {
     int if_exists;
     const char *base; /**< points into the parsed string */
     size_t base_len;
-    int negated;      /**< base is one of the ...Not... operators */
-    int known;        /**< base is an operator IAM defines */
+    int negated; /**< base is one of the ...Not... operators */
+    int known;   /**< base is an operator IAM defines */
 } iamg_cond_op;
 
 /**

@@ -23,12 +23,15 @@ typedef struct iamg_output_options {
     const char *category;          /**< SARIF automationDetails.id (--sarif-category) */
     int include_suppressed;        /**< write allowlisted findings (with suppressions) */
     int color;                     /**< text: ANSI colours */
-    int timestamps;                /**< SARIF: invocation start/end times (off: byte-identical output) */
-    const char *command_line;      /**< SARIF invocations[0].commandLine, or NULL */
-    int show_notes;                /**< text: also print note-level diagnostics */
+    int timestamps;           /**< SARIF: invocation start/end times (off: byte-identical output) */
+    const char *command_line; /**< SARIF invocations[0].commandLine, or NULL */
+    int show_notes;           /**< text: also print note-level diagnostics */
 } iamg_output_options;
 
-#define IAMG_OUTPUT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, NULL, 0}
+#define IAMG_OUTPUT_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        NULL, NULL, 0, 0, 0, NULL, 0                                                               \
+    }
 
 /** SARIF 2.1.0 for GitHub code scanning (see README, "SARIF"), written to
  *  `out`, which stays open and is not closed. o may be NULL for defaults.

@@ -32,23 +32,25 @@ IAMG_API int iamg_level_parse(const char *name);
 
 /** Where a policy document came from, beyond its file. Unknown fields are NULL. */
 typedef struct iamg_origin {
-    const char *format;        /**< "policy", "policy-version", "cloudformation", "terraform-plan", "account-dump" */
-    const char *kind;          /**< "identity", "trust" or "resource" */
-    const char *container;     /**< one-line human label of the holder, e.g. "AWS::IAM::Role AppRole, policy 'root'" */
-    const char *logical_id;    /**< CloudFormation logical ID */
-    const char *resource_type; /**< CloudFormation or Terraform resource type */
-    const char *policy_name;   /**< inline or managed policy name */
-    const char *address;       /**< Terraform resource address */
-    const char *principal_type;/**< account dumps: "user", "group", "role" */
+    const char *format;     /**< "policy", "policy-version", "cloudformation", "terraform-plan",
+                               "account-dump" */
+    const char *kind;       /**< "identity", "trust" or "resource" */
+    const char *container;  /**< one-line human label of the holder, e.g. "AWS::IAM::Role AppRole,
+                               policy 'root'" */
+    const char *logical_id; /**< CloudFormation logical ID */
+    const char *resource_type;  /**< CloudFormation or Terraform resource type */
+    const char *policy_name;    /**< inline or managed policy name */
+    const char *address;        /**< Terraform resource address */
+    const char *principal_type; /**< account dumps: "user", "group", "role" */
     const char *principal_name;
     const char *principal_arn;
-    const char *policy_arn;    /**< managed policy ARN */
-    const char *pointer;       /**< JSON pointer of the document inside the file */
+    const char *policy_arn; /**< managed policy ARN */
+    const char *pointer;    /**< JSON pointer of the document inside the file */
 } iamg_origin;
 
 /** One guardrail violation. */
 typedef struct iamg_finding {
-    const char *rule_id;     /**< borrowed from the engine that scanned: valid while it lives */
+    const char *rule_id; /**< borrowed from the engine that scanned: valid while it lives */
     iamg_level level;
     const char *message;
     const char *path;        /**< as scanned, relative to the scan's base directory */
@@ -68,25 +70,25 @@ typedef struct iamg_finding {
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
 typedef struct iamg_diag {
-    int code;                /**< IAMG_EPARSE, IAMG_EINVALID, IAMG_EIO, IAMG_ELIMIT, IAMG_ERULE, IAMG_ESKIP */
+    int code; /**< IAMG_EPARSE, IAMG_EINVALID, IAMG_EIO, IAMG_ELIMIT, IAMG_ERULE, IAMG_ESKIP */
     iamg_level level;
-    const char *path;        /**< file or rule file; NULL when not tied to one */
-    unsigned line, column;   /**< 0 when unknown */
+    const char *path;      /**< file or rule file; NULL when not tied to one */
+    unsigned line, column; /**< 0 when unknown */
     unsigned end_column;
-    const char *snippet;     /**< the source line when known (cut as for findings) */
+    const char *snippet; /**< the source line when known (cut as for findings) */
     const char *fingerprint;
-    const char *rule_id;     /**< the failing rule, for IAMG_ERULE */
+    const char *rule_id; /**< the failing rule, for IAMG_ERULE */
     const char *message;
     unsigned snippet_column; /**< as in iamg_finding */
 } iamg_diag;
 
 /** Counters of one scan. */
 typedef struct iamg_stats {
-    size_t files_seen;      /**< files considered */
-    size_t files_scanned;   /**< files that held at least one policy document */
-    size_t files_skipped;   /**< not a policy format, too large, unreadable, ... */
-    size_t files_failed;    /**< read or parse errors */
-    size_t documents;       /**< policy documents checked */
+    size_t files_seen;    /**< files considered */
+    size_t files_scanned; /**< files that held at least one policy document */
+    size_t files_skipped; /**< not a policy format, too large, unreadable, ... */
+    size_t files_failed;  /**< read or parse errors */
+    size_t documents;     /**< policy documents checked */
     size_t statements;
     size_t bytes;           /**< bytes read */
     size_t suppressed;      /**< findings allowlisted */

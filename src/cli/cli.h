@@ -12,10 +12,10 @@
 /* Exit statuses, one enum for every subcommand. When several apply the
  * highest-precedence one wins: USAGE > INCOMPLETE > FINDINGS > OK. */
 typedef enum cli_exit {
-    EXIT_OK = 0,          /* nothing at or above --fail-on */
-    EXIT_FINDINGS = 1,    /* findings at or above --fail-on */
-    EXIT_USAGE = 2,       /* bad usage, or the scan could not run */
-    EXIT_INCOMPLETE = 3   /* the scan ran, but some input or rule failed: results still written */
+    EXIT_OK = 0,        /* nothing at or above --fail-on */
+    EXIT_FINDINGS = 1,  /* findings at or above --fail-on */
+    EXIT_USAGE = 2,     /* bad usage, or the scan could not run */
+    EXIT_INCOMPLETE = 3 /* the scan ran, but some input or rule failed: results still written */
 } cli_exit;
 
 /* Combine two statuses by precedence. */

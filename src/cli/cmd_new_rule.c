@@ -102,18 +102,17 @@ static const char rule_template[] =
     "  end,\n"
     "}\n";
 
-static const char flagged_policy[] =
-    "{\n"
-    "  \"Version\": \"2012-10-17\",\n"
-    "  \"Statement\": [\n"
-    "    {\n"
-    "      \"Sid\": \"PassAnyRole\",\n"
-    "      \"Effect\": \"Allow\",\n"
-    "      \"Action\": [\"iam:GetRole\", \"iam:PassRole\"],\n"
-    "      \"Resource\": \"*\"\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+static const char flagged_policy[] = "{\n"
+                                     "  \"Version\": \"2012-10-17\",\n"
+                                     "  \"Statement\": [\n"
+                                     "    {\n"
+                                     "      \"Sid\": \"PassAnyRole\",\n"
+                                     "      \"Effect\": \"Allow\",\n"
+                                     "      \"Action\": [\"iam:GetRole\", \"iam:PassRole\"],\n"
+                                     "      \"Resource\": \"*\"\n"
+                                     "    }\n"
+                                     "  ]\n"
+                                     "}\n";
 
 static const char flagged_expected[] =
     "# The findings @ID@ must report on flagged.json: \"RULE-ID LINE:COL\" each.\n"
@@ -205,9 +204,15 @@ int cmd_new_rule(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
-        case OPT_DIR: dir = optarg; break;
-        case OPT_HELP: fputs(new_rule_usage, stdout); return EXIT_OK;
-        default: fputs(new_rule_usage, stderr); return EXIT_USAGE;
+        case OPT_DIR:
+            dir = optarg;
+            break;
+        case OPT_HELP:
+            fputs(new_rule_usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs(new_rule_usage, stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {
@@ -223,7 +228,8 @@ int cmd_new_rule(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strncmp(id, "IAMGUARD-", 9) == 0) {
-        cli_errorf("the prefix IAMGUARD- is reserved for iamguard's own reports: choose another id");
+        cli_errorf(
+            "the prefix IAMGUARD- is reserved for iamguard's own reports: choose another id");
         return EXIT_USAGE;
     }
 
@@ -250,8 +256,7 @@ int cmd_new_rule(int argc, char **argv)
                    exists(rule) ? rule : tests);
         return EXIT_USAGE;
     }
-    if (make_dir(dir) || write_new(rule, rule_template, id) || make_dir(tests))
-        return EXIT_USAGE;
+    if (make_dir(dir) || write_new(rule, rule_template, id) || make_dir(tests)) return EXIT_USAGE;
     for (int i = 0; i < 4; i++)
         if (write_new(files[i], texts[i], id)) return EXIT_USAGE;
     printf("wrote %s\nwrote %s/ (flagged.json, accepted.json and their .expected files)\n"

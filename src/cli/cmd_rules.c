@@ -37,7 +37,9 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
         switch (c) {
-        case 'f': *format = optarg; break;
+        case 'f':
+            *format = optarg;
+            break;
         case OPT_RULES:
             if (strlist_add(&dirs, optarg)) {
                 cli_errorf("out of memory");
@@ -45,7 +47,9 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
                 goto done;
             }
             break;
-        case OPT_NO_BUILTIN: builtin = 0; break;
+        case OPT_NO_BUILTIN:
+            builtin = 0;
+            break;
         case OPT_HELP:
             fputs(usage, stdout);
             status = -1;
@@ -101,10 +105,10 @@ int cmd_rules(int argc, char **argv)
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < iamg_engine_rule_count(e); i++) {
             const iamg_rule_info *r = iamg_engine_rule(e, i);
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b}", "id", r->id, "level",
-                                  iamg_level_name(r->level), "short_description",
-                                  r->short_description, "name", r->name, "source", r->source,
-                                  "builtin", r->builtin);
+            json_t *o =
+                json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b}", "id", r->id, "level",
+                          iamg_level_name(r->level), "short_description", r->short_description,
+                          "name", r->name, "source", r->source, "builtin", r->builtin);
             if (o && r->security_severity > 0)
                 json_object_set_new(o, "security_severity", json_real(r->security_severity));
             json_array_append_new(arr, o);

@@ -90,12 +90,7 @@ enum {
 };
 
 /* Limits given on the command line, which win over the configuration's. */
-enum {
-    SET_MAX_FILE_SIZE = 1,
-    SET_RULE_MEMORY = 2,
-    SET_RULE_TIMEOUT = 4,
-    SET_RULE_INSTR = 8
-};
+enum { SET_MAX_FILE_SIZE = 1, SET_RULE_MEMORY = 2, SET_RULE_TIMEOUT = 4, SET_RULE_INSTR = 8 };
 
 static const struct option scan_options[] = {
     {"format", required_argument, NULL, 'f'},
@@ -173,9 +168,11 @@ static int parse_shard(const char *s, unsigned *k, unsigned *n)
 /* "iamguard scan ..." with arguments quoted for a POSIX shell. */
 static char *join_command_line(int argc, char **argv)
 {
-    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+";
+    static const char safe[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+";
     size_t n = sizeof "iamguard";
-    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    for (int i = 0; i < argc; i++)
+        n += 4 * strlen(argv[i]) + 3;
     char *s = malloc(n);
     if (!s) return NULL;
     size_t k = 0;
@@ -215,10 +212,12 @@ static void warn_outside_base(const iamg_results *r)
         }
     }
     if (outside)
-        fprintf(stderr,
-                "iamguard: warning: %zu file%s with findings %s outside the base folder (first: %s); "
-                "GitHub code scanning cannot place them: scan from the repository root or set --base-dir\n",
-                outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", first);
+        fprintf(
+            stderr,
+            "iamguard: warning: %zu file%s with findings %s outside the base folder (first: %s); "
+            "GitHub code scanning cannot place them: scan from the repository root or set "
+            "--base-dir\n",
+            outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", first);
 }
 
 /* Exit status for what a scan produced. */
@@ -315,10 +314,18 @@ int cmd_scan(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:qvj:", scan_options, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
-        case 'o': output = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'v': verbose = 1; break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
         case 'j':
             if (cli_parse_uint(optarg, 1024, &num) || num == 0) {
                 cli_errorf("--jobs needs a number from 1 to 1024, not '%s'", optarg);
@@ -327,11 +334,21 @@ int cmd_scan(int argc, char **argv)
             }
             so.jobs = (unsigned)num;
             break;
-        case OPT_BASE_DIR: base_dir = optarg; break;
-        case OPT_CATEGORY: category = optarg; break;
-        case OPT_INCLUDE_SUPPRESSED: include_suppressed = 1; break;
-        case OPT_TIMESTAMPS: timestamps = 1; break;
-        case OPT_COLOR: color = optarg; break;
+        case OPT_BASE_DIR:
+            base_dir = optarg;
+            break;
+        case OPT_CATEGORY:
+            category = optarg;
+            break;
+        case OPT_INCLUDE_SUPPRESSED:
+            include_suppressed = 1;
+            break;
+        case OPT_TIMESTAMPS:
+            timestamps = 1;
+            break;
+        case OPT_COLOR:
+            color = optarg;
+            break;
         case OPT_RULES:
             if (strlist_add(&rules_dirs, optarg)) goto oom;
             break;
@@ -341,7 +358,9 @@ int cmd_scan(int argc, char **argv)
         case OPT_SKIP_RULE:
             if (strlist_add(&skip, optarg)) goto oom;
             break;
-        case OPT_NO_BUILTIN: builtin = 0; break;
+        case OPT_NO_BUILTIN:
+            builtin = 0;
+            break;
         case OPT_FAIL_ON:
             fail_on = iamg_level_parse(optarg);
             fail_on_set = 1;
@@ -354,11 +373,14 @@ int cmd_scan(int argc, char **argv)
         case OPT_EXCLUDE:
             if (strlist_add(&excludes, optarg)) goto oom;
             break;
-        case OPT_FOLLOW: so.follow_symlinks = 1; break;
+        case OPT_FOLLOW:
+            so.follow_symlinks = 1;
+            break;
         case OPT_MAX_FILE_SIZE:
             lim_set |= SET_MAX_FILE_SIZE;
             if (cli_parse_size(optarg, &cli_lim.max_file_size) || cli_lim.max_file_size == 0) {
-                cli_errorf("--max-file-size needs a size like 1048576, 64K, 256M or 1G, not '%s'", optarg);
+                cli_errorf("--max-file-size needs a size like 1048576, 64K, 256M or 1G, not '%s'",
+                           optarg);
                 status = EXIT_USAGE;
                 goto done;
             }
@@ -399,11 +421,21 @@ int cmd_scan(int argc, char **argv)
             cli_lim.lua_instructions = num;
             lim_set |= SET_RULE_INSTR;
             break;
-        case OPT_CONFIG: config_path = optarg; break;
-        case OPT_NO_CONFIG: no_config = 1; break;
-        case OPT_BASELINE: baseline_path = optarg; break;
-        case OPT_STDIN_NAME: stdin_name = optarg; break;
-        case OPT_HELP: fputs(scan_usage, stdout); goto done;
+        case OPT_CONFIG:
+            config_path = optarg;
+            break;
+        case OPT_NO_CONFIG:
+            no_config = 1;
+            break;
+        case OPT_BASELINE:
+            baseline_path = optarg;
+            break;
+        case OPT_STDIN_NAME:
+            stdin_name = optarg;
+            break;
+        case OPT_HELP:
+            fputs(scan_usage, stdout);
+            goto done;
         default:
             fputs("Try 'iamguard scan --help'.\n", stderr);
             status = EXIT_USAGE;
@@ -412,17 +444,22 @@ int cmd_scan(int argc, char **argv)
     }
     if (!format) format = output ? format_for(output) : "text";
     iamg_writer_fn writer;
-    if (!strcmp(format, "text")) writer = iamg_write_text;
-    else if (!strcmp(format, "json")) writer = iamg_write_json;
-    else if (!strcmp(format, "sarif")) writer = iamg_write_sarif;
+    if (!strcmp(format, "text"))
+        writer = iamg_write_text;
+    else if (!strcmp(format, "json"))
+        writer = iamg_write_json;
+    else if (!strcmp(format, "sarif"))
+        writer = iamg_write_sarif;
     else {
         cli_errorf("--format must be text, json or sarif, not '%s'", format);
         status = EXIT_USAGE;
         goto done;
     }
     int use_color;
-    if (!strcmp(color, "always")) use_color = 1;
-    else if (!strcmp(color, "never")) use_color = 0;
+    if (!strcmp(color, "always"))
+        use_color = 1;
+    else if (!strcmp(color, "never"))
+        use_color = 0;
     else if (!strcmp(color, "auto")) {
         const char *nc = getenv("NO_COLOR");
         use_color = !output && isatty(STDOUT_FILENO) && !(nc && nc[0]);
@@ -517,9 +554,10 @@ int cmd_scan(int argc, char **argv)
             goto done;
         }
     }
-    if (from_stdin ? iamg_scan_buffer(engine, stdin_name, stdin_data, stdin_len, &so, &results, &err)
-                   : iamg_scan_paths(engine, (const char *const *)argv + optind,
-                                     (size_t)(argc - optind), &so, &results, &err)) {
+    if (from_stdin
+            ? iamg_scan_buffer(engine, stdin_name, stdin_data, stdin_len, &so, &results, &err)
+            : iamg_scan_paths(engine, (const char *const *)argv + optind, (size_t)(argc - optind),
+                              &so, &results, &err)) {
         if (prog.printed) fputs("\r\033[K", stderr);
         cli_error(&err);
         status = EXIT_USAGE;
@@ -529,8 +567,10 @@ int cmd_scan(int argc, char **argv)
     if (baseline) iamg_results_filter_baseline(results, baseline, NULL);
 
     char *cwd = NULL;
-    if (base_dir) cwd = realpath(base_dir, NULL);
-    else cwd = getcwd(NULL, 0);
+    if (base_dir)
+        cwd = realpath(base_dir, NULL);
+    else
+        cwd = getcwd(NULL, 0);
     iamg_output_options oo = IAMG_OUTPUT_OPTIONS_INIT;
     oo.working_directory = cwd;
     oo.category = category;

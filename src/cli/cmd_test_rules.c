@@ -149,7 +149,8 @@ static int list_dir(const char *dir, int (*keep)(const char *), char ***out, siz
 
 static void free_names(char **v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
@@ -207,7 +208,8 @@ static int read_expected(const char *path, flines *out, int *with_levels, char *
             break;
         }
         char *p = buf;
-        while (*p == ' ' || *p == '\t') p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
         if (*p == '#' && levels < 0) {
             char *h = realloc(*header, hlen + len + 2);
             if (!h) {
@@ -228,8 +230,8 @@ static int read_expected(const char *path, flines *out, int *with_levels, char *
         char tail;
         if (k < 2 || k > 3 || sscanf(pos, "%u:%u%c", &line, &col, &tail) != 2 || line == 0 ||
             col == 0) {
-            cli_errorf("%s:%u: expected \"RULE-ID LINE:COL\" or \"RULE-ID LINE:COL LEVEL\"",
-                       path, lineno);
+            cli_errorf("%s:%u: expected \"RULE-ID LINE:COL\" or \"RULE-ID LINE:COL LEVEL\"", path,
+                       lineno);
             rc = -1;
             break;
         }
@@ -292,8 +294,10 @@ static void print_problem(const iamg_diag *d, const char *prefix)
     printf("%s%s", prefix, d->path ? d->path : "");
     if (d->line) printf(":%u", d->line);
     if (d->line && d->column) printf(":%u", d->column);
-    if (d->rule_id) printf(": %s[%s] %s\n", iamg_level_name(d->level), d->rule_id, d->message);
-    else printf(": %s: %s\n", iamg_level_name(d->level), d->message);
+    if (d->rule_id)
+        printf(": %s[%s] %s\n", iamg_level_name(d->level), d->rule_id, d->message);
+    else
+        printf(": %s: %s\n", iamg_level_name(d->level), d->message);
 }
 
 static int write_expected(const char *path, const char *header, const flines *got)
@@ -304,7 +308,8 @@ static int write_expected(const char *path, const char *header, const flines *go
         return -1;
     }
     if (header) fputs(header, f);
-    for (size_t i = 0; i < got->n; i++) fprintf(f, "%s\n", got->v[i].text);
+    for (size_t i = 0; i < got->n; i++)
+        fprintf(f, "%s\n", got->v[i].text);
     if (fclose(f) != 0) {
         cli_errorf("%s: write error", path);
         return -1;
@@ -322,7 +327,8 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_name, const
     int with_levels = 0;
     char *header = NULL;
     rs->cases++;
-    if ((size_t)snprintf(case_path, sizeof case_path, "%s/%s", tests_dir, name) >= sizeof case_path ||
+    if ((size_t)snprintf(case_path, sizeof case_path, "%s/%s", tests_dir, name) >=
+            sizeof case_path ||
         (size_t)snprintf(expected_path, sizeof expected_path, "%s/%s.expected", tests_dir, stem) >=
             sizeof expected_path) {
         cli_errorf("%s/%s: path too long", tests_dir, name);
@@ -418,8 +424,8 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_name, const
     } else {
         rs->failed++;
         rs->status = cli_worse(rs->status, EXIT_FINDINGS);
-        printf("FAIL %s %s\n--- %s (expected)\n+++ %s (reported)\n", rule_name, name,
-               expected_path, case_path);
+        printf("FAIL %s %s\n--- %s (expected)\n+++ %s (reported)\n", rule_name, name, expected_path,
+               case_path);
         diff(&want, &got, 1);
     }
 done:
@@ -498,7 +504,8 @@ static void run_rule_file(run_state *rs, const char *dir, const char *file)
     }
     for (size_t i = 0; i < n; i++) {
         char stem[1024];
-        if (case_stem(names[i], stem, sizeof stem)) run_case(rs, e, file, tests_dir, names[i], stem);
+        if (case_stem(names[i], stem, sizeof stem))
+            run_case(rs, e, file, tests_dir, names[i], stem);
     }
 done:
     free_names(names, n);
@@ -513,11 +520,21 @@ int cmd_test_rules(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "uqv", options, NULL)) != -1) {
         switch (c) {
-        case 'u': rs.update = 1; break;
-        case 'q': rs.quiet = 1; break;
-        case 'v': rs.verbose = 1; break;
-        case OPT_HELP: fputs(test_rules_usage, stdout); return EXIT_OK;
-        default: fputs(test_rules_usage, stderr); return EXIT_USAGE;
+        case 'u':
+            rs.update = 1;
+            break;
+        case 'q':
+            rs.quiet = 1;
+            break;
+        case 'v':
+            rs.verbose = 1;
+            break;
+        case OPT_HELP:
+            fputs(test_rules_usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs(test_rules_usage, stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -539,7 +556,8 @@ int cmd_test_rules(int argc, char **argv)
                 cli_errorf("%s: no *.lua rule file in this folder", arg);
                 rs.status = cli_worse(rs.status, EXIT_USAGE);
             }
-            for (size_t i = 0; i < n; i++) run_rule_file(&rs, arg, files[i]);
+            for (size_t i = 0; i < n; i++)
+                run_rule_file(&rs, arg, files[i]);
             free_names(files, n);
         } else if (has_suffix(arg, ".lua") && strlen(arg) > 4) {
             /* A single rule file: split it into folder and name. */
@@ -551,9 +569,12 @@ int cmd_test_rules(int argc, char **argv)
                 rs.status = cli_worse(rs.status, EXIT_USAGE);
                 continue;
             }
-            if (!slash) snprintf(dir, sizeof dir, ".");
-            else if (dlen == 0) snprintf(dir, sizeof dir, "/");
-            else snprintf(dir, sizeof dir, "%.*s", (int)dlen, arg);
+            if (!slash)
+                snprintf(dir, sizeof dir, ".");
+            else if (dlen == 0)
+                snprintf(dir, sizeof dir, "/");
+            else
+                snprintf(dir, sizeof dir, "%.*s", (int)dlen, arg);
             struct stat st;
             if (stat(arg, &st) != 0) {
                 cli_errorf("%s: %s", arg, strerror(errno));
@@ -570,7 +591,8 @@ int cmd_test_rules(int argc, char **argv)
            rs.cases, rs.cases == 1 ? "" : "s", rs.files, rs.files == 1 ? "" : "s", rs.passed,
            rs.failed, rs.errors, rs.errors == 1 ? "" : "s");
     if (rs.updated) printf(", %zu updated", rs.updated);
-    if (rs.untested) printf(", %zu rule file%s without tests", rs.untested, rs.untested == 1 ? "" : "s");
+    if (rs.untested)
+        printf(", %zu rule file%s without tests", rs.untested, rs.untested == 1 ? "" : "s");
     printf("\n");
     return rs.status;
 }

@@ -36,12 +36,8 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const command commands[] = {
-    {"scan", cmd_scan},
-    {"rules", cmd_rules},
-    {"explain", cmd_explain},
-    {"merge", cmd_merge},
-    {"test-rules", cmd_test_rules},
-    {"new-rule", cmd_new_rule},
+    {"scan", cmd_scan},       {"rules", cmd_rules},           {"explain", cmd_explain},
+    {"merge", cmd_merge},     {"test-rules", cmd_test_rules}, {"new-rule", cmd_new_rule},
     {"version", cmd_version},
 };
 

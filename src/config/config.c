@@ -514,7 +514,7 @@ int iamg_config_find(const char *scan_root, iamg_config **out, iamg_error *err)
     }
     if (found[0] && found[1])
         return ig_error_set(err, IAMG_EUSAGE, paths[1], 0, 0, "both %s and %s exist: keep one",
-                              names[0], names[1]);
+                            names[0], names[1]);
     if (!found[0] && !found[1]) return 0;
     return iamg_config_load(found[0] ? paths[0] : paths[1], out, err);
 }
@@ -538,7 +538,7 @@ static int in_list(const char *id, const char *const *v, size_t n)
 static int unknown_rule(const iamg_config *c, const cpos *at, const char *id, iamg_error *err)
 {
     return ig_error_set(err, IAMG_EUSAGE, c->path, at->line, at->col,
-                          "unknown rule id '%s' (see 'iamguard rules')", id);
+                        "unknown rule id '%s' (see 'iamguard rules')", id);
 }
 
 int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only, size_t nonly,
@@ -552,7 +552,7 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
             rc = iamg_engine_add_rules_dir(e, c->rule_dirs[i], &e2);
             if (rc)
                 return ig_error_set(err, rc, c->path, ci->dir_pos[i].line, ci->dir_pos[i].col,
-                                      "rule folder '%s': %s", c->rule_dirs[i], e2.message);
+                                    "rule folder '%s': %s", c->rule_dirs[i], e2.message);
         }
         /* Checked even where the caller's lists win: a typo is still a typo. */
         for (size_t i = 0; i < c->nonly; i++)

@@ -46,7 +46,8 @@ typedef struct azx {
 } azx;
 
 #define INVALID(z, node, ...)                                                                      \
-    ig_diag_add((z)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (z)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((z)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (z)->src, (node)->start,           \
+                __VA_ARGS__)
 
 /* A document: an object, or JSON text (URL-encoded by the raw API). */
 static int add_document(azx *z, const tnode *doc, pkind kind, const iamg_origin *o,
@@ -54,7 +55,8 @@ static int add_document(azx *z, const tnode *doc, pkind kind, const iamg_origin 
 {
     if (doc->type == TN_OBJECT) return ig_extract_add_doc(z->x, z->src, doc, kind, o);
     if (doc->type == TN_STRING) return ig_extract_add_string_doc(z->x, z->src, doc, 1, kind, o);
-    INVALID(z, doc, "%s must be an object or a JSON string, found %s", what, ig_tnode_type_name(doc));
+    INVALID(z, doc, "%s must be an object or a JSON string, found %s", what,
+            ig_tnode_type_name(doc));
     return 0;
 }
 
@@ -90,10 +92,10 @@ static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
             }
             iamg_origin o = base;
             o.policy_name = pname;
-            o.pointer = ig_extract_printf(z->x, "/%s/%u/%s/%u/PolicyDocument", pl->list, (unsigned)i,
-                                       pl->policies, (unsigned)j);
+            o.pointer = ig_extract_printf(z->x, "/%s/%u/%s/%u/PolicyDocument", pl->list,
+                                          (unsigned)i, pl->policies, (unsigned)j);
             o.container = ig_extract_printf(z->x, "%s %s, inline policy '%s'", pl->type, who,
-                                         pname ? pname : "");
+                                            pname ? pname : "");
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
             int rc = add_document(z, doc, KIND_IDENTITY, &o, "PolicyDocument");
             if (rc) return rc;
@@ -243,7 +245,7 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
             o.policy_name = name;
             o.policy_arn = arn;
             o.pointer = ig_extract_printf(z->x, "/Policies/%u/PolicyVersionList/%u/Document",
-                                       (unsigned)i, (unsigned)j);
+                                          (unsigned)i, (unsigned)j);
             o.container = managed_label(z, name, arn, att, natt);
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
             int rc = add_document(z, doc, KIND_IDENTITY, &o, "Document");
@@ -252,7 +254,7 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
     }
     if (!found && versions->n)
         ig_diag_add(z->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, z->src, versions->start,
-                 "managed policy %s has no default version in the dump: not checked", who);
+                    "managed policy %s has no default version in the dump: not checked", who);
     return 0;
 }
 
@@ -264,7 +266,8 @@ int ig_extract_authz(extract_ctx *x, const tnode *root)
         const tnode *list = ig_tnode_get(root, plists[l].list);
         if (!list) continue;
         if (list->type != TN_ARRAY) {
-            INVALID(&z, list, "%s must be a list, found %s", plists[l].list, ig_tnode_type_name(list));
+            INVALID(&z, list, "%s must be a list, found %s", plists[l].list,
+                    ig_tnode_type_name(list));
             continue;
         }
         for (uint32_t i = 0; i < list->n; i++) {

@@ -50,7 +50,8 @@ typedef struct docspec {
 typedef int (*value_fn)(cfx *c, const tnode *v, const char *ptr, void *ud);
 
 #define INVALID(c, node, ...)                                                                      \
-    ig_diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start,           \
+                __VA_ARGS__)
 
 /* JSON pointer `base` + "/" + seg, escaped as RFC 6901 says. */
 static const char *ptr_add(cfx *c, const char *base, const char *seg)
@@ -185,8 +186,8 @@ static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d
         if (rc == IAMG_ENOMEM) return rc;
         if (rc) {
             ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, s->start,
-                     "%s is computed by an expression iamguard cannot evaluate: not checked",
-                     d->what);
+                        "%s is computed by an expression iamguard cannot evaluate: not checked",
+                        d->what);
             return 0;
         }
     } else {
@@ -255,7 +256,7 @@ static int one_doc(cfx *c, const tnode *props, const char *key, pkind kind, cons
     if (!v) {
         if (required)
             ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, c->src, props->start,
-                     "%s %s has no %s: CloudFormation rejects it", c->type, c->id, key);
+                        "%s %s has no %s: CloudFormation rejects it", c->type, c->id, key);
         return 0;
     }
     docspec d;
@@ -284,7 +285,7 @@ static int inline_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
     const char *fn = ig_cfn_intrinsic(v, &arg);
     if (fn) {
         ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
-                 "policy of %s %s is computed by %s: not checked", c->type, c->id, fn);
+                    "policy of %s %s is computed by %s: not checked", c->type, c->id, fn);
         return 0;
     }
     if (v->type != TN_OBJECT) {
@@ -316,9 +317,9 @@ static int policies_list(cfx *c, const tnode *v, const char *ptr, void *ud)
     if (v->type != TN_ARRAY) {
         if (ig_cfn_intrinsic(v, NULL))
             ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, c->src, v->start,
-                     "Policies of %s %s are computed by an expression iamguard cannot evaluate: "
-                     "not checked",
-                     c->type, c->id);
+                        "Policies of %s %s are computed by an expression iamguard cannot evaluate: "
+                        "not checked",
+                        c->type, c->id);
         else
             INVALID(c, v, "Policies of %s %s must be a list, found %s", c->type, c->id,
                     ig_tnode_type_name(v));
@@ -377,7 +378,7 @@ static const resource_policy resource_policies[] = {
 static const resource_policy *find_resource_policy(const char *type)
 {
     return ig_resource_policy_find(resource_policies,
-                                sizeof resource_policies / sizeof *resource_policies, type);
+                                   sizeof resource_policies / sizeof *resource_policies, type);
 }
 
 static int do_resource_policy(cfx *c, const tnode *props, const resource_policy *rp)
@@ -470,8 +471,8 @@ int ig_extract_cfn(extract_ctx *x, const tnode *root)
     if (!res) return 0;
     if (res->type != TN_OBJECT) {
         ig_diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, src, res->start,
-                 "Resources must be an object mapping logical IDs to resources, found %s",
-                 ig_tnode_type_name(res));
+                    "Resources must be an object mapping logical IDs to resources, found %s",
+                    ig_tnode_type_name(res));
         return 0;
     }
     const tnode *maps = ig_tnode_get(root, "Mappings");

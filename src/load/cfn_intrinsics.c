@@ -79,15 +79,16 @@ static void report_cap(rx *r, const tnode *at)
 {
     if (r->reported_cap) return;
     r->reported_cap = 1;
-    ig_diag_add(r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, at->start,
-             "Fn::If branches give more than %d combinations here: only the first %d are checked",
-             CFN_MAX_ALTS, CFN_MAX_ALTS);
+    ig_diag_add(
+        r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, at->start,
+        "Fn::If branches give more than %d combinations here: only the first %d are checked",
+        CFN_MAX_ALTS, CFN_MAX_ALTS);
 }
 
 static void warn(rx *r, const tnode *at, const char *what)
 {
     ig_diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, at->start,
-             "%s: the value is treated as unknown", what);
+                "%s: the value is treated as unknown", what);
 }
 
 static int is_scalar(const tnode *n)
@@ -896,8 +897,8 @@ static int sub_key(rx *r, const tmember *m, tnode *key)
     if (rc) return rc;
     if (a.n > 1)
         ig_diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, m->key.start,
-                 "key \"%s\" takes several values through Fn::If: only the first is checked",
-                 m->key.u.s);
+                    "key \"%s\" takes several values through Fn::If: only the first is checked",
+                    m->key.u.s);
     *key = *a.v[0].node;
     return 0;
 }

@@ -55,15 +55,18 @@ static int oom(parser *P)
 static const char *describe(const parser *P, const unsigned char *at, char buf[16])
 {
     if (at >= P->end) return "end of input";
-    if (*at >= 0x20 && *at < 0x7F) snprintf(buf, 16, "'%c'", *at);
-    else snprintf(buf, 16, "byte 0x%02X", *at);
+    if (*at >= 0x20 && *at < 0x7F)
+        snprintf(buf, 16, "'%c'", *at);
+    else
+        snprintf(buf, 16, "byte 0x%02X", *at);
     return buf;
 }
 
 static void skip_ws(parser *P)
 {
     const unsigned char *p = P->p, *e = P->end;
-    while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
     P->p = p;
 }
 
@@ -158,8 +161,7 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
         return 2;
     }
     if (c != 'u') {
-        fail_at(P, p, IAMG_EPARSE, "invalid escape '\\%s' in string",
-                describe(P, p + 1, d));
+        fail_at(P, p, IAMG_EPARSE, "invalid escape '\\%s' in string", describe(P, p + 1, d));
         return 0;
     }
     long hi = read_hex4(p + 2, P->end);
@@ -183,7 +185,8 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
                     "invalid Unicode escape \\u%04lX: high surrogate without low surrogate", hi);
             return 0;
         }
-        unsigned long cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+        unsigned long cp =
+            0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
         *olen = put_utf8(o, cp);
         return 12;
     }
@@ -196,11 +199,15 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
  * them. */
 static const char *common_string(const unsigned char *s, size_t n)
 {
-    static const char *const words[] = {
-        "Version", "Statement", "Sid", "Effect", "Action", "NotAction", "Resource",
-        "NotResource", "Principal", "NotPrincipal", "Condition", "Allow", "Deny", "*",
-        "2012-10-17", "AWS", "Service", "Federated", "Type", "Properties", "PolicyDocument",
-        "PolicyName", "Policies", "Document", "true", "false"};
+    static const char *const words[] = {"Version",      "Statement",   "Sid",
+                                        "Effect",       "Action",      "NotAction",
+                                        "Resource",     "NotResource", "Principal",
+                                        "NotPrincipal", "Condition",   "Allow",
+                                        "Deny",         "*",           "2012-10-17",
+                                        "AWS",          "Service",     "Federated",
+                                        "Type",         "Properties",  "PolicyDocument",
+                                        "PolicyName",   "Policies",    "Document",
+                                        "true",         "false"};
     if (n == 0 || n > 14) return NULL;
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (words[i][0] == (char)s[0] && strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
@@ -258,7 +265,8 @@ static int parse_string(parser *P, tnode *out)
                 s[n++] = *p++;
             } else {
                 size_t w = ig_utf8_seq_len(p, (size_t)(close - p));
-                if (!w) return fail_at(P, p, IAMG_EPARSE, "invalid UTF-8 byte 0x%02X in string", *p);
+                if (!w)
+                    return fail_at(P, p, IAMG_EPARSE, "invalid UTF-8 byte 0x%02X in string", *p);
                 memcpy(s + n, p, w);
                 n += w;
                 p += w;
@@ -301,7 +309,8 @@ static num_range number_range(const unsigned char *s, const unsigned char *e)
 {
     int neg = *s == '-';
     const unsigned char *ib = s + neg, *ie = ib;
-    while (ie < e && is_digit(*ie)) ie++;
+    while (ie < e && is_digit(*ie))
+        ie++;
     if (ie == e) {
         /* No leading zeros here, so the digit count is the magnitude. */
         static const char llmax[] = "9223372036854775807";
@@ -314,7 +323,8 @@ static num_range number_range(const unsigned char *s, const unsigned char *e)
     const unsigned char *fb = ie, *fe = ie;
     if (*ie == '.') {
         fb = fe = ie + 1;
-        while (fe < e && is_digit(*fe)) fe++;
+        while (fe < e && is_digit(*fe))
+            fe++;
     }
     long long exp = 0;
     if (fe < e) { /* 'e' or 'E' */
@@ -328,14 +338,16 @@ static num_range number_range(const unsigned char *s, const unsigned char *e)
     /* The digits D = int part then fraction; value = 0.D' x 10^x with D' the
      * digits from the first non-zero one. */
     size_t ni = (size_t)(ie - ib), nd = ni + (size_t)(fe - fb), lz = 0;
-#define DIGIT(i) ((i) < ni ? ib[i] : fb[(i) - ni])
-    while (lz < nd && DIGIT(lz) == '0') lz++;
+#define DIGIT(i) ((i) < ni ? ib[i] : fb[(i)-ni])
+    while (lz < nd && DIGIT(lz) == '0')
+        lz++;
     if (lz == nd) return NUM_OK; /* zero */
     long long x = (long long)ni - (long long)lz + exp;
     if (x != 309) return x < 309 ? NUM_OK : NUM_REAL_RANGE;
     for (size_t i = 0; i < sizeof dbl_round_up_digits - 1; i++) {
         char d = lz + i < nd ? (char)DIGIT(lz + i) : '0';
-        if (d != dbl_round_up_digits[i]) return d < dbl_round_up_digits[i] ? NUM_OK : NUM_REAL_RANGE;
+        if (d != dbl_round_up_digits[i])
+            return d < dbl_round_up_digits[i] ? NUM_OK : NUM_REAL_RANGE;
     }
 #undef DIGIT
     return NUM_REAL_RANGE; /* equal to or above the rounding threshold */
@@ -345,29 +357,34 @@ static int parse_number(parser *P, tnode *out)
 {
     const unsigned char *s = P->p, *p = s, *e = P->end;
     if (p < e && *p == '-') p++;
-    if (p >= e || !is_digit(*p)) return fail_at(P, s, IAMG_EPARSE, "invalid number: expected a digit");
+    if (p >= e || !is_digit(*p))
+        return fail_at(P, s, IAMG_EPARSE, "invalid number: expected a digit");
     if (*p == '0') {
         p++;
         if (p < e && is_digit(*p))
             return fail_at(P, s, IAMG_EPARSE, "invalid number: leading zeros are not allowed");
     } else {
-        while (p < e && is_digit(*p)) p++;
+        while (p < e && is_digit(*p))
+            p++;
     }
     if (p < e && *p == '.') {
         p++;
         if (p >= e || !is_digit(*p))
             return fail_at(P, p, IAMG_EPARSE, "invalid number: expected a digit after '.'");
-        while (p < e && is_digit(*p)) p++;
+        while (p < e && is_digit(*p))
+            p++;
     }
     if (p < e && (*p == 'e' || *p == 'E')) {
         p++;
         if (p < e && (*p == '+' || *p == '-')) p++;
         if (p >= e || !is_digit(*p))
             return fail_at(P, p, IAMG_EPARSE, "invalid number: expected a digit in the exponent");
-        while (p < e && is_digit(*p)) p++;
+        while (p < e && is_digit(*p))
+            p++;
     }
     switch (number_range(s, p)) {
-    case NUM_OK: break;
+    case NUM_OK:
+        break;
     case NUM_INT_RANGE:
         return fail_at(P, s, IAMG_EPARSE,
                        "integer out of range: it must fit in 64 bits "
@@ -442,7 +459,8 @@ static int parse_array(parser *P, tnode *out)
                 P->p++;
                 break;
             }
-            return fail_at(P, P->p, IAMG_EPARSE, "expected ',' or ']' after array element, found %s",
+            return fail_at(P, P->p, IAMG_EPARSE,
+                           "expected ',' or ']' after array element, found %s",
                            describe(P, P->p, d));
         }
     }
@@ -501,7 +519,8 @@ static int parse_object(parser *P, tnode *out)
                 break;
             }
             return fail_at(P, P->p, IAMG_EPARSE,
-                           "expected ',' or '}' after object member, found %s", describe(P, P->p, d));
+                           "expected ',' or '}' after object member, found %s",
+                           describe(P, P->p, d));
         }
     }
     size_t n = P->nmembers - base;
@@ -527,14 +546,21 @@ static int parse_value(parser *P, tnode *out)
 {
     char d[16];
     skip_ws(P);
-    if (P->p >= P->end) return fail_at(P, P->p, IAMG_EPARSE, "unexpected end of input: expected a value");
+    if (P->p >= P->end)
+        return fail_at(P, P->p, IAMG_EPARSE, "unexpected end of input: expected a value");
     switch (*P->p) {
-    case '{': return parse_object(P, out);
-    case '[': return parse_array(P, out);
-    case '"': return parse_string(P, out);
-    case 't': return parse_literal(P, out, "true", TN_BOOL);
-    case 'f': return parse_literal(P, out, "false", TN_BOOL);
-    case 'n': return parse_literal(P, out, "null", TN_NULL);
+    case '{':
+        return parse_object(P, out);
+    case '[':
+        return parse_array(P, out);
+    case '"':
+        return parse_string(P, out);
+    case 't':
+        return parse_literal(P, out, "true", TN_BOOL);
+    case 'f':
+        return parse_literal(P, out, "false", TN_BOOL);
+    case 'n':
+        return parse_literal(P, out, "null", TN_NULL);
     default:
         if (*P->p == '-' || is_digit(*P->p)) return parse_number(P, out);
         return fail_at(P, P->p, IAMG_EPARSE, "expected a value, found %s", describe(P, P->p, d));
@@ -542,7 +568,7 @@ static int parse_value(parser *P, tnode *out)
 }
 
 int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
-                   iamg_error *err)
+                      iamg_error *err)
 {
     parser P;
     memset(&P, 0, sizeof P);
@@ -606,9 +632,11 @@ uint32_t *ig_json_string_map(const tsource *src, const tnode *str, arena *a)
                 used = 2;
             }
         }
-        for (size_t i = 0; i < olen && k < str->n; i++) map[k++] = here;
+        for (size_t i = 0; i < olen && k < str->n; i++)
+            map[k++] = here;
         p += used;
     }
-    while (k <= str->n) map[k++] = str->end - 1;
+    while (k <= str->n)
+        map[k++] = str->end - 1;
     return map;
 }

@@ -25,7 +25,7 @@
  * with the path, line and column of the offending byte in the outermost file.
  */
 int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
-                   iamg_error *err);
+                      iamg_error *err);
 
 /*
  * For a TN_STRING node that ig_json_pos_parse produced from `src`, the offsets in

@@ -32,7 +32,7 @@ char *ig_extract_printf(extract_ctx *x, const char *fmt, ...)
 
 /* Documents are heap-allocated (not in the arena) because the array grows. */
 const resource_policy *ig_resource_policy_find(const resource_policy *table, size_t n,
-                                            const char *type)
+                                               const char *type)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(type, table[i].type) == 0) return &table[i];
@@ -40,7 +40,7 @@ const resource_policy *ig_resource_policy_find(const resource_policy *table, siz
 }
 
 int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
-                    const iamg_origin *origin)
+                       const iamg_origin *origin)
 {
     loaded *l = x->l;
     if (l->ndocs == l->capdocs) {
@@ -84,7 +84,8 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
     for (uint32_t i = 0; i < n;) {
         map[k] = i;
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0) {
             d[k++] = (char)(hi * 16 + lo);
             i += 3;
         } else {
@@ -99,16 +100,18 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
 }
 
 int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
-                           pkind kind, const iamg_origin *origin)
+                              pkind kind, const iamg_origin *origin)
 {
     arena *a = &x->l->a;
     uint32_t *map = NULL;
     if (str->flags & TNF_SYNTHETIC) {
-        ig_diag_add(x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
-                 "policy document is computed by an expression iamguard cannot evaluate: not checked");
+        ig_diag_add(
+            x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
+            "policy document is computed by an expression iamguard cannot evaluate: not checked");
         return 0;
     }
-    map = x->l->yaml && !src->parent ? ig_yaml_string_map(src, str, a) : ig_json_string_map(src, str, a);
+    map = x->l->yaml && !src->parent ? ig_yaml_string_map(src, str, a)
+                                     : ig_json_string_map(src, str, a);
     if (!map) return IAMG_ENOMEM;
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
     if (!inner) return IAMG_ENOMEM;
@@ -188,18 +191,21 @@ int ig_extract_policy_file(extract_ctx *x, const tnode *root)
         const tnode *def = ig_tnode_get(pv, "IsDefaultVersion");
         if (def && def->type == TN_BOOL && strcmp(def->u.s, "false") == 0)
             ig_diag_add(x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, src, def->start,
-                     "policy version %s is not the default version: checked anyway", vid ? vid : "");
+                        "policy version %s is not the default version: checked anyway",
+                        vid ? vid : "");
         o.container = vid ? ig_extract_printf(x, "policy version %s", vid) : NULL;
         x->l->format = o.format;
-        if (doc->type == TN_STRING) return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
+        if (doc->type == TN_STRING)
+            return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
         return ig_extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
     }
     doc = ig_tnode_get(root, "PolicyDocument");
     o.format = "policy-document";
     o.pointer = "/PolicyDocument";
     o.policy_name = ig_tnode_str(ig_tnode_get(root, "PolicyName"));
-    static const struct { const char *key, *type; } holders[] = {
-        {"RoleName", "role"}, {"UserName", "user"}, {"GroupName", "group"}};
+    static const struct {
+        const char *key, *type;
+    } holders[] = {{"RoleName", "role"}, {"UserName", "user"}, {"GroupName", "group"}};
     for (size_t i = 0; i < 3; i++) {
         const char *nm = ig_tnode_str(ig_tnode_get(root, holders[i].key));
         if (nm) {
@@ -209,7 +215,7 @@ int ig_extract_policy_file(extract_ctx *x, const tnode *root)
     }
     if (o.principal_name)
         o.container = ig_extract_printf(x, "%s %s, policy '%s'", o.principal_type, o.principal_name,
-                                     o.policy_name ? o.policy_name : "");
+                                        o.policy_name ? o.policy_name : "");
     x->l->format = o.format;
     if (doc->type == TN_STRING) return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
     return ig_extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
@@ -241,7 +247,7 @@ static int ends_with_ci(const char *s, const char *suffix)
 static int has_iam_markers(const char *data, size_t len)
 {
     static const char *const words[] = {"Statement", "PolicyDocument", "AWSTemplateFormatVersion",
-                                        "AWS::", "planned_values", "DetailList"};
+                                        "AWS::",     "planned_values", "DetailList"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         size_t wl = strlen(words[i]);
         for (const char *p = data, *end = data + len; (size_t)(end - p) >= wl; p++) {
@@ -261,13 +267,13 @@ static int only_space(const char *p, const char *end)
 }
 
 int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
-                const iamg_limits *lim, diag_list *diags)
+                   const iamg_limits *lim, diag_list *diags)
 {
     memset(out, 0, sizeof *out);
     ig_arena_init(&out->a);
     if (len >= UINT32_MAX) {
         ig_diag_add_at(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, NULL, 0, 0, NULL,
-                    "file is 4 GiB or larger: skipped");
+                       "file is 4 GiB or larger: skipped");
         out->skip_reason = "too large";
         return 0;
     }
@@ -278,12 +284,13 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     if (only_space(p, end)) {
         ig_diag_add_at(diags, IAMG_EPARSE, IAMG_LEVEL_ERROR, NULL, 1, 1, NULL,
-                    len ? "file holds only whitespace: no policy to check"
-                        : "file is empty: no policy to check");
+                       len ? "file holds only whitespace: no policy to check"
+                           : "file is empty: no policy to check");
         out->skip_reason = "empty";
         return 0;
     }
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
     int json_ext = ends_with_ci(path, ".json");
     int yaml_ext = ends_with_ci(path, ".yaml") || ends_with_ci(path, ".yml");
     iamg_error jerr, yerr;
@@ -303,7 +310,8 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
             }
         }
         if (rc) {
-            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, jerr.line, jerr.column, NULL, jerr.message);
+            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, jerr.line, jerr.column, NULL,
+                           jerr.message);
             out->skip_reason = "not valid JSON";
             return 0;
         }
@@ -312,12 +320,13 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
         if (rc == IAMG_ENOMEM) return rc;
         if (rc) {
             if (how == LOAD_WALKED && rc == IAMG_EPARSE && !has_iam_markers(data, len)) {
-                ig_diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, yerr.line, yerr.column, NULL,
-                            "not valid YAML and nothing IAM-related in it: skipped");
+                ig_diag_add_at(diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, NULL, yerr.line, yerr.column,
+                               NULL, "not valid YAML and nothing IAM-related in it: skipped");
                 out->skip_reason = "not valid YAML";
                 return 0;
             }
-            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, yerr.line, yerr.column, NULL, yerr.message);
+            ig_diag_add_at(diags, rc, IAMG_LEVEL_ERROR, NULL, yerr.line, yerr.column, NULL,
+                           yerr.message);
             out->skip_reason = "not valid YAML";
             return 0;
         }
@@ -349,11 +358,11 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
     /* A file the user named is worth a visible word; one found in a folder
      * walk (package.json, workflows) is not. */
     ig_diag_add_at(diags, IAMG_ESKIP, how == LOAD_EXPLICIT ? IAMG_LEVEL_WARNING : IAMG_LEVEL_NOTE,
-                NULL, 0, 0, NULL,
-                ends_with_ci(path, ".tf") || ends_with_ci(path, ".hcl")
-                    ? "no IAM policy found: Terraform configuration is read through its plan "
-                      "(terraform plan -out=tfplan && terraform show -json tfplan > plan.json)"
-                    : "no IAM policy found: not a policy document, CloudFormation template, "
-                      "Terraform plan or account authorization dump");
+                   NULL, 0, 0, NULL,
+                   ends_with_ci(path, ".tf") || ends_with_ci(path, ".hcl")
+                       ? "no IAM policy found: Terraform configuration is read through its plan "
+                         "(terraform plan -out=tfplan && terraform show -json tfplan > plan.json)"
+                       : "no IAM policy found: not a policy document, CloudFormation template, "
+                         "Terraform plan or account authorization dump");
     return diags->oom ? IAMG_ENOMEM : 0;
 }

@@ -21,10 +21,10 @@
 
 typedef struct loaded {
     arena a;
-    tsource src;          /* the file */
-    int yaml;             /* parsed as YAML */
+    tsource src; /* the file */
+    int yaml;    /* parsed as YAML */
     const tnode *root;
-    const char *format;   /* detected format, or NULL when skipped */
+    const char *format;      /* detected format, or NULL when skipped */
     const char *skip_reason; /* why nothing was loaded (static text), or NULL */
     pdoc *docs;
     size_t ndocs, capdocs;
@@ -37,7 +37,7 @@ typedef enum load_origin { LOAD_EXPLICIT, LOAD_WALKED } load_origin;
 /* Load data[0..len) (owned by the caller, must outlive `out`) as file `path`.
  * Problems go to diags; returns 0, or IAMG_ENOMEM. */
 int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, load_origin how,
-                const iamg_limits *lim, diag_list *diags);
+                   const iamg_limits *lim, diag_list *diags);
 
 void ig_loaded_free(loaded *l);
 
@@ -52,14 +52,14 @@ typedef struct extract_ctx {
 /* Build the model of policy `node` from `src` and add it with `origin`
  * (strings must live in the arena or be static). 0, or IAMG_ENOMEM. */
 int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pkind kind,
-                    const iamg_origin *origin);
+                       const iamg_origin *origin);
 
 /* A policy held as JSON text in string `str` of `src` (Terraform plans,
  * CloudFormation JSON strings, account dumps). With url_encoded, the text is
  * first percent-decoded (the raw IAM API form). Positions map back to the
  * file. A string that is not valid JSON is reported at its position. */
 int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
-                           pkind kind, const iamg_origin *origin);
+                              pkind kind, const iamg_origin *origin);
 
 /* Arena copy of a printf result (NULL on OOM). */
 char *ig_extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,7 +74,7 @@ typedef struct resource_policy {
 
 /* The entry of `table` (n entries) for `type`, or NULL. */
 const resource_policy *ig_resource_policy_find(const resource_policy *table, size_t n,
-                                            const char *type);
+                                               const char *type);
 
 /* Extractors: add the documents of a recognised root. 0 or IAMG_ENOMEM. */
 int ig_extract_policy_file(extract_ctx *x, const tnode *root);

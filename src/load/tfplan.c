@@ -40,7 +40,8 @@ typedef struct tfres {
 } tfres;
 
 #define INVALID(t, node, ...)                                                                      \
-    ig_diag_add((t)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (t)->src, (node)->start, __VA_ARGS__)
+    ig_diag_add((t)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (t)->src, (node)->start,           \
+                __VA_ARGS__)
 
 static const tnode *after_unknown(tfx *t, tfres *r)
 {
@@ -113,7 +114,7 @@ static int policy_attr(tfx *t, tfres *r, const tnode *holder, int item, const ch
                                : "is null";
         const tnode *at = holder == r->values ? r->at : holder;
         ig_diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, at->start,
-                 "%s of %s %s: not checked", what, r->address, when);
+                    "%s of %s %s: not checked", what, r->address, when);
         return 0;
     }
     if (v->type != TN_STRING) {
@@ -123,7 +124,7 @@ static int policy_attr(tfx *t, tfres *r, const tnode *holder, int item, const ch
     }
     if (blank(v)) {
         ig_diag_add(t->x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, t->src, v->start,
-                 "%s of %s is empty: not checked", what, r->address);
+                    "%s of %s is empty: not checked", what, r->address);
         return 0;
     }
     iamg_origin o = *base;
@@ -167,7 +168,8 @@ static int role_inline(tfx *t, tfres *r)
         iamg_origin o;
         base_origin(t, r, &o);
         o.policy_name = name;
-        o.container = ig_extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
+        o.container =
+            ig_extract_printf(t->x, "%s (inline policy '%s')", r->address, name ? name : "");
         const char *ptr = ig_extract_printf(t->x, "%s/inline_policy/%u", r->ptr, (unsigned)i);
         if (!o.container || !ptr) return IAMG_ENOMEM;
         const char *what = ig_extract_printf(t->x, "inline policy '%s'", name ? name : "");
@@ -209,14 +211,13 @@ static const resource_policy resource_policies[] = {
 static const resource_policy *find_resource_policy(const char *type)
 {
     return ig_resource_policy_find(resource_policies,
-                                sizeof resource_policies / sizeof *resource_policies, type);
+                                   sizeof resource_policies / sizeof *resource_policies, type);
 }
 
 static int do_resource_policy(tfx *t, tfres *r, const resource_policy *rp, iamg_origin *o)
 {
     const tnode *v = ig_tnode_get(r->values, rp->prop);
-    if (rp->flag && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v))))
-        return 0;
+    if (rp->flag && (!v || v->type == TN_NULL || (v->type == TN_STRING && blank(v)))) return 0;
     o->container = ig_extract_printf(t->x, "%s (%s)", r->address, rp->prop);
     if (!o->container) return IAMG_ENOMEM;
     return policy_attr(t, r, r->values, -1, rp->prop, NULL, r->ptr, KIND_RESOURCE, o, 0);
@@ -274,7 +275,8 @@ static int wanted(const char *type)
 static int walk_module(tfx *t, const tnode *m, const char *ptr, unsigned depth)
 {
     if (m->type != TN_OBJECT) {
-        INVALID(t, m, "a module in planned_values must be an object, found %s", ig_tnode_type_name(m));
+        INVALID(t, m, "a module in planned_values must be an object, found %s",
+                ig_tnode_type_name(m));
         return 0;
     }
     const tnode *res = ig_tnode_get(m, "resources");
@@ -393,8 +395,8 @@ int ig_extract_tfplan(extract_ctx *x, const tnode *root)
         }
         const tnode *rm = ig_tnode_get(pv, "root_module");
         if (rm)
-            rc = walk_module(&t, rm, pv == sv ? "/values/root_module" : "/planned_values/root_module",
-                             0);
+            rc = walk_module(&t, rm,
+                             pv == sv ? "/values/root_module" : "/planned_values/root_module", 0);
     } else if (t.changes) {
         rc = walk_changes(&t, t.changes);
     }

@@ -29,8 +29,8 @@
 
 /* How a tag changes a node. */
 enum {
-    TAG_NONE,  /* no tag, an unknown local tag or a standard tag with no effect here */
-    TAG_STR,   /* !!str, !!binary, !!timestamp and the non-specific "!" */
+    TAG_NONE, /* no tag, an unknown local tag or a standard tag with no effect here */
+    TAG_STR,  /* !!str, !!binary, !!timestamp and the non-specific "!" */
     TAG_INT,
     TAG_FLOAT,
     TAG_BOOL,
@@ -87,7 +87,7 @@ typedef struct frame {
     uint8_t have_key;  /* mapping: key read, value pending */
     uint8_t key_merge; /* the pending key is a plain '<<' */
     uint8_t has_merge;
-    int cfn;           /* index in cfn_tags, or -1 */
+    int cfn; /* index in cfn_tags, or -1 */
     uint32_t start, tagpos, last_end;
     uint32_t depth;  /* container levels from the root down to this one (a tag wrapper is one) */
     uint32_t height; /* container levels from this one down */
@@ -167,7 +167,8 @@ static uint32_t mark_off(loader *L, size_t index)
     const unsigned char *d = L->d;
     while (L->ci > index && L->bi > L->bom) {
         uint32_t b = L->bi - 1;
-        while (b > L->bom && (d[b] & 0xC0) == 0x80) b--;
+        while (b > L->bom && (d[b] & 0xC0) == 0x80)
+            b--;
         L->bi = b;
         L->ci--;
     }
@@ -188,7 +189,8 @@ static int is_ascii(const unsigned char *d, size_t n)
         memcpy(&w, d + i, 8);
         acc |= w;
     }
-    for (; i < n; i++) acc |= d[i];
+    for (; i < n; i++)
+        acc |= d[i];
     return (acc & 0x8080808080808080ull) == 0;
 }
 
@@ -223,16 +225,19 @@ static uint32_t skip_props(const loader *L, uint32_t p, uint32_t lim, uint32_t *
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             p++;
         } else if (c == '#') {
-            while (p < lim && d[p] != '\n' && d[p] != '\r') p++;
+            while (p < lim && d[p] != '\n' && d[p] != '\r')
+                p++;
         } else if (c == '&' || c == '!') {
             if (c == '!') *tagpos = p;
             if (c == '!' && p + 1 < lim && d[p + 1] == '<') {
-                while (p < lim && d[p] != '>') p++;
+                while (p < lim && d[p] != '>')
+                    p++;
                 if (p < lim) p++;
                 continue;
             }
             p++;
-            while (p < lim && !(d[p] <= ' ' || strchr(",[]{}", d[p]))) p++;
+            while (p < lim && !(d[p] <= ' ' || strchr(",[]{}", d[p])))
+                p++;
         } else {
             break;
         }
@@ -247,7 +252,8 @@ static uint32_t block_end(const loader *L, uint32_t s, uint32_t e)
     const unsigned char *d = L->d;
     for (;;) {
         uint32_t q = e;
-        while (q > s + 1 && is_blank(d[q - 1])) q--;
+        while (q > s + 1 && is_blank(d[q - 1]))
+            q--;
         if (q > s + 1 && (d[q - 1] == '\n' || d[q - 1] == '\r')) {
             e = q - 1;
             if (d[e] == '\n' && e > s + 1 && d[e - 1] == '\r') e--;
@@ -295,7 +301,8 @@ static frame *top(loader *L)
 static uint32_t hash_bytes(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
@@ -317,7 +324,8 @@ static int anchor_rehash(loader *L, size_t cap)
     if (!h) return -1;
     for (size_t k = 0; k < L->nanchors; k++) {
         size_t i = hash_bytes(L->anchors[k].name, L->anchors[k].len) & (cap - 1);
-        while (h[i]) i = (i + 1) & (cap - 1);
+        while (h[i])
+            i = (i + 1) & (cap - 1);
         h[i] = (uint32_t)(k + 1);
     }
     ig_free(L->ahash);
@@ -367,7 +375,8 @@ static long anchor_define(loader *L, const char *name, uint32_t off)
         }
     } else {
         size_t mask = L->ahcap - 1, k = hash_bytes(name, len) & mask;
-        while (L->ahash[k]) k = (k + 1) & mask;
+        while (L->ahash[k])
+            k = (k + 1) & mask;
         L->ahash[k] = (uint32_t)L->nanchors;
     }
     return (long)(L->nanchors - 1);
@@ -421,10 +430,9 @@ static int tag_kind(const char *tag)
     static const struct {
         const char *name;
         int kind;
-    } std[] = {{"str", TAG_STR},     {"binary", TAG_STR}, {"timestamp", TAG_STR},
-               {"int", TAG_INT},     {"float", TAG_FLOAT}, {"bool", TAG_BOOL},
-               {"null", TAG_NULL},   {"seq", TAG_SEQ},    {"map", TAG_MAP},
-               {"merge", TAG_MERGE}};
+    } std[] = {{"str", TAG_STR},     {"binary", TAG_STR}, {"timestamp", TAG_STR}, {"int", TAG_INT},
+               {"float", TAG_FLOAT}, {"bool", TAG_BOOL},  {"null", TAG_NULL},     {"seq", TAG_SEQ},
+               {"map", TAG_MAP},     {"merge", TAG_MERGE}};
     for (size_t i = 0; i < sizeof std / sizeof *std; i++)
         if (strcmp(tag + STD_PREFIX_LEN, std[i].name) == 0) return std[i].kind;
     return TAG_NONE;
@@ -491,11 +499,13 @@ static int is_float_text(const char *v, size_t n)
          !memcmp(v + i + 1, "INF", 3)))
         return 1;
     size_t digits = 0;
-    while (i < n && is_digit(v[i])) i++, digits++;
+    while (i < n && is_digit(v[i]))
+        i++, digits++;
     if (i < n && v[i] == '.') {
         i++;
         size_t frac = 0;
-        while (i < n && is_digit(v[i])) i++, frac++;
+        while (i < n && is_digit(v[i]))
+            i++, frac++;
         /* ".5" and "1." are floats; "." is not. */
         if (!digits && !frac) return 0;
     } else if (!digits) {
@@ -505,7 +515,8 @@ static int is_float_text(const char *v, size_t n)
         i++;
         if (i < n && (v[i] == '-' || v[i] == '+')) i++;
         if (i == n) return 0;
-        while (i < n && is_digit(v[i])) i++;
+        while (i < n && is_digit(v[i]))
+            i++;
     }
     return i == n;
 }
@@ -523,7 +534,8 @@ static int core_type(const char *v, size_t n)
 static void excerpt(const char *v, size_t n, char *out, size_t cap)
 {
     size_t max = cap - 4, k = 0;
-    for (size_t i = 0; i < n && k < max; i++) out[k++] = (unsigned char)v[i] < ' ' ? ' ' : v[i];
+    for (size_t i = 0; i < n && k < max; i++)
+        out[k++] = (unsigned char)v[i] < ' ' ? ' ' : v[i];
     if (n > max) {
         memcpy(out + k, "...", 3);
         k += 3;
@@ -659,8 +671,8 @@ static int on_scalar(loader *L, const yaml_event_t *ev)
         k.end = e;
         k.u.s = ig_arena_strndup(L->a, v, vl);
         if (!k.u.s) return oom(L, s);
-        int merge = plain && vl == 2 && v[0] == '<' && v[1] == '<' &&
-                    (!tag || tag_kind(tag) == TAG_MERGE);
+        int merge =
+            plain && vl == 2 && v[0] == '<' && v[1] == '<' && (!tag || tag_kind(tag) == TAG_MERGE);
         if (count_nodes(L, 1, s, 0)) return L->status;
         if (ai >= 0) anchor_set(L, ai, &k, 1, 0);
         set_key(f, &k, merge, 1, e);
@@ -671,7 +683,9 @@ static int on_scalar(loader *L, const yaml_event_t *ev)
     int type;
     const char *bad = NULL;
     switch (tk) {
-    case TAG_STR: type = TN_STRING; break;
+    case TAG_STR:
+        type = TN_STRING;
+        break;
     case TAG_INT:
         type = TN_NUMBER;
         if (!is_int_text(v, vl)) bad = "!!int";
@@ -692,7 +706,9 @@ static int on_scalar(loader *L, const yaml_event_t *ev)
     case TAG_MAP:
         return fail_at(L, tagpos, IAMG_EPARSE, "tag %s cannot be applied to a scalar",
                        tk == TAG_SEQ ? "!!seq" : "!!map");
-    default: type = plain ? core_type(v, vl) : TN_STRING; break;
+    default:
+        type = plain ? core_type(v, vl) : TN_STRING;
+        break;
     }
     if (bad) {
         char ex[48];
@@ -869,7 +885,8 @@ static int merge_members(loader *L, const frame *f, tmember **out, size_t *nout)
                        "merge key '<<' takes a mapping or a sequence of mappings");
     }
     size_t cap = 16;
-    while (cap < 2 * (total + 1)) cap *= 2;
+    while (cap < 2 * (total + 1))
+        cap *= 2;
     kslot *t = ig_calloc(cap, sizeof *t);
     tmember *buf = total ? ig_malloc(total * sizeof *buf) : NULL;
     if (!t || (total && !buf)) {
@@ -982,7 +999,7 @@ static int parser_error(loader *L, const yaml_parser_t *yp)
     if (yp->error == YAML_MEMORY_ERROR) {
         L->status = IAMG_ENOMEM;
         return ig_error_set(L->err, IAMG_ENOMEM, L->src->path, 0, 0,
-                              "out of memory while parsing YAML");
+                            "out of memory while parsing YAML");
     }
     const char *problem = yp->problem ? yp->problem : "invalid YAML";
     if (yp->error == YAML_READER_ERROR) {
@@ -1028,13 +1045,19 @@ static int read_chunk(void *data, unsigned char *buffer, size_t size, size_t *si
 static int on_event(loader *L, const yaml_event_t *ev)
 {
     switch (ev->type) {
-    case YAML_SCALAR_EVENT: return on_scalar(L, ev);
-    case YAML_ALIAS_EVENT: return on_alias(L, ev);
-    case YAML_SEQUENCE_START_EVENT: return on_start(L, ev, TN_ARRAY);
-    case YAML_MAPPING_START_EVENT: return on_start(L, ev, TN_OBJECT);
+    case YAML_SCALAR_EVENT:
+        return on_scalar(L, ev);
+    case YAML_ALIAS_EVENT:
+        return on_alias(L, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(L, ev, TN_ARRAY);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(L, ev, TN_OBJECT);
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT: return on_end(L, ev);
-    default: return 0;
+    case YAML_MAPPING_END_EVENT:
+        return on_end(L, ev);
+    default:
+        return 0;
     }
 }
 
@@ -1065,7 +1088,7 @@ static int end_document(loader *L)
 }
 
 int ig_yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
-              iamg_error *err)
+                 iamg_error *err)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -1178,7 +1201,8 @@ static int running(const mapper *M)
 static void put_break(mapper *M, uint32_t p)
 {
     if (M->d[p] == 0xE2) {
-        for (uint32_t i = 0; i < 3; i++) put(M, M->d[p + i], p);
+        for (uint32_t i = 0; i < 3; i++)
+            put(M, M->d[p + i], p);
     } else {
         put(M, '\n', p);
     }
@@ -1214,29 +1238,72 @@ static uint32_t put_escape(mapper *M, uint32_t p, uint32_t lim)
     unsigned long cp;
     uint32_t used = 2, hex = 0;
     switch (d[p + 1]) {
-    case '0': cp = 0; break;
-    case 'a': cp = 7; break;
-    case 'b': cp = 8; break;
+    case '0':
+        cp = 0;
+        break;
+    case 'a':
+        cp = 7;
+        break;
+    case 'b':
+        cp = 8;
+        break;
     case 't':
-    case '\t': cp = 9; break;
-    case 'n': cp = 10; break;
-    case 'v': cp = 11; break;
-    case 'f': cp = 12; break;
-    case 'r': cp = 13; break;
-    case 'e': cp = 0x1B; break;
-    case ' ': cp = ' '; break;
-    case '"': cp = '"'; break;
-    case '/': cp = '/'; break;
-    case '\'': cp = '\''; break;
-    case '\\': cp = '\\'; break;
-    case 'N': cp = 0x85; break;
-    case '_': cp = 0xA0; break;
-    case 'L': cp = 0x2028; break;
-    case 'P': cp = 0x2029; break;
-    case 'x': hex = 2; break;
-    case 'u': hex = 4; break;
-    case 'U': hex = 8; break;
-    default: return 0;
+    case '\t':
+        cp = 9;
+        break;
+    case 'n':
+        cp = 10;
+        break;
+    case 'v':
+        cp = 11;
+        break;
+    case 'f':
+        cp = 12;
+        break;
+    case 'r':
+        cp = 13;
+        break;
+    case 'e':
+        cp = 0x1B;
+        break;
+    case ' ':
+        cp = ' ';
+        break;
+    case '"':
+        cp = '"';
+        break;
+    case '/':
+        cp = '/';
+        break;
+    case '\'':
+        cp = '\'';
+        break;
+    case '\\':
+        cp = '\\';
+        break;
+    case 'N':
+        cp = 0x85;
+        break;
+    case '_':
+        cp = 0xA0;
+        break;
+    case 'L':
+        cp = 0x2028;
+        break;
+    case 'P':
+        cp = 0x2029;
+        break;
+    case 'x':
+        hex = 2;
+        break;
+    case 'u':
+        hex = 4;
+        break;
+    case 'U':
+        hex = 8;
+        break;
+    default:
+        return 0;
     }
     if (hex) {
         if (lim - p < 2 + hex) return 0;
@@ -1269,7 +1336,8 @@ static uint32_t put_escape(mapper *M, uint32_t p, uint32_t lim)
         o[3] = (unsigned char)(0x80 | (cp & 0x3F));
         w = 4;
     }
-    for (uint32_t i = 0; i < w; i++) put(M, o[i], p);
+    for (uint32_t i = 0; i < w; i++)
+        put(M, o[i], p);
     return used;
 }
 
@@ -1326,11 +1394,13 @@ static void map_flow(mapper *M, uint32_t p, uint32_t lim, int kind)
         }
         if (kind == FLOW_PLAIN && p >= lim) break; /* trailing blanks are not content */
         if (!leading_blanks) {
-            for (uint32_t q = ws; q < wse; q++) put(M, d[q], q);
+            for (uint32_t q = ws; q < wse; q++)
+                put(M, d[q], q);
             continue;
         }
         int more = 0;
-        for (uint32_t q = tb; q < p && !more; q++) more = brk(d, q, p) != 0;
+        for (uint32_t q = tb; q < p && !more; q++)
+            more = brk(d, q, p) != 0;
         if (first >= 0 && d[first] != 0xE2) {
             if (!more) put(M, ' ', (uint32_t)first);
         } else if (first >= 0) {
@@ -1354,7 +1424,8 @@ static void map_block(mapper *M, uint32_t s)
         if (d[p] == '-') chomp = -1;
         p++;
     }
-    while (p < len && !brk(d, p, len)) p++; /* blanks and a comment */
+    while (p < len && !brk(d, p, len))
+        p++; /* blanks and a comment */
     p += brk(d, p, len);
     M->stop = p;
 
@@ -1362,16 +1433,20 @@ static void map_block(mapper *M, uint32_t s)
      * this indentation; the next source line is the first with content, and
      * its decoded text lacks exactly the indentation. */
     uint32_t indent = UINT32_MAX, z = 0;
-    while (z < M->n && M->dec[z] == '\n') z++;
+    while (z < M->n && M->dec[z] == '\n')
+        z++;
     if (z < M->n) {
         uint32_t q = p;
         for (uint32_t i = 0; i < z && q < len; i++) {
-            while (q < len && !brk(d, q, len)) q++;
+            while (q < len && !brk(d, q, len))
+                q++;
             q += brk(d, q, len);
         }
         uint32_t sp = 0, dl = 0;
-        while (q + sp < len && d[q + sp] == ' ') sp++;
-        while (z + dl < M->n && M->dec[z + dl] == ' ') dl++;
+        while (q + sp < len && d[q + sp] == ' ')
+            sp++;
+        while (z + dl < M->n && M->dec[z + dl] == ' ')
+            dl++;
         if (sp < dl) {
             M->ok = 0;
             return;
@@ -1385,7 +1460,8 @@ static void map_block(mapper *M, uint32_t s)
     do {                                                                                           \
         tbs = p;                                                                                   \
         for (;;) {                                                                                 \
-            while (p - ls < indent && p < len && d[p] == ' ') p++;                                 \
+            while (p - ls < indent && p < len && d[p] == ' ')                                      \
+                p++;                                                                               \
             uint32_t bl_ = brk(d, p, len);                                                         \
             if (!bl_) break;                                                                       \
             p += bl_;                                                                              \
@@ -1397,7 +1473,8 @@ static void map_block(mapper *M, uint32_t s)
     while (p < len && p - ls == indent && running(M)) {
         int trailing_blank = is_blank(d[p]);
         int more = 0;
-        for (uint32_t r = tbs; r < tbe && !more; r++) more = brk(d, r, tbe) != 0;
+        for (uint32_t r = tbs; r < tbe && !more; r++)
+            more = brk(d, r, tbe) != 0;
         if (!literal && has_lb && d[lb] != 0xE2 && !leading_blank && !trailing_blank) {
             if (!more) put(M, ' ', lb);
         } else if (has_lb) {
@@ -1431,14 +1508,16 @@ static void map_rest(mapper *M, uint32_t lo, uint32_t hi)
 {
     const unsigned char *d = M->d;
     uint32_t ls = M->stop < lo ? lo : M->stop > hi ? hi : M->stop;
-    while (ls > lo && d[ls - 1] != '\n' && d[ls - 1] != '\r') ls--;
+    while (ls > lo && d[ls - 1] != '\n' && d[ls - 1] != '\r')
+        ls--;
     /* Never before a byte already mapped: offsets only grow. */
     uint32_t floor = M->k ? M->map[M->k - 1] : lo;
     for (; M->k < M->n; M->k++) {
         M->map[M->k] = ls < floor ? floor : ls;
         if (M->dec[M->k] == '\n') {
             uint32_t q = ls;
-            while (q < hi && !brk(d, q, hi)) q++;
+            while (q < hi && !brk(d, q, hi))
+                q++;
             ls = q + brk(d, q, hi);
         }
     }
@@ -1464,7 +1543,8 @@ uint32_t *ig_yaml_string_map(const tsource *src, const tnode *str, arena *a)
     unsigned char c = s < e ? M.d[s] : 0;
     if (str->type != TN_STRING || (str->flags & (TNF_TAG | TNF_SYNTHETIC)) || s >= e) {
         /* Text with no source of its own (a tag's key, a computed value). */
-        for (uint32_t i = 0; i < M.n; i++) map[i] = s;
+        for (uint32_t i = 0; i < M.n; i++)
+            map[i] = s;
         map[M.n] = e;
         return map;
     }

@@ -32,7 +32,7 @@
  * UTF-8 (a UTF-8 byte-order mark is skipped).
  */
 int ig_yaml_load(const tsource *src, arena *a, const iamg_limits *lim, const tnode **out,
-              iamg_error *err);
+                 iamg_error *err);
 
 /*
  * For a TN_STRING node ig_yaml_load produced from `src`, the offset in src of

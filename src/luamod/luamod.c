@@ -73,15 +73,24 @@ static guard *push_guard(lua_State *L)
 static const char *code_name(int code)
 {
     switch (code) {
-    case IAMG_ENOMEM: return "nomem";
-    case IAMG_EIO: return "io";
-    case IAMG_EPARSE: return "parse";
-    case IAMG_EINVALID: return "invalid";
-    case IAMG_ELIMIT: return "limit";
-    case IAMG_ERULE: return "rule";
-    case IAMG_EUSAGE: return "usage";
-    case IAMG_ESKIP: return "skip";
-    default: return "error";
+    case IAMG_ENOMEM:
+        return "nomem";
+    case IAMG_EIO:
+        return "io";
+    case IAMG_EPARSE:
+        return "parse";
+    case IAMG_EINVALID:
+        return "invalid";
+    case IAMG_ELIMIT:
+        return "limit";
+    case IAMG_ERULE:
+        return "rule";
+    case IAMG_EUSAGE:
+        return "usage";
+    case IAMG_ESKIP:
+        return "skip";
+    default:
+        return "error";
     }
 }
 
@@ -202,8 +211,10 @@ static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
     lua_createtable(L, 0, 16);
     ig_lt_set_int(L, "index", (lua_Integer)st->index + 1);
     ig_lt_set_str(L, "sid", st->sid);
-    if (st->effect == EFFECT_ALLOW) ig_lt_set_str(L, "effect", "Allow");
-    else if (st->effect == EFFECT_DENY) ig_lt_set_str(L, "effect", "Deny");
+    if (st->effect == EFFECT_ALLOW)
+        ig_lt_set_str(L, "effect", "Allow");
+    else if (st->effect == EFFECT_DENY)
+        ig_lt_set_str(L, "effect", "Deny");
     else if (st->effect_member && st->effect_member->value.type == TN_STRING)
         ig_lt_set_str(L, "effect", st->effect_member->value.u.s);
     push_elem(L, &st->action, "actions", "not_actions");
@@ -239,8 +250,8 @@ static void push_document(lua_State *L, const pdoc *d)
     set_pos(L, d->src, d->node->start);
 }
 
-static void push_problem(lua_State *L, int code, iamg_level level, const char *path,
-                         unsigned line, unsigned col, const char *rule_id, const char *message)
+static void push_problem(lua_State *L, int code, iamg_level level, const char *path, unsigned line,
+                         unsigned col, const char *rule_id, const char *message)
 {
     lua_createtable(L, 0, 7);
     ig_lt_set_str(L, "code", code_name(code));
@@ -380,7 +391,8 @@ static int l_scan(lua_State *L)
     iamg_error err;
     memset(&err, 0, sizeof err);
     int rc = iamg_engine_new(&g->engine, &eo, &err);
-    for (size_t i = 0; !rc && i < ndirs; i++) rc = iamg_engine_add_rules_dir(g->engine, dirs[i], &err);
+    for (size_t i = 0; !rc && i < ndirs; i++)
+        rc = iamg_engine_add_rules_dir(g->engine, dirs[i], &err);
     if (!rc) rc = iamg_engine_select(g->engine, only, nonly, skip, nskip, &err);
     if (!rc) rc = iamg_scan_paths(g->engine, paths, npaths, &so, &g->results, &err);
     if (rc == IAMG_ENOMEM) return luaL_error(L, "out of memory");

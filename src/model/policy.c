@@ -21,9 +21,12 @@ typedef struct builder {
 const char *ig_policy_kind_name(pkind kind)
 {
     switch (kind) {
-    case KIND_TRUST: return "trust";
-    case KIND_RESOURCE: return "resource";
-    default: return "identity";
+    case KIND_TRUST:
+        return "trust";
+    case KIND_RESOURCE:
+        return "resource";
+    default:
+        return "identity";
     }
 }
 
@@ -35,7 +38,8 @@ void ig_policy_stmt_label(const pstmt *st, char *out, size_t cap)
             /* A long Sid is cut, at a character boundary so the label stays
              * UTF-8 (it reaches SARIF and JSON). */
             n = cap - 1;
-            while (n > 0 && ((unsigned char)st->sid[n] & 0xC0) == 0x80) n--;
+            while (n > 0 && ((unsigned char)st->sid[n] & 0xC0) == 0x80)
+                n--;
         }
         memcpy(out, st->sid, n);
         out[n] = '\0';
@@ -126,10 +130,12 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
         const tnode *keys = &opm->value;
         iamg_cond_op parsed;
         if (!iamg_cond_op_parse(opm->key.u.s, &parsed))
-            DOUBTFUL(B, &opm->key, "unknown condition operator \"%s\" (operator names are case-sensitive)",
+            DOUBTFUL(B, &opm->key,
+                     "unknown condition operator \"%s\" (operator names are case-sensitive)",
                      opm->key.u.s);
         if (keys->type != TN_OBJECT) {
-            INVALID(B, keys, "condition operator \"%s\" must map condition keys to values, found %s",
+            INVALID(B, keys,
+                    "condition operator \"%s\" must map condition keys to values, found %s",
                     opm->key.u.s, ig_tnode_type_name(keys));
             continue;
         }
@@ -155,7 +161,9 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                 for (uint32_t x = 0; x < v->n; x++) {
                     const tnode *it = &v->u.items[x];
                     if (!is_cond_scalar(it)) {
-                        INVALID(B, it, "condition value for \"%s\" must be a string, number or boolean, found %s",
+                        INVALID(B, it,
+                                "condition value for \"%s\" must be a string, number or boolean, "
+                                "found %s",
                                 km->key.u.s, ig_tnode_type_name(it));
                         continue;
                     }
@@ -164,7 +172,9 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                 pc->v = arr;
                 pc->n = nv;
             } else {
-                INVALID(B, v, "condition value for \"%s\" must be a string, number, boolean or a list of them, found %s",
+                INVALID(B, v,
+                        "condition value for \"%s\" must be a string, number, boolean or a list of "
+                        "them, found %s",
                         km->key.u.s, ig_tnode_type_name(v));
                 continue;
             }
@@ -182,7 +192,8 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
     st->principal_member = m;
     if (p->type == TN_STRING) {
         if (strcmp(p->u.s, "*") != 0)
-            INVALID(B, p, "%s as a string must be \"*\"; use {\"AWS\": \"%s\"}", m->key.u.s, p->u.s);
+            INVALID(B, p, "%s as a string must be \"*\"; use {\"AWS\": \"%s\"}", m->key.u.s,
+                    p->u.s);
         pprincipal *pr = ig_arena_calloc(B->a, 1, sizeof *pr);
         const tnode **arr = ig_arena_alloc(B->a, sizeof *arr);
         if (!pr || !arr) return IAMG_ENOMEM;
@@ -205,10 +216,13 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
         const tmember *tm = &p->u.members[i];
         static const char *const types[] = {"AWS", "Service", "Federated", "CanonicalUser"};
         int known = 0;
-        for (size_t t = 0; t < sizeof types / sizeof *types; t++) known |= key_is(&tm->key, types[t]);
+        for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+            known |= key_is(&tm->key, types[t]);
         if (!known)
-            DOUBTFUL(B, &tm->key, "unknown principal type \"%s\" (expected AWS, Service, Federated or CanonicalUser)",
-                     tm->key.u.s);
+            DOUBTFUL(
+                B, &tm->key,
+                "unknown principal type \"%s\" (expected AWS, Service, Federated or CanonicalUser)",
+                tm->key.u.s);
         pr[k].type = tm->key.u.s;
         if (collect_strings(B, &tm->value, "principal", &pr[k].v, &pr[k].n)) return IAMG_ENOMEM;
         k++;
@@ -238,10 +252,20 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     st->index = index;
     st->node = node;
     const tmember *seen[9] = {0};
-    enum { K_SID, K_EFFECT, K_ACTION, K_NOTACTION, K_RESOURCE, K_NOTRESOURCE, K_PRINCIPAL,
-           K_NOTPRINCIPAL, K_CONDITION };
-    static const char *const names[] = {"Sid", "Effect", "Action", "NotAction", "Resource",
-                                        "NotResource", "Principal", "NotPrincipal", "Condition"};
+    enum {
+        K_SID,
+        K_EFFECT,
+        K_ACTION,
+        K_NOTACTION,
+        K_RESOURCE,
+        K_NOTRESOURCE,
+        K_PRINCIPAL,
+        K_NOTPRINCIPAL,
+        K_CONDITION
+    };
+    static const char *const names[] = {"Sid",       "Effect",       "Action",
+                                        "NotAction", "Resource",     "NotResource",
+                                        "Principal", "NotPrincipal", "Condition"};
     for (uint32_t i = 0; i < node->n; i++) {
         const tmember *m = &node->u.members[i];
         int k = -1;
@@ -252,7 +276,8 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
             }
         }
         if (k < 0) {
-            INVALID(B, &m->key, "unknown statement element \"%s\" (element names are case-sensitive)",
+            INVALID(B, &m->key,
+                    "unknown statement element \"%s\" (element names are case-sensitive)",
                     m->key.u.s);
             continue;
         }
@@ -263,8 +288,10 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     if (seen[K_SID]) {
         const tnode *v = &seen[K_SID]->value;
         st->sid_node = v;
-        if (v->type == TN_STRING) st->sid = v->u.s;
-        else INVALID(B, v, "Sid must be a string, found %s", ig_tnode_type_name(v));
+        if (v->type == TN_STRING)
+            st->sid = v->u.s;
+        else
+            INVALID(B, v, "Sid must be a string, found %s", ig_tnode_type_name(v));
     }
     if (!seen[K_EFFECT]) {
         st->effect = EFFECT_INVALID;
@@ -272,32 +299,43 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     } else {
         const tnode *v = &seen[K_EFFECT]->value;
         st->effect_member = seen[K_EFFECT];
-        if (v->type == TN_STRING && strcmp(v->u.s, "Allow") == 0) st->effect = EFFECT_ALLOW;
-        else if (v->type == TN_STRING && strcmp(v->u.s, "Deny") == 0) st->effect = EFFECT_DENY;
+        if (v->type == TN_STRING && strcmp(v->u.s, "Allow") == 0)
+            st->effect = EFFECT_ALLOW;
+        else if (v->type == TN_STRING && strcmp(v->u.s, "Deny") == 0)
+            st->effect = EFFECT_DENY;
         else {
             st->effect = EFFECT_INVALID;
             if (v->type == TN_STRING)
-                INVALID(B, v, "Effect must be \"Allow\" or \"Deny\" (case-sensitive), found \"%s\"", v->u.s);
+                INVALID(B, v, "Effect must be \"Allow\" or \"Deny\" (case-sensitive), found \"%s\"",
+                        v->u.s);
             else
-                INVALID(B, v, "Effect must be the string \"Allow\" or \"Deny\", found %s", ig_tnode_type_name(v));
+                INVALID(B, v, "Effect must be the string \"Allow\" or \"Deny\", found %s",
+                        ig_tnode_type_name(v));
         }
     }
     /* Document order decides which of a conflicting pair is kept. */
     for (uint32_t i = 0; i < node->n && rc == 0; i++) {
         const tmember *m = &node->u.members[i];
-        if (m == seen[K_ACTION]) rc = build_element(B, &st->action, m, 0, "NotAction");
-        else if (m == seen[K_NOTACTION]) rc = build_element(B, &st->action, m, 1, "Action");
-        else if (m == seen[K_RESOURCE]) rc = build_element(B, &st->resource, m, 0, "NotResource");
-        else if (m == seen[K_NOTRESOURCE]) rc = build_element(B, &st->resource, m, 1, "Resource");
+        if (m == seen[K_ACTION])
+            rc = build_element(B, &st->action, m, 0, "NotAction");
+        else if (m == seen[K_NOTACTION])
+            rc = build_element(B, &st->action, m, 1, "Action");
+        else if (m == seen[K_RESOURCE])
+            rc = build_element(B, &st->resource, m, 0, "NotResource");
+        else if (m == seen[K_NOTRESOURCE])
+            rc = build_element(B, &st->resource, m, 1, "Resource");
         else if (m == seen[K_PRINCIPAL] || m == seen[K_NOTPRINCIPAL]) {
             if (st->principal_member) {
-                INVALID(B, &m->key, "statement has both Principal and NotPrincipal: IAM rejects it; only %s is checked",
+                INVALID(B, &m->key,
+                        "statement has both Principal and NotPrincipal: IAM rejects it; only %s is "
+                        "checked",
                         st->principal_member->key.u.s);
                 continue;
             }
             st->not_principal = (m == seen[K_NOTPRINCIPAL]);
             rc = build_principal(B, st, m);
-        } else if (m == seen[K_CONDITION]) rc = build_conditions(B, st, m);
+        } else if (m == seen[K_CONDITION])
+            rc = build_conditions(B, st, m);
     }
     if (rc) return rc;
     if (!st->action.member)
@@ -307,7 +345,7 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
 }
 
 int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
-                 const iamg_limits *lim, diag_list *diags)
+                    const iamg_limits *lim, diag_list *diags)
 {
     builder B = {src, a, diags, lim};
     memset(doc, 0, sizeof *doc);
@@ -316,7 +354,8 @@ int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind
     doc->node = node;
     doc->origin.kind = ig_policy_kind_name(kind);
     if (node->type != TN_OBJECT) {
-        INVALID(&B, node, "a policy document must be an object, found %s", ig_tnode_type_name(node));
+        INVALID(&B, node, "a policy document must be an object, found %s",
+                ig_tnode_type_name(node));
         return 0;
     }
     const tmember *stm = NULL, *ver = NULL, *id = NULL;
@@ -337,7 +376,8 @@ int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind
     }
     if (ver) {
         if (ver->value.type != TN_STRING) {
-            INVALID(&B, &ver->value, "Version must be a string, found %s", ig_tnode_type_name(&ver->value));
+            INVALID(&B, &ver->value, "Version must be a string, found %s",
+                    ig_tnode_type_name(&ver->value));
         } else {
             doc->version = ver->value.u.s;
             if (strcmp(doc->version, "2012-10-17") != 0 && strcmp(doc->version, "2008-10-17") != 0)
@@ -354,16 +394,18 @@ int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind
     const tnode *sv = &stm->value;
     const tnode *list = sv;
     uint32_t count = 1;
-    if (sv->type == TN_ARRAY) count = sv->n;
+    if (sv->type == TN_ARRAY)
+        count = sv->n;
     else if (sv->type != TN_OBJECT) {
         INVALID(&B, sv, "Statement must be an object or an array of objects, found %s",
                 ig_tnode_type_name(sv));
         return 0;
     }
     if (count > lim->max_statements) {
-        ig_diag_add(diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, src, sv->start,
-                 "document has %u statements, more than the limit of %zu (max_statements): not checked",
-                 (unsigned)count, lim->max_statements);
+        ig_diag_add(
+            diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, src, sv->start,
+            "document has %u statements, more than the limit of %zu (max_statements): not checked",
+            (unsigned)count, lim->max_statements);
         return IAMG_ELIMIT;
     }
     pstmt *stmts = count ? ig_arena_alloc(a, (size_t)count * sizeof *stmts) : NULL;

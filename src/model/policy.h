@@ -31,15 +31,15 @@ typedef struct pelem {
     const tmember *member; /* the element as written (key + value), NULL when absent */
     const tnode **v;       /* its string values, in order */
     uint32_t n;
-    uint8_t negated;       /* NotAction / NotResource */
+    uint8_t negated; /* NotAction / NotResource */
 } pelem;
 
 /* One condition entry: operator -> key -> values. */
 typedef struct pcond {
-    const char *op;          /* as written, e.g. "ForAnyValue:StringLike" */
-    iamg_cond_op parsed;     /* base points into op */
-    const char *key;         /* as written; compare with iamg_cond_key_equal */
-    const tnode **v;         /* values (strings, booleans, numbers: their text in u.s) */
+    const char *op;      /* as written, e.g. "ForAnyValue:StringLike" */
+    iamg_cond_op parsed; /* base points into op */
+    const char *key;     /* as written; compare with iamg_cond_key_equal */
+    const tnode **v;     /* values (strings, booleans, numbers: their text in u.s) */
     uint32_t n;
     const tmember *op_member;
     const tmember *key_member;
@@ -54,14 +54,14 @@ typedef struct pprincipal {
 } pprincipal;
 
 typedef struct pstmt {
-    uint32_t index;          /* 0-based position in the document */
-    const tnode *node;       /* the statement object */
-    const char *sid;         /* NULL when absent */
+    uint32_t index;    /* 0-based position in the document */
+    const tnode *node; /* the statement object */
+    const char *sid;   /* NULL when absent */
     const tnode *sid_node;
     peffect effect;
     const tmember *effect_member;
-    pelem action;            /* Action or NotAction (action.negated) */
-    pelem resource;          /* Resource or NotResource */
+    pelem action;                    /* Action or NotAction (action.negated) */
+    pelem resource;                  /* Resource or NotResource */
     const tmember *principal_member; /* Principal or NotPrincipal */
     uint8_t not_principal;
     pprincipal *principals;
@@ -73,9 +73,9 @@ typedef struct pstmt {
 
 typedef struct pdoc {
     pkind kind;
-    iamg_origin origin;      /* strings in the file arena */
-    const tsource *src;      /* the source the nodes' spans refer to */
-    const tnode *node;       /* the policy document (object) */
+    iamg_origin origin; /* strings in the file arena */
+    const tsource *src; /* the source the nodes' spans refer to */
+    const tnode *node;  /* the policy document (object) */
     const char *version;
     const char *id;
     const tmember *statement_member;
@@ -91,7 +91,7 @@ typedef struct pdoc {
  * lim->max_statements is IAMG_ELIMIT.
  */
 int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
-                 const iamg_limits *lim, diag_list *diags);
+                    const iamg_limits *lim, diag_list *diags);
 
 /* "identity", "trust", "resource". */
 const char *ig_policy_kind_name(pkind kind);

@@ -25,8 +25,10 @@ int ig_query_grants(const pstmt *st, const char *action, uint32_t *which)
 
 static void put_seg(buf *b, const iamg_arn_parts *parts, int have, int seg, const char *dflt)
 {
-    if (have) ig_buf_append(b, parts->part[seg], parts->len[seg]);
-    else ig_buf_puts(b, dflt);
+    if (have)
+        ig_buf_append(b, parts->part[seg], parts->len[seg]);
+    else
+        ig_buf_puts(b, dflt);
 }
 
 int ig_query_probe_expand(const char *tmpl, const char *pattern, char *out, size_t cap)

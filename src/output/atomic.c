@@ -101,14 +101,14 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     int fd = mkstemp(tmp);
     if (fd < 0) {
         rc = ig_error_set(err, IAMG_EIO, path, 0, 0,
-                            "cannot create a temporary file next to it: %s", strerror(errno));
+                          "cannot create a temporary file next to it: %s", strerror(errno));
         ig_free(tmp);
         return rc;
     }
     /* mkstemp makes the file 0600; a report is as readable as any file. */
     if (fchmod(fd, 0666 & ~current_umask()) != 0) {
         rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot set permissions of %s: %s", tmp,
-                            strerror(errno));
+                          strerror(errno));
         close(fd);
         goto fail;
     }
@@ -123,7 +123,7 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     errno = 0;
     if (fflush(f) == EOF || ferror(f)) {
         rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s",
-                            errno ? strerror(errno) : "write error");
+                          errno ? strerror(errno) : "write error");
         goto fail;
     }
     if (fsync(fileno(f)) != 0) {
@@ -137,8 +137,8 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
         goto fail;
     }
     if (rename(tmp, path) != 0) {
-        rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s",
-                            strerror(errno));
+        rc =
+            ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s", strerror(errno));
         goto fail;
     }
     sync_parent(path);

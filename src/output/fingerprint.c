@@ -31,11 +31,11 @@ typedef struct hasher {
     unsigned idx;
     int line_start;
     int prev_cr;
-    uint32_t line;             /* lines started so far */
-    uint32_t cap;              /* entries allocated in hash */
+    uint32_t line; /* lines started so far */
+    uint32_t cap;  /* entries allocated in hash */
     uint64_t *hash;
-    uint16_t window[BLOCK];    /* the last BLOCK kept units */
-    uint32_t pending[BLOCK];   /* line starting at this slot, 0 when none */
+    uint16_t window[BLOCK];  /* the last BLOCK kept units */
+    uint32_t pending[BLOCK]; /* line starting at this slot, 0 when none */
 } hasher;
 
 static int grow(hasher *H)
@@ -142,13 +142,15 @@ static int feed(hasher *H, const unsigned char *p, const unsigned char *end)
 static int count_occurrences(const uint64_t *hash, uint32_t n, uint32_t *occ)
 {
     unsigned bits = 1;
-    while (bits < 63 && ((uint64_t)1 << bits) < (uint64_t)n * 2) bits++;
+    while (bits < 63 && ((uint64_t)1 << bits) < (uint64_t)n * 2)
+        bits++;
     size_t cap = (size_t)1 << bits, mask = cap - 1;
     uint32_t *slot = ig_calloc(cap, sizeof *slot); /* line index + 1; 0 = empty */
     if (!slot) return -1;
     for (uint32_t i = 0; i < n; i++) {
         size_t j = (size_t)((hash[i] * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
-        while (slot[j] && hash[slot[j] - 1] != hash[i]) j = (j + 1) & mask;
+        while (slot[j] && hash[slot[j] - 1] != hash[i])
+            j = (j + 1) & mask;
         occ[i] = slot[j] ? occ[slot[j] - 1] + 1 : 1;
         slot[j] = i + 1;
     }
@@ -163,7 +165,8 @@ int ig_fingerprint_lines(const char *data, size_t len, line_hashes *out)
     memset(&H, 0, sizeof H);
     H.line_start = 1;
     H.first_mod = 1;
-    for (int i = 0; i < BLOCK; i++) H.first_mod *= 37;
+    for (int i = 0; i < BLOCK; i++)
+        H.first_mod *= 37;
     /* A guess from typical policy files (~40 bytes a line) saves most regrowth. */
     size_t guess = len / 32 + 16;
     H.cap = guess > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)guess;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct line_hashes {
-    uint64_t *hash;     /* hash[i] is the hash of line i + 1 */
+    uint64_t *hash;       /* hash[i] is the hash of line i + 1 */
     uint32_t *occurrence; /* 1-based count of hash[i] among lines 1..i+1 */
     uint32_t nlines;
 } line_hashes;

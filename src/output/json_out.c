@@ -241,7 +241,7 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
             fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out)) {
             int e_ = errno;
             rc = ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the JSON report: %s",
-                                e_ ? strerror(e_) : "write error");
+                              e_ ? strerror(e_) : "write error");
         }
     }
     json_decref(doc);

@@ -1051,25 +1051,25 @@ static json_t *run_json(sw *w)
     if (dropped_notes) {
         buf b = BUF_INIT;
         ig_buf_printf(&b, "%zu more notifications were left out (at most %zu are written).",
-                   dropped_notes, limit);
+                      dropped_notes, limit);
         push(w, notes, text_notification(w, N_TRUNCATED, IAMG_LEVEL_WARNING, &b));
     }
     if (truncated) {
         buf b = BUF_INIT;
         ig_buf_printf(&b,
-                   "%zu of %zu results were left out, the least severe first: a run holds at "
-                   "most %zu (GitHub code scanning rejects more). Fix or allowlist the most "
-                   "frequent findings, or split the scan into several categories.",
-                   total - written, total, limit);
+                      "%zu of %zu results were left out, the least severe first: a run holds at "
+                      "most %zu (GitHub code scanning rejects more). Fix or allowlist the most "
+                      "frequent findings, or split the scan into several categories.",
+                      total - written, total, limit);
         push(w, notes, text_notification(w, N_TRUNCATED, IAMG_LEVEL_WARNING, &b));
     }
     if (outside) {
         buf b = BUF_INIT;
         ig_buf_printf(&b,
-                   "%zu results are in files outside the base folder and use absolute file: "
-                   "URIs, which GitHub code scanning cannot place in the repository. Scan from "
-                   "the repository root or set --base-dir to it.",
-                   outside);
+                      "%zu results are in files outside the base folder and use absolute file: "
+                      "URIs, which GitHub code scanning cannot place in the repository. Scan from "
+                      "the repository root or set --base-dir to it.",
+                      outside);
         push(w, notes, text_notification(w, N_OUTSIDE, IAMG_LEVEL_WARNING, &b));
     }
 
@@ -1171,7 +1171,7 @@ int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
         fflush(out) == EOF || ferror(out)) {
         int e_ = errno;
         rc = ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the SARIF report: %s",
-                            e_ ? strerror(e_) : "write error");
+                          e_ ? strerror(e_) : "write error");
     }
     goto done;
 oom:

@@ -9,16 +9,19 @@ typedef struct palette {
     const char *bold, *red, *yellow, *cyan, *dim, *green, *reset;
 } palette;
 
-static const palette colours = {"\033[1m", "\033[1;31m", "\033[1;33m", "\033[1;36m", "\033[2m",
-                                "\033[32m", "\033[0m"};
+static const palette colours = {"\033[1m", "\033[1;31m", "\033[1;33m", "\033[1;36m",
+                                "\033[2m", "\033[32m",   "\033[0m"};
 static const palette plain = {"", "", "", "", "", "", ""};
 
 static const char *level_colour(const palette *p, iamg_level l)
 {
     switch (l) {
-    case IAMG_LEVEL_ERROR: return p->red;
-    case IAMG_LEVEL_WARNING: return p->yellow;
-    default: return p->cyan;
+    case IAMG_LEVEL_ERROR:
+        return p->red;
+    case IAMG_LEVEL_WARNING:
+        return p->yellow;
+    default:
+        return p->cyan;
     }
 }
 
@@ -36,13 +39,16 @@ static void print_source(FILE *out, const palette *p, unsigned line, const char 
     size_t pre = ig_utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
     for (size_t i = 0; i < pre; i++) {
         unsigned char c = (unsigned char)snippet[i];
-        if (c == '\t') fputc('\t', out);
-        else if ((c & 0xC0) != 0x80) fputc(' ', out);
+        if (c == '\t')
+            fputc('\t', out);
+        else if ((c & 0xC0) != 0x80)
+            fputc(' ', out);
     }
     unsigned n = end_col > col ? end_col - col : 1;
     fputs(p->green, out);
     fputc('^', out);
-    for (unsigned i = 1; i < n && i < 200; i++) fputc('~', out);
+    for (unsigned i = 1; i < n && i < 200; i++)
+        fputc('~', out);
     fprintf(out, "%s\n", p->reset);
 }
 
@@ -62,10 +68,14 @@ static const char *diag_tag(int code)
     case IAMG_EPARSE:
     case IAMG_EIO:
     case IAMG_ELIMIT:
-    case IAMG_ENOMEM: return "IAMGUARD-PARSE";
-    case IAMG_EINVALID: return "IAMGUARD-INVALID";
-    case IAMG_ERULE: return "rule-failure";
-    default: return "skipped";
+    case IAMG_ENOMEM:
+        return "IAMGUARD-PARSE";
+    case IAMG_EINVALID:
+        return "IAMGUARD-INVALID";
+    case IAMG_ERULE:
+        return "rule-failure";
+    default:
+        return "skipped";
     }
 }
 
@@ -82,8 +92,10 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
     /* Problems with inputs and rules first: they say what was not checked. */
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
-        if (d->code == IAMG_ERULE) rule_failures++;
-        else if (d->code != IAMG_ESKIP && d->level == IAMG_LEVEL_ERROR) problems++;
+        if (d->code == IAMG_ERULE)
+            rule_failures++;
+        else if (d->code != IAMG_ESKIP && d->level == IAMG_LEVEL_ERROR)
+            problems++;
         if (d->level == IAMG_LEVEL_NOTE && !o->show_notes) continue;
         print_location(out, p, d->path, d->line, d->column);
         fprintf(out, "%s%s%s[%s%s%s] %s\n", level_colour(p, d->level), iamg_level_name(d->level),
@@ -106,8 +118,8 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         print_source(out, p, f->line, f->snippet, f->snippet_column, f->column, f->end_column);
     }
     const iamg_stats *s = iamg_results_stats(r);
-    fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ",
-            p->bold, s->files_scanned, s->files_scanned == 1 ? "" : "s", s->documents,
+    fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ", p->bold,
+            s->files_scanned, s->files_scanned == 1 ? "" : "s", s->documents,
             s->documents == 1 ? "y" : "ies", s->statements, s->statements == 1 ? "" : "s",
             s->seconds, p->reset);
     fprintf(out, "%zu error%s, %zu warning%s, %zu note%s", by_level[IAMG_LEVEL_ERROR],
@@ -117,9 +129,9 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
     if (s->suppressed) fprintf(out, ", %zu suppressed", s->suppressed);
     if (s->baselined) fprintf(out, ", %zu in the baseline", s->baselined);
     fputs(".\n", out);
-    if (s->files_skipped) fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,
-                                  s->files_skipped == 1 ? "" : "s",
-                                  o->show_notes ? "" : "; --verbose lists them");
+    if (s->files_skipped)
+        fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,
+                s->files_skipped == 1 ? "" : "s", o->show_notes ? "" : "; --verbose lists them");
     if (s->terraform_files && !s->documents)
         fprintf(out,
                 "%zu Terraform configuration file%s (.tf) not read: scan the plan instead "

@@ -25,7 +25,8 @@ typedef struct lview {
 
 void ig_rfind_list_free(rfind_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) ig_free(l->v[i].message);
+    for (size_t i = 0; i < l->n; i++)
+        ig_free(l->v[i].message);
     ig_free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -44,7 +45,9 @@ static lview *check_view(lua_State *L, int idx, const char *mt, const char *what
     lview *v = luaL_testudata(L, idx, mt);
     if (!v) luaL_typeerror(L, idx, what);
     if (v->generation != ctx->generation || v->doc != ctx->doc)
-        luaL_error(L, "this %s belongs to an earlier check() call; views are valid only during the call that received them",
+        luaL_error(L,
+                   "this %s belongs to an earlier check() call; views are valid only during the "
+                   "call that received them",
                    what);
     return v;
 }
@@ -144,13 +147,20 @@ static int st_has(lua_State *L)
     const pstmt *st = stmt_arg(L, 1);
     const char *el = luaL_checkstring(L, 2);
     const tmember *m = NULL;
-    if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0) m = st->action.member;
-    else if (strcmp(el, "Resource") == 0 || strcmp(el, "NotResource") == 0) m = st->resource.member;
-    else if (strcmp(el, "Principal") == 0 || strcmp(el, "NotPrincipal") == 0) m = st->principal_member;
-    else if (strcmp(el, "Condition") == 0) m = st->condition_member;
-    else if (strcmp(el, "Effect") == 0) m = st->effect_member;
-    else if (strcmp(el, "Sid") == 0) return lua_pushboolean(L, st->sid_node != NULL), 1;
-    else return luaL_error(L, "unknown element '%s'", el);
+    if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0)
+        m = st->action.member;
+    else if (strcmp(el, "Resource") == 0 || strcmp(el, "NotResource") == 0)
+        m = st->resource.member;
+    else if (strcmp(el, "Principal") == 0 || strcmp(el, "NotPrincipal") == 0)
+        m = st->principal_member;
+    else if (strcmp(el, "Condition") == 0)
+        m = st->condition_member;
+    else if (strcmp(el, "Effect") == 0)
+        m = st->effect_member;
+    else if (strcmp(el, "Sid") == 0)
+        return lua_pushboolean(L, st->sid_node != NULL), 1;
+    else
+        return luaL_error(L, "unknown element '%s'", el);
     /* Action and NotAction share one slot: answer for the one written. */
     lua_pushboolean(L, m && strcmp(m->key.u.s, el) == 0);
     return 1;
@@ -203,12 +213,16 @@ static int st_index(lua_State *L)
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
     if (strcmp(k, "sid") == 0) {
-        if (st->sid) lua_pushstring(L, st->sid);
-        else lua_pushnil(L);
+        if (st->sid)
+            lua_pushstring(L, st->sid);
+        else
+            lua_pushnil(L);
     } else if (strcmp(k, "effect") == 0) {
         const char *e = effect_text(st);
-        if (e) lua_pushstring(L, e);
-        else lua_pushnil(L);
+        if (e)
+            lua_pushstring(L, e);
+        else
+            lua_pushnil(L);
     } else if (strcmp(k, "index") == 0) {
         lua_pushinteger(L, (lua_Integer)st->index + 1);
     } else if (strcmp(k, "grants") == 0) {
@@ -226,10 +240,14 @@ static int st_index(lua_State *L)
     } else {
         const pelem *e = NULL;
         int want_neg = 0;
-        if (strcmp(k, "actions") == 0) e = &st->action;
-        else if (strcmp(k, "not_actions") == 0) e = &st->action, want_neg = 1;
-        else if (strcmp(k, "resources") == 0) e = &st->resource;
-        else if (strcmp(k, "not_resources") == 0) e = &st->resource, want_neg = 1;
+        if (strcmp(k, "actions") == 0)
+            e = &st->action;
+        else if (strcmp(k, "not_actions") == 0)
+            e = &st->action, want_neg = 1;
+        else if (strcmp(k, "resources") == 0)
+            e = &st->resource;
+        else if (strcmp(k, "not_resources") == 0)
+            e = &st->resource, want_neg = 1;
         if (e) {
             if (!e->member || e->negated != want_neg) return lua_pushnil(L), 1;
             ig_lt_push_values(L, e->v, e->n);
@@ -278,12 +296,18 @@ static int policy_index(lua_State *L)
     const pdoc *d = v->doc;
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
-    if (strcmp(k, "kind") == 0) lua_pushstring(L, ig_policy_kind_name(d->kind));
-    else if (strcmp(k, "version") == 0) d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
-    else if (strcmp(k, "id") == 0) d->id ? (void)lua_pushstring(L, d->id) : lua_pushnil(L);
-    else if (strcmp(k, "format") == 0) lua_pushstring(L, d->origin.format ? d->origin.format : "policy");
-    else if (strcmp(k, "file") == 0) lua_pushstring(L, d->src ? ig_tsource_file(d->src)->path : "");
-    else if (cached(L, k)) return 1;
+    if (strcmp(k, "kind") == 0)
+        lua_pushstring(L, ig_policy_kind_name(d->kind));
+    else if (strcmp(k, "version") == 0)
+        d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
+    else if (strcmp(k, "id") == 0)
+        d->id ? (void)lua_pushstring(L, d->id) : lua_pushnil(L);
+    else if (strcmp(k, "format") == 0)
+        lua_pushstring(L, d->origin.format ? d->origin.format : "policy");
+    else if (strcmp(k, "file") == 0)
+        lua_pushstring(L, d->src ? ig_tsource_file(d->src)->path : "");
+    else if (cached(L, k))
+        return 1;
     else {
         if (strcmp(k, "statements") == 0) {
             check_ctx *ctx = get_ctx(L);
@@ -320,9 +344,9 @@ void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx)
 
 /* ---- report ---- */
 
-static const char *const elements[] = {"Action", "NotAction", "Resource", "NotResource",
+static const char *const elements[] = {"Action",    "NotAction", "Resource",     "NotResource",
                                        "Condition", "Principal", "NotPrincipal", "Effect",
-                                       "Sid", NULL};
+                                       "Sid",       NULL};
 
 static void clip_member(const tmember *m, uint32_t *start, uint32_t *end)
 {
@@ -331,7 +355,7 @@ static void clip_member(const tmember *m, uint32_t *start, uint32_t *end)
 }
 
 void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
-                    uint32_t *start, uint32_t *end)
+                       uint32_t *start, uint32_t *end)
 {
     /* Default: the whole document. */
     const tnode *n = doc->node;
@@ -357,11 +381,16 @@ void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint3
     }
     const pelem *e = NULL;
     const tmember *m = NULL;
-    if (!strcmp(element, "Action") || !strcmp(element, "NotAction")) e = &st->action;
-    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource")) e = &st->resource;
-    else if (!strcmp(element, "Condition")) m = st->condition_member;
-    else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal")) m = st->principal_member;
-    else if (!strcmp(element, "Effect")) m = st->effect_member;
+    if (!strcmp(element, "Action") || !strcmp(element, "NotAction"))
+        e = &st->action;
+    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource"))
+        e = &st->resource;
+    else if (!strcmp(element, "Condition"))
+        m = st->condition_member;
+    else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal"))
+        m = st->principal_member;
+    else if (!strcmp(element, "Effect"))
+        m = st->effect_member;
     else if (!strcmp(element, "Sid") && st->sid_node) {
         *start = st->sid_node->start;
         *end = st->sid_node->end;
@@ -413,13 +442,15 @@ static int report(lua_State *L)
     if (t != LUA_TNIL) {
         int isint;
         item = lua_tointegerx(L, -1, &isint);
-        if (!isint || item < 1) return luaL_error(L, "report{}: 'index' must be a positive integer");
+        if (!isint || item < 1)
+            return luaL_error(L, "report{}: 'index' must be a positive integer");
         if (!element) return luaL_error(L, "report{}: 'index' needs 'element'");
     }
     t = lua_getfield(L, 1, "level");
     if (t != LUA_TNIL) {
         int lv = t == LUA_TSTRING ? iamg_level_parse(lua_tostring(L, -1)) : -1;
-        if (lv <= IAMG_LEVEL_NONE) return luaL_error(L, "report{}: 'level' must be \"error\", \"warning\" or \"note\"");
+        if (lv <= IAMG_LEVEL_NONE)
+            return luaL_error(L, "report{}: 'level' must be \"error\", \"warning\" or \"note\"");
         level = (iamg_level)lv;
     }
     if (ctx->reported >= ctx->lim->max_findings_per_rule) {

@@ -20,7 +20,7 @@
 
 /* A finding as a rule reported it, before positions are resolved. */
 typedef struct rfind {
-    uint32_t rule;       /* index in the engine */
+    uint32_t rule; /* index in the engine */
     iamg_level level;
     char *message;       /* heap, sanitized UTF-8 */
     const pdoc *doc;     /* valid while its file is loaded */
@@ -39,14 +39,14 @@ void ig_rfind_list_free(rfind_list *l);
 /* State of the check() call in progress in one sandbox. */
 typedef struct check_ctx {
     const pdoc *doc;
-    uint64_t generation;    /* bumped before every call */
+    uint64_t generation; /* bumped before every call */
     const iamg_limits *lim;
-    uint32_t rule;          /* rule being run */
-    iamg_level level;       /* its default level */
+    uint32_t rule;    /* rule being run */
+    iamg_level level; /* its default level */
     rfind_list *out;
-    size_t reported;        /* findings of this call */
-    size_t overflow;        /* findings refused past max_findings_per_rule */
-    int oom;                /* host allocation failed in report() */
+    size_t reported; /* findings of this call */
+    size_t overflow; /* findings refused past max_findings_per_rule */
+    int oom;         /* host allocation failed in report() */
 } check_ctx;
 
 /* Install the API in a fresh sandbox state: the `iam` global table, the view
@@ -67,6 +67,6 @@ int ig_lua_api_push_args(lua_State *L, check_ctx *ctx);
 
 /* The region a report points at: see report() in docs/RULES.md. */
 void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint32_t item,
-                    uint32_t *start, uint32_t *end);
+                       uint32_t *start, uint32_t *end);
 
 #endif

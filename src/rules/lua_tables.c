@@ -30,8 +30,8 @@ void ig_lt_push_values(lua_State *L, const tnode *const *v, uint32_t n)
 
 void ig_lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
 {
-    static const char *const names[] = {NULL, "partition", "service", "region", "account",
-                                        "resource"};
+    static const char *const names[] = {NULL,     "partition", "service",
+                                        "region", "account",   "resource"};
     lua_createtable(L, 0, 5);
     for (int i = 1; i < 6; i++) {
         lua_pushlstring(L, p->part[i], p->len[i]);
@@ -43,8 +43,10 @@ void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op)
 {
     lua_pushlstring(L, op->base ? op->base : "", op->base_len);
     lua_setfield(L, -2, "base");
-    if (op->set == IAMG_COND_FOR_ANY) ig_lt_set_str(L, "set", "ForAnyValue");
-    else if (op->set == IAMG_COND_FOR_ALL) ig_lt_set_str(L, "set", "ForAllValues");
+    if (op->set == IAMG_COND_FOR_ANY)
+        ig_lt_set_str(L, "set", "ForAnyValue");
+    else if (op->set == IAMG_COND_FOR_ALL)
+        ig_lt_set_str(L, "set", "ForAllValues");
     ig_lt_set_bool(L, "if_exists", op->if_exists);
     ig_lt_set_bool(L, "negated", op->negated);
     ig_lt_set_bool(L, "known", op->known);

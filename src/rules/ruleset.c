@@ -28,13 +28,20 @@ const char *ig_ruleset_fail_kind(int kind)
 {
     sandbox_fail k = (sandbox_fail)kind;
     switch (k) {
-    case SB_SYNTAX: return "syntax error";
-    case SB_RUNTIME: return "runtime error";
-    case SB_MEMORY: return "memory limit";
-    case SB_INSTRUCTIONS: return "instruction limit";
-    case SB_TIMEOUT: return "time limit";
-    case SB_SHAPE: return "wrong rule table";
-    default: return "error";
+    case SB_SYNTAX:
+        return "syntax error";
+    case SB_RUNTIME:
+        return "runtime error";
+    case SB_MEMORY:
+        return "memory limit";
+    case SB_INSTRUCTIONS:
+        return "instruction limit";
+    case SB_TIMEOUT:
+        return "time limit";
+    case SB_SHAPE:
+        return "wrong rule table";
+    default:
+        return "error";
     }
 }
 
@@ -81,7 +88,8 @@ static void rule_info_free(iamg_rule_info *r)
     ig_free((char *)r->help);
     ig_free((char *)r->help_uri);
     ig_free((char *)r->precision);
-    for (size_t i = 0; i < r->ntags; i++) ig_free((char *)r->tags[i]);
+    for (size_t i = 0; i < r->ntags; i++)
+        ig_free((char *)r->tags[i]);
     ig_free((void *)r->tags);
     memset(r, 0, sizeof *r);
 }
@@ -89,7 +97,8 @@ static void rule_info_free(iamg_rule_info *r)
 void iamg_engine_free(iamg_engine *e)
 {
     if (!e) return;
-    for (size_t i = 0; i < e->nrules; i++) rule_info_free(&e->rules[i].info);
+    for (size_t i = 0; i < e->nrules; i++)
+        rule_info_free(&e->rules[i].info);
     for (size_t i = 0; i < e->nfiles; i++) {
         ig_free(e->files[i].name);
         ig_free(e->files[i].source);
@@ -122,7 +131,8 @@ static int str_field(lua_State *L, int t, const char *k, size_t max, char **out,
         return 0;
     }
     if (ty != LUA_TSTRING) {
-        snprintf(sh->err, sizeof sh->err, "'%s' must be a string, found %s", k, lua_typename(L, ty));
+        snprintf(sh->err, sizeof sh->err, "'%s' must be a string, found %s", k,
+                 lua_typename(L, ty));
         lua_pop(L, 1);
         return -1;
     }
@@ -169,12 +179,13 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
         return -1;
     }
     if (strncmp(r->id, "IAMGUARD-", 9) == 0) {
-        snprintf(sh->err, sizeof sh->err, "'id' prefix IAMGUARD- is reserved for iamguard's own reports");
+        snprintf(sh->err, sizeof sh->err,
+                 "'id' prefix IAMGUARD- is reserved for iamguard's own reports");
         return -1;
     }
     if (!valid_id(r->id)) {
-        snprintf(sh->err, sizeof sh->err, "'id' \"%.64s\" may hold only letters, digits and - _ . /",
-                 r->id);
+        snprintf(sh->err, sizeof sh->err,
+                 "'id' \"%.64s\" may hold only letters, digits and - _ . /", r->id);
         return -1;
     }
     if (str_field(L, t, "name", 255, (char **)&r->name, sh) < 0) return -1;
@@ -188,7 +199,8 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
     if (str_field(L, t, "precision", 32, (char **)&r->precision, sh) < 0) return -1;
     if (r->precision && strcmp(r->precision, "very-high") && strcmp(r->precision, "high") &&
         strcmp(r->precision, "medium") && strcmp(r->precision, "low")) {
-        snprintf(sh->err, sizeof sh->err, "'precision' must be \"very-high\", \"high\", \"medium\" or \"low\"");
+        snprintf(sh->err, sizeof sh->err,
+                 "'precision' must be \"very-high\", \"high\", \"medium\" or \"low\"");
         return -1;
     }
     int has = str_field(L, t, "level", 16, &level, sh);
@@ -209,7 +221,8 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
         lua_Number v = lua_tonumber(L, -1);
         if (ty != LUA_TNUMBER || !(v >= 0.1 && v <= 10.0)) {
             lua_pop(L, 1);
-            snprintf(sh->err, sizeof sh->err, "'security_severity' must be a number from 0.1 to 10");
+            snprintf(sh->err, sizeof sh->err,
+                     "'security_severity' must be a number from 0.1 to 10");
             return -1;
         }
         r->security_severity = (double)v;
@@ -303,14 +316,16 @@ static unsigned check_line(lua_State *L, int t)
 }
 
 int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
-                                   int builtin, iamg_error *err)
+                          int builtin, iamg_error *err)
 {
     int rc = 0;
     sandbox *sb = NULL;
     char *name_copy = NULL, *src_copy = NULL;
     size_t added = 0;
     if (len > e->limits.max_rule_file_size) {
-        if (add_diag(e, name, 0, NULL, "rule file is %zu bytes, more than the limit of %zu (max_rule_file_size): not loaded",
+        if (add_diag(e, name, 0, NULL,
+                     "rule file is %zu bytes, more than the limit of %zu (max_rule_file_size): not "
+                     "loaded",
                      len, e->limits.max_rule_file_size))
             goto oom;
         return 0;
@@ -324,7 +339,8 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     ctx.lim = &e->limits;
     sandbox_result res;
     if (ig_lua_api_install_protected(L, &ctx) != 0) {
-        if (add_diag(e, name, 0, NULL, "the rule API does not fit in the rule memory limit (%zu bytes)",
+        if (add_diag(e, name, 0, NULL,
+                     "the rule API does not fit in the rule memory limit (%zu bytes)",
                      e->limits.lua_memory))
             goto oom;
         goto done;
@@ -337,7 +353,8 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     }
     int top = lua_gettop(L);
     if (lua_type(L, top) != LUA_TTABLE) {
-        if (add_diag(e, name, 0, NULL, "rule file must return a rule table or a list of rule tables, returned %s",
+        if (add_diag(e, name, 0, NULL,
+                     "rule file must return a rule table or a list of rule tables, returned %s",
                      luaL_typename(L, top)))
             goto oom;
         goto done;
@@ -348,7 +365,9 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     lua_pop(L, 1);
     size_t count = single ? 1 : (size_t)lua_rawlen(L, top);
     if (count == 0) {
-        if (add_diag(e, name, 0, NULL, "rule file returned an empty table: expected a rule table with an 'id' or a list of them"))
+        if (add_diag(e, name, 0, NULL,
+                     "rule file returned an empty table: expected a rule table with an 'id' or a "
+                     "list of them"))
             goto oom;
         goto done;
     }
@@ -360,7 +379,9 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
         if (!single) {
             if (lua_rawgeti(L, top, (lua_Integer)i + 1) != LUA_TTABLE) {
                 lua_pop(L, 1);
-                if (add_diag(e, name, 0, NULL, "rule %zu of the returned list is not a table", i + 1)) goto oom;
+                if (add_diag(e, name, 0, NULL, "rule %zu of the returned list is not a table",
+                             i + 1))
+                    goto oom;
                 continue;
             }
             t = lua_gettop(L);
@@ -369,8 +390,8 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
         shape sh = {{0}};
         unsigned line = check_line(L, t);
         if (read_rule(L, t, &info, &sh) != 0) {
-            int bad = add_diag(e, name, line, info.id, "rule %s%s: %s",
-                               info.id ? info.id : "", info.id ? "" : "(no id)", sh.err);
+            int bad = add_diag(e, name, line, info.id, "rule %s%s: %s", info.id ? info.id : "",
+                               info.id ? "" : "(no id)", sh.err);
             rule_info_free(&info);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
@@ -378,8 +399,9 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
         }
         size_t at;
         if (has_rule(e, info.id, &at)) {
-            int bad = add_diag(e, name, line, info.id, "duplicate rule id %s (already defined in %s): not loaded",
-                               info.id, e->files[e->rules[at].file].name);
+            int bad = add_diag(e, name, line, info.id,
+                               "duplicate rule id %s (already defined in %s): not loaded", info.id,
+                               e->files[e->rules[at].file].name);
             rule_info_free(&info);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
@@ -415,7 +437,8 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     goto done;
 oom:
     /* Rules that point at the file being added must not survive it. */
-    while (added--) rule_info_free(&e->rules[--e->nrules].info);
+    while (added--)
+        rule_info_free(&e->rules[--e->nrules].info);
     rc = ig_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory while loading rules");
 done:
     ig_free(name_copy);
@@ -455,7 +478,9 @@ static int cmp_str(const void *a, const void *b)
 int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
 {
     DIR *d = opendir(dir);
-    if (!d) return ig_error_set(err, IAMG_EIO, dir, 0, 0, "cannot open rules folder: %s", strerror(errno));
+    if (!d)
+        return ig_error_set(err, IAMG_EIO, dir, 0, 0, "cannot open rules folder: %s",
+                            strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -492,7 +517,8 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     } else {
         ig_error_set(err, rc, dir, 0, 0, "out of memory");
     }
-    for (size_t i = 0; i < n; i++) ig_free(names[i]);
+    for (size_t i = 0; i < n; i++)
+        ig_free(names[i]);
     ig_free(names);
     return rc;
 }
@@ -512,7 +538,7 @@ int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_err
             if (rc == 0 && e->ndiags) {
                 /* A built-in rule that does not load is a defect of this build. */
                 rc = ig_error_set(err, IAMG_ERULE, e->diags[0].path, e->diags[0].line, 0, "%s",
-                                    e->diags[0].message);
+                                  e->diags[0].message);
             }
             if (rc) {
                 iamg_engine_free(e);
@@ -530,13 +556,16 @@ int iamg_engine_select(iamg_engine *e, const char *const *only, size_t nonly,
     size_t at;
     for (size_t i = 0; i < nonly; i++)
         if (!has_rule(e, only[i], &at))
-            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", only[i]);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0,
+                                "unknown rule id '%s' (see 'iamguard rules')", only[i]);
     for (size_t i = 0; i < nskip; i++)
         if (!has_rule(e, skip[i], &at))
-            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s' (see 'iamguard rules')", skip[i]);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0,
+                                "unknown rule id '%s' (see 'iamguard rules')", skip[i]);
     for (size_t r = 0; r < e->nrules; r++) {
         int on = nonly == 0;
-        for (size_t i = 0; i < nonly; i++) on |= strcmp(only[i], e->rules[r].info.id) == 0;
+        for (size_t i = 0; i < nonly; i++)
+            on |= strcmp(only[i], e->rules[r].info.id) == 0;
         for (size_t i = 0; i < nskip; i++)
             if (strcmp(skip[i], e->rules[r].info.id) == 0) on = 0;
         e->rules[r].info.enabled = on;
@@ -549,8 +578,10 @@ int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level, iamg
     size_t at;
     if (!has_rule(e, id, &at))
         return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown rule id '%s'", id);
-    if (level == IAMG_LEVEL_NONE) e->rules[at].info.enabled = 0;
-    else e->rules[at].info.level = level;
+    if (level == IAMG_LEVEL_NONE)
+        e->rules[at].info.enabled = 0;
+    else
+        e->rules[at].info.level = level;
     return 0;
 }
 

@@ -15,7 +15,7 @@
 #include "iamguard/engine.h"
 
 typedef struct rule_file {
-    char *name;   /* path as given, or "builtin/<file>.lua" */
+    char *name; /* path as given, or "builtin/<file>.lua" */
     char *source;
     size_t len;
     int builtin;
@@ -24,7 +24,7 @@ typedef struct rule_file {
 typedef struct rule {
     iamg_rule_info info; /* strings owned by the rule */
     uint32_t file;       /* index in iamg_engine.files */
-    uint32_t slot;       /* position of the rule in its file's returned list (0 for a single table) */
+    uint32_t slot; /* position of the rule in its file's returned list (0 for a single table) */
 } rule;
 
 struct iamg_engine {
@@ -39,8 +39,8 @@ struct iamg_engine {
 
 /* Load the rules of one source text (see iamg_engine_add_rule_source);
  * builtin marks rules compiled into iamguard. */
-int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len, int builtin,
-                       iamg_error *err);
+int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
+                          int builtin, iamg_error *err);
 
 /* "syntax error", "runtime error", "memory limit", ... for a sandbox_fail. */
 const char *ig_ruleset_fail_kind(int kind);

@@ -11,14 +11,14 @@
 
 typedef struct file_state {
     sandbox *sb;
-    check_ctx ctx;  /* installed in sb; must stay at this address */
-    int failed;     /* the file failed to load in this runner: its rules are skipped */
+    check_ctx ctx; /* installed in sb; must stay at this address */
+    int failed;    /* the file failed to load in this runner: its rules are skipped */
 } file_state;
 
 struct runner {
     const iamg_engine *e;
     file_state *files;
-    int *refs;          /* per rule: registry reference of check(), LUA_NOREF until loaded */
+    int *refs; /* per rule: registry reference of check(), LUA_NOREF until loaded */
     uint64_t generation;
 };
 
@@ -33,7 +33,8 @@ runner *ig_runner_new(const iamg_engine *e)
         ig_runner_free(r);
         return NULL;
     }
-    for (size_t i = 0; i < e->nrules; i++) r->refs[i] = LUA_NOREF;
+    for (size_t i = 0; i < e->nrules; i++)
+        r->refs[i] = LUA_NOREF;
     return r;
 }
 
@@ -49,7 +50,8 @@ void ig_runner_free(runner *r)
 {
     if (!r) return;
     if (r->files)
-        for (size_t f = 0; f < r->e->nfiles; f++) ig_sandbox_free(r->files[f].sb);
+        for (size_t f = 0; f < r->e->nfiles; f++)
+            ig_sandbox_free(r->files[f].sb);
     ig_free(r->files);
     ig_free(r->refs);
     ig_free(r);
@@ -61,7 +63,8 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     const iamg_engine *e = r->e;
     const rule_file *rf = &e->files[f];
     file_state *fs = &r->files[f];
-    sandbox_limits sl = {e->limits.lua_memory, e->limits.lua_instructions, e->limits.lua_timeout_ms};
+    sandbox_limits sl = {e->limits.lua_memory, e->limits.lua_instructions,
+                         e->limits.lua_timeout_ms};
     fs->sb = ig_sandbox_new(&sl);
     if (!fs->sb) return IAMG_ENOMEM;
     memset(&fs->ctx, 0, sizeof fs->ctx);
@@ -70,7 +73,7 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     sandbox_result res;
     if (ig_lua_api_install_protected(L, &fs->ctx) != 0) {
         ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                 "rule file %s: the rule API does not fit in the rule memory limit", rf->name);
+                    "rule file %s: the rule API does not fit in the rule memory limit", rf->name);
         drop_file(r, f);
         fs->failed = 1;
         return 0;
@@ -79,8 +82,9 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
         /* It loaded when the engine was built; failing now means the rule
          * depends on something that changed, or hit a limit. */
         ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                 "rule file %s failed to load again (%s): %s", rf->name,
-                 ig_ruleset_fail_kind(res.kind), res.kind == SB_OK ? "did not return a table" : res.message);
+                    "rule file %s failed to load again (%s): %s", rf->name,
+                    ig_ruleset_fail_kind(res.kind),
+                    res.kind == SB_OK ? "did not return a table" : res.message);
         drop_file(r, f);
         fs->failed = 1;
         return 0;
@@ -94,8 +98,10 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
             t = lua_gettop(L);
         }
         lua_pushstring(L, "check");
-        if (lua_istable(L, t) && lua_rawget(L, t) == LUA_TFUNCTION) r->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
-        else lua_pop(L, 1);
+        if (lua_istable(L, t) && lua_rawget(L, t) == LUA_TFUNCTION)
+            r->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+        else
+            lua_pop(L, 1);
         lua_settop(L, top);
     }
     lua_settop(L, 0);
@@ -117,8 +123,8 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
         }
         if (r->refs[i] == LUA_NOREF) {
             ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                     "rule %s: check() is missing after reloading %s", ru->info.id,
-                     e->files[ru->file].name);
+                        "rule %s: check() is missing after reloading %s", ru->info.id,
+                        e->files[ru->file].name);
             continue;
         }
         lua_State *L = ig_sandbox_state(fs->sb);
@@ -153,21 +159,23 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             diag *d;
             if (res.line > 0)
                 d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                             "rule %s failed on this document (%s at %s:%d): %s", ru->info.id,
-                             ig_ruleset_fail_kind(res.kind), e->files[ru->file].name, res.line,
-                             res.message);
+                                "rule %s failed on this document (%s at %s:%d): %s", ru->info.id,
+                                ig_ruleset_fail_kind(res.kind), e->files[ru->file].name, res.line,
+                                res.message);
             else
                 d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                             "rule %s failed on this document (%s in %s): %s", ru->info.id,
-                             ig_ruleset_fail_kind(res.kind), e->files[ru->file].name, res.message);
+                                "rule %s failed on this document (%s in %s): %s", ru->info.id,
+                                ig_ruleset_fail_kind(res.kind), e->files[ru->file].name,
+                                res.message);
             if (d) d->rule_id = ig_strdup(ru->info.id);
             /* A tripped limit leaves the state unusable: rebuild it for the next document. */
             if (fs->sb && ig_sandbox_broken(fs->sb)) drop_file(r, ru->file);
         }
         if (ctx->overflow) {
             diag *d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                               "rule %s reported more than %zu findings on this document; %zu more were not kept (limit max_findings_per_rule)",
-                               ru->info.id, e->limits.max_findings_per_rule, ctx->overflow);
+                                  "rule %s reported more than %zu findings on this document; %zu "
+                                  "more were not kept (limit max_findings_per_rule)",
+                                  ru->info.id, e->limits.max_findings_per_rule, ctx->overflow);
             if (d) d->rule_id = ig_strdup(ru->info.id);
         }
         ctx->doc = NULL;

@@ -96,7 +96,8 @@ lua_State *ig_sandbox_state(sandbox *sb);
  * (one budget for compiling and running); on success (0) its first return
  * value is left on the stack. On failure -1, details in res (NULL allowed),
  * and the stack is as before. Precompiled chunks fail with SB_SYNTAX. */
-int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res);
+int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len,
+                    sandbox_result *res);
 
 /* lua_pcall with the limits armed afresh and a message handler that never
  * calls metamethods. Stack as for lua_pcall(L, nargs, nresults). 0 or -1

@@ -30,7 +30,8 @@ int ig_allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
     char today[11];
     if (o->today) {
         if (!valid_date(o->today))
-            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "today's date '%s' is not YYYY-MM-DD", o->today);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "today's date '%s' is not YYYY-MM-DD",
+                                o->today);
         snprintf(today, sizeof today, "%s", o->today);
     } else {
         time_t t = time(NULL);
@@ -42,13 +43,16 @@ int ig_allow_new(allow_set **out, const iamg_scan_options *o, iamg_error *err)
         const iamg_allow *a = &o->allow[i];
         const char *where = a->where ? a->where : "allowlist";
         if (!a->justification || !a->justification[0])
-            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: entry %zu has no justification", where, i + 1);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: entry %zu has no justification",
+                                where, i + 1);
         if (a->expires && !valid_date(a->expires))
-            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: expiry '%s' is not YYYY-MM-DD", where, a->expires);
+            return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "%s: expiry '%s' is not YYYY-MM-DD",
+                                where, a->expires);
         if (!a->principal && !a->logical_id && !a->address && !a->file && !a->sid && !a->rule)
             return ig_error_set(err, IAMG_EUSAGE, "", 0, 0,
-                                  "%s: entry %zu matches everything: give a rule, principal, logical_id, address, file or sid",
-                                  where, i + 1);
+                                "%s: entry %zu matches everything: give a rule, principal, "
+                                "logical_id, address, file or sid",
+                                where, i + 1);
     }
     allow_set *s = ig_calloc(1, sizeof *s);
     unsigned char *exp = ig_calloc(o->nallow, 1);
@@ -107,8 +111,10 @@ int ig_allow_report_expired(const allow_set *s, iamg_results *r, arena *a)
         if (!s->expired[i]) continue;
         char msg[600];
         snprintf(msg, sizeof msg,
-                 "%s: allowlist entry \"%.300s\" expired on %s and no longer applies: renew or remove it",
-                 s->v[i].where ? s->v[i].where : "allowlist", s->v[i].justification, s->v[i].expires);
+                 "%s: allowlist entry \"%.300s\" expired on %s and no longer applies: renew or "
+                 "remove it",
+                 s->v[i].where ? s->v[i].where : "allowlist", s->v[i].justification,
+                 s->v[i].expires);
         iamg_diag *nv = ig_realloc(r->diags, (r->ndiags + 1) * sizeof *nv);
         if (!nv) return -1;
         r->diags = nv;

@@ -18,7 +18,8 @@ void ig_allow_free(allow_set *s);
 
 /* The justification of the first live entry matching finding f (on
  * statement `stmt` of `doc`, -1 for the document), or NULL. Thread-safe. */
-const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt);
+const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc,
+                           int32_t stmt);
 
 /* Add one diagnostic per expired entry to r (strings in a). -1 on OOM. */
 int ig_allow_report_expired(const allow_set *s, iamg_results *r, arena *a);

@@ -58,7 +58,7 @@ invalid(reader *rd, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return ig_error_set(rd->err, IAMG_EINVALID, rd->name, 0, 0,
-                          "not a usable SARIF 2.1.0 baseline: %s", msg);
+                        "not a usable SARIF 2.1.0 baseline: %s", msg);
 }
 
 static int hexval(int c)
@@ -274,8 +274,8 @@ int iamg_baseline_load_buffer(const char *name, const char *data, size_t len, ia
     json_t *root = json_loadb(data ? data : "", data ? len : 0, 0, &je);
     if (!root)
         return ig_error_set(err, IAMG_EPARSE, name, (unsigned)(je.line > 0 ? je.line : 0),
-                              (unsigned)(je.column > 0 ? je.column : 0),
-                              "the baseline is not JSON: %s", je.text);
+                            (unsigned)(je.column > 0 ? je.column : 0),
+                            "the baseline is not JSON: %s", je.text);
     iamg_baseline *b = ig_calloc(1, sizeof *b);
     if (!b) {
         json_decref(root);

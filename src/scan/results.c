@@ -8,10 +8,14 @@
 const char *iamg_level_name(iamg_level level)
 {
     switch (level) {
-    case IAMG_LEVEL_NOTE: return "note";
-    case IAMG_LEVEL_WARNING: return "warning";
-    case IAMG_LEVEL_ERROR: return "error";
-    default: return "none";
+    case IAMG_LEVEL_NOTE:
+        return "note";
+    case IAMG_LEVEL_WARNING:
+        return "warning";
+    case IAMG_LEVEL_ERROR:
+        return "error";
+    default:
+        return "none";
     }
 }
 
@@ -61,7 +65,8 @@ iamg_level iamg_results_max_level(const iamg_results *r)
 void iamg_results_free(iamg_results *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->narenas; i++) ig_arena_free(&r->arenas[i]);
+    for (size_t i = 0; i < r->narenas; i++)
+        ig_arena_free(&r->arenas[i]);
     ig_free(r->arenas);
     ig_free(r->findings);
     ig_free(r->diags);
@@ -107,7 +112,7 @@ void ig_results_sort(iamg_results *r)
 }
 
 size_t ig_results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
-                      const void *ud)
+                         const void *ud)
 {
     size_t k = 0;
     for (size_t i = 0; i < r->nfindings; i++) {

@@ -24,6 +24,6 @@ void ig_results_sort(iamg_results *r);
  * of the others. Their strings stay in the arenas until the results are
  * freed. Returns the number removed. */
 size_t ig_results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),
-                      const void *ud);
+                         const void *ud);
 
 #endif

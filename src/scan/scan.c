@@ -79,7 +79,8 @@ static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, 
     const char *text;
     uint32_t len;
     ig_tsource_line(f, s->line, &text, &len);
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
     *end_col = ig_utf16_units(text, len) + 1;
     if (*end_col <= s->col) *end_col = s->col + 1;
 }
@@ -259,22 +260,26 @@ static int process(worker *w, size_t idx)
         if (rc) {
             iamg_level lv = rc == IAMG_ESKIP ? IAMG_LEVEL_NOTE : IAMG_LEVEL_ERROR;
             ig_diag_add_at(&w->dl, rc, lv, NULL, 0, 0, NULL, err.message);
-            if (rc == IAMG_ESKIP) s->skipped = 1;
-            else s->failed = 1;
+            if (rc == IAMG_ESKIP)
+                s->skipped = 1;
+            else
+                s->failed = 1;
             rc = 0;
             goto finish;
         }
         data = owned;
     }
     s->bytes = len;
-    rc = ig_load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED, lim,
-                     &w->dl);
+    rc = ig_load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED,
+                        lim, &w->dl);
     have_loaded = 1;
     if (rc) goto done;
     if (!l.ndocs) {
         int worst = ig_diag_worst(&w->dl);
-        if (worst && worst != IAMG_ESKIP) s->failed = 1;
-        else s->skipped = 1;
+        if (worst && worst != IAMG_ESKIP)
+            s->failed = 1;
+        else
+            s->skipped = 1;
     } else {
         s->scanned = 1;
     }
@@ -315,7 +320,8 @@ static void *worker_main(void *arg)
         sh->done++;
         sh->findings += sh->slots[i].nf;
         if (w->rc) sh->failed = w->rc;
-        if (sh->o->progress) sh->o->progress(sh->o->progress_ud, sh->done, sh->nfiles, sh->findings);
+        if (sh->o->progress)
+            sh->o->progress(sh->o->progress_ud, sh->done, sh->nfiles, sh->findings);
         int stop = sh->failed != 0;
         pthread_mutex_unlock(&sh->mu);
         if (stop) break;
@@ -413,9 +419,11 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
             started = 0;
         } else {
             for (; started < jobs; started++)
-                if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) break;
+                if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0)
+                    break;
             if (started == 0) worker_main(&ws[0]);
-            for (unsigned i = 0; i < started; i++) pthread_join(ws[i].thread, NULL);
+            for (unsigned i = 0; i < started; i++)
+                pthread_join(ws[i].thread, NULL);
         }
         if (sh->failed) rc = sh->failed;
     }
@@ -497,7 +505,7 @@ static int check_options(const iamg_scan_options *o, iamg_error *err)
 {
     if (o->shard_count > 1 && o->shard_index >= o->shard_count)
         return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "shard %u/%u: K must be below N",
-                              o->shard_index + 1, o->shard_count);
+                            o->shard_index + 1, o->shard_count);
     if (o->jobs > 1024) return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "at most 1024 jobs");
     return 0;
 }

@@ -16,9 +16,10 @@
 
 /* Folders that hold tools' caches or other people's code, never policies
  * that this repository owns. */
-static const char *const skipped_dirs[] = {".git", ".hg", ".svn", "node_modules", ".terraform",
-                                           ".terragrunt-cache", ".venv", "venv", "__pycache__",
-                                           ".tox", ".mypy_cache", ".pytest_cache", NULL};
+static const char *const skipped_dirs[] = {
+    ".git",  ".hg",  ".svn",        "node_modules", ".terraform",  ".terragrunt-cache",
+    ".venv", "venv", "__pycache__", ".tox",         ".mypy_cache", ".pytest_cache",
+    NULL};
 
 static const char *const candidate_exts[] = {".json", ".yaml", ".yml", ".template", NULL};
 
@@ -73,15 +74,18 @@ static int glob_at(const char *p, const char *s)
         }
         return 0;
     }
-    while (*p == '*') p++;
+    while (*p == '*')
+        p++;
     return *p == '\0';
 }
 
 int ig_walk_glob_match(const char *pattern, const char *path)
 {
     if (!pattern || !path) return 0;
-    while (pattern[0] == '.' && pattern[1] == '/') pattern += 2;
-    while (path[0] == '.' && path[1] == '/') path += 2;
+    while (pattern[0] == '.' && pattern[1] == '/')
+        pattern += 2;
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
     if (strchr(pattern, '/')) {
         /* "dir/" means the folder and everything in it. */
         size_t pl = strlen(pattern);
@@ -117,7 +121,10 @@ typedef struct walker {
     const iamg_scan_options *o;
     walk_list *out;
     /* (dev, ino) of folders entered when following links, to cut loops. */
-    struct { dev_t dev; ino_t ino; } *seen;
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } * seen;
     size_t nseen, capseen;
     int oom;
 } walker;
@@ -191,7 +198,8 @@ static void note(walker *w, const char *rel, const char *what)
     if (!w->o->verbose) return;
     buf b = BUF_INIT;
     ig_buf_printf(&b, "%s: skipped", what);
-    if (!b.oom) ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, rel, 0, 0, NULL, b.data);
+    if (!b.oom)
+        ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, rel, 0, 0, NULL, b.data);
     ig_buf_free(&b);
 }
 
@@ -238,12 +246,16 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         ig_buf_reset(&cfs);
         ig_buf_reset(&crel);
         ig_buf_printf(&cfs, "%s/%s", fs, name);
-        if (rel[0]) ig_buf_printf(&crel, "%s/%s", rel, name);
-        else ig_buf_puts(&crel, name);
+        if (rel[0])
+            ig_buf_printf(&crel, "%s/%s", rel, name);
+        else
+            ig_buf_puts(&crel, name);
         if (cfs.oom || crel.oom || cfs.len >= PATH_MAX) {
-            if (cfs.oom || crel.oom) w->oom = 1;
-            else ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
-                             "path too long: skipped");
+            if (cfs.oom || crel.oom)
+                w->oom = 1;
+            else
+                ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
+                               "path too long: skipped");
             continue;
         }
         struct stat st;
@@ -261,7 +273,8 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         if (excluded(w, crel.data)) continue;
         if (S_ISDIR(st.st_mode)) {
             int skip = 0;
-            for (int k = 0; skipped_dirs[k]; k++) skip |= strcmp(name, skipped_dirs[k]) == 0;
+            for (int k = 0; skipped_dirs[k]; k++)
+                skip |= strcmp(name, skipped_dirs[k]) == 0;
             if (skip) {
                 note(w, crel.data, "dependency or version-control folder");
                 continue;
@@ -272,18 +285,21 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
             }
             walk_dir(w, cfs.data, crel.data);
         } else if (S_ISREG(st.st_mode)) {
-            if (is_candidate(name)) add_file(w, cfs.data, crel.data, 0);
-            else if (is_terraform(name)) w->out->terraform_files++;
+            if (is_candidate(name))
+                add_file(w, cfs.data, crel.data, 0);
+            else if (is_terraform(name))
+                w->out->terraform_files++;
         } else if (is_candidate(name)) {
             /* Reading a FIFO could block the scan forever; say so even
              * without --verbose, since the name promises a policy. */
             ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, crel.data, 0, 0, NULL,
-                        "not a regular file (FIFO, socket or device): skipped");
+                           "not a regular file (FIFO, socket or device): skipped");
         }
     }
     ig_buf_free(&cfs);
     ig_buf_free(&crel);
-    for (size_t i = 0; i < n; i++) ig_free(names[i]);
+    for (size_t i = 0; i < n; i++)
+        ig_free(names[i]);
     ig_free(names);
 }
 
@@ -295,10 +311,12 @@ static char *relative_to(const char *base_real, const char *path)
     if (!real) return NULL;
     size_t bl = strlen(base_real);
     char *out = NULL;
-    if (strcmp(base_real, "/") == 0) out = ig_strdup(real + 1);
+    if (strcmp(base_real, "/") == 0)
+        out = ig_strdup(real + 1);
     else if (strncmp(real, base_real, bl) == 0 && (real[bl] == '/' || real[bl] == '\0'))
         out = ig_strdup(real[bl] ? real + bl + 1 : "");
-    else out = ig_strdup(real);
+    else
+        out = ig_strdup(real);
     free(real);
     if (!out) errno = ENOMEM;
     return out;
@@ -310,14 +328,14 @@ static int cmp_files(const void *a, const void *b)
 }
 
 int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
-               iamg_error *err)
+                  iamg_error *err)
 {
     memset(out, 0, sizeof *out);
     walker w = {o, out, NULL, 0, 0, 0};
     char *base = realpath(o->base_dir ? o->base_dir : ".", NULL);
     if (!base)
         return ig_error_set(err, IAMG_EUSAGE, o->base_dir ? o->base_dir : ".", 0, 0,
-                              "base folder: %s", strerror(errno));
+                            "base folder: %s", strerror(errno));
     int rc = 0;
     for (size_t i = 0; i < n && !w.oom; i++) {
         struct stat st;
@@ -327,17 +345,22 @@ int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o
         }
         char *rel = relative_to(base, paths[i]);
         if (!rel) {
-            if (errno == ENOMEM) w.oom = 1;
-            else rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s", strerror(errno));
+            if (errno == ENOMEM)
+                w.oom = 1;
+            else
+                rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s",
+                                  strerror(errno));
             break;
         }
         if (S_ISDIR(st.st_mode)) {
             if (o->follow_symlinks) seen_dir(&w, &st);
             size_t pl = strlen(paths[i]);
             char *fs = ig_strndup(paths[i], pl);
-            if (!fs) w.oom = 1;
+            if (!fs)
+                w.oom = 1;
             else {
-                while (pl > 1 && fs[pl - 1] == '/') fs[--pl] = '\0';
+                while (pl > 1 && fs[pl - 1] == '/')
+                    fs[--pl] = '\0';
                 walk_dir(&w, fs, rel);
             }
             ig_free(fs);

@@ -10,15 +10,15 @@
 #include "source/diag.h"
 
 typedef struct walk_file {
-    char *fs_path;   /* path to open */
-    char *rel_path;  /* path shown in results: relative to the base folder when inside it */
-    int explicit_;   /* named on the command line */
+    char *fs_path;  /* path to open */
+    char *rel_path; /* path shown in results: relative to the base folder when inside it */
+    int explicit_;  /* named on the command line */
 } walk_file;
 
 typedef struct walk_list {
     walk_file *v;
     size_t n, cap;
-    diag_list diags; /* unreadable folders, skipped links and special files (notes) */
+    diag_list diags;        /* unreadable folders, skipped links and special files (notes) */
     size_t terraform_files; /* .tf files met in folders: not read, but worth a hint */
 } walk_list;
 
@@ -32,7 +32,7 @@ typedef struct walk_list {
  * IAMG_ENOMEM.
  */
 int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
-               iamg_error *err);
+                  iamg_error *err);
 
 void ig_walk_list_free(walk_list *l);
 

@@ -45,8 +45,10 @@ static void cap_message(buf *b)
 {
     if (b->oom || b->len <= DIAG_MESSAGE_MAX) return;
     size_t head = DIAG_MESSAGE_MAX * 5 / 8, tail = b->len - DIAG_MESSAGE_MAX / 4;
-    while (head > 0 && ((unsigned char)b->data[head] & 0xC0) == 0x80) head--;
-    while (tail < b->len && ((unsigned char)b->data[tail] & 0xC0) == 0x80) tail++;
+    while (head > 0 && ((unsigned char)b->data[head] & 0xC0) == 0x80)
+        head--;
+    while (tail < b->len && ((unsigned char)b->data[tail] & 0xC0) == 0x80)
+        tail++;
     char mark[64];
     int ml = snprintf(mark, sizeof mark, " [... %zu bytes cut ...] ", tail - head);
     size_t tl = b->len - tail;
@@ -57,7 +59,7 @@ static void cap_message(buf *b)
 }
 
 diag *ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
-              const char *fmt, ...)
+                  const char *fmt, ...)
 {
     diag *d = slot(l);
     if (!d) return NULL;
@@ -86,7 +88,7 @@ diag *ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, 
 }
 
 diag *ig_diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
-                 uint32_t col, const char *rule_id, const char *message)
+                     uint32_t col, const char *rule_id, const char *message)
 {
     diag *d = slot(l);
     if (!d) return NULL;

@@ -25,19 +25,19 @@
 #define DIAG_MESSAGE_MAX 1024
 
 typedef struct diag {
-    int code;           /* IAMG_E* */
+    int code; /* IAMG_E* */
     iamg_level level;
     uint32_t line, col, end_col; /* 0 when unknown */
-    char *message;      /* owned */
-    char *rule_id;      /* owned, or NULL */
-    char *path;         /* owned override (rule files), or NULL for the list's file */
+    char *message;               /* owned */
+    char *rule_id;               /* owned, or NULL */
+    char *path;                  /* owned override (rule files), or NULL for the list's file */
 } diag;
 
 typedef struct diag_list {
     diag *v;
     size_t n, cap;
-    size_t dropped;     /* records past DIAG_MAX_PER_FILE */
-    int oom;            /* an allocation failed while recording */
+    size_t dropped; /* records past DIAG_MAX_PER_FILE */
+    int oom;        /* an allocation failed while recording */
 } diag_list;
 
 void ig_diag_list_free(diag_list *l);
@@ -48,12 +48,13 @@ void ig_diag_list_free(diag_list *l);
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
 #endif
-diag *ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
-              const char *fmt, ...);
+diag *
+ig_diag_add(diag_list *l, int code, iamg_level level, const tsource *src, uint32_t off,
+            const char *fmt, ...);
 
 /* Record a problem with an explicit position (line/col 0 = unknown). */
 diag *ig_diag_add_at(diag_list *l, int code, iamg_level level, const char *path, uint32_t line,
-                 uint32_t col, const char *rule_id, const char *message);
+                     uint32_t col, const char *rule_id, const char *message);
 
 /* Highest-severity code among records: IAMG_EPARSE etc., or 0. */
 int ig_diag_worst(const diag_list *l);

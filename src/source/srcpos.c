@@ -19,7 +19,7 @@ void ig_tsource_init_file(tsource *s, const char *path, const char *data, size_t
 }
 
 void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
-                          const uint32_t *map)
+                             const uint32_t *map)
 {
     memset(s, 0, sizeof *s);
     s->path = parent->path;
@@ -31,7 +31,8 @@ void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data
 
 const tsource *ig_tsource_file(const tsource *s)
 {
-    while (s->parent) s = s->parent;
+    while (s->parent)
+        s = s->parent;
     return s;
 }
 
@@ -73,10 +74,14 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     size_t w;
     unsigned char lo = 0x80, hi = 0xBF;
     if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) w = 2;
-    else if (c >= 0xE0 && c <= 0xEF) w = 3;
-    else if (c >= 0xF0 && c <= 0xF4) w = 4;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        w = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        w = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        w = 4;
+    else
+        return 0;
     if ((size_t)(end - p) < w) return 0;
     if (c == 0xE0) lo = 0xA0;
     if (c == 0xED) hi = 0x9F;
@@ -124,8 +129,10 @@ srcpos ig_tsource_pos(const tsource *s, uint32_t off)
     uint32_t lo = 0, hi = f->nlines;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (f->line_starts[mid] <= off) lo = mid;
-        else hi = mid;
+        if (f->line_starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
     }
     uint32_t ls = f->line_starts[lo];
     p.line = lo + 1;
@@ -156,7 +163,8 @@ void ig_tsource_line(const tsource *f, uint32_t line, const char **text, uint32_
     if (!f->line_starts || line == 0 || line > f->nlines) return;
     uint32_t s = f->line_starts[line - 1];
     uint32_t e = s;
-    while (e < f->len && f->data[e] != '\n' && f->data[e] != '\r') e++;
+    while (e < f->len && f->data[e] != '\n' && f->data[e] != '\r')
+        e++;
     *text = f->data + s;
     *len = e - s;
 }

@@ -22,11 +22,11 @@
 
 typedef struct tsource tsource;
 struct tsource {
-    const char *path;        /* display path of the outermost file */
-    const char *data;        /* the bytes (not necessarily NUL-terminated) */
+    const char *path; /* display path of the outermost file */
+    const char *data; /* the bytes (not necessarily NUL-terminated) */
     uint32_t len;
-    const tsource *parent;   /* NULL for a file */
-    const uint32_t *map;     /* decoded sources: len + 1 entries into parent */
+    const tsource *parent; /* NULL for a file */
+    const uint32_t *map;   /* decoded sources: len + 1 entries into parent */
     /* Line index of a file, built on first use: most files have no finding
      * and never need one. */
     uint32_t *line_starts;
@@ -46,7 +46,7 @@ void ig_tsource_init_file(tsource *s, const char *path, const char *data, size_t
 
 /* A source decoded from parent: map must have len + 1 entries. */
 void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
-                          const uint32_t *map);
+                             const uint32_t *map);
 
 /* The outermost file of a source. */
 const tsource *ig_tsource_file(const tsource *s);

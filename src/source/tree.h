@@ -17,21 +17,15 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef enum tnode_type {
-    TN_NULL,
-    TN_BOOL,
-    TN_NUMBER,
-    TN_STRING,
-    TN_ARRAY,
-    TN_OBJECT
-} tnode_type;
+typedef enum tnode_type { TN_NULL, TN_BOOL, TN_NUMBER, TN_STRING, TN_ARRAY, TN_OBJECT } tnode_type;
 
 /* Node flags. */
-#define TNF_QUOTED 0x01   /* YAML scalar written quoted: a string whatever it looks like */
-#define TNF_BLOCK 0x02    /* YAML literal or folded block scalar */
-#define TNF_TAG 0x04      /* object made from a YAML short-form tag: !Sub x -> {Fn::Sub: x} */
-#define TNF_SYNTHETIC 0x08 /* value computed by iamguard (e.g. a resolved Fn::Sub), not in the source */
-#define TNF_STREAM 0x10   /* array of the documents of a YAML stream with more than one */
+#define TNF_QUOTED 0x01 /* YAML scalar written quoted: a string whatever it looks like */
+#define TNF_BLOCK 0x02  /* YAML literal or folded block scalar */
+#define TNF_TAG 0x04    /* object made from a YAML short-form tag: !Sub x -> {Fn::Sub: x} */
+#define TNF_SYNTHETIC                                                                              \
+    0x08 /* value computed by iamguard (e.g. a resolved Fn::Sub), not in the source */
+#define TNF_STREAM 0x10 /* array of the documents of a YAML stream with more than one */
 
 typedef struct tnode tnode;
 typedef struct tmember tmember;
@@ -43,9 +37,9 @@ struct tnode {
     uint32_t start; /* byte offset of the first byte of the value in its tsource */
     uint32_t end;   /* byte offset one past its last byte */
     union {
-        const char *s;     /* scalars: NUL-terminated text ("true", "12.5", decoded string) */
-        tnode *items;      /* ARRAY */
-        tmember *members;  /* OBJECT, in document order; duplicate keys are kept */
+        const char *s;    /* scalars: NUL-terminated text ("true", "12.5", decoded string) */
+        tnode *items;     /* ARRAY */
+        tmember *members; /* OBJECT, in document order; duplicate keys are kept */
     } u;
 };
 

@@ -14,12 +14,15 @@ typedef struct arena_chunk arena_chunk;
 
 typedef struct arena {
     arena_chunk *head;
-    char *cur;  /* next free byte in head */
-    char *end;  /* end of head */
+    char *cur;    /* next free byte in head */
+    char *end;    /* end of head */
     size_t total; /* bytes obtained from the heap, for statistics */
 } arena;
 
-#define ARENA_INIT {NULL, NULL, NULL, 0}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL, NULL, NULL, 0                                                                        \
+    }
 
 void ig_arena_init(arena *a);
 /* Release every chunk; the arena can be reused afterwards. */

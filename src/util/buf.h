@@ -17,7 +17,10 @@ typedef struct buf {
     int oom;
 } buf;
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void ig_buf_free(buf *b);
 void ig_buf_reset(buf *b);

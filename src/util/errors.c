@@ -7,16 +7,26 @@
 const char *iamg_strerror(int code)
 {
     switch (code) {
-    case IAMG_OK: return "success";
-    case IAMG_ENOMEM: return "out of memory";
-    case IAMG_EIO: return "I/O error";
-    case IAMG_EPARSE: return "parse error";
-    case IAMG_EINVALID: return "invalid input";
-    case IAMG_ELIMIT: return "limit exceeded";
-    case IAMG_ERULE: return "rule error";
-    case IAMG_EUSAGE: return "usage error";
-    case IAMG_ESKIP: return "skipped";
-    default: return "unknown error";
+    case IAMG_OK:
+        return "success";
+    case IAMG_ENOMEM:
+        return "out of memory";
+    case IAMG_EIO:
+        return "I/O error";
+    case IAMG_EPARSE:
+        return "parse error";
+    case IAMG_EINVALID:
+        return "invalid input";
+    case IAMG_ELIMIT:
+        return "limit exceeded";
+    case IAMG_ERULE:
+        return "rule error";
+    case IAMG_EUSAGE:
+        return "usage error";
+    case IAMG_ESKIP:
+        return "skipped";
+    default:
+        return "unknown error";
     }
 }
 
@@ -34,7 +44,7 @@ static void copy_trunc(char *dst, size_t cap, const char *src)
 }
 
 int ig_error_set(iamg_error *err, int code, const char *path, unsigned line, unsigned col,
-                   const char *fmt, ...)
+                 const char *fmt, ...)
 {
     if (!err) return code;
     err->code = code;

@@ -17,7 +17,8 @@ int ig_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_
         return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot read file: injected read failure");
     /* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot open file: %s", strerror(errno));
+    if (fd < 0)
+        return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot open file: %s", strerror(errno));
     struct stat st;
     int rc = 0;
     char *p = NULL;
@@ -31,13 +32,14 @@ int ig_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_
     }
     if (!S_ISREG(st.st_mode)) {
         rc = ig_error_set(err, IAMG_ESKIP, path, 0, 0,
-                            "not a regular file (FIFO, socket or device): skipped");
+                          "not a regular file (FIFO, socket or device): skipped");
         goto done;
     }
     if ((uint64_t)st.st_size > max) {
-        rc = ig_error_set(err, IAMG_ELIMIT, path, 0, 0,
-                            "file is %llu bytes, more than the limit of %llu (--max-file-size): skipped",
-                            (unsigned long long)st.st_size, (unsigned long long)max);
+        rc = ig_error_set(
+            err, IAMG_ELIMIT, path, 0, 0,
+            "file is %llu bytes, more than the limit of %llu (--max-file-size): skipped",
+            (unsigned long long)st.st_size, (unsigned long long)max);
         goto done;
     }
     size_t cap = (size_t)st.st_size + 1;
@@ -54,9 +56,10 @@ int ig_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_
                 char extra;
                 ssize_t r = read(fd, &extra, 1);
                 if (r > 0) {
-                    rc = ig_error_set(err, IAMG_ELIMIT, path, 0, 0,
-                                        "file grew past the limit of %llu bytes while being read: skipped",
-                                        (unsigned long long)max);
+                    rc = ig_error_set(
+                        err, IAMG_ELIMIT, path, 0, 0,
+                        "file grew past the limit of %llu bytes while being read: skipped",
+                        (unsigned long long)max);
                     goto done;
                 }
                 break;

@@ -177,8 +177,8 @@ FUZZ_FN void fuzz_load(const char *name, const uint8_t *data, size_t size)
         loaded l;
         diag_list dl;
         memset(&dl, 0, sizeof dl);
-        int rc = ig_load_buffer(&l, name, (const char *)data, size, how ? LOAD_WALKED : LOAD_EXPLICIT,
-                             &lim, &dl);
+        int rc = ig_load_buffer(&l, name, (const char *)data, size,
+                                how ? LOAD_WALKED : LOAD_EXPLICIT, &lim, &dl);
         FUZZ_CHECK(rc == 0);
         fuzz_check_loaded(&l, &dl);
         if (l.root) fuzz_check_tree(&l.src, l.root, FUZZ_WALK_MAX);

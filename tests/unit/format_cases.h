@@ -136,7 +136,7 @@ FC_FN void fc_render(const loaded *l, const diag_list *d, buf *out)
     }
     for (size_t i = 0; i < d->n; i++)
         ig_buf_printf(out, "diag %s %u:%u %s\n", fc_level(d->v[i].level), (unsigned)d->v[i].line,
-                   (unsigned)d->v[i].col, d->v[i].message);
+                      (unsigned)d->v[i].col, d->v[i].message);
 }
 
 /* Load one file; the caller frees l and d. data must outlive l. */
@@ -345,7 +345,6 @@ FC_FN void fc_fault_case(const char *rel)
     ig_buf_free(&want);
     free(data);
 }
-
 
 /* ---- helpers shared by the format tests ---- */
 

@@ -18,7 +18,8 @@ Test(authz, detect)
 {
     cr_expect(fc_detect(ig_detect_authz, "{\"UserDetailList\": []}"));
     cr_expect(fc_detect(ig_detect_authz, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
-    cr_expect(fc_detect(ig_detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
+    cr_expect(fc_detect(ig_detect_authz,
+                        "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
     /* "Policies" alone is too common a word: only with policy versions. */
     cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
     cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": []}"));
@@ -29,26 +30,27 @@ Test(authz, wrong_shapes)
 {
     loaded l;
     diag_list d;
-    fc_load_text("authz.json", "{\"UserDetailList\": [4, {\"UserName\": \"u\", \"UserPolicyList\": {}}],\n"
-              " \"GroupDetailList\": {},\n"
-              " \"RoleDetailList\": [{\"RoleName\": \"r\", \"AssumeRolePolicyDocument\": 12,\n"
-              "   \"RolePolicyList\": [\"x\", {\"PolicyName\": \"nodoc\"},\n"
-              "     {\"PolicyName\": \"ok\", \"PolicyDocument\": {\"Statement\": []}}]}],\n"
-              " \"Policies\": 3}",
-              &l, &d);
+    fc_load_text("authz.json",
+                 "{\"UserDetailList\": [4, {\"UserName\": \"u\", \"UserPolicyList\": {}}],\n"
+                 " \"GroupDetailList\": {},\n"
+                 " \"RoleDetailList\": [{\"RoleName\": \"r\", \"AssumeRolePolicyDocument\": 12,\n"
+                 "   \"RolePolicyList\": [\"x\", {\"PolicyName\": \"nodoc\"},\n"
+                 "     {\"PolicyName\": \"ok\", \"PolicyDocument\": {\"Statement\": []}}]}],\n"
+                 " \"Policies\": 3}",
+                 &l, &d);
     cr_expect_str_eq(l.format, "account-dump");
-    cr_expect(
-        fc_has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserDetailList item must be an object, found number"));
-    cr_expect(
-        fc_has_diag(&d, IAMG_LEVEL_ERROR, 1, "UserPolicyList of user u must be a list, found object"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 1,
+                          "UserDetailList item must be an object, found number"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 1,
+                          "UserPolicyList of user u must be a list, found object"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 2, "GroupDetailList must be a list, found object"));
     cr_expect(
         fc_has_diag(&d, IAMG_LEVEL_ERROR, 3,
-                 "AssumeRolePolicyDocument must be an object or a JSON string, found number"));
+                    "AssumeRolePolicyDocument must be an object or a JSON string, found number"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 4,
-                       "RolePolicyList item of role r must be an object, found string"));
-    cr_expect(
-        fc_has_diag(&d, IAMG_LEVEL_ERROR, 4, "inline policy 'nodoc' of role r has no PolicyDocument"));
+                          "RolePolicyList item of role r must be an object, found string"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 4,
+                          "inline policy 'nodoc' of role r has no PolicyDocument"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 6, "Policies must be a list, found number"));
     cr_assert_eq(l.ndocs, 1);
     cr_expect_str_eq(l.docs[0].origin.policy_name, "ok");
@@ -62,9 +64,10 @@ Test(authz, encoded_not_json)
 {
     loaded l;
     diag_list d;
-    fc_load_text("authz.json", "{\"RoleDetailList\": [{\"RoleName\": \"r\",\n"
-              "  \"AssumeRolePolicyDocument\": \"%7B%22Statement%22%3A%5B%7D\"}]}",
-              &l, &d);
+    fc_load_text("authz.json",
+                 "{\"RoleDetailList\": [{\"RoleName\": \"r\",\n"
+                 "  \"AssumeRolePolicyDocument\": \"%7B%22Statement%22%3A%5B%7D\"}]}",
+                 &l, &d);
     cr_expect_eq(l.ndocs, 0);
     cr_assert_eq(d.n, 1);
     cr_expect(strstr(d.v[0].message, "not valid JSON") != NULL, "%s", d.v[0].message);
@@ -86,9 +89,9 @@ Test(authz, attachment_label)
             &b,
             "%s{\"UserName\": \"u%d\", \"AttachedManagedPolicies\": [{\"PolicyArn\": \"arn:p\"}]}",
             i ? "," : "", i);
-    ig_buf_puts(&b,
-             "], \"Policies\": [{\"PolicyName\": \"P\", \"Arn\": \"arn:p\", \"PolicyVersionList\": "
-             "[{\"Document\": {\"Statement\": []}, \"IsDefaultVersion\": true}]}]}");
+    ig_buf_puts(
+        &b, "], \"Policies\": [{\"PolicyName\": \"P\", \"Arn\": \"arn:p\", \"PolicyVersionList\": "
+            "[{\"Document\": {\"Statement\": []}, \"IsDefaultVersion\": true}]}]}");
     loaded l;
     diag_list d;
     fc_load_text("authz.json", b.data, &l, &d);

@@ -11,7 +11,6 @@
 #include "load/cfn_intrinsics.h"
 #include "load/json_pos.h"
 
-
 /* Load a template given as text; the caller frees. */
 Test(cfn, cases)
 {
@@ -60,10 +59,11 @@ Test(cfn, wrong_shapes)
         &d, IAMG_LEVEL_ERROR, 5,
         "PolicyDocument of AWS::IAM::Policy D must be an object or a JSON string, found number"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 6,
-                       "Policies of AWS::IAM::Role E must be a list, found object"));
-    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 8, "Policies of AWS::IAM::User F must hold objects"));
+                          "Policies of AWS::IAM::Role E must be a list, found object"));
     cr_expect(
-        fc_has_diag(&d, IAMG_LEVEL_ERROR, 8, "policy 'n' of AWS::IAM::User F has no PolicyDocument"));
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 8, "Policies of AWS::IAM::User F must hold objects"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 8,
+                          "policy 'n' of AWS::IAM::User F has no PolicyDocument"));
     cr_expect(
         fc_has_diag(&d, IAMG_LEVEL_ERROR, 10, "AWS::IAM::Role G has no AssumeRolePolicyDocument"));
     /* E's trust policy and F's "ok" policy still load. */
@@ -123,9 +123,9 @@ Test(cfn, if_combinations_capped)
 {
     buf b = BUF_INIT;
     ig_buf_puts(&b, "Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n"
-                 "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
-                 "            Action: s3:GetObject\n            Resource: !Sub\n"
-                 "              - 'arn:aws:s3:::${A}${B}${C}${D}${E}'\n              -");
+                    "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
+                    "            Action: s3:GetObject\n            Resource: !Sub\n"
+                    "              - 'arn:aws:s3:::${A}${B}${C}${D}${E}'\n              -");
     const char *v[] = {"A", "B", "C", "D", "E"};
     for (int i = 0; i < 5; i++)
         ig_buf_printf(&b, " %s%s: !If [c, x, y]\n               ", i ? "" : "", v[i]);
@@ -146,12 +146,12 @@ Test(cfn, deep_nesting)
 {
     buf b = BUF_INIT;
     ig_buf_puts(&b, "{\"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": "
-                 "{\"PolicyDocument\": ");
+                    "{\"PolicyDocument\": ");
     int depth = 300;
     for (int i = 0; i < depth; i++)
         ig_buf_puts(&b, "{\"Fn::If\": [\"c\", ");
     ig_buf_puts(&b, "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": {\"Fn::Sub\": \"s3:*\"}, "
-                 "\"Resource\": \"*\"}}");
+                    "\"Resource\": \"*\"}}");
     for (int i = 0; i < depth; i++)
         ig_buf_puts(&b, ", {\"Ref\": \"AWS::NoValue\"}]}");
     ig_buf_puts(&b, "}}}}");

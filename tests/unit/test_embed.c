@@ -64,7 +64,8 @@ Test(embed, engine_with_options_and_rule_folder)
     iamg_error err;
     cr_assert_eq(iamg_engine_new(&bare, &eo, &err), 0);
     cr_assert_eq(iamg_engine_rule_count(bare), 0);
-    cr_assert_eq(iamg_engine_add_rules_dir(bare, IAMG_SOURCE_DIR "/no-such-folder", &err), IAMG_EIO);
+    cr_assert_eq(iamg_engine_add_rules_dir(bare, IAMG_SOURCE_DIR "/no-such-folder", &err),
+                 IAMG_EIO);
     cr_assert_neq(err.message[0], '\0');
     iamg_engine_free(bare);
     iamg_engine_free(e);
@@ -133,7 +134,8 @@ Test(embed, scan_a_named_buffer)
     iamg_results_free(r);
 
     /* The name's extension picks YAML; origin tells the holder. */
-    cr_assert_eq(iamg_scan_buffer(e, "stack.yaml", CFN_YAML, sizeof CFN_YAML - 1, NULL, &r, &err), 0);
+    cr_assert_eq(iamg_scan_buffer(e, "stack.yaml", CFN_YAML, sizeof CFN_YAML - 1, NULL, &r, &err),
+                 0);
     cr_assert_eq(iamg_results_count(r), 1);
     const iamg_finding *f = iamg_results_get(r, 0);
     cr_assert_str_eq(f->rule_id, "IAM-SSM-2");
@@ -158,7 +160,8 @@ Test(embed, sarif_to_a_stream)
     iamg_engine *e = new_engine(0);
     iamg_results *r = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_scan_buffer(e, "p.json", ADMIN_POLICY, sizeof ADMIN_POLICY - 1, NULL, &r, &err), 0);
+    cr_assert_eq(
+        iamg_scan_buffer(e, "p.json", ADMIN_POLICY, sizeof ADMIN_POLICY - 1, NULL, &r, &err), 0);
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -241,7 +244,8 @@ Test(embed, one_engine_many_threads)
         jobs[i] = (job){e, i, NULL};
         cr_assert_eq(pthread_create(&t[i], NULL, scan_thread, &jobs[i]), 0);
     }
-    for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
     for (int i = 0; i < THREADS; i++) {
         cr_assert_not_null(jobs[i].summary, "thread %d failed or saw different results", i);
         cr_assert_str_eq(jobs[i].summary, lone.summary);

@@ -153,7 +153,8 @@ static const char TEMPLATE[] =
     "         \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ssm:*\", \"Resource\": "
     "\"*\"}]}\n";
 
-/* ---- ig_json_pos_parse ------------------------------------------------------------------------ */
+/* ---- ig_json_pos_parse ------------------------------------------------------------------------
+ */
 
 static void render_tree(buf *b, const tnode *n)
 {
@@ -332,8 +333,8 @@ Test(fault, load_buffer_cloudformation_yaml)
 {
     require_fault_injection();
     load_loop("ig_load_buffer cloudformation yaml", NULL, "template.yaml", TEMPLATE);
-    load_loop("ig_load_buffer examples/cloudformation", "examples/cloudformation/bastion.yaml", NULL,
-              NULL);
+    load_loop("ig_load_buffer examples/cloudformation", "examples/cloudformation/bastion.yaml",
+              NULL, NULL);
 }
 
 Test(fault, load_buffer_cloudformation_json)
@@ -365,23 +366,24 @@ static char *render_results(const iamg_results *r)
     for (size_t i = 0; i < iamg_results_count(r); i++) {
         const iamg_finding *f = iamg_results_get(r, i);
         const iamg_origin *o = &f->origin;
-        ig_buf_printf(&b, "finding %s %d %s:%u:%u-%u %s | %s | %s %s | %s | %s | %s %s %s %s %s %s\n",
-                   f->rule_id, (int)f->level, f->path, f->line, f->column, f->end_column,
-                   f->message, f->snippet, f->fingerprint, f->statement ? f->statement : "-",
-                   f->element ? f->element : "-", f->suppressed ? f->suppressed : "-",
-                   o->format ? o->format : "-", o->kind ? o->kind : "-",
-                   o->container ? o->container : "-", o->logical_id ? o->logical_id : "-",
-                   o->address ? o->address : "-", o->pointer ? o->pointer : "-");
+        ig_buf_printf(&b,
+                      "finding %s %d %s:%u:%u-%u %s | %s | %s %s | %s | %s | %s %s %s %s %s %s\n",
+                      f->rule_id, (int)f->level, f->path, f->line, f->column, f->end_column,
+                      f->message, f->snippet, f->fingerprint, f->statement ? f->statement : "-",
+                      f->element ? f->element : "-", f->suppressed ? f->suppressed : "-",
+                      o->format ? o->format : "-", o->kind ? o->kind : "-",
+                      o->container ? o->container : "-", o->logical_id ? o->logical_id : "-",
+                      o->address ? o->address : "-", o->pointer ? o->pointer : "-");
     }
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
         ig_buf_printf(&b, "diag %d %d %s:%u:%u %s %s\n", d->code, (int)d->level,
-                   d->path ? d->path : "-", d->line, d->column, d->rule_id ? d->rule_id : "-",
-                   d->message);
+                      d->path ? d->path : "-", d->line, d->column, d->rule_id ? d->rule_id : "-",
+                      d->message);
     }
     const iamg_stats *s = iamg_results_stats(r);
     ig_buf_printf(&b, "stats %zu %zu %zu %zu %zu %zu %zu\n", s->files_seen, s->files_scanned,
-               s->files_skipped, s->files_failed, s->documents, s->statements, s->rule_failures);
+                  s->files_skipped, s->files_failed, s->documents, s->statements, s->rule_failures);
     cr_assert(!b.oom);
     return ig_buf_detach(&b);
 }

@@ -37,14 +37,15 @@ static void expect_all(const char *data, size_t len, const char *const *want, ui
 {
     line_hashes h = hash_bytes(data, len);
     cr_expect_eq(h.nlines, n, "expected %u lines, got %u", n, h.nlines);
-    for (uint32_t i = 0; i < n && i < h.nlines; i++) expect_line(&h, i + 1, want[i]);
+    for (uint32_t i = 0; i < n && i < h.nlines; i++)
+        expect_line(&h, i + 1, want[i]);
     ig_fingerprint_free(&h);
 }
 
 #define EXPECT_ALL(lit, ...)                                                                       \
     do {                                                                                           \
         static const char *const want_[] = {__VA_ARGS__};                                          \
-        expect_all((lit), sizeof(lit) - 1, want_, (uint32_t)(sizeof want_ / sizeof want_[0]));   \
+        expect_all((lit), sizeof(lit) - 1, want_, (uint32_t)(sizeof want_ / sizeof want_[0]));     \
     } while (0)
 
 static int same_hashes(const line_hashes *a, const line_hashes *b)
@@ -107,7 +108,8 @@ Test(fingerprint, spec_vector_ci_deploy_role_line_13)
 Test(fingerprint, crlf_and_lf_give_the_same_hashes)
 {
     static const char lf[] = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n";
-    static const char crlf[] = "{\r\n  \"Version\": \"2012-10-17\",\r\n  \"Statement\": []\r\n}\r\n";
+    static const char crlf[] =
+        "{\r\n  \"Version\": \"2012-10-17\",\r\n  \"Statement\": []\r\n}\r\n";
     line_hashes a = HASH_LIT(lf), b = HASH_LIT(crlf);
     cr_expect_eq(a.nlines, 5);
     cr_expect(same_hashes(&a, &b));
@@ -175,7 +177,8 @@ Test(fingerprint, two_and_three_byte_characters_are_one_unit)
 {
     /* One unit c, then the end-of-file unit and zeros: c*37^99 + 65535*37^98. */
     uint64_t p98 = 1;
-    for (int i = 0; i < 98; i++) p98 *= 37;
+    for (int i = 0; i < 98; i++)
+        p98 *= 37;
     uint64_t p99 = p98 * 37;
     line_hashes a = HASH_LIT("\xC3\xA9"), b = HASH_LIT("\xE2\x82\xAC");
     cr_expect_eq(a.hash[0], 0xE9 * p99 + 65535 * p98);
@@ -187,14 +190,23 @@ Test(fingerprint, two_and_three_byte_characters_are_one_unit)
 /* Node decodes ill-formed UTF-8 with one U+FFFD per maximal subpart. */
 Test(fingerprint, invalid_utf8_becomes_replacement_characters)
 {
-    EXPECT_ALL("\xE2\x82" "A\n\xC0\x80" "B", "6cc821fff5218787:1", "fac6b771beae4167:1");
+    EXPECT_ALL("\xE2\x82"
+               "A\n\xC0\x80"
+               "B",
+               "6cc821fff5218787:1", "fac6b771beae4167:1");
     static const struct {
         const char *bad, *good;
     } eq[] = {
-        {"\xE2\x82" "A", "\xEF\xBF\xBD" "A"},                          /* truncated: one */
-        {"\xF0\x9F\x98", "\xEF\xBF\xBD"},                             /* truncated at end */
-        {"\xC0\x80" "A", "\xEF\xBF\xBD\xEF\xBF\xBD" "A"},             /* overlong: each byte */
-        {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},    /* surrogate */
+        {"\xE2\x82"
+         "A",
+         "\xEF\xBF\xBD"
+         "A"},                            /* truncated: one */
+        {"\xF0\x9F\x98", "\xEF\xBF\xBD"}, /* truncated at end */
+        {"\xC0\x80"
+         "A",
+         "\xEF\xBF\xBD\xEF\xBF\xBD"
+         "A"},                                                    /* overlong: each byte */
+        {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* surrogate */
         {"\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* > U+10FFFF */
         {"\xFF\x80", "\xEF\xBF\xBD\xEF\xBF\xBD"},
         {"\xE2\xC3\xA9", "\xEF\xBF\xBD\xC3\xA9"}, /* bad continuation is read again */
@@ -276,7 +288,8 @@ Test(fingerprint, repeated_lines_count_occurrences)
     /* 300 identical lines: every line whose next 100 units lie inside the
      * repetition has the same hash, numbered 1, 2, 3, ... */
     char doc[300 * 6];
-    for (int i = 0; i < 300; i++) memcpy(doc + i * 6, "\"x\",\n", 5), doc[i * 6 + 5] = ' ';
+    for (int i = 0; i < 300; i++)
+        memcpy(doc + i * 6, "\"x\",\n", 5), doc[i * 6 + 5] = ' ';
     line_hashes h = hash_bytes(doc, sizeof doc);
     cr_expect_eq(h.nlines, 301);
     /* Each line is 5 kept units ("x",\n; the space after the LF is skipped),
@@ -291,7 +304,8 @@ Test(fingerprint, repeated_lines_count_occurrences)
     snprintf(want, sizeof want, "%" PRIx64 ":281", h.hash[0]);
     cr_expect_str_eq(s, want);
     /* The tail lines see the end of file, so they are all distinct and first. */
-    for (uint32_t i = 281; i < 301; i++) cr_expect_eq(h.occurrence[i], 1, "line %u", i + 1);
+    for (uint32_t i = 281; i < 301; i++)
+        cr_expect_eq(h.occurrence[i], 1, "line %u", i + 1);
     ig_fingerprint_free(&h);
 }
 
@@ -311,7 +325,8 @@ Test(fingerprint, occurrence_counts_earlier_equal_values_only)
     line_hashes h = hash_bytes(doc, n);
     cr_assert_eq(h.nlines, 6);
     static const uint32_t occ[] = {1, 1, 2, 2, 3, 1};
-    for (uint32_t i = 0; i < 6; i++) cr_expect_eq(h.occurrence[i], occ[i], "line %u", i + 1);
+    for (uint32_t i = 0; i < 6; i++)
+        cr_expect_eq(h.occurrence[i], occ[i], "line %u", i + 1);
     cr_expect_eq(h.hash[0], h.hash[2]);
     cr_expect_eq(h.hash[0], h.hash[4]);
     cr_expect_eq(h.hash[1], h.hash[3]);
@@ -399,7 +414,8 @@ static size_t decode_slow(const unsigned char *p, size_t n, uint32_t *cp)
             return ok;
         }
         uint32_t v = p[0] & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-        for (int k = 1; k < len; k++) v = (v << 6) | (p[k] & 0x3F);
+        for (int k = 1; k < len; k++)
+            v = (v << 6) | (p[k] & 0x3F);
         *cp = v;
         return (size_t)len;
     }
@@ -444,12 +460,14 @@ static void reference_hashes(const unsigned char *d, size_t n, uint64_t **hash, 
             u[nu++] = (uint16_t)c;
         }
     }
-    for (int j = 0; j < 100; j++) u[nu++] = 0;
+    for (int j = 0; j < 100; j++)
+        u[nu++] = 0;
     *hash = malloc(ns * sizeof **hash);
     cr_assert_not_null(*hash);
     for (size_t l = 0; l < ns; l++) {
         uint64_t h = 0;
-        for (int j = 0; j < 100; j++) h = h * 37 + u[starts[l] + (size_t)j];
+        for (int j = 0; j < 100; j++)
+            h = h * 37 + u[starts[l] + (size_t)j];
         (*hash)[l] = h;
     }
     *nlines = (uint32_t)ns;
@@ -459,12 +477,27 @@ static void reference_hashes(const unsigned char *d, size_t n, uint64_t **hash, 
 
 Test(fingerprint, random_inputs_match_direct_polynomial)
 {
-    static const char *const pieces[] = {" ",          "\t",          "\r",     "\n",
-                                         "\r\n",       "\r \n",       "a",      "\"Action\"",
-                                         "\xC3\xA9",   "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                         "\xEF\xBB\xBF", "\x80",      "\xE2\x82", "\xF0\x9F\x98",
-                                         "\xC0\x80",   "\xED\xA0\x80", "\xF4\x90\x80\x80",
-                                         "\xFF",       "\xC2",        "x\n"};
+    static const char *const pieces[] = {" ",
+                                         "\t",
+                                         "\r",
+                                         "\n",
+                                         "\r\n",
+                                         "\r \n",
+                                         "a",
+                                         "\"Action\"",
+                                         "\xC3\xA9",
+                                         "\xE2\x82\xAC",
+                                         "\xF0\x9F\x98\x80",
+                                         "\xEF\xBB\xBF",
+                                         "\x80",
+                                         "\xE2\x82",
+                                         "\xF0\x9F\x98",
+                                         "\xC0\x80",
+                                         "\xED\xA0\x80",
+                                         "\xF4\x90\x80\x80",
+                                         "\xFF",
+                                         "\xC2",
+                                         "x\n"};
     const size_t npieces = sizeof pieces / sizeof pieces[0];
     unsigned char *buf = malloc(20000);
     cr_assert_not_null(buf);
@@ -488,7 +521,8 @@ Test(fingerprint, random_inputs_match_direct_polynomial)
         for (uint32_t l = 0; l < nwant; l++) {
             cr_assert_eq(h.hash[l], want[l], "iteration %d line %u", iter, l + 1);
             uint32_t occ = 0;
-            for (uint32_t k = 0; k <= l; k++) occ += want[k] == want[l];
+            for (uint32_t k = 0; k <= l; k++)
+                occ += want[k] == want[l];
             cr_assert_eq(h.occurrence[l], occ, "iteration %d line %u", iter, l + 1);
         }
         ig_fingerprint_free(&h);
@@ -525,7 +559,8 @@ Test(fingerprint, every_allocation_failure_is_clean)
         cr_skip_test("library built without IAMGUARD_FAULT_INJECTION");
     }
     char doc[5000];
-    for (size_t i = 0; i < sizeof doc; i++) doc[i] = (i % 7 == 6) ? '\n' : 'a';
+    for (size_t i = 0; i < sizeof doc; i++)
+        doc[i] = (i % 7 == 6) ? '\n' : 'a';
     line_hashes ok = hash_bytes(doc, sizeof doc);
     int succeeded = 0;
     for (long k = 0; k < 100 && !succeeded; k++) {

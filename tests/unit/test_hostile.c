@@ -85,15 +85,15 @@ static char *render(const iamg_results *r, const char *prefix)
         const iamg_finding *f = iamg_results_get(r, i);
         if (prefix && strncmp(f->path, prefix, pl) != 0) continue;
         ig_buf_printf(&b, "finding %s %s %u:%u-%u %s %s\n", f->path + pl, f->rule_id, f->line,
-                   f->column, f->end_column, f->statement ? f->statement : "-",
-                   f->element ? f->element : "-");
+                      f->column, f->end_column, f->statement ? f->statement : "-",
+                      f->element ? f->element : "-");
     }
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
         const char *path = d->path ? d->path : "-";
         if (prefix && strncmp(path, prefix, pl) != 0) continue;
-        ig_buf_printf(&b, "diag %s %s %u:%u %s\n", level_name(d->level), path + pl, d->line, d->column,
-                   d->message);
+        ig_buf_printf(&b, "diag %s %s %u:%u %s\n", level_name(d->level), path + pl, d->line,
+                      d->column, d->message);
     }
     cr_assert(!b.oom);
     char *s = ig_buf_detach(&b);

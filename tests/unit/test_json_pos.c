@@ -52,11 +52,15 @@ static const char *show(const char *buf, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < len && o + 8 < sizeof out; i++) {
         unsigned char c = (unsigned char)buf[i];
-        if (c >= 0x20 && c < 0x7F && c != '\\') out[o++] = (char)c;
-        else o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02X", c);
+        if (c >= 0x20 && c < 0x7F && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02X", c);
     }
-    if (o + 8 >= sizeof out) memcpy(out + o, "...", 4);
-    else out[o] = '\0';
+    if (o + 8 >= sizeof out)
+        memcpy(out + o, "...", 4);
+    else
+        out[o] = '\0';
     return out;
 }
 
@@ -71,9 +75,12 @@ static const tnode *resolve(const tnode *root, const char *ptr, int want_key)
         char tok[256];
         size_t t = 0;
         while (*p && *p != '/' && t + 1 < sizeof tok) {
-            if (p[0] == '~' && p[1] == '1') tok[t++] = '/', p += 2;
-            else if (p[0] == '~' && p[1] == '0') tok[t++] = '~', p += 2;
-            else tok[t++] = *p++;
+            if (p[0] == '~' && p[1] == '1')
+                tok[t++] = '/', p += 2;
+            else if (p[0] == '~' && p[1] == '0')
+                tok[t++] = '~', p += 2;
+            else
+                tok[t++] = *p++;
         }
         tok[t] = '\0';
         if (n->type == TN_OBJECT) {
@@ -143,20 +150,58 @@ typedef struct bytes {
     size_t n;
 } bytes;
 
-#define B(lit) {(lit), sizeof(lit) - 1}
+#define B(lit)                                                                                     \
+    {                                                                                              \
+        (lit), sizeof(lit) - 1                                                                     \
+    }
 
 /* Values and fragments, valid and not; each is also tried inside the
  * contexts below. */
 static const bytes atoms[] = {
     /* numbers */
-    B("0"), B("-0"), B("1"), B("-1"), B("01"), B("-01"), B("00"), B("1.0"), B("1."), B(".1"),
-    B("-.1"), B("1e5"), B("1E5"), B("1e+5"), B("1e-5"), B("1e"), B("1e+"), B("1.e5"), B("0.0e0"),
-    B("+1"), B("--1"), B("-"), B("1.5e308"), B("1e309"), B("-1e309"), B("1e-400"), B("2e308"),
-    B("0e999999999999"), B("1e999999999999999999999"), B("0.1e310"), B("0.01e310"),
-    B("9223372036854775807"), B("9223372036854775808"), B("-9223372036854775808"),
-    B("-9223372036854775809"), B("10000000000000000000"), B("123456789012345678901234567890"),
-    B("12345678901234567890.5"), B("1.7976931348623157e308"), B("1.7976931348623158e308"),
-    B("1.7976931348623159e308"), B("-1.7976931348623159e308"), B("179.76931348623158e306"),
+    B("0"),
+    B("-0"),
+    B("1"),
+    B("-1"),
+    B("01"),
+    B("-01"),
+    B("00"),
+    B("1.0"),
+    B("1."),
+    B(".1"),
+    B("-.1"),
+    B("1e5"),
+    B("1E5"),
+    B("1e+5"),
+    B("1e-5"),
+    B("1e"),
+    B("1e+"),
+    B("1.e5"),
+    B("0.0e0"),
+    B("+1"),
+    B("--1"),
+    B("-"),
+    B("1.5e308"),
+    B("1e309"),
+    B("-1e309"),
+    B("1e-400"),
+    B("2e308"),
+    B("0e999999999999"),
+    B("1e999999999999999999999"),
+    B("0.1e310"),
+    B("0.01e310"),
+    B("9223372036854775807"),
+    B("9223372036854775808"),
+    B("-9223372036854775808"),
+    B("-9223372036854775809"),
+    B("10000000000000000000"),
+    B("123456789012345678901234567890"),
+    B("12345678901234567890.5"),
+    B("1.7976931348623157e308"),
+    B("1.7976931348623158e308"),
+    B("1.7976931348623159e308"),
+    B("-1.7976931348623159e308"),
+    B("179.76931348623158e306"),
     B("0.00017976931348623158079372897140530341507993413271003782693617377898044496829276475094"
       "66490179775872070963302864166928879109465555478519404026306574886715058206819089020007"
       "08383676273854845817711531764475730270069855571366959622842914819860834936475292719074"
@@ -165,42 +210,180 @@ static const bytes atoms[] = {
       "66490179775872070963302864166928879109465555478519404026306574886715058206819089020007"
       "08383676273854845817711531764475730270069855571366959622842914819860834936475292719074"
       "168444365510704342711559699508093042880177904174497791999e312"),
-    B("0x10"), B("1_000"), B("Infinity"), B("-Infinity"), B("NaN"), B("1 2"), B("1-2"), B("1.5.5"),
-    B("1e5e5"), B("0.0000000000000000000000000000001"), B("-0.0"), B("1E-0"), B("5e-324"),
+    B("0x10"),
+    B("1_000"),
+    B("Infinity"),
+    B("-Infinity"),
+    B("NaN"),
+    B("1 2"),
+    B("1-2"),
+    B("1.5.5"),
+    B("1e5e5"),
+    B("0.0000000000000000000000000000001"),
+    B("-0.0"),
+    B("1E-0"),
+    B("5e-324"),
     /* literals */
-    B("true"), B("false"), B("null"), B("True"), B("NULL"), B("nul"), B("nulll"), B("tru"),
-    B("truefalse"), B("true1"), B("falsey"), B("undefined"),
+    B("true"),
+    B("false"),
+    B("null"),
+    B("True"),
+    B("NULL"),
+    B("nul"),
+    B("nulll"),
+    B("tru"),
+    B("truefalse"),
+    B("true1"),
+    B("falsey"),
+    B("undefined"),
     /* strings */
-    B("\"\""), B("\"a\""), B("\"\\\"\""), B("\"\\\\\""), B("\"\\/\""), B("\"\\b\\f\\n\\r\\t\""),
-    B("\"\\u0041\""), B("\"\\u00e9\""), B("\"\\u00E9\""), B("\"\\u20AC\""), B("\"\\uFFFF\""),
-    B("\"\\uFEFF\""), B("\"\\ud83d\\ude00\""), B("\"\\uD83D\\uDE00\""), B("\"\\udbff\\udfff\""),
-    B("\"\\ud800\""), B("\"\\udc00\""), B("\"\\ud800x\""), B("\"\\ud800\\u0041\""),
-    B("\"\\ud800\\ud800\""), B("\"\\udc00\\ud800\""), B("\"\\ud800\\\""), B("\"\\ud800\\u\""),
-    B("\"\\u0000\""), B("\"a\\u0000b\""), B("\"\\u0001\""), B("\"\\u000\""), B("\"\\u00G0\""),
-    B("\"\\u\""), B("\"\\x41\""), B("\"\\a\""), B("\"\\'\""), B("\"\\U0041\""), B("\"\\ \""),
-    B("\"\\"), B("\"abc"), B("\"abc\\\""), B("'single'"), B("\"a\x01\""), B("\"a\x1f\""),
-    B("\"a\tb\""), B("\"a\nb\""), B("\"a\rb\""), B("\"a\x7f\""), B("\"a\0b\""),
-    B("\"caf\xC3\xA9\""), B("\"\xF0\x9F\x98\x80\""), B("\"\xE2\x82\xAC\""), B("\"\xEF\xBB\xBF\""),
-    B("\"\xEF\xBF\xBF\""), B("\"\xF4\x8F\xBF\xBF\""), B("\"\x80\""), B("\"\xBF\""), B("\"\xC0\x80\""),
-    B("\"\xC1\xBF\""), B("\"\xE0\x80\x80\""), B("\"\xE0\x9F\xBF\""), B("\"\xED\xA0\x80\""),
-    B("\"\xED\xBF\xBF\""), B("\"\xF0\x80\x80\x80\""), B("\"\xF0\x8F\xBF\xBF\""),
-    B("\"\xF4\x90\x80\x80\""), B("\"\xF5\x80\x80\x80\""), B("\"\xF8\x88\x80\x80\x80\""),
-    B("\"\xFF\""), B("\"\xFE\""), B("\"\xE2\x82\""), B("\"\xE2\x82x\""), B("\"\xC3\""),
-    B("\"\xC3x\""), B("\"\xF0\x9F\x98\""), B("\"\xC3\xA9\xC3\""), B("\"\\\xC3\xA9\""),
+    B("\"\""),
+    B("\"a\""),
+    B("\"\\\"\""),
+    B("\"\\\\\""),
+    B("\"\\/\""),
+    B("\"\\b\\f\\n\\r\\t\""),
+    B("\"\\u0041\""),
+    B("\"\\u00e9\""),
+    B("\"\\u00E9\""),
+    B("\"\\u20AC\""),
+    B("\"\\uFFFF\""),
+    B("\"\\uFEFF\""),
+    B("\"\\ud83d\\ude00\""),
+    B("\"\\uD83D\\uDE00\""),
+    B("\"\\udbff\\udfff\""),
+    B("\"\\ud800\""),
+    B("\"\\udc00\""),
+    B("\"\\ud800x\""),
+    B("\"\\ud800\\u0041\""),
+    B("\"\\ud800\\ud800\""),
+    B("\"\\udc00\\ud800\""),
+    B("\"\\ud800\\\""),
+    B("\"\\ud800\\u\""),
+    B("\"\\u0000\""),
+    B("\"a\\u0000b\""),
+    B("\"\\u0001\""),
+    B("\"\\u000\""),
+    B("\"\\u00G0\""),
+    B("\"\\u\""),
+    B("\"\\x41\""),
+    B("\"\\a\""),
+    B("\"\\'\""),
+    B("\"\\U0041\""),
+    B("\"\\ \""),
+    B("\"\\"),
+    B("\"abc"),
+    B("\"abc\\\""),
+    B("'single'"),
+    B("\"a\x01\""),
+    B("\"a\x1f\""),
+    B("\"a\tb\""),
+    B("\"a\nb\""),
+    B("\"a\rb\""),
+    B("\"a\x7f\""),
+    B("\"a\0b\""),
+    B("\"caf\xC3\xA9\""),
+    B("\"\xF0\x9F\x98\x80\""),
+    B("\"\xE2\x82\xAC\""),
+    B("\"\xEF\xBB\xBF\""),
+    B("\"\xEF\xBF\xBF\""),
+    B("\"\xF4\x8F\xBF\xBF\""),
+    B("\"\x80\""),
+    B("\"\xBF\""),
+    B("\"\xC0\x80\""),
+    B("\"\xC1\xBF\""),
+    B("\"\xE0\x80\x80\""),
+    B("\"\xE0\x9F\xBF\""),
+    B("\"\xED\xA0\x80\""),
+    B("\"\xED\xBF\xBF\""),
+    B("\"\xF0\x80\x80\x80\""),
+    B("\"\xF0\x8F\xBF\xBF\""),
+    B("\"\xF4\x90\x80\x80\""),
+    B("\"\xF5\x80\x80\x80\""),
+    B("\"\xF8\x88\x80\x80\x80\""),
+    B("\"\xFF\""),
+    B("\"\xFE\""),
+    B("\"\xE2\x82\""),
+    B("\"\xE2\x82x\""),
+    B("\"\xC3\""),
+    B("\"\xC3x\""),
+    B("\"\xF0\x9F\x98\""),
+    B("\"\xC3\xA9\xC3\""),
+    B("\"\\\xC3\xA9\""),
     /* structure */
-    B("[]"), B("{}"), B("[ ]"), B("{ }"), B("[1,]"), B("[,1]"), B("[1,,2]"), B("[,]"), B("[1 2]"),
-    B("[1"), B("["), B("]"), B("[]]"), B("[[]"), B("[[[]]]"), B("{\"a\":1,}"), B("{,}"),
-    B("{\"a\" 1}"), B("{\"a\":}"), B("{\"a\"}"), B("{a:1}"), B("{'a':1}"), B("{1:2}"),
-    B("{\"a\":1 \"b\":2}"), B("{\"a\":1}}"), B("{\"a\":1"), B("{\"a\""), B("{"), B("}"),
-    B("{\"a\":1,\"a\":2}"), B("{\"a\":{\"a\":[{}]},\"b\":[[],{}]}"), B("{\"\":0}"),
-    B("{\"a\":1;\"b\":2}"), B("[1;2]"), B("{\"a\"::1}"), B("{:1}"), B("[\"a\":1]"),
-    B("{\"\\u00e9\":1,\"\xC3\xA9\":2}"), B("{\"a\\u0000\":1}"), B("{\"\xC0\x80\":1}"),
+    B("[]"),
+    B("{}"),
+    B("[ ]"),
+    B("{ }"),
+    B("[1,]"),
+    B("[,1]"),
+    B("[1,,2]"),
+    B("[,]"),
+    B("[1 2]"),
+    B("[1"),
+    B("["),
+    B("]"),
+    B("[]]"),
+    B("[[]"),
+    B("[[[]]]"),
+    B("{\"a\":1,}"),
+    B("{,}"),
+    B("{\"a\" 1}"),
+    B("{\"a\":}"),
+    B("{\"a\"}"),
+    B("{a:1}"),
+    B("{'a':1}"),
+    B("{1:2}"),
+    B("{\"a\":1 \"b\":2}"),
+    B("{\"a\":1}}"),
+    B("{\"a\":1"),
+    B("{\"a\""),
+    B("{"),
+    B("}"),
+    B("{\"a\":1,\"a\":2}"),
+    B("{\"a\":{\"a\":[{}]},\"b\":[[],{}]}"),
+    B("{\"\":0}"),
+    B("{\"a\":1;\"b\":2}"),
+    B("[1;2]"),
+    B("{\"a\"::1}"),
+    B("{:1}"),
+    B("[\"a\":1]"),
+    B("{\"\\u00e9\":1,\"\xC3\xA9\":2}"),
+    B("{\"a\\u0000\":1}"),
+    B("{\"\xC0\x80\":1}"),
     B("[null,true,false,0,\"\",[],{}]"),
     /* top-level oddities and whitespace */
-    B(""), B(" "), B("\n\t\r "), B("{} {}"), B("1 x"), B("\"a\" \"b\""), B("/* c */ 1"),
-    B("// c\n1"), B("# c\n1"), B("\v1"), B("\f1"), B("1\v"), B("\xC2\xA0" "1"), B("\xE2\x80\xA8" "1"),
-    B("\0"), B("1\0"), B("[1]\0"), B("\xEF\xBB\xBF"), B("\xEF\xBB\xBF\xEF\xBB\xBF" "1"), B("\xEF\xBB"),
-    B("\x80"), B("\xFF" "1"), B("n"), B("t"), B("f"), B("-x"), B("\"\xED\xA0\x80\" x"),
+    B(""),
+    B(" "),
+    B("\n\t\r "),
+    B("{} {}"),
+    B("1 x"),
+    B("\"a\" \"b\""),
+    B("/* c */ 1"),
+    B("// c\n1"),
+    B("# c\n1"),
+    B("\v1"),
+    B("\f1"),
+    B("1\v"),
+    B("\xC2\xA0"
+      "1"),
+    B("\xE2\x80\xA8"
+      "1"),
+    B("\0"),
+    B("1\0"),
+    B("[1]\0"),
+    B("\xEF\xBB\xBF"),
+    B("\xEF\xBB\xBF\xEF\xBB\xBF"
+      "1"),
+    B("\xEF\xBB"),
+    B("\x80"),
+    B("\xFF"
+      "1"),
+    B("n"),
+    B("t"),
+    B("f"),
+    B("-x"),
+    B("\"\xED\xA0\x80\" x"),
 };
 
 typedef struct context {
@@ -208,12 +391,8 @@ typedef struct context {
 } context;
 
 static const context contexts[] = {
-    {"", ""},
-    {"[", "]"},
-    {"{\"k\":", "}"},
-    {" \r\n\t", "\n "},
-    {"[1,", ",{}]"},
-    {"{\"a\":[{\"b\":", "}]}"},
+    {"", ""},           {"[", "]"},      {"{\"k\":", "}"},
+    {" \r\n\t", "\n "}, {"[1,", ",{}]"}, {"{\"a\":[{\"b\":", "}]}"},
 };
 
 static char *wrap(const context *c, const bytes *b, size_t *len)
@@ -266,8 +445,8 @@ static int check_against_jansson(const char *buf, size_t len, unsigned max_depth
 
 Test(json_pos_jansson, nul_after_a_token_is_refused_though_jansson_skips_it)
 {
-    static const bytes skipped[] = {B("1\0"), B("true\0"), B("[null\0]"), B("[1\0,2]"),
-                                    B("{\"a\":1.5e3\0}"), B("0\0")};
+    static const bytes skipped[] = {B("1\0"),     B("true\0"),          B("[null\0]"),
+                                    B("[1\0,2]"), B("{\"a\":1.5e3\0}"), B("0\0")};
     for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++) {
         json_error_t je;
         json_t *j = json_loadb(skipped[i].s, skipped[i].n, JSON_DECODE_ANY, &je);
@@ -320,7 +499,8 @@ Test(json_pos_jansson, depth_limit_matches_jansson)
         const char *open, *close;
     } kinds[] = {{"[", "]"}, {"{\"a\":", "}"}, {"[{\"a\":", "}]"}};
     for (size_t k = 0; k < 3; k++) {
-        for (size_t depth = JSON_PARSER_MAX_DEPTH - 2; depth <= JSON_PARSER_MAX_DEPTH + 2; depth++) {
+        for (size_t depth = JSON_PARSER_MAX_DEPTH - 2; depth <= JSON_PARSER_MAX_DEPTH + 2;
+             depth++) {
             size_t len;
             size_t levels = k == 2 ? depth / 2 : depth;
             char *buf = nested(kinds[k].open, kinds[k].close, levels, &len);
@@ -381,11 +561,11 @@ static uint32_t rnd(uint32_t n)
 
 static const char *const seeds[] = {
     ("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"A\",\"Effect\":\"Allow\","
-    "\"Action\":[\"s3:GetObject\",\"s3:Put*\"],\"Resource\":\"arn:aws:s3:::b/*\","
-    "\"Condition\":{\"NumericLessThan\":{\"s3:max-keys\":10},\"Bool\":{\"aws:SecureTransport\":"
-    "true}}}]}"),
+     "\"Action\":[\"s3:GetObject\",\"s3:Put*\"],\"Resource\":\"arn:aws:s3:::b/*\","
+     "\"Condition\":{\"NumericLessThan\":{\"s3:max-keys\":10},\"Bool\":{\"aws:SecureTransport\":"
+     "true}}}]}"),
     ("{\n  \"a\": [1, -2.5e3, 0.125, true, false, null],\n  \"s\": \"caf\xC3\xA9 \\u00e9 "
-    "\\ud83d\\ude00 \xF0\x9F\x98\x80 \\\" \\\\ \\/ \\t\"\r\n}\n"),
+     "\\ud83d\\ude00 \xF0\x9F\x98\x80 \\\" \\\\ \\/ \\t\"\r\n}\n"),
     "[[[{\"x\":[{},{\"y\":\"\"}]}]],\"\\u20ac\",9223372036854775807,-0,1E+2]",
     "\"just \\n a string\"",
     "{\"policy\":\"{\\\"Statement\\\":[{\\\"Action\\\":\\\"ssm:SendCommand\\\"}]}\"}",
@@ -445,7 +625,8 @@ Test(json_pos_jansson, random_mutations_agree)
         size_t len = strlen(seed);
         memcpy(buf, seed, len);
         int rounds = 1 + (int)rnd(3);
-        for (int r = 0; r < rounds; r++) len = mutate(buf, len, sizeof buf);
+        for (int r = 0; r < rounds; r++)
+            len = mutate(buf, len, sizeof buf);
         accepted += (size_t)check_against_jansson(buf, len, JSON_PARSER_MAX_DEPTH);
         total++;
     }
@@ -484,8 +665,10 @@ static char *replace_lf(const char *s, const char *eol, size_t *len)
     char *out = malloc(strlen(s) * el + 1);
     cr_assert_not_null(out);
     for (; *s; s++) {
-        if (*s == '\n') memcpy(out + n, eol, el), n += el;
-        else out[n++] = *s;
+        if (*s == '\n')
+            memcpy(out + n, eol, el), n += el;
+        else
+            out[n++] = *s;
     }
     *len = n;
     return out;
@@ -574,8 +757,9 @@ Test(json_pos_positions, escapes_count_as_written)
 
 Test(json_pos_positions, index_agrees_with_scan_at_every_offset)
 {
-    static const char mixed[] = "\xEF\xBB\xBF{\"a\":\r\n [1,\r2,\n\"\xC3\xA9\xF0\x9F\x98\x80\"\t],\r\n\r\n"
-                                "\"b\" : \"x\xE6\xBC\xA2y\"}\r";
+    static const char mixed[] =
+        "\xEF\xBB\xBF{\"a\":\r\n [1,\r2,\n\"\xC3\xA9\xF0\x9F\x98\x80\"\t],\r\n\r\n"
+        "\"b\" : \"x\xE6\xBC\xA2y\"}\r";
     tsource s;
     arena a;
     ig_arena_init(&a);
@@ -595,7 +779,8 @@ Test(json_pos_positions, index_agrees_with_scan_at_every_offset)
 
 Test(json_pos_positions, tsource_line_strips_terminators_and_bom)
 {
-    static const char t[] = "\xEF\xBB\xBF" "ab\r\ncd\re\n\nf";
+    static const char t[] = "\xEF\xBB\xBF"
+                            "ab\r\ncd\re\n\nf";
     tsource s;
     arena a;
     ig_arena_init(&a);
@@ -622,11 +807,21 @@ Test(json_pos_positions, ill_formed_utf8_counts_one_column_per_byte)
         const char *s;
         uint32_t units;
     } cases[] = {
-        {"a\xC3\xA9", 2},         {"\xF0\x9F\x98\x80", 2},     {"\xC3", 1},
-        {"\xE2\x82", 2},          {"\xC0\x80", 2},             {"\xE0\x80\x80", 3},
-        {"\xED\xA0\x80", 3},      {"\xF0\x80\x80\x80", 4},     {"\xF4\x90\x80\x80", 4},
-        {"\xF5\x80\x80\x80", 4},  {"\xF8\x88\x80\x80\x80", 5}, {"\xFF\xFE", 2},
-        {"\x80\xBF", 2},          {"\xE2\x82\xAC\x80", 2},     {"\xEF\xBB\xBF", 1},
+        {"a\xC3\xA9", 2},
+        {"\xF0\x9F\x98\x80", 2},
+        {"\xC3", 1},
+        {"\xE2\x82", 2},
+        {"\xC0\x80", 2},
+        {"\xE0\x80\x80", 3},
+        {"\xED\xA0\x80", 3},
+        {"\xF0\x80\x80\x80", 4},
+        {"\xF4\x90\x80\x80", 4},
+        {"\xF5\x80\x80\x80", 4},
+        {"\xF8\x88\x80\x80\x80", 5},
+        {"\xFF\xFE", 2},
+        {"\x80\xBF", 2},
+        {"\xE2\x82\xAC\x80", 2},
+        {"\xEF\xBB\xBF", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = strlen(cases[i].s);
@@ -785,7 +980,8 @@ static void expect_inner_span(inner_doc *x, const char *ptr, const char *want)
     cr_expect_str_eq(got, want, "inner span of '%s'", ptr);
     /* Same answer as scanning the outer file at the mapped offset. */
     uint32_t off = ig_tsource_file_offset(&x->inner, n->start);
-    srcpos a = ig_tsource_pos(&x->inner, n->start), b = ig_srcpos_scan(x->outer.src.data, x->outer.src.len, off);
+    srcpos a = ig_tsource_pos(&x->inner, n->start),
+           b = ig_srcpos_scan(x->outer.src.data, x->outer.src.len, off);
     cr_expect(a.line == b.line && a.col == b.col && a.off == off);
 }
 
@@ -832,8 +1028,9 @@ Test(ig_json_string_map, crlf_escapes_and_unicode_escapes_in_a_crlf_file)
 
 Test(ig_json_string_map, raw_multibyte_and_surrogate_escapes)
 {
-    static const char o[] = "{\"p\": \"{\\\"k\\\": \\\"\xC3\xA9\\\", \\\"s\\\": \\\"\\ud83d\\ude00\\\", "
-                            "\\\"a\\\": \\\"x\\\"}\"}";
+    static const char o[] =
+        "{\"p\": \"{\\\"k\\\": \\\"\xC3\xA9\\\", \\\"s\\\": \\\"\\ud83d\\ude00\\\", "
+        "\\\"a\\\": \\\"x\\\"}\"}";
     inner_doc x;
     parse_inner(&x, o, sizeof o - 1, "/p");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
@@ -867,7 +1064,8 @@ Test(ig_json_string_map, plain_string_maps_byte_for_byte)
     uint32_t *map = ig_json_string_map(&d.src, s, &d.a);
     cr_assert_not_null(map);
     static const uint32_t want[] = {2, 3, 4, 5, 6};
-    for (uint32_t i = 0; i <= s->n; i++) cr_expect_eq(map[i], want[i], "map[%u]", i);
+    for (uint32_t i = 0; i <= s->n; i++)
+        cr_expect_eq(map[i], want[i], "map[%u]", i);
     doc_free(&d);
 }
 

@@ -29,7 +29,8 @@ static iamg_results *scan(iamg_engine *e, const char *name, const char *text)
     iamg_error err;
     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
     so.jobs = 1;
-    cr_assert_eq(iamg_scan_buffer(e, name, text, strlen(text), &so, &r, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_scan_buffer(e, name, text, strlen(text), &so, &r, &err), 0, "%s",
+                 err.message);
     return r;
 }
 
@@ -53,25 +54,25 @@ static const iamg_diag *rule_failure(const iamg_results *r)
     "return { id = 'T', short_description = 'test rule.', level = 'note',\n"                       \
     "  check = function(policy, report)\n" body "\n  end }\n"
 
-static const char policy[] =
-    "{\n"
-    "  \"Version\": \"2012-10-17\",\n"
-    "  \"Id\": \"doc-1\",\n"
-    "  \"Statement\": [\n"
-    "    {\n"
-    "      \"Sid\": \"First\",\n"
-    "      \"Effect\": \"Allow\",\n"
-    "      \"Action\": [\"ec2:Describe*\", \"SSM:Send*\"],\n"
-    "      \"Resource\": \"*\",\n"
-    "      \"Condition\": {\"StringEquals\": {\"ssm:resourceTag/Team\": [\"a\", \"b\"]}, \"Bool\": {\"aws:SecureTransport\": true}}\n"
-    "    },\n"
-    "    {\n"
-    "      \"Effect\": \"Deny\",\n"
-    "      \"NotAction\": \"iam:*\",\n"
-    "      \"NotResource\": [\"arn:aws:s3:::x\"]\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+static const char policy[] = "{\n"
+                             "  \"Version\": \"2012-10-17\",\n"
+                             "  \"Id\": \"doc-1\",\n"
+                             "  \"Statement\": [\n"
+                             "    {\n"
+                             "      \"Sid\": \"First\",\n"
+                             "      \"Effect\": \"Allow\",\n"
+                             "      \"Action\": [\"ec2:Describe*\", \"SSM:Send*\"],\n"
+                             "      \"Resource\": \"*\",\n"
+                             "      \"Condition\": {\"StringEquals\": {\"ssm:resourceTag/Team\": "
+                             "[\"a\", \"b\"]}, \"Bool\": {\"aws:SecureTransport\": true}}\n"
+                             "    },\n"
+                             "    {\n"
+                             "      \"Effect\": \"Deny\",\n"
+                             "      \"NotAction\": \"iam:*\",\n"
+                             "      \"NotResource\": [\"arn:aws:s3:::x\"]\n"
+                             "    }\n"
+                             "  ]\n"
+                             "}\n";
 
 /* Run a rule whose report message is built from the API, and return it. */
 static char *message_of(const char *rule_src)
@@ -89,7 +90,8 @@ Test(lua_api, policy_fields)
     char *m = message_of(RULE(
         "local o = policy.origin\n"
         "report{ message = table.concat({ policy.kind, policy.format, policy.version, policy.id,\n"
-        "  policy.file, #policy.statements, o.file, o.format, o.kind, tostring(o.logical_id) }, ' ') }"));
+        "  policy.file, #policy.statements, o.file, o.format, o.kind, tostring(o.logical_id) }, ' "
+        "') }"));
     cr_assert_str_eq(m, "identity policy 2012-10-17 doc-1 p.json 2 p.json policy identity nil");
     free(m);
 }
@@ -98,12 +100,15 @@ Test(lua_api, statement_fields)
 {
     char *m = message_of(RULE(
         "local a, b = policy.statements[1], policy.statements[2]\n"
-        "local parts = { a.index, a.sid, a.effect, table.concat(a.actions, ','), tostring(a.not_actions),\n"
+        "local parts = { a.index, a.sid, a.effect, table.concat(a.actions, ','), "
+        "tostring(a.not_actions),\n"
         "  table.concat(a.resources, ','), tostring(a.not_resources), tostring(a.principals),\n"
-        "  b.index, tostring(b.sid), b.effect, tostring(b.actions), table.concat(b.not_actions, ','),\n"
+        "  b.index, tostring(b.sid), b.effect, tostring(b.actions), table.concat(b.not_actions, "
+        "','),\n"
         "  table.concat(b.not_resources, ','), tostring(b.not_principal) }\n"
         "report{ message = table.concat(parts, '|') }"));
-    cr_assert_str_eq(m, "1|First|Allow|ec2:Describe*,SSM:Send*|nil|*|nil|nil|2|nil|Deny|nil|iam:*|arn:aws:s3:::x|false");
+    cr_assert_str_eq(m, "1|First|Allow|ec2:Describe*,SSM:Send*|nil|*|nil|nil|2|nil|Deny|nil|iam:*|"
+                        "arn:aws:s3:::x|false");
     free(m);
 }
 
@@ -113,27 +118,32 @@ Test(lua_api, conditions)
         "local st = policy.statements[1]\n"
         "local out = {}\n"
         "for _, c in ipairs(st.conditions) do\n"
-        "  out[#out + 1] = table.concat({ c.index, c.operator, c.base, tostring(c.set), tostring(c.if_exists),\n"
+        "  out[#out + 1] = table.concat({ c.index, c.operator, c.base, tostring(c.set), "
+        "tostring(c.if_exists),\n"
         "    tostring(c.negated), tostring(c.known), c.key, table.concat(c.values, ',') }, ' ')\n"
         "end\n"
         "out[#out + 1] = #st:conditions_on('SSM:RESOURCETAG/*')\n"
         "out[#out + 1] = #st:conditions_on('aws:*')\n"
-        "out[#out + 1] = tostring(st:has('Condition')) .. tostring(st:has('NotAction')) .. tostring(st:has('Sid'))\n"
+        "out[#out + 1] = tostring(st:has('Condition')) .. tostring(st:has('NotAction')) .. "
+        "tostring(st:has('Sid'))\n"
         "report{ message = table.concat(out, ';') }"));
-    cr_assert_str_eq(m, "1 StringEquals StringEquals nil false false true ssm:resourceTag/Team a,b;"
-                        "2 Bool Bool nil false false true aws:SecureTransport true;1;1;truefalsetrue");
+    cr_assert_str_eq(m,
+                     "1 StringEquals StringEquals nil false false true ssm:resourceTag/Team a,b;"
+                     "2 Bool Bool nil false false true aws:SecureTransport true;1;1;truefalsetrue");
     free(m);
 }
 
 Test(lua_api, grants_and_reaches)
 {
-    char *m = message_of(RULE(
-        "local a, b = policy.statements[1], policy.statements[2]\n"
-        "local function s(...) local t = table.pack(...); for i = 1, t.n do t[i] = tostring(t[i]) end; return table.concat(t, ',') end\n"
-        "local probe = 'arn:{partition}:ec2:{region}:{account}:instance/i-1'\n"
-        "report{ message = table.concat({ s(a:grants('ssm:SendCommand')), s(a:grants('s3:GetObject')),\n"
-        "  s(b:grants('ssm:SendCommand')), s(b:grants('iam:PassRole')), s(a:reaches(probe)),\n"
-        "  s(b:reaches({ probe })), s(b:reaches('arn:aws:s3:::x')) }, ' ') }"));
+    char *m = message_of(
+        RULE("local a, b = policy.statements[1], policy.statements[2]\n"
+             "local function s(...) local t = table.pack(...); for i = 1, t.n do t[i] = "
+             "tostring(t[i]) end; return table.concat(t, ',') end\n"
+             "local probe = 'arn:{partition}:ec2:{region}:{account}:instance/i-1'\n"
+             "report{ message = table.concat({ s(a:grants('ssm:SendCommand')), "
+             "s(a:grants('s3:GetObject')),\n"
+             "  s(b:grants('ssm:SendCommand')), s(b:grants('iam:PassRole')), s(a:reaches(probe)),\n"
+             "  s(b:reaches({ probe })), s(b:reaches('arn:aws:s3:::x')) }, ' ') }"));
     cr_assert_str_eq(m, "true,SSM:Send*,2 false true false true,*,1 true false");
     free(m);
 }
@@ -144,12 +154,18 @@ Test(lua_api, iam_library)
         "local p = iam.arn_split('arn:aws:s3:::bucket/key:with:colons')\n"
         "local op = iam.parse_operator('ForAllValues:StringNotLikeIfExists')\n"
         "report{ message = table.concat({ tostring(iam.action_match('s3:get*', 'S3:GetObject')),\n"
-        "  tostring(iam.arn_match('arn:aws:s3:::B*', 'arn:aws:s3:::bucket')), p.service, p.resource,\n"
-        "  tostring(iam.arn_split('nope')), op.base, op.set, tostring(op.if_exists), tostring(op.negated),\n"
-        "  tostring(iam.key_equal('AWS:SourceIp', 'aws:sourceip')), tostring(iam.key_match('aws:Principal*', 'AWS:PrincipalTag/x')),\n"
-        "  iam.probe('arn:{partition}:ec2:{region}:{account}:x', 'arn:aws-cn:ec2:cn-north-1:1:y') }, ' ') }"));
-    cr_assert_str_eq(m, "true false s3 bucket/key:with:colons nil StringNotLike ForAllValues true true true true "
-                        "arn:aws-cn:ec2:cn-north-1:1:x");
+        "  tostring(iam.arn_match('arn:aws:s3:::B*', 'arn:aws:s3:::bucket')), p.service, "
+        "p.resource,\n"
+        "  tostring(iam.arn_split('nope')), op.base, op.set, tostring(op.if_exists), "
+        "tostring(op.negated),\n"
+        "  tostring(iam.key_equal('AWS:SourceIp', 'aws:sourceip')), "
+        "tostring(iam.key_match('aws:Principal*', 'AWS:PrincipalTag/x')),\n"
+        "  iam.probe('arn:{partition}:ec2:{region}:{account}:x', 'arn:aws-cn:ec2:cn-north-1:1:y') "
+        "}, ' ') }"));
+    cr_assert_str_eq(
+        m,
+        "true false s3 bucket/key:with:colons nil StringNotLike ForAllValues true true true true "
+        "arn:aws-cn:ec2:cn-north-1:1:x");
     free(m);
 }
 
@@ -160,12 +176,18 @@ Test(lua_api, report_regions)
         const char *report;
         unsigned line, col, end_col;
     } cases[] = {
-        {"report{ statement = policy.statements[1], element = 'Action', index = 2, message = 'm' }", 8, 35, 46},
-        {"report{ statement = policy.statements[1], element = 'Resource', message = 'm' }", 9, 7, 22},
+        {"report{ statement = policy.statements[1], element = 'Action', index = 2, message = 'm' }",
+         8, 35, 46},
+        {"report{ statement = policy.statements[1], element = 'Resource', message = 'm' }", 9, 7,
+         22},
         {"report{ statement = policy.statements[1], message = 'm' }", 6, 7, 21},
-        {"report{ statement = policy.statements[1], element = 'Condition', index = 2, message = 'm' }", 10, 84, 111},
+        {"report{ statement = policy.statements[1], element = 'Condition', index = 2, message = "
+         "'m' }",
+         10, 84, 111},
         {"report{ statement = policy.statements[2], message = 'm' }", 13, 7, 23},
-        {"report{ statement = policy.statements[2], element = 'NotResource', index = 1, message = 'm' }", 15, 23, 39},
+        {"report{ statement = policy.statements[2], element = 'NotResource', index = 1, message = "
+         "'m' }",
+         15, 23, 39},
         {"report{ message = 'm' }", 4, 3, 17},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -184,7 +206,9 @@ Test(lua_api, report_regions)
 
 Test(lua_api, report_level_and_statement_label)
 {
-    iamg_engine *e = engine_with(RULE("report{ statement = policy.statements[2], element = 'NotAction', level = 'error', message = 'm.' }"), NULL);
+    iamg_engine *e = engine_with(RULE("report{ statement = policy.statements[2], element = "
+                                      "'NotAction', level = 'error', message = 'm.' }"),
+                                 NULL);
     iamg_results *r = scan(e, "p.json", policy);
     const iamg_finding *f = only(r);
     cr_assert_eq(f->level, IAMG_LEVEL_ERROR);
@@ -204,9 +228,12 @@ Test(lua_api, report_misuse)
         {"report{}", "'message' must be a string"},
         {"report{ message = '' }", "'message' is empty"},
         {"report{ message = 'm', element = 'Action' }", "'element' needs 'statement'"},
-        {"report{ message = 'm', statement = policy.statements[1], element = 'Actions' }", "unknown element 'Actions'"},
-        {"report{ message = 'm', statement = policy.statements[1], element = 'Action', index = 0 }", "'index' must be a positive integer"},
-        {"report{ message = 'm', statement = policy.statements[1], index = 1 }", "'index' needs 'element'"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Actions' }",
+         "unknown element 'Actions'"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Action', index = 0 }",
+         "'index' must be a positive integer"},
+        {"report{ message = 'm', statement = policy.statements[1], index = 1 }",
+         "'index' needs 'element'"},
         {"report{ message = 'm', level = 'fatal' }", "'level' must be"},
         {"report{ message = 'm', statement = policy }", "statement expected"},
         {"report('m')", "table expected"},
@@ -221,7 +248,8 @@ Test(lua_api, report_misuse)
         cr_expect_not_null(d, "case %zu: no rule failure", i);
         if (d) {
             cr_expect(strstr(d->message, cases[i].expect) != NULL, "case %zu: '%s'", i, d->message);
-            cr_expect(strstr(d->message, "t.lua:3") != NULL, "case %zu: no rule line in '%s'", i, d->message);
+            cr_expect(strstr(d->message, "t.lua:3") != NULL, "case %zu: no rule line in '%s'", i,
+                      d->message);
             cr_expect_str_eq(d->rule_id, "T");
         }
         iamg_results_free(r);
@@ -232,12 +260,12 @@ Test(lua_api, report_misuse)
 /* A statement kept past its check() call gives an error, not a stale read. */
 Test(lua_api, views_expire)
 {
-    iamg_engine *e = engine_with(RULE(
-        "if kept then\n"
-        "  local ok, err = pcall(function() return kept.sid end)\n"
-        "  report{ message = tostring(ok) .. ' ' .. tostring(err) }\n"
-        "end\n"
-        "kept = policy.statements[1]"), NULL);
+    iamg_engine *e = engine_with(RULE("if kept then\n"
+                                      "  local ok, err = pcall(function() return kept.sid end)\n"
+                                      "  report{ message = tostring(ok) .. ' ' .. tostring(err) }\n"
+                                      "end\n"
+                                      "kept = policy.statements[1]"),
+                                 NULL);
     iamg_results *r1 = scan(e, "a.json", policy);
     cr_assert_eq(iamg_results_count(r1), 0);
     /* A second scan with the same engine runs in fresh states: nothing kept. */
@@ -265,8 +293,8 @@ Test(lua_api, views_expire)
     cr_assert_eq(iamg_scan_paths(e, paths, 1, &so, &r, &err), 0);
     cr_assert_eq(iamg_results_count(r), 1);
     cr_assert(strstr(iamg_results_get(r, 0)->message, "false") == iamg_results_get(r, 0)->message);
-    cr_assert(strstr(iamg_results_get(r, 0)->message, "earlier check() call") != NULL,
-              "%s", iamg_results_get(r, 0)->message);
+    cr_assert(strstr(iamg_results_get(r, 0)->message, "earlier check() call") != NULL, "%s",
+              iamg_results_get(r, 0)->message);
     iamg_results_free(r);
     remove(p1);
     remove(p2);
@@ -278,8 +306,10 @@ Test(lua_api, messages_sanitized_and_bounded)
 {
     iamg_limits lim = IAMG_LIMITS_INIT;
     lim.max_message_len = 64;
-    iamg_engine *e = engine_with(RULE("report{ message = 'bad \\255 byte, nul \\0 and\\nnewline' }\n"
-                                      "report{ message = string.rep('long ', 100) }"), &lim);
+    iamg_engine *e =
+        engine_with(RULE("report{ message = 'bad \\255 byte, nul \\0 and\\nnewline' }\n"
+                         "report{ message = string.rep('long ', 100) }"),
+                    &lim);
     iamg_results *r = scan(e, "p.json", policy);
     cr_assert_eq(iamg_results_count(r), 2);
     const char *m1 = iamg_results_get(r, 0)->message, *m2 = iamg_results_get(r, 1)->message;
@@ -295,7 +325,8 @@ Test(lua_api, findings_cap)
 {
     iamg_limits lim = IAMG_LIMITS_INIT;
     lim.max_findings_per_rule = 3;
-    iamg_engine *e = engine_with(RULE("for i = 1, 10 do report{ message = 'finding ' .. i } end"), &lim);
+    iamg_engine *e =
+        engine_with(RULE("for i = 1, 10 do report{ message = 'finding ' .. i } end"), &lim);
     iamg_results *r = scan(e, "p.json", policy);
     /* Identical regions: the three kept are distinct by message. */
     cr_assert_eq(iamg_results_count(r), 3);
@@ -315,7 +346,8 @@ Test(lua_api, rules_are_isolated)
                         "end }\n";
     const char *quiet = "return { id = 'B', short_description = 'b.', check = function(p, report)\n"
                         "  for _, st in ipairs(p.statements) do\n"
-                        "    if st.effect == 'Allow' and iam.action_match('ssm:*', 'SSM:SendCommand') and st:grants('ssm:SendCommand') then\n"
+                        "    if st.effect == 'Allow' and iam.action_match('ssm:*', "
+                        "'SSM:SendCommand') and st:grants('ssm:SendCommand') then\n"
                         "      report{ statement = st, message = string.format('%s.', st.sid) }\n"
                         "    end\n"
                         "  end\n"
@@ -348,13 +380,23 @@ Test(lua_api, rule_table_shapes)
         {"return {}", "empty table"},
         {"return { id = 'X', check = function() end }", "'short_description' is required"},
         {"return { id = 'X', short_description = 'x' }", "'check' must be a function"},
-        {"return { id = 'bad id', short_description = 'x', check = function() end }", "may hold only"},
-        {"return { id = 'IAMGUARD-PARSE', short_description = 'x', check = function() end }", "reserved"},
-        {"return { id = 'X', short_description = 'x', level = 'fatal', check = function() end }", "'level' must be"},
-        {"return { id = 'X', short_description = 'x', security_severity = 11, check = function() end }", "security_severity"},
-        {"return { id = 'X', short_description = 'x', tags = { 'a', 'a' }, check = function() end }", "duplicate tag"},
-        {"return { id = 'X', short_description = 'x', precision = 'exact', check = function() end }", "'precision' must be"},
-        {"return { { id = 'X', short_description = 'x', check = function() end }, 7 }", "rule 2 of the returned list is not a table"},
+        {"return { id = 'bad id', short_description = 'x', check = function() end }",
+         "may hold only"},
+        {"return { id = 'IAMGUARD-PARSE', short_description = 'x', check = function() end }",
+         "reserved"},
+        {"return { id = 'X', short_description = 'x', level = 'fatal', check = function() end }",
+         "'level' must be"},
+        {"return { id = 'X', short_description = 'x', security_severity = 11, check = function() "
+         "end }",
+         "security_severity"},
+        {"return { id = 'X', short_description = 'x', tags = { 'a', 'a' }, check = function() end "
+         "}",
+         "duplicate tag"},
+        {"return { id = 'X', short_description = 'x', precision = 'exact', check = function() end "
+         "}",
+         "'precision' must be"},
+        {"return { { id = 'X', short_description = 'x', check = function() end }, 7 }",
+         "rule 2 of the returned list is not a table"},
         {"return {", "syntax error"},
         {"\x1bLua", "syntax error"},
     };
@@ -364,7 +406,8 @@ Test(lua_api, rule_table_shapes)
         iamg_engine *e;
         iamg_error err;
         cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
-        cr_assert_eq(iamg_engine_add_rule_source(e, "r.lua", cases[i].src, strlen(cases[i].src), &err), 0);
+        cr_assert_eq(
+            iamg_engine_add_rule_source(e, "r.lua", cases[i].src, strlen(cases[i].src), &err), 0);
         cr_expect_gt(iamg_engine_diag_count(e), 0, "case %zu: no load failure", i);
         if (iamg_engine_diag_count(e)) {
             const iamg_diag *d = iamg_engine_diag(e, 0);

@@ -184,14 +184,32 @@ static const glob_case action_cases[] = {
     {"?\xA9", "\xC3\xA9", 0}, /* '?' cannot stop inside é */
     {"*\xA9", "\xC3\xA9", 0}, /* nor can '*' */
     {"\xC3*", "\xC3\xA9", 0}, /* a lone lead byte is not the start of é */
-    {"*\xC3*", "a\xC3\xA9" "b", 0},
-    {"*\xC3*", "a\xC3(\xC3\xA9" "b", 1},
-    {"*\xA9*", "a\xC3\xA9" "b", 0}, /* nor a lone continuation its end */
-    {"*\xA9*", "a\xA9\xC3\xA9" "b", 1},
+    {"*\xC3*",
+     "a\xC3\xA9"
+     "b",
+     0},
+    {"*\xC3*",
+     "a\xC3(\xC3\xA9"
+     "b",
+     1},
+    {"*\xA9*",
+     "a\xC3\xA9"
+     "b",
+     0}, /* nor a lone continuation its end */
+    {"*\xA9*",
+     "a\xA9\xC3\xA9"
+     "b",
+     1},
     /* '*' must be able to stop before a character it would otherwise
      * step over whole: the second '*' starts inside no character */
-    {"*\xD5*\xAB\xD5", "\xD5" "a\n\xD5\xAB\xD5", 0},
-    {"*\xD5*\xAB\xD5", "\xD5" "a\xF0\xD5\xAB\xAB\xD5", 1},
+    {"*\xD5*\xAB\xD5",
+     "\xD5"
+     "a\n\xD5\xAB\xD5",
+     0},
+    {"*\xD5*\xAB\xD5",
+     "\xD5"
+     "a\xF0\xD5\xAB\xAB\xD5",
+     1},
     /* invalid UTF-8: each bad byte is one character */
     {"?", "\xFF", 1},
     {"??", "\xFF\xFE", 1},

@@ -27,7 +27,8 @@ static void build(fixture *f, const char *json)
     f->src.index_arena = &f->a;
     const tnode *root;
     iamg_error err;
-    cr_assert_eq(ig_json_pos_parse(&f->src, &f->a, 100, &root, &err), 0, "fixture JSON: %s", err.message);
+    cr_assert_eq(ig_json_pos_parse(&f->src, &f->a, 100, &root, &err), 0, "fixture JSON: %s",
+                 err.message);
     iamg_limits lim = IAMG_LIMITS_INIT;
     f->rc = ig_policy_build(&f->doc, &f->src, root, KIND_IDENTITY, &f->a, &lim, &f->diags);
 }
@@ -49,15 +50,17 @@ static const diag *find_diag(const fixture *f, const char *needle)
 Test(policy, statement_object_or_array)
 {
     fixture f;
-    build(&f, "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}}");
+    build(&f, "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\","
+              "\"Resource\":\"*\"}}");
     cr_assert_eq(f.rc, 0);
     cr_assert_eq(f.doc.nstmts, 1);
     cr_assert_eq(f.doc.stmts[0].effect, EFFECT_ALLOW);
     cr_assert_str_eq(f.doc.version, "2012-10-17");
     cr_assert_eq(f.diags.n, 0);
     done(&f);
-    build(&f, "{\"Statement\":[{\"Effect\":\"Deny\",\"Action\":[\"a:b\",\"c:d\"],\"Resource\":[\"x\"]},"
-              "{\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"NotResource\":\"y\"}]}");
+    build(&f,
+          "{\"Statement\":[{\"Effect\":\"Deny\",\"Action\":[\"a:b\",\"c:d\"],\"Resource\":[\"x\"]},"
+          "{\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"NotResource\":\"y\"}]}");
     cr_assert_eq(f.doc.nstmts, 2);
     cr_assert_eq(f.doc.stmts[0].action.n, 2);
     cr_assert_str_eq(f.doc.stmts[0].action.v[1]->u.s, "c:d");
@@ -71,7 +74,8 @@ Test(policy, statement_of_wrong_type)
 {
     fixture f;
     build(&f, "{\"Statement\": \"Allow everything\"}");
-    const diag *d = find_diag(&f, "Statement must be an object or an array of objects, found string");
+    const diag *d =
+        find_diag(&f, "Statement must be an object or an array of objects, found string");
     cr_assert_not_null(d);
     cr_assert_eq(d->line, 1);
     cr_assert_eq(d->col, 15);
@@ -82,15 +86,17 @@ Test(policy, statement_of_wrong_type)
 Test(policy, bad_elements_reported_rest_kept)
 {
     fixture f;
-    build(&f, "{\"Statement\": [\n"
-              "  {\"Effect\": \"Allow\", \"Action\": 5, \"Resource\": \"*\"},\n"
-              "  {\"Effect\": \"Allow\", \"Action\": [\"ssm:SendCommand\", 7], \"Resource\": \"*\"},\n"
-              "  {\"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
-              "  {\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
-              "  \"not a statement\",\n"
-              "  {\"Effect\": \"Allow\", \"Action\": \"a:b\", \"NotAction\": \"c:d\", \"Resource\": \"*\"},\n"
-              "  {\"Effect\": \"Allow\", \"Actions\": \"a:b\", \"Resource\": \"*\"}\n"
-              "]}");
+    build(&f,
+          "{\"Statement\": [\n"
+          "  {\"Effect\": \"Allow\", \"Action\": 5, \"Resource\": \"*\"},\n"
+          "  {\"Effect\": \"Allow\", \"Action\": [\"ssm:SendCommand\", 7], \"Resource\": \"*\"},\n"
+          "  {\"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
+          "  {\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
+          "  \"not a statement\",\n"
+          "  {\"Effect\": \"Allow\", \"Action\": \"a:b\", \"NotAction\": \"c:d\", \"Resource\": "
+          "\"*\"},\n"
+          "  {\"Effect\": \"Allow\", \"Actions\": \"a:b\", \"Resource\": \"*\"}\n"
+          "]}");
     cr_assert_eq(f.rc, 0);
     /* Six objects are statements; the string is not. */
     cr_assert_eq(f.doc.nstmts, 6);
@@ -131,11 +137,12 @@ Test(policy, bad_elements_reported_rest_kept)
 Test(policy, conditions_parsed)
 {
     fixture f;
-    build(&f, "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
-              "\"ForAnyValue:StringLikeIfExists\":{\"ssm:resourceTag/Team\":[\"a\",\"b\"]},"
-              "\"Bool\":{\"aws:SecureTransport\":true},"
-              "\"NumericLessThan\":{\"aws:MultiFactorAuthAge\":3600},"
-              "\"StringEquals\":{\"k\":{\"nested\":1}}}}}");
+    build(&f,
+          "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
+          "\"ForAnyValue:StringLikeIfExists\":{\"ssm:resourceTag/Team\":[\"a\",\"b\"]},"
+          "\"Bool\":{\"aws:SecureTransport\":true},"
+          "\"NumericLessThan\":{\"aws:MultiFactorAuthAge\":3600},"
+          "\"StringEquals\":{\"k\":{\"nested\":1}}}}}");
     const pstmt *st = &f.doc.stmts[0];
     cr_assert_eq(st->nconds, 3);
     cr_assert_str_eq(st->conds[0].op, "ForAnyValue:StringLikeIfExists");
@@ -152,10 +159,13 @@ Test(policy, conditions_parsed)
 Test(policy, principals)
 {
     fixture f;
-    build(&f, "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"*\"},"
-              "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::1:root\"],\"Service\":\"ec2.amazonaws.com\"},"
+    build(&f, "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+              "\"Resource\":\"*\"},"
+              "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::1:root\"],\"Service\":"
+              "\"ec2.amazonaws.com\"},"
               "\"Action\":\"sts:AssumeRole\"},"
-              "{\"Effect\":\"Allow\",\"Principal\":\"arn:aws:iam::1:root\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}");
+              "{\"Effect\":\"Allow\",\"Principal\":\"arn:aws:iam::1:root\",\"Action\":\"s3:*\","
+              "\"Resource\":\"*\"}]}");
     cr_assert_eq(f.doc.stmts[0].nprincipals, 1);
     cr_assert_str_eq(f.doc.stmts[0].principals[0].type, "*");
     cr_assert_eq(f.doc.stmts[1].nprincipals, 2);
@@ -167,7 +177,8 @@ Test(policy, principals)
 Test(policy, duplicate_keys_last_wins)
 {
     fixture f;
-    build(&f, "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\n\"Action\":\"ssm:*\",\"Resource\":\"*\"}}");
+    build(&f, "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\n\"Action\":\"ssm:"
+              "*\",\"Resource\":\"*\"}}");
     const diag *d = find_diag(&f, "duplicate key \"Action\" (first at line 1)");
     cr_assert_not_null(d);
     cr_assert_eq(d->line, 2);
@@ -193,15 +204,17 @@ Test(policy, statement_limit)
     fixture f;
     memset(&f, 0, sizeof f);
     ig_arena_init(&f.a);
-    const char *json = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
-                       "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
-                       "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"}]}";
+    const char *json =
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
+        "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
+        "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"}]}";
     ig_tsource_init_file(&f.src, "p.json", json, strlen(json));
     const tnode *root;
     cr_assert_eq(ig_json_pos_parse(&f.src, &f.a, 100, &root, NULL), 0);
     iamg_limits lim = IAMG_LIMITS_INIT;
     lim.max_statements = 2;
-    cr_assert_eq(ig_policy_build(&f.doc, &f.src, root, KIND_IDENTITY, &f.a, &lim, &f.diags), IAMG_ELIMIT);
+    cr_assert_eq(ig_policy_build(&f.doc, &f.src, root, KIND_IDENTITY, &f.a, &lim, &f.diags),
+                 IAMG_ELIMIT);
     const diag *d = find_diag(&f, "more than the limit of 2 (max_statements)");
     cr_assert_not_null(d);
     cr_assert_eq(d->code, IAMG_ELIMIT);
@@ -211,7 +224,8 @@ Test(policy, statement_limit)
 Test(policy, labels)
 {
     fixture f;
-    build(&f, "{\"Statement\":[{\"Sid\":\"Named\",\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"},"
+    build(&f, "{\"Statement\":[{\"Sid\":\"Named\",\"Effect\":\"Allow\",\"Action\":\"a:b\","
+              "\"Resource\":\"*\"},"
               "{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\"}]}");
     char label[64];
     ig_policy_stmt_label(&f.doc.stmts[0], label, sizeof label);
@@ -235,12 +249,14 @@ Test(query, grants)
         int yes;
         unsigned which;
     } cases[] = {
-        {"\"Action\":[\"ec2:Describe*\",\"SSM:Send*\"],\"Resource\":\"*\"", "ssm:SendCommand", 1, 1},
+        {"\"Action\":[\"ec2:Describe*\",\"SSM:Send*\"],\"Resource\":\"*\"", "ssm:SendCommand", 1,
+         1},
         {"\"Action\":\"*\",\"Resource\":\"*\"", "ssm:StartSession", 1, 0},
         {"\"Action\":\"ssm:Start?ession\",\"Resource\":\"*\"", "ssm:StartSession", 1, 0},
         {"\"Action\":\"ssm:GetParameter\",\"Resource\":\"*\"", "ssm:SendCommand", 0, QUERY_NONE},
         {"\"NotAction\":\"iam:*\",\"Resource\":\"*\"", "ssm:SendCommand", 1, QUERY_NONE},
-        {"\"NotAction\":[\"iam:*\",\"ssm:*\"],\"Resource\":\"*\"", "ssm:SendCommand", 0, QUERY_NONE},
+        {"\"NotAction\":[\"iam:*\",\"ssm:*\"],\"Resource\":\"*\"", "ssm:SendCommand", 0,
+         QUERY_NONE},
         {"\"Resource\":\"*\"", "ssm:SendCommand", 0, QUERY_NONE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -281,7 +297,8 @@ Test(query, reaches_unnamed_instances)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fixture f;
         char json[1024];
-        snprintf(json, sizeof json, "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"%s\":%s}}",
+        snprintf(json, sizeof json,
+                 "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"%s\":%s}}",
                  cases[i].not_resource ? "NotResource" : "Resource", cases[i].resource);
         build(&f, json);
         uint32_t which;
@@ -295,10 +312,13 @@ Test(query, probe_takes_the_pattern_segments)
 {
     char out[256];
     cr_assert_eq(ig_query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x",
-                                    "arn:aws-cn:ec2:cn-north-1:123:instance/*", out, sizeof out), 0);
+                                       "arn:aws-cn:ec2:cn-north-1:123:instance/*", out, sizeof out),
+                 0);
     cr_assert_str_eq(out, "arn:aws-cn:ec2:cn-north-1:123:instance/x");
-    cr_assert_eq(ig_query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x", "*", out,
-                                    sizeof out), 0);
+    cr_assert_eq(ig_query_probe_expand("arn:{partition}:ec2:{region}:{account}:instance/x", "*",
+                                       out, sizeof out),
+                 0);
     cr_assert_str_eq(out, "arn:aws:ec2:us-east-1:111122223333:instance/x");
-    cr_assert_eq(ig_query_probe_expand("arn:{partition}:x", NULL, out, 8), -1, "too small a buffer");
+    cr_assert_eq(ig_query_probe_expand("arn:{partition}:x", NULL, out, 8), -1,
+                 "too small a buffer");
 }

@@ -38,8 +38,10 @@ static int find_input(const char *dir, char *out, size_t cap)
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.' || !strcmp(de->d_name, "expected.txt")) continue;
         /* Checking the length also keeps -O2's -Wformat-truncation quiet. */
-        if ((size_t)snprintf(out, cap, "%s/%s", dir, de->d_name) >= cap) found = -1;
-        else if (found >= 0) found++;
+        if ((size_t)snprintf(out, cap, "%s/%s", dir, de->d_name) >= cap)
+            found = -1;
+        else if (found >= 0)
+            found++;
     }
     closedir(d);
     return found == 1 ? 0 : -1;

@@ -1258,7 +1258,9 @@ Test(validator, aws_managed_corpus, .timeout = 300)
 /* Columns count UTF-16 units: the snippet window and the caret depend on it. */
 Test(utf8, bytes_for_utf16_columns)
 {
-    static const char s[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80" "b\xFF" "c";
+    static const char s[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"
+                            "b\xFF"
+                            "c";
     size_t n = sizeof s - 1;
     cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 0), 0);
     cr_expect_eq(ig_utf8_bytes_for_utf16(s, n, 1), 1);  /* a */

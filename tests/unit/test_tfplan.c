@@ -17,8 +17,10 @@ Test(tfplan, cases)
 Test(tfplan, detect)
 {
     cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.2\", \"planned_values\": {}}"));
-    cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
-    cr_expect(fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.0\", \"resource_changes\": []}"));
+    cr_expect(fc_detect(ig_detect_tfplan,
+                        "{\"format_version\": \"0.1\", \"terraform_version\": \"0.12.0\"}"));
+    cr_expect(
+        fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.0\", \"resource_changes\": []}"));
     cr_expect(!fc_detect(ig_detect_tfplan, "{\"format_version\": \"1.0\"}"));
     cr_expect(!fc_detect(ig_detect_tfplan, "{\"planned_values\": {}}"));
     cr_expect(!fc_detect(ig_detect_tfplan, "[]"));
@@ -28,37 +30,42 @@ Test(tfplan, wrong_shapes)
 {
     loaded l;
     diag_list d;
-    fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\n"
-              "\"resources\": [7, {\"type\": \"aws_iam_policy\", \"address\": "
-              "\"aws_iam_policy.a\", \"values\": 3},\n"
-              "  {\"type\": \"aws_iam_role\", \"address\": \"aws_iam_role.r\", \"values\": "
-              "{\"assume_role_policy\": 5, \"inline_policy\": {}}},\n"
-              "  {\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.ok\", \"values\": "
-              "{\"policy\": \"{\\\"Statement\\\": []}\"}}],\n"
-              "\"child_modules\": {}}}}",
-              &l, &d);
+    fc_load_text("plan.json",
+                 "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\n"
+                 "\"resources\": [7, {\"type\": \"aws_iam_policy\", \"address\": "
+                 "\"aws_iam_policy.a\", \"values\": 3},\n"
+                 "  {\"type\": \"aws_iam_role\", \"address\": \"aws_iam_role.r\", \"values\": "
+                 "{\"assume_role_policy\": 5, \"inline_policy\": {}}},\n"
+                 "  {\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.ok\", \"values\": "
+                 "{\"policy\": \"{\\\"Statement\\\": []}\"}}],\n"
+                 "\"child_modules\": {}}}}",
+                 &l, &d);
     cr_expect_str_eq(l.format, "terraform-plan");
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
-                       "a resource in planned_values must be an object, found number"));
+                          "a resource in planned_values must be an object, found number"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
-                       "values of aws_iam_policy.a must be an object, found number"));
+                          "values of aws_iam_policy.a must be an object, found number"));
+    cr_expect(
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
+                    "assume_role_policy of aws_iam_role.r must be a JSON string, found number"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
-                       "assume_role_policy of aws_iam_role.r must be a JSON string, found number"));
-    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0,
-                       "inline_policy of aws_iam_role.r must be a list, found object"));
+                          "inline_policy of aws_iam_role.r must be a list, found object"));
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "child_modules must be a list, found object"));
     cr_expect_eq(l.ndocs, 1);
     ig_loaded_free(&l);
     ig_diag_list_free(&d);
 
-    fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}", &l,
-              &d);
-    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "planned_values must be an object, found array"));
+    fc_load_text("plan.json",
+                 "{\"format_version\": \"1.2\", \"planned_values\": [], \"resource_changes\": 4}",
+                 &l, &d);
+    cr_expect(
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "planned_values must be an object, found array"));
     ig_loaded_free(&l);
     ig_diag_list_free(&d);
 
     fc_load_text("plan.json", "{\"format_version\": \"1.2\", \"resource_changes\": {}}", &l, &d);
-    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "resource_changes must be a list, found object"));
+    cr_expect(
+        fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "resource_changes must be a list, found object"));
     ig_loaded_free(&l);
     ig_diag_list_free(&d);
 }
@@ -68,7 +75,8 @@ Test(tfplan, policy_not_json)
 {
     loaded l;
     diag_list d;
-    fc_load_text("plan.json", 
+    fc_load_text(
+        "plan.json",
         "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": [\n"
         "{\"type\": \"aws_iam_policy\", \"address\": \"aws_iam_policy.a\", \"values\": "
         "{\"policy\": \"{\\\"Statement\\\": [}\"}}]}}}",
@@ -188,7 +196,7 @@ Test(tfplan, corpus_positions)
         cr_skip_test("corpus not found");
     cr_expect_eq(l.ndocs, 1);
     cr_expect(fc_has_diag(&d, IAMG_LEVEL_NOTE, 0,
-                       "policy of aws_iam_role_policy.lambda_execution_policy is empty"));
+                          "policy of aws_iam_role_policy.lambda_execution_policy is empty"));
     ig_loaded_free(&l);
     ig_diag_list_free(&d);
     free(data);

@@ -77,8 +77,9 @@ Test(walk, candidates_sorted_relative_to_base)
     iamg_scan_options o = IAMG_SCAN_OPTIONS_INIT;
     o.base_dir = root;
     const char *paths[] = {root};
-    cr_assert_str_eq(listing(paths, 1, &o),
-                     "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json test/fixture.json ");
+    cr_assert_str_eq(
+        listing(paths, 1, &o),
+        "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json test/fixture.json ");
 }
 
 Test(walk, base_dir_prefix_and_explicit_files)
@@ -93,7 +94,8 @@ Test(walk, base_dir_prefix_and_explicit_files)
     char expect[512];
     /* A file named explicitly is read whatever its extension; a file reached
      * twice is listed once. */
-    snprintf(expect, sizeof expect, "%s/notes.txt! %s/sub/deeper/y.JSON %s/sub/z.json ", name, name, name);
+    snprintf(expect, sizeof expect, "%s/notes.txt! %s/sub/deeper/y.JSON %s/sub/z.json ", name, name,
+             name);
     cr_assert_str_eq(listing(paths, 3, &o), expect);
 }
 
@@ -105,7 +107,8 @@ Test(walk, excludes)
     const char *ex1[] = {"test"};
     o.exclude = ex1;
     o.nexclude = 1;
-    cr_assert_str_eq(listing(paths, 1, &o), "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json ");
+    cr_assert_str_eq(listing(paths, 1, &o),
+                     "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json ");
     const char *ex2[] = {"*.y*ml", "sub/**/*.JSON"};
     o.exclude = ex2;
     o.nexclude = 2;
@@ -113,7 +116,8 @@ Test(walk, excludes)
     const char *ex3[] = {"sub/"};
     o.exclude = ex3;
     o.nexclude = 1;
-    cr_assert_str_eq(listing(paths, 1, &o), "a.yaml b.json c.yml stack.template test/fixture.json ");
+    cr_assert_str_eq(listing(paths, 1, &o),
+                     "a.yaml b.json c.yml stack.template test/fixture.json ");
 }
 
 Test(walk, glob_semantics)
@@ -126,7 +130,8 @@ Test(walk, glob_semantics)
     cr_assert(ig_walk_glob_match("**/y.json", "a/b/c/y.json"));
     cr_assert(ig_walk_glob_match("./sub/?.json", "sub/z.json"));
     cr_assert_not(ig_walk_glob_match("sub/?.json", "sub/zz.json"));
-    cr_assert(ig_walk_glob_match("policies/", "policies/a/b.json"), "a trailing slash means the folder");
+    cr_assert(ig_walk_glob_match("policies/", "policies/a/b.json"),
+              "a trailing slash means the folder");
     cr_assert_not(ig_walk_glob_match("policies/", "other/policies.json"));
 }
 
@@ -141,12 +146,13 @@ Test(walk, symlinks_not_followed_by_default_and_loops_cut)
     iamg_scan_options o = IAMG_SCAN_OPTIONS_INIT;
     o.base_dir = root;
     const char *paths[] = {root};
-    cr_assert_str_eq(listing(paths, 1, &o),
-                     "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json test/fixture.json ");
+    cr_assert_str_eq(
+        listing(paths, 1, &o),
+        "a.yaml b.json c.yml stack.template sub/deeper/y.JSON sub/z.json test/fixture.json ");
     o.follow_symlinks = 1;
     /* Followed: the link to a file counts, the loop back to the root does not recurse. */
-    cr_assert_str_eq(listing(paths, 1, &o),
-                     "a.yaml alias.json b.json c.yml stack.template sub/deeper/y.JSON sub/z.json test/fixture.json ");
+    cr_assert_str_eq(listing(paths, 1, &o), "a.yaml alias.json b.json c.yml stack.template "
+                                            "sub/deeper/y.JSON sub/z.json test/fixture.json ");
 }
 
 Test(walk, special_files_noted_not_opened)
@@ -160,7 +166,8 @@ Test(walk, special_files_noted_not_opened)
     walk_list l;
     iamg_error err;
     cr_assert_eq(ig_walk_paths(paths, 1, &o, &l, &err), 0);
-    for (size_t i = 0; i < l.n; i++) cr_assert_str_neq(l.v[i].rel_path, "pipe.json");
+    for (size_t i = 0; i < l.n; i++)
+        cr_assert_str_neq(l.v[i].rel_path, "pipe.json");
     cr_assert_eq(l.diags.n, 1);
     cr_assert_str_eq(l.diags.v[0].path, "pipe.json");
     cr_assert(strstr(l.diags.v[0].message, "not a regular file") != NULL);

@@ -175,52 +175,53 @@ static size_t put_text(char *b, size_t o, const char *s)
 /* --- a realistic CloudFormation template ------------------------------------- */
 
 static const char role_template[] =
-    "AWSTemplateFormatVersion: '2010-09-09'\n"                                               /* 1 */
-    "Description: Role for the SSM runner\n"                                                 /* 2 */
-    "Parameters:\n"                                                                          /* 3 */
-    "  Env:\n"                                                                               /* 4 */
-    "    Type: String\n"                                                                     /* 5 */
-    "    AllowedValues: [dev, prod]\n"                                                       /* 6 */
-    "Conditions:\n"                                                                          /* 7 */
-    "  IsProd: !Equals [!Ref Env, prod]\n"                                                   /* 8 */
-    "Resources:\n"                                                                           /* 9 */
-    "  RunnerRole:\n"                                                                        /* 10 */
-    "    Type: AWS::IAM::Role\n"                                                             /* 11 */
-    "    Properties:\n"                                                                      /* 12 */
-    "      RoleName: !Sub '${AWS::StackName}-runner'\n"                                      /* 13 */
-    "      AssumeRolePolicyDocument:\n"                                                      /* 14 */
-    "        Version: '2012-10-17'\n"                                                        /* 15 */
-    "        Statement:\n"                                                                   /* 16 */
-    "          - Effect: Allow\n"                                                            /* 17 */
-    "            Principal:\n"                                                               /* 18 */
-    "              Service: ec2.amazonaws.com\n"                                             /* 19 */
-    "            Action: sts:AssumeRole\n"                                                   /* 20 */
-    "      Policies:\n"                                                                      /* 21 */
-    "        - PolicyName: ssm\n"                                                            /* 22 */
-    "          PolicyDocument:\n"                                                            /* 23 */
-    "            Version: \"2012-10-17\"\n"                                                  /* 24 */
-    "            Statement:\n"                                                               /* 25 */
-    "              - Sid: SendCommand\n"                                                     /* 26 */
-    "                Effect: Allow\n"                                                        /* 27 */
-    "                Action:\n"                                                              /* 28 */
-    "                  - ssm:SendCommand\n"                                                  /* 29 */
-    "                  - ssm:StartSession\n"                                                 /* 30 */
-    "                Resource:\n"                                                            /* 31 */
-    "                  - !Sub 'arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript'\n"
+    "AWSTemplateFormatVersion: '2010-09-09'\n"          /* 1 */
+    "Description: Role for the SSM runner\n"            /* 2 */
+    "Parameters:\n"                                     /* 3 */
+    "  Env:\n"                                          /* 4 */
+    "    Type: String\n"                                /* 5 */
+    "    AllowedValues: [dev, prod]\n"                  /* 6 */
+    "Conditions:\n"                                     /* 7 */
+    "  IsProd: !Equals [!Ref Env, prod]\n"              /* 8 */
+    "Resources:\n"                                      /* 9 */
+    "  RunnerRole:\n"                                   /* 10 */
+    "    Type: AWS::IAM::Role\n"                        /* 11 */
+    "    Properties:\n"                                 /* 12 */
+    "      RoleName: !Sub '${AWS::StackName}-runner'\n" /* 13 */
+    "      AssumeRolePolicyDocument:\n"                 /* 14 */
+    "        Version: '2012-10-17'\n"                   /* 15 */
+    "        Statement:\n"                              /* 16 */
+    "          - Effect: Allow\n"                       /* 17 */
+    "            Principal:\n"                          /* 18 */
+    "              Service: ec2.amazonaws.com\n"        /* 19 */
+    "            Action: sts:AssumeRole\n"              /* 20 */
+    "      Policies:\n"                                 /* 21 */
+    "        - PolicyName: ssm\n"                       /* 22 */
+    "          PolicyDocument:\n"                       /* 23 */
+    "            Version: \"2012-10-17\"\n"             /* 24 */
+    "            Statement:\n"                          /* 25 */
+    "              - Sid: SendCommand\n"                /* 26 */
+    "                Effect: Allow\n"                   /* 27 */
+    "                Action:\n"                         /* 28 */
+    "                  - ssm:SendCommand\n"             /* 29 */
+    "                  - ssm:StartSession\n"            /* 30 */
+    "                Resource:\n"                       /* 31 */
+    "                  - !Sub "
+    "'arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript'\n"
     "                  - !Join [ '', [ 'arn:aws:ec2:', !Ref 'AWS::Region', ':instance/*' ] ]\n"
-    "                Condition: !If\n"                                                       /* 34 */
-    "                  - IsProd\n"                                                           /* 35 */
-    "                  - StringEquals:\n"                                                    /* 36 */
-    "                      'ssm:resourceTag/Env': prod\n"                                    /* 37 */
-    "                  - !Ref AWS::NoValue\n"                                                /* 38 */
-    "              - Effect: Allow\n"                                                        /* 39 */
-    "                Action: s3:GetObject\n"                                                 /* 40 */
-    "                Resource: !GetAtt Bucket.Arn\n"                                         /* 41 */
-    "  Bucket:\n"                                                                            /* 42 */
-    "    Type: AWS::S3::Bucket\n"                                                            /* 43 */
-    "Outputs:\n"                                                                             /* 44 */
-    "  RoleArn:\n"                                                                           /* 45 */
-    "    Value: !GetAtt [RunnerRole, Arn]\n";                                                /* 46 */
+    "                Condition: !If\n"                    /* 34 */
+    "                  - IsProd\n"                        /* 35 */
+    "                  - StringEquals:\n"                 /* 36 */
+    "                      'ssm:resourceTag/Env': prod\n" /* 37 */
+    "                  - !Ref AWS::NoValue\n"             /* 38 */
+    "              - Effect: Allow\n"                     /* 39 */
+    "                Action: s3:GetObject\n"              /* 40 */
+    "                Resource: !GetAtt Bucket.Arn\n"      /* 41 */
+    "  Bucket:\n"                                         /* 42 */
+    "    Type: AWS::S3::Bucket\n"                         /* 43 */
+    "Outputs:\n"                                          /* 44 */
+    "  RoleArn:\n"                                        /* 45 */
+    "    Value: !GetAtt [RunnerRole, Arn]\n";             /* 46 */
 
 #define STMT "/Resources/RunnerRole/Properties/Policies/0/PolicyDocument/Statement"
 
@@ -279,7 +280,7 @@ Test(yaml_cfn, role_template_structure_and_types)
     cr_assert_eq(iff->n, 3);
     cr_expect_str_eq(ig_tnode_str(&iff->u.items[0]), "IsProd");
     cr_expect_str_eq(ig_tnode_str(ig_tnode_get(ig_tnode_get(&iff->u.items[1], "StringEquals"),
-                                         "ssm:resourceTag/Env")),
+                                               "ssm:resourceTag/Env")),
                      "prod");
     cr_expect_str_eq(ig_tnode_str(expect_tag(&iff->u.items[2], "Ref")), "AWS::NoValue");
 
@@ -525,24 +526,53 @@ Test(yaml_scalars, core_schema)
         int type;
         const char *value;
     } cases[] = {
-        {"null", TN_NULL, "null"},      {"Null", TN_NULL, "null"},    {"NULL", TN_NULL, "null"},
-        {"~", TN_NULL, "null"},         {"", TN_NULL, "null"},        {"true", TN_BOOL, "true"},
-        {"True", TN_BOOL, "true"},      {"TRUE", TN_BOOL, "true"},    {"false", TN_BOOL, "false"},
-        {"False", TN_BOOL, "false"},    {"FALSE", TN_BOOL, "false"},  {"yes", TN_STRING, "yes"},
-        {"off", TN_STRING, "off"},      {"tRue", TN_STRING, "tRue"},  {"nULL", TN_STRING, "nULL"},
-        {"0", TN_NUMBER, "0"},          {"-12", TN_NUMBER, "-12"},    {"+7", TN_NUMBER, "+7"},
-        {"012", TN_NUMBER, "012"},      {"0o17", TN_NUMBER, "0o17"},  {"0x1F", TN_NUMBER, "0x1F"},
-        {"0x", TN_STRING, "0x"},        {"0o8", TN_STRING, "0o8"},    {"1.5", TN_NUMBER, "1.5"},
-        {"-.5", TN_NUMBER, "-.5"},      {"1.", TN_NUMBER, "1."},      {"1e3", TN_NUMBER, "1e3"},
-        {"2.5E-3", TN_NUMBER, "2.5E-3"}, {".inf", TN_NUMBER, ".inf"}, {"-.Inf", TN_NUMBER, "-.Inf"},
-        {".NaN", TN_NUMBER, ".NaN"},    {".", TN_STRING, "."},        {"1e", TN_STRING, "1e"},
-        {"1.2.3", TN_STRING, "1.2.3"},  {"2012-10-17", TN_STRING, "2012-10-17"},
+        {"null", TN_NULL, "null"},
+        {"Null", TN_NULL, "null"},
+        {"NULL", TN_NULL, "null"},
+        {"~", TN_NULL, "null"},
+        {"", TN_NULL, "null"},
+        {"true", TN_BOOL, "true"},
+        {"True", TN_BOOL, "true"},
+        {"TRUE", TN_BOOL, "true"},
+        {"false", TN_BOOL, "false"},
+        {"False", TN_BOOL, "false"},
+        {"FALSE", TN_BOOL, "false"},
+        {"yes", TN_STRING, "yes"},
+        {"off", TN_STRING, "off"},
+        {"tRue", TN_STRING, "tRue"},
+        {"nULL", TN_STRING, "nULL"},
+        {"0", TN_NUMBER, "0"},
+        {"-12", TN_NUMBER, "-12"},
+        {"+7", TN_NUMBER, "+7"},
+        {"012", TN_NUMBER, "012"},
+        {"0o17", TN_NUMBER, "0o17"},
+        {"0x1F", TN_NUMBER, "0x1F"},
+        {"0x", TN_STRING, "0x"},
+        {"0o8", TN_STRING, "0o8"},
+        {"1.5", TN_NUMBER, "1.5"},
+        {"-.5", TN_NUMBER, "-.5"},
+        {"1.", TN_NUMBER, "1."},
+        {"1e3", TN_NUMBER, "1e3"},
+        {"2.5E-3", TN_NUMBER, "2.5E-3"},
+        {".inf", TN_NUMBER, ".inf"},
+        {"-.Inf", TN_NUMBER, "-.Inf"},
+        {".NaN", TN_NUMBER, ".NaN"},
+        {".", TN_STRING, "."},
+        {"1e", TN_STRING, "1e"},
+        {"1.2.3", TN_STRING, "1.2.3"},
+        {"2012-10-17", TN_STRING, "2012-10-17"},
         {"123456789012", TN_NUMBER, "123456789012"},
-        {"'true'", TN_STRING, "true"},  {"\"12\"", TN_STRING, "12"},  {"'~'", TN_STRING, "~"},
-        {"\"\"", TN_STRING, ""},        {"!!str 12", TN_STRING, "12"},
-        {"!!int \"12\"", TN_NUMBER, "12"}, {"!!float 1", TN_NUMBER, "1"},
-        {"!!bool 'false'", TN_BOOL, "false"}, {"!!null ''", TN_NULL, "null"},
-        {"! 12", TN_STRING, "12"},      {"!<tag:yaml.org,2002:str> true", TN_STRING, "true"},
+        {"'true'", TN_STRING, "true"},
+        {"\"12\"", TN_STRING, "12"},
+        {"'~'", TN_STRING, "~"},
+        {"\"\"", TN_STRING, ""},
+        {"!!str 12", TN_STRING, "12"},
+        {"!!int \"12\"", TN_NUMBER, "12"},
+        {"!!float 1", TN_NUMBER, "1"},
+        {"!!bool 'false'", TN_BOOL, "false"},
+        {"!!null ''", TN_NULL, "null"},
+        {"! 12", TN_STRING, "12"},
+        {"!<tag:yaml.org,2002:str> true", TN_STRING, "true"},
         {"*", TN_STRING, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -725,7 +755,8 @@ Test(yaml_anchors, billion_laughs_is_stopped, .timeout = 5)
     /* Merge keys expand too. */
     char big[8192];
     size_t n = (size_t)snprintf(big, sizeof big, "a: &a {");
-    for (int i = 0; i < 500; i++) n += (size_t)snprintf(big + n, sizeof big - n, "k%d: 1, ", i);
+    for (int i = 0; i < 500; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "k%d: 1, ", i);
     n += (size_t)snprintf(big + n, sizeof big - n, "z: 0}\n");
     for (int i = 0; i < 100; i++)
         n += (size_t)snprintf(big + n, sizeof big - n, "m%d: {<<: [*a, *a, *a]}\n", i);
@@ -791,7 +822,8 @@ static void expect_too_deep(const char *unit, size_t count, const char *tail)
     size_t ul = strlen(unit), tl = strlen(tail);
     char *buf = malloc(ul * count + tl);
     cr_assert_not_null(buf);
-    for (size_t i = 0; i < count; i++) memcpy(buf + i * ul, unit, ul);
+    for (size_t i = 0; i < count; i++)
+        memcpy(buf + i * ul, unit, ul);
     memcpy(buf + ul * count, tail, tl);
     ydoc d;
     yparse(&d, buf, ul * count + tl);
@@ -864,7 +896,9 @@ Test(yaml_errors, libyaml_problems_with_positions)
     EXPECT_ERROR("a: [1, 2\nb: 3\n", IAMG_EPARSE, 2, 2,
                  "flow sequence that starts at line 1, column 4");
     EXPECT_ERROR("a: 1\nb: \xFF\n", IAMG_EPARSE, 2, 4, "invalid leading UTF-8 octet");
-    EXPECT_ERROR("\xFF\xFE" "a\0:\0", IAMG_EPARSE, 1, 1, "UTF-16");
+    EXPECT_ERROR("\xFF\xFE"
+                 "a\0:\0",
+                 IAMG_EPARSE, 1, 1, "UTF-16");
     /* Columns count UTF-16 units after multi-byte characters. */
     EXPECT_ERROR("😀: é: x\n", IAMG_EPARSE, 1, 6, "mapping values are not allowed");
     EXPECT_ERROR("\xEF\xBB\xBFk: v\r\nx: [\r\n", IAMG_EPARSE, 3, 1, NULL);
@@ -880,7 +914,8 @@ Test(yaml_errors, errors_in_a_decoded_source_point_into_the_file)
     ig_tsource_init_file(&file, "outer.json", outer, sizeof outer - 1);
     uint32_t n = (uint32_t)(sizeof outer - 1 - 10);
     uint32_t *map = ig_arena_alloc(&a, (n + 1) * sizeof *map);
-    for (uint32_t i = 0; i <= n; i++) map[i] = 10 + i;
+    for (uint32_t i = 0; i <= n; i++)
+        map[i] = 10 + i;
     ig_tsource_init_decoded(&inner, &file, outer + 10, n, map);
     iamg_limits lim = IAMG_LIMITS_INIT;
     iamg_error err;
@@ -895,8 +930,8 @@ Test(yaml_errors, errors_in_a_decoded_source_point_into_the_file)
 
 Test(yaml_streams, empty_inputs_are_null)
 {
-    static const char *const inputs[] = {"", "\n\n", "# only a comment\n", "---\n", "--- \n...\n",
-                                         "\xEF\xBB\xBF"};
+    static const char *const inputs[] = {"",      "\n\n",        "# only a comment\n",
+                                         "---\n", "--- \n...\n", "\xEF\xBB\xBF"};
     for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
         ydoc d;
         cr_assert_eq(yparse(&d, inputs[i], strlen(inputs[i])), 0, "'%s': %s", inputs[i],
@@ -924,7 +959,8 @@ Test(yaml_streams, every_document)
     ydoc_free(&d);
     char y[4096];
     size_t n = put_text(y, 0, "a: 1\n---\n");
-    for (int i = 0; i < 200; i++) n = put_text(y, n, "b: 1\n");
+    for (int i = 0; i < 200; i++)
+        n = put_text(y, n, "b: 1\n");
     n = put_text(y, n, "c: \xFF\n");
     cr_expect_eq(yparse(&d, y, n), IAMG_EPARSE);
     ydoc_free(&d);
@@ -987,19 +1023,19 @@ static void expect_inner_at(inner_doc *x, const char *path, const char *needle)
 
 Test(ig_yaml_string_map, literal_block_policy_document)
 {
-    static const char y[] =
-        "Resources:\n"
-        "  P:\n"
-        "    Type: AWS::IAM::ManagedPolicy\n"
-        "    Properties:\n"
-        "      PolicyDocument: |\n"
-        "        {\n"
-        "          \"Version\": \"2012-10-17\",\n"
-        "          \"Statement\": [\n"
-        "            {\"Effect\": \"Allow\", \"Action\": \"ssm:SendCommand\", \"Resource\": \"*\"}\n"
-        "          ]\n"
-        "        }\n"
-        "    Other: x\n";
+    static const char y[] = "Resources:\n"
+                            "  P:\n"
+                            "    Type: AWS::IAM::ManagedPolicy\n"
+                            "    Properties:\n"
+                            "      PolicyDocument: |\n"
+                            "        {\n"
+                            "          \"Version\": \"2012-10-17\",\n"
+                            "          \"Statement\": [\n"
+                            "            {\"Effect\": \"Allow\", \"Action\": \"ssm:SendCommand\", "
+                            "\"Resource\": \"*\"}\n"
+                            "          ]\n"
+                            "        }\n"
+                            "    Other: x\n";
     inner_doc x;
     parse_inner(&x, y, sizeof y - 1, "/Resources/P/Properties/PolicyDocument");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
@@ -1015,11 +1051,11 @@ Test(ig_yaml_string_map, literal_block_policy_document)
 
 Test(ig_yaml_string_map, quoted_single_line_policy)
 {
-    static const char y[] =
-        "Policy: \"{\\\"Statement\\\": [{\\\"Action\\\": \\\"ssm:StartSession\\\", \\\"Resource\\\": "
-        "\\\"*\\\", \\\"Sid\\\": \\\"caf\\u00e9\\\"}]}\"\n"
-        "Single: '{\"Action\": \"it''s\", \"Resource\": \"x\"}'\n"
-        "Plain: {\"a\": 1}\n";
+    static const char y[] = "Policy: \"{\\\"Statement\\\": [{\\\"Action\\\": "
+                            "\\\"ssm:StartSession\\\", \\\"Resource\\\": "
+                            "\\\"*\\\", \\\"Sid\\\": \\\"caf\\u00e9\\\"}]}\"\n"
+                            "Single: '{\"Action\": \"it''s\", \"Resource\": \"x\"}'\n"
+                            "Plain: {\"a\": 1}\n";
     inner_doc x;
     parse_inner(&x, y, sizeof y - 1, "/Policy");
     cr_assert_eq(x.rc, 0, "%s", x.err.message);
@@ -1085,7 +1121,8 @@ Test(ig_yaml_string_map, literal_chomping_and_indentation)
     cr_expect_str_eq(str_at(&d, "/d"), "   four\n  two\n");
     cr_expect_str_eq(str_at(&d, "/e"), "folded text\n\n  more\nend\n");
     static const char *const names[] = {"/a", "/b", "/c", "/d", "/e"};
-    for (size_t i = 0; i < 5; i++) expect_consistent_map(&d, must(&d, names[i]), &d.a);
+    for (size_t i = 0; i < 5; i++)
+        expect_consistent_map(&d, must(&d, names[i]), &d.a);
 
     uint32_t *m = ig_yaml_string_map(&d.src, must(&d, "/a"), &d.a);
     /* "  more": the two kept spaces are the source's columns 5 and 6. */
@@ -1124,7 +1161,8 @@ Test(ig_yaml_string_map, crlf_block_and_multi_line_quoted)
     cr_expect_str_eq(str_at(&d, "/c"), "1 2 '3'");
     cr_expect_str_eq(str_at(&d, "/d"), "plain more");
     static const char *const names[] = {"/a", "/b", "/c", "/d"};
-    for (size_t i = 0; i < 4; i++) expect_consistent_map(&d, must(&d, names[i]), &d.a);
+    for (size_t i = 0; i < 4; i++)
+        expect_consistent_map(&d, must(&d, names[i]), &d.a);
     uint32_t *m = ig_yaml_string_map(&d.src, must(&d, "/a"), &d.a);
     cr_expect_eq(d.src.data[m[5]], '\r', "a line break maps to its CR");
     srcpos p = ig_tsource_pos(&d.src, m[7]); /* '"' before v */
@@ -1154,8 +1192,8 @@ static uint32_t rnd(uint32_t n)
 static size_t random_scalar(char *b, size_t o)
 {
     static const char *const words[] = {"a", "bc", "s3:Get*", "é", "😀", "x#y", "-1", "{\"k\":"};
-    static const char *const escapes[] = {"\\n", "\\t", "\\\"", "\\\\", "\\x41", "\\u00e9",
-                                          "\\U0001F600", "\\/", "\\ ", "\\N", "\\_", "\\0"};
+    static const char *const escapes[] = {"\\n",         "\\t", "\\\"", "\\\\", "\\x41", "\\u00e9",
+                                          "\\U0001F600", "\\/", "\\ ",  "\\N",  "\\_",   "\\0"};
     const char *nl = rnd(4) ? "\n" : "\r\n";
     int style = (int)rnd(5), lines = 1 + (int)rnd(4);
     if (style >= 3) { /* literal or folded */
@@ -1186,12 +1224,16 @@ static size_t random_scalar(char *b, size_t o)
         return o;
     }
     char q = style == 1 ? '\'' : style == 2 ? '"' : 0;
-    if (q) b[o++] = q;
-    else o = put_text(b, o, "w");
+    if (q)
+        b[o++] = q;
+    else
+        o = put_text(b, o, "w");
     for (int l = 0; l < lines; l++) {
         if (l) {
-            if (q == '"' && rnd(4) == 0) b[o++] = '\\';
-            else if (rnd(3) == 0) o = put_text(b, o, "  ");
+            if (q == '"' && rnd(4) == 0)
+                b[o++] = '\\';
+            else if (rnd(3) == 0)
+                o = put_text(b, o, "  ");
             o = put_text(b, o, nl);
             if (rnd(3) == 0) o = put_text(b, o, nl);
             o = put_text(b, o, rnd(2) ? "   " : "  \t");
@@ -1199,9 +1241,12 @@ static size_t random_scalar(char *b, size_t o)
         int nw = 1 + (int)rnd(3);
         for (int w = 0; w < nw; w++) {
             if (w) o = put_text(b, o, rnd(3) ? " " : "  ");
-            if (q == '"' && rnd(3) == 0) o = put_text(b, o, escapes[rnd(12)]);
-            else if (q == '\'' && rnd(3) == 0) o = put_text(b, o, "''");
-            else o = put_text(b, o, words[rnd(q ? 8 : 5)]);
+            if (q == '"' && rnd(3) == 0)
+                o = put_text(b, o, escapes[rnd(12)]);
+            else if (q == '\'' && rnd(3) == 0)
+                o = put_text(b, o, "''");
+            else
+                o = put_text(b, o, words[rnd(q ? 8 : 5)]);
         }
     }
     if (q) {
@@ -1239,7 +1284,8 @@ Test(ig_yaml_string_map, tag_keys_and_synthetic_nodes_map_to_their_start)
     cr_assert_eq(YPARSE(&d, "a: !GetAtt \"x.\\u0079\"\n"), 0, "%s", d.err.message);
     const tnode *key = &must(&d, "/a")->u.members[0].key;
     uint32_t *m = ig_yaml_string_map(&d.src, key, &d.a);
-    for (uint32_t i = 0; i < key->n; i++) cr_expect_eq(m[i], key->start);
+    for (uint32_t i = 0; i < key->n; i++)
+        cr_expect_eq(m[i], key->start);
     const tnode *part = must(&d, "/a/Fn::GetAtt/1");
     cr_expect_str_eq(part->u.s, "y");
     cr_expect(part->flags & TNF_SYNTHETIC);
@@ -1376,7 +1422,8 @@ static void load_corpus_file(const char *path, corpus_stats *st)
         cr_assert_not_null(d.root);
         /* A YAML template (not a JSON one) with top-level Resources. */
         const char *p = buf + (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
-        while (p < buf + len && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+        while (p < buf + len && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+            p++;
         int json = p < buf + len && *p == '{';
         int resources = len >= 10 && memcmp(buf, "Resources:", 10) == 0;
         for (size_t i = 0; i + 11 <= len && !resources; i++)
@@ -1384,7 +1431,8 @@ static void load_corpus_file(const char *path, corpus_stats *st)
         if (!json && resources) {
             st->with_resources++;
             cr_expect_eq(d.root->type, TN_OBJECT, "%s", path);
-            cr_expect_not_null(ig_tnode_get(d.root, "Resources"), "%s has no Resources member", path);
+            cr_expect_not_null(ig_tnode_get(d.root, "Resources"), "%s has no Resources member",
+                               path);
         }
         /* Every string maps consistently onto the file. */
         arena a;
@@ -1397,7 +1445,8 @@ static void load_corpus_file(const char *path, corpus_stats *st)
             if (n->type == TN_STRING && !(n->flags & (TNF_TAG | TNF_SYNTHETIC)))
                 expect_consistent_map(&d, n, &a);
             if (n->type == TN_ARRAY)
-                for (uint32_t i = 0; i < n->n && sp < 4096; i++) stack[sp++] = &n->u.items[i];
+                for (uint32_t i = 0; i < n->n && sp < 4096; i++)
+                    stack[sp++] = &n->u.items[i];
             if (n->type == TN_OBJECT)
                 for (uint32_t i = 0; i < n->n && sp + 1 < 4096; i++) {
                     stack[sp++] = &n->u.members[i].key;
@@ -1426,7 +1475,8 @@ static void walk_corpus(const char *dir, corpus_stats *st)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat sb;
         if (stat(path, &sb) != 0) continue;
-        if (S_ISDIR(sb.st_mode)) walk_corpus(path, st);
+        if (S_ISDIR(sb.st_mode))
+            walk_corpus(path, st);
         else if (has_ext(e->d_name, ".yaml") || has_ext(e->d_name, ".yml") ||
                  has_ext(e->d_name, ".template"))
             load_corpus_file(path, st);
