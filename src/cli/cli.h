@@ -22,13 +22,13 @@ typedef enum cli_exit {
 cli_exit cli_worse(cli_exit a, cli_exit b);
 
 /* A list of strings from repeatable options. */
-typedef struct strlist {
+typedef struct cli_strlist {
     const char **v;
     size_t n, cap;
-} strlist;
+} cli_strlist;
 
-int strlist_add(strlist *l, const char *s);
-void strlist_free(strlist *l);
+int cli_strlist_add(cli_strlist *l, const char *s);
+void cli_strlist_free(cli_strlist *l);
 
 /* "path:line:col: message" for an iamg_error, to stderr, prefixed "iamguard: ". */
 void cli_error(const iamg_error *err);

@@ -30,7 +30,7 @@ static const struct option options[] = {{"rules", required_argument, NULL, OPT_R
 static int load_engine(int argc, char **argv, const char *usage, const char **format,
                        iamg_engine **out)
 {
-    strlist dirs = {0};
+    cli_strlist dirs = {0};
     int builtin = 1, c, status = EXIT_OK;
     iamg_error err;
     *out = NULL;
@@ -41,7 +41,7 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
             *format = optarg;
             break;
         case OPT_RULES:
-            if (strlist_add(&dirs, optarg)) {
+            if (cli_strlist_add(&dirs, optarg)) {
                 cli_errorf("out of memory");
                 status = EXIT_USAGE;
                 goto done;
@@ -75,7 +75,7 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
         }
     }
 done:
-    strlist_free(&dirs);
+    cli_strlist_free(&dirs);
     return status;
 }
 

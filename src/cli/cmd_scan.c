@@ -299,7 +299,7 @@ int cmd_scan(int argc, char **argv)
     size_t stdin_len = 0;
     unsigned lim_set = 0;
     iamg_limits cli_lim = IAMG_LIMITS_INIT;
-    strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
+    cli_strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
     iamg_config *config = NULL;
     iamg_baseline *baseline = NULL;
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
@@ -350,13 +350,13 @@ int cmd_scan(int argc, char **argv)
             color = optarg;
             break;
         case OPT_RULES:
-            if (strlist_add(&rules_dirs, optarg)) goto oom;
+            if (cli_strlist_add(&rules_dirs, optarg)) goto oom;
             break;
         case OPT_RULE:
-            if (strlist_add(&only, optarg)) goto oom;
+            if (cli_strlist_add(&only, optarg)) goto oom;
             break;
         case OPT_SKIP_RULE:
-            if (strlist_add(&skip, optarg)) goto oom;
+            if (cli_strlist_add(&skip, optarg)) goto oom;
             break;
         case OPT_NO_BUILTIN:
             builtin = 0;
@@ -371,7 +371,7 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         case OPT_EXCLUDE:
-            if (strlist_add(&excludes, optarg)) goto oom;
+            if (cli_strlist_add(&excludes, optarg)) goto oom;
             break;
         case OPT_FOLLOW:
             so.follow_symlinks = 1;
@@ -510,9 +510,9 @@ int cmd_scan(int argc, char **argv)
     if (lim_set & SET_RULE_INSTR) eo.limits.lua_instructions = cli_lim.lua_instructions;
     if (config && config->fail_on >= 0 && !fail_on_set) fail_on = config->fail_on;
     for (size_t i = 0; config && i < config->nexclude; i++)
-        if (strlist_add(&all_excludes, config->exclude[i])) goto oom;
+        if (cli_strlist_add(&all_excludes, config->exclude[i])) goto oom;
     for (size_t i = 0; i < excludes.n; i++)
-        if (strlist_add(&all_excludes, excludes.v[i])) goto oom;
+        if (cli_strlist_add(&all_excludes, excludes.v[i])) goto oom;
 
     eo.builtin_rules = builtin;
     if (iamg_engine_new(&engine, &eo, &err)) {
@@ -629,10 +629,10 @@ done:
     iamg_engine_free(engine);
     iamg_baseline_free(baseline);
     iamg_config_free(config);
-    strlist_free(&all_excludes);
-    strlist_free(&rules_dirs);
-    strlist_free(&only);
-    strlist_free(&skip);
-    strlist_free(&excludes);
+    cli_strlist_free(&all_excludes);
+    cli_strlist_free(&rules_dirs);
+    cli_strlist_free(&only);
+    cli_strlist_free(&skip);
+    cli_strlist_free(&excludes);
     return status;
 }

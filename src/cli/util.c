@@ -12,7 +12,7 @@ cli_exit cli_worse(cli_exit a, cli_exit b)
     return rank[a] >= rank[b] ? a : b;
 }
 
-int strlist_add(strlist *l, const char *s)
+int cli_strlist_add(cli_strlist *l, const char *s)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
@@ -25,7 +25,7 @@ int strlist_add(strlist *l, const char *s)
     return 0;
 }
 
-void strlist_free(strlist *l)
+void cli_strlist_free(cli_strlist *l)
 {
     free(l->v);
     memset(l, 0, sizeof *l);
