@@ -1,5 +1,5 @@
 /*
- * Tests for the SARIF and JSON writers (output/sarif.c, output/json_out.c), the
+ * Tests for the SARIF and JSON writers (output/sarif*.c, output/json_out.c), the
  * URI encoding (output/uri.c) and the atomic file writer (output/atomic.c).
  *
  * Results come from real scans through the public API, so the writers are
