@@ -58,7 +58,7 @@ set(CPACK_PACKAGE_CONTACT "${IAMGUARD_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "AWS IAM policy guardrail scanner with Lua rules and SARIF output")
 set(CPACK_PACKAGE_DESCRIPTION "iamguard checks AWS IAM policies (policy JSON, CloudFormation, \
-Terraform plans, account authorization dumps) against guardrails written in Lua and reports \
+Terraform plans, account dumps) against guardrails written in Lua and reports \
 findings with exact positions as SARIF 2.1.0, JSON or text. The package holds the command, its \
 man page, the C library with its headers and pkg-config file, and the Lua 5.4 module.")
 set(CPACK_GENERATOR DEB)

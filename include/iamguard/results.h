@@ -32,8 +32,12 @@ IAMG_API int iamg_level_parse(const char *name);
 
 /** Where a policy document came from, beyond its file. Unknown fields are NULL. */
 typedef struct iamg_origin {
-    const char *format;     /**< "policy", "policy-version", "cloudformation", "terraform-plan",
-                               "account-dump" */
+    const char *format;     /**< the file's format: "policy" (a policy document),
+                               "policy-version" (aws iam get-policy-version),
+                               "policy-document" (aws iam get-role-policy and the like),
+                               "cloudformation", "terraform-plan", "terraform-state" (terraform
+                               show -json of a state), "account-dump" (aws iam
+                               get-account-authorization-details) */
     const char *kind;       /**< "identity", "trust" or "resource" */
     const char *container;  /**< one-line human label of the holder, e.g. "AWS::IAM::Role AppRole,
                                policy 'root'" */

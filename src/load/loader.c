@@ -232,7 +232,7 @@ static const format formats[] = {
     {ig_detect_policy_file, ig_extract_policy_file},
     {ig_detect_cfn, ig_extract_cfn},
     {ig_detect_tfplan, ig_extract_tfplan},
-    {ig_detect_authz, ig_extract_authz},
+    {ig_detect_account_dump, ig_extract_account_dump},
 };
 
 static int ends_with_ci(const char *s, const char *suffix)
@@ -353,8 +353,7 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
         if (!out->format) out->format = "unknown";
         return diags->oom ? IAMG_ENOMEM : 0;
     }
-    out->skip_reason = "not an IAM policy, CloudFormation template, Terraform plan or account "
-                       "authorization dump";
+    out->skip_reason = "not an IAM policy, CloudFormation template, Terraform plan or account dump";
     /* A file the user named is worth a visible word; one found in a folder
      * walk (package.json, workflows) is not. */
     ig_diag_add_at(diags, IAMG_ESKIP, how == LOAD_EXPLICIT ? IAMG_LEVEL_WARNING : IAMG_LEVEL_NOTE,
@@ -363,6 +362,6 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
                        ? "no IAM policy found: Terraform configuration is read through its plan "
                          "(terraform plan -out=tfplan && terraform show -json tfplan > plan.json)"
                        : "no IAM policy found: not a policy document, CloudFormation template, "
-                         "Terraform plan or account authorization dump");
+                         "Terraform plan or account dump");
     return diags->oom ? IAMG_ENOMEM : 0;
 }

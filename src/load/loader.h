@@ -3,7 +3,7 @@
  *
  * The loader picks the parser (JSON or YAML, by content, then extension),
  * recognises the format by content (raw policy, get-policy-version output,
- * CloudFormation, Terraform plan, account authorization dump) and hands the
+ * CloudFormation, Terraform plan, account dump) and hands the
  * tree to that format's extractor, which adds one pdoc per policy document.
  * Everything it allocates lives in the file's arena.
  */
@@ -41,7 +41,7 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
 
 void ig_loaded_free(loaded *l);
 
-/* ---- for extractors (cfn.c, tfplan.c, authz.c, raw.c) ---- */
+/* ---- for extractors (cfn.c, tfplan.c, account_dump.c, raw.c) ---- */
 
 typedef struct extract_ctx {
     loaded *l;
@@ -80,12 +80,12 @@ const resource_policy *ig_resource_policy_find(const resource_policy *table, siz
 int ig_extract_policy_file(extract_ctx *x, const tnode *root);
 int ig_extract_cfn(extract_ctx *x, const tnode *root);
 int ig_extract_tfplan(extract_ctx *x, const tnode *root);
-int ig_extract_authz(extract_ctx *x, const tnode *root);
+int ig_extract_account_dump(extract_ctx *x, const tnode *root);
 
 /* Detection predicates, also used by tests. */
 int ig_detect_policy_file(const tnode *root);
 int ig_detect_cfn(const tnode *root);
 int ig_detect_tfplan(const tnode *root);
-int ig_detect_authz(const tnode *root);
+int ig_detect_account_dump(const tnode *root);
 
 #endif

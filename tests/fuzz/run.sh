@@ -4,7 +4,7 @@
 #   tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]
 #
 # BUILD_DIR was configured with CC=clang -DIAMGUARD_FUZZ=ON; TARGET names are
-# json, json_diff, yaml, tfplan, authz, glob, sarif (default: all). Targets
+# json, json_diff, yaml, tfplan, account_dump, glob, sarif (default: all). Targets
 # run two at a time (or IAMG_FUZZ_JOBS). What a target learns is kept in
 # BUILD_DIR/fuzz/corpus/<target> (never in the repository), so later runs
 # start where earlier ones stopped. Seeds are read in place: the shared
@@ -26,7 +26,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${IAMG_CORPUS_DIR:-$src/../shared/corpus}
 jobs=${IAMG_FUZZ_JOBS:-2}
 seed=${IAMG_FUZZ_SEED:-1}
-[ $# -gt 0 ] || set -- json json_diff yaml tfplan authz glob sarif
+[ $# -gt 0 ] || set -- json json_diff yaml tfplan account_dump glob sarif
 
 seeds() { # target -> seed folders that exist
     case $1 in
@@ -34,7 +34,7 @@ seeds() { # target -> seed folders that exist
     json_diff) set -- "$src/tests/cases/positions" "$src/examples/policies" "$corpus/iac" ;;
     yaml) set -- "$corpus/iac" "$src/tests/cases/formats" "$src/examples/cloudformation" ;;
     tfplan) set -- "$corpus/tfplan" "$src/tests/cases/formats" "$src/examples/terraform" ;;
-    authz) set -- "$corpus/authz-details" "$src/tests/cases/formats" "$src/examples/account" ;;
+    account_dump) set -- "$corpus/authz-details" "$src/tests/cases/formats" "$src/examples/account" ;;
     glob) set -- ;;
     sarif) set -- "$src/tests/cases/rules" "$src/tests/cases/formats" "$src/examples" ;;
     esac

@@ -1,5 +1,5 @@
 /*
- * Shared by test_cfn.c, test_tfplan.c and test_authz.c: load a file with
+ * Shared by test_cfn.c, test_tfplan.c and test_account_dump.c: load a file with
  * ig_load_buffer and render what the loader found as text, one fact per line,
  * to compare with the expected.txt of a case folder under
  * tests/cases/formats/ (format described in tests/cases/formats/README.md).

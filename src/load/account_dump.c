@@ -1,5 +1,5 @@
 /*
- * load/authz.c - the policies of an account dump
+ * load/account_dump.c - the policies of an account dump
  * (`aws iam get-account-authorization-details`).
  *
  * Inline policies belong to one user, group or role; managed policies are
@@ -28,7 +28,7 @@ static const struct plist {
     {"RoleDetailList", "role", "RolePolicyList", "RoleName"},
 };
 
-int ig_detect_authz(const tnode *root)
+int ig_detect_account_dump(const tnode *root)
 {
     if (!ig_tnode_is(root, TN_OBJECT)) return 0;
     for (size_t i = 0; i < sizeof plists / sizeof *plists; i++)
@@ -258,7 +258,7 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
     return 0;
 }
 
-int ig_extract_authz(extract_ctx *x, const tnode *root)
+int ig_extract_account_dump(extract_ctx *x, const tnode *root)
 {
     x->l->format = "account-dump";
     azx z = {x, &x->l->src};

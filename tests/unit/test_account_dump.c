@@ -1,6 +1,6 @@
 /*
- * Tests for load/authz.c: `aws iam get-account-authorization-details` dumps
- * through load_buffer. The case folders tests/cases/formats/authz-* hold a
+ * Tests for load/account_dump.c: `aws iam get-account-authorization-details` dumps
+ * through load_buffer. The case folders tests/cases/formats/account-dump-* hold a
  * dump and what must be found in it (format: format_cases.h); the rest
  * checks detection, wrong shapes, attachment labels and the real dumps of the
  * corpus, with positions checked by hand against the files.
@@ -9,28 +9,28 @@
 
 #include "load/json_pos.h"
 
-Test(authz, cases)
+Test(account_dump, cases)
 {
-    cr_expect_geq(fc_run_cases("authz-"), 1);
+    cr_expect_geq(fc_run_cases("account-dump-"), 1);
 }
 
-Test(authz, detect)
+Test(account_dump, detect)
 {
-    cr_expect(fc_detect(ig_detect_authz, "{\"UserDetailList\": []}"));
-    cr_expect(fc_detect(ig_detect_authz, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
-    cr_expect(fc_detect(ig_detect_authz,
+    cr_expect(fc_detect(ig_detect_account_dump, "{\"UserDetailList\": []}"));
+    cr_expect(fc_detect(ig_detect_account_dump, "{\"RoleDetailList\": [], \"Marker\": \"x\"}"));
+    cr_expect(fc_detect(ig_detect_account_dump,
                         "{\"Policies\": [{\"PolicyName\": \"p\", \"PolicyVersionList\": []}]}"));
     /* "Policies" alone is too common a word: only with policy versions. */
-    cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
-    cr_expect(!fc_detect(ig_detect_authz, "{\"Policies\": []}"));
-    cr_expect(!fc_detect(ig_detect_authz, "{\"UserDetailList\": {}}"));
+    cr_expect(!fc_detect(ig_detect_account_dump, "{\"Policies\": [{\"PolicyName\": \"p\"}]}"));
+    cr_expect(!fc_detect(ig_detect_account_dump, "{\"Policies\": []}"));
+    cr_expect(!fc_detect(ig_detect_account_dump, "{\"UserDetailList\": {}}"));
 }
 
-Test(authz, wrong_shapes)
+Test(account_dump, wrong_shapes)
 {
     loaded l;
     diag_list d;
-    fc_load_text("authz.json",
+    fc_load_text("account-dump.json",
                  "{\"UserDetailList\": [4, {\"UserName\": \"u\", \"UserPolicyList\": {}}],\n"
                  " \"GroupDetailList\": {},\n"
                  " \"RoleDetailList\": [{\"RoleName\": \"r\", \"AssumeRolePolicyDocument\": 12,\n"
@@ -60,11 +60,11 @@ Test(authz, wrong_shapes)
 
 /* A URL-encoded document that is not JSON once decoded: reported in the
  * file, at the encoded byte. */
-Test(authz, encoded_not_json)
+Test(account_dump, encoded_not_json)
 {
     loaded l;
     diag_list d;
-    fc_load_text("authz.json",
+    fc_load_text("account-dump.json",
                  "{\"RoleDetailList\": [{\"RoleName\": \"r\",\n"
                  "  \"AssumeRolePolicyDocument\": \"%7B%22Statement%22%3A%5B%7D\"}]}",
                  &l, &d);
@@ -80,7 +80,7 @@ Test(authz, encoded_not_json)
 
 /* A policy attached to many principals names the first few and counts the
  * rest, so its label stays one short line. */
-Test(authz, attachment_label)
+Test(account_dump, attachment_label)
 {
     buf b = BUF_INIT;
     ig_buf_puts(&b, "{\"UserDetailList\": [");
@@ -94,7 +94,7 @@ Test(authz, attachment_label)
             "[{\"Document\": {\"Statement\": []}, \"IsDefaultVersion\": true}]}]}");
     loaded l;
     diag_list d;
-    fc_load_text("authz.json", b.data, &l, &d);
+    fc_load_text("account-dump.json", b.data, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     cr_expect_str_eq(
         l.docs[0].origin.container,
@@ -133,7 +133,7 @@ static void load_one(const char *path, void *ud)
     free(data);
 }
 
-Test(authz, corpus, .timeout = 120)
+Test(account_dump, corpus, .timeout = 120)
 {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/authz-details", IAMG_CORPUS_DIR);
@@ -169,7 +169,7 @@ static const pdoc *by_container(const loaded *l, const char *prefix)
     return NULL;
 }
 
-Test(authz, corpus_positions)
+Test(account_dump, corpus_positions)
 {
     char *data;
     loaded l;
@@ -221,7 +221,7 @@ Test(authz, corpus_positions)
 
 /* --- allocation failures ---------------------------------------------------------- */
 
-Test(authz_faults, every_allocation_failure_is_clean, .timeout = 300)
+Test(account_dump_faults, every_allocation_failure_is_clean, .timeout = 300)
 {
-    fc_fault_case("authz-mixed/input.json");
+    fc_fault_case("account-dump-mixed/input.json");
 }
