@@ -89,7 +89,7 @@ int main(int argc, char **argv)
     /* Options: defaults, with a tighter memory cap for every rule. */
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     eo.limits.lua_memory = (size_t)32 << 20;
-    if (iamg_engine_new(&e, &eo, &err)) {
+    if (iamg_engine_new(&eo, &e, &err)) {
         print_error("engine", &err);
         goto done;
     }

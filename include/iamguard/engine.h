@@ -26,14 +26,18 @@ extern "C" {
 
 typedef struct iamg_engine iamg_engine;
 
+/** The layout of iamg_engine_options these headers describe (see iamguard.h, "Options"). */
+#define IAMG_ENGINE_OPTIONS_VERSION 1
+
 typedef struct iamg_engine_options {
+    unsigned version; /**< IAMG_ENGINE_OPTIONS_VERSION (set by the initializer) */
     iamg_limits limits;
     int builtin_rules; /**< load the rules compiled into iamguard (default 1) */
 } iamg_engine_options;
 
 #define IAMG_ENGINE_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        IAMG_LIMITS_INIT, 1                                                                        \
+        .version = IAMG_ENGINE_OPTIONS_VERSION, .limits = IAMG_LIMITS_INIT, .builtin_rules = 1     \
     }
 
 /** Metadata of one loaded rule. Strings are borrowed from the engine. */
@@ -55,13 +59,14 @@ typedef struct iamg_rule_info {
 } iamg_rule_info;
 
 /**
- * Create an engine. opts may be NULL for defaults; it is copied, not kept.
+ * Create an engine. opts may be NULL for defaults; it is copied, not kept
+ * (IAMG_EUSAGE when its version is not one this library knows).
  * With builtin_rules set, the built-in rules are loaded. Returns 0 with *out
  * a new engine the caller frees with iamg_engine_free, or IAMG_ENOMEM or
  * IAMG_ERULE (a built-in rule did not load: a bug, reported in err) with
  * *out NULL.
  */
-IAMG_API int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_error *err);
+IAMG_API int iamg_engine_new(const iamg_engine_options *opts, iamg_engine **out, iamg_error *err);
 
 /** Free an engine and every rule, string and diagnostic it holds. NULL is
  *  accepted. No scan may be using it, and the rule ids of results it
@@ -127,7 +132,11 @@ typedef struct iamg_allow {
 /** Called from the scanning threads (serialised) as files finish. */
 typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total, size_t findings);
 
+/** The layout of iamg_scan_options these headers describe. */
+#define IAMG_SCAN_OPTIONS_VERSION 1
+
 typedef struct iamg_scan_options {
+    unsigned version;           /**< IAMG_SCAN_OPTIONS_VERSION (set by the initializer) */
     const char *base_dir;       /**< result paths are relative to it; NULL = current dir */
     unsigned jobs;              /**< worker threads; 0 = number of CPUs */
     const char *const *exclude; /**< path globs to leave out of folder walks */
@@ -143,9 +152,10 @@ typedef struct iamg_scan_options {
     void *progress_ud;
 } iamg_scan_options;
 
+/* Every field not named is 0 or NULL: all defaults. */
 #define IAMG_SCAN_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, NULL, NULL                                    \
+        .version = IAMG_SCAN_OPTIONS_VERSION                                                       \
     }
 
 /**
@@ -153,9 +163,9 @@ typedef struct iamg_scan_options {
  * skipped quietly; a path given explicitly is always read. Everything that
  * goes wrong with one input is a diagnostic in the results, not a failure of
  * the call. Returns 0 with *out a new iamg_results the caller frees with
- * iamg_results_free, or IAMG_EUSAGE (bad options), IAMG_ENOMEM, IAMG_EIO (a
- * path given does not exist) with *out NULL. paths and opts are read during
- * the call only. Several threads may scan with one engine at once.
+ * iamg_results_free, or IAMG_EUSAGE (bad options, or opts->version unknown), IAMG_ENOMEM, IAMG_EIO
+ * (a path given does not exist) with *out NULL. paths and opts are read during the call only.
+ * Several threads may scan with one engine at once.
  */
 IAMG_API int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
                              const iamg_scan_options *opts, iamg_results **out, iamg_error *err);

@@ -13,7 +13,7 @@
  *     iamg_engine *e = NULL;
  *     iamg_results *r = NULL;
  *     iamg_error err;
- *     if (iamg_engine_new(&e, &eo, &err) == 0 &&
+ *     if (iamg_engine_new(&eo, &e, &err) == 0 &&
  *         iamg_engine_add_rules_dir(e, "guardrails", &err) == 0 &&      // optional
  *         iamg_scan_paths(e, paths, npaths, NULL, &r, &err) == 0) {     // or iamg_scan_buffer
  *         for (size_t i = 0; i < iamg_results_count(r); i++) {
@@ -52,6 +52,25 @@
  *     them and needs exclusive access.
  *   - Different objects are independent: threads may use different engines
  *     and results freely.
+ *
+ * Signatures. Inputs come first (the object acted on, then its arguments,
+ * then an options struct), then the out-parameters, then the iamg_error:
+ * iamg_scan_paths(e, paths, npaths, opts, &results, &err). Writers take the
+ * stream they write to first, as fprintf does.
+ *
+ * Options. Every options struct (iamg_engine_options, iamg_scan_options,
+ * iamg_output_options) starts with a `version` and has an initializer macro
+ * that sets it and every default, using designated initializers:
+ *
+ *     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+ *     so.jobs = 4;
+ *
+ * Always start from the macro, then set fields by name: a later version may
+ * add fields, and a program written this way compiles and keeps its meaning.
+ * The library checks `version` (an unknown one is IAMG_EUSAGE) so that a
+ * struct laid out by other headers is never misread. An options pointer may
+ * also be NULL for all defaults. iamg_limits (limits.h) travels inside
+ * iamg_engine_options and is initialised the same way (IAMG_LIMITS_INIT).
  *
  * Errors. Fallible functions return 0 or a negative iamg_status (error.h).
  * Problems with one input or one rule are not errors of the call: they are

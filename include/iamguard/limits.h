@@ -29,20 +29,23 @@ typedef struct iamg_limits {
     size_t max_results;           /**< results written to one SARIF run (GitHub's limit) */
 } iamg_limits;
 
-#define IAMG_LIMITS_INIT                                                                           \
-    {                                                                                              \
-        (uint64_t)256 << 20,  /* max_file_size */                                                  \
-            1000,             /* max_depth */                                                      \
-            1000000,          /* max_statements */                                                 \
-            1000000,          /* max_yaml_nodes */                                                 \
-            (size_t)64 << 20, /* lua_memory */                                                     \
-            200000000,        /* lua_instructions */                                               \
-            5000,             /* lua_timeout_ms */                                                 \
-            (size_t)1 << 20,  /* max_rule_file_size */                                             \
-            10000,            /* max_findings_per_rule */                                          \
-            4096,             /* max_message_len */                                                \
-            25000             /* max_results */                                                    \
+/* One limit per line, so a new limit is a one-line change. */
+/* clang-format off */
+#define IAMG_LIMITS_INIT                         \
+    {                                            \
+        .max_file_size = (uint64_t)256 << 20,    \
+        .max_depth = 1000,                       \
+        .max_statements = 1000000,               \
+        .max_yaml_nodes = 1000000,               \
+        .lua_memory = (size_t)64 << 20,          \
+        .lua_instructions = 200000000,           \
+        .lua_timeout_ms = 5000,                  \
+        .max_rule_file_size = (size_t)1 << 20,   \
+        .max_findings_per_rule = 10000,          \
+        .max_message_len = 4096,                 \
+        .max_results = 25000,                    \
     }
+/* clang-format on */
 
 #ifdef __cplusplus
 }

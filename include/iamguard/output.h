@@ -18,7 +18,11 @@
 extern "C" {
 #endif
 
+/** The layout of iamg_output_options these headers describe. */
+#define IAMG_OUTPUT_OPTIONS_VERSION 1
+
 typedef struct iamg_output_options {
+    unsigned version;              /**< IAMG_OUTPUT_OPTIONS_VERSION (set by the initializer) */
     const char *working_directory; /**< absolute scan root (SARIF invocations, %SRCROOT%) */
     const char *category;          /**< SARIF automationDetails.id (--sarif-category) */
     int include_suppressed;        /**< write allowlisted findings (with suppressions) */
@@ -28,9 +32,10 @@ typedef struct iamg_output_options {
     int show_notes;           /**< text: also print note-level diagnostics */
 } iamg_output_options;
 
+/* Every field not named is 0 or NULL: all defaults. */
 #define IAMG_OUTPUT_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        NULL, NULL, 0, 0, 0, NULL, 0                                                               \
+        .version = IAMG_OUTPUT_OPTIONS_VERSION                                                     \
     }
 
 /** SARIF 2.1.0 for GitHub code scanning (see README, "SARIF"), written to

@@ -39,11 +39,11 @@ int cli_parse_size(const char *s, uint64_t *out);
 /* Parse a non-negative integer. 0 or -1. */
 int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 
-int cmd_scan(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
-int cmd_explain(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_test_rules(int argc, char **argv);
-int cmd_new_rule(int argc, char **argv);
+int cli_cmd_scan(int argc, char **argv);
+int cli_cmd_rules(int argc, char **argv);
+int cli_cmd_explain(int argc, char **argv);
+int cli_cmd_merge(int argc, char **argv);
+int cli_cmd_test_rules(int argc, char **argv);
+int cli_cmd_new_rule(int argc, char **argv);
 
 #endif

@@ -747,7 +747,7 @@ static int write_atomic(json_t *doc, const char *path)
     return bad ? -1 : 0;
 }
 
-int cmd_merge(int argc, char **argv)
+int cli_cmd_merge(int argc, char **argv)
 {
     const char *output = NULL;
     int fail_on = IAMG_LEVEL_NONE;

@@ -197,7 +197,7 @@ static int make_dir(const char *path)
     return -1;
 }
 
-int cmd_new_rule(int argc, char **argv)
+int cli_cmd_new_rule(int argc, char **argv)
 {
     const char *dir = ".";
     int c;

@@ -62,7 +62,7 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
     }
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     eo.builtin_rules = builtin;
-    if (iamg_engine_new(out, &eo, &err)) {
+    if (iamg_engine_new(&eo, out, &err)) {
         cli_error(&err);
         status = EXIT_USAGE;
         goto done;
@@ -90,7 +90,7 @@ static int report_load_failures(const iamg_engine *e)
     return iamg_engine_diag_count(e) ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
-int cmd_rules(int argc, char **argv)
+int cli_cmd_rules(int argc, char **argv)
 {
     const char *format = "text";
     iamg_engine *e = NULL;
@@ -135,7 +135,7 @@ done:
     return status < 0 ? EXIT_OK : status;
 }
 
-int cmd_explain(int argc, char **argv)
+int cli_cmd_explain(int argc, char **argv)
 {
     const char *format = "text";
     iamg_engine *e = NULL;

@@ -287,7 +287,7 @@ static cli_exit scan_status(const iamg_results *r, int fail_on)
     return st;
 }
 
-int cmd_scan(int argc, char **argv)
+int cli_cmd_scan(int argc, char **argv)
 {
     const char *format = NULL, *output = NULL, *base_dir = NULL, *category = NULL;
     const char *color = "auto";
@@ -515,7 +515,7 @@ int cmd_scan(int argc, char **argv)
         if (cli_strlist_add(&all_excludes, excludes.v[i])) goto oom;
 
     eo.builtin_rules = builtin;
-    if (iamg_engine_new(&engine, &eo, &err)) {
+    if (iamg_engine_new(&eo, &engine, &err)) {
         cli_error(&err);
         status = EXIT_USAGE;
         goto done;

@@ -455,7 +455,7 @@ static void run_rule_file(run_state *rs, const char *dir, const char *file)
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     eo.builtin_rules = 0;
     iamg_error err;
-    if (iamg_engine_new(&e, &eo, &err) || iamg_engine_add_rule_file(e, rule_path, &err)) {
+    if (iamg_engine_new(&eo, &e, &err) || iamg_engine_add_rule_file(e, rule_path, &err)) {
         cli_error(&err);
         rs->status = cli_worse(rs->status, EXIT_USAGE);
         goto done;
@@ -512,7 +512,7 @@ done:
     iamg_engine_free(e);
 }
 
-int cmd_test_rules(int argc, char **argv)
+int cli_cmd_test_rules(int argc, char **argv)
 {
     run_state rs;
     memset(&rs, 0, sizeof rs);

@@ -36,8 +36,8 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const command commands[] = {
-    {"scan", cmd_scan},       {"rules", cmd_rules},           {"explain", cmd_explain},
-    {"merge", cmd_merge},     {"test-rules", cmd_test_rules}, {"new-rule", cmd_new_rule},
+    {"scan", cli_cmd_scan},   {"rules", cli_cmd_rules},           {"explain", cli_cmd_explain},
+    {"merge", cli_cmd_merge}, {"test-rules", cli_cmd_test_rules}, {"new-rule", cli_cmd_new_rule},
     {"version", cmd_version},
 };
 

@@ -390,7 +390,7 @@ static int l_scan(lua_State *L)
     guard *g = push_guard(L);
     iamg_error err;
     memset(&err, 0, sizeof err);
-    int rc = iamg_engine_new(&g->engine, &eo, &err);
+    int rc = iamg_engine_new(&eo, &g->engine, &err);
     for (size_t i = 0; !rc && i < ndirs; i++)
         rc = iamg_engine_add_rules_dir(g->engine, dirs[i], &err);
     if (!rc) rc = iamg_engine_select(g->engine, only, nonly, skip, nskip, &err);

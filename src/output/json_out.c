@@ -12,6 +12,7 @@
 
 #include "iamguard/iamguard.h"
 #include "output/jbuild.h"
+#include "util/errors.h"
 
 /* Bumped only when a field changes meaning or goes away. */
 #define JSON_SCHEMA_VERSION 1
@@ -121,6 +122,8 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
     assert(out && e && r);
     iamg_output_options dflt = IAMG_OUTPUT_OPTIONS_INIT;
     if (!o) o = &dflt;
+    int vrc = ig_options_check(o->version, IAMG_OUTPUT_OPTIONS_VERSION, "iamg_output_options", err);
+    if (vrc) return vrc;
     ig_jb w = {0};
     const iamg_stats *st = iamg_results_stats(r);
     size_t nf = iamg_results_count(r), nd = iamg_results_diag_count(r);

@@ -426,11 +426,14 @@ int iamg_write_sarif(FILE *out, const iamg_engine *e, const iamg_results *r,
 {
     assert(out && e && r);
     iamg_output_options dflt = IAMG_OUTPUT_OPTIONS_INIT;
+    if (!o) o = &dflt;
+    int vrc = ig_options_check(o->version, IAMG_OUTPUT_OPTIONS_VERSION, "iamg_output_options", err);
+    if (vrc) return vrc;
     sarif_writer w;
     memset(&w, 0, sizeof w);
     w.e = e;
     w.r = r;
-    w.o = o ? o : &dflt;
+    w.o = o;
     json_t *doc = NULL;
 
     /* A result on a file the scan could not read has no line to hash.

@@ -84,6 +84,8 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
 {
     iamg_output_options dflt = IAMG_OUTPUT_OPTIONS_INIT;
     if (!o) o = &dflt;
+    int vrc = ig_options_check(o->version, IAMG_OUTPUT_OPTIONS_VERSION, "iamg_output_options", err);
+    if (vrc) return vrc;
     const palette *p = o->color ? &colours : &plain;
     (void)e;
     size_t by_level[4] = {0};

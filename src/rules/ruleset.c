@@ -523,11 +523,14 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     return rc;
 }
 
-int iamg_engine_new(iamg_engine **out, const iamg_engine_options *opts, iamg_error *err)
+int iamg_engine_new(const iamg_engine_options *opts, iamg_engine **out, iamg_error *err)
 {
     iamg_engine_options dflt = IAMG_ENGINE_OPTIONS_INIT;
     if (!opts) opts = &dflt;
     *out = NULL;
+    int vrc =
+        ig_options_check(opts->version, IAMG_ENGINE_OPTIONS_VERSION, "iamg_engine_options", err);
+    if (vrc) return vrc;
     iamg_engine *e = ig_calloc(1, sizeof *e);
     if (!e) return ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory");
     e->limits = opts->limits;

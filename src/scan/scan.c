@@ -503,6 +503,8 @@ done:
 
 static int check_options(const iamg_scan_options *o, iamg_error *err)
 {
+    int rc = ig_options_check(o->version, IAMG_SCAN_OPTIONS_VERSION, "iamg_scan_options", err);
+    if (rc) return rc;
     if (o->shard_count > 1 && o->shard_index >= o->shard_count)
         return ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "shard %u/%u: K must be below N",
                             o->shard_index + 1, o->shard_count);

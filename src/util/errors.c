@@ -58,6 +58,15 @@ int ig_error_set(iamg_error *err, int code, const char *path, unsigned line, uns
     return code;
 }
 
+int ig_options_check(unsigned version, unsigned known, const char *type, iamg_error *err)
+{
+    if (version >= 1 && version <= known) return 0;
+    return ig_error_set(err, IAMG_EUSAGE, "", 0, 0,
+                        "%s.version is %u, this library knows 1 to %u: initialise the options "
+                        "with their _INIT macro",
+                        type, version, known);
+}
+
 void ig_error_clear(iamg_error *err)
 {
     if (!err) return;

@@ -54,7 +54,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* A rule stuck in a loop must not make a run look like a hang. */
     eo.limits.lua_timeout_ms = 500;
     eo.limits.lua_instructions = 2000000;
-    if (iamg_engine_new(&engine, &eo, &err) != 0 ||
+    if (iamg_engine_new(&eo, &engine, &err) != 0 ||
         iamg_engine_add_rule_source(engine, "fuzz.lua", FUZZ_RULE, sizeof FUZZ_RULE - 1, &err) !=
             0 ||
         iamg_engine_diag_count(engine) != 0) {

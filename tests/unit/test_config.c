@@ -370,7 +370,7 @@ static iamg_engine *engine(void)
 {
     iamg_engine *e = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
     return e;
 }
 

@@ -40,7 +40,7 @@ static iamg_engine *new_engine(int with_rules_dir)
     eo.limits.lua_timeout_ms = 2000;
     iamg_engine *e = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
     cr_assert_eq(iamg_engine_limits(e)->lua_memory, (size_t)16 << 20);
     if (with_rules_dir)
         cr_assert_eq(iamg_engine_add_rules_dir(e, RULES_DIR, &err), 0, "%s", err.message);
@@ -62,7 +62,7 @@ Test(embed, engine_with_options_and_rule_folder)
     eo.builtin_rules = 0;
     iamg_engine *bare = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&bare, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_new(&eo, &bare, &err), 0);
     cr_assert_eq(iamg_engine_rule_count(bare), 0);
     cr_assert_eq(iamg_engine_add_rules_dir(bare, IAMG_SOURCE_DIR "/no-such-folder", &err),
                  IAMG_EIO);
@@ -71,6 +71,65 @@ Test(embed, engine_with_options_and_rule_folder)
     iamg_engine_free(e);
     iamg_engine_free(NULL);
     iamg_results_free(NULL);
+}
+
+/* Option structs carry the layout version their initializer set; a struct
+ * that was not built from the macro is refused before any field is read. */
+Test(embed, option_versions)
+{
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    iamg_output_options oo = IAMG_OUTPUT_OPTIONS_INIT;
+    iamg_limits lim = IAMG_LIMITS_INIT;
+    cr_assert_eq(eo.version, IAMG_ENGINE_OPTIONS_VERSION);
+    cr_assert_eq(eo.builtin_rules, 1);
+    cr_assert_eq(eo.limits.max_file_size, lim.max_file_size);
+    cr_assert_eq(eo.limits.lua_memory, lim.lua_memory);
+    cr_assert_eq(eo.limits.max_results, lim.max_results);
+    cr_assert_eq(so.version, IAMG_SCAN_OPTIONS_VERSION);
+    cr_assert_null(so.base_dir);
+    cr_assert_eq(so.jobs, 0);
+    cr_assert_eq(oo.version, IAMG_OUTPUT_OPTIONS_VERSION);
+    cr_assert_eq(lim.lua_timeout_ms, 5000);
+
+    iamg_engine *e = (iamg_engine *)&eo;
+    iamg_error err;
+    eo.version = 0;
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), IAMG_EUSAGE);
+    cr_assert_null(e);
+    cr_assert(strstr(err.message, "iamg_engine_options.version is 0") != NULL, "%s", err.message);
+    eo.version = IAMG_ENGINE_OPTIONS_VERSION + 1;
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), IAMG_EUSAGE);
+
+    e = new_engine(0);
+    iamg_results *r = (iamg_results *)&err;
+    so.version = 0;
+    cr_assert_eq(iamg_scan_buffer(e, "p.json", ADMIN_POLICY, strlen(ADMIN_POLICY), &so, &r, &err),
+                 IAMG_EUSAGE);
+    cr_assert_null(r);
+    cr_assert(strstr(err.message, "iamg_scan_options") != NULL, "%s", err.message);
+    const char *paths[] = {POLICY};
+    cr_assert_eq(iamg_scan_paths(e, paths, 1, &so, &r, &err), IAMG_EUSAGE);
+    so.version = IAMG_SCAN_OPTIONS_VERSION;
+    cr_assert_eq(iamg_scan_buffer(e, "p.json", ADMIN_POLICY, strlen(ADMIN_POLICY), &so, &r, &err),
+                 0, "%s", err.message);
+
+    /* Writers refuse before writing anything. */
+    static const iamg_writer_fn writers[] = {iamg_write_sarif, iamg_write_json, iamg_write_text};
+    oo.version = 0;
+    for (size_t i = 0; i < 3; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        cr_assert_not_null(f);
+        cr_assert_eq(writers[i](f, e, r, &oo, &err), IAMG_EUSAGE, "writer %zu", i);
+        cr_assert(strstr(err.message, "iamg_output_options") != NULL, "%s", err.message);
+        fclose(f);
+        cr_assert_eq(len, 0, "writer %zu wrote %zu bytes", i, len);
+        free(text);
+    }
+    iamg_results_free(r);
+    iamg_engine_free(e);
 }
 
 Test(embed, scan_a_file)

@@ -470,7 +470,7 @@ static iamg_engine *builtin_engine(void)
 {
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
     return e;
 }
 
@@ -485,7 +485,7 @@ static int engine_attempt(void *v)
     engine_ctx *c = v;
     c->e = NULL;
     memset(&c->err, 0, sizeof c->err);
-    return iamg_engine_new(&c->e, NULL, &c->err);
+    return iamg_engine_new(NULL, &c->e, &c->err);
 }
 
 static void engine_verify(void *v, int rc, int failed, long n)

@@ -49,7 +49,7 @@ static iamg_engine *engine_with(const iamg_limits *lim)
     eo.limits.lua_timeout_ms = 600000;
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
     return e;
 }
 

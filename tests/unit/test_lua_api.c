@@ -17,7 +17,7 @@ static iamg_engine *engine_with(const char *rule_src, const iamg_limits *lim)
     if (lim) eo.limits = *lim;
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
     cr_assert_eq(iamg_engine_add_rule_source(e, "t.lua", rule_src, strlen(rule_src), &err), 0, "%s",
                  err.message);
     return e;
@@ -356,7 +356,7 @@ Test(lua_api, rules_are_isolated)
     eo.builtin_rules = 0;
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0);
     cr_assert_eq(iamg_engine_add_rule_source(e, "a.lua", noisy, strlen(noisy), &err), 0);
     cr_assert_eq(iamg_engine_add_rule_source(e, "b.lua", quiet, strlen(quiet), &err), 0);
     iamg_results *r = scan(e, "p.json", policy);
@@ -405,7 +405,7 @@ Test(lua_api, rule_table_shapes)
         eo.builtin_rules = 0;
         iamg_engine *e;
         iamg_error err;
-        cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+        cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0);
         cr_assert_eq(
             iamg_engine_add_rule_source(e, "r.lua", cases[i].src, strlen(cases[i].src), &err), 0);
         cr_expect_gt(iamg_engine_diag_count(e), 0, "case %zu: no load failure", i);
@@ -428,7 +428,7 @@ Test(lua_api, a_file_may_hold_several_rules)
     eo.builtin_rules = 0;
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0);
     cr_assert_eq(iamg_engine_add_rule_source(e, "two.lua", src, strlen(src), &err), 0);
     cr_assert_eq(iamg_engine_rule_count(e), 2);
     cr_assert_str_eq(iamg_engine_rule(e, 1)->id, "R2");

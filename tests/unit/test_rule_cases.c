@@ -67,7 +67,7 @@ Test(rule_cases, every_case_folder)
 
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
     size_t failures = 0;
     for (size_t i = 0; i < n; i++) {
         char dir[1024], input[1200], exp_path[1200];

@@ -151,7 +151,7 @@ static iamg_engine *new_engine(size_t max_results)
     if (max_results) eo.limits.max_results = max_results;
     iamg_engine *e = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
     return e;
 }
 
@@ -591,7 +591,7 @@ Test(sarif, unread_file_gets_the_empty_file_fingerprint)
     eo.limits.max_file_size = 16;
     iamg_engine *e = NULL;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0);
     iamg_results *r = scan_dir(e, dir, 1, NULL);
     cr_assert_eq(iamg_results_diag_count(r), 1);
     const iamg_diag *d = iamg_results_diag(r, 0);
