@@ -6,8 +6,9 @@
 #     bench/run.sh [BUILD_DIR] [CORPUS_DIR] [REPEAT]
 #
 # Data sets: the AWS managed policies; that set copied 20 times (30,500
-# files); one document of 200,000 statements; a synthetic tree of 100,000
-# small policy files. Generated data lives in a temporary folder.
+# files); one document of 200,000 statements; a 2 MB CloudFormation template
+# in YAML (short-form tags, about 2,700 roles); a synthetic tree of 100,000 small
+# policy files. Generated data lives in a temporary folder.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
@@ -41,6 +42,26 @@ awk 'BEGIN {
     }
     print "]}"
 }' >"$work/big.json"
+awk 'BEGIN {
+    print "AWSTemplateFormatVersion: '"'"'2010-09-09'"'"'\nResources:"
+    for (r = 0; bytes < 2 * 1024 * 1024; r++) {
+        s = sprintf("  Role%d:\n    Type: AWS::IAM::Role\n    Properties:\n" \
+            "      RoleName: !Sub '"'"'${AWS::StackName}-role-%d'"'"'\n" \
+            "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Action: '"'"'sts:AssumeRole'"'"', " \
+            "Principal: {Service: ec2.amazonaws.com}}]}\n      Policies:\n" \
+            "        - PolicyName: inline-%d\n          PolicyDocument:\n" \
+            "            Version: \"2012-10-17\"\n            Statement:\n" \
+            "              - Effect: Allow\n                Action: [ssm:SendCommand, s3:GetObject]\n" \
+            "                Resource:\n" \
+            "                  - !Sub '"'"'arn:${AWS::Partition}:ssm:${AWS::Region}::document/X'"'"'\n" \
+            "                  - !GetAtt Bucket%d.Arn\n" \
+            "                  - !Join ['"'"''"'"', ['"'"'arn:aws:s3:::'"'"', !Ref Bucket%d, '"'"'/*'"'"']]\n" \
+            "                Condition:\n" \
+            "                  StringEquals: {'"'"'ssm:resourceTag/Env'"'"': !If [IsProd, prod, dev]}", r, r, r, r, r)
+        print s
+        bytes += length(s) + 1
+    }
+}' >"$work/template.yaml"
 mkdir -p "$work/tree"
 awk -v root="$work/tree" 'BEGIN {
     for (d = 0; d < 100; d++) {
@@ -60,11 +81,12 @@ row() { # label dir args...
     "$measure" "$repeat" "$label" "$(count "$dir")" "$(size "$dir")" -- "$@" || true
 }
 
-run_set() { # name dir
+run_set() { # name dir [yaml]
     name=$1; dir=$2
     echo
     echo "== $name: $(count "$dir") files, $(size "$dir") bytes"
-    row "jansson parse only, 1 core" "$dir" "$parse" "$dir"
+    # jansson cannot read YAML: no parse-only baseline for it.
+    [ "${3:-}" = yaml ] || row "jansson parse only, 1 core" "$dir" "$parse" "$dir"
     row "iamguard scan -j1 (SARIF)" "$dir" "$bin" scan -q -j1 -f sarif -o "$work/out.sarif" "$dir"
     row "iamguard scan -j2 (SARIF)" "$dir" "$bin" scan -q -j2 -f sarif -o "$work/out.sarif" "$dir"
     if [ "$cores" -gt 2 ]; then
@@ -75,4 +97,5 @@ run_set() { # name dir
 run_set "AWS managed policies" "$managed"
 run_set "AWS managed policies x20" "$work/x20"
 run_set "one 200,000-statement document" "$work/big.json"
+run_set "2 MB CloudFormation template (YAML)" "$work/template.yaml" yaml
 run_set "synthetic 100,000-file tree" "$work/tree"

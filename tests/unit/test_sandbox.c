@@ -231,7 +231,7 @@ Test(sandbox, wall_clock_timeout, .timeout = 20)
     double t0 = now_s();
     fails(sb, "local x = 0\nwhile true do x = x + 1 end", SB_TIMEOUT);
     double took = now_s() - t0;
-    cr_assert_lt(took, 3.0 * test_time_scale(), "timeout took %.3f s", took);
+    cr_assert_lt(took, 10.0 * test_time_scale(), "timeout took %.3f s", took);
     stays_broken(sb, SB_TIMEOUT);
     ig_sandbox_free(sb);
 
@@ -280,7 +280,7 @@ Test(sandbox, c_loops_are_charged, .timeout = 30)
         sandbox *sb = mk(64 * MiB, 10000000, 0);
         double t0 = now_s();
         fails(sb, attacks[i], SB_INSTRUCTIONS);
-        cr_assert_lt(now_s() - t0, 5.0 * test_time_scale(), "attack %zu took too long", i);
+        cr_assert_lt(now_s() - t0, 10.0 * test_time_scale(), "attack %zu took too long", i);
         ig_sandbox_free(sb);
     }
     sandbox *sb = mk_default();
@@ -493,7 +493,7 @@ Test(sandbox, pattern_bomb_refused_plain_find_works, .timeout = 20)
             "local s = ('a'):rep(2e6)\nlocal p = ('a'):rep(1e5) .. 'b'\n"
             "return tostring(s:find(p, 1, true)) .. tostring(('xab' .. p):find(p, 1, true))",
             "nil4");
-    cr_assert_lt(now_s() - t0, 5.0 * test_time_scale());
+    cr_assert_lt(now_s() - t0, 10.0 * test_time_scale());
     ig_sandbox_free(sb);
     host_ok();
 }
