@@ -66,10 +66,13 @@ typedef struct iamg_finding {
     const char *statement;   /**< Sid, or "#N" (1-based index) */
     const char *element;     /**< "Action", "Resource", ... or NULL (the statement) */
     iamg_origin origin;
-    const char *suppressed;  /**< allowlist justification when allowlisted, else NULL */
-    unsigned snippet_column; /**< column of the line where `snippet` starts: 1, or further
-                                  on when a long line (minified JSON) is cut to a window
-                                  around the region; a cut end reads " [truncated]" */
+    const char *suppressed;     /**< allowlist justification when allowlisted, else NULL */
+    unsigned snippet_column;    /**< column of the line where `snippet` starts: 1, or further
+                                     on when a long line (minified JSON) is cut to a window
+                                     around the region */
+    unsigned snippet_truncated; /**< 1 when the line goes on past the end of `snippet` (a
+                                     long line cut to a window); `snippet` holds only the
+                                     file's text either way */
 } iamg_finding;
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
@@ -83,7 +86,8 @@ typedef struct iamg_diag {
     const char *fingerprint;
     const char *rule_id; /**< the failing rule, for IAMG_ERULE */
     const char *message;
-    unsigned snippet_column; /**< as in iamg_finding */
+    unsigned snippet_column;    /**< as in iamg_finding */
+    unsigned snippet_truncated; /**< as in iamg_finding */
 } iamg_diag;
 
 /** Counters of one scan. */

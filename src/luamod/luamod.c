@@ -325,7 +325,7 @@ static int opt_field(lua_State *L, int opts, const char *k)
 
 static void push_finding(lua_State *L, const iamg_finding *f)
 {
-    lua_createtable(L, 0, 15);
+    lua_createtable(L, 0, 16);
     ig_lt_set_str(L, "rule_id", f->rule_id);
     ig_lt_set_str(L, "level", iamg_level_name(f->level));
     ig_lt_set_str(L, "message", f->message);
@@ -335,6 +335,8 @@ static void push_finding(lua_State *L, const iamg_finding *f)
     ig_lt_set_int(L, "end_column", f->end_column);
     ig_lt_set_str(L, "snippet", f->snippet);
     ig_lt_set_int(L, "snippet_column", f->snippet_column);
+    lua_pushboolean(L, f->snippet_truncated != 0);
+    lua_setfield(L, -2, "snippet_truncated");
     ig_lt_set_str(L, "fingerprint", f->fingerprint);
     ig_lt_set_str(L, "statement", f->statement);
     ig_lt_set_str(L, "element", f->element);

@@ -64,8 +64,10 @@ const pseudo_rule *ig_sarif_problem_rule(const iamg_diag *d);
 /* ---- sarif_locations.c ---- */
 
 json_t *ig_sarif_artifact_location(sarif_writer *w, const char *path);
+/* `truncated`: the snippet's line goes on past its end (snippet_truncated). */
 json_t *ig_sarif_physical_location(sarif_writer *w, const char *path, unsigned line, unsigned col,
-                                   unsigned end_col, const char *snippet, unsigned snippet_col);
+                                   unsigned end_col, const char *snippet, unsigned snippet_col,
+                                   unsigned truncated);
 /* The statement and what holds it, as a one-element logicalLocations array. */
 json_t *ig_sarif_logical_locations(sarif_writer *w, const iamg_finding *f);
 

@@ -42,7 +42,7 @@ static int utf16_slice(const char *s, size_t n, unsigned from, unsigned to, size
  * part of it when the kept text holds the whole region, the line as
  * contextRegion only when it is whole. */
 static void put_region(sarif_writer *w, json_t *phys, unsigned line, unsigned col, unsigned end_col,
-                       const char *snippet, unsigned snippet_col)
+                       const char *snippet, unsigned snippet_col, unsigned truncated)
 {
     json_t *reg = ig_jb_obj(&w->jb);
     ig_jb_put(&w->jb, reg, "startLine", ig_jb_int(&w->jb, line ? line : 1));
@@ -51,10 +51,7 @@ static void put_region(sarif_writer *w, json_t *phys, unsigned line, unsigned co
     int cols = line && col && end_col > col;
     if (cols) ig_jb_put(&w->jb, reg, "endColumn", ig_jb_int(&w->jb, end_col));
 
-    static const char cut[] = " [truncated]";
-    size_t n = snippet ? strlen(snippet) : 0;
-    int truncated = n >= sizeof cut - 1 && strcmp(snippet + n - (sizeof cut - 1), cut) == 0;
-    size_t kept = truncated ? n - (sizeof cut - 1) : n;
+    size_t kept = snippet ? strlen(snippet) : 0;
     if (!snippet_col) snippet_col = 1;
     size_t b0, b1;
     if (snippet && cols && col >= snippet_col &&
@@ -88,11 +85,12 @@ json_t *ig_sarif_artifact_location(sarif_writer *w, const char *path)
 }
 
 json_t *ig_sarif_physical_location(sarif_writer *w, const char *path, unsigned line, unsigned col,
-                                   unsigned end_col, const char *snippet, unsigned snippet_col)
+                                   unsigned end_col, const char *snippet, unsigned snippet_col,
+                                   unsigned truncated)
 {
     json_t *pl = ig_jb_obj(&w->jb);
     ig_jb_put(&w->jb, pl, "artifactLocation", ig_sarif_artifact_location(w, path));
-    put_region(w, pl, line, col, end_col, snippet, snippet_col);
+    put_region(w, pl, line, col, end_col, snippet, snippet_col, truncated);
     return pl;
 }
 

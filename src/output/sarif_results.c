@@ -34,7 +34,7 @@ json_t *ig_sarif_finding(sarif_writer *w, const iamg_finding *f)
     json_t *loc = ig_jb_obj(&w->jb);
     ig_jb_put(&w->jb, loc, "physicalLocation",
               ig_sarif_physical_location(w, f->path, f->line, f->column, f->end_column, f->snippet,
-                                         f->snippet_column));
+                                         f->snippet_column, f->snippet_truncated));
     ig_jb_put(&w->jb, loc, "logicalLocations", ig_sarif_logical_locations(w, f));
     json_t *locs = ig_jb_arr(&w->jb);
     ig_jb_push(&w->jb, locs, loc);
@@ -138,7 +138,7 @@ json_t *ig_sarif_problem(sarif_writer *w, const iamg_diag *d)
     json_t *loc = ig_jb_obj(&w->jb);
     ig_jb_put(&w->jb, loc, "physicalLocation",
               ig_sarif_physical_location(w, d->path, d->line, d->column, d->end_column, d->snippet,
-                                         d->snippet_column));
+                                         d->snippet_column, d->snippet_truncated));
     json_t *locs = ig_jb_arr(&w->jb);
     ig_jb_push(&w->jb, locs, loc);
     ig_jb_put(&w->jb, res, "locations", locs);

@@ -27,13 +27,15 @@ static const char *level_colour(const palette *p, iamg_level l)
 
 /* The source line and a caret under the region. Tabs before the region are
  * kept so the caret lines up in any terminal. A window of a long line
- * (snippet_col > 1) starts with "..." so the cut is visible. */
+ * (snippet_col > 1) starts with "..." and a cut end reads " [truncated]", so
+ * a cut is visible. */
 static void print_source(FILE *out, const palette *p, unsigned line, const char *snippet,
-                         unsigned snippet_col, unsigned col, unsigned end_col)
+                         unsigned snippet_col, unsigned truncated, unsigned col, unsigned end_col)
 {
     if (!snippet || !line) return;
     int cut = snippet_col > 1;
-    fprintf(out, "%s%6u |%s %s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet);
+    fprintf(out, "%s%6u |%s %s%s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet,
+            truncated ? " [truncated]" : "");
     if (!col || (cut && col < snippet_col)) return;
     fprintf(out, "%s       |%s %s", p->dim, p->reset, cut ? "   " : "");
     size_t pre = ig_utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
@@ -103,7 +105,8 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         fprintf(out, "%s%s%s[%s%s%s] %s\n", level_colour(p, d->level), iamg_level_name(d->level),
                 p->reset, diag_tag(d->code), d->rule_id ? " " : "", d->rule_id ? d->rule_id : "",
                 d->message);
-        print_source(out, p, d->line, d->snippet, d->snippet_column, d->column, d->end_column);
+        print_source(out, p, d->line, d->snippet, d->snippet_column, d->snippet_truncated,
+                     d->column, d->end_column);
     }
     for (size_t i = 0; i < iamg_results_count(r); i++) {
         const iamg_finding *f = iamg_results_get(r, i);
@@ -117,7 +120,8 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
                     f->statement ? f->statement : "-", p->reset);
         if (f->suppressed)
             fprintf(out, "%s       = suppressed: %s%s\n", p->dim, f->suppressed, p->reset);
-        print_source(out, p, f->line, f->snippet, f->snippet_column, f->column, f->end_column);
+        print_source(out, p, f->line, f->snippet, f->snippet_column, f->snippet_truncated,
+                     f->column, f->end_column);
     }
     const iamg_stats *s = iamg_results_stats(r);
     fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ", p->bold,

@@ -65,6 +65,18 @@ static const char *arena_copy(worker *w, const char *s)
     return s ? ig_arena_strdup(&w->strings, s) : NULL;
 }
 
+/* Column one past the end of line `line`, trailing blanks left out when
+ * `trim` is set. Costs what a position does, however long the line. */
+static unsigned line_end_col(const tsource *f, unsigned line, int trim)
+{
+    const char *text;
+    uint32_t len;
+    ig_tsource_line(f, line, &text, &len);
+    while (trim && len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    return ig_tsource_pos(f, (uint32_t)(text - f->data) + len).col;
+}
+
 /* One-line region of [start, end) of src: GitHub shows regions on one line,
  * so a multi-line span is cut at the end of its first line. */
 static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, unsigned *end_col)
@@ -75,13 +87,7 @@ static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, 
         *end_col = e.col;
         return;
     }
-    const tsource *f = ig_tsource_file(src);
-    const char *text;
-    uint32_t len;
-    ig_tsource_line(f, s->line, &text, &len);
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
-        len--;
-    *end_col = ig_utf16_units(text, len) + 1;
+    *end_col = line_end_col(ig_tsource_file(src), s->line, 1);
     if (*end_col <= s->col) *end_col = s->col + 1;
 }
 
@@ -89,26 +95,30 @@ static void region(const tsource *src, uint32_t start, uint32_t end, srcpos *s, 
  * The line that holds a region, for people to read. Minified JSON (a
  * Terraform plan is one line) would otherwise show its first few hundred
  * bytes and leave the region off screen, so a long line is cut to a window
- * around column `col`; *start_col says where the window starts.
+ * around column `col`; *start_col says where the window starts, *cut whether
+ * its end was cut off.
  */
 static const char *snippet(worker *w, const tsource *file, unsigned line, unsigned col,
-                           unsigned *start_col)
+                           unsigned *start_col, unsigned *cut)
 {
     const char *text;
     uint32_t len;
     ig_tsource_line(file, line, &text, &len);
     *start_col = 1;
     if (len > SNIPPET_MAX && col > 1) {
-        size_t at = ig_utf8_bytes_for_utf16(text, len, col - 1);
+        uint32_t ls = (uint32_t)(text - file->data);
+        size_t at = ig_tsource_col_offset(file, line, col) - ls;
         size_t from = at > SNIPPET_LEAD ? at - SNIPPET_LEAD : 0;
         while (from < at && ((unsigned char)text[from] & 0xC0) == 0x80)
             from++;
-        *start_col = ig_utf16_units(text, from) + 1;
+        *start_col = ig_tsource_pos(file, ls + (uint32_t)from).col;
         text += from;
         len -= (uint32_t)from;
     }
-    char *clean = ig_utf8_sanitize(text, len, SNIPPET_MAX);
+    int truncated = 0;
+    char *clean = ig_utf8_sanitize_cut(text, len, SNIPPET_MAX, &truncated);
     if (!clean) return NULL;
+    *cut = truncated != 0;
     const char *s = ig_arena_strdup(&w->strings, clean);
     ig_free(clean);
     return s;
@@ -169,7 +179,7 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         f->line = p.line;
         f->column = p.col;
         f->end_column = end_col;
-        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column);
+        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column, &f->snippet_truncated);
         f->fingerprint = fingerprint(w, lh, p.line);
         if (r->stmt >= 0) {
             char label[300];
@@ -214,12 +224,10 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
             o->fingerprint = fingerprint(w, lh, 1);
         }
         if (d->line && l && l->src.line_starts && !d->path) {
-            o->snippet = snippet(w, &l->src, d->line, d->col, &o->snippet_column);
+            o->snippet =
+                snippet(w, &l->src, d->line, d->col, &o->snippet_column, &o->snippet_truncated);
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
-            const char *text;
-            uint32_t len;
-            ig_tsource_line(&l->src, d->line, &text, &len);
-            o->end_column = ig_utf16_units(text, len) + 1;
+            o->end_column = line_end_col(&l->src, d->line, 0);
             if (o->end_column <= o->column) o->end_column = o->column + 1;
         }
         s->nd++;
@@ -382,7 +390,7 @@ static int summarise_rule_failures(iamg_results *r, arena *a)
     snprintf(msg, sizeof msg,
              "%zu more rule failures are not listed (at most %d per rule are shown)", extra,
              RULE_FAILURES_LISTED);
-    iamg_diag d = {IAMG_ERULE, IAMG_LEVEL_ERROR, NULL, 0, 0, 0, NULL, NULL, NULL, msg, 0};
+    iamg_diag d = {.code = IAMG_ERULE, .level = IAMG_LEVEL_ERROR, .message = msg};
     return copy_diag(r, a, &d);
 }
 
@@ -454,7 +462,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         if (copy_diag(r, own, &e->diags[i])) rc = IAMG_ENOMEM;
     for (size_t i = 0; wl && i < wl->diags.n; i++) {
         const diag *d = &wl->diags.v[i];
-        iamg_diag x = {d->code, d->level, d->path, 0, 0, 0, NULL, NULL, NULL, d->message, 0};
+        iamg_diag x = {.code = d->code, .level = d->level, .path = d->path, .message = d->message};
         if (copy_diag(r, own, &x)) rc = IAMG_ENOMEM;
     }
     iamg_stats *st = &r->stats;

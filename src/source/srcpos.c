@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "util/utf8.h"
+
 static uint32_t bom_len(const char *data, uint32_t len)
 {
     return (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
@@ -46,51 +48,77 @@ uint32_t ig_tsource_file_offset(const tsource *s, uint32_t off)
     return off;
 }
 
+static int is_break(const char *d, uint32_t i, uint32_t n)
+{
+    return d[i] == '\n' || (d[i] == '\r' && (i + 1 >= n || d[i + 1] != '\n'));
+}
+
+/* Width of the character at p in bytes and in UTF-16 units, the way
+ * ig_utf16_units counts: an ill-formed byte is one of each (it is shown as
+ * one replacement character), a character above U+FFFF two units. */
+static inline uint32_t char_step(const unsigned char *p, const unsigned char *end, uint32_t *units)
+{
+    if (*p < 0x80) {
+        *units = 1;
+        return 1;
+    }
+    size_t w = ig_utf8_seq_len(p, (size_t)(end - p));
+    *units = w == 4 ? 2 : 1;
+    return w ? (uint32_t)w : 1;
+}
+
+/* One decoding pass from the start of the file: the running UTF-16 count at
+ * the first character boundary at or after every SRCPOS_STRIDE bytes. */
+static int build_marks(tsource *f, arena *a)
+{
+    uint32_t n = f->len, nm = n / SRCPOS_STRIDE + 1;
+    srcmark *m = ig_arena_alloc(a, (size_t)nm * sizeof *m);
+    if (!m) return -1;
+    const unsigned char *d = (const unsigned char *)f->data, *end = d + n;
+    uint32_t i = 0, units = 0;
+    for (uint32_t k = 0; k < nm; k++) {
+        uint32_t target = k * SRCPOS_STRIDE;
+        while (i < target) {
+            if (d[i] < 0x80) {
+                units++;
+                i++;
+                continue;
+            }
+            uint32_t u;
+            i += char_step(d + i, end, &u);
+            units += u;
+        }
+        m[k].off = i;
+        m[k].units = units;
+    }
+    f->marks = m;
+    return 0;
+}
+
 int ig_tsource_index(tsource *f, arena *a)
 {
     if (f->line_starts) return 0;
     const char *d = f->data;
-    uint32_t n = f->len, count = 1;
+    uint32_t n = f->len, count = 1, last = 0, longest = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (d[i] == '\n' || (d[i] == '\r' && (i + 1 >= n || d[i + 1] != '\n'))) count++;
+        if (is_break(d, i, n)) {
+            if (i - last > longest) longest = i - last;
+            last = i + 1;
+            count++;
+        }
     }
+    if (n - last > longest) longest = n - last;
     uint32_t *ls = ig_arena_alloc(a, (size_t)count * sizeof *ls);
     if (!ls) return -1;
     uint32_t k = 0;
     ls[k++] = bom_len(d, n);
     for (uint32_t i = 0; i < n; i++) {
-        if (d[i] == '\n' || (d[i] == '\r' && (i + 1 >= n || d[i + 1] != '\n'))) ls[k++] = i + 1;
+        if (is_break(d, i, n)) ls[k++] = i + 1;
     }
+    if (longest > SRCPOS_LONG_LINE && build_marks(f, a)) return -1;
     f->line_starts = ls;
     f->nlines = count;
     return 0;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (no overlongs, no surrogates,
- * nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t w;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        w = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        w = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        w = 4;
-    else
-        return 0;
-    if ((size_t)(end - p) < w) return 0;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-    if (p[1] < lo || p[1] > hi) return 0;
-    for (size_t k = 2; k < w; k++)
-        if ((p[k] & 0xC0) != 0x80) return 0;
-    return w;
 }
 
 uint32_t ig_utf16_units(const char *text, size_t n)
@@ -103,13 +131,32 @@ uint32_t ig_utf16_units(const char *text, size_t n)
             p++;
             continue;
         }
-        /* An ill-formed sequence counts one unit per byte (each shown as a
-         * replacement character). */
-        size_t w = utf8_len(p, end);
-        units += w == 4 ? 2 : 1;
-        p += w ? w : 1;
+        uint32_t u;
+        p += char_step(p, end, &u);
+        units += u;
     }
     return units;
+}
+
+/* The last checkpoint at or before offset `off`. */
+static const srcmark *mark_before(const tsource *f, uint32_t off)
+{
+    uint32_t k = off / SRCPOS_STRIDE;
+    if (f->marks[k].off > off) k--; /* marks[0].off is 0 */
+    return &f->marks[k];
+}
+
+/* UTF-16 units in data[from..to) of a file, where `from` is a line start,
+ * counted as ig_utf16_units(data + from, to - from) does (a sequence cut by
+ * `to` counts bytewise). */
+static uint32_t units_between(const tsource *f, uint32_t from, uint32_t to)
+{
+    if (!f->marks || to - from <= 2 * SRCPOS_STRIDE)
+        return ig_utf16_units(f->data + from, to - from);
+    const srcmark *a = mark_before(f, from), *b = mark_before(f, to);
+    uint32_t at_from = a->units + ig_utf16_units(f->data + a->off, from - a->off);
+    uint32_t at_to = b->units + ig_utf16_units(f->data + b->off, to - b->off);
+    return at_to - at_from;
 }
 
 srcpos ig_tsource_pos(const tsource *s, uint32_t off)
@@ -136,7 +183,7 @@ srcpos ig_tsource_pos(const tsource *s, uint32_t off)
     }
     uint32_t ls = f->line_starts[lo];
     p.line = lo + 1;
-    p.col = (off >= ls ? ig_utf16_units(f->data + ls, off - ls) : 0) + 1;
+    p.col = (off >= ls ? units_between(f, ls, off) : 0) + 1;
     return p;
 }
 
@@ -162,9 +209,43 @@ void ig_tsource_line(const tsource *f, uint32_t line, const char **text, uint32_
     *len = 0;
     if (!f->line_starts || line == 0 || line > f->nlines) return;
     uint32_t s = f->line_starts[line - 1];
-    uint32_t e = s;
-    while (e < f->len && f->data[e] != '\n' && f->data[e] != '\r')
-        e++;
+    uint32_t e = f->len;
+    if (line < f->nlines) {
+        /* The next line starts after this one's LF, CRLF or lone CR. */
+        e = f->line_starts[line] - 1;
+        if (f->data[e] == '\n' && e > s && f->data[e - 1] == '\r') e--;
+    }
+    if (e < s) e = s;
     *text = f->data + s;
     *len = e - s;
+}
+
+uint32_t ig_tsource_col_offset(const tsource *f, uint32_t line, uint32_t col)
+{
+    const char *text;
+    uint32_t len;
+    if (!f->line_starts || line == 0 || line > f->nlines) return 0;
+    ig_tsource_line(f, line, &text, &len);
+    uint32_t ls = (uint32_t)(text - f->data), want = col > 1 ? col - 1 : 0;
+    if (!f->marks || len <= 2 * SRCPOS_STRIDE)
+        return ls + (uint32_t)ig_utf8_bytes_for_utf16(text, len, want);
+    /* Decode from the last checkpoint inside the line whose count does not
+     * pass the target's. */
+    const srcmark *base = mark_before(f, ls);
+    uint32_t at_ls = base->units + ig_utf16_units(f->data + base->off, ls - base->off);
+    uint32_t target = at_ls + want, from = ls, from_units = at_ls;
+    uint32_t lo = ls / SRCPOS_STRIDE + 1, hi = (ls + len) / SRCPOS_STRIDE + 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const srcmark *m = &f->marks[mid];
+        if (m->off <= ls + len && m->units <= target) {
+            from = m->off;
+            from_units = m->units;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return from +
+           (uint32_t)ig_utf8_bytes_for_utf16(f->data + from, ls + len - from, target - from_units);
 }

@@ -11,6 +11,15 @@
  * count UTF-16 code units, the unit SARIF uses by default (columnKind
  * "utf16CodeUnits") and GitHub and VS Code display: a tab is one column, an
  * astral character two. A UTF-8 byte-order mark is not part of line 1.
+ *
+ * Every query costs at most a few hundred bytes of decoding, however long
+ * the line: a minified policy or a Terraform plan is one line of megabytes,
+ * and a column counted from the line start would make each finding cost the
+ * length of the file. Files with such lines get UTF-16 checkpoints: the
+ * running count of code units every SRCPOS_STRIDE bytes, taken from one
+ * decoding pass over the whole file. That pass meets every line start on a
+ * character boundary (a line break is never part of a multi-byte sequence),
+ * so counting from a checkpoint gives exactly the count from the line start.
  */
 #ifndef IAMG_SOURCE_SRCPOS_H
 #define IAMG_SOURCE_SRCPOS_H
@@ -19,6 +28,16 @@
 #include <stdint.h>
 
 #include "util/arena.h"
+
+/* Bytes between UTF-16 checkpoints, and the line length from which a file
+ * gets them (shorter lines are decoded from their start). */
+#define SRCPOS_STRIDE 256
+#define SRCPOS_LONG_LINE 1024
+
+typedef struct srcmark {
+    uint32_t off;   /* first character boundary at or after k * SRCPOS_STRIDE */
+    uint32_t units; /* UTF-16 code units in data[0..off) */
+} srcmark;
 
 typedef struct tsource tsource;
 struct tsource {
@@ -31,6 +50,7 @@ struct tsource {
      * and never need one. */
     uint32_t *line_starts;
     uint32_t nlines;
+    srcmark *marks;     /* len / SRCPOS_STRIDE + 1 entries, or NULL: no long line */
     arena *index_arena; /* where ig_tsource_pos may build the index; NULL: scan instead */
 };
 
@@ -54,7 +74,8 @@ const tsource *ig_tsource_file(const tsource *s);
 /* Byte offset in the outermost file for offset `off` of `s`. */
 uint32_t ig_tsource_file_offset(const tsource *s, uint32_t off);
 
-/* Build the line index of a file source (idempotent). 0 or -1 (no memory). */
+/* Build the line index of a file source, with UTF-16 checkpoints when a
+ * line is longer than SRCPOS_LONG_LINE (idempotent). 0 or -1 (no memory). */
 int ig_tsource_index(tsource *file, arena *a);
 
 /* Resolve an offset of `s` (which may be decoded) to line/column in its file.
@@ -67,8 +88,13 @@ srcpos ig_tsource_pos(const tsource *s, uint32_t off);
 srcpos ig_srcpos_scan(const char *data, size_t len, size_t off);
 
 /* Bytes of line `line` (1-based) of an indexed file, without its terminator
- * and without a leading BOM. */
+ * and without a leading BOM. Constant time. */
 void ig_tsource_line(const tsource *file, uint32_t line, const char **text, uint32_t *len);
+
+/* Byte offset in an indexed file of column `col` (UTF-16, 1-based) of line
+ * `line`: the line start plus ig_utf8_bytes_for_utf16(text, len, col - 1),
+ * so never past the line's end. 0 when the line does not exist. */
+uint32_t ig_tsource_col_offset(const tsource *file, uint32_t line, uint32_t col);
 
 /* UTF-16 code units in text[0..n) (invalid bytes count one each). */
 uint32_t ig_utf16_units(const char *text, size_t n);

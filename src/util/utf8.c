@@ -49,7 +49,7 @@ int ig_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-char *ig_utf8_sanitize(const char *s, size_t n, size_t max)
+static char *sanitize(const char *s, size_t n, size_t max, int mark, int *cut_out)
 {
     static const char repl[] = "\xEF\xBF\xBD";
     static const char cut[] = " [truncated]";
@@ -76,6 +76,17 @@ char *ig_utf8_sanitize(const char *s, size_t n, size_t max)
             i += w;
         }
     }
-    if (truncated) ig_buf_append(&b, cut, sizeof cut - 1);
+    if (truncated && mark) ig_buf_append(&b, cut, sizeof cut - 1);
+    if (cut_out) *cut_out = truncated;
     return ig_buf_detach(&b);
+}
+
+char *ig_utf8_sanitize(const char *s, size_t n, size_t max)
+{
+    return sanitize(s, n, max, 1, NULL);
+}
+
+char *ig_utf8_sanitize_cut(const char *s, size_t n, size_t max, int *cut)
+{
+    return sanitize(s, n, max, 0, cut);
 }

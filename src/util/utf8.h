@@ -18,6 +18,11 @@ size_t ig_utf8_seq_len(const unsigned char *s, size_t n);
  */
 char *ig_utf8_sanitize(const char *s, size_t n, size_t max);
 
+/* The same without the marker: *cut says whether the text was cut, for
+ * callers that keep that fact in a field of their own (a finding's snippet,
+ * whose text must stay the file's). */
+char *ig_utf8_sanitize_cut(const char *s, size_t n, size_t max, int *cut);
+
 /* Bytes of s[0..n) that make up its first `units` UTF-16 code units (the
  * unit of columns): a character above U+FFFF is two, an ill-formed byte
  * one. Stops at n. */

@@ -20,6 +20,7 @@
 #include "load/json_pos.h"
 #include "source/srcpos.h"
 #include "util/arena.h"
+#include "util/utf8.h"
 
 /* --- helpers ---------------------------------------------------------------- */
 
@@ -1157,4 +1158,110 @@ Test(json_pos_cases, every_position_case)
     free(ents);
     cr_expect_geq(cases, 8);
     cr_expect_gt(checks, 100);
+}
+
+/* Lines longer than SRCPOS_LONG_LINE are resolved from UTF-16 checkpoints:
+ * every position, column and line must equal what decoding from the line
+ * start gives, wherever a checkpoint falls (inside a character, on an
+ * ill-formed byte, next to a line break). */
+static char *long_lines_text(uint32_t *len)
+{
+    static const char *const pieces[] = {
+        "a",
+        "\t",
+        "\xC3\xA9",
+        "\xE6\xBC\xA2",
+        "\xF0\x9F\x98\x80",
+        "\xF0\x9D\x92\xB3",
+        "\xFF",
+        "\xE2\x82",
+        "\xC3",
+        "\x80",
+        "\"",
+        "\r\n",
+        "\r",
+        "\n",
+    };
+    char *t = malloc(17000);
+    cr_assert_not_null(t);
+    uint32_t n = 0, seed = 12345;
+    memcpy(t, "\xEF\xBB\xBF", 3);
+    n = 3;
+    while (n < 16000) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t r = (seed >> 16) % 3000;
+        /* Line breaks are rare, so most lines are a few KB long. */
+        size_t k = r < 3 ? 11 + r : r % 11;
+        size_t pl = strlen(pieces[k]);
+        memcpy(t + n, pieces[k], pl);
+        n += (uint32_t)pl;
+    }
+    *len = n;
+    return t;
+}
+
+Test(json_pos_positions, long_lines_agree_with_scan_at_every_offset)
+{
+    uint32_t n;
+    char *t = long_lines_text(&n);
+    tsource s;
+    arena a;
+    ig_arena_init(&a);
+    ig_tsource_init_file(&s, "long.json", t, n);
+    cr_assert_eq(ig_tsource_index(&s, &a), 0);
+    cr_assert_not_null(s.marks, "a line of several KB gets checkpoints");
+    cr_assert_gt(s.nlines, 3);
+    unsigned bad = 0;
+    /* The reference counts from the line start, as ig_srcpos_scan does. */
+    uint32_t line = 1, ls = 3;
+    for (uint32_t off = 0; off <= n && bad < 10; off++) {
+        if (off > 0 &&
+            (t[off - 1] == '\n' || (t[off - 1] == '\r' && (off == n || t[off] != '\n')))) {
+            line++;
+            ls = off;
+        }
+        srcpos q = {line, off < ls ? 1 : ig_utf16_units(t + ls, off - ls) + 1, off};
+        srcpos p = ig_tsource_pos(&s, off);
+        if (p.line != q.line || p.col != q.col) {
+            cr_expect_fail("offset %u: index %u:%u, scan %u:%u", off, p.line, p.col, q.line, q.col);
+            bad++;
+        }
+    }
+    cr_expect_eq(line, s.nlines);
+    for (line = 1; line <= s.nlines && bad < 10; line++) {
+        const char *text;
+        uint32_t len;
+        ig_tsource_line(&s, line, &text, &len);
+        ls = (uint32_t)(text - t);
+        cr_expect(len == 0 || (text[len - 1] != '\n' && text[len - 1] != '\r'), "line %u", line);
+        cr_expect(ls + len == n || t[ls + len] == '\n' || t[ls + len] == '\r', "line %u", line);
+        uint32_t units = ig_utf16_units(text, len);
+        for (uint32_t col = 1; col <= units + 3 && bad < 10; col++) {
+            uint32_t got = ig_tsource_col_offset(&s, line, col);
+            uint32_t want = ls + (uint32_t)ig_utf8_bytes_for_utf16(text, len, col - 1);
+            if (got != want) {
+                cr_expect_fail("line %u col %u: offset %u, want %u", line, col, got, want);
+                bad++;
+            }
+        }
+    }
+    cr_expect_eq(ig_tsource_col_offset(&s, s.nlines + 1, 1), 0);
+    ig_arena_free(&a);
+    free(t);
+}
+
+Test(json_pos_positions, short_lines_need_no_checkpoints)
+{
+    static const char t[] = "{\n  \"a\": \"\xF0\x9F\x98\x80\"\n}\n";
+    tsource s;
+    arena a;
+    ig_arena_init(&a);
+    ig_tsource_init_file(&s, "t", t, sizeof t - 1);
+    cr_assert_eq(ig_tsource_index(&s, &a), 0);
+    cr_expect_null(s.marks);
+    /* The emoji is columns 9-10: a column inside it gives the offset after it. */
+    cr_expect_eq(ig_tsource_col_offset(&s, 2, 9), 10);
+    cr_expect_eq(ig_tsource_col_offset(&s, 2, 10), 14);
+    cr_expect_eq(ig_tsource_col_offset(&s, 2, 11), 14);
+    ig_arena_free(&a);
 }

@@ -491,6 +491,71 @@ Test(sarif, region_snippet_counts_utf16_units)
     iamg_engine_free(e);
 }
 
+/* A line that merely ends in " [truncated]" is whole: only the finding's
+ * snippet_truncated field says that a snippet was cut. */
+Test(sarif, cut_snippets_are_marked_by_a_field)
+{
+    static const char yaml[] = "Resources:\n"
+                               "  P:\n"
+                               "    Type: AWS::IAM::ManagedPolicy\n"
+                               "    Properties:\n"
+                               "      PolicyDocument:\n"
+                               "        Statement:\n"
+                               "          - Effect: Allow\n"
+                               "            Action: ssm:SendCommand # [truncated]\n"
+                               "            Resource: '*'\n";
+    iamg_engine *e = new_engine(0);
+    iamg_results *r = scan_buf(e, "t.yaml", yaml, NULL);
+    cr_assert_eq(iamg_results_count(r), 1);
+    const iamg_finding *f = iamg_results_get(r, 0);
+    cr_expect_eq(f->snippet_truncated, 0);
+    cr_expect_str_eq(f->snippet, "            Action: ssm:SendCommand # [truncated]");
+    json_t *doc = sarif_doc(e, r, NULL);
+    json_t *pl = get(run0(doc), "results.0.locations.0.physicalLocation");
+    cr_expect_str_eq(gets(pl, "contextRegion.snippet.text"), f->snippet);
+    cr_expect_str_eq(gets(pl, "region.snippet.text"), "ssm:SendCommand");
+    json_decref(doc);
+    iamg_results_free(r);
+
+    /* A one-line policy of 2 KB: the snippet is a window cut at both ends,
+     * holding only the file's text. */
+    char big[4096];
+    size_t n = (size_t)snprintf(big, sizeof big, "{\"Statement\": [{\"Sid\": \"");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "\xF0\x9F\x98\x80");
+    n += (size_t)snprintf(big + n, sizeof big - n,
+                          "\", \"Effect\": \"Allow\", \"Action\": \"ssm:SendCommand\", "
+                          "\"Resource\": [");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "\"arn:aws:s3:::b%02d/*\", ", i);
+    snprintf(big + n, sizeof big - n, "\"*\"]}]}");
+    r = scan_buf(e, "one-line.json", big, NULL);
+    cr_assert_eq(iamg_results_count(r), 1);
+    f = iamg_results_get(r, 0);
+    cr_expect_eq(f->snippet_truncated, 1);
+    cr_expect_gt(f->snippet_column, 1);
+    /* 300 emoji are 600 columns before the Sid's closing quote. */
+    const char *at = strstr(big, "\"ssm:SendCommand\"");
+    cr_expect_eq((size_t)f->column, (size_t)(at - big) + 1 - 300 * 2);
+    size_t sl = strlen(f->snippet);
+    cr_expect(sl < 12 || strcmp(f->snippet + sl - 12, " [truncated]") != 0, "%s", f->snippet);
+    cr_expect(strncmp(big + (strstr(big, "\"ssm:SendCommand\"") - big) -
+                          (strstr(f->snippet, "\"ssm:SendCommand\"") - f->snippet),
+                      f->snippet, sl) == 0,
+              "the snippet is the file's text: %s", f->snippet);
+    doc = sarif_doc(e, r, NULL);
+    pl = get(run0(doc), "results.0.locations.0.physicalLocation");
+    cr_expect_null(get(pl, "contextRegion"));
+    cr_expect_str_eq(gets(pl, "region.snippet.text"), "\"ssm:SendCommand\"");
+    json_decref(doc);
+    char *text = render(iamg_write_text, e, r, NULL, NULL);
+    cr_expect(strstr(text, " [truncated]\n") != NULL, "%s", text);
+    cr_expect(strstr(text, "| ...") != NULL, "%s", text);
+    free(text);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
+
 Test(sarif, uris_are_percent_encoded)
 {
     char *dir = make_tmpdir();
