@@ -247,7 +247,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
     return 0;
 }
 
-static int process(worker *w, size_t idx)
+static int process_file(worker *w, size_t idx)
 {
     shared *sh = w->sh;
     const walk_file *wf = &sh->files[idx];
@@ -314,6 +314,37 @@ done:
     if (have_loaded) ig_loaded_free(&l);
     ig_free(owned);
     return rc;
+}
+
+/*
+ * Running out of memory on one file is that file's failure: everything it
+ * held is freed by then, so a small record saying so still fits, and every
+ * other file is scanned as usual. Only when even that record cannot be
+ * made does the scan stop.
+ */
+static int process(worker *w, size_t idx)
+{
+    int rc = process_file(w, idx);
+    if (rc != IAMG_ENOMEM) return rc;
+    slot *s = &w->sh->slots[idx];
+    ig_free(s->f);
+    ig_free(s->d);
+    size_t bytes = s->bytes;
+    memset(s, 0, sizeof *s);
+    s->bytes = bytes;
+    s->failed = 1;
+    s->d = ig_calloc(1, sizeof *s->d);
+    if (!s->d) return IAMG_ENOMEM;
+    iamg_diag *d = s->d;
+    d->code = IAMG_ELIMIT;
+    d->level = IAMG_LEVEL_ERROR;
+    d->path = arena_copy(w, w->sh->files[idx].rel_path);
+    d->message = arena_copy(w, "out of memory while loading or checking this file: not checked "
+                               "(the other files are); give the scan more memory or lower "
+                               "--max-file-size");
+    if (!d->path || !d->message) return IAMG_ENOMEM;
+    s->nd = 1;
+    return 0;
 }
 
 static void *worker_main(void *arg)
