@@ -51,6 +51,18 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     mapfile -t extra <<<"$words"
 fi
 
+# Only a report this run wrote may be uploaded: an earlier one at the same
+# path (a previous step, a cached workspace) is removed first, so a scan that
+# stops before writing leaves no file behind to be mistaken for its report.
+rm -f -- "$sarif"
+sarif_dir=$(dirname -- "$sarif")
+if ! mkdir -p -- "$sarif_dir"; then
+    echo "::error title=iamguard::cannot create the folder of sarif-file '$sarif'"
+    echo "exit-code=2" >>"$output"
+    echo "sarif-file=" >>"$output"
+    exit 0
+fi
+
 args=(scan --format sarif --output "$sarif" --color never)
 [ -n "${INPUT_FAIL_ON:-}" ] && args+=(--fail-on "$INPUT_FAIL_ON")
 [ -n "${INPUT_CATEGORY:-}" ] && args+=(--sarif-category "$INPUT_CATEGORY")

@@ -88,6 +88,29 @@ scan INPUT_ARGS='$(touch pwned) `touch pwned2`; touch pwned3' INPUT_PATHS='$(tou
 [ ! -e "$ws/pwned" ] && [ ! -e "$ws/pwned2" ] && [ ! -e "$ws/pwned3" ] && [ ! -e "$ws/pwned4" ] &&
     ok "inputs are never run as shell code" || fail "an input was run as shell code"
 
+# ---- only this run's report is reported; its folder is created ----
+echo '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "stale"}}}]}' >"$ws/stale.sarif"
+scan INPUT_SARIF_FILE=stale.sarif INPUT_FAIL_ON=critical
+expect "fail-on critical: could not run" 2
+[ -z "$(output sarif-file)" ] && ok "no report from a failed scan, though an old one was there" ||
+    fail "sarif-file '$(output sarif-file)' names a report this run did not write"
+[ ! -e "$ws/stale.sarif" ] && ok "the old report is removed" || fail "the old report is still there"
+echo stale >"$ws/stale.sarif"
+scan INPUT_SARIF_FILE=stale.sarif INPUT_FAIL_ON=none
+expect "a report over an old one" 0
+[ "$(output sarif-file)" = stale.sarif ] && grep -q '"name": "iamguard"' "$ws/stale.sarif" &&
+    ok "the new report replaces the old one" || fail "the old report was kept"
+scan INPUT_SARIF_FILE="out/sub dir/x.sarif" INPUT_FAIL_ON=error
+expect "sarif-file in a folder that does not exist" 1
+[ "$(output sarif-file)" = "out/sub dir/x.sarif" ] && [ -s "$ws/out/sub dir/x.sarif" ] &&
+    ok "its folder is created" || fail "no report at out/sub dir/x.sarif"
+: >"$ws/not-a-folder"
+scan INPUT_SARIF_FILE=not-a-folder/x.sarif
+expect "a sarif-file folder that cannot be created" 2
+[ -z "$(output sarif-file)" ] && grep -q "::error title=iamguard::cannot create the folder" "$tmp/log" &&
+    ok "says so" || fail "no clear error for a folder that cannot be created"
+rm -rf "$ws/out" "$ws/not-a-folder" "$ws/stale.sarif"
+
 # ---- finish.sh: the job's status ----
 for code in 0 1 2 3 ""; do
     want=${code:-2}
