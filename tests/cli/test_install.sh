@@ -40,8 +40,8 @@ libs="libiamguard.a libiamguard.so libiamguard.so.0"
 for f in $libs; do
     [ -e "$libdir/$f" ] && ok "installed ${libdir#"$prefix"/}/$f" || fail "not installed: $libdir/$f"
 done
-version=$("$bin" version | sed 's/^iamguard //')
-[ "$("$prefix/bin/iamguard" version)" = "iamguard $version" ] && ok "installed command runs" ||
+version=$("$bin" version | sed -n '1s/^iamguard //p')
+[ "$("$prefix/bin/iamguard" version | head -n 1)" = "iamguard $version" ] && ok "installed command runs" ||
     fail "installed command does not run"
 
 # ---- pkg-config ----

@@ -28,7 +28,7 @@ case "$san" in *undefined*)
     preload="$preload $lib" ;;
 esac
 
-version=$("$bin" version | sed 's/^iamguard //')
+version=$("$bin" version | sed -n '1s/^iamguard //p')
 if [ -n "$preload" ]; then
     LD_PRELOAD="$preload" LUA_CPATH="$moddir/?.so" lua5.4 "$src/tests/cli/test_luamod.lua" "$src" "$version" >"$tmp/out" 2>&1
 else
