@@ -173,6 +173,8 @@ IAMG_API int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t np
 /** Scan one in-memory buffer as if it were the file `name` (used for the
  *  findings' paths and to tell JSON from YAML by extension). data is read
  *  during the call only: the results keep their own copies of snippets.
+ *  A buffer over the engine's max_file_size is reported and skipped like such
+ *  a file (an IAMG_ELIMIT diagnostic; the call still succeeds).
  *  Returns and ownership as iamg_scan_paths. */
 IAMG_API int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t len,
                               const iamg_scan_options *opts, iamg_results **out, iamg_error *err);

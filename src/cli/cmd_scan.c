@@ -223,8 +223,8 @@ static void warn_outside_base(const iamg_results *r)
 /* Exit status for what a scan produced. */
 /*
  * Standard input, read whole: a pipe has no size to check beforehand, so
- * reading stops one byte past `max` and reports it like a file over
- * --max-file-size, instead of buffering an endless stream.
+ * reading stops one byte past `max`; the scan then reports the input as over
+ * --max-file-size, as it does a file, instead of buffering an endless stream.
  */
 static int read_stdin(uint64_t max, char **data, size_t *len)
 {
@@ -233,6 +233,8 @@ static int read_stdin(uint64_t max, char **data, size_t *len)
     for (;;) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
+            if (max < (uint64_t)SIZE_MAX && (uint64_t)ncap > max + 1) ncap = (size_t)max + 1;
+            if (ncap <= n) break; /* one byte past the limit was read */
             char *nb = realloc(b, ncap);
             if (!nb) {
                 free(b);
@@ -243,12 +245,6 @@ static int read_stdin(uint64_t max, char **data, size_t *len)
         }
         size_t got = fread(b + n, 1, cap - n, stdin);
         n += got;
-        if ((uint64_t)n > max) {
-            free(b);
-            cli_errorf("standard input is larger than --max-file-size (%llu bytes)",
-                       (unsigned long long)max);
-            return IAMG_ELIMIT;
-        }
         if (got == 0) break;
     }
     if (ferror(stdin)) {

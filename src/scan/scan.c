@@ -276,6 +276,17 @@ static int process_file(worker *w, size_t idx)
             goto finish;
         }
         data = owned;
+    } else if ((uint64_t)len > lim->max_file_size) {
+        /* The same limit as for a file read from a path: standard input
+         * stops being read one byte past it. */
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "input is more than the limit of %llu bytes (--max-file-size): "
+                 "skipped",
+                 (unsigned long long)lim->max_file_size);
+        ig_diag_add_at(&w->dl, IAMG_ELIMIT, IAMG_LEVEL_ERROR, NULL, 0, 0, NULL, msg);
+        s->failed = 1;
+        goto finish;
     }
     s->bytes = len;
     rc = ig_load_buffer(&l, wf->rel_path, data, len, wf->explicit_ ? LOAD_EXPLICIT : LOAD_WALKED,

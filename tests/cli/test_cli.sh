@@ -64,8 +64,19 @@ check "stdin YAML by --stdin-name" 1 "$(runin "$tmp/policy.yaml" scan --stdin-na
 [ "$(jq -r '.runs[0].results[0] | "\(.ruleId) \(.locations[0].physicalLocation.artifactLocation.uri):\(.locations[0].physicalLocation.region.startLine)"' "$tmp/out")" = "IAM-SSM-2 p.yaml:3" ] ||
     { echo "FAIL stdin YAML: wrong SARIF result"; fails=$((fails + 1)); }
 head -c 5000 /dev/zero >"$tmp/big"
-check "stdin over --max-file-size" 2 "$(runin "$tmp/big" scan --max-file-size 4K -)"
-grep -q 'larger than --max-file-size' "$tmp/err" || { echo "FAIL stdin: no size message"; fails=$((fails + 1)); }
+# A file over --max-file-size is a per-file failure, from a path or from
+# standard input alike: exit 3, named in the report, the message names the flag.
+check "path over --max-file-size" 3 "$(run scan --max-file-size 4K "$tmp/big" "$tmp/bad.json")"
+grep -q "^$tmp/big: error\[IAMGUARD-PARSE\] .*(--max-file-size)" "$tmp/out" ||
+    { echo "FAIL path over the limit: not named in the report"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "stdin over --max-file-size" 3 "$(runin "$tmp/big" scan --max-file-size 4K --stdin-name big.json -)"
+grep -q '^big.json: error\[IAMGUARD-PARSE\] .*(--max-file-size)' "$tmp/out" ||
+    { echo "FAIL stdin over the limit: not named in the report"; cat "$tmp/out"; fails=$((fails + 1)); }
+check "stdin over --max-file-size, SARIF" 3 "$(runin "$tmp/big" scan --max-file-size 4K -f sarif -)"
+jq -e '[.runs[0].results[] | select(.locations[0].physicalLocation.artifactLocation.uri == "stdin")] | length == 1' "$tmp/out" >/dev/null ||
+    { echo "FAIL stdin over the limit: no SARIF result for stdin"; fails=$((fails + 1)); }
+# An endless stream is read only one byte past the limit.
+check "endless stdin" 3 "$(runin /dev/zero scan --max-file-size 64K -)"
 check "stdin with other paths" 2 "$(runin "$tmp/bad.json" scan - "$tmp/clean.json")"
 # A long line (minified JSON) is shown as a window around the region, with
 # the caret under it; SARIF keeps the region's text but no contextRegion.

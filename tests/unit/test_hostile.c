@@ -435,6 +435,24 @@ Test(hostile, files_over_the_size_limit)
     cr_expect_eq(count_lines(got, "finding big.json"), 0);
     free(got);
     iamg_results_free(r);
+
+    /* A buffer (standard input) over the limit is the same per-file failure. */
+    char buf[4097];
+    memset(buf, ' ', sizeof buf);
+    memcpy(buf, SSM_POLICY, strlen(SSM_POLICY));
+    iamg_error err;
+    cr_assert_eq(iamg_scan_buffer(e, "stdin.json", buf, sizeof buf, NULL, &r, &err), 0);
+    got = render(r, NULL);
+    EXPECT_RENDER(got, "diag error stdin.json 0:0 input is more than the limit of 4096 bytes "
+                       "(--max-file-size): skipped");
+    cr_expect_eq(count_lines(got, "finding "), 0);
+    cr_expect_eq(iamg_results_stats(r)->files_failed, 1);
+    cr_expect_eq(iamg_results_diag(r, 0)->code, IAMG_ELIMIT);
+    free(got);
+    iamg_results_free(r);
+    cr_assert_eq(iamg_scan_buffer(e, "stdin.json", buf, 4096, NULL, &r, &err), 0);
+    cr_expect_eq(iamg_results_count(r), 1, "at the limit, the buffer is scanned");
+    iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
 }
