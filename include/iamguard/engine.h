@@ -40,6 +40,37 @@ typedef struct iamg_engine_options {
         .version = IAMG_ENGINE_OPTIONS_VERSION, .limits = IAMG_LIMITS_INIT, .builtin_rules = 1     \
     }
 
+/** The type of a rule parameter, taken from the default its rule declares. */
+typedef enum iamg_param_type {
+    IAMG_PARAM_BOOLEAN,
+    IAMG_PARAM_INTEGER, /**< a whole number (also accepted where NUMBER is declared) */
+    IAMG_PARAM_NUMBER,
+    IAMG_PARAM_STRING,
+    IAMG_PARAM_LIST /**< a list of strings */
+} iamg_param_type;
+
+/** A parameter value; the field that `type` names holds it. */
+typedef struct iamg_param_value {
+    iamg_param_type type;
+    int boolean;
+    long long integer;
+    double number;
+    const char *string;
+    const char *const *list;
+    size_t nlist;
+} iamg_param_value;
+
+/** One parameter a rule declares (`params = {...}` in its table, docs/RULES.md). */
+typedef struct iamg_rule_param {
+    const char *name;
+    const char *description; /**< or NULL */
+    iamg_param_value default_value;
+    iamg_param_value value; /**< in effect: the default, or what iamg_engine_set_param set */
+} iamg_rule_param;
+
+/** "boolean", "integer", "number", "string", "list". */
+IAMG_API const char *iamg_param_type_name(iamg_param_type type);
+
 /** Metadata of one loaded rule. Strings are borrowed from the engine. */
 typedef struct iamg_rule_info {
     const char *id;
@@ -55,7 +86,9 @@ typedef struct iamg_rule_info {
     size_t ntags;
     const char *source; /**< rule file path, or "builtin/<file>" */
     int builtin;
-    int enabled; /**< selected for scans */
+    int enabled;                   /**< selected for scans */
+    const iamg_rule_param *params; /**< sorted by name */
+    size_t nparams;
 } iamg_rule_info;
 
 /**
@@ -103,6 +136,24 @@ IAMG_API int iamg_engine_select(iamg_engine *e, const char *const *only, size_t 
 IAMG_API int iamg_engine_set_level(iamg_engine *e, const char *id, iamg_level level,
                                    iamg_error *err);
 
+/**
+ * Set parameter `name` of rule `id` for later scans (from configuration or
+ * the command line). The value must have the declared type (an integer is
+ * accepted for a number); it is copied. IAMG_EUSAGE for an unknown rule or
+ * parameter or a wrong type (err says which and what was expected),
+ * IAMG_ENOMEM.
+ */
+IAMG_API int iamg_engine_set_param(iamg_engine *e, const char *id, const char *name,
+                                   const iamg_param_value *value, iamg_error *err);
+
+/**
+ * Same, from text as a command line gives it: "true"/"false" for booleans,
+ * a decimal number, a string as it is, and a comma-separated list (empty
+ * text: the empty list).
+ */
+IAMG_API int iamg_engine_set_param_text(iamg_engine *e, const char *id, const char *name,
+                                        const char *text, iamg_error *err);
+
 /** Number of loaded rules, enabled or not. */
 IAMG_API size_t iamg_engine_rule_count(const iamg_engine *e);
 /** Rule i in load order (built-in first), or NULL. Borrowed: valid until
@@ -113,6 +164,11 @@ IAMG_API const iamg_rule_info *iamg_engine_find_rule(const iamg_engine *e, const
 /** Problems met while loading rules (count / record, borrowed). */
 IAMG_API size_t iamg_engine_diag_count(const iamg_engine *e);
 IAMG_API const iamg_diag *iamg_engine_diag(const iamg_engine *e, size_t i);
+/** Module files (require()) that rules of a rules folder loaded from that
+ *  folder while they were added: such files are not rule files. Paths as
+ *  the folder was given plus the file's place in it (borrowed). */
+IAMG_API size_t iamg_engine_module_count(const iamg_engine *e);
+IAMG_API const char *iamg_engine_module(const iamg_engine *e, size_t i);
 /** The limits the engine enforces (borrowed). */
 IAMG_API const iamg_limits *iamg_engine_limits(const iamg_engine *e);
 

@@ -7,6 +7,7 @@
 #include "iamguard/match.h"
 #include "model/query.h"
 #include "rules/lua_tables.h"
+#include "rules/params.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
@@ -578,38 +579,22 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
     lua_setglobal(L, "iam");
 }
 
-/* The setup steps allocate inside the capped state; outside a protected call
- * a refused allocation would make Lua panic and abort the host. */
-static int install_step(lua_State *L)
-{
-    ig_lua_api_install(L, lua_touserdata(L, 1));
-    return 0;
-}
-
+/* Pushing allocates inside the capped state; outside a protected call a
+ * refused allocation would make Lua panic and abort the host. */
 static int push_args_step(lua_State *L)
 {
     check_ctx *ctx = lua_touserdata(L, 1);
     ig_lua_api_push_policy(L, ctx);
     ig_lua_api_push_report(L, ctx);
-    return 2;
-}
-
-int ig_lua_api_install_protected(lua_State *L, check_ctx *ctx)
-{
-    lua_pushcfunction(L, install_step);
-    lua_pushlightuserdata(L, ctx);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        lua_pop(L, 1);
-        return -1;
-    }
-    return 0;
+    ig_params_push(L, ctx->params, ctx->nparams);
+    return 3;
 }
 
 int ig_lua_api_push_args(lua_State *L, check_ctx *ctx)
 {
     lua_pushcfunction(L, push_args_step);
     lua_pushlightuserdata(L, ctx);
-    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+    if (lua_pcall(L, 1, 3, 0) != LUA_OK) {
         lua_pop(L, 1);
         return -1;
     }

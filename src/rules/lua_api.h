@@ -14,6 +14,7 @@
 
 #include <lua.h>
 
+#include "iamguard/engine.h"
 #include "iamguard/limits.h"
 #include "iamguard/results.h"
 #include "model/policy.h"
@@ -41,8 +42,10 @@ typedef struct check_ctx {
     const pdoc *doc;
     uint64_t generation; /* bumped before every call */
     const iamg_limits *lim;
-    uint32_t rule;    /* rule being run */
-    iamg_level level; /* its default level */
+    uint32_t rule;                 /* rule being run */
+    iamg_level level;              /* its default level */
+    const iamg_rule_param *params; /* its parameters: check()'s third argument */
+    size_t nparams;
     rfind_list *out;
     size_t reported; /* findings of this call */
     size_t overflow; /* findings refused past max_findings_per_rule */
@@ -59,10 +62,9 @@ void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx);
 /* Push the report function bound to ctx. */
 void ig_lua_api_push_report(lua_State *L, check_ctx *ctx);
 
-/* ig_lua_api_install and the two pushes, each in a protected call so that
- * hitting the state's memory cap is an error, not a panic. 0, or -1 when the
- * state ran out of memory (the state should then be rebuilt). */
-int ig_lua_api_install_protected(lua_State *L, check_ctx *ctx);
+/* Push check()'s arguments (policy, report, params) in a protected call,
+ * so that hitting the state's memory cap is an error, not a panic. 0, or -1
+ * when the state ran out of memory (the state should then be rebuilt). */
 int ig_lua_api_push_args(lua_State *L, check_ctx *ctx);
 
 /* The region a report points at: see report() in docs/RULES.md. */

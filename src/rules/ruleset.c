@@ -11,18 +11,14 @@
 
 #include "rules/builtin.h"
 #include "rules/lua_api.h"
+#include "rules/params.h"
+#include "rules/rulestate.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"
 #include "util/fileio.h"
 #include "util/utf8.h"
-
-static sandbox_limits sb_limits(const iamg_limits *l)
-{
-    sandbox_limits s = {l->lua_memory, l->lua_instructions, l->lua_timeout_ms};
-    return s;
-}
 
 const char *ig_ruleset_fail_kind(int kind)
 {
@@ -91,6 +87,7 @@ static void rule_info_free(iamg_rule_info *r)
     for (size_t i = 0; i < r->ntags; i++)
         ig_free((char *)r->tags[i]);
     ig_free((void *)r->tags);
+    ig_params_free((iamg_rule_param *)r->params, r->nparams);
     memset(r, 0, sizeof *r);
 }
 
@@ -101,8 +98,12 @@ void iamg_engine_free(iamg_engine *e)
         rule_info_free(&e->rules[i].info);
     for (size_t i = 0; i < e->nfiles; i++) {
         ig_free(e->files[i].name);
+        ig_free(e->files[i].dir);
         ig_free(e->files[i].source);
     }
+    for (size_t i = 0; i < e->nmodules; i++)
+        ig_free(e->modules[i]);
+    ig_free(e->modules);
     for (size_t i = 0; i < e->ndiags; i++) {
         ig_free((char *)e->diags[i].path);
         ig_free((char *)e->diags[i].rule_id);
@@ -281,10 +282,13 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
         }
     }
     lua_pop(L, 1);
+    iamg_rule_param *params;
+    if (ig_params_read(L, t, &params, &r->nparams, sh->err, sizeof sh->err)) return -1;
+    r->params = params;
     lua_pushstring(L, "check");
     if (lua_rawget(L, t) != LUA_TFUNCTION) {
         lua_pop(L, 1);
-        snprintf(sh->err, sizeof sh->err, "'check' must be a function(policy, report)");
+        snprintf(sh->err, sizeof sh->err, "'check' must be a function(policy, report, params)");
         return -1;
     }
     lua_pop(L, 1);
@@ -315,12 +319,98 @@ static unsigned check_line(lua_State *L, int t)
     return ar.linedefined > 0 ? (unsigned)ar.linedefined : 0;
 }
 
-int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
-                          int builtin, iamg_error *err)
+char *ig_ruleset_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return ig_strdup(".");
+    if (slash == path) return ig_strdup("/");
+    return ig_strndup(path, (size_t)(slash - path));
+}
+
+static int is_module(const iamg_engine *e, const char *path)
+{
+    for (size_t i = 0; i < e->nmodules; i++)
+        if (strcmp(e->modules[i], path) == 0) return 1;
+    return 0;
+}
+
+/* module_ctx.on_file while loading: remember module files, so that a rules
+ * folder does not take them for broken rule files. */
+static void record_module(void *ud, const char *path)
+{
+    iamg_engine *e = ud;
+    if (is_module(e, path)) return;
+    char **v = ig_realloc(e->modules, (e->nmodules + 1) * sizeof *v);
+    if (!v) return;
+    e->modules = v;
+    if ((v[e->nmodules] = ig_strdup(path))) e->nmodules++;
+}
+
+/* A file of a rules folder that returned something other than rules: kept
+ * until the whole folder is loaded, since a later file may require it. */
+typedef struct pending {
+    char **path, **msg;
+    size_t n;
+} pending;
+
+static void pending_free(pending *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        ig_free(p->path[i]);
+        ig_free(p->msg[i]);
+    }
+    ig_free(p->path);
+    ig_free(p->msg);
+    memset(p, 0, sizeof *p);
+}
+
+/* Record "not a rule file" for path: as pending when loading a folder and
+ * no rule required it (yet), else as a diagnostic. -1 when out of memory. */
+static int not_rules(iamg_engine *e, pending *pend, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int not_rules(iamg_engine *e, pending *pend, const char *path, const char *fmt, ...)
+{
+    buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    ig_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *msg = ig_buf_detach(&b);
+    if (!msg) return -1;
+    if (is_module(e, path)) {
+        ig_free(msg);
+        return 0;
+    }
+    if (!pend) {
+        int rc = add_diag(e, path, 0, NULL, "%s", msg);
+        ig_free(msg);
+        return rc;
+    }
+    char **pv = ig_realloc(pend->path, (pend->n + 1) * sizeof *pv);
+    if (pv) pend->path = pv;
+    char **mv = pv ? ig_realloc(pend->msg, (pend->n + 1) * sizeof *mv) : NULL;
+    if (mv) pend->msg = mv;
+    char *pc = mv ? ig_strdup(path) : NULL;
+    if (!pc) {
+        ig_free(msg);
+        return -1;
+    }
+    pend->path[pend->n] = pc;
+    pend->msg[pend->n] = msg;
+    pend->n++;
+    return 0;
+}
+
+/* Load the rules of one source; dir is its folder for require() (NULL:
+ * none), pend collects non-rule files of a folder (NULL: report them). */
+static int add_source(iamg_engine *e, const char *name, const char *dir, const char *src,
+                      size_t len, int builtin, pending *pend, iamg_error *err)
 {
     int rc = 0;
-    sandbox *sb = NULL;
-    char *name_copy = NULL, *src_copy = NULL;
+    rule_state rs;
+    int opened = 0;
+    char *name_copy = NULL, *src_copy = NULL, *dir_copy = NULL;
     size_t added = 0;
     if (len > e->limits.max_rule_file_size) {
         if (add_diag(e, name, 0, NULL,
@@ -330,22 +420,22 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
             goto oom;
         return 0;
     }
-    sandbox_limits sl = sb_limits(&e->limits);
-    sb = ig_sandbox_new(&sl);
-    if (!sb) goto oom;
-    lua_State *L = ig_sandbox_state(sb);
-    check_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.lim = &e->limits;
     sandbox_result res;
-    if (ig_lua_api_install_protected(L, &ctx) != 0) {
-        if (add_diag(e, name, 0, NULL,
-                     "the rule API does not fit in the rule memory limit (%zu bytes)",
-                     e->limits.lua_memory))
+    if (ig_rulestate_open(&rs, &e->limits, name, src, len, dir, &res) != 0) {
+        if (res.kind == SB_SYNTAX) {
+            if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
+                         ig_ruleset_fail_kind(res.kind), res.message))
+                goto oom;
+        } else if (add_diag(e, name, 0, NULL, "%s", res.message)) {
             goto oom;
+        }
         goto done;
     }
-    if (ig_sandbox_load(sb, name, src, len, &res) != 0) {
+    opened = 1;
+    rs.mods.on_file = record_module;
+    rs.mods.ud = e;
+    lua_State *L = ig_sandbox_state(rs.sb);
+    if (ig_rulestate_instantiate(&rs, &res) != 0) {
         if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
                      ig_ruleset_fail_kind(res.kind), res.message))
             goto oom;
@@ -353,9 +443,9 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     }
     int top = lua_gettop(L);
     if (lua_type(L, top) != LUA_TTABLE) {
-        if (add_diag(e, name, 0, NULL,
-                     "rule file must return a rule table or a list of rule tables, returned %s",
-                     luaL_typename(L, top)))
+        if (not_rules(e, pend, name,
+                      "rule file must return a rule table or a list of rule tables, returned %s",
+                      luaL_typename(L, top)))
             goto oom;
         goto done;
     }
@@ -365,15 +455,20 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
     lua_pop(L, 1);
     size_t count = single ? 1 : (size_t)lua_rawlen(L, top);
     if (count == 0) {
-        if (add_diag(e, name, 0, NULL,
-                     "rule file returned an empty table: expected a rule table with an 'id' or a "
-                     "list of them"))
+        lua_pushnil(L);
+        int empty = !lua_next(L, top);
+        lua_settop(L, top);
+        if (not_rules(e, pend, name,
+                      "rule file returned %s: expected a rule table with an 'id' or a list of "
+                      "them (modules for require() belong in lib/)",
+                      empty ? "an empty table" : "a table without an 'id' or rules"))
             goto oom;
         goto done;
     }
     name_copy = ig_strdup(name);
     src_copy = ig_strndup(src, len);
-    if (!name_copy || !src_copy) goto oom;
+    dir_copy = dir ? ig_strdup(dir) : NULL;
+    if (!name_copy || !src_copy || (dir && !dir_copy)) goto oom;
     for (size_t i = 0; i < count; i++) {
         int t = top;
         if (!single) {
@@ -428,11 +523,12 @@ int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, siz
         if (!fv) goto oom;
         e->files = fv;
         fv[e->nfiles].name = name_copy;
+        fv[e->nfiles].dir = dir_copy;
         fv[e->nfiles].source = src_copy;
         fv[e->nfiles].len = len;
         fv[e->nfiles].builtin = builtin;
         e->nfiles++;
-        name_copy = src_copy = NULL;
+        name_copy = src_copy = dir_copy = NULL;
     }
     goto done;
 oom:
@@ -443,8 +539,15 @@ oom:
 done:
     ig_free(name_copy);
     ig_free(src_copy);
-    ig_sandbox_free(sb);
+    ig_free(dir_copy);
+    if (opened) ig_rulestate_close(&rs);
     return rc;
+}
+
+int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
+                          int builtin, iamg_error *err)
+{
+    return add_source(e, name, NULL, src, len, builtin, NULL, err);
 }
 
 int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src, size_t len,
@@ -453,7 +556,7 @@ int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *sr
     return ig_ruleset_add_source(e, name, src, len, 0, err);
 }
 
-int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
+static int add_file(iamg_engine *e, const char *path, pending *pend, iamg_error *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -465,9 +568,19 @@ int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
         return 0;
     }
     if (rc) return ig_error_set(err, rc, path, 0, 0, "%s", ferr.message);
-    rc = ig_ruleset_add_source(e, path, data, len, 0, err);
+    char *dir = ig_ruleset_dir_of(path);
+    if (!dir)
+        rc = ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+    else
+        rc = add_source(e, path, dir, data, len, 0, pend, err);
+    ig_free(dir);
     ig_free(data);
     return rc;
+}
+
+int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
+{
+    return add_file(e, path, NULL, err);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -509,11 +622,19 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     closedir(d);
     if (rc == 0) {
         qsort(names, n, sizeof *names, cmp_str);
+        pending pend = {0};
         for (size_t i = 0; i < n && rc == 0; i++) {
             struct stat st;
             if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode)) continue;
-            rc = iamg_engine_add_rule_file(e, names[i], err);
+            rc = add_file(e, names[i], &pend, err);
         }
+        /* Files that returned no rules are modules when some rule of the
+         * folder required them; otherwise they are broken rule files. */
+        for (size_t i = 0; i < pend.n && rc == 0; i++)
+            if (!is_module(e, pend.path[i]) &&
+                add_diag(e, pend.path[i], 0, NULL, "%s", pend.msg[i]))
+                rc = ig_error_set(err, IAMG_ENOMEM, dir, 0, 0, "out of memory");
+        pending_free(&pend);
     } else {
         ig_error_set(err, rc, dir, 0, 0, "out of memory");
     }
@@ -617,4 +738,14 @@ const iamg_diag *iamg_engine_diag(const iamg_engine *e, size_t i)
 const iamg_limits *iamg_engine_limits(const iamg_engine *e)
 {
     return &e->limits;
+}
+
+size_t iamg_engine_module_count(const iamg_engine *e)
+{
+    return e->nmodules;
+}
+
+const char *iamg_engine_module(const iamg_engine *e, size_t i)
+{
+    return i < e->nmodules ? e->modules[i] : NULL;
 }

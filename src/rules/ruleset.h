@@ -16,6 +16,7 @@
 
 typedef struct rule_file {
     char *name; /* path as given, or "builtin/<file>.lua" */
+    char *dir;  /* its folder, where require() looks; NULL for built-in rules and sources */
     char *source;
     size_t len;
     int builtin;
@@ -35,12 +36,18 @@ struct iamg_engine {
     size_t nrules;
     iamg_diag *diags; /* rule load failures, owned */
     size_t ndiags;
+    char **modules; /* paths of module files rules required while loading */
+    size_t nmodules;
 };
 
 /* Load the rules of one source text (see iamg_engine_add_rule_source);
  * builtin marks rules compiled into iamguard. */
 int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
                           int builtin, iamg_error *err);
+
+/* The folder of rule file `path`, for require(): a new string, or NULL when
+ * out of memory. */
+char *ig_ruleset_dir_of(const char *path);
 
 /* "syntax error", "runtime error", "memory limit", ... for a sandbox_fail. */
 const char *ig_ruleset_fail_kind(int kind);

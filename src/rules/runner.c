@@ -6,20 +6,22 @@
 #include <lauxlib.h>
 
 #include "rules/ruleset.h"
-#include "rules/sandbox.h"
+#include "rules/rulestate.h"
 #include "util/alloc.h"
 
 typedef struct file_state {
-    sandbox *sb;
-    check_ctx ctx; /* installed in sb; must stay at this address */
-    int failed;    /* the file failed to load in this runner: its rules are skipped */
+    rule_state rs;       /* rs.sb is NULL until the file is first needed */
+    int failed;          /* the file failed to load in this runner: its rules are skipped */
+    uint64_t serial;     /* the document the current instance was made for (0: none) */
+    int instance_failed; /* making that instance failed: its rules are skipped */
 } file_state;
 
 struct runner {
     const iamg_engine *e;
     file_state *files;
-    int *refs; /* per rule: registry reference of check(), LUA_NOREF until loaded */
+    int *refs; /* per rule: registry reference of check() in its file's instance */
     uint64_t generation;
+    uint64_t serial; /* documents checked */
 };
 
 runner *ig_runner_new(const iamg_engine *e)
@@ -40,8 +42,8 @@ runner *ig_runner_new(const iamg_engine *e)
 
 static void drop_file(runner *r, uint32_t f)
 {
-    ig_sandbox_free(r->files[f].sb);
-    r->files[f].sb = NULL;
+    ig_rulestate_close(&r->files[f].rs);
+    r->files[f].serial = 0;
     for (size_t i = 0; i < r->e->nrules; i++)
         if (r->e->rules[i].file == f) r->refs[i] = LUA_NOREF;
 }
@@ -51,43 +53,52 @@ void ig_runner_free(runner *r)
     if (!r) return;
     if (r->files)
         for (size_t f = 0; f < r->e->nfiles; f++)
-            ig_sandbox_free(r->files[f].sb);
+            ig_rulestate_close(&r->files[f].rs);
     ig_free(r->files);
     ig_free(r->refs);
     ig_free(r);
 }
 
-/* Create the sandbox of rule file f and take references to its checks. */
-static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
+/* Open the sandbox of rule file f. */
+static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
 {
-    const iamg_engine *e = r->e;
-    const rule_file *rf = &e->files[f];
+    const rule_file *rf = &r->e->files[f];
     file_state *fs = &r->files[f];
-    sandbox_limits sl = {e->limits.lua_memory, e->limits.lua_instructions,
-                         e->limits.lua_timeout_ms};
-    fs->sb = ig_sandbox_new(&sl);
-    if (!fs->sb) return IAMG_ENOMEM;
-    memset(&fs->ctx, 0, sizeof fs->ctx);
-    fs->ctx.lim = &e->limits;
-    lua_State *L = ig_sandbox_state(fs->sb);
     sandbox_result res;
-    if (ig_lua_api_install_protected(L, &fs->ctx) != 0) {
-        ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
-                    "rule file %s: the rule API does not fit in the rule memory limit", rf->name);
-        drop_file(r, f);
-        fs->failed = 1;
-        return 0;
-    }
-    if (ig_sandbox_load(fs->sb, rf->name, rf->source, rf->len, &res) != 0 || !lua_istable(L, -1)) {
-        /* It loaded when the engine was built; failing now means the rule
-         * depends on something that changed, or hit a limit. */
+    if (ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir, &res)) {
+        /* It loaded when the engine was built; failing now means a limit. */
         ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                     "rule file %s failed to load again (%s): %s", rf->name,
+                    ig_ruleset_fail_kind(res.kind), res.message);
+        fs->failed = 1;
+    }
+}
+
+/* A new instance of rule file f for the current document, and references
+ * to its checks. */
+static void instantiate(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
+{
+    const iamg_engine *e = r->e;
+    file_state *fs = &r->files[f];
+    lua_State *L = ig_sandbox_state(fs->rs.sb);
+    sandbox_result res;
+    fs->serial = r->serial;
+    fs->instance_failed = 0;
+    for (size_t i = 0; i < e->nrules; i++) {
+        if (e->rules[i].file != f || r->refs[i] == LUA_NOREF) continue;
+        luaL_unref(L, LUA_REGISTRYINDEX, r->refs[i]);
+        r->refs[i] = LUA_NOREF;
+    }
+    if (ig_rulestate_instantiate(&fs->rs, &res) != 0 || !lua_istable(L, -1)) {
+        ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
+                    "rule file %s failed to load for this document (%s): %s", e->files[f].name,
                     ig_ruleset_fail_kind(res.kind),
                     res.kind == SB_OK ? "did not return a table" : res.message);
-        drop_file(r, f);
-        fs->failed = 1;
-        return 0;
+        lua_settop(L, 0);
+        fs->instance_failed = 1;
+        /* A tripped limit leaves the state unusable: rebuild it next time. */
+        if (ig_sandbox_broken(fs->rs.sb)) drop_file(r, f);
+        return;
     }
     int top = lua_gettop(L);
     for (size_t i = 0; i < e->nrules; i++) {
@@ -105,34 +116,42 @@ static int load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
         lua_settop(L, top);
     }
     lua_settop(L, 0);
-    return 0;
 }
 
 int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
 {
     const iamg_engine *e = r->e;
+    r->serial++;
     for (size_t i = 0; i < e->nrules; i++) {
         const rule *ru = &e->rules[i];
         if (!ru->info.enabled) continue;
         file_state *fs = &r->files[ru->file];
         if (fs->failed) continue;
-        if (!fs->sb) {
-            int rc = load_file(r, ru->file, doc, diags);
-            if (rc) return rc;
+        if (!fs->rs.sb) {
+            load_file(r, ru->file, doc, diags);
             if (fs->failed) continue;
         }
+        /* A new instance per document; built-in rule files keep no state,
+         * so one instance serves them all. */
+        if (fs->serial == 0 ||
+            (fs->serial != r->serial && (fs->instance_failed || !e->files[ru->file].builtin)))
+            instantiate(r, ru->file, doc, diags);
+        if (fs->instance_failed || !fs->rs.sb) continue;
         if (r->refs[i] == LUA_NOREF) {
             ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                         "rule %s: check() is missing after reloading %s", ru->info.id,
                         e->files[ru->file].name);
             continue;
         }
-        lua_State *L = ig_sandbox_state(fs->sb);
-        check_ctx *ctx = &fs->ctx;
+        sandbox *sb = fs->rs.sb;
+        lua_State *L = ig_sandbox_state(sb);
+        check_ctx *ctx = &fs->rs.ctx;
         ctx->doc = doc;
         ctx->generation = ++r->generation;
         ctx->rule = (uint32_t)i;
         ctx->level = ru->info.level;
+        ctx->params = ru->info.params;
+        ctx->nparams = ru->info.nparams;
         ctx->out = out;
         ctx->reported = 0;
         ctx->overflow = 0;
@@ -150,8 +169,8 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             L = NULL;
         } else {
             lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
-            lua_insert(L, -3);
-            failed = ig_sandbox_call(fs->sb, 2, 0, &res) != 0;
+            lua_insert(L, -4);
+            failed = ig_sandbox_call(sb, 3, 0, &res) != 0;
         }
         if (L) lua_settop(L, 0);
         if (failed) {
@@ -169,7 +188,7 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
                                 res.message);
             if (d) d->rule_id = ig_strdup(ru->info.id);
             /* A tripped limit leaves the state unusable: rebuild it for the next document. */
-            if (fs->sb && ig_sandbox_broken(fs->sb)) drop_file(r, ru->file);
+            if (fs->rs.sb && ig_sandbox_broken(fs->rs.sb)) drop_file(r, ru->file);
         }
         if (ctx->overflow) {
             diag *d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,

@@ -130,7 +130,9 @@ static int setup(lua_State *L)
     /* luaopen_math seeds from the time and the state's address: a fixed
      * seed keeps rules reproducible and leaks no address. */
     lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, 0x1a3);
+    lua_pushvalue(L, -1);
+    sb->seed_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushinteger(L, SANDBOX_RANDOM_SEED);
     lua_pushinteger(L, 0);
     lua_call(L, 2, 0);
     lua_pop(L, 1);

@@ -99,6 +99,33 @@ lua_State *ig_sandbox_state(sandbox *sb);
 int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len,
                     sandbox_result *res);
 
+/* As ig_sandbox_load, without running the chunk: on success its function
+ * is left on the stack. Its first upvalue is _ENV (see ig_sandbox_push_env). */
+int ig_sandbox_compile(sandbox *sb, const char *name, const char *src, size_t len,
+                       sandbox_result *res);
+
+/* Make every table among the globals read-only for rules: each becomes a
+ * proxy (reads pass through, pairs() works; assignments, rawset and
+ * setmetatable fail), and the globals become the base that
+ * ig_sandbox_push_env copies. Call once, after the host installed its own
+ * globals. 0, or -1 when out of memory. */
+int ig_sandbox_freeze(sandbox *sb);
+
+/* Push a read-only proxy of the value at idx when it is a table (tables in
+ * it are frozen too; `name` names it in messages), else the value itself.
+ * Allocates: call from a protected call. */
+void ig_sandbox_push_frozen(lua_State *L, int idx, const char *name);
+
+/* Push a new environment for rule code: a table holding the base globals,
+ * with _G naming itself. Code run in it sees nothing that code run in an
+ * earlier environment did. Allocates in the state: call from a protected
+ * call. */
+void ig_sandbox_push_env(lua_State *L);
+
+/* Reset math.random to its fixed seed (at the start of each instance, so
+ * that its sequence does not depend on earlier documents). */
+void ig_sandbox_reseed(lua_State *L);
+
 /* lua_pcall with the limits armed afresh and a message handler that never
  * calls metamethods. Stack as for lua_pcall(L, nargs, nresults). 0 or -1
  * (details in res, NULL allowed; the stack then holds nothing of the call).

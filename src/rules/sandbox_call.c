@@ -110,7 +110,9 @@ static void chunk_id(char out[LUA_IDSIZE], const char *name)
     }
 }
 
-int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res)
+/* Compile src, and with run_it run it, leaving its first result. */
+static int load_chunk(sandbox *sb, const char *name, const char *src, size_t len,
+                      sandbox_result *res, int run_it)
 {
     lua_State *L = sb->L;
     assert(name && (src || len == 0));
@@ -142,7 +144,7 @@ int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, 
     arm(sb);
     int st = luaL_loadbufferx(L, src, len, chunkname, "t");
     if (st == LUA_OK) {
-        rc = run(sb, 0, 1, res);
+        rc = run_it ? run(sb, 0, 1, res) : 0;
     } else {
         if (sb->refusal_pending || st == LUA_ERRMEM) {
             sb->refusal_pending = 0;
@@ -159,4 +161,15 @@ int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, 
 done:
     if (chunkname != small) ig_free(chunkname);
     return rc;
+}
+
+int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res)
+{
+    return load_chunk(sb, name, src, len, res, 1);
+}
+
+int ig_sandbox_compile(sandbox *sb, const char *name, const char *src, size_t len,
+                       sandbox_result *res)
+{
+    return load_chunk(sb, name, src, len, res, 0);
 }

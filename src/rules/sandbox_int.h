@@ -22,6 +22,8 @@
 #define CLOCK_EVERY_BYTES ((size_t)1 << 20)
 /* Bytes of string scanned per instruction-budget unit. */
 #define SCAN_BYTES_PER_UNIT 16
+/* math.random's fixed seed: rules are reproducible. */
+#define SANDBOX_RANDOM_SEED 0x1a3
 /* Stack levels the message handler looks through for the rule's line. */
 #define LINE_SEARCH_LEVELS 32
 
@@ -46,6 +48,7 @@ struct sandbox {
     size_t clock_bytes;
 
     int trip_ref;        /* registry: the error value raised after a trip */
+    int seed_ref;        /* registry: math.randomseed, to reseed each environment */
     int cache_mt_ref;    /* registry: last table given to setmetatable */
     int cache_copy_ref;  /* registry: the snapshot made of it */
     size_t cache_fields; /* fields of that table when snapshotted */

@@ -260,22 +260,44 @@ Test(lua_api, report_misuse)
 /* A statement kept past its check() call gives an error, not a stale read. */
 Test(lua_api, views_expire)
 {
-    iamg_engine *e = engine_with(RULE("if kept then\n"
-                                      "  local ok, err = pcall(function() return kept.sid end)\n"
-                                      "  report{ message = tostring(ok) .. ' ' .. tostring(err) }\n"
-                                      "end\n"
-                                      "kept = policy.statements[1]"),
-                                 NULL);
-    iamg_results *r1 = scan(e, "a.json", policy);
-    cr_assert_eq(iamg_results_count(r1), 0);
-    /* A second scan with the same engine runs in fresh states: nothing kept. */
-    iamg_results *r2 = scan(e, "b.json", policy);
-    cr_assert_eq(iamg_results_count(r2), 0);
-    iamg_results_free(r1);
-    iamg_results_free(r2);
-    /* Two files in one scan share the rule's state: the second sees the first's view. */
-    iamg_results *r;
-    iamg_error err;
+    /* Two rules of one file share the file's instance for a document: a
+     * view the first keeps is stale when the second reads it. */
+    iamg_engine *e = engine_with(
+        "local kept\n"
+        "return {\n"
+        "  { id = 'A', short_description = 'keeps a view.', check = function(policy)\n"
+        "      kept = policy.statements[1] end },\n"
+        "  { id = 'B', short_description = 'reads it.', check = function(policy, report)\n"
+        "      local ok, err = pcall(function() return kept.sid end)\n"
+        "      report{ message = tostring(ok) .. ' ' .. tostring(err) } end },\n"
+        "}\n",
+        NULL);
+    iamg_results *r = scan(e, "a.json", policy);
+    cr_assert_eq(iamg_results_count(r), 1);
+    cr_assert(strstr(iamg_results_get(r, 0)->message, "false") == iamg_results_get(r, 0)->message);
+    cr_assert(strstr(iamg_results_get(r, 0)->message, "earlier check() call") != NULL, "%s",
+              iamg_results_get(r, 0)->message);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
+
+/* Whatever a rule keeps, in globals or in locals of its file, belongs to one
+ * document: two files scanned by one worker give the results each gives
+ * alone, in any order. */
+Test(lua_api, no_state_across_documents)
+{
+    iamg_engine *e =
+        engine_with("local count = 0\n"
+                    "local seen = {}\n"
+                    "return { id = 'T', short_description = 'counts.', level = 'note',\n"
+                    "  check = function(policy, report)\n"
+                    "    count = count + 1\n"
+                    "    seen[#seen + 1] = policy.id\n"
+                    "    total = (total or 0) + 1\n"
+                    "    report{ message = count .. ' ' .. #seen .. ' ' .. total ..\n"
+                    "      ' ' .. math.random(1000) }\n"
+                    "  end }\n",
+                    NULL);
     char dir[] = "/tmp/iamg-luaapi-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     char p1[64], p2[64];
@@ -290,15 +312,50 @@ Test(lua_api, views_expire)
     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
     so.jobs = 1;
     const char *paths[] = {dir};
+    iamg_results *r;
+    iamg_error err;
     cr_assert_eq(iamg_scan_paths(e, paths, 1, &so, &r, &err), 0);
-    cr_assert_eq(iamg_results_count(r), 1);
-    cr_assert(strstr(iamg_results_get(r, 0)->message, "false") == iamg_results_get(r, 0)->message);
-    cr_assert(strstr(iamg_results_get(r, 0)->message, "earlier check() call") != NULL, "%s",
+    cr_assert_eq(iamg_results_count(r), 2);
+    cr_expect_str_eq(iamg_results_get(r, 0)->message, iamg_results_get(r, 1)->message);
+    cr_expect(strncmp(iamg_results_get(r, 0)->message, "1 1 1 ", 6) == 0, "%s",
               iamg_results_get(r, 0)->message);
     iamg_results_free(r);
     remove(p1);
     remove(p2);
     remove(dir);
+    iamg_engine_free(e);
+}
+
+/* Libraries are shared by every instance of a state, so rules cannot
+ * change them. */
+Test(lua_api, libraries_read_only)
+{
+    static const char *const cases[] = {
+        "string.upper = string.lower", "rawset(table, 'x', 1)",   "setmetatable(math, {})",
+        "iam.action_match = nil",      "table.insert(string, 1)",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src, RULE("%s"), cases[i]);
+        iamg_engine *e = engine_with(src, NULL);
+        iamg_results *r = scan(e, "p.json", policy);
+        const iamg_diag *d = rule_failure(r);
+        cr_expect_not_null(d, "case %zu: %s did not fail", i, cases[i]);
+        if (d)
+            cr_expect(strstr(d->message, "read-only") || strstr(d->message, "protected"), "%s",
+                      d->message);
+        iamg_results_free(r);
+        iamg_engine_free(e);
+    }
+    /* Reading them still works, pairs() included. */
+    iamg_engine *e = engine_with(RULE("local n = 0\n"
+                                      "for k in pairs(string) do n = n + 1 end\n"
+                                      "report{ message = ('%d'):format(n) .. string.upper('x') }"),
+                                 NULL);
+    iamg_results *r = scan(e, "p.json", policy);
+    cr_assert_eq(iamg_results_count(r), 1);
+    cr_expect_str_eq(iamg_results_get(r, 0)->message, "13X");
+    iamg_results_free(r);
     iamg_engine_free(e);
 }
 

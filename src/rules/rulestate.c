@@ -1,0 +1,95 @@
+/*
+ * rules/rulestate.c - a rule file's sandbox and its per-document instances
+ * (rulestate.h).
+ */
+#include "rules/rulestate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+static int install_step(lua_State *L)
+{
+    rule_state *rs = lua_touserdata(L, 1);
+    ig_lua_api_install(L, &rs->ctx);
+    ig_modules_install(L, &rs->mods);
+    return 0;
+}
+
+int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, const char *src,
+                      size_t len, const char *dir, sandbox_result *res)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->chunk_ref = LUA_NOREF;
+    memset(res, 0, sizeof *res);
+    sandbox_limits sl = {lim->lua_memory, lim->lua_instructions, lim->lua_timeout_ms};
+    rs->sb = ig_sandbox_new(&sl);
+    if (!rs->sb) {
+        res->kind = SB_MEMORY;
+        snprintf(res->message, sizeof res->message,
+                 "no memory for the rule's sandbox (limit: --rule-memory)");
+        return -1;
+    }
+    rs->ctx.lim = lim;
+    rs->mods.dir = dir;
+    rs->mods.max_size = lim->max_rule_file_size;
+    lua_State *L = ig_sandbox_state(rs->sb);
+    lua_pushcfunction(L, install_step);
+    lua_pushlightuserdata(L, rs);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK || ig_sandbox_freeze(rs->sb) != 0) {
+        lua_settop(L, 0);
+        res->kind = SB_MEMORY;
+        snprintf(res->message, sizeof res->message,
+                 "the rule API does not fit in the rule memory limit (%zu bytes)", lim->lua_memory);
+        ig_rulestate_close(rs);
+        return -1;
+    }
+    if (ig_sandbox_compile(rs->sb, name, src, len, res) != 0) {
+        ig_rulestate_close(rs);
+        return -1;
+    }
+    rs->chunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (rs->chunk_ref == LUA_REFNIL || rs->chunk_ref == LUA_NOREF) {
+        res->kind = SB_MEMORY;
+        snprintf(res->message, sizeof res->message, "out of memory");
+        ig_rulestate_close(rs);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs under ig_sandbox_call: upvalue-free, the rule_state is argument 1. */
+static int instantiate_step(lua_State *L)
+{
+    rule_state *rs = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->chunk_ref); /* 1 */
+    ig_sandbox_reseed(L);
+    ig_sandbox_push_env(L); /* 2 */
+    ig_modules_begin(L, &rs->mods, 2);
+    lua_setupvalue(L, 1, 1); /* _ENV */
+    lua_call(L, 0, 1);
+    return 1;
+}
+
+int ig_rulestate_instantiate(rule_state *rs, sandbox_result *res)
+{
+    lua_State *L = ig_sandbox_state(rs->sb);
+    if (!lua_checkstack(L, 3)) {
+        memset(res, 0, sizeof *res);
+        res->kind = SB_MEMORY;
+        snprintf(res->message, sizeof res->message, "out of memory");
+        return -1;
+    }
+    lua_pushcfunction(L, instantiate_step);
+    lua_pushlightuserdata(L, rs);
+    return ig_sandbox_call(rs->sb, 1, 1, res);
+}
+
+void ig_rulestate_close(rule_state *rs)
+{
+    ig_sandbox_free(rs->sb);
+    rs->sb = NULL;
+    rs->chunk_ref = LUA_NOREF;
+}

@@ -1,0 +1,379 @@
+/*
+ * The rule platform: parameters rules declare and configuration sets,
+ * require() of modules from a rule's folder and of built-in modules (with
+ * the path checks), and instances that keep no state across documents.
+ * Every test runs real rules through the public API.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "iamguard/iamguard.h"
+
+static const char policy[] = "{\n"
+                             "  \"Version\": \"2012-10-17\",\n"
+                             "  \"Statement\": [\n"
+                             "    {\"Sid\": \"One\", \"Effect\": \"Allow\", \"Action\": "
+                             "\"ssm:SendCommand\", \"Resource\": \"*\"}\n"
+                             "  ]\n"
+                             "}\n";
+
+static iamg_engine *engine_src(const char *src)
+{
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    eo.builtin_rules = 0;
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_add_rule_source(e, "t.lua", src, strlen(src), &err), 0, "%s",
+                 err.message);
+    return e;
+}
+
+static iamg_results *scan_text(iamg_engine *e, const char *text)
+{
+    iamg_results *r;
+    iamg_error err;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.jobs = 1;
+    cr_assert_eq(iamg_scan_buffer(e, "p.json", text, strlen(text), &so, &r, &err), 0, "%s",
+                 err.message);
+    return r;
+}
+
+static const iamg_diag *rule_failure(const iamg_results *r)
+{
+    for (size_t i = 0; i < iamg_results_diag_count(r); i++)
+        if (iamg_results_diag(r, i)->code == IAMG_ERULE) return iamg_results_diag(r, i);
+    return NULL;
+}
+
+/* The messages of a scan's findings, joined by '|' (new string). */
+static char *messages(const iamg_results *r)
+{
+    size_t cap = 16;
+    for (size_t i = 0; i < iamg_results_count(r); i++)
+        cap += strlen(iamg_results_get(r, i)->message) + 1;
+    char *s = calloc(1, cap);
+    for (size_t i = 0; i < iamg_results_count(r); i++) {
+        if (i) strcat(s, "|");
+        strcat(s, iamg_results_get(r, i)->message);
+    }
+    return s;
+}
+
+/* Scan `text` with the engine and compare the joined messages. */
+static void expect_messages(iamg_engine *e, const char *text, const char *want)
+{
+    iamg_results *r = scan_text(e, text);
+    const iamg_diag *d = rule_failure(r);
+    cr_expect_null(d, "rule failed: %s", d ? d->message : "");
+    char *got = messages(r);
+    cr_expect_str_eq(got, want);
+    free(got);
+    iamg_results_free(r);
+}
+
+/* ---- parameters ---- */
+
+static const char params_rule[] =
+    "return { id = 'P-1', short_description = 'params.', level = 'note',\n"
+    "  params = {\n"
+    "    authorized_principals = { 'arn:aws:iam::*:role/BreakGlass*' },\n"
+    "    max_actions = 3,\n"
+    "    ratio = 0.5,\n"
+    "    strict = false,\n"
+    "    action = { default = 'ssm:SendCommand', description = 'The action to look for.' },\n"
+    "  },\n"
+    "  check = function(policy, report, params)\n"
+    "    local p = params\n"
+    "    report{ message = table.concat(p.authorized_principals, ',') .. ' ' .. p.max_actions\n"
+    "      .. ' ' .. math.type(p.max_actions) .. ' ' .. p.ratio .. ' ' .. tostring(p.strict)\n"
+    "      .. ' ' .. p.action .. ' ' .. #p.authorized_principals }\n"
+    "    p.authorized_principals[1] = 'changed'; p.max_actions = 99\n"
+    "  end }\n";
+
+Test(params, defaults_reach_check)
+{
+    iamg_engine *e = engine_src(params_rule);
+    cr_assert_eq(iamg_engine_diag_count(e), 0, "%s", iamg_engine_diag(e, 0)->message);
+    const iamg_rule_info *ri = iamg_engine_find_rule(e, "P-1");
+    cr_assert_eq(ri->nparams, 5);
+    /* sorted by name */
+    cr_expect_str_eq(ri->params[0].name, "action");
+    cr_expect_str_eq(ri->params[0].description, "The action to look for.");
+    cr_expect_eq(ri->params[0].default_value.type, IAMG_PARAM_STRING);
+    cr_expect_str_eq(ri->params[1].name, "authorized_principals");
+    cr_expect_eq(ri->params[1].default_value.type, IAMG_PARAM_LIST);
+    cr_expect_eq(ri->params[1].default_value.nlist, 1);
+    cr_expect_str_eq(ri->params[2].name, "max_actions");
+    cr_expect_eq(ri->params[2].default_value.type, IAMG_PARAM_INTEGER);
+    cr_expect_eq(ri->params[3].default_value.type, IAMG_PARAM_NUMBER);
+    cr_expect_eq(ri->params[4].default_value.type, IAMG_PARAM_BOOLEAN);
+    cr_expect_null(ri->params[4].description);
+    /* The table is the rule's own for one call: changing it changes nothing later. */
+    const char *want = "arn:aws:iam::*:role/BreakGlass* 3 integer 0.5 false ssm:SendCommand 1";
+    expect_messages(e, policy, want);
+    expect_messages(e, policy, want);
+    iamg_engine_free(e);
+}
+
+Test(params, set_by_value_and_text)
+{
+    iamg_engine *e = engine_src(params_rule);
+    iamg_error err;
+    const char *list[] = {"arn:aws:iam::1:role/A", "B"};
+    iamg_param_value v = {0};
+    v.type = IAMG_PARAM_LIST;
+    v.list = list;
+    v.nlist = 2;
+    cr_assert_eq(iamg_engine_set_param(e, "P-1", "authorized_principals", &v, &err), 0, "%s",
+                 err.message);
+    memset(&v, 0, sizeof v);
+    v.type = IAMG_PARAM_INTEGER;
+    v.integer = 2;
+    cr_assert_eq(iamg_engine_set_param(e, "P-1", "ratio", &v, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_set_param_text(e, "P-1", "strict", "true", &err), 0, "%s",
+                 err.message);
+    cr_assert_eq(iamg_engine_set_param_text(e, "P-1", "max_actions", "12", &err), 0, "%s",
+                 err.message);
+    expect_messages(e, policy, "arn:aws:iam::1:role/A,B 12 integer 2.0 true ssm:SendCommand 2");
+    cr_assert_eq(iamg_engine_set_param_text(e, "P-1", "authorized_principals", "", &err), 0);
+    expect_messages(e, policy, " 12 integer 2.0 true ssm:SendCommand 0");
+
+    /* Wrong names and types are usage errors that say what is expected. */
+    cr_expect_eq(iamg_engine_set_param_text(e, "P-1", "nope", "1", &err), IAMG_EUSAGE);
+    cr_expect(strstr(err.message, "no parameter 'nope'") && strstr(err.message, "max_actions"),
+              "%s", err.message);
+    cr_expect_eq(iamg_engine_set_param_text(e, "P-1", "max_actions", "1.5", &err), IAMG_EUSAGE);
+    cr_expect(strstr(err.message, "whole number"), "%s", err.message);
+    cr_expect_eq(iamg_engine_set_param_text(e, "P-1", "strict", "yes", &err), IAMG_EUSAGE);
+    memset(&v, 0, sizeof v);
+    v.type = IAMG_PARAM_STRING;
+    v.string = "x";
+    cr_expect_eq(iamg_engine_set_param(e, "P-1", "authorized_principals", &v, &err), IAMG_EUSAGE);
+    cr_expect(strstr(err.message, "list of strings"), "%s", err.message);
+    cr_expect_eq(iamg_engine_set_param(e, "NOPE", "x", &v, &err), IAMG_EUSAGE);
+    iamg_engine_free(e);
+}
+
+Test(params, bad_declarations)
+{
+    static const struct {
+        const char *params, *expect;
+    } cases[] = {
+        {"7", "'params' must be a table"},
+        {"{ [1] = 'x' }", "identifiers"},
+        {"{ ['a b'] = 1 }", "identifiers"},
+        {"{ f = function() end }", "not function"},
+        {"{ l = { 'a', 3 } }", "item 2 of the default is not a string"},
+        {"{ l = { a = 1 } }", "list of strings"},
+        {"{ d = { default = 1, help = 'x' } }", "only 'default' and 'description'"},
+        {"{ d = { default = 1, description = 3 } }", "must be a string"},
+        {"{ n = 0/0 }", "finite"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src,
+                 "return { id = 'X', short_description = 'x', params = %s, check = function() "
+                 "end }",
+                 cases[i].params);
+        iamg_engine *e = engine_src(src);
+        cr_expect_eq(iamg_engine_diag_count(e), 1, "case %zu: no load failure", i);
+        if (iamg_engine_diag_count(e))
+            cr_expect(strstr(iamg_engine_diag(e, 0)->message, cases[i].expect), "case %zu: %s", i,
+                      iamg_engine_diag(e, 0)->message);
+        iamg_engine_free(e);
+    }
+}
+
+/* ---- require ---- */
+
+static char root[64];
+
+static void put(const char *rel, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
+static void sub(const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    cr_assert_eq(mkdir(path, 0777), 0, "%s", path);
+}
+
+static void make_root(void)
+{
+    snprintf(root, sizeof root, "/tmp/iamg-platform-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+}
+
+static void remove_root(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    cr_expect_eq(system(cmd), 0);
+}
+
+static iamg_engine *engine_dir(const char *rel)
+{
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    eo.builtin_rules = 0;
+    iamg_engine *e;
+    iamg_error err;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_add_rules_dir(e, path, &err), 0, "%s", err.message);
+    return e;
+}
+
+#define REQ_RULE(id, body)                                                                         \
+    "return { id = '" id "', short_description = 'x', level = 'note',\n"                           \
+    "  check = function(policy, report, params)\n" body "\n  end }\n"
+
+Test(require, folder_lib_and_dotted)
+{
+    make_root();
+    sub("rules");
+    sub("rules/lib");
+    sub("rules/lib/checks");
+    put("rules/util.lua", "local M = {}\nfunction M.hello() return 'util' end\nreturn M\n");
+    put("rules/lib/tags.lua", "return { name = function() return 'tags' end }\n");
+    put("rules/lib/checks/deep.lua",
+        "local t = require('tags')\n"
+        "return { name = function() return 'deep+' .. t.name() end }\n");
+    put("rules/r.lua", "local u = require('util')\n"
+                       "local d = require('checks.deep')\n"
+                       "assert(require('util') == u)\n" REQ_RULE(
+                           "R", "report{ message = u.hello() .. ' ' .. d.name() }"));
+    iamg_engine *e = engine_dir("rules");
+    /* util.lua returns no rule, but r.lua requires it: it is a module. */
+    cr_assert_eq(iamg_engine_diag_count(e), 0, "%s", iamg_engine_diag(e, 0)->message);
+    cr_expect_eq(iamg_engine_rule_count(e), 1);
+    cr_assert_eq(iamg_engine_module_count(e), 3);
+    expect_messages(e, policy, "util deep+tags");
+    iamg_engine_free(e);
+
+    /* A file that is neither a rule nor required is still a broken rule file. */
+    put("rules/stray.lua", "return { helper = 1 }\n");
+    e = engine_dir("rules");
+    cr_assert_eq(iamg_engine_diag_count(e), 1);
+    cr_expect(strstr(iamg_engine_diag(e, 0)->path, "stray.lua"));
+    cr_expect(strstr(iamg_engine_diag(e, 0)->message, "lib/"), "%s",
+              iamg_engine_diag(e, 0)->message);
+    iamg_engine_free(e);
+    remove_root();
+}
+
+Test(require, module_state_is_per_document)
+{
+    make_root();
+    sub("rules");
+    sub("rules/lib");
+    put("rules/lib/counter.lua",
+        "local n = 0\nreturn { next = function() n = n + 1 return n end }\n");
+    put("rules/r.lua",
+        "local c = require('counter')\n" REQ_RULE("R", "report{ message = tostring(c.next()) }"));
+    iamg_engine *e = engine_dir("rules");
+    expect_messages(e, policy, "1");
+    /* Two documents in one file, one worker: each starts afresh. */
+    char two[1024];
+    snprintf(two, sizeof two, "{\"PolicyVersion\": {\"Document\": %s}}", policy);
+    expect_messages(e, two, "1");
+    iamg_engine_free(e);
+    remove_root();
+}
+
+static const char *failure_of(iamg_engine *e)
+{
+    static char msg[1024];
+    msg[0] = '\0';
+    if (iamg_engine_diag_count(e)) {
+        snprintf(msg, sizeof msg, "%s", iamg_engine_diag(e, 0)->message);
+        return msg;
+    }
+    iamg_results *r = scan_text(e, policy);
+    const iamg_diag *d = rule_failure(r);
+    if (d) snprintf(msg, sizeof msg, "%s", d->message);
+    iamg_results_free(r);
+    return msg;
+}
+
+Test(require, refused_names_and_links)
+{
+    make_root();
+    sub("rules");
+    sub("rules/lib");
+    sub("outside");
+    put("outside/secret.lua", "return { name = 'secret' }\n");
+    char target[256], link[256];
+    snprintf(target, sizeof target, "%s/outside/secret.lua", root);
+    snprintf(link, sizeof link, "%s/rules/lib/linked.lua", root);
+    cr_assert_eq(symlink(target, link), 0);
+    snprintf(target, sizeof target, "%s/outside", root);
+    snprintf(link, sizeof link, "%s/rules/sublink", root);
+    cr_assert_eq(symlink(target, link), 0);
+    snprintf(link, sizeof link, "%s/rules/lib/fifo.lua", root);
+    cr_assert_eq(mkfifo(link, 0600), 0);
+    static const struct {
+        const char *call, *expect;
+    } cases[] = {
+        {"require('../outside/secret')", "not a module name"},
+        {"require('/etc/passwd')", "not a module name"},
+        {"require('a/b')", "not a module name"},
+        {"require('a..b')", "not a module name"},
+        {"require('')", "not a module name"},
+        {"require('linked')", "symbolic link"},
+        {"require('sublink.secret')", "symbolic link"},
+        {"require('fifo')", "not a regular file"},
+        {"require('missing')", "not found"},
+        {"require('iamguard.nothing')", "no built-in module"},
+        {"require('self')", "requires itself"},
+        {"require('broken')", "does not compile"},
+    };
+    put("rules/lib/self.lua", "return require('self')\n");
+    put("rules/lib/broken.lua", "return {\n");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src, REQ_RULE("R", "%s"), cases[i].call);
+        put("rules/r.lua", src);
+        iamg_engine *e = engine_dir("rules");
+        const char *msg = failure_of(e);
+        cr_expect(strstr(msg, cases[i].expect), "case %zu (%s): '%s'", i, cases[i].call, msg);
+        iamg_engine_free(e);
+    }
+    remove_root();
+}
+
+Test(require, builtin_modules)
+{
+    /* A rule without a folder still has the built-in modules... */
+    iamg_engine *e = engine_src("local g = require('iamguard.guardrail')\n" REQ_RULE(
+        "R", "report{ message = g.statement_name(policy.statements[1]) }"));
+    expect_messages(e, policy, "Statement \"One\"");
+    iamg_engine_free(e);
+    /* ... but no other module. */
+    e = engine_src(REQ_RULE("R", "require('util')"));
+    cr_expect(strstr(failure_of(e), "has no folder"), "%s", failure_of(e));
+    iamg_engine_free(e);
+    /* Built-in modules are shared by the state's instances, so read-only. */
+    e = engine_src("local g = require('iamguard.guardrail')\n" REQ_RULE(
+        "R", "local ok, err = pcall(function() g.statement_name = nil end)\n"
+             "report{ message = tostring(ok) .. ' ' .. tostring(err:find('read-only', 1, true) ~= "
+             "nil) }"));
+    expect_messages(e, policy, "false true");
+    iamg_engine_free(e);
+}
