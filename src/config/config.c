@@ -8,8 +8,10 @@
  */
 #include "iamguard/config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,11 +31,30 @@ typedef struct cpos {
     unsigned line, col;
 } cpos;
 
+/* One parameter set under rules: ID: params:, with where it was written
+ * (the engine that knows its type comes later, in iamg_config_apply). */
+typedef struct param_cfg {
+    const char *name;
+    const tnode *value;
+    cpos key_at, value_at;
+    cpos *item_at; /* list values: each item */
+} param_cfg;
+
+/* rules: ID: {level:, params:} */
+typedef struct rule_cfg {
+    const char *id;
+    cpos at;
+    param_cfg *params;
+    size_t nparams;
+} rule_cfg;
+
 /* The public structure first, so a config pointer is also an impl pointer. */
 typedef struct config_impl {
     iamg_config pub;
     arena a;
     cpos *only_pos, *skip_pos, *level_pos, *dir_pos;
+    rule_cfg *rule_cfgs;
+    size_t nrule_cfgs;
 } config_impl;
 
 typedef struct parser {
@@ -43,7 +64,7 @@ typedef struct parser {
 } parser;
 
 static const char top_keys[] = "rules, levels, rule_dirs, exclude, fail_on, allowlist, limits";
-static const char rules_keys[] = "only, skip";
+static const char rule_keys[] = "level, params";
 static const char allow_keys[] =
     "rule, principal, logical_id, address, file, sid, justification, expires";
 static const char limits_keys[] = "rule_memory, rule_timeout_ms, rule_instructions, max_file_size";
@@ -169,16 +190,101 @@ static int string_list(parser *p, const tnode *v, const char *key, const char *c
     return 0;
 }
 
+static int parse_level_name(parser *p, const tnode *v, const char *what, int *out);
+
+/* Append a level setting, refusing a second one for the same rule. */
+static int add_level(parser *p, const tnode *key, const tnode *value)
+{
+    iamg_config *c = &p->c->pub;
+    char what[300];
+    snprintf(what, sizeof what, "the level of '%.200s'", key->u.s);
+    int l, rc;
+    if ((rc = parse_level_name(p, value, what, &l))) return rc;
+    for (size_t i = 0; i < c->nlevels; i++)
+        if (strcmp(c->levels[i].rule, key->u.s) == 0)
+            return fail(p, key, "the level of '%s' is set twice (also on line %u): keep one",
+                        key->u.s, p->c->level_pos[i].line);
+    iamg_config_level *lv = ig_arena_calloc(&p->c->a, c->nlevels + 1, sizeof *lv);
+    cpos *ps = ig_arena_calloc(&p->c->a, c->nlevels + 1, sizeof *ps);
+    if (!lv || !ps) return oom(p);
+    if (c->nlevels) {
+        memcpy(lv, c->levels, c->nlevels * sizeof *lv);
+        memcpy(ps, p->c->level_pos, c->nlevels * sizeof *ps);
+    }
+    lv[c->nlevels].rule = key->u.s;
+    lv[c->nlevels].level = (iamg_level)l;
+    ps[c->nlevels] = pos_of(p, key);
+    c->levels = lv;
+    p->c->level_pos = ps;
+    c->nlevels++;
+    return 0;
+}
+
+/* rules: RULE-ID: {level: ..., params: {name: value}} */
+static int parse_rule_settings(parser *p, const tmember *m, rule_cfg *rc_out)
+{
+    const tnode *v = &m->value;
+    char what[300];
+    snprintf(what, sizeof what, "rule '%.200s'", m->key.u.s);
+    if (!m->key.n) return fail(p, &m->key, "'rules' has an empty rule id");
+    if (v->type != TN_OBJECT)
+        return fail(p, &m->key,
+                    "unknown key '%s' in rules (expected only, skip, or a rule id with a mapping "
+                    "level: ..., params: {...})",
+                    m->key.u.s);
+    int rc = check_keys(p, v, rule_keys, what);
+    if (rc) return rc;
+    rc_out->id = m->key.u.s;
+    rc_out->at = pos_of(p, &m->key);
+    const tnode *lv = ig_tnode_get(v, "level");
+    if (lv && (rc = add_level(p, &m->key, lv))) return rc;
+    const tnode *pv = ig_tnode_get(v, "params");
+    if (!pv || pv->type == TN_NULL) return 0;
+    snprintf(what, sizeof what, "the params of '%.200s'", m->key.u.s);
+    if ((rc = want_map(p, pv, "params", "name: value"))) return rc;
+    if ((rc = check_keys(p, pv, NULL, what))) return rc;
+    param_cfg *pc = ig_arena_calloc(&p->c->a, pv->n ? pv->n : 1, sizeof *pc);
+    if (!pc) return oom(p);
+    for (uint32_t i = 0; i < pv->n; i++) {
+        const tmember *pm = &pv->u.members[i];
+        pc[i].name = pm->key.u.s;
+        pc[i].value = &pm->value;
+        pc[i].key_at = pos_of(p, &pm->key);
+        pc[i].value_at = pos_of(p, &pm->value);
+        if (pm->value.type == TN_ARRAY) {
+            pc[i].item_at = ig_arena_calloc(&p->c->a, pm->value.n ? pm->value.n : 1, sizeof(cpos));
+            if (!pc[i].item_at) return oom(p);
+            for (uint32_t j = 0; j < pm->value.n; j++)
+                pc[i].item_at[j] = pos_of(p, &pm->value.u.items[j]);
+        }
+    }
+    rc_out->params = pc;
+    rc_out->nparams = pv->n;
+    return 0;
+}
+
 static int parse_rules(parser *p, const tnode *v)
 {
     if (v->type == TN_NULL) return 0;
-    int rc = want_map(p, v, "rules", "only: [...], skip: [...]");
-    if (!rc) rc = check_keys(p, v, rules_keys, "rules");
+    int rc =
+        want_map(p, v, "rules", "only: [...], skip: [...], RULE-ID: {level: ..., params: ...}");
+    if (!rc) rc = check_keys(p, v, NULL, "rules");
     if (rc) return rc;
     iamg_config *c = &p->c->pub;
     const tnode *o = ig_tnode_get(v, "only"), *s = ig_tnode_get(v, "skip");
     if (o && (rc = string_list(p, o, "only", &c->only, &c->nonly, &p->c->only_pos))) return rc;
     if (s && (rc = string_list(p, s, "skip", &c->skip, &c->nskip, &p->c->skip_pos))) return rc;
+    rule_cfg *rv = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *rv);
+    if (!rv) return oom(p);
+    size_t n = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const tmember *m = &v->u.members[i];
+        if (!strcmp(m->key.u.s, "only") || !strcmp(m->key.u.s, "skip")) continue;
+        if ((rc = parse_rule_settings(p, m, &rv[n]))) return rc;
+        n++;
+    }
+    p->c->rule_cfgs = rv;
+    p->c->nrule_cfgs = n;
     return 0;
 }
 
@@ -197,23 +303,11 @@ static int parse_levels(parser *p, const tnode *v)
     int rc = want_map(p, v, "levels", "RULE-ID: none, note, warning or error");
     if (!rc) rc = check_keys(p, v, NULL, "levels");
     if (rc) return rc;
-    iamg_config_level *lv = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *lv);
-    cpos *ps = ig_arena_calloc(&p->c->a, v->n ? v->n : 1, sizeof *ps);
-    if (!lv || !ps) return oom(p);
     for (uint32_t i = 0; i < v->n; i++) {
         const tmember *m = &v->u.members[i];
         if (!m->key.n) return fail(p, &m->key, "'levels' has an empty rule id");
-        char what[300];
-        snprintf(what, sizeof what, "the level of '%.200s'", m->key.u.s);
-        int l;
-        if ((rc = parse_level_name(p, &m->value, what, &l))) return rc;
-        lv[i].rule = m->key.u.s;
-        lv[i].level = (iamg_level)l;
-        ps[i] = pos_of(p, &m->key);
+        if ((rc = add_level(p, &m->key, &m->value))) return rc;
     }
-    p->c->pub.levels = lv;
-    p->c->pub.nlevels = v->n;
-    p->c->level_pos = ps;
     return 0;
 }
 
@@ -410,8 +504,8 @@ static int parse_root(parser *p, const tnode *root)
     if (rc) return rc;
     iamg_config *c = &p->c->pub;
     const tnode *v;
-    if ((v = ig_tnode_get(root, "rules")) && (rc = parse_rules(p, v))) return rc;
     if ((v = ig_tnode_get(root, "levels")) && (rc = parse_levels(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "rules")) && (rc = parse_rules(p, v))) return rc;
     if ((v = ig_tnode_get(root, "rule_dirs")) && (rc = parse_rule_dirs(p, v))) return rc;
     if ((v = ig_tnode_get(root, "exclude")) &&
         (rc = string_list(p, v, "exclude", &c->exclude, &c->nexclude, NULL)))
@@ -541,6 +635,100 @@ static int unknown_rule(const iamg_config *c, const cpos *at, const char *id, ia
                         "unknown rule id '%s' (see 'iamguard rules')", id);
 }
 
+static int param_error(const iamg_config *c, const cpos *at, iamg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int param_error(const iamg_config *c, const cpos *at, iamg_error *err, const char *fmt, ...)
+{
+    char msg[IAMG_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ig_error_set(err, IAMG_EUSAGE, c->path, at->line, at->col, "%s", msg);
+}
+
+/* A scalar that reads as text: strings, and numbers as written (account
+ * ids are numbers to YAML). */
+static const char *text_of(const tnode *n)
+{
+    return n->type == TN_STRING || n->type == TN_NUMBER ? n->u.s : NULL;
+}
+
+/* Set one configured parameter, checked against the rule's declaration. */
+static int apply_param(const iamg_config *c, iamg_engine *e, const rule_cfg *rc,
+                       const param_cfg *pc, iamg_error *err)
+{
+    const iamg_rule_info *ri = iamg_engine_find_rule(e, rc->id);
+    const iamg_rule_param *decl = NULL;
+    for (size_t i = 0; i < ri->nparams; i++)
+        if (strcmp(ri->params[i].name, pc->name) == 0) decl = &ri->params[i];
+    if (!decl) {
+        iamg_error e2;
+        iamg_engine_set_param_text(e, rc->id, pc->name, "", &e2); /* says which exist */
+        return param_error(c, &pc->key_at, err, "%s", e2.message);
+    }
+    const tnode *v = pc->value;
+    iamg_param_value pv;
+    memset(&pv, 0, sizeof pv);
+    pv.type = decl->default_value.type;
+    const char *want = "";
+    char *end = NULL;
+    switch (pv.type) {
+    case IAMG_PARAM_BOOLEAN:
+        want = "true or false";
+        if (v->type != TN_BOOL) break;
+        pv.boolean = strcmp(v->u.s, "true") == 0;
+        return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+    case IAMG_PARAM_INTEGER:
+        want = "a whole number";
+        if (v->type != TN_NUMBER) break;
+        errno = 0;
+        pv.integer = strtoll(v->u.s, &end, 10);
+        if (errno || *end) break;
+        return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+    case IAMG_PARAM_NUMBER:
+        want = "a number";
+        if (v->type != TN_NUMBER) break;
+        errno = 0;
+        pv.number = strtod(v->u.s, &end);
+        if (errno || *end) break;
+        return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+    case IAMG_PARAM_STRING:
+        want = "a string";
+        if (!(pv.string = text_of(v))) break;
+        return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+    case IAMG_PARAM_LIST: {
+        want = "a list of strings";
+        if (v->type == TN_NULL) return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+        if (text_of(v)) {
+            const char *one[1] = {text_of(v)};
+            pv.list = one;
+            pv.nlist = 1;
+            return iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+        }
+        if (v->type != TN_ARRAY) break;
+        const char **items = ig_calloc(v->n ? v->n : 1, sizeof *items);
+        if (!items) return ig_error_set(err, IAMG_ENOMEM, c->path, 0, 0, "out of memory");
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (!(items[i] = text_of(&v->u.items[i]))) {
+                ig_free((void *)items);
+                return param_error(c, &pc->item_at[i], err,
+                                   "item %u of parameter '%s' of rule %s must be a string, not %s",
+                                   i + 1, pc->name, rc->id, a_type(&v->u.items[i]));
+            }
+        }
+        pv.list = items;
+        pv.nlist = v->n;
+        int r = iamg_engine_set_param(e, rc->id, pc->name, &pv, err);
+        ig_free((void *)items);
+        return r;
+    }
+    }
+    return param_error(c, &pc->value_at, err, "parameter '%s' of rule %s must be %s, not %s",
+                       pc->name, rc->id, want, a_type(v));
+}
+
 int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only, size_t nonly,
                       const char *const *skip, size_t nskip, iamg_error *err)
 {
@@ -564,6 +752,12 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
         for (size_t i = 0; i < c->nlevels; i++)
             if (!iamg_engine_find_rule(e, c->levels[i].rule))
                 return unknown_rule(c, &ci->level_pos[i], c->levels[i].rule, err);
+        for (size_t i = 0; i < ci->nrule_cfgs; i++) {
+            const rule_cfg *rc_ = &ci->rule_cfgs[i];
+            if (!iamg_engine_find_rule(e, rc_->id)) return unknown_rule(c, &rc_->at, rc_->id, err);
+            for (size_t j = 0; j < rc_->nparams; j++)
+                if ((rc = apply_param(c, e, rc_, &rc_->params[j], err))) return rc;
+        }
     }
     const char *const *eff_only = nonly ? only : (c ? c->only : NULL);
     size_t neff_only = nonly ? nonly : (c ? c->nonly : 0);

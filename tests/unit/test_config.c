@@ -178,9 +178,21 @@ static const err_case err_cases[] = {
      "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, "
      "limits)"},
     {"rules:\n  only: [IAM-SSM-1]\n  onyl: [IAM-SSM-2]\n", IAMG_EUSAGE, 3, 3,
-     "unknown key 'onyl' in rules (expected only, skip)"},
+     "unknown key 'onyl' in rules (expected only, skip, or a rule id with a mapping level: ..., "
+     "params: {...})"},
     {"rules: [IAM-SSM-1]\n", IAMG_EUSAGE, 1, 8,
-     "'rules' must be a mapping (only: [...], skip: [...]), not a list"},
+     "'rules' must be a mapping (only: [...], skip: [...], RULE-ID: {level: ..., params: ...}), "
+     "not a list"},
+    {"rules:\n  IAM-SSM-1: {levle: note}\n", IAMG_EUSAGE, 2, 15,
+     "unknown key 'levle' in rule 'IAM-SSM-1' (expected level, params)"},
+    {"rules:\n  IAM-SSM-1: {level: high}\n", IAMG_EUSAGE, 2, 22,
+     "the level of 'IAM-SSM-1' must be none, note, warning or error, not 'high'"},
+    {"levels:\n  IAM-SSM-1: note\nrules:\n  IAM-SSM-1:\n    level: error\n", IAMG_EUSAGE, 4, 3,
+     "the level of 'IAM-SSM-1' is set twice (also on line 2): keep one"},
+    {"rules:\n  IAM-SSM-1:\n    params: [a]\n", IAMG_EUSAGE, 3, 13,
+     "'params' must be a mapping (name: value), not a list"},
+    {"rules:\n  IAM-SSM-1:\n    params: {a: 1, a: 2}\n", IAMG_EUSAGE, 3, 20,
+     "duplicate key 'a' (also on line 3): keep one"},
     {"rules:\n  skip: {IAM-SSM-1: true}\n", IAMG_EUSAGE, 2, 9,
      "'skip' must be a list of strings, not a mapping"},
     {"rules:\n  only:\n    - IAM-SSM-1\n    - 12\n", IAMG_EUSAGE, 4, 7,

@@ -377,3 +377,74 @@ Test(require, builtin_modules)
     expect_messages(e, policy, "false true");
     iamg_engine_free(e);
 }
+
+/* ---- parameters from .iamguard.yml ---- */
+
+static int apply_text(iamg_engine *e, const char *text, iamg_error *err)
+{
+    iamg_config *c = NULL;
+    int rc = iamg_config_load_buffer(".iamguard.yml", text, strlen(text), &c, err);
+    if (rc == 0) rc = iamg_config_apply(c, e, NULL, 0, NULL, 0, err);
+    iamg_config_free(c);
+    return rc;
+}
+
+Test(params, from_configuration)
+{
+    iamg_engine *e = engine_src(params_rule);
+    iamg_error err;
+    cr_assert_eq(apply_text(e,
+                            "rules:\n"
+                            "  P-1:\n"
+                            "    level: error\n"
+                            "    params:\n"
+                            "      authorized_principals: [\"arn:aws:iam::*:role/Admin\", 123]\n"
+                            "      max_actions: 7\n"
+                            "      ratio: 1.25\n"
+                            "      strict: true\n"
+                            "      action: 42\n",
+                            &err),
+                 0, "%u:%u: %s", err.line, err.column, err.message);
+    cr_expect_eq(iamg_engine_find_rule(e, "P-1")->level, IAMG_LEVEL_ERROR);
+    expect_messages(e, policy, "arn:aws:iam::*:role/Admin,123 7 integer 1.25 true 42 2");
+    /* A single string is a list of one. */
+    cr_assert_eq(
+        apply_text(e, "rules: {P-1: {params: {authorized_principals: BreakGlass}}}\n", &err), 0,
+        "%s", err.message);
+    expect_messages(e, policy, "BreakGlass 7 integer 1.25 true 42 1");
+    iamg_engine_free(e);
+
+    static const struct {
+        const char *text;
+        unsigned line, col;
+        const char *expect;
+    } bad[] = {
+        {"rules:\n  P-1:\n    params:\n      max_action: 3\n", 4, 7,
+         "rule P-1 has no parameter 'max_action' (it has: action, authorized_principals, "
+         "max_actions, ratio, strict)"},
+        {"rules:\n  P-1:\n    params:\n      max_actions: many\n", 4, 20,
+         "parameter 'max_actions' of rule P-1 must be a whole number, not a string"},
+        {"rules:\n  P-1:\n    params:\n      max_actions: 2.5\n", 4, 20,
+         "parameter 'max_actions' of rule P-1 must be a whole number, not a number"},
+        {"rules:\n  P-1:\n    params:\n      strict: \"yes\"\n", 4, 15,
+         "parameter 'strict' of rule P-1 must be true or false, not a string"},
+        {"rules:\n  P-1:\n    params:\n      authorized_principals:\n        - a\n        - {x: "
+         "1}\n",
+         6, 11,
+         "item 2 of parameter 'authorized_principals' of rule P-1 must be a string, not a "
+         "mapping"},
+        {"rules:\n  P-1:\n    params:\n      action: [a]\n", 4, 15,
+         "parameter 'action' of rule P-1 must be a string, not a list"},
+        {"rules:\n  P-2:\n    params:\n      action: a\n", 2, 3,
+         "unknown rule id 'P-2' (see 'iamguard rules')"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        e = engine_src(params_rule);
+        cr_expect_eq(apply_text(e, bad[i].text, &err), IAMG_EUSAGE, "case %zu", i);
+        cr_expect(err.line == bad[i].line && err.column == bad[i].col,
+                  "case %zu: at %u:%u, want %u:%u (%s)", i, err.line, err.column, bad[i].line,
+                  bad[i].col, err.message);
+        cr_expect_str_eq(err.message, bad[i].expect, "case %zu", i);
+        iamg_engine_free(e);
+    }
+}
