@@ -30,7 +30,7 @@ static iamg_engine *engine_src(const char *src)
     eo.builtin_rules = 0;
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
     cr_assert_eq(iamg_engine_add_rule_source(e, "t.lua", src, strlen(src), &err), 0, "%s",
                  err.message);
     return e;
@@ -235,7 +235,7 @@ static iamg_engine *engine_dir(const char *rel)
     iamg_error err;
     char path[256];
     snprintf(path, sizeof path, "%s/%s", root, rel);
-    cr_assert_eq(iamg_engine_new(&e, &eo, &err), 0);
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0);
     cr_assert_eq(iamg_engine_add_rules_dir(e, path, &err), 0, "%s", err.message);
     return e;
 }
