@@ -981,8 +981,16 @@ static int compute(const iamg_catalog *c, const char *p, uint32_t **ids, uint32_
     for (const char *q = p; *q; q++)
         need += *q != '*';
     if (need > c->maxname) return 0;
-    uint32_t a0 = 0, a1 = c->nact;
     size_t lit = strcspn(p, "*?");
+    if (!p[lit]) {
+        /* No wildcard: one action or none. */
+        const iamg_catalog_action *a = iamg_catalog_action_find(c, p);
+        if (a && push_id(ids, n, &cap, (uint32_t)(a - c->act))) return IAMG_ENOMEM;
+        return 0;
+    }
+    /* "literal*", the commonest glob, needs no glob matching. */
+    int prefix_only = p[lit] == '*' && p[lit + 1] == '\0';
+    uint32_t a0 = 0, a1 = c->nact;
     const char *colon = memchr(p, ':', lit);
     if (colon) {
         const csvc *s = find_service(c, p, (size_t)(colon - p));
@@ -991,7 +999,8 @@ static int compute(const iamg_catalog *c, const char *p, uint32_t **ids, uint32_
         a1 = s->a1;
     }
     for (uint32_t i = a0; i < a1; i++) {
-        if (!iamg_action_match(p, c->act[i].full)) continue;
+        if (prefix_only ? !ieqn(c->act[i].full, p, lit) : !iamg_action_match(p, c->act[i].full))
+            continue;
         if (push_id(ids, n, &cap, i)) {
             ig_free(*ids);
             *ids = NULL;

@@ -24,6 +24,7 @@
 #include "iamguard/iamguard.h"
 #include "load/loader.h"
 #include "model/policy.h"
+#include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
 #include "util/alloc.h"
 #include "source/diag.h"
@@ -187,6 +188,65 @@ static int l_key_match(lua_State *L)
 {
     /* Condition keys compare case-insensitively, as actions do. */
     lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    return 1;
+}
+
+/* ---- the IAM catalogue: statements are tables as load() gives them ---- */
+
+/* The Action or NotAction list of the statement table at idx (its
+ * `actions` or `not_actions`, a string or a list of strings). */
+static ig_lc_stmt stmt_arg(lua_State *L, int idx)
+{
+    ig_lc_stmt s = {NULL, 0, 0};
+    luaL_checktype(L, idx, LUA_TTABLE);
+    if (lua_getfield(L, idx, "actions") == LUA_TNIL) {
+        lua_pop(L, 1);
+        if (lua_getfield(L, idx, "not_actions") != LUA_TNIL) s.negated = 1;
+    }
+    s.pats = string_list(L, lua_absindex(L, -1), "statement actions", &s.n);
+    return s;
+}
+
+static int l_grants(lua_State *L)
+{
+    ig_lc_stmt s = stmt_arg(L, 1);
+    const char *query = luaL_checkstring(L, 2);
+    size_t which;
+    int yes = ig_lc_grants(L, &s, query, &which);
+    lua_pushboolean(L, yes);
+    if (!yes || s.negated || which == (size_t)-1) return 1;
+    lua_pushstring(L, s.pats[which]);
+    lua_pushinteger(L, (lua_Integer)which + 1);
+    return 3;
+}
+
+static int l_granted_actions(lua_State *L)
+{
+    ig_lc_stmt s = stmt_arg(L, 1);
+    ig_lc_push_names(L, ig_lc_push_granted(L, &s));
+    return 1;
+}
+
+static int l_grants_access_level(lua_State *L)
+{
+    ig_lc_stmt s = stmt_arg(L, 1);
+    luaL_checkstring(L, 2);
+    return ig_lc_grants_access_level(L, ig_lc_push_granted(L, &s), 2);
+}
+
+static int l_supports_condition_key(lua_State *L)
+{
+    ig_lc_stmt s = stmt_arg(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    lua_pushboolean(L, ig_lc_supports_key(L, ig_lc_push_granted(L, &s), key));
+    return 1;
+}
+
+static int l_supports_resource(lua_State *L)
+{
+    ig_lc_stmt s = stmt_arg(L, 1);
+    const char *arn = luaL_checkstring(L, 2);
+    lua_pushboolean(L, ig_lc_supports_resource(L, ig_lc_push_granted(L, &s), arn));
     return 1;
 }
 
@@ -431,6 +491,17 @@ static const luaL_Reg functions[] = {
     {"key_match", l_key_match},
     {"load", l_load},
     {"scan", l_scan},
+    {"expand", ig_lc_expand},
+    {"matches", ig_lc_matches},
+    {"action", ig_lc_action},
+    {"condition_key", ig_lc_condition_key},
+    {"service", ig_lc_service},
+    {"suggest", ig_lc_suggest},
+    {"grants", l_grants},
+    {"granted_actions", l_granted_actions},
+    {"grants_access_level", l_grants_access_level},
+    {"supports_condition_key", l_supports_condition_key},
+    {"supports_resource", l_supports_resource},
     {NULL, NULL},
 };
 
@@ -449,5 +520,7 @@ LUAMOD_EXPORT int luaopen_iamguard(lua_State *L)
     luaL_newlib(L, functions);
     lua_pushstring(L, iamg_version());
     lua_setfield(L, -2, "version");
+    lua_pushstring(L, iamg_catalog_version());
+    lua_setfield(L, -2, "catalog_version");
     return 1;
 }

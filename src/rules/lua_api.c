@@ -6,6 +6,7 @@
 
 #include "iamguard/match.h"
 #include "model/query.h"
+#include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
 #include "rules/params.h"
 #include "rules/sandbox.h"
@@ -77,13 +78,38 @@ static const pstmt *stmt_arg(lua_State *L, int idx)
     return &v->doc->stmts[v->index];
 }
 
+/* The statement's Action or NotAction patterns as a C array, in a userdata
+ * left on the stack (the strings live in the document). No Action at all
+ * grants nothing: an empty, not negated list. */
+static ig_lc_stmt stmt_patterns(lua_State *L, const pstmt *st)
+{
+    ig_lc_stmt s = {NULL, 0, 0};
+    const char **v = lua_newuserdatauv(L, (st->action.n ? st->action.n : 1) * sizeof *v, 0);
+    if (!st->action.member) return s;
+    for (uint32_t i = 0; i < st->action.n; i++)
+        v[i] = st->action.v[i]->u.s;
+    s.pats = v;
+    s.n = st->action.n;
+    s.negated = st->action.negated;
+    return s;
+}
+
 static int st_grants(lua_State *L)
 {
     ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
     const char *action = luaL_checkstring(L, 2);
-    uint32_t which;
-    int yes = ig_query_grants(st, action, &which);
+    uint32_t which = QUERY_NONE;
+    int yes;
+    if (!strpbrk(action, "*?")) {
+        yes = ig_query_grants(st, action, &which);
+    } else {
+        /* A glob: does the statement grant some catalogue action it matches? */
+        ig_lc_stmt s = stmt_patterns(L, st);
+        size_t w;
+        yes = ig_lc_grants(L, &s, action, &w);
+        if (yes && !s.negated && w != (size_t)-1) which = (uint32_t)w;
+    }
     lua_pushboolean(L, yes);
     if (yes && which != QUERY_NONE) {
         push_node_text(L, st->action.v[which]);
@@ -167,6 +193,60 @@ static int st_has(lua_State *L)
     return 1;
 }
 
+/* ---- statement queries on the IAM catalogue ---- */
+
+static int cached(lua_State *L, const char *key);
+static void cache(lua_State *L, const char *key);
+
+/* The catalogue actions the statement grants, as a bitset computed once per
+ * view and left on the stack. */
+static const uint64_t *stmt_granted(lua_State *L, const pstmt *st)
+{
+    if (cached(L, "\1granted")) return lua_touserdata(L, -1);
+    ig_lc_stmt s = stmt_patterns(L, st);
+    ig_lc_push_granted(L, &s);
+    lua_remove(L, -2);
+    cache(L, "\1granted");
+    return lua_touserdata(L, -1);
+}
+
+static int st_granted_actions(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    if (cached(L, "\1granted_actions")) return 1;
+    ig_lc_push_names(L, stmt_granted(L, st));
+    cache(L, "\1granted_actions");
+    return 1;
+}
+
+static int st_grants_access_level(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    luaL_checkstring(L, 2);
+    const uint64_t *bits = stmt_granted(L, st);
+    return ig_lc_grants_access_level(L, bits, 2);
+}
+
+static int st_supports_condition_key(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    lua_pushboolean(L, ig_lc_supports_key(L, stmt_granted(L, st), key));
+    return 1;
+}
+
+static int st_supports_resource(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const char *arn = luaL_checkstring(L, 2);
+    lua_pushboolean(L, ig_lc_supports_resource(L, stmt_granted(L, st), arn));
+    return 1;
+}
+
 static const char *effect_text(const pstmt *st)
 {
     if (st->effect == EFFECT_ALLOW) return "Allow";
@@ -234,6 +314,14 @@ static int st_index(lua_State *L)
         lua_pushcfunction(L, st_conditions_on);
     } else if (strcmp(k, "has") == 0) {
         lua_pushcfunction(L, st_has);
+    } else if (strcmp(k, "granted_actions") == 0) {
+        lua_pushcfunction(L, st_granted_actions);
+    } else if (strcmp(k, "grants_access_level") == 0) {
+        lua_pushcfunction(L, st_grants_access_level);
+    } else if (strcmp(k, "supports_condition_key") == 0) {
+        lua_pushcfunction(L, st_supports_condition_key);
+    } else if (strcmp(k, "supports_resource") == 0) {
+        lua_pushcfunction(L, st_supports_resource);
     } else if (strcmp(k, "not_principal") == 0) {
         lua_pushboolean(L, st->not_principal);
     } else if (cached(L, k)) {
@@ -543,6 +631,20 @@ static int l_probe(lua_State *L)
     return 1;
 }
 
+/* The IAM catalogue (rules/lua_catalog.c), behind the sandbox's checks. */
+#define CATALOG_FN(name)                                                                           \
+    static int l_##name(lua_State *L)                                                              \
+    {                                                                                              \
+        ig_sandbox_check(L);                                                                       \
+        return ig_lc_##name(L);                                                                    \
+    }
+CATALOG_FN(expand)
+CATALOG_FN(matches)
+CATALOG_FN(action)
+CATALOG_FN(condition_key)
+CATALOG_FN(service)
+CATALOG_FN(suggest)
+
 void ig_lua_api_install(lua_State *L, check_ctx *ctx)
 {
     lua_pushlightuserdata(L, ctx);
@@ -574,8 +676,16 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"key_equal", l_key_equal},
                                    {"key_match", l_action_match},
                                    {"probe", l_probe},
+                                   {"expand", l_expand},
+                                   {"matches", l_matches},
+                                   {"action", l_action},
+                                   {"condition_key", l_condition_key},
+                                   {"service", l_service},
+                                   {"suggest", l_suggest},
                                    {NULL, NULL}};
     luaL_newlib(L, iam);
+    lua_pushstring(L, iamg_catalog_version());
+    lua_setfield(L, -2, "catalog_version");
     lua_setglobal(L, "iam");
 }
 

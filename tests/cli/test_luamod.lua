@@ -197,6 +197,30 @@ os.remove(dir)
 check("scan: failing rule reported as a problem", bf and #bf == 0 and #bp >= 1
   and bp[1].code == "rule" and bp[1].rule_id == "BOOM", bp and bp[1] and bp[1].message)
 
+-- ---- the IAM catalogue ----
+eq("catalog_version", iamguard.catalog_version, "0.21.202609261")
+local e = iamguard.expand("IAM:Get*")
+check("expand", #e > 20 and e[1] == "iam:GetAccessKeyLastUsed" and e[1] < e[2], list(e))
+eq("matches", iamguard.matches("ssm:SendCommand"), 1)
+local sc = iamguard.action("ssm:sendcommand")
+eq("action", sc and (sc.service .. ":" .. sc.name .. " " .. sc.access_level), "ssm:SendCommand Write")
+eq("action: resource types", sc and sc.resource_types[3].name .. " " .. tostring(sc.resource_types[3].required),
+   "instance false")
+eq("action: unknown", iamguard.action("ssm:Send*"), nil)
+eq("condition_key", iamguard.condition_key("aws:SourceIp"), "IPAddress")
+eq("service", iamguard.service("ssm").name, "AWS Systems Manager")
+eq("suggest", iamguard.suggest("iam:AddUserToGrup"), "iam:AddUserToGroup")
+local doc = iamguard.load("p.json", '{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "iam:List*"], ' ..
+  '"Resource": "*"}, {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}')[1]
+local a, n = doc.statements[1], doc.statements[2]
+eq("grants: glob", select(2, iamguard.grants(a, "iam:*User*")), "iam:List*")
+eq("grants: glob not granted", iamguard.grants(a, "iam:Get*"), false)
+eq("grants: NotAction", iamguard.grants(n, "*:Get*"), true)
+eq("granted_actions", #iamguard.granted_actions(n) + #iamguard.expand("iam:*"), iamguard.matches("*"))
+eq("grants_access_level", select(2, iamguard.grants_access_level(a, "Read")), "s3:GetObject")
+eq("supports_condition_key", iamguard.supports_condition_key(a, "s3:prefix"), false)
+eq("supports_resource", iamguard.supports_resource(a, "arn:aws:s3:::b/k"), true)
+
 collectgarbage()
 
 for _, x in ipairs(findings) do

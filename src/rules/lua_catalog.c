@@ -1,0 +1,233 @@
+#include "rules/lua_catalog.h"
+
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "catalog/catalog.h"
+#include "iamguard/match.h"
+
+const iamg_catalog *ig_lc_catalog(lua_State *L)
+{
+    const iamg_catalog *c = ig_catalog();
+    if (!c) luaL_error(L, "out of memory loading the IAM catalogue");
+    return c;
+}
+
+static void check_rc(lua_State *L, int rc)
+{
+    if (rc < 0) luaL_error(L, "out of memory");
+}
+
+int ig_lc_expand(lua_State *L)
+{
+    const char *pattern = luaL_checkstring(L, 1);
+    const iamg_catalog *c = ig_lc_catalog(L);
+    ig_idlist l;
+    check_rc(L, ig_catalog_expand_ids(c, pattern, &l));
+    /* Copy before building the table: building may raise an error. */
+    uint32_t *ids = lua_newuserdatauv(L, (l.n ? l.n : 1) * sizeof *ids, 0);
+    memcpy(ids, l.ids, l.n * sizeof *ids);
+    uint32_t n = l.n;
+    ig_idlist_release(&l);
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        lua_pushstring(L, iamg_catalog_action_full_name(ig_catalog_action_by_id(c, ids[i])));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+int ig_lc_matches(lua_State *L)
+{
+    const char *pattern = luaL_checkstring(L, 1);
+    const iamg_catalog *c = ig_lc_catalog(L);
+    ig_idlist l;
+    check_rc(L, ig_catalog_expand_ids(c, pattern, &l));
+    lua_pushinteger(L, (lua_Integer)l.n);
+    ig_idlist_release(&l);
+    return 1;
+}
+
+static void push_key_list(lua_State *L, const iamg_catalog_action *a, size_t rt, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_pushstring(L, rt == (size_t)-1 ? iamg_catalog_action_key(a, k)
+                                           : iamg_catalog_action_resource_key(a, rt, k));
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+}
+
+int ig_lc_action(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    const iamg_catalog_action *a = iamg_catalog_action_find(ig_lc_catalog(L), name);
+    if (!a) return lua_pushnil(L), 1;
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, iamg_catalog_action_service(a));
+    lua_setfield(L, -2, "service");
+    lua_pushstring(L, iamg_catalog_action_name(a));
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, iamg_access_level_name(iamg_catalog_action_access_level(a)));
+    lua_setfield(L, -2, "access_level");
+    size_t nr = iamg_catalog_action_resource_count(a);
+    lua_createtable(L, (int)nr, 0);
+    for (size_t i = 0; i < nr; i++) {
+        iamg_catalog_resource r;
+        iamg_catalog_action_resource(a, i, &r);
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, r.name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, r.arn);
+        lua_setfield(L, -2, "arn");
+        push_key_list(L, a, i, r.nkeys);
+        lua_setfield(L, -2, "condition_keys");
+        lua_pushboolean(L, r.required);
+        lua_setfield(L, -2, "required");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "resource_types");
+    push_key_list(L, a, (size_t)-1, iamg_catalog_action_key_count(a));
+    lua_setfield(L, -2, "condition_keys");
+    return 1;
+}
+
+int ig_lc_condition_key(lua_State *L)
+{
+    const char *t = iamg_catalog_condition_key_type(ig_lc_catalog(L), luaL_checkstring(L, 1));
+    if (t)
+        lua_pushstring(L, t);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+int ig_lc_service(lua_State *L)
+{
+    const char *prefix = luaL_checkstring(L, 1);
+    const iamg_catalog *c = ig_lc_catalog(L);
+    const char *name = iamg_catalog_service_name(c, prefix);
+    if (!name) return lua_pushnil(L), 1;
+    lua_createtable(L, 0, 2);
+    /* The prefix as the catalogue writes it: lower case. */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (const char *p = prefix; *p; p++)
+        luaL_addchar(&b, (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p);
+    luaL_pushresult(&b);
+    lua_setfield(L, -2, "prefix");
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "name");
+    return 1;
+}
+
+int ig_lc_suggest(lua_State *L)
+{
+    const char *text = luaL_checkstring(L, 1);
+    char out[256];
+    if (ig_catalog_suggest(ig_lc_catalog(L), text, 0, out, sizeof out))
+        lua_pushstring(L, out);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* ---- statements ---- */
+
+uint64_t *ig_lc_push_granted(lua_State *L, const ig_lc_stmt *s)
+{
+    const iamg_catalog *c = ig_lc_catalog(L);
+    uint64_t *bits = lua_newuserdatauv(L, ig_catalog_words(c) * sizeof *bits, 0);
+    check_rc(L, ig_catalog_granted_bits(c, s->pats, s->n, s->negated, bits));
+    return bits;
+}
+
+int ig_lc_grants(lua_State *L, const ig_lc_stmt *s, const char *query, size_t *which)
+{
+    int rc = iamg_catalog_grants(ig_lc_catalog(L), s->pats, s->n, s->negated, query, which);
+    check_rc(L, rc);
+    return rc;
+}
+
+/* Address used as the registry key of the names table. */
+static const char names_key = 0;
+
+/*
+ * Push the list of every action name (id + 1 -> "service:Action"), made
+ * once per Lua state: a statement granting thousands of actions then costs
+ * one array read per action instead of hashing each name again.
+ */
+static void push_all_names(lua_State *L, const iamg_catalog *c)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    uint32_t n = ig_catalog_naction(c);
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t id = 0; id < n; id++) {
+        lua_pushstring(L, iamg_catalog_action_full_name(ig_catalog_action_by_id(c, id)));
+        lua_rawseti(L, -2, (lua_Integer)id + 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
+}
+
+void ig_lc_push_names(lua_State *L, const uint64_t *bits)
+{
+    const iamg_catalog *c = ig_lc_catalog(L);
+    size_t words = ig_catalog_words(c), n = 0;
+    for (size_t w = 0; w < words; w++)
+        n += (size_t)__builtin_popcountll(bits[w]);
+    /* Few names: pushing them is cheaper than the table of all. */
+    int all = n > 64;
+    if (all) push_all_names(L, c);
+    lua_createtable(L, (int)n, 0);
+    lua_Integer k = 0;
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t m = bits[w]; m; m &= m - 1) {
+            uint32_t id = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+            if (all)
+                lua_rawgeti(L, -2, (lua_Integer)id + 1);
+            else
+                lua_pushstring(L, iamg_catalog_action_full_name(ig_catalog_action_by_id(c, id)));
+            lua_rawseti(L, -2, ++k);
+        }
+    }
+    if (all) lua_remove(L, -2);
+}
+
+int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg)
+{
+    const char *name = luaL_checkstring(L, arg);
+    iamg_access_level level = iamg_access_level_parse(name);
+    if (!level)
+        return luaL_argerror(L, arg,
+                             "access level must be \"List\", \"Read\", \"Write\", "
+                             "\"Permissions management\" or \"Tagging\"");
+    const iamg_catalog *c = ig_lc_catalog(L);
+    uint32_t id = ig_catalog_first_with_level(c, bits, level);
+    if (id == UINT32_MAX) return lua_pushboolean(L, 0), 1;
+    lua_pushboolean(L, 1);
+    lua_pushstring(L, iamg_catalog_action_full_name(ig_catalog_action_by_id(c, id)));
+    return 2;
+}
+
+int ig_lc_supports_key(lua_State *L, const uint64_t *bits, const char *key)
+{
+    const iamg_catalog *c = ig_lc_catalog(L);
+    if (iamg_catalog_condition_key_is_global(c, key)) return 1;
+    int rc = ig_catalog_bits_support_key(c, bits, key);
+    check_rc(L, rc);
+    return rc;
+}
+
+int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn)
+{
+    iamg_arn_parts p;
+    if (!iamg_arn_split(arn, &p) || p.len[2] == 0) return 1;
+    const char *svc = p.part[2];
+    size_t n = p.len[2];
+    for (size_t i = 0; i < n; i++)
+        if (svc[i] == '*' || svc[i] == '?' || svc[i] == '$') return 1;
+    return ig_catalog_bits_support_service(ig_lc_catalog(L), bits, svc, n);
+}

@@ -1,0 +1,64 @@
+/*
+ * rules/lua_catalog.h - the IAM service catalogue for Lua: iam.expand,
+ * iam.action, iam.condition_key and friends, and the statement queries
+ * behind st:grants, st:granted_actions and st:grants_access_level, in the
+ * shapes docs/RULES.md documents. Shared by the rule API (lua_api.c, which
+ * adds the sandbox checks and per-statement caching) and the iamguard Lua
+ * module (src/luamod/).
+ *
+ * Every function raises a Lua error "out of memory" when the catalogue
+ * cannot be loaded or a query runs out of memory.
+ */
+#ifndef IAMG_RULES_LUA_CATALOG_H
+#define IAMG_RULES_LUA_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "iamguard/catalog.h"
+
+/* The catalogue (loaded on first use). */
+const iamg_catalog *ig_lc_catalog(lua_State *L);
+
+/* iam.expand(pattern), iam.matches(pattern), iam.action(name),
+ * iam.condition_key(name), iam.service(prefix), iam.suggest(text). */
+int ig_lc_expand(lua_State *L);
+int ig_lc_matches(lua_State *L);
+int ig_lc_action(lua_State *L);
+int ig_lc_condition_key(lua_State *L);
+int ig_lc_service(lua_State *L);
+int ig_lc_suggest(lua_State *L);
+
+/* A statement's Action (negated = 0) or NotAction list. */
+typedef struct ig_lc_stmt {
+    const char *const *pats;
+    size_t n;
+    int negated;
+} ig_lc_stmt;
+
+/* Push a full userdata holding the bitset of the catalogue actions s
+ * grants, and return the bits. */
+uint64_t *ig_lc_push_granted(lua_State *L, const ig_lc_stmt *s);
+
+/* Does s grant `query` (iamg_catalog_grants)? *which: the granting
+ * Action pattern's index, or (size_t)-1. */
+int ig_lc_grants(lua_State *L, const ig_lc_stmt *s, const char *query, size_t *which);
+
+/* The sorted list of names ("service:Action") of the actions in bits. */
+void ig_lc_push_names(lua_State *L, const uint64_t *bits);
+
+/* st:grants_access_level(level) with level at stack index arg: pushes
+ * true and the first such action's name, or false; returns the count. */
+int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg);
+
+/* Is `key` global, or accepted by some action in bits? */
+int ig_lc_supports_key(lua_State *L, const uint64_t *bits, const char *key);
+
+/* Could some action in bits apply to resource `arn`, judged by the ARN's
+ * service? True when that cannot be told (not an ARN, a wildcard or a
+ * variable in the service). */
+int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn);
+
+#endif
