@@ -80,8 +80,9 @@
  * hides the findings in the others.
  *
  * The library's version is iamg_version(); IAMG_VERSION_* is the version of
- * these headers. Until 1.0 the ABI may change between minor versions; the
- * shared library's soname carries the major version.
+ * these headers. Until 1.0 the ABI may change between minor versions, so
+ * the shared library's soname carries both (libiamguard.so.0.1); from 1.0
+ * on, the major version alone.
  */
 #ifndef IAMGUARD_IAMGUARD_H
 #define IAMGUARD_IAMGUARD_H
