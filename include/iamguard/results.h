@@ -37,8 +37,9 @@ typedef struct iamg_origin {
                                "policy-document" (aws iam get-role-policy and the like),
                                "cloudformation", "terraform-plan", "terraform-state" (terraform
                                show -json of a state), "account-dump" (aws iam
-                               get-account-authorization-details) */
-    const char *kind;       /**< "identity", "trust" or "resource" */
+                               get-account-authorization-details), "organizations-policy" (aws
+                               organizations describe-policy) */
+    const char *kind;       /**< "identity", "trust", "resource", "boundary", "scp", "rcp" */
     const char *container;  /**< one-line human label of the holder, e.g. "AWS::IAM::Role AppRole,
                                policy 'root'" */
     const char *logical_id; /**< CloudFormation logical ID */
@@ -51,6 +52,16 @@ typedef struct iamg_origin {
     const char *policy_arn; /**< managed policy ARN */
     const char *pointer;    /**< JSON pointer of the document inside the file */
 } iamg_origin;
+
+/** A principal holding the document of a finding, and how. Unknown fields are NULL. */
+typedef struct iamg_holder {
+    const char *type; /**< "role", "user", "group" */
+    const char *name;
+    const char *arn;
+    const char *id;  /**< CloudFormation logical ID or Terraform address */
+    const char *how; /**< "inline", "managed", "boundary", "group" (a member of a group that
+                          holds it), "trust" */
+} iamg_holder;
 
 /** One guardrail violation. */
 typedef struct iamg_finding {
@@ -73,6 +84,9 @@ typedef struct iamg_finding {
     unsigned snippet_truncated; /**< 1 when the line goes on past the end of `snippet` (a
                                      long line cut to a window); `snippet` holds only the
                                      file's text either way */
+    const iamg_holder *holders; /**< principals holding the document (first max_holders) */
+    size_t nholders;
+    size_t holders_total; /**< all holders, listed or not */
 } iamg_finding;
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
@@ -105,6 +119,8 @@ typedef struct iamg_stats {
     size_t baselined;       /**< findings removed because a baseline had them (baseline.h) */
     size_t terraform_files; /**< .tf files met in folders: not read (Terraform is read
                                  through `terraform show -json`) */
+    size_t blocked;     /**< findings left out by --effective (a boundary or Deny blocks them) */
+    size_t attachments; /**< managed policies attached but not defined in the files, checked */
 } iamg_stats;
 
 typedef struct iamg_results iamg_results;

@@ -43,6 +43,11 @@ static const char scan_usage[] =
     "      --no-config          read no configuration file\n"
     "      --baseline FILE      report only findings not in FILE, an earlier SARIF report\n"
     "                           (matched by rule, file and line fingerprint)\n"
+    "      --managed-policies FILE  judge attached managed policies by FILE (a newer\n"
+    "                           snapshot, managedPolicies.json or an account dump) instead\n"
+    "                           of the AWS managed policies built into iamguard\n"
+    "      --effective          leave out findings that every holder's permissions boundary\n"
+    "                           or a Deny of the same principal blocks (counted as blocked)\n"
     "Options given here win over the file: --rule replaces its rules.only,\n"
     "--skip-rule, --rules and --exclude add to it, the others replace its values.\n"
     "\n"
@@ -86,6 +91,8 @@ enum {
     OPT_NO_CONFIG,
     OPT_BASELINE,
     OPT_STDIN_NAME,
+    OPT_MANAGED,
+    OPT_EFFECTIVE,
     OPT_HELP
 };
 
@@ -120,6 +127,8 @@ static const struct option scan_options[] = {
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
+    {"managed-policies", required_argument, NULL, OPT_MANAGED},
+    {"effective", no_argument, NULL, OPT_EFFECTIVE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -290,6 +299,8 @@ int cli_cmd_scan(int argc, char **argv)
     int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
     int fail_on = IAMG_LEVEL_NOTE, fail_on_set = 0;
     const char *config_path = NULL, *baseline_path = NULL, *stdin_name = "stdin";
+    const char *managed_path = NULL;
+    int effective = 0;
     int no_config = 0, from_stdin = 0;
     char *stdin_data = NULL;
     size_t stdin_len = 0;
@@ -429,6 +440,12 @@ int cli_cmd_scan(int argc, char **argv)
         case OPT_STDIN_NAME:
             stdin_name = optarg;
             break;
+        case OPT_MANAGED:
+            managed_path = optarg;
+            break;
+        case OPT_EFFECTIVE:
+            effective = 1;
+            break;
         case OPT_HELP:
             fputs(scan_usage, stdout);
             goto done;
@@ -528,6 +545,12 @@ int cli_cmd_scan(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
+    if (!managed_path && config) managed_path = config->managed_policies;
+    if (managed_path && iamg_engine_set_managed_policies(engine, managed_path, &err)) {
+        cli_error(&err);
+        status = EXIT_USAGE;
+        goto done;
+    }
 
     progress prog = {now(), 0, 0};
     so.base_dir = base_dir;
@@ -536,7 +559,10 @@ int cli_cmd_scan(int argc, char **argv)
     if (config) {
         so.allow = config->allow;
         so.nallow = config->nallow;
+        so.kinds = config->kinds;
+        so.nkinds = config->nkinds;
     }
+    so.effective = effective || (config && config->effective == 1);
     so.verbose = verbose;
     if (!quiet && isatty(STDERR_FILENO)) {
         so.progress = on_progress;

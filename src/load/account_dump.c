@@ -60,10 +60,77 @@ static int add_document(azx *z, const tnode *doc, pkind kind, const iamg_origin 
     return 0;
 }
 
+/* The principal, its attachments, boundary and groups (facts.h); its
+ * inline documents are docs [doc, doc + ndocs) and its trust policy `trust`
+ * (-1 when none). */
+static int principal_facts(azx *z, const struct plist *pl, const tnode *e, const char *who,
+                           uint32_t doc, uint32_t ndocs, long trust)
+{
+    lfact f;
+    memset(&f, 0, sizeof f);
+    uint8_t pt = pl->type[0] == 'u' ? PT_USER : pl->type[0] == 'g' ? PT_GROUP : PT_ROLE;
+    f.type = FACT_PRINCIPAL;
+    f.ptype = pt;
+    f.who = who;
+    f.name = ig_tnode_str(ig_tnode_get(e, pl->name));
+    f.arn = ig_tnode_str(ig_tnode_get(e, "Arn"));
+    f.src = z->src;
+    f.at = e;
+    int rc = ig_extract_fact(z->x, &f);
+    f.type = FACT_HOLD;
+    f.name = f.arn = NULL;
+    if (!rc && ndocs) {
+        f.how = HOLD_INLINE;
+        f.doc = doc;
+        f.ndocs = ndocs;
+        rc = ig_extract_fact(z->x, &f);
+    }
+    if (!rc && trust >= 0) {
+        f.how = HOLD_TRUST;
+        f.doc = (uint32_t)trust;
+        f.ndocs = 1;
+        rc = ig_extract_fact(z->x, &f);
+    }
+    f.doc = f.ndocs = 0;
+    const tnode *att = ig_tnode_get(e, "AttachedManagedPolicies");
+    for (uint32_t j = 0; !rc && ig_tnode_is(att, TN_ARRAY) && j < att->n; j++) {
+        const tnode *it = &att->u.items[j];
+        const char *arn = ig_tnode_str(ig_tnode_get(it, "PolicyArn"));
+        if (!arn) arn = ig_tnode_str(ig_tnode_get(it, "PolicyName"));
+        if (!arn) continue;
+        f.how = HOLD_MANAGED;
+        f.ref = arn;
+        f.at = it;
+        rc = ig_extract_fact(z->x, &f);
+    }
+    const tnode *pb = ig_tnode_get(e, "PermissionsBoundary");
+    const char *pba = ig_tnode_str(ig_tnode_get(pb, "PermissionsBoundaryArn"));
+    if (!rc && pba) {
+        f.how = HOLD_BOUNDARY;
+        f.ref = pba;
+        f.at = pb;
+        rc = ig_extract_fact(z->x, &f);
+    }
+    const tnode *groups = ig_tnode_get(e, "GroupList");
+    for (uint32_t j = 0; !rc && pt == PT_USER && ig_tnode_is(groups, TN_ARRAY) && j < groups->n;
+         j++) {
+        const char *g = ig_tnode_str(&groups->u.items[j]);
+        if (!g) continue;
+        f.how = HOLD_GROUP;
+        f.ref = g;
+        f.at = &groups->u.items[j];
+        rc = ig_extract_fact(z->x, &f);
+    }
+    return rc;
+}
+
 static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
 {
     const char *name = ig_tnode_str(ig_tnode_get(e, pl->name));
     const char *arn = ig_tnode_str(ig_tnode_get(e, "Arn"));
+    size_t first = z->x->l->ndocs;
+    long trust = -1;
+    int rc = 0;
     iamg_origin base;
     memset(&base, 0, sizeof base);
     base.format = "account-dump";
@@ -97,18 +164,25 @@ static int principal(azx *z, const struct plist *pl, const tnode *e, uint32_t i)
             o.container = ig_extract_printf(z->x, "%s %s, inline policy '%s'", pl->type, who,
                                             pname ? pname : "");
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
-            int rc = add_document(z, doc, KIND_IDENTITY, &o, "PolicyDocument");
+            rc = add_document(z, doc, KIND_IDENTITY, &o, "PolicyDocument");
             if (rc) return rc;
         }
     }
-    if (strcmp(pl->type, "role") != 0) return 0;
-    const tnode *trust = ig_tnode_get(e, "AssumeRolePolicyDocument");
-    if (!trust || trust->type == TN_NULL) return 0;
-    iamg_origin o = base;
-    o.pointer = ig_extract_printf(z->x, "/%s/%u/AssumeRolePolicyDocument", pl->list, (unsigned)i);
-    o.container = ig_extract_printf(z->x, "role %s, trust policy", who);
-    if (!o.pointer || !o.container) return IAMG_ENOMEM;
-    return add_document(z, trust, KIND_TRUST, &o, "AssumeRolePolicyDocument");
+    uint32_t ninline = (uint32_t)(z->x->l->ndocs - first);
+    const tnode *td = ig_tnode_get(e, "AssumeRolePolicyDocument");
+    if (strcmp(pl->type, "role") == 0 && td && td->type != TN_NULL) {
+        iamg_origin o = base;
+        o.pointer =
+            ig_extract_printf(z->x, "/%s/%u/AssumeRolePolicyDocument", pl->list, (unsigned)i);
+        o.container = ig_extract_printf(z->x, "role %s, trust policy", who);
+        if (!o.pointer || !o.container) return IAMG_ENOMEM;
+        size_t before = z->x->l->ndocs;
+        rc = add_document(z, td, KIND_TRUST, &o, "AssumeRolePolicyDocument");
+        if (rc) return rc;
+        if (z->x->l->ndocs > before) trust = (long)before;
+    }
+    /* Dumps name principals by ARN; a filtered one may lack it. */
+    return principal_facts(z, pl, e, arn ? arn : who, (uint32_t)first, ninline, trust);
 }
 
 /* ---- managed policies and where they are attached ---- */
@@ -248,8 +322,20 @@ static int managed(azx *z, const tnode *p, uint32_t i, const attachment *att, si
                                           (unsigned)i, (unsigned)j);
             o.container = managed_label(z, name, arn, att, natt);
             if (!o.pointer || !o.container) return IAMG_ENOMEM;
+            size_t before = z->x->l->ndocs;
             int rc = add_document(z, doc, KIND_IDENTITY, &o, "Document");
             if (rc) return rc;
+            lfact f;
+            memset(&f, 0, sizeof f);
+            f.type = FACT_POLICY;
+            f.who = arn ? arn : name;
+            f.name = name;
+            f.arn = arn;
+            f.doc = (uint32_t)before;
+            f.ndocs = (uint32_t)(z->x->l->ndocs - before);
+            f.src = z->src;
+            f.at = p;
+            if (f.who && (rc = ig_extract_fact(z->x, &f))) return rc;
         }
     }
     if (!found && versions->n)

@@ -38,6 +38,7 @@ typedef struct cfx {
     const char *id;   /* logical ID */
     const char *type; /* resource type */
     const char *props_ptr;
+    const tnode *resources; /* the template's Resources, to tell a Ref to a resource */
 } cfx;
 
 /* What to add for each document a property yields. */
@@ -48,6 +49,15 @@ typedef struct docspec {
 } docspec;
 
 typedef int (*value_fn)(cfx *c, const tnode *v, const char *ptr, void *ud);
+
+/* What the items of a list of principals or policies hold (facts.h). */
+typedef struct holdspec {
+    uint8_t how, ptype;
+    const char *who; /* the holder, or NULL when the items name principals */
+    const char *ref; /* what the principals named by items hold, or NULL for documents */
+    int ref_key;
+    uint32_t doc, ndocs;
+} holdspec;
 
 #define INVALID(c, node, ...)                                                                      \
     ig_diag_add((c)->x->diags, IAMG_EINVALID, IAMG_LEVEL_ERROR, (c)->src, (node)->start,           \
@@ -269,13 +279,36 @@ static int one_doc(cfx *c, const tnode *props, const char *key, pkind kind, cons
     return each_branch(c, v, ptr_add(c, c->props_ptr, key), 0, add_doc, &d);
 }
 
+static int policy_holders(cfx *c, const tnode *props, int managed, uint32_t doc, uint32_t ndocs);
+static int principal_item(cfx *c, const tnode *v, const char *ptr, void *ud);
+
 /* AWS::IAM::Policy, ManagedPolicy, RolePolicy, UserPolicy, GroupPolicy. */
 static int do_policy(cfx *c, const tnode *props, const char *name_key)
 {
     const char *name = resolve_name(c, ig_tnode_get(props, name_key));
     const char *label = name ? ig_extract_printf(c->x, "%s %s, policy '%s'", c->type, c->id, name)
                              : ig_extract_printf(c->x, "%s %s", c->type, c->id);
-    return one_doc(c, props, "PolicyDocument", KIND_IDENTITY, name, label, 1);
+    size_t before = c->x->l->ndocs;
+    int rc = one_doc(c, props, "PolicyDocument", KIND_IDENTITY, name, label, 1);
+    if (rc) return rc;
+    uint32_t doc = (uint32_t)before, ndocs = (uint32_t)(c->x->l->ndocs - before);
+    const char *t = c->type + 10; /* after "AWS::IAM::" */
+    if (strcmp(t, "Policy") == 0 || strcmp(t, "ManagedPolicy") == 0)
+        return policy_holders(c, props, t[0] == 'M', doc, ndocs);
+    /* RolePolicy, UserPolicy, GroupPolicy name their one holder. */
+    static const struct {
+        const char *type, *key;
+        uint8_t pt;
+    } one[] = {{"RolePolicy", "RoleName", PT_ROLE},
+               {"UserPolicy", "UserName", PT_USER},
+               {"GroupPolicy", "GroupName", PT_GROUP}};
+    for (size_t i = 0; i < 3; i++) {
+        const tnode *v = ig_tnode_get(props, one[i].key);
+        if (strcmp(t, one[i].type) != 0 || !v || !ndocs) continue;
+        holdspec hs = {HOLD_INLINE, one[i].pt, NULL, NULL, 0, doc, ndocs};
+        return principal_item(c, v, NULL, &hs);
+    }
+    return 0;
 }
 
 static int inline_policy(cfx *c, const tnode *v, const char *ptr, void *ud)
@@ -332,17 +365,191 @@ static int policies_list(cfx *c, const tnode *v, const char *ptr, void *ud)
     return 0;
 }
 
+/* ---- principals: facts for principal/principal.h ---- */
+
+/* A Ref to a resource of this template names it by logical ID. */
+static const char *resource_ref(cfx *c, const tnode *v)
+{
+    const tnode *arg;
+    const char *fn = ig_cfn_intrinsic(v, &arg);
+    if (!fn) return NULL;
+    if (strcmp(fn, "Fn::GetAtt") == 0 && arg->type == TN_ARRAY && arg->n >= 1)
+        arg = &arg->u.items[0];
+    else if (strcmp(fn, "Fn::GetAtt") == 0 && arg->type == TN_STRING) {
+        const char *dot = strchr(arg->u.s, '.');
+        const char *id =
+            dot ? ig_arena_strndup(&c->x->l->a, arg->u.s, (size_t)(dot - arg->u.s)) : arg->u.s;
+        return id && ig_tnode_get(c->resources, id) ? id : NULL;
+    } else if (strcmp(fn, "Ref") != 0)
+        return NULL;
+    if (arg->type != TN_STRING || !ig_tnode_get(c->resources, arg->u.s)) return NULL;
+    return arg->u.s;
+}
+
+static int fact(cfx *c, uint8_t type, uint8_t how, uint8_t pt, const char *who, const char *ref,
+                int ref_key, uint32_t doc, uint32_t ndocs, const tnode *at)
+{
+    lfact f;
+    memset(&f, 0, sizeof f);
+    f.type = type;
+    f.how = how;
+    f.ptype = pt;
+    f.who = who;
+    f.ref = ref;
+    f.ref_key = (uint8_t)ref_key;
+    f.doc = doc;
+    f.ndocs = ndocs;
+    f.src = c->src;
+    f.at = at;
+    return who ? ig_extract_fact(c->x, &f) : 0;
+}
+
+/* One item of Roles/Users/Groups: the principal that holds hs->ref (or the
+ * documents). */
+static int principal_item(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    (void)ptr;
+    const holdspec *hs = ud;
+    const char *who = resource_ref(c, v);
+    if (!who) who = resolve_name(c, v);
+    if (!who) return 0;
+    return fact(c, FACT_HOLD, hs->how, hs->ptype, who, hs->ref, hs->ref_key, hs->doc, hs->ndocs, v);
+}
+
+/* One item of ManagedPolicyArns, PermissionsBoundary, Groups (of a user),
+ * SAM Policies names: what principal hs->who holds. */
+static int policy_item(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    (void)ptr;
+    const holdspec *hs = ud;
+    const char *ref = resource_ref(c, v);
+    int key = ref != NULL;
+    if (!ref) ref = resolve_name(c, v);
+    /* Parameters and imports resolve to opaque "{Ref:Name}" text. */
+    if ((!ref || strchr(ref, '{')) && ig_cfn_intrinsic(v, NULL)) {
+        ig_diag_add(c->x->diags, IAMG_EINVALID, IAMG_LEVEL_NOTE, c->src, v->start,
+                    "%s %s: a policy ARN computed by an expression iamguard cannot evaluate: not "
+                    "checked",
+                    c->type, c->id);
+        return 0;
+    }
+    if (!ref) return 0; /* not a string: CloudFormation rejects it */
+    return fact(c, FACT_HOLD, hs->how, hs->ptype, hs->who, ref, key, 0, 0, v);
+}
+
+typedef struct item_walk {
+    value_fn fn;
+    holdspec *hs;
+} item_walk;
+
+static int list_items(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    item_walk *w = ud;
+    if (v->type != TN_ARRAY) return w->fn(c, v, ptr, w->hs);
+    for (uint32_t i = 0; i < v->n; i++) {
+        int rc = each_branch(c, &v->u.items[i], ptr_index(c, ptr, i), 0, w->fn, w->hs);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* A list property (or one value) of principals or policies; Fn::If items
+ * count in both branches. */
+static int each_item(cfx *c, const tnode *props, const char *key, value_fn fn, holdspec *hs)
+{
+    const tnode *v = ig_tnode_get(props, key);
+    if (!v) return 0;
+    item_walk w = {fn, hs};
+    return each_branch(c, v, ptr_add(c, c->props_ptr, key), 0, list_items, &w);
+}
+
+static uint8_t ptype_of(const char *type)
+{
+    if (strcmp(type, "AWS::IAM::User") == 0) return PT_USER;
+    if (strcmp(type, "AWS::IAM::Group") == 0) return PT_GROUP;
+    return PT_ROLE;
+}
+
+/* The principal a resource declares, and its attachments. */
+static int principal_facts(cfx *c, const tnode *props, const char *key, uint8_t pt,
+                           const char *name_key, uint32_t inl, uint32_t ninl)
+{
+    lfact f;
+    memset(&f, 0, sizeof f);
+    f.type = FACT_PRINCIPAL;
+    f.ptype = pt;
+    f.who = key;
+    f.name = name_key ? resolve_name(c, ig_tnode_get(props, name_key)) : NULL;
+    f.src = c->src;
+    f.at = props;
+    int rc = ig_extract_fact(c->x, &f);
+    if (!rc && ninl) rc = fact(c, FACT_HOLD, HOLD_INLINE, pt, key, NULL, 0, inl, ninl, props);
+    holdspec hs = {HOLD_MANAGED, pt, key, NULL, 0, 0, 0};
+    if (!rc) rc = each_item(c, props, "ManagedPolicyArns", policy_item, &hs);
+    hs.how = HOLD_BOUNDARY;
+    if (!rc) rc = each_item(c, props, "PermissionsBoundary", policy_item, &hs);
+    hs.how = HOLD_GROUP;
+    if (!rc && pt == PT_USER) rc = each_item(c, props, "Groups", policy_item, &hs);
+    return rc;
+}
+
 /* AWS::IAM::Role, User, Group: a role's trust policy, inline Policies. */
 static int do_principal(cfx *c, const tnode *props, int role)
 {
+    loaded *l = c->x->l;
+    uint8_t pt = ptype_of(c->type);
     if (role) {
+        size_t before = l->ndocs;
         const char *label = ig_extract_printf(c->x, "%s %s, trust policy", c->type, c->id);
         int rc = one_doc(c, props, "AssumeRolePolicyDocument", KIND_TRUST, NULL, label, 1);
+        if (!rc && l->ndocs > before)
+            rc = fact(c, FACT_HOLD, HOLD_TRUST, pt, c->id, NULL, 0, (uint32_t)before,
+                      (uint32_t)(l->ndocs - before), props);
         if (rc) return rc;
     }
+    size_t before = l->ndocs;
     const tnode *pol = ig_tnode_get(props, "Policies");
-    if (!pol) return 0;
-    return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, policies_list, NULL);
+    int rc =
+        pol ? each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, policies_list, NULL) : 0;
+    if (rc) return rc;
+    static const char *const name_keys[] = {NULL, "RoleName", "UserName", "GroupName"};
+    return principal_facts(c, props, c->id, pt, name_keys[pt], (uint32_t)before,
+                           (uint32_t)(l->ndocs - before));
+}
+
+/* AWS::IAM::Policy (inline, held by each principal it names) and
+ * ManagedPolicy (defined here, attached to each principal it names). */
+static int policy_holders(cfx *c, const tnode *props, int managed, uint32_t doc, uint32_t ndocs)
+{
+    if (managed) {
+        lfact f;
+        memset(&f, 0, sizeof f);
+        f.type = FACT_POLICY;
+        f.who = c->id;
+        f.name = resolve_name(c, ig_tnode_get(props, "ManagedPolicyName"));
+        f.doc = doc;
+        f.ndocs = ndocs;
+        f.src = c->src;
+        f.at = props;
+        int rc = ig_extract_fact(c->x, &f);
+        if (rc) return rc;
+    }
+    static const struct {
+        const char *key;
+        uint8_t pt;
+    } lists[] = {{"Roles", PT_ROLE}, {"Users", PT_USER}, {"Groups", PT_GROUP}};
+    for (size_t i = 0; i < 3; i++) {
+        holdspec hs = {managed ? HOLD_MANAGED : HOLD_INLINE,
+                       lists[i].pt,
+                       NULL,
+                       managed ? c->id : NULL,
+                       managed,
+                       doc,
+                       managed ? 0 : ndocs};
+        int rc = each_item(c, props, lists[i].key, principal_item, &hs);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 static int do_permission_set(cfx *c, const tnode *props)
@@ -432,11 +639,68 @@ static int is_sam(const char *type)
            strcmp(type, "AWS::Serverless::StateMachine") == 0;
 }
 
+/* A SAM Policies item that names a managed policy (a name or an ARN) is
+ * attached to the generated role. */
+static int sam_managed(cfx *c, const tnode *v, const char *ptr, void *ud)
+{
+    if (v->type == TN_OBJECT && !ig_cfn_intrinsic(v, NULL)) return 0;
+    return policy_item(c, v, ptr, ud);
+}
+
 static int do_sam(cfx *c, const tnode *props)
 {
     const tnode *pol = ig_tnode_get(props, "Policies");
-    if (!pol) return 0;
-    return each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, sam_policies, NULL);
+    size_t before = c->x->l->ndocs;
+    int rc =
+        pol ? each_branch(c, pol, ptr_add(c, c->props_ptr, "Policies"), 0, sam_policies, NULL) : 0;
+    /* With Role given, SAM generates no role and ignores Policies. */
+    if (rc || ig_tnode_get(props, "Role")) return rc;
+    const char *role = ig_extract_printf(c->x, "%sRole", c->id);
+    if (!role) return IAMG_ENOMEM;
+    lfact f;
+    memset(&f, 0, sizeof f);
+    f.type = FACT_PRINCIPAL;
+    f.ptype = PT_ROLE;
+    f.who = role;
+    f.src = c->src;
+    f.at = props;
+    rc = ig_extract_fact(c->x, &f);
+    uint32_t ndocs = (uint32_t)(c->x->l->ndocs - before);
+    if (!rc && ndocs)
+        rc =
+            fact(c, FACT_HOLD, HOLD_INLINE, PT_ROLE, role, NULL, 0, (uint32_t)before, ndocs, props);
+    holdspec hs = {HOLD_MANAGED, PT_ROLE, role, NULL, 0, 0, 0};
+    if (!rc) rc = each_item(c, props, "Policies", sam_managed, &hs);
+    hs.how = HOLD_BOUNDARY;
+    if (!rc) rc = each_item(c, props, "PermissionsBoundary", policy_item, &hs);
+    return rc;
+}
+
+/* AWS::IAM::UserToGroupAddition: each of Users joins GroupName. */
+static int do_group_addition(cfx *c, const tnode *props)
+{
+    const tnode *g = ig_tnode_get(props, "GroupName");
+    if (!g) return 0;
+    const char *group = resource_ref(c, g);
+    int key = group != NULL;
+    if (!group) group = resolve_name(c, g);
+    if (!group) return 0;
+    holdspec hs = {HOLD_GROUP, PT_USER, NULL, group, key, 0, 0};
+    return each_item(c, props, "Users", principal_item, &hs);
+}
+
+/* AWS::Organizations::Policy: an SCP or RCP in Content; the other policy
+ * types (tag, backup, AI opt-out) are not IAM policies. */
+static int do_org_policy(cfx *c, const tnode *props)
+{
+    const char *type = resolve_name(c, ig_tnode_get(props, "Type"));
+    int kind = ig_policy_org_kind(type);
+    if (kind < 0) return 0;
+    const char *name = resolve_name(c, ig_tnode_get(props, "Name"));
+    const char *label = ig_extract_printf(
+        c->x, "%s %s, %s '%s'", c->type, c->id,
+        kind == KIND_SCP ? "service control policy" : "resource control policy", name ? name : "");
+    return one_doc(c, props, "Content", (pkind)kind, name, label, 1);
 }
 
 static int do_resource(cfx *c, const tnode *props)
@@ -452,6 +716,8 @@ static int do_resource(cfx *c, const tnode *props)
         return do_principal(c, props, 0);
     if (strcmp(t, "AWS::SSO::PermissionSet") == 0) return do_permission_set(c, props);
     if (is_sam(t)) return do_sam(c, props);
+    if (strcmp(t, "AWS::Organizations::Policy") == 0) return do_org_policy(c, props);
+    if (strcmp(t, "AWS::IAM::UserToGroupAddition") == 0) return do_group_addition(c, props);
     const resource_policy *rp = find_resource_policy(t);
     if (rp) return do_resource_policy(c, props, rp);
     return 0;
@@ -460,7 +726,8 @@ static int do_resource(cfx *c, const tnode *props)
 static int holds_policies(const char *type)
 {
     return strncmp(type, "AWS::IAM::", 10) == 0 || strcmp(type, "AWS::SSO::PermissionSet") == 0 ||
-           is_sam(type) || find_resource_policy(type);
+           is_sam(type) || find_resource_policy(type) ||
+           strcmp(type, "AWS::Organizations::Policy") == 0;
 }
 
 int ig_extract_cfn(extract_ctx *x, const tnode *root)
@@ -485,6 +752,7 @@ int ig_extract_cfn(extract_ctx *x, const tnode *root)
     c.env.diags = x->diags;
     c.env.mappings = ig_tnode_is(maps, TN_OBJECT) ? maps : NULL;
     c.env.max_depth = x->lim->max_depth;
+    c.resources = res;
     for (uint32_t i = 0; i < res->n; i++) {
         const tmember *m = &res->u.members[i];
         const tnode *r = &m->value;

@@ -15,7 +15,43 @@ void ig_loaded_free(loaded *l)
 {
     ig_arena_free(&l->a);
     ig_free(l->docs);
+    ig_free(l->facts);
     memset(l, 0, sizeof *l);
+}
+
+const char *ig_ptype_name(int t)
+{
+    static const char *const names[] = {NULL, "role", "user", "group"};
+    return t >= 0 && t <= PT_GROUP ? names[t] : NULL;
+}
+
+const char *ig_hold_name(int how)
+{
+    static const char *const names[] = {"inline", "managed", "boundary", "group", "trust"};
+    return how >= 0 && how <= HOLD_TRUST ? names[how] : "inline";
+}
+
+int ig_extract_fact(extract_ctx *x, const lfact *f)
+{
+    loaded *l = x->l;
+    if (l->nfacts >= x->lim->max_attachments) {
+        if (!l->facts_full && f->at)
+            ig_diag_add(x->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, f->src, f->at->start,
+                        "more than %zu principals and attachments in this file (limit "
+                        "max_attachments): the rest are not joined",
+                        x->lim->max_attachments);
+        l->facts_full = 1;
+        return 0;
+    }
+    if (l->nfacts == l->capfacts) {
+        size_t cap = l->capfacts ? l->capfacts * 2 : 16;
+        lfact *v = ig_realloc(l->facts, cap * sizeof *v);
+        if (!v) return IAMG_ENOMEM;
+        l->facts = v;
+        l->capfacts = cap;
+    }
+    l->facts[l->nfacts++] = *f;
+    return 0;
 }
 
 char *ig_extract_printf(extract_ctx *x, const char *fmt, ...)
@@ -142,6 +178,8 @@ int ig_detect_policy_file(const tnode *root)
     if (ig_tnode_get(root, "Statement")) return 1;
     const tnode *pv = ig_tnode_get(root, "PolicyVersion");
     if (pv && ig_tnode_get(pv, "Document")) return 1;
+    const tnode *op = ig_tnode_get(root, "Policy");
+    if (ig_tnode_get(op, "Content") && ig_tnode_get(op, "PolicySummary")) return 1;
     return ig_tnode_get(root, "PolicyDocument") != NULL &&
            (ig_tnode_get(root, "PolicyName") || ig_tnode_get(root, "RoleName") ||
             ig_tnode_get(root, "UserName") || ig_tnode_get(root, "GroupName"));
@@ -198,6 +236,30 @@ int ig_extract_policy_file(extract_ctx *x, const tnode *root)
         if (doc->type == TN_STRING)
             return ig_extract_add_string_doc(x, src, doc, 1, KIND_IDENTITY, &o);
         return ig_extract_add_doc(x, src, doc, KIND_IDENTITY, &o);
+    }
+    const tnode *op = ig_tnode_get(root, "Policy");
+    doc = ig_tnode_get(op, "Content");
+    if (doc) {
+        /* aws organizations describe-policy: Content is the policy's JSON. */
+        const tnode *sum = ig_tnode_get(op, "PolicySummary");
+        int kind = ig_policy_org_kind(ig_tnode_str(ig_tnode_get(sum, "Type")));
+        x->l->format = "organizations-policy";
+        if (kind < 0) {
+            ig_diag_add(x->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, src, doc->start,
+                        "AWS Organizations policy of type %s is not an IAM policy: not checked",
+                        ig_tnode_str(ig_tnode_get(sum, "Type")));
+            return 0;
+        }
+        o.format = x->l->format;
+        o.pointer = "/Policy/Content";
+        o.policy_name = ig_tnode_str(ig_tnode_get(sum, "Name"));
+        o.policy_arn = ig_tnode_str(ig_tnode_get(sum, "Arn"));
+        o.container = ig_extract_printf(
+            x, "%s '%s'", kind == KIND_SCP ? "service control policy" : "resource control policy",
+            o.policy_name ? o.policy_name : "");
+        if (doc->type == TN_STRING)
+            return ig_extract_add_string_doc(x, src, doc, 0, (pkind)kind, &o);
+        return ig_extract_add_doc(x, src, doc, (pkind)kind, &o);
     }
     doc = ig_tnode_get(root, "PolicyDocument");
     o.format = "policy-document";

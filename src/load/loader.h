@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "iamguard/limits.h"
+#include "load/facts.h"
 #include "source/srcpos.h"
 #include "source/tree.h"
 #include "model/policy.h"
@@ -28,6 +29,9 @@ typedef struct loaded {
     const char *skip_reason; /* why nothing was loaded (static text), or NULL */
     pdoc *docs;
     size_t ndocs, capdocs;
+    lfact *facts; /* principals and what they hold (facts.h) */
+    size_t nfacts, capfacts;
+    int facts_full; /* lim->max_attachments was reached (reported once) */
 } loaded;
 
 /* How the file came to be scanned: named on the command line, or found in a
@@ -60,6 +64,10 @@ int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pk
  * file. A string that is not valid JSON is reported at its position. */
 int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
                               pkind kind, const iamg_origin *origin);
+
+/* Record a fact about principals (copied). Past lim->max_attachments facts
+ * the rest are dropped, reported once at `f->at`. 0, or IAMG_ENOMEM. */
+int ig_extract_fact(extract_ctx *x, const lfact *f);
 
 /* Arena copy of a printf result (NULL on OOM). */
 char *ig_extract_printf(extract_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -27,6 +27,7 @@ typedef struct tfx {
     extract_ctx *x;
     const tsource *src;
     const tnode *changes; /* resource_changes, for unknown markers */
+    const tnode *config;  /* configuration.root_module: references of unknown values */
 } tfx;
 
 /* One resource as the plan states it. */
@@ -223,7 +224,7 @@ static int do_resource_policy(tfx *t, tfres *r, const resource_policy *rp, iamg_
     return policy_attr(t, r, r->values, -1, rp->prop, NULL, r->ptr, KIND_RESOURCE, o, 0);
 }
 
-static int do_resource(tfx *t, tfres *r)
+static int do_resource_docs(tfx *t, tfres *r)
 {
     const char *ty = r->type;
     iamg_origin o;
@@ -255,18 +256,294 @@ static int do_resource(tfx *t, tfres *r)
         if (!o.container) return IAMG_ENOMEM;
         return policy_attr(t, r, r->values, -1, "json", NULL, r->ptr, KIND_IDENTITY, &o, 1);
     }
+    if (strcmp(ty, "aws_organizations_policy") == 0) {
+        int kind = ig_policy_org_kind(ig_tnode_str(ig_tnode_get(r->values, "type")));
+        if (kind < 0) return 0; /* tag, backup, AI opt-out policies */
+        o.policy_name = name;
+        o.container = ig_extract_printf(t->x, "%s (%s '%s')", r->address,
+                                        kind == KIND_SCP ? "service control policy"
+                                                         : "resource control policy",
+                                        name ? name : "");
+        if (!o.container) return IAMG_ENOMEM;
+        return policy_attr(t, r, r->values, -1, "content", NULL, r->ptr, (pkind)kind, &o, 0);
+    }
     const resource_policy *rp = find_resource_policy(ty);
     if (rp) return do_resource_policy(t, r, rp, &o);
     return 0;
 }
 
+/* ---- principals: facts for principal/principal.h ---- */
+
+/* The module of the configuration that declares `address`, and the
+ * address inside it: "module.a.module.b.aws_x.y[0]" -> module b of a,
+ * "aws_x.y". */
+static const tnode *config_module(tfx *t, const char *address, const char **local)
+{
+    const tnode *m = t->config;
+    const char *p = address;
+    while (m && strncmp(p, "module.", 7) == 0) {
+        const char *name = p + 7;
+        size_t n = strcspn(name, ".[");
+        const tnode *calls = ig_tnode_get(m, "module_calls");
+        const tnode *call = NULL;
+        for (uint32_t i = 0; ig_tnode_is(calls, TN_OBJECT) && i < calls->n; i++) {
+            const tnode *k = &calls->u.members[i].key;
+            if (k->n == n && memcmp(k->u.s, name, n) == 0) call = &calls->u.members[i].value;
+        }
+        m = ig_tnode_get(call, "module");
+        p = name + n;
+        if (*p == '[') p = strchr(p, ']') ? strchr(p, ']') + 1 : p + strlen(p);
+        if (*p == '.') p++;
+    }
+    *local = p;
+    return m;
+}
+
+/* What the configuration says attribute `attr` of r refers to, when the
+ * plan does not know its value yet: "aws_iam_policy.p" for
+ * `policy_arn = aws_iam_policy.p.arn`, as a full address. NULL when it
+ * names no resource. */
+static const char *config_ref(tfx *t, const tfres *r, const char *attr, uint32_t item)
+{
+    const char *local;
+    const tnode *m = config_module(t, r->address, &local);
+    const tnode *res = ig_tnode_get(m, "resources");
+    size_t ll = strcspn(local, "[");
+    for (uint32_t i = 0; ig_tnode_is(res, TN_ARRAY) && i < res->n; i++) {
+        const char *a = ig_tnode_str(ig_tnode_get(&res->u.items[i], "address"));
+        if (!a || strlen(a) != ll || memcmp(a, local, ll) != 0) continue;
+        const tnode *e = ig_tnode_get(ig_tnode_get(&res->u.items[i], "expressions"), attr);
+        if (ig_tnode_is(e, TN_ARRAY)) e = item < e->n ? &e->u.items[item] : NULL;
+        const tnode *refs = ig_tnode_get(e, "references");
+        for (uint32_t k = 0; ig_tnode_is(refs, TN_ARRAY) && k < refs->n; k++) {
+            const char *ref = ig_tnode_str(&refs->u.items[k]);
+            /* "type.name" without the attribute; data sources and
+             * variables are not principals or policies. */
+            if (!ref || strncmp(ref, "aws_", 4) != 0) continue;
+            const char *dot = strchr(ref, '.');
+            if (!dot || strchr(dot + 1, '.')) continue;
+            return ig_extract_printf(t->x, "%.*s%s", (int)(local - r->address), r->address, ref);
+        }
+    }
+    return NULL;
+}
+
+static int tf_fact(tfx *t, const lfact *f)
+{
+    return ig_extract_fact(t->x, f);
+}
+
+/* The principal or policy named by `v` (a string), or by the configuration's
+ * reference when the plan does not know it yet. */
+static const char *named(tfx *t, const tfres *r, const tnode *v, const char *attr, uint32_t item,
+                         int *key)
+{
+    *key = 0;
+    if (ig_tnode_is(v, TN_STRING) && v->n) return v->u.s;
+    const char *ref = config_ref(t, r, attr, item);
+    *key = ref != NULL;
+    return ref;
+}
+
+/* Attribute `attr` of r: one or a list of names or ARNs of what principal
+ * `who` holds (who NULL: the items are the principals holding `ref`). */
+static int hold_attr(tfx *t, const tfres *r, const char *attr, uint8_t how, uint8_t pt,
+                     const char *who, int who_key, const char *ref, int ref_key)
+{
+    const tnode *v = ig_tnode_get(r->values, attr);
+    uint32_t n = ig_tnode_is(v, TN_ARRAY) ? v->n : 1;
+    if (!v || v->type == TN_NULL) {
+        /* Unknown until apply: the configuration may still say what it is. */
+        if (!config_ref(t, r, attr, 0)) return 0;
+        n = 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const tnode *it = ig_tnode_is(v, TN_ARRAY) ? &v->u.items[i] : v;
+        int key;
+        const char *name = named(t, r, it, attr, i, &key);
+        if (!name) continue;
+        lfact f;
+        memset(&f, 0, sizeof f);
+        f.type = FACT_HOLD;
+        f.how = how;
+        f.ptype = pt;
+        f.who = who ? who : name;
+        f.ref = who ? name : ref;
+        f.ref_key = (uint8_t)(who ? key : ref_key);
+        (void)who_key;
+        f.src = t->src;
+        f.at = it && it->type != TN_NULL ? it : r->at;
+        int rc = tf_fact(t, &f);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static uint8_t tf_ptype(const char *s)
+{
+    if (strcmp(s, "role") == 0) return PT_ROLE;
+    if (strcmp(s, "user") == 0) return PT_USER;
+    return PT_GROUP;
+}
+
+static int principal_facts(tfx *t, tfres *r, uint32_t doc, uint32_t ndocs)
+{
+    const char *ty = r->type + 8; /* after "aws_iam_" */
+    if (strncmp(r->type, "aws_iam_", 8) != 0) return 0;
+    const char *name = ig_tnode_str(ig_tnode_get(r->values, "name"));
+    lfact f;
+    memset(&f, 0, sizeof f);
+    f.src = t->src;
+    f.at = r->at;
+    if (strcmp(ty, "role") == 0 || strcmp(ty, "user") == 0 || strcmp(ty, "group") == 0) {
+        uint8_t pt = tf_ptype(ty);
+        f.type = FACT_PRINCIPAL;
+        f.ptype = pt;
+        f.who = r->address;
+        f.name = name;
+        f.arn = ig_tnode_str(ig_tnode_get(r->values, "arn"));
+        int rc = tf_fact(t, &f);
+        if (!rc && ndocs && pt == PT_ROLE) {
+            /* The trust policy comes first, then inline_policy blocks. */
+            const pdoc *d = &t->x->l->docs[doc];
+            uint32_t trust = d->kind == KIND_TRUST ? 1 : 0;
+            f.type = FACT_HOLD;
+            if (trust) {
+                f.how = HOLD_TRUST;
+                f.doc = doc;
+                f.ndocs = 1;
+                rc = tf_fact(t, &f);
+            }
+            if (!rc && ndocs > trust) {
+                f.how = HOLD_INLINE;
+                f.doc = doc + trust;
+                f.ndocs = ndocs - trust;
+                rc = tf_fact(t, &f);
+            }
+        }
+        if (!rc && pt == PT_ROLE)
+            rc = hold_attr(t, r, "managed_policy_arns", HOLD_MANAGED, pt, r->address, 1, NULL, 0);
+        if (!rc && pt != PT_GROUP)
+            rc = hold_attr(t, r, "permissions_boundary", HOLD_BOUNDARY, pt, r->address, 1, NULL, 0);
+        return rc;
+    }
+    if (strcmp(ty, "policy") == 0) {
+        f.type = FACT_POLICY;
+        f.who = r->address;
+        f.name = name;
+        f.arn = ig_tnode_str(ig_tnode_get(r->values, "arn"));
+        f.doc = doc;
+        f.ndocs = ndocs;
+        return tf_fact(t, &f);
+    }
+    static const struct {
+        const char *type, *attr;
+        uint8_t pt;
+    } inl[] = {{"role_policy", "role", PT_ROLE},
+               {"user_policy", "user", PT_USER},
+               {"group_policy", "group", PT_GROUP}};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(ty, inl[i].type) != 0 || !ndocs) continue;
+        int key;
+        const tnode *v = ig_tnode_get(r->values, inl[i].attr);
+        const char *who = named(t, r, v, inl[i].attr, 0, &key);
+        if (!who) return 0;
+        f.type = FACT_HOLD;
+        f.how = HOLD_INLINE;
+        f.ptype = inl[i].pt;
+        f.who = who;
+        f.doc = doc;
+        f.ndocs = ndocs;
+        return tf_fact(t, &f);
+    }
+    static const struct {
+        const char *type, *attr;
+        uint8_t pt;
+    } att[] = {{"role_policy_attachment", "role", PT_ROLE},
+               {"user_policy_attachment", "user", PT_USER},
+               {"group_policy_attachment", "group", PT_GROUP}};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(ty, att[i].type) != 0) continue;
+        int key;
+        const char *who = named(t, r, ig_tnode_get(r->values, att[i].attr), att[i].attr, 0, &key);
+        if (!who) return 0;
+        return hold_attr(t, r, "policy_arn", HOLD_MANAGED, att[i].pt, who, key, NULL, 0);
+    }
+    if (strcmp(ty, "role_policy_attachments_exclusive") == 0) {
+        int key;
+        const char *who = named(t, r, ig_tnode_get(r->values, "role_name"), "role_name", 0, &key);
+        return who ? hold_attr(t, r, "policy_arns", HOLD_MANAGED, PT_ROLE, who, key, NULL, 0) : 0;
+    }
+    if (strcmp(ty, "policy_attachment") == 0) {
+        int key;
+        const char *pol = named(t, r, ig_tnode_get(r->values, "policy_arn"), "policy_arn", 0, &key);
+        if (!pol) return 0;
+        static const struct {
+            const char *attr;
+            uint8_t pt;
+        } lists[] = {{"roles", PT_ROLE}, {"users", PT_USER}, {"groups", PT_GROUP}};
+        /* One attachment element (policy_arn) for every principal it names. */
+        const tnode *at = ig_tnode_get(r->values, "policy_arn");
+        for (size_t i = 0; i < 3; i++) {
+            const tnode *v = ig_tnode_get(r->values, lists[i].attr);
+            uint32_t n = ig_tnode_is(v, TN_ARRAY) ? v->n : 0;
+            for (uint32_t k = 0; k < n; k++) {
+                int wkey;
+                const char *who = named(t, r, &v->u.items[k], lists[i].attr, k, &wkey);
+                if (!who) continue;
+                f.type = FACT_HOLD;
+                f.how = HOLD_MANAGED;
+                f.ptype = lists[i].pt;
+                f.who = who;
+                f.ref = pol;
+                f.ref_key = (uint8_t)key;
+                f.at = ig_tnode_is(at, TN_STRING) ? at : r->at;
+                int rc = tf_fact(t, &f);
+                if (rc) return rc;
+            }
+        }
+        return 0;
+    }
+    if (strcmp(ty, "user_group_membership") == 0) {
+        int key;
+        const char *who = named(t, r, ig_tnode_get(r->values, "user"), "user", 0, &key);
+        return who ? hold_attr(t, r, "groups", HOLD_GROUP, PT_USER, who, key, NULL, 0) : 0;
+    }
+    if (strcmp(ty, "group_membership") == 0) {
+        int key;
+        const char *grp = named(t, r, ig_tnode_get(r->values, "group"), "group", 0, &key);
+        return grp ? hold_attr(t, r, "users", HOLD_GROUP, PT_USER, NULL, 0, grp, key) : 0;
+    }
+    return 0;
+}
+
+static int do_resource(tfx *t, tfres *r)
+{
+    size_t before = t->x->l->ndocs;
+    int rc = do_resource_docs(t, r);
+    if (rc) return rc;
+    return principal_facts(t, r, (uint32_t)before, (uint32_t)(t->x->l->ndocs - before));
+}
+
 static int wanted(const char *type)
 {
-    static const char *const types[] = {
-        "aws_iam_policy",         "aws_iam_role_policy",
-        "aws_iam_user_policy",    "aws_iam_group_policy",
-        "aws_iam_role",           "aws_ssoadmin_permission_set_inline_policy",
-        "aws_iam_policy_document"};
+    static const char *const types[] = {"aws_iam_policy",
+                                        "aws_iam_role_policy",
+                                        "aws_iam_user_policy",
+                                        "aws_iam_group_policy",
+                                        "aws_iam_role",
+                                        "aws_ssoadmin_permission_set_inline_policy",
+                                        "aws_iam_policy_document",
+                                        "aws_organizations_policy",
+                                        "aws_iam_user",
+                                        "aws_iam_group",
+                                        "aws_iam_role_policy_attachment",
+                                        "aws_iam_user_policy_attachment",
+                                        "aws_iam_group_policy_attachment",
+                                        "aws_iam_policy_attachment",
+                                        "aws_iam_role_policy_attachments_exclusive",
+                                        "aws_iam_user_group_membership",
+                                        "aws_iam_group_membership"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (strcmp(type, types[i]) == 0) return 1;
     return find_resource_policy(type) != NULL;
@@ -376,7 +653,8 @@ static int walk_changes(tfx *t, const tnode *rcs)
 int ig_extract_tfplan(extract_ctx *x, const tnode *root)
 {
     x->l->format = "terraform-plan";
-    tfx t = {x, &x->l->src, ig_tnode_get(root, "resource_changes")};
+    tfx t = {x, &x->l->src, ig_tnode_get(root, "resource_changes"),
+             ig_tnode_get(ig_tnode_get(root, "configuration"), "root_module")};
     const tnode *pv = ig_tnode_get(root, "planned_values");
     const tnode *sv = ig_tnode_get(root, "values");
     const char *key = "planned_values";

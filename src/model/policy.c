@@ -25,9 +25,35 @@ const char *ig_policy_kind_name(pkind kind)
         return "trust";
     case KIND_RESOURCE:
         return "resource";
+    case KIND_BOUNDARY:
+        return "boundary";
+    case KIND_SCP:
+        return "scp";
+    case KIND_RCP:
+        return "rcp";
     default:
         return "identity";
     }
+}
+
+int ig_policy_kind_parse(const char *name)
+{
+    for (int k = KIND_IDENTITY; k <= KIND_RCP; k++)
+        if (name && strcmp(name, ig_policy_kind_name((pkind)k)) == 0) return k;
+    return -1;
+}
+
+int ig_policy_org_kind(const char *type)
+{
+    if (!type || strcmp(type, "SERVICE_CONTROL_POLICY") == 0) return KIND_SCP;
+    if (strcmp(type, "RESOURCE_CONTROL_POLICY") == 0) return KIND_RCP;
+    return -1;
+}
+
+void ig_policy_set_kind(pdoc *doc, pkind kind)
+{
+    doc->kind = kind;
+    doc->origin.kind = ig_policy_kind_name(kind);
 }
 
 void ig_policy_stmt_label(const pstmt *st, char *out, size_t cap)

@@ -24,7 +24,16 @@
 
 typedef enum peffect { EFFECT_NONE = 0, EFFECT_ALLOW, EFFECT_DENY, EFFECT_INVALID } peffect;
 
-typedef enum pkind { KIND_IDENTITY = 0, KIND_TRUST, KIND_RESOURCE } pkind;
+/* What a document is for. Boundaries, SCPs and RCPs only ever limit what
+ * identity policies grant; the built-in rules judge identity policies only. */
+typedef enum pkind {
+    KIND_IDENTITY = 0,
+    KIND_TRUST,
+    KIND_RESOURCE,
+    KIND_BOUNDARY, /* used only as a permissions boundary */
+    KIND_SCP,      /* AWS Organizations service control policy */
+    KIND_RCP       /* AWS Organizations resource control policy */
+} pkind;
 
 /* One of Action/NotAction/Resource/NotResource. */
 typedef struct pelem {
@@ -93,8 +102,21 @@ typedef struct pdoc {
 int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
                     const iamg_limits *lim, diag_list *diags);
 
-/* "identity", "trust", "resource". */
+/* "identity", "trust", "resource", "boundary", "scp", "rcp". */
 const char *ig_policy_kind_name(pkind kind);
+
+/* The kind named `name` (as ig_policy_kind_name gives it); -1 when unknown. */
+int ig_policy_kind_parse(const char *name);
+
+/* The kind of an AWS Organizations policy Type: KIND_SCP for
+ * "SERVICE_CONTROL_POLICY", KIND_RCP for "RESOURCE_CONTROL_POLICY", -1 for
+ * the other types (tag, backup, AI opt-out policies: not IAM grammar). A
+ * missing type (NULL) is an SCP, the default of both CloudFormation and
+ * Terraform. */
+int ig_policy_org_kind(const char *type);
+
+/* Set a document's kind (and the name its origin carries). */
+void ig_policy_set_kind(pdoc *doc, pkind kind);
 
 /* Label of a statement for messages and logical locations: its Sid, or
  * "#N" with N its 1-based index. Written to out (cap > 0 bytes); a longer

@@ -75,6 +75,21 @@ static json_t *finding_json(ig_jb *w, const iamg_finding *f)
     ig_jb_put_str(w, j, "element", f->element);
     ig_jb_put_str(w, j, "fingerprint", f->fingerprint);
     ig_jb_put(w, j, "origin", origin_json(w, &f->origin));
+    if (f->nholders) {
+        json_t *hs = ig_jb_arr(w);
+        for (size_t i = 0; i < f->nholders; i++) {
+            const iamg_holder *h = &f->holders[i];
+            json_t *hj = ig_jb_obj(w);
+            ig_jb_put_str(w, hj, "type", h->type);
+            ig_jb_put_str(w, hj, "name", h->name);
+            ig_jb_put_str(w, hj, "arn", h->arn);
+            ig_jb_put_str(w, hj, "id", h->id);
+            ig_jb_put_str(w, hj, "how", h->how);
+            ig_jb_push(w, hs, hj);
+        }
+        ig_jb_put(w, j, "holders", hs);
+        if (f->holders_total > f->nholders) ig_jb_put_int(w, j, "holders_total", f->holders_total);
+    }
     ig_jb_put_str(w, j, "suppressed", f->suppressed);
     return j;
 }

@@ -200,6 +200,16 @@ static json_t *driver_json(sarif_writer *w)
         ig_jb_push(&w->jb, notes, nd);
     }
     ig_jb_put(&w->jb, d, "notifications", notes);
+    /* Which AWS managed policies attachments were judged against. */
+    iamg_managed_info mi;
+    iamg_engine_managed_info(w->e, &mi);
+    json_t *mp = ig_jb_obj(&w->jb);
+    if (mi.source) ig_jb_put_str(&w->jb, mp, "source", mi.source);
+    if (mi.version) ig_jb_put_str(&w->jb, mp, "version", mi.version);
+    if (mi.date) ig_jb_put_str(&w->jb, mp, "date", mi.date);
+    json_t *dp = ig_jb_obj(&w->jb);
+    ig_jb_put(&w->jb, dp, "managedPolicies", mp);
+    ig_jb_put(&w->jb, d, "properties", dp);
     return d;
 }
 
@@ -418,6 +428,8 @@ static json_t *run_json(sarif_writer *w)
     ig_jb_put(&w->jb, props, "findings", fl);
     ig_jb_put(&w->jb, props, "suppressedCount", ig_jb_int(&w->jb, st->suppressed));
     ig_jb_put(&w->jb, props, "baselinedCount", ig_jb_int(&w->jb, st->baselined));
+    ig_jb_put(&w->jb, props, "blockedCount", ig_jb_int(&w->jb, st->blocked));
+    ig_jb_put(&w->jb, props, "attachmentsChecked", ig_jb_int(&w->jb, st->attachments));
     ig_jb_put(&w->jb, props, "inputProblems", ig_jb_int(&w->jb, problems));
     ig_jb_put(&w->jb, props, "ruleFailures", ig_jb_int(&w->jb, st->rule_failures));
     ig_jb_put(&w->jb, props, "truncated", json_boolean(truncated));

@@ -124,5 +124,24 @@ json_t *ig_sarif_logical_locations(sarif_writer *w, const iamg_finding *f)
     ig_jb_put_str(&w->jb, ll, "kind", "object");
     json_t *a = ig_jb_arr(&w->jb);
     ig_jb_push(&w->jb, a, ll);
+    /* Then each principal holding the document: kind "member", named as
+     * the file names it, with how it holds the document. */
+    for (size_t i = 0; i < f->nholders; i++) {
+        const iamg_holder *h = &f->holders[i];
+        const char *who = h->id ? h->id : h->name ? h->name : h->arn ? h->arn : "";
+        json_t *hl = ig_jb_obj(&w->jb);
+        buf b = BUF_INIT;
+        ig_buf_printf(&b, "%s/%s", h->type ? h->type : "principal", who);
+        ig_jb_put_str(&w->jb, hl, "name", who);
+        ig_jb_put(&w->jb, hl, "fullyQualifiedName", ig_jb_buf(&w->jb, &b));
+        ig_jb_put_str(&w->jb, hl, "kind", "member");
+        json_t *props = ig_jb_obj(&w->jb);
+        ig_jb_put_str(&w->jb, props, "principalType", h->type);
+        ig_jb_put_str(&w->jb, props, "how", h->how);
+        if (h->arn) ig_jb_put_str(&w->jb, props, "arn", h->arn);
+        if (h->name) ig_jb_put_str(&w->jb, props, "principalName", h->name);
+        ig_jb_put(&w->jb, hl, "properties", props);
+        ig_jb_push(&w->jb, a, hl);
+    }
     return a;
 }

@@ -64,6 +64,23 @@ static void print_location(FILE *out, const palette *p, const char *path, unsign
     fprintf(out, ":%s ", p->reset);
 }
 
+/* "= held by role AppRole (managed), user alice (group)": who holds the
+ * document, so a reader sees whose access it is. */
+static void print_holders(FILE *out, const palette *p, const iamg_finding *f)
+{
+    if (!f->nholders) return;
+    fprintf(out, "%s       = held by ", p->dim);
+    for (size_t i = 0; i < f->nholders && i < 5; i++) {
+        const iamg_holder *h = &f->holders[i];
+        const char *who = h->id ? h->id : h->name ? h->name : h->arn ? h->arn : "?";
+        fprintf(out, "%s%s %s (%s)", i ? ", " : "", h->type ? h->type : "principal", who,
+                h->how ? h->how : "");
+    }
+    size_t total = f->holders_total > f->nholders ? f->holders_total : f->nholders;
+    if (total > 5) fprintf(out, " and %zu more", total - 5);
+    fprintf(out, "%s\n", p->reset);
+}
+
 static const char *diag_tag(int code)
 {
     switch (code) {
@@ -118,6 +135,7 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         if (f->origin.container)
             fprintf(out, "%s       = in %s, statement %s%s\n", p->dim, f->origin.container,
                     f->statement ? f->statement : "-", p->reset);
+        print_holders(out, p, f);
         if (f->suppressed)
             fprintf(out, "%s       = suppressed: %s%s\n", p->dim, f->suppressed, p->reset);
         print_source(out, p, f->line, f->snippet, f->snippet_column, f->snippet_truncated,
@@ -134,6 +152,7 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
             by_level[IAMG_LEVEL_NOTE] == 1 ? "" : "s");
     if (s->suppressed) fprintf(out, ", %zu suppressed", s->suppressed);
     if (s->baselined) fprintf(out, ", %zu in the baseline", s->baselined);
+    if (s->blocked) fprintf(out, ", %zu blocked by a boundary or Deny", s->blocked);
     fputs(".\n", out);
     if (s->files_skipped)
         fprintf(out, "%zu file%s skipped (not IAM inputs%s).\n", s->files_skipped,

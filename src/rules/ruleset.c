@@ -1,5 +1,7 @@
 #include "rules/ruleset.h"
 
+#include "principal/managed.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +96,7 @@ static void rule_info_free(iamg_rule_info *r)
 void iamg_engine_free(iamg_engine *e)
 {
     if (!e) return;
+    ig_managed_free(e->managed);
     for (size_t i = 0; i < e->nrules; i++)
         rule_info_free(&e->rules[i].info);
     for (size_t i = 0; i < e->nfiles; i++) {

@@ -38,6 +38,7 @@ struct iamg_engine {
     size_t ndiags;
     char **modules; /* paths of module files rules required while loading */
     size_t nmodules;
+    struct managed_store *managed; /* --managed-policies (owned), or NULL: the embedded ones */
 };
 
 /* Load the rules of one source text (see iamg_engine_add_rule_source);

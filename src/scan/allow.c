@@ -84,6 +84,19 @@ static int field_match(const char *pattern, const char *value)
     return value && iamg_arn_match(pattern, value);
 }
 
+/* `principal` matches any holder of the finding's document: its ARN, name,
+ * or logical ID / address. */
+static int holder_match(const iamg_allow *a, const iamg_finding *f)
+{
+    for (size_t i = 0; i < f->nholders; i++) {
+        const iamg_holder *h = &f->holders[i];
+        if (field_match(a->principal, h->arn) || field_match(a->principal, h->name) ||
+            field_match(a->principal, h->id))
+            return 1;
+    }
+    return 0;
+}
+
 const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt)
 {
     if (!s) return NULL;
@@ -93,7 +106,7 @@ const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc
         if (s->expired[i]) continue;
         if (a->rule && !field_match(a->rule, f->rule_id)) continue;
         if (a->principal && !field_match(a->principal, doc->origin.principal_arn) &&
-            !field_match(a->principal, doc->origin.principal_name))
+            !field_match(a->principal, doc->origin.principal_name) && !holder_match(a, f))
             continue;
         if (a->logical_id && !field_match(a->logical_id, doc->origin.logical_id)) continue;
         if (a->address && !field_match(a->address, doc->origin.address)) continue;

@@ -8,6 +8,8 @@
 #include "iamguard/engine.h"
 #include "load/loader.h"
 #include "output/fingerprint.h"
+#include "principal/managed.h"
+#include "principal/principal.h"
 #include "rules/lua_api.h"
 #include "rules/ruleset.h"
 #include "rules/runner.h"
@@ -15,6 +17,7 @@
 #include "scan/results_int.h"
 #include "scan/walk.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/errors.h"
 #include "util/fileio.h"
 #include "util/utf8.h"
@@ -48,13 +51,34 @@ typedef struct shared {
     pthread_mutex_t mu;
     size_t done, findings;
     int failed; /* IAMG_ENOMEM in some worker */
+    atomic_size_t attachments_checked;
 } shared;
+
+/* A finding at an attachment element, for a managed policy the file
+ * attaches but does not define: one per rule and attachment. */
+typedef struct afind {
+    uint32_t rule;
+    iamg_level level;
+    char *message; /* heap */
+    const tsource *src;
+    uint32_t start, end;
+    const pdoc *doc;    /* the managed policy */
+    iamg_origin origin; /* the attachment's: holder, policy name and ARN */
+    uint32_t holder;    /* principal index */
+    char statement[64]; /* the first offending statement's label */
+} afind;
+
+typedef struct afind_list {
+    afind *v;
+    size_t n, cap;
+} afind_list;
 
 typedef struct worker {
     shared *sh;
     runner *run;
     arena strings; /* findings' strings; handed to the results */
     rfind_list rf;
+    afind_list af;
     diag_list dl;
     pthread_t thread;
     int rc;
@@ -158,11 +182,99 @@ static int copy_origin(worker *w, iamg_origin *dst, const iamg_origin *o)
     return failed ? -1 : 0;
 }
 
-/* Turn what the rules reported on one loaded file into findings. */
-static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh)
+/* One holder, with strings copied to the results. */
+static int copy_holder(worker *w, iamg_holder *h, const principal *p, uint8_t how)
 {
-    if (!w->rf.n) return 0;
-    s->f = ig_calloc(w->rf.n, sizeof *s->f);
+    int failed = 0;
+    h->type = ig_ptype_name(p->type);
+    h->name = copy_field(w, p->name, &failed);
+    h->arn = copy_field(w, p->arn, &failed);
+    h->id = copy_field(w, p->id, &failed);
+    h->how = ig_hold_name(how);
+    return failed ? -1 : 0;
+}
+
+/* The holders of slot `slot`, or of the attachment by principal `holder`
+ * (>= 0): the principal and, for a group, its members. */
+static int finish_holders(worker *w, iamg_finding *f, const principal_set *ps, size_t slotno,
+                          long holder)
+{
+    size_t max = w->sh->e->limits.max_holders;
+    if (!ps || !ps->n) return 0;
+    if (holder < 0) {
+        uint32_t n, total;
+        const pholder *h = ig_principals_holders(ps, slotno, &n, &total);
+        if (!n) return 0;
+        iamg_holder *v = ig_arena_calloc(&w->strings, n, sizeof *v);
+        if (!v) return IAMG_ENOMEM;
+        for (uint32_t i = 0; i < n; i++)
+            if (copy_holder(w, &v[i], &ps->v[h[i].principal], h[i].how)) return IAMG_ENOMEM;
+        f->holders = v;
+        f->nholders = n;
+        f->holders_total = total;
+        return 0;
+    }
+    size_t total = 1;
+    const principal *g = &ps->v[holder];
+    for (size_t p = 0; g->type == PT_GROUP && p < ps->n; p++)
+        for (uint32_t k = 0; k < ps->v[p].nholds; k++)
+            if (ps->v[p].holds[k].how == HOLD_GROUP && ps->v[p].holds[k].group == holder) {
+                total++;
+                break;
+            }
+    size_t n = total < max ? total : max;
+    iamg_holder *v = ig_arena_calloc(&w->strings, n ? n : 1, sizeof *v);
+    if (!v) return IAMG_ENOMEM;
+    size_t k = 0;
+    if (n && copy_holder(w, &v[k++], g, HOLD_MANAGED)) return IAMG_ENOMEM;
+    for (size_t p = 0; g->type == PT_GROUP && p < ps->n && k < n; p++)
+        for (uint32_t m = 0; m < ps->v[p].nholds; m++)
+            if (ps->v[p].holds[m].how == HOLD_GROUP && ps->v[p].holds[m].group == holder) {
+                if (copy_holder(w, &v[k++], &ps->v[p], HOLD_GROUP)) return IAMG_ENOMEM;
+                break;
+            }
+    f->holders = v;
+    f->nholders = k;
+    f->holders_total = total;
+    return 0;
+}
+
+/* Findings at attachment elements (check_attachments). */
+static int finish_attachments(worker *w, slot *s, const char *shared_path, loaded *l,
+                              line_hashes *lh, const principal_set *ps)
+{
+    for (size_t i = 0; i < w->af.n; i++) {
+        const afind *a = &w->af.v[i];
+        iamg_finding *f = &s->f[s->nf];
+        srcpos p;
+        unsigned end_col;
+        region(a->src, a->start, a->end, &p, &end_col);
+        f->rule_id = w->sh->e->rules[a->rule].info.id;
+        f->level = a->level;
+        f->message = arena_copy(w, a->message);
+        f->path = shared_path;
+        f->line = p.line;
+        f->column = p.col;
+        f->end_column = end_col;
+        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column, &f->snippet_truncated);
+        f->fingerprint = fingerprint(w, lh, p.line);
+        f->statement = a->statement[0] ? arena_copy(w, a->statement) : NULL;
+        if (copy_origin(w, &f->origin, &a->origin)) return IAMG_ENOMEM;
+        if (finish_holders(w, f, ps, 0, (long)a->holder)) return IAMG_ENOMEM;
+        f->suppressed = ig_allow_match(w->sh->allow, f, a->doc, -1);
+        if (f->suppressed) s->suppressed++;
+        if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
+        s->nf++;
+    }
+    return 0;
+}
+
+/* Turn what the rules reported on one loaded file into findings. */
+static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh,
+                           const principal_set *ps)
+{
+    if (!w->rf.n && !w->af.n) return 0;
+    s->f = ig_calloc(w->rf.n + w->af.n, sizeof *s->f);
     if (!s->f) return IAMG_ENOMEM;
     const char *shared_path = arena_copy(w, path);
     for (size_t i = 0; i < w->rf.n; i++) {
@@ -188,12 +300,15 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         }
         f->element = r->element;
         if (copy_origin(w, &f->origin, &r->doc->origin)) return IAMG_ENOMEM;
+        if (ps && r->doc >= l->docs && r->doc < l->docs + l->ndocs &&
+            finish_holders(w, f, ps, (size_t)(r->doc - l->docs), -1))
+            return IAMG_ENOMEM;
         f->suppressed = ig_allow_match(w->sh->allow, f, r->doc, r->stmt);
         if (f->suppressed) s->suppressed++;
         if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
         s->nf++;
     }
-    return 0;
+    return finish_attachments(w, s, shared_path, l, lh, ps);
 }
 
 static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh,
@@ -247,6 +362,213 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
     return 0;
 }
 
+/* `kinds:` of the configuration: the kind of raw policy files by path. */
+static void apply_kinds(const iamg_scan_options *o, const char *path, loaded *l)
+{
+    if (!o->nkinds || !l->format) return;
+    if (strcmp(l->format, "policy") != 0 && strcmp(l->format, "policy-version") != 0 &&
+        strcmp(l->format, "policy-document") != 0)
+        return;
+    for (size_t i = 0; i < o->nkinds; i++) {
+        int k = ig_policy_kind_parse(o->kinds[i].kind);
+        if (k < 0 || !ig_walk_glob_match(o->kinds[i].glob, path)) continue;
+        for (size_t d = 0; d < l->ndocs; d++)
+            ig_policy_set_kind(&l->docs[d], (pkind)k);
+        return;
+    }
+}
+
+static int afind_add(afind_list *l, const afind *a)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        afind *v = ig_realloc(l->v, cap * sizeof *v);
+        if (!v) return IAMG_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *a;
+    return 0;
+}
+
+static void afind_list_free(afind_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        ig_free(l->v[i].message);
+    ig_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* What the rules said about one external managed policy of the file. */
+typedef struct ext_check {
+    pdoc *doc; /* NULL: unknown */
+    rfind_list rf;
+    int done;
+} ext_check;
+
+/* Resolve external policy e and run the rules on it once per file. */
+static int check_ext(worker *w, loaded *l, principal_set *ps, size_t e, ext_check *c,
+                     const phold *at)
+{
+    if (c->done) return 0;
+    c->done = 1;
+    const iamg_engine *eng = w->sh->e;
+    const managed_store *store = eng->managed;
+    if (!store) store = ig_managed_embedded();
+    if (!store) return IAMG_ENOMEM;
+    pext *x = &ps->ext[e];
+    const managed_policy *mp = ig_managed_find(store, x->ref);
+    if (!mp) {
+        if (x->aws) {
+            managed_info mi;
+            ig_managed_info(store, &mi);
+            ig_diag_add(&w->dl, IAMG_ESKIP, IAMG_LEVEL_NOTE, at->src, at->at->start,
+                        "AWS managed policy %s is not among the %zu managed policies iamguard "
+                        "knows (%s%s%s): not checked",
+                        x->name, mi.count, mi.source ? mi.source : "", mi.date ? ", " : "",
+                        mi.date ? mi.date : "");
+        }
+        return 0;
+    }
+    pdoc *d = ig_arena_calloc(&l->a, 1, sizeof *d);
+    if (!d) return IAMG_ENOMEM;
+    /* The snapshot's documents are sound; what the model would say about a
+     * file given with --managed-policies is not about the scanned file. */
+    diag_list scratch;
+    memset(&scratch, 0, sizeof scratch);
+    int rc = ig_policy_build(d, mp->src, mp->doc, KIND_IDENTITY, &l->a, &eng->limits, &scratch);
+    int oom = scratch.oom;
+    ig_diag_list_free(&scratch);
+    if (rc == IAMG_ENOMEM || oom) return IAMG_ENOMEM;
+    if (rc) return 0;
+    x->doc = d;
+    if (!x->arn) x->arn = mp->arn;
+    d->origin.format = "managed-policy";
+    d->origin.policy_name = mp->name;
+    d->origin.policy_arn = mp->arn;
+    d->origin.container = ig_arena_strdup(&l->a, mp->name);
+    if (!d->origin.container) return IAMG_ENOMEM;
+    c->doc = d;
+    diag_list rd;
+    memset(&rd, 0, sizeof rd);
+    rc = ig_runner_check(w->run, d, &c->rf, &rd);
+    /* A rule failing on the managed policy is reported at the attachment. */
+    for (size_t i = 0; rc == 0 && i < rd.n; i++) {
+        diag *g = ig_diag_add(&w->dl, rd.v[i].code, rd.v[i].level, at->src, at->at->start,
+                              "on managed policy %s: %s", mp->name, rd.v[i].message);
+        if (g && rd.v[i].rule_id) g->rule_id = ig_strdup(rd.v[i].rule_id);
+    }
+    if (rd.oom) rc = IAMG_ENOMEM;
+    ig_diag_list_free(&rd);
+    return rc;
+}
+
+/* A principal as messages name it: the logical ID or address where the
+ * file has one (a CloudFormation name may be computed), else its name. */
+static const char *holder_label(const principal *p)
+{
+    return p->id ? p->id : p->name ? p->name : p->key;
+}
+
+/* The origin of an attachment finding: the principal's side. */
+static int attachment_origin(loaded *l, const principal *p, const pext *x, iamg_origin *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = l->format;
+    o->kind = "identity";
+    int tf = l->format && strncmp(l->format, "terraform", 9) == 0;
+    int cfn = l->format && strcmp(l->format, "cloudformation") == 0;
+    if (cfn) o->logical_id = p->id;
+    if (tf) o->address = p->id;
+    o->principal_type = ig_ptype_name(p->type);
+    o->principal_name = p->name;
+    o->principal_arn = p->arn;
+    o->policy_name = x->name;
+    o->policy_arn = x->arn;
+    buf b = BUF_INIT;
+    ig_buf_printf(&b, "%s %s, %smanaged policy %s", ig_ptype_name(p->type), holder_label(p),
+                  x->aws ? "AWS " : "", x->name);
+    o->container = b.oom ? NULL : ig_arena_strndup(&l->a, b.data, b.len);
+    ig_buf_free(&b);
+    return o->container ? 0 : IAMG_ENOMEM;
+}
+
+/* Managed policies the file attaches but does not define: the rules run on
+ * each on behalf of its holders, and what they find is reported at the
+ * attachment element, one result per rule and attachment. */
+static int check_attachments(worker *w, loaded *l, principal_set *ps)
+{
+    if (!ps->next) return 0;
+    ext_check *ec = ig_calloc(ps->next, sizeof *ec);
+    if (!ec) return IAMG_ENOMEM;
+    int rc = 0;
+    size_t nrules = w->sh->e->nrules;
+    for (size_t p = 0; p < ps->n && rc == 0; p++) {
+        const principal *pr = &ps->v[p];
+        for (uint32_t k = 0; k < pr->nholds && rc == 0; k++) {
+            const phold *h = &pr->holds[k];
+            if (h->how != HOLD_MANAGED || h->slot < ps->ndocs || !h->at) continue;
+            size_t e = h->slot - ps->ndocs;
+            ext_check *c = &ec[e];
+            if ((rc = check_ext(w, l, ps, e, c, h)) || !c->doc || !c->rf.n) continue;
+            w->sh->attachments_checked++;
+            for (size_t r = 0; r < nrules && rc == 0; r++) {
+                buf labels = BUF_INIT, first = BUF_INIT;
+                size_t hits = 0;
+                iamg_level level = IAMG_LEVEL_NONE;
+                for (size_t i = 0; i < c->rf.n; i++) {
+                    const rfind *f = &c->rf.v[i];
+                    if (f->rule != r) continue;
+                    if (!hits) ig_buf_puts(&first, f->message);
+                    if (f->level > level) level = f->level;
+                    char label[128] = "the document";
+                    if (f->stmt >= 0)
+                        ig_policy_stmt_label(&c->doc->stmts[f->stmt], label, sizeof label);
+                    /* The same statement may be reported twice (Action items). */
+                    if (hits < 10 && !(labels.data && strstr(labels.data, label)))
+                        ig_buf_printf(&labels, "%s%s", labels.len ? ", " : "", label);
+                    hits++;
+                }
+                if (hits) {
+                    buf m = BUF_INIT;
+                    const pext *x = &ps->ext[e];
+                    /* The first sentence stands alone (alert lists show it). */
+                    ig_buf_printf(&m, "%s %s attaches %smanaged policy %s (statement%s %s). %s",
+                                  ig_ptype_name(pr->type), holder_label(pr), x->aws ? "AWS " : "",
+                                  x->name, strchr(labels.data ? labels.data : "", ',') ? "s" : "",
+                                  labels.data ? labels.data : "", first.data ? first.data : "");
+                    afind a;
+                    memset(&a, 0, sizeof a);
+                    a.rule = (uint32_t)r;
+                    a.level = level;
+                    a.message = m.oom ? NULL : ig_buf_detach(&m);
+                    a.src = h->src;
+                    a.start = h->at->start;
+                    a.end = h->at->end;
+                    a.doc = c->doc;
+                    a.holder = (uint32_t)p;
+                    size_t fl = strcspn(labels.data ? labels.data : "", ",");
+                    if (fl >= sizeof a.statement) fl = sizeof a.statement - 1;
+                    memcpy(a.statement, labels.data ? labels.data : "", fl);
+                    int orc = attachment_origin(l, pr, &ps->ext[e], &a.origin);
+                    ig_buf_free(&m);
+                    if (orc || !a.message || afind_add(&w->af, &a)) {
+                        ig_free(a.message);
+                        rc = IAMG_ENOMEM;
+                    }
+                }
+                if (labels.oom || first.oom) rc = IAMG_ENOMEM;
+                ig_buf_free(&labels);
+                ig_buf_free(&first);
+            }
+        }
+    }
+    for (size_t e = 0; e < ps->next; e++)
+        ig_rfind_list_free(&ec[e].rf);
+    ig_free(ec);
+    return rc;
+}
+
 static int process_file(worker *w, size_t idx)
 {
     shared *sh = w->sh;
@@ -258,8 +580,10 @@ static int process_file(worker *w, size_t idx)
     size_t len = sh->len;
     loaded l;
     line_hashes lh = {0};
+    principal_set ps;
     int rc = 0, have_loaded = 0;
     memset(&l, 0, sizeof l);
+    memset(&ps, 0, sizeof ps);
 
     if (!data) {
         iamg_error err;
@@ -302,26 +626,31 @@ static int process_file(worker *w, size_t idx)
     } else {
         s->scanned = 1;
     }
+    apply_kinds(sh->o, wf->rel_path, &l);
+    if ((rc = ig_principals_build(&ps, &l, lim, &w->dl))) goto done;
     for (size_t i = 0; i < l.ndocs; i++) {
         s->documents++;
         s->statements += l.docs[i].nstmts;
         rc = ig_runner_check(w->run, &l.docs[i], &w->rf, &w->dl);
         if (rc) goto done;
     }
-    if (w->rf.n || w->dl.n) {
+    if ((rc = check_attachments(w, &l, &ps))) goto done;
+    if (w->rf.n || w->af.n || w->dl.n) {
         if (ig_tsource_index(&l.src, &l.a) || ig_fingerprint_lines(data, len, &lh)) {
             rc = IAMG_ENOMEM;
             goto done;
         }
     }
 finish:
-    rc = finish_findings(w, s, wf->rel_path, &l, &lh);
+    rc = finish_findings(w, s, wf->rel_path, &l, &lh, &ps);
     if (!rc) rc = finish_diags(w, s, wf->rel_path, have_loaded ? &l : NULL, &lh, wf->explicit_);
 done:
     if (w->dl.oom && !rc) rc = IAMG_ENOMEM;
     ig_fingerprint_free(&lh);
     ig_rfind_list_free(&w->rf);
+    afind_list_free(&w->af);
     ig_diag_list_free(&w->dl);
+    ig_principals_free(&ps);
     if (have_loaded) ig_loaded_free(&l);
     ig_free(owned);
     return rc;
@@ -509,6 +838,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     }
     iamg_stats *st = &r->stats;
     st->terraform_files = wl ? wl->terraform_files : 0;
+    st->attachments = atomic_load(&sh->attachments_checked);
     for (size_t i = 0; i < sh->nfiles; i++) {
         slot *s = &sh->slots[i];
         if (s->nf) memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);

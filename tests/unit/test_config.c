@@ -176,7 +176,7 @@ static const err_case err_cases[] = {
      "the configuration must be one YAML document; a second one starts here"},
     {"alowlist: []\n", IAMG_EUSAGE, 1, 1,
      "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, "
-     "limits)"},
+     "limits, kinds, effective, managed_policies)"},
     {"rules:\n  only: [IAM-SSM-1]\n  onyl: [IAM-SSM-2]\n", IAMG_EUSAGE, 3, 3,
      "unknown key 'onyl' in rules (expected only, skip, or a rule id with a mapping level: ..., "
      "params: {...})"},
