@@ -219,7 +219,8 @@ typedef struct iamg_kind_glob {
 typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total, size_t findings);
 
 /** The layout of iamg_scan_options these headers describe. */
-#define IAMG_SCAN_OPTIONS_VERSION 1
+/* 2: kinds, nkinds and effective. */
+#define IAMG_SCAN_OPTIONS_VERSION 2
 
 typedef struct iamg_scan_options {
     unsigned version;           /**< IAMG_SCAN_OPTIONS_VERSION (set by the initializer) */
@@ -236,6 +237,7 @@ typedef struct iamg_scan_options {
     int verbose;       /**< also record skipped files as IAMG_ESKIP notes */
     iamg_progress_fn progress;
     void *progress_ud;
+    /* Since version 2: */
     const iamg_kind_glob *kinds; /**< kinds of raw policy files by path, first match wins */
     size_t nkinds;
     int effective; /**< leave out findings every holder's boundary or Deny blocks */

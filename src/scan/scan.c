@@ -365,7 +365,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
 /* `kinds:` of the configuration: the kind of raw policy files by path. */
 static void apply_kinds(const iamg_scan_options *o, const char *path, loaded *l)
 {
-    if (!o->nkinds || !l->format) return;
+    if (o->version < 2 || !o->nkinds || !l->format) return;
     if (strcmp(l->format, "policy") != 0 && strcmp(l->format, "policy-version") != 0 &&
         strcmp(l->format, "policy-document") != 0)
         return;

@@ -104,7 +104,7 @@ static int run_cases(void)
     closedir(dh);
     iamg_engine *e;
     iamg_error err;
-    cr_assert_eq(iamg_engine_new(&e, NULL, &err), 0);
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0);
     for (int i = 0; i < n; i++) {
         char cdir[1400], input[1700] = "", expected[1500];
         const char *base = NULL;
