@@ -234,7 +234,8 @@ typedef struct iamg_scan_options {
     const iamg_allow *allow; /**< allowlist (borrowed for the scan's duration) */
     size_t nallow;
     const char *today; /**< "YYYY-MM-DD" for allowlist expiry; NULL = the current date */
-    int verbose;       /**< also record skipped files as IAMG_ESKIP notes */
+    int verbose;       /**< also record skipped files as IAMG_ESKIP notes, and what rules write with
+                          log() as IAMG_ELOG notes (rule_id set) */
     iamg_progress_fn progress;
     void *progress_ud;
     /* Since version 2: */

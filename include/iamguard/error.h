@@ -29,7 +29,8 @@ typedef enum iamg_status {
     IAMG_ELIMIT = -5,   /**< a configured limit was exceeded (size, depth, count, time) */
     IAMG_ERULE = -6,    /**< a Lua rule failed to load or to run */
     IAMG_EUSAGE = -7,   /**< bad argument or option value */
-    IAMG_ESKIP = -8     /**< input is not something iamguard scans (not an error) */
+    IAMG_ESKIP = -8,    /**< input is not something iamguard scans (not an error) */
+    IAMG_ELOG = -9      /**< a line a rule wrote with log(), kept by verbose scans (not an error) */
 } iamg_status;
 
 #define IAMG_ERROR_PATH_MAX 512

@@ -91,7 +91,8 @@ typedef struct iamg_finding {
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
 typedef struct iamg_diag {
-    int code; /**< IAMG_EPARSE, IAMG_EINVALID, IAMG_EIO, IAMG_ELIMIT, IAMG_ERULE, IAMG_ESKIP */
+    int code; /**< IAMG_EPARSE, IAMG_EINVALID, IAMG_EIO, IAMG_ELIMIT, IAMG_ERULE, IAMG_ESKIP,
+                   IAMG_ELOG */
     iamg_level level;
     const char *path;      /**< file or rule file; NULL when not tied to one */
     unsigned line, column; /**< 0 when unknown */

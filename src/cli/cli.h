@@ -38,6 +38,9 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_size(const char *s, uint64_t *out);
 /* Parse a non-negative integer. 0 or -1. */
 int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+/* Set a rule parameter from "RULE-ID.NAME=VALUE" (--param); 0, or -1 after
+ * printing why not. */
+int cli_set_param(iamg_engine *e, const char *arg);
 
 int cli_cmd_scan(int argc, char **argv);
 int cli_cmd_rules(int argc, char **argv);

@@ -9,13 +9,15 @@
 static const char rules_usage[] =
     "usage: iamguard rules [--rules DIR]... [--no-builtin] [-f text|json]\n"
     "\n"
-    "List every loaded rule: id, default level and short description.\n"
+    "List every loaded rule: id, default level and short description (-f json: also\n"
+    "parameters with their types, defaults and values, and where each rule comes from).\n"
     "Rule files that fail to load are reported and make the exit status 3.\n";
 
 static const char explain_usage[] =
-    "usage: iamguard explain [--rules DIR]... RULE-ID\n"
+    "usage: iamguard explain [--rules DIR]... [-f text|json] RULE-ID\n"
     "\n"
-    "Print a rule's description and help (rationale, remediation, examples).\n";
+    "Print a rule's description, parameters and their defaults, and help\n"
+    "(rationale, remediation, examples).\n";
 
 enum { OPT_RULES = 256, OPT_NO_BUILTIN, OPT_HELP };
 
@@ -79,6 +81,95 @@ done:
     return status;
 }
 
+/* A parameter value as JSON. */
+static json_t *param_json(const iamg_param_value *v)
+{
+    switch (v->type) {
+    case IAMG_PARAM_BOOLEAN:
+        return json_boolean(v->boolean);
+    case IAMG_PARAM_INTEGER:
+        return json_integer((json_int_t)v->integer);
+    case IAMG_PARAM_NUMBER:
+        return json_real(v->number);
+    case IAMG_PARAM_STRING:
+        return json_string(v->string ? v->string : "");
+    case IAMG_PARAM_LIST: {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < v->nlist; i++)
+            json_array_append_new(a, json_string(v->list[i]));
+        return a;
+    }
+    }
+    return json_null();
+}
+
+/* One rule for `rules -f json` and `explain -f json`. */
+static json_t *rule_json(const iamg_rule_info *r, int with_help)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b, s:b}", "id", r->id, "level",
+                  iamg_level_name(r->level), "short_description", r->short_description, "name",
+                  r->name, "source", r->source, "builtin", r->builtin, "enabled", r->enabled);
+    if (!o) return NULL;
+    if (r->security_severity > 0)
+        json_object_set_new(o, "security_severity", json_real(r->security_severity));
+    json_t *params = json_array();
+    for (size_t i = 0; params && i < r->nparams; i++) {
+        const iamg_rule_param *p = &r->params[i];
+        json_t *po = json_pack("{s:s, s:s, s:o, s:o}", "name", p->name, "type",
+                               iamg_param_type_name(p->default_value.type), "default",
+                               param_json(&p->default_value), "value", param_json(&p->value));
+        if (po && p->description)
+            json_object_set_new(po, "description", json_string(p->description));
+        json_array_append_new(params, po);
+    }
+    json_object_set_new(o, "params", params);
+    if (with_help) {
+        if (r->full_description)
+            json_object_set_new(o, "full_description", json_string(r->full_description));
+        if (r->help) json_object_set_new(o, "help", json_string(r->help));
+        if (r->help_uri) json_object_set_new(o, "help_uri", json_string(r->help_uri));
+    }
+    return o;
+}
+
+static int print_json(json_t *j)
+{
+    int rc = 0;
+    if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
+        cli_errorf("cannot write the rule list");
+        rc = EXIT_USAGE;
+    }
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc;
+}
+
+/* A parameter value for people: true, 3, "text", ["a", "b"]. */
+static void print_value(const iamg_param_value *v)
+{
+    switch (v->type) {
+    case IAMG_PARAM_BOOLEAN:
+        fputs(v->boolean ? "true" : "false", stdout);
+        break;
+    case IAMG_PARAM_INTEGER:
+        printf("%lld", v->integer);
+        break;
+    case IAMG_PARAM_NUMBER:
+        printf("%g", v->number);
+        break;
+    case IAMG_PARAM_STRING:
+        printf("\"%s\"", v->string ? v->string : "");
+        break;
+    case IAMG_PARAM_LIST:
+        fputc('[', stdout);
+        for (size_t i = 0; i < v->nlist; i++)
+            printf("%s\"%s\"", i ? ", " : "", v->list[i]);
+        fputc(']', stdout);
+        break;
+    }
+}
+
 static int report_load_failures(const iamg_engine *e)
 {
     for (size_t i = 0; i < iamg_engine_diag_count(e); i++) {
@@ -103,26 +194,19 @@ int cli_cmd_rules(int argc, char **argv)
     }
     if (!strcmp(format, "json")) {
         json_t *arr = json_array();
-        for (size_t i = 0; arr && i < iamg_engine_rule_count(e); i++) {
-            const iamg_rule_info *r = iamg_engine_rule(e, i);
-            json_t *o =
-                json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b}", "id", r->id, "level",
-                          iamg_level_name(r->level), "short_description", r->short_description,
-                          "name", r->name, "source", r->source, "builtin", r->builtin);
-            if (o && r->security_severity > 0)
-                json_object_set_new(o, "security_severity", json_real(r->security_severity));
-            json_array_append_new(arr, o);
-        }
-        if (!arr || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0) {
-            cli_errorf("cannot write the rule list");
-            status = EXIT_USAGE;
-        }
-        fputc('\n', stdout);
-        json_decref(arr);
+        for (size_t i = 0; arr && i < iamg_engine_rule_count(e); i++)
+            json_array_append_new(arr, rule_json(iamg_engine_rule(e, i), 0));
+        status = print_json(arr);
     } else if (!strcmp(format, "text")) {
+        /* Ids are as long as their authors make them: align on the longest. */
+        int width = 16;
+        for (size_t i = 0; i < iamg_engine_rule_count(e); i++) {
+            size_t n = strlen(iamg_engine_rule(e, i)->id);
+            if (n > (size_t)width) width = n > 64 ? 64 : (int)n;
+        }
         for (size_t i = 0; i < iamg_engine_rule_count(e); i++) {
             const iamg_rule_info *r = iamg_engine_rule(e, i);
-            printf("%-16s %-8s %s\n", r->id, iamg_level_name(r->level), r->short_description);
+            printf("%-*s %-8s %s\n", width, r->id, iamg_level_name(r->level), r->short_description);
         }
     } else {
         cli_errorf("--format must be text or json, not '%s'", format);
@@ -152,10 +236,33 @@ int cli_cmd_explain(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
+    if (!strcmp(format, "json")) {
+        status = print_json(rule_json(r, 1));
+        goto done;
+    }
+    if (strcmp(format, "text") != 0) {
+        cli_errorf("--format must be text or json, not '%s'", format);
+        status = EXIT_USAGE;
+        goto done;
+    }
     printf("%s%s%s%s\n", r->id, r->name ? " (" : "", r->name ? r->name : "", r->name ? ")" : "");
     printf("level: %s", iamg_level_name(r->level));
     if (r->security_severity > 0) printf(", security severity %.1f", r->security_severity);
-    printf("\nsource: %s\n\n%s\n", r->source, r->short_description);
+    printf("\nsource: %s\n", r->source);
+    if (r->nparams) {
+        printf("parameters (set in .iamguard.yml under rules: %s: params:, or with --param "
+               "%s.NAME=VALUE):\n",
+               r->id, r->id);
+        for (size_t i = 0; i < r->nparams; i++) {
+            const iamg_rule_param *p = &r->params[i];
+            printf("  %s (%s%s) default ", p->name, iamg_param_type_name(p->default_value.type),
+                   p->default_value.type == IAMG_PARAM_LIST ? " of strings" : "");
+            print_value(&p->default_value);
+            if (p->description) printf(": %s", p->description);
+            fputc('\n', stdout);
+        }
+    }
+    printf("\n%s\n", r->short_description);
     if (r->full_description) printf("\n%s\n", r->full_description);
     if (r->help) printf("\n%s\n", r->help);
     if (r->help_uri) printf("\nMore: %s\n", r->help_uri);

@@ -36,6 +36,8 @@ static const char scan_usage[] =
     "      --no-builtin         do not load the built-in rules\n"
     "      --fail-on LEVEL      exit 1 when a finding is at or above LEVEL:\n"
     "                           none, note (default), warning or error\n"
+    "      --param ID.NAME=VALUE  set a rule parameter (repeatable; a list is\n"
+    "                           comma-separated; see 'iamguard explain ID')\n"
     "\n"
     "Configuration (see docs/CONFIG.md):\n"
     "      --config FILE        read FILE instead of .iamguard.yml (or .iamguard.yaml)\n"
@@ -93,6 +95,7 @@ enum {
     OPT_STDIN_NAME,
     OPT_MANAGED,
     OPT_EFFECTIVE,
+    OPT_PARAM,
     OPT_HELP
 };
 
@@ -129,6 +132,7 @@ static const struct option scan_options[] = {
     {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
     {"managed-policies", required_argument, NULL, OPT_MANAGED},
     {"effective", no_argument, NULL, OPT_EFFECTIVE},
+    {"param", required_argument, NULL, OPT_PARAM},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -307,6 +311,7 @@ int cli_cmd_scan(int argc, char **argv)
     unsigned lim_set = 0;
     iamg_limits cli_lim = IAMG_LIMITS_INIT;
     cli_strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
+    cli_strlist params = {0};
     iamg_config *config = NULL;
     iamg_baseline *baseline = NULL;
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
@@ -446,6 +451,9 @@ int cli_cmd_scan(int argc, char **argv)
         case OPT_EFFECTIVE:
             effective = 1;
             break;
+        case OPT_PARAM:
+            if (cli_strlist_add(&params, optarg)) goto oom;
+            break;
         case OPT_HELP:
             fputs(scan_usage, stdout);
             goto done;
@@ -551,6 +559,12 @@ int cli_cmd_scan(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
+    for (size_t i = 0; i < params.n; i++) {
+        if (cli_set_param(engine, params.v[i])) {
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
 
     progress prog = {now(), 0, 0};
     so.base_dir = base_dir;
@@ -653,6 +667,7 @@ done:
     iamg_config_free(config);
     cli_strlist_free(&all_excludes);
     cli_strlist_free(&rules_dirs);
+    cli_strlist_free(&params);
     cli_strlist_free(&only);
     cli_strlist_free(&skip);
     cli_strlist_free(&excludes);

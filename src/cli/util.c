@@ -98,3 +98,30 @@ int cli_parse_size(const char *s, uint64_t *out)
     *out = (uint64_t)v << shift;
     return 0;
 }
+
+int cli_set_param(iamg_engine *e, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    const char *dot = NULL;
+    for (const char *p = arg; eq && p < eq; p++)
+        if (*p == '.') dot = p;
+    if (!eq || !dot || dot == arg || dot + 1 == eq) {
+        cli_errorf("--param needs RULE-ID.NAME=VALUE, not '%s'", arg);
+        return -1;
+    }
+    char id[256], name[128];
+    if ((size_t)(dot - arg) >= sizeof id || (size_t)(eq - dot - 1) >= sizeof name) {
+        cli_errorf("--param '%s': rule id or parameter name too long", arg);
+        return -1;
+    }
+    memcpy(id, arg, (size_t)(dot - arg));
+    id[dot - arg] = '\0';
+    memcpy(name, dot + 1, (size_t)(eq - dot - 1));
+    name[eq - dot - 1] = '\0';
+    iamg_error err;
+    if (iamg_engine_set_param_text(e, id, name, eq + 1, &err)) {
+        cli_errorf("--param %s: %s", arg, err.message);
+        return -1;
+    }
+    return 0;
+}

@@ -32,6 +32,8 @@ static const char *diag_kind(int code)
         return "rule-failure";
     case IAMG_ESKIP:
         return "skipped";
+    case IAMG_ELOG:
+        return "rule-log";
     case IAMG_ENOMEM:
         return "out-of-memory";
     default:

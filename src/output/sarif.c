@@ -342,6 +342,9 @@ static json_t *run_json(sarif_writer *w)
     for (size_t k = 0; k < nd; k++) {
         const iamg_diag *d = iamg_results_diag(r, k);
         if (d->code == IAMG_ERULE) rule_failed = 1;
+        /* log() lines are for rule authors reading a verbose scan, not for
+         * code scanning. */
+        if (d->code == IAMG_ELOG) continue;
         /* Notifications are bounded like results: a scan of a huge tree
          * full of broken files must still give an uploadable file. */
         if (limit && nnotes >= limit) {

@@ -93,6 +93,8 @@ static const char *diag_tag(int code)
         return "IAMGUARD-INVALID";
     case IAMG_ERULE:
         return "rule-failure";
+    case IAMG_ELOG:
+        return "log";
     default:
         return "skipped";
     }

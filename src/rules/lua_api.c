@@ -499,6 +499,50 @@ void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint3
     if (m) clip_member(m, start, end);
 }
 
+static int e_is_list(const char *element)
+{
+    return !strcmp(element, "Action") || !strcmp(element, "NotAction") ||
+           !strcmp(element, "Resource") || !strcmp(element, "NotResource") ||
+           !strcmp(element, "Condition");
+}
+
+/* The number of items of `element` written in st (1 for an element that is
+ * not a list), or 0 when st does not have it. */
+static uint32_t element_items(const pstmt *st, const char *element)
+{
+    const pelem *e = NULL;
+    const tmember *m = NULL;
+    if (!strcmp(element, "Action") || !strcmp(element, "NotAction"))
+        e = &st->action;
+    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource"))
+        e = &st->resource;
+    else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal"))
+        m = st->principal_member;
+    else if (!strcmp(element, "Condition"))
+        return st->condition_member ? (st->nconds ? st->nconds : 1) : 0;
+    else if (!strcmp(element, "Effect"))
+        m = st->effect_member;
+    else if (!strcmp(element, "Sid"))
+        return st->sid_node != NULL;
+    if (e) m = e->member;
+    /* Action and NotAction share one slot: only the one written exists. */
+    if (!m || strcmp(m->key.u.s, element) != 0) return 0;
+    return e ? e->n : 1;
+}
+
+/* The elements st has, for messages: "Sid, Effect, Action, Resource". */
+static void elements_of(const pstmt *st, char *out, size_t cap)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; elements[i]; i++) {
+        if (!element_items(st, elements[i])) continue;
+        int w = snprintf(out + k, cap - k, "%s%s", k ? ", " : "", elements[i]);
+        if (w < 0 || (size_t)w >= cap - k) break;
+        k += (size_t)w;
+    }
+}
+
 static int report(lua_State *L)
 {
     check_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
@@ -534,6 +578,30 @@ static int report(lua_State *L)
         if (!isint || item < 1)
             return luaL_error(L, "report{}: 'index' must be a positive integer");
         if (!element) return luaL_error(L, "report{}: 'index' needs 'element'");
+    }
+    if (element) {
+        /* Pointing at what is not there would place the finding elsewhere
+         * without a word: the rule has a bug, say so. */
+        const pstmt *st = &ctx->doc->stmts[stmt];
+        uint32_t n = element_items(st, element);
+        char label[128], has[128];
+        if (n == 0) {
+            ig_policy_stmt_label(st, label, sizeof label);
+            elements_of(st, has, sizeof has);
+            return luaL_error(L, "report{}: statement %s has no '%s' (it has %s)", label, element,
+                              has[0] ? has : "no elements");
+        }
+        int lists = e_is_list(element);
+        if (item && !lists)
+            return luaL_error(L,
+                              "report{}: 'index' applies to Action, NotAction, Resource, "
+                              "NotResource and Condition, not to '%s'",
+                              element);
+        if (item && (lua_Unsigned)item > n) {
+            ig_policy_stmt_label(st, label, sizeof label);
+            return luaL_error(L, "report{}: statement %s has %d %s item%s, not %I", label, (int)n,
+                              element, n == 1 ? "" : "s", (lua_Integer)item);
+        }
     }
     t = lua_getfield(L, 1, "level");
     if (t != LUA_TNIL) {

@@ -22,13 +22,15 @@ struct runner {
     int *refs; /* per rule: registry reference of check() in its file's instance */
     uint64_t generation;
     uint64_t serial; /* documents checked */
+    int keep_logs;
 };
 
-runner *ig_runner_new(const iamg_engine *e)
+runner *ig_runner_new(const iamg_engine *e, int keep_logs)
 {
     runner *r = ig_calloc(1, sizeof *r);
     if (!r) return NULL;
     r->e = e;
+    r->keep_logs = keep_logs;
     r->files = ig_calloc(e->nfiles ? e->nfiles : 1, sizeof *r->files);
     r->refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
     if (!r->files || !r->refs) {
@@ -59,6 +61,35 @@ void ig_runner_free(runner *r)
     ig_free(r);
 }
 
+/* Record the lines rule ri wrote with log() since the sandbox had written
+ * `before`, oldest first; `when` is "" for check() and "(top level) " for
+ * the rule file's own code, which runs first. Numbered, zero-padded, so
+ * that sorting the results keeps their order. */
+static void keep_logs(runner *r, sandbox *sb, size_t before, const pdoc *doc, size_t ri,
+                      const char *when, diag_list *diags)
+{
+    size_t n = ig_sandbox_log_count(sb) - before;
+    if (!r->keep_logs || n == 0) return;
+    const char *id = r->e->rules[ri].info.id;
+    size_t kept = n < SANDBOX_LOG_KEEP ? n : SANDBOX_LOG_KEEP;
+    int width = 1;
+    for (size_t k = n; k >= 10; k /= 10)
+        width++;
+    diag *d;
+    if (kept < n) {
+        d = ig_diag_add(diags, IAMG_ELOG, IAMG_LEVEL_NOTE, doc->src, doc->node->start,
+                        "%s%0*d/%zu: (%zu earlier lines not kept: log() keeps the last %d of each "
+                        "call)",
+                        when, width, 0, n, n - kept, SANDBOX_LOG_KEEP);
+        if (d) d->rule_id = ig_strdup(id);
+    }
+    for (size_t i = kept; i-- > 0;) {
+        d = ig_diag_add(diags, IAMG_ELOG, IAMG_LEVEL_NOTE, doc->src, doc->node->start,
+                        "%s%0*zu/%zu: %s", when, width, n - i, n, ig_sandbox_log_line(sb, i));
+        if (d) d->rule_id = ig_strdup(id);
+    }
+}
+
 /* Open the sandbox of rule file f. */
 static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
 {
@@ -75,8 +106,8 @@ static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
 }
 
 /* A new instance of rule file f for the current document, and references
- * to its checks. */
-static void instantiate(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
+ * to its checks; rule ri (of that file) asked for it. */
+static void instantiate(runner *r, uint32_t f, size_t ri, const pdoc *doc, diag_list *diags)
 {
     const iamg_engine *e = r->e;
     file_state *fs = &r->files[f];
@@ -84,12 +115,15 @@ static void instantiate(runner *r, uint32_t f, const pdoc *doc, diag_list *diags
     sandbox_result res;
     fs->serial = r->serial;
     fs->instance_failed = 0;
+    size_t logged = ig_sandbox_log_count(fs->rs.sb);
     for (size_t i = 0; i < e->nrules; i++) {
         if (e->rules[i].file != f || r->refs[i] == LUA_NOREF) continue;
         luaL_unref(L, LUA_REGISTRYINDEX, r->refs[i]);
         r->refs[i] = LUA_NOREF;
     }
-    if (ig_rulestate_instantiate(&fs->rs, &res) != 0 || !lua_istable(L, -1)) {
+    int failed = ig_rulestate_instantiate(&fs->rs, &res) != 0;
+    keep_logs(r, fs->rs.sb, logged, doc, ri, "(top level) ", diags);
+    if (failed || !lua_istable(L, -1)) {
         ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                     "rule file %s failed to load for this document (%s): %s", e->files[f].name,
                     ig_ruleset_fail_kind(res.kind),
@@ -135,7 +169,7 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
          * so one instance serves them all. */
         if (fs->serial == 0 ||
             (fs->serial != r->serial && (fs->instance_failed || !e->files[ru->file].builtin)))
-            instantiate(r, ru->file, doc, diags);
+            instantiate(r, ru->file, i, doc, diags);
         if (fs->instance_failed || !fs->rs.sb) continue;
         if (r->refs[i] == LUA_NOREF) {
             ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
@@ -158,6 +192,7 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
         ctx->oom = 0;
         sandbox_result res;
         int failed;
+        size_t logged = ig_sandbox_log_count(sb);
         if (ig_lua_api_push_args(L, ctx) != 0) {
             failed = 1;
             res.kind = SB_MEMORY;
@@ -171,6 +206,7 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
             lua_insert(L, -4);
             failed = ig_sandbox_call(sb, 3, 0, &res) != 0;
+            keep_logs(r, sb, logged, doc, i, "", diags);
         }
         if (L) lua_settop(L, 0);
         if (failed) {

@@ -14,7 +14,9 @@
 
 typedef struct runner runner;
 
-runner *ig_runner_new(const iamg_engine *e);
+/* With keep_logs, what rules write with log() is recorded as IAMG_ELOG notes
+ * at the document, in order ("1/2: ..."). */
+runner *ig_runner_new(const iamg_engine *e, int keep_logs);
 void ig_runner_free(runner *r);
 
 /* Run every enabled rule on doc. Findings are appended to out; rule

@@ -153,7 +153,7 @@ size_t ig_sandbox_memory(const sandbox *sb);
 
 /* log(...) keeps the last SANDBOX_LOG_KEEP lines, each cut to
  * SANDBOX_LOG_LINE - 1 bytes and sanitized like messages. */
-#define SANDBOX_LOG_KEEP 16
+#define SANDBOX_LOG_KEEP 32
 #define SANDBOX_LOG_LINE 256
 /* Number of log() calls since the sandbox was created. */
 size_t ig_sandbox_log_count(const sandbox *sb);

@@ -147,6 +147,61 @@ static int strip_position(const sandbox *sb, const char **msg, size_t *len)
     return (int)line;
 }
 
+/* What the sandbox removed, and what to use instead; `lib` is the table
+ * the name came from ("" for globals). */
+static const struct {
+    const char *lib, *name, *advice;
+} removed[] = {
+    {"string", "match", "use iam.* or plain string functions"},
+    {"string", "gmatch", "use iam.* or plain string functions"},
+    {"string", "gsub", "use iam.* or plain string functions"},
+    {"string", "dump", "rules cannot load code"},
+    {"", "print", "use log(...), shown by scan -v and test-rules"},
+    {"", "load", "rules cannot load code"},
+    {"", "loadfile", "rules cannot load code"},
+    {"", "dofile", "rules cannot load code"},
+    {"", "loadstring", "rules cannot load code"},
+    {"", "collectgarbage", "memory is managed for rules"},
+    {"", "unpack", "use table.unpack"},
+    {"", "io", "rules cannot read or write files"},
+    {"", "os", "rules cannot reach the system"},
+    {"", "debug", "it would let a rule escape its limits"},
+    {"", "package", "use require(\"name\") for modules"},
+    {"", "coroutine", "rules run straight through"},
+};
+
+/* For Lua's "attempt to call a nil value (field 'match')" and the like
+ * about a name the sandbox removed: say so, and what to use. */
+static void advise(textbuf *t, const char *s, size_t n)
+{
+    static const char *const forms[] = {
+        "attempt to call a nil value (field '", "attempt to call a nil value (method '",
+        "attempt to call a nil value (global '", "attempt to index a nil value (global '"};
+    for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+        size_t fl = strlen(forms[f]);
+        if (n <= fl + 2 || memcmp(s, forms[f], fl) != 0 || memcmp(s + n - 2, "')", 2) != 0)
+            continue;
+        const char *name = s + fl;
+        size_t nl = n - fl - 2;
+        int global = f >= 2;
+        for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) {
+            if (strlen(removed[i].name) != nl || memcmp(removed[i].name, name, nl) != 0 ||
+                global != (removed[i].lib[0] == '\0'))
+                continue;
+            tb_str(t, removed[i].lib);
+            if (!global) tb_str(t, ".");
+            tb_str(t, removed[i].name);
+            tb_str(t, " is not available in rules: ");
+            tb_str(t, removed[i].advice);
+            tb_str(t, " (");
+            tb_put(t, s, n);
+            tb_str(t, ")");
+            return;
+        }
+    }
+    tb_put(t, s, n);
+}
+
 /* The message of the error value at idx, for a failed load or call. */
 void ig_sb_describe_error(sandbox *sb, lua_State *L, int idx, sandbox_result *res)
 {
@@ -158,7 +213,7 @@ void ig_sb_describe_error(sandbox *sb, lua_State *L, int idx, sandbox_result *re
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
         res->line = strip_position(sb, &s, &n);
-        tb_put(&t, s, n);
+        advise(&t, s, n);
     } else if (type == LUA_TNUMBER) {
         tb_value(&t, L, idx);
     } else if (type == LUA_TNIL) {

@@ -338,7 +338,8 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
             /* GitHub places a result without a region on line 1. */
             o->fingerprint = fingerprint(w, lh, 1);
         }
-        if (d->line && l && l->src.line_starts && !d->path) {
+        /* A log() line is about the rule, not about a line of the input. */
+        if (d->line && l && l->src.line_starts && !d->path && d->code != IAMG_ELOG) {
             o->snippet =
                 snippet(w, &l->src, d->line, d->col, &o->snippet_column, &o->snippet_truncated);
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;
@@ -786,7 +787,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     for (unsigned i = 0; i < jobs; i++) {
         ws[i].sh = sh;
         ig_arena_init(&ws[i].strings);
-        ws[i].run = ig_runner_new(e);
+        ws[i].run = ig_runner_new(e, o->verbose);
         if (!ws[i].run) {
             rc = IAMG_ENOMEM;
             break;

@@ -120,7 +120,7 @@ int ig_diag_worst(const diag_list *l)
     int worst = 0;
     for (size_t i = 0; i < l->n; i++) {
         int c = l->v[i].code;
-        if (c == IAMG_ESKIP) continue;
+        if (c == IAMG_ESKIP || c == IAMG_ELOG) continue;
         if (worst == 0 || c == IAMG_ENOMEM) worst = c;
     }
     if (l->oom) worst = IAMG_ENOMEM;

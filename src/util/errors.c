@@ -25,6 +25,8 @@ const char *iamg_strerror(int code)
         return "usage error";
     case IAMG_ESKIP:
         return "skipped";
+    case IAMG_ELOG:
+        return "rule log";
     default:
         return "unknown error";
     }

@@ -235,6 +235,18 @@ Test(lua_api, report_misuse)
         {"report{ message = 'm', statement = policy.statements[1], index = 1 }",
          "'index' needs 'element'"},
         {"report{ message = 'm', level = 'fatal' }", "'level' must be"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Principal', index = "
+         "2 }",
+         "statement First has no 'Principal' (it has Action, Resource, Condition, Effect, Sid)"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'NotAction' }",
+         "has no 'NotAction'"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Action', index = 3 }",
+         "statement First has 2 Action items, not 3"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Condition', index = "
+         "3 }",
+         "has 2 Condition items, not 3"},
+        {"report{ message = 'm', statement = policy.statements[1], element = 'Effect', index = 1 }",
+         "'index' applies to Action, NotAction, Resource, NotResource and Condition"},
         {"report{ message = 'm', statement = policy }", "statement expected"},
         {"report('m')", "table expected"},
         {"policy.statements[1].sid = 'x'", "read-only"},

@@ -448,3 +448,59 @@ Test(params, from_configuration)
         iamg_engine_free(e);
     }
 }
+
+/* ---- authoring diagnostics ---- */
+
+/* Calling what the sandbox removed says so, and what to use instead. */
+Test(authoring, removed_functions_explained)
+{
+    static const struct {
+        const char *call, *expect;
+    } cases[] = {
+        {"string.match('a', 'a')", "string.match is not available in rules: use iam.* or plain "
+                                   "string functions"},
+        {"local s = 'abc'; s:gsub('a', 'b')", "string.gsub is not available in rules"},
+        {"print('x')", "print is not available in rules: use log(...)"},
+        {"io.open('/etc/passwd')", "io is not available in rules"},
+        {"unpack({1})", "unpack is not available in rules: use table.unpack"},
+        {"load('return 1')", "load is not available in rules"},
+        {"local t = {}; t.nothing()", "attempt to call a nil value (field 'nothing')"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src, REQ_RULE("R", "%s"), cases[i].call);
+        iamg_engine *e = engine_src(src);
+        const char *msg = failure_of(e);
+        cr_expect(strstr(msg, cases[i].expect), "case %zu: '%s'", i, msg);
+        cr_expect(strstr(msg, "t.lua:3"), "case %zu: no line in '%s'", i, msg);
+        iamg_engine_free(e);
+    }
+}
+
+/* With verbose scans, log() lines are notes at the document, in order. */
+Test(authoring, log_lines_with_verbose)
+{
+    iamg_engine *e = engine_src("log('top', 1)\n" REQ_RULE(
+        "R", "for i = 1, 12 do log('line', i, nil, true) end\nreport{ message = 'm' }"));
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.jobs = 1;
+    iamg_results *r;
+    iamg_error err;
+    cr_assert_eq(iamg_scan_buffer(e, "p.json", policy, strlen(policy), &so, &r, &err), 0);
+    cr_expect_eq(iamg_results_diag_count(r), 0, "logs only when verbose");
+    iamg_results_free(r);
+    so.verbose = 1;
+    cr_assert_eq(iamg_scan_buffer(e, "p.json", policy, strlen(policy), &so, &r, &err), 0);
+    cr_assert_eq(iamg_results_diag_count(r), 13);
+    const iamg_diag *d = iamg_results_diag(r, 0);
+    cr_expect_eq(d->code, IAMG_ELOG);
+    cr_expect_eq(d->level, IAMG_LEVEL_NOTE);
+    cr_expect_str_eq(d->rule_id, "R");
+    cr_expect_eq(d->line, 1);
+    cr_expect_str_eq(d->message, "(top level) 1/1: top 1");
+    cr_expect_str_eq(iamg_results_diag(r, 1)->message, "01/12: line 1 nil true");
+    cr_expect_str_eq(iamg_results_diag(r, 12)->message, "12/12: line 12 nil true");
+    cr_expect_eq(iamg_results_count(r), 1);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
