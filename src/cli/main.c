@@ -48,6 +48,16 @@ static const command commands[] = {
     {"version", cmd_version},
 };
 
+/* Run a command with argv[0] "iamguard <command>": getopt names the program
+ * by it in its messages ("iamguard scan: unrecognized option '--bogus'"). */
+static int run_command(const command *c, int argc, char **argv)
+{
+    char prog[64];
+    snprintf(prog, sizeof prog, "iamguard %s", c->name);
+    argv[0] = prog;
+    return c->run(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -61,7 +71,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
                 if (!strcmp(argv[2], commands[i].name)) {
                     char *help_argv[] = {argv[2], "--help", NULL};
-                    return commands[i].run(2, help_argv);
+                    return run_command(&commands[i], 2, help_argv);
                 }
             }
         }
@@ -69,7 +79,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(name, commands[i].name)) return run_command(&commands[i], argc - 1, argv + 1);
     fprintf(stderr, "iamguard: unknown command '%s'\n\n%s", name, main_usage);
     return EXIT_USAGE;
 }

@@ -24,16 +24,15 @@ for dir in "$tmp"/*/; do
     name=$(basename "$dir")
     n=$((n + 1))
     for f in rules/rule.lua policy.json expected; do
-        [ -f "$dir/$f" ] || { echo "FAIL $name: no $f block"; fails=$((fails + 1)); continue 2; }
+        [ -f "$dir/$f" ] || { fail "$name: no $f block"; continue 2; }
     done
     (cd "$dir" && "$bin" scan --no-builtin --rules rules --color never --fail-on none policy.json) >"$dir/out" 2>&1
     grep -E '^policy\.json:[0-9]+:[0-9]+: ' "$dir/out" >"$dir/got" || true
     if cmp -s "$dir/expected" "$dir/got"; then
-        echo "ok   $name"
+        ok "$name"
     else
-        echo "FAIL $name"; echo "--- expected"; cat "$dir/expected"; echo "--- got"; cat "$dir/out"
-        fails=$((fails + 1))
+        fail "$name"; echo "--- expected"; cat "$dir/expected"; echo "--- got"; cat "$dir/out"
     fi
 done
-[ $n -ge 4 ] || { echo "FAIL only $n examples found in $doc"; fails=$((fails + 1)); }
+[ $n -ge 4 ] || fail "only $n examples found in $doc"
 [ $fails -eq 0 ]
