@@ -58,7 +58,9 @@ typedef int (*iamg_writer_fn)(FILE *out, const iamg_engine *e, const iamg_result
 /**
  * Run `writer` into a temporary file next to `path`, flush and fsync it, then
  * rename it over `path`. On any failure `path` is left untouched and the
- * temporary file removed. Returns 0 or the writer's / IAMG_EIO code.
+ * temporary file removed. When `path` is a symbolic link, the file it points
+ * to is written that way and the link is kept. Returns 0 or the writer's /
+ * IAMG_EIO / IAMG_ENOMEM code.
  */
 IAMG_API int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
                                     const iamg_results *r, const iamg_output_options *o,

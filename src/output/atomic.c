@@ -79,9 +79,60 @@ static int write_special(const char *path, iamg_writer_fn writer, const iamg_eng
     return rc;
 }
 
+/* A path naming a symbolic link is written through it, as any program
+ * writing to the path would: *target is set to the file at the end of the
+ * chain of links (which may not exist yet), so that the temporary file is
+ * made next to it and renamed over it, and the link stays a link. *target
+ * is NULL when path is not a link. */
+static int resolve_links(const char *path, char **target, iamg_error *err)
+{
+    *target = NULL;
+    char *cur = NULL;
+    for (int depth = 0;; depth++) {
+        const char *p = cur ? cur : path;
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+        if (depth == 40) {
+            ig_free(cur);
+            return ig_error_set(err, IAMG_EIO, path, 0, 0, "too many levels of symbolic links");
+        }
+        char link[4096];
+        ssize_t n = readlink(p, link, sizeof link - 1);
+        if (n < 0 || (size_t)n >= sizeof link - 1) {
+            int e_ = n < 0 ? errno : ENAMETOOLONG;
+            ig_free(cur);
+            return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot read the symbolic link: %s",
+                                strerror(e_));
+        }
+        link[n] = '\0';
+        /* A relative link is relative to the folder holding it. */
+        const char *slash = link[0] == '/' ? NULL : strrchr(p, '/');
+        size_t dirlen = slash ? (size_t)(slash - p) + 1 : 0;
+        char *next = ig_malloc(dirlen + (size_t)n + 1);
+        if (!next) {
+            ig_free(cur);
+            return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
+        }
+        memcpy(next, p, dirlen);
+        memcpy(next + dirlen, link, (size_t)n + 1);
+        ig_free(cur);
+        cur = next;
+    }
+    *target = cur;
+    return 0;
+}
+
 int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
                            const iamg_results *r, const iamg_output_options *o, iamg_error *err)
 {
+    char *target;
+    int lrc = resolve_links(path, &target, err);
+    if (lrc) return lrc;
+    if (target) {
+        lrc = iamg_write_file_atomic(target, writer, e, r, o, err);
+        ig_free(target);
+        return lrc;
+    }
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
