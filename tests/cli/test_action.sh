@@ -160,6 +160,11 @@ ln -s "$bin" "$tmp/bin/iamguard"
 # shellcheck disable=SC2086
 (cd "$ws" && PATH="$tmp/bin:$PATH" $entry package.json "other dir/named.json") >"$tmp/log" 2>&1
 [ $? -eq 0 ] && ok "hook passes clean and non-policy files" || { fail "hook on clean files"; cat "$tmp/log"; }
+# What the hook prints for a non-policy file is what docs/github-code-scanning.md shows.
+line=$(grep '^package\.json: ' "$tmp/log")
+[ -n "$line" ] && grep -qxF "  $line" "$src/docs/github-code-scanning.md" &&
+    ok "hook output for a non-policy file is documented" ||
+    fail "docs/github-code-scanning.md does not show the hook's line '$line'"
 # shellcheck disable=SC2086
 (cd "$ws" && PATH="$tmp/bin:$PATH" $entry package.json policies/deploy.json) >"$tmp/log" 2>&1
 [ $? -eq 1 ] && grep -q 'IAM-SSM-1' "$tmp/log" && ok "hook fails a commit with findings" ||
