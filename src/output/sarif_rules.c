@@ -59,7 +59,10 @@ static const pseudo_rule INVALID_RULE = {
     "Correct the element named in the message so the document follows the "
     "[IAM JSON policy elements reference]"
     "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html).\n",
-    IAMG_LEVEL_WARNING,
+    /* Most invalid shapes are errors (AWS rejects the policy), and so are
+     * the default and most results; a shape AWS accepts but reads otherwise
+     * is a result at level warning. */
+    IAMG_LEVEL_ERROR,
     4.0,
 };
 

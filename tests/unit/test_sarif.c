@@ -1182,6 +1182,33 @@ Test(golden, policies)
     iamg_engine_free(e);
 }
 
+/* The input-problem rules' default level is the level of their results in
+ * the golden run (a broken file and an invalid policy are errors). */
+Test(golden, problem_rules_default_to_their_results_level)
+{
+    iamg_engine *e = new_engine(0);
+    iamg_results *r = scan_dir(e, GOLDEN_DIR "/input", 1, NULL);
+    json_t *doc = sarif_doc(e, r, NULL);
+    json_t *run = run0(doc);
+    json_t *rules = get(run, "tool.driver.rules");
+    json_t *results = results_of(run);
+    size_t i, seen = 0;
+    json_t *res;
+    json_array_foreach(results, i, res)
+    {
+        const char *id = gets(res, "ruleId");
+        if (strncmp(id, "IAMGUARD-", 9) != 0) continue;
+        json_t *rule = json_array_get(rules, (size_t)json_integer_value(get(res, "ruleIndex")));
+        cr_assert_str_eq(gets(rule, "id"), id);
+        cr_expect_str_eq(gets(rule, "defaultConfiguration.level"), gets(res, "level"), "%s", id);
+        seen++;
+    }
+    cr_expect_geq(seen, 2, "the golden input has a broken file and an invalid policy");
+    json_decref(doc);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
+
 Test(validator, golden)
 {
     iamg_engine *e = new_engine(0);
