@@ -136,6 +136,75 @@ printf 'R 3:3 error\nR 2:3\n' >mixed/R.tests/levels.expected
 expect_status 2 "levels on some lines only" "$bin" test-rules mixed
 expect_status 0 "test-rules --help" "$bin" test-rules --help
 
+# ---- message texts, a configuration per case, log() in failures, modules ----
+mkdir -p kit/K.tests kit/lib
+cat >kit/lib/names.lua <<'EOF'
+local M = {}
+function M.label(st) return st.sid or ("#" .. st.index) end
+return M
+EOF
+cat >kit/K.lua <<'EOF'
+local names = require("names")
+return {
+  id = "K", short_description = "Statements outside the allowed Sids.", level = "warning",
+  params = { allowed = { "Ok" }, strict = false },
+  check = function(policy, report, params)
+    for _, st in ipairs(policy.statements) do
+      log("looking at", names.label(st))
+      local ok = false
+      for _, a in ipairs(params.allowed) do ok = ok or st.sid == a end
+      if not ok then
+        report{ statement = st, level = params.strict and "error" or nil,
+                message = "Statement " .. names.label(st) .. " is not \"allowed\"." }
+      end
+    end
+  end,
+}
+EOF
+printf '{"Statement": [\n {"Sid": "Ok", "Effect": "Allow", "Action": "*", "Resource": "*"},\n {"Sid": "Other", "Effect": "Deny", "Action": "*", "Resource": "*"}]}\n' >kit/K.tests/two.json
+printf 'K 3:3 warning "Other is not \\"allowed\\""\n' >kit/K.tests/two.expected
+cp kit/K.tests/two.json kit/K.tests/strict.json
+printf 'rules:\n  K:\n    params:\n      allowed: [Ok, Another]\n      strict: true\n' >kit/K.tests/strict.iamguard.yml
+printf 'K 3:3 error "Statement Other"\n' >kit/K.tests/strict.expected
+cp kit/K.tests/two.json kit/K.tests/allowed.json
+printf 'allowlist:\n  - sid: Other\n    justification: accepted for the test\n' >kit/K.tests/allowed.iamguard.yml
+: >kit/K.tests/allowed.expected
+expect_status 0 "message texts, levels and case configurations" "$bin" test-rules kit
+expect_line "the case with a configuration" "ok   K.lua strict.json (1 finding)"
+expect_line "the allowlisted case" "ok   K.lua allowed.json (0 findings)"
+cp -r kit kitfail
+printf 'K 3:3 warning "is allowed"\n' >kitfail/K.tests/two.expected
+expect_status 1 "a message text that does not match" "$bin" test-rules kitfail
+expect_line "the line expected" '-K 3:3 warning "is allowed"'
+expect_line "the finding reported, with its message" '+K 3:3 warning "Statement Other is not \"allowed\"."'
+expect_line "log() lines of the failing case" "  log K 1/2: looking at Ok"
+printf 'K 3:3\n' >kitfail/K.tests/two.expected
+printf 'rules:\n  K:\n    params:\n      allowed: {a: 1}\n' >kitfail/K.tests/strict.iamguard.yml
+expect_status 2 "a case configuration with a wrong parameter type" "$bin" test-rules kitfail
+grep -q "strict.iamguard.yml:4:16: parameter 'allowed' of rule K must be a list of strings, not a mapping" "$tmp/out" &&
+    ok "the wrong type is named at its line and column" || { fail "no line:col for the wrong type"; sed 's/^/    /' "$tmp/out"; }
+printf 'K 3:3 "unclosed\n' >kitfail/K.tests/two.expected
+expect_status 2 "an unclosed message text" "$bin" test-rules kitfail
+cp kit/lib/names.lua kit/names2.lua
+sed -i 's/require("names")/require("names2")/' kit/K.lua
+expect_status 0 "a module beside the rules is not a rule file" "$bin" test-rules kit
+expect_line "the module is named" "--   names2.lua: a module that rules of this folder require"
+
+# ---- parameters on the command line, in rules -f json and explain ----
+expect_status 0 "rules -f json lists parameters" "$bin" rules --no-builtin --rules kit -f json
+grep -q '"name": "allowed"' "$tmp/out" && grep -q '"default": \[' "$tmp/out" &&
+    ok "parameters with defaults in rules -f json" || fail "no parameters in rules -f json"
+expect_status 0 "explain lists parameters" "$bin" explain --rules kit K
+expect_line "explain: a parameter and its default" '  allowed (list of strings) default ["Ok"]'
+expect_status 1 "--param sets a parameter" "$bin" scan --no-builtin --rules kit --color never \
+    --param K.strict=true --param K.allowed=Ok kit/K.tests/two.json
+grep -q 'error\[K\] Statement Other' "$tmp/out" && ok "--param changes the finding" ||
+    fail "--param did not apply"
+expect_status 2 "--param with an unknown name" "$bin" scan --no-builtin --rules kit --param K.nope=1 kit/K.tests
+expect_status 0 "scan -v shows log() lines" "$bin" scan --no-builtin --rules kit --color never -v \
+    --fail-on none kit/K.tests/two.json
+expect_line "a log line in the report" "kit/K.tests/two.json:1:1: note[log K] 2/2: looking at Other"
+
 # ---- a rule file without tests is listed, not failed ----
 mkdir -p untested
 cp order/R.lua untested/R.lua
