@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "principal/managed.h"
 #include "util/alloc.h"
 #include "util/errors.h"
 
@@ -427,4 +428,35 @@ const pholder *ig_principals_holders(const principal_set *ps, size_t s, uint32_t
 void ig_principals_free(principal_set *ps)
 {
     memset(ps, 0, sizeof *ps);
+}
+
+int ig_principals_ext_doc(principal_set *ps, size_t e, const managed_store *store, loaded *l,
+                          const iamg_limits *lim, const pdoc **out)
+{
+    pext *x = &ps->ext[e];
+    *out = x->doc;
+    if (x->looked_up) return 0;
+    x->looked_up = 1;
+    const managed_policy *mp = ig_managed_find(store, x->ref);
+    if (!mp) return 0;
+    pdoc *d = ig_arena_calloc(&l->a, 1, sizeof *d);
+    if (!d) return IAMG_ENOMEM;
+    /* The snapshot's documents are sound; what the model would say about a
+     * file given with --managed-policies is not about the scanned file. */
+    diag_list scratch;
+    memset(&scratch, 0, sizeof scratch);
+    int rc = ig_policy_build(d, mp->src, mp->doc, KIND_IDENTITY, &l->a, lim, &scratch);
+    int oom = scratch.oom;
+    ig_diag_list_free(&scratch);
+    if (rc == IAMG_ENOMEM || oom) return IAMG_ENOMEM;
+    if (rc) return 0;
+    if (!x->arn) x->arn = mp->arn;
+    d->origin.format = "managed-policy";
+    d->origin.policy_name = mp->name;
+    d->origin.policy_arn = mp->arn;
+    d->origin.container = ig_arena_strdup(&l->a, mp->name);
+    if (!d->origin.container) return IAMG_ENOMEM;
+    x->doc = d;
+    *out = d;
+    return 0;
 }

@@ -44,12 +44,13 @@ typedef struct principal {
 
 /* A managed policy attached but not defined in the file. */
 typedef struct pext {
-    const char *ref;  /* ARN or name as attached */
-    const pdoc *doc;  /* resolved document (principal/managed.h), NULL until then or unknown */
-    const char *name; /* policy name (last ARN component) */
-    const char *arn;  /* ARN when ref is one, or the resolved one */
-    uint8_t aws;      /* an AWS managed policy (arn:...:iam::aws:policy/...) or a bare name */
-    uint8_t boundary; /* held as a boundary only */
+    const char *ref;   /* ARN or name as attached */
+    const pdoc *doc;   /* resolved document (principal/managed.h), NULL until then or unknown */
+    const char *name;  /* policy name (last ARN component) */
+    const char *arn;   /* ARN when ref is one, or the resolved one */
+    uint8_t aws;       /* an AWS managed policy (arn:...:iam::aws:policy/...) or a bare name */
+    uint8_t boundary;  /* held as a boundary only */
+    uint8_t looked_up; /* the store was asked (ig_principals_ext_doc) */
 } pext;
 
 /* A principal holding a slot, and how. */
@@ -78,6 +79,14 @@ int ig_principals_build(principal_set *ps, loaded *l, const iamg_limits *lim, di
 /* Holders of slot s: *n kept, returns the first (NULL when none). */
 const pholder *ig_principals_holders(const principal_set *ps, size_t s, uint32_t *n,
                                      uint32_t *total);
+
+struct managed_store;
+
+/* The document of external policy e, looked up in `store` and built into
+ * the file's arena on first call; *out NULL when the store does not know
+ * it. 0, or IAMG_ENOMEM. */
+int ig_principals_ext_doc(principal_set *ps, size_t e, const struct managed_store *store, loaded *l,
+                          const iamg_limits *lim, const pdoc **out);
 
 /* Nothing to free: arena. Provided for symmetry with the heap arrays. */
 void ig_principals_free(principal_set *ps);

@@ -14,6 +14,7 @@
 #include "rules/ruleset.h"
 #include "rules/runner.h"
 #include "scan/allow.h"
+#include "scan/effective.h"
 #include "scan/results_int.h"
 #include "scan/walk.h"
 #include "util/alloc.h"
@@ -34,7 +35,7 @@ typedef struct slot {
     iamg_finding *f;
     iamg_diag *d;
     uint32_t nf, nd;
-    size_t documents, statements, bytes, suppressed;
+    size_t documents, statements, bytes, suppressed, blocked;
     uint8_t scanned, skipped, failed;
 } slot;
 
@@ -65,6 +66,7 @@ typedef struct afind {
     const pdoc *doc;    /* the managed policy */
     iamg_origin origin; /* the attachment's: holder, policy name and ARN */
     uint32_t holder;    /* principal index */
+    size_t slot;        /* the managed policy's slot (principal.h) */
     char statement[64]; /* the first offending statement's label */
 } afind;
 
@@ -402,7 +404,7 @@ static void afind_list_free(afind_list *l)
 
 /* What the rules said about one external managed policy of the file. */
 typedef struct ext_check {
-    pdoc *doc; /* NULL: unknown */
+    const pdoc *doc; /* NULL: unknown */
     rfind_list rf;
     int done;
 } ext_check;
@@ -418,8 +420,10 @@ static int check_ext(worker *w, loaded *l, principal_set *ps, size_t e, ext_chec
     if (!store) store = ig_managed_embedded();
     if (!store) return IAMG_ENOMEM;
     pext *x = &ps->ext[e];
-    const managed_policy *mp = ig_managed_find(store, x->ref);
-    if (!mp) {
+    const pdoc *found;
+    int rc = ig_principals_ext_doc(ps, e, store, l, &eng->limits, &found);
+    if (rc) return rc;
+    if (!found) {
         if (x->aws) {
             managed_info mi;
             ig_managed_info(store, &mi);
@@ -431,24 +435,7 @@ static int check_ext(worker *w, loaded *l, principal_set *ps, size_t e, ext_chec
         }
         return 0;
     }
-    pdoc *d = ig_arena_calloc(&l->a, 1, sizeof *d);
-    if (!d) return IAMG_ENOMEM;
-    /* The snapshot's documents are sound; what the model would say about a
-     * file given with --managed-policies is not about the scanned file. */
-    diag_list scratch;
-    memset(&scratch, 0, sizeof scratch);
-    int rc = ig_policy_build(d, mp->src, mp->doc, KIND_IDENTITY, &l->a, &eng->limits, &scratch);
-    int oom = scratch.oom;
-    ig_diag_list_free(&scratch);
-    if (rc == IAMG_ENOMEM || oom) return IAMG_ENOMEM;
-    if (rc) return 0;
-    x->doc = d;
-    if (!x->arn) x->arn = mp->arn;
-    d->origin.format = "managed-policy";
-    d->origin.policy_name = mp->name;
-    d->origin.policy_arn = mp->arn;
-    d->origin.container = ig_arena_strdup(&l->a, mp->name);
-    if (!d->origin.container) return IAMG_ENOMEM;
+    const pdoc *d = found;
     c->doc = d;
     diag_list rd;
     memset(&rd, 0, sizeof rd);
@@ -456,7 +443,7 @@ static int check_ext(worker *w, loaded *l, principal_set *ps, size_t e, ext_chec
     /* A rule failing on the managed policy is reported at the attachment. */
     for (size_t i = 0; rc == 0 && i < rd.n; i++) {
         diag *g = ig_diag_add(&w->dl, rd.v[i].code, rd.v[i].level, at->src, at->at->start,
-                              "on managed policy %s: %s", mp->name, rd.v[i].message);
+                              "on managed policy %s: %s", x->name, rd.v[i].message);
         if (g && rd.v[i].rule_id) g->rule_id = ig_strdup(rd.v[i].rule_id);
     }
     if (rd.oom) rc = IAMG_ENOMEM;
@@ -548,6 +535,7 @@ static int check_attachments(worker *w, loaded *l, principal_set *ps)
                     a.end = h->at->end;
                     a.doc = c->doc;
                     a.holder = (uint32_t)p;
+                    a.slot = h->slot;
                     size_t fl = strcspn(labels.data ? labels.data : "", ",");
                     if (fl >= sizeof a.statement) fl = sizeof a.statement - 1;
                     memcpy(a.statement, labels.data ? labels.data : "", fl);
@@ -567,6 +555,49 @@ static int check_attachments(worker *w, loaded *l, principal_set *ps)
     for (size_t e = 0; e < ps->next; e++)
         ig_rfind_list_free(&ec[e].rf);
     ig_free(ec);
+    return rc;
+}
+
+/* --effective: leave out the findings every holder is blocked from. */
+static int apply_effective(worker *w, slot *s, loaded *l, principal_set *ps)
+{
+    const iamg_scan_options *o = w->sh->o;
+    if (o->version < 2 || !o->effective || (!w->rf.n && !w->af.n) || !ps->n) return 0;
+    const managed_store *store = w->sh->e->managed;
+    if (!store && ps->next) store = ig_managed_embedded();
+    if (!store && ps->next) return IAMG_ENOMEM;
+    effective *ef = ig_effective_new(w->run, l, ps, store, &w->sh->e->limits);
+    if (!ef) return IAMG_ENOMEM;
+    int rc = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < w->rf.n; i++) {
+        rfind *r = &w->rf.v[i];
+        int blocked = 0;
+        if (rc == 0 && r->doc >= l->docs && r->doc < l->docs + l->ndocs)
+            rc = ig_effective_blocked(ef, r->rule, (size_t)(r->doc - l->docs), -1, r->stmt,
+                                      &blocked);
+        if (blocked) {
+            ig_free(r->message);
+            s->blocked++;
+            continue;
+        }
+        w->rf.v[k++] = *r;
+    }
+    w->rf.n = k;
+    k = 0;
+    for (size_t i = 0; i < w->af.n; i++) {
+        afind *a = &w->af.v[i];
+        int blocked = 0;
+        if (rc == 0) rc = ig_effective_blocked(ef, a->rule, a->slot, (long)a->holder, -1, &blocked);
+        if (blocked) {
+            ig_free(a->message);
+            s->blocked++;
+            continue;
+        }
+        w->af.v[k++] = *a;
+    }
+    w->af.n = k;
+    ig_effective_free(ef);
     return rc;
 }
 
@@ -636,6 +667,7 @@ static int process_file(worker *w, size_t idx)
         if (rc) goto done;
     }
     if ((rc = check_attachments(w, &l, &ps))) goto done;
+    if ((rc = apply_effective(w, s, &l, &ps))) goto done;
     if (w->rf.n || w->af.n || w->dl.n) {
         if (ig_tsource_index(&l.src, &l.a) || ig_fingerprint_lines(data, len, &lh)) {
             rc = IAMG_ENOMEM;
@@ -854,6 +886,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         st->statements += s->statements;
         st->bytes += s->bytes;
         st->suppressed += s->suppressed;
+        st->blocked += s->blocked;
     }
     if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
     for (size_t i = 0; i < r->ndiags; i++)
