@@ -39,6 +39,7 @@ typedef struct cfx {
     const char *type; /* resource type */
     const char *props_ptr;
     const tnode *resources; /* the template's Resources, to tell a Ref to a resource */
+    const tnode *id_node;   /* the logical ID as written: where a principal is declared */
 } cfx;
 
 /* What to add for each document a property yields. */
@@ -481,7 +482,7 @@ static int principal_facts(cfx *c, const tnode *props, const char *key, uint8_t 
     f.who = key;
     f.name = name_key ? resolve_name(c, ig_tnode_get(props, name_key)) : NULL;
     f.src = c->src;
-    f.at = props;
+    f.at = c->id_node ? c->id_node : props;
     int rc = ig_extract_fact(c->x, &f);
     if (!rc && ninl) rc = fact(c, FACT_HOLD, HOLD_INLINE, pt, key, NULL, 0, inl, ninl, props);
     holdspec hs = {HOLD_MANAGED, pt, key, NULL, 0, 0, 0};
@@ -663,7 +664,7 @@ static int do_sam(cfx *c, const tnode *props)
     f.ptype = PT_ROLE;
     f.who = role;
     f.src = c->src;
-    f.at = props;
+    f.at = c->id_node ? c->id_node : props;
     rc = ig_extract_fact(c->x, &f);
     uint32_t ndocs = (uint32_t)(c->x->l->ndocs - before);
     if (!rc && ndocs)
@@ -757,6 +758,7 @@ int ig_extract_cfn(extract_ctx *x, const tnode *root)
         const tmember *m = &res->u.members[i];
         const tnode *r = &m->value;
         c.id = m->key.u.s;
+        c.id_node = &m->key;
         if (r->type != TN_OBJECT) {
             INVALID(&c, r, "resource %s must be an object with Type and Properties, found %s", c.id,
                     ig_tnode_type_name(r));

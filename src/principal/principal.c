@@ -329,6 +329,10 @@ static int group_holds(joiner *j)
     for (size_t i = 0; i < j->ntmp; i++) {
         principal *pr = &ps->v[j->tmp[i].principal];
         pr->holds[pr->nholds++] = j->tmp[i].h;
+        if (!pr->at) {
+            pr->src = j->tmp[i].h.src;
+            pr->at = j->tmp[i].h.at;
+        }
     }
     return 0;
 }
@@ -366,6 +370,8 @@ static int join(joiner *j)
             pr->name = f->name;
             pr->arn = f->arn;
             pr->id = (f->arn && strcmp(f->arn, f->who) == 0) ? NULL : f->who;
+            pr->src = f->src;
+            pr->at = f->at;
             smap_put(&j->pname, f->name, (uint32_t)p);
             smap_put(&j->parn, f->arn, (uint32_t)p);
         } else if (f->type == FACT_POLICY) {

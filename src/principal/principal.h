@@ -40,6 +40,8 @@ typedef struct principal {
     const char *arn;  /* when known */
     phold *holds;
     uint32_t nholds, capholds;
+    const tsource *src; /* where the file declares it (or first names it) */
+    const tnode *at;
 } principal;
 
 /* A managed policy attached but not defined in the file. */

@@ -8,6 +8,7 @@
 #include "model/query.h"
 #include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
+#include "rules/principal_api.h"
 #include "rules/params.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
@@ -46,7 +47,9 @@ static lview *check_view(lua_State *L, int idx, const char *mt, const char *what
     check_ctx *ctx = get_ctx(L);
     lview *v = luaL_testudata(L, idx, mt);
     if (!v) luaL_typeerror(L, idx, what);
-    if (v->generation != ctx->generation || v->doc != ctx->doc)
+    /* Every call has its own generation; check_principal() sees several
+     * documents in one call. */
+    if (v->generation != ctx->generation)
         luaL_error(L,
                    "this %s belongs to an earlier check() call; views are valid only during the "
                    "call that received them",
@@ -369,10 +372,10 @@ static int st_tostring(lua_State *L)
 
 /* ---- policy view ---- */
 
-static void push_stmt_view(lua_State *L, check_ctx *ctx, uint32_t index)
+static void push_stmt_view(lua_State *L, check_ctx *ctx, const pdoc *doc, uint32_t index)
 {
     lview *v = lua_newuserdatauv(L, sizeof *v, 1);
-    v->doc = ctx->doc;
+    v->doc = doc;
     v->generation = ctx->generation;
     v->index = index;
     luaL_setmetatable(L, MT_STMT);
@@ -402,11 +405,14 @@ static int policy_index(lua_State *L)
             check_ctx *ctx = get_ctx(L);
             lua_createtable(L, (int)d->nstmts, 0);
             for (uint32_t i = 0; i < d->nstmts; i++) {
-                push_stmt_view(L, ctx, i);
+                push_stmt_view(L, ctx, d, i);
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
         } else if (strcmp(k, "origin") == 0) {
             ig_lt_push_origin(L, &d->origin, d->src ? ig_tsource_file(d->src)->path : NULL);
+        } else if (strcmp(k, "holders") == 0) {
+            check_ctx *ctx = get_ctx(L);
+            ig_principal_api_push_holders(L, ctx->ps, ctx->file, d);
         } else {
             return 0;
         }
@@ -420,6 +426,15 @@ static int policy_tostring(lua_State *L)
     lview *v = check_view(L, 1, MT_POLICY, "policy");
     lua_pushfstring(L, "policy %s", v->doc->origin.container ? v->doc->origin.container : "");
     return 1;
+}
+
+void ig_lua_api_push_policy_of(lua_State *L, check_ctx *ctx, const pdoc *doc)
+{
+    lview *v = lua_newuserdatauv(L, sizeof *v, 1);
+    v->doc = doc;
+    v->generation = ctx->generation;
+    v->index = 0;
+    luaL_setmetatable(L, MT_POLICY);
 }
 
 void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx)
@@ -553,10 +568,13 @@ static int report(lua_State *L)
     lua_Integer item = 0;
     iamg_level level = ctx->level;
 
+    const pdoc *doc = ctx->doc;
     if (lua_getfield(L, 1, "statement") != LUA_TNIL) {
         lview *v = check_view(L, -1, MT_STMT, "statement");
         stmt = (int32_t)v->index;
+        doc = v->doc;
     }
+    int moved = ig_principal_api_site(L, ctx, &doc, &stmt);
     if (lua_getfield(L, 1, "message") != LUA_TSTRING)
         return luaL_error(L, "report{}: 'message' must be a string");
     size_t mlen;
@@ -569,7 +587,8 @@ static int report(lua_State *L)
         for (int i = 0; elements[i]; i++)
             if (strcmp(el, elements[i]) == 0) element = elements[i];
         if (!element) return luaL_error(L, "report{}: unknown element '%s'", el);
-        if (stmt < 0) return luaL_error(L, "report{}: 'element' needs 'statement'");
+        if (stmt < 0 && !moved) return luaL_error(L, "report{}: 'element' needs 'statement'");
+        if (moved) element = NULL; /* the attachment is the region */
     }
     t = lua_getfield(L, 1, "index");
     if (t != LUA_TNIL) {
@@ -577,7 +596,8 @@ static int report(lua_State *L)
         item = lua_tointegerx(L, -1, &isint);
         if (!isint || item < 1)
             return luaL_error(L, "report{}: 'index' must be a positive integer");
-        if (!element) return luaL_error(L, "report{}: 'index' needs 'element'");
+        if (!element && !moved) return luaL_error(L, "report{}: 'index' needs 'element'");
+        if (moved) item = 0;
     }
     if (element) {
         /* Pointing at what is not there would place the finding elsewhere
@@ -633,10 +653,10 @@ static int report(lua_State *L)
     f->rule = ctx->rule;
     f->level = level;
     f->message = clean;
-    f->doc = ctx->doc;
+    f->doc = doc;
     f->stmt = stmt;
     f->element = element;
-    ig_lua_api_region(ctx->doc, stmt, element, (uint32_t)item, &f->start, &f->end);
+    ig_lua_api_region(doc, stmt, element, (uint32_t)item, &f->start, &f->end);
     ctx->reported++;
     return 0;
 }

@@ -50,6 +50,16 @@ typedef struct check_ctx {
     size_t reported; /* findings of this call */
     size_t overflow; /* findings refused past max_findings_per_rule */
     int oom;         /* host allocation failed in report() */
+    /* The file's principals (principal/principal.h), for policy.holders
+     * and check_principal(); NULL when not known. */
+    const struct principal_set *ps;
+    const struct loaded *file;
+    /* check_principal(): per entry of principal.policies, its document
+     * (NULL when unknown) and where the principal holds it (a document
+     * whose region is the attachment element, or the principal). */
+    const pdoc *const *held;
+    const pdoc *const *sites;
+    uint32_t nheld;
 } check_ctx;
 
 /* Install the API in a fresh sandbox state: the `iam` global table, the view
@@ -58,6 +68,10 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx);
 
 /* Push a view of ctx->doc valid for the current generation. */
 void ig_lua_api_push_policy(lua_State *L, check_ctx *ctx);
+
+/* Push a view of `doc` (one of the documents check_principal() sees)
+ * valid for the current generation. */
+void ig_lua_api_push_policy_of(lua_State *L, check_ctx *ctx, const pdoc *doc);
 
 /* Push the report function bound to ctx. */
 void ig_lua_api_push_report(lua_State *L, check_ctx *ctx);

@@ -495,6 +495,20 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
             if (bad) goto oom;
             continue;
         }
+        /* check_principal() is optional. */
+        lua_pushstring(L, "check_principal");
+        int cpt = lua_rawget(L, t);
+        lua_pop(L, 1);
+        if (cpt != LUA_TNIL && cpt != LUA_TFUNCTION) {
+            int bad = add_diag(e, name, line, info.id,
+                               "rule %s: 'check_principal' must be a function(principal, report, "
+                               "params)",
+                               info.id);
+            rule_info_free(&info);
+            if (!single) lua_pop(L, 1);
+            if (bad) goto oom;
+            continue;
+        }
         size_t at;
         if (has_rule(e, info.id, &at)) {
             int bad = add_diag(e, name, line, info.id,
@@ -518,6 +532,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
         e->rules[e->nrules].info = info;
         e->rules[e->nrules].file = (uint32_t)e->nfiles;
         e->rules[e->nrules].slot = single ? 0 : (uint32_t)(i + 1);
+        e->rules[e->nrules].has_check_principal = cpt == LUA_TFUNCTION;
         e->nrules++;
         added++;
     }

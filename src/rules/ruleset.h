@@ -26,6 +26,7 @@ typedef struct rule {
     iamg_rule_info info; /* strings owned by the rule */
     uint32_t file;       /* index in iamg_engine.files */
     uint32_t slot; /* position of the rule in its file's returned list (0 for a single table) */
+    uint8_t has_check_principal; /* the rule table has check_principal() */
 } rule;
 
 struct iamg_engine {

@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 
+#include "rules/params.h"
 #include "rules/ruleset.h"
 #include "rules/rulestate.h"
 #include "util/alloc.h"
@@ -19,7 +20,10 @@ typedef struct file_state {
 struct runner {
     const iamg_engine *e;
     file_state *files;
-    int *refs; /* per rule: registry reference of check() in its file's instance */
+    int *refs;               /* per rule: registry reference of check() in its file's instance */
+    int *prefs;              /* per rule: check_principal(), or LUA_NOREF */
+    const principal_set *ps; /* the file being checked (ig_runner_set_file) */
+    const loaded *file;
     uint64_t generation;
     uint64_t serial; /* documents checked */
     int keep_logs;
@@ -33,12 +37,13 @@ runner *ig_runner_new(const iamg_engine *e, int keep_logs)
     r->keep_logs = keep_logs;
     r->files = ig_calloc(e->nfiles ? e->nfiles : 1, sizeof *r->files);
     r->refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
-    if (!r->files || !r->refs) {
+    r->prefs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->prefs);
+    if (!r->files || !r->refs || !r->prefs) {
         ig_runner_free(r);
         return NULL;
     }
     for (size_t i = 0; i < e->nrules; i++)
-        r->refs[i] = LUA_NOREF;
+        r->refs[i] = r->prefs[i] = LUA_NOREF;
     return r;
 }
 
@@ -47,7 +52,7 @@ static void drop_file(runner *r, uint32_t f)
     ig_rulestate_close(&r->files[f].rs);
     r->files[f].serial = 0;
     for (size_t i = 0; i < r->e->nrules; i++)
-        if (r->e->rules[i].file == f) r->refs[i] = LUA_NOREF;
+        if (r->e->rules[i].file == f) r->refs[i] = r->prefs[i] = LUA_NOREF;
 }
 
 void ig_runner_free(runner *r)
@@ -58,6 +63,7 @@ void ig_runner_free(runner *r)
             ig_rulestate_close(&r->files[f].rs);
     ig_free(r->files);
     ig_free(r->refs);
+    ig_free(r->prefs);
     ig_free(r);
 }
 
@@ -117,9 +123,10 @@ static void instantiate(runner *r, uint32_t f, size_t ri, const pdoc *doc, diag_
     fs->instance_failed = 0;
     size_t logged = ig_sandbox_log_count(fs->rs.sb);
     for (size_t i = 0; i < e->nrules; i++) {
-        if (e->rules[i].file != f || r->refs[i] == LUA_NOREF) continue;
-        luaL_unref(L, LUA_REGISTRYINDEX, r->refs[i]);
-        r->refs[i] = LUA_NOREF;
+        if (e->rules[i].file != f) continue;
+        if (r->refs[i] != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, r->refs[i]);
+        if (r->prefs[i] != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, r->prefs[i]);
+        r->refs[i] = r->prefs[i] = LUA_NOREF;
     }
     int failed = ig_rulestate_instantiate(&fs->rs, &res) != 0;
     keep_logs(r, fs->rs.sb, logged, doc, ri, "(top level) ", diags);
@@ -147,12 +154,68 @@ static void instantiate(runner *r, uint32_t f, size_t ri, const pdoc *doc, diag_
             r->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
         else
             lua_pop(L, 1);
+        lua_pushstring(L, "check_principal");
+        if (lua_istable(L, t) && lua_rawget(L, t) == LUA_TFUNCTION)
+            r->prefs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+        else
+            lua_pop(L, 1);
         lua_settop(L, top);
     }
     lua_settop(L, 0);
 }
 
+void ig_runner_set_file(runner *r, const principal_set *ps, const loaded *file)
+{
+    r->ps = ps;
+    r->file = file;
+}
+
+/* Push check_principal()'s arguments in a protected call (as
+ * ig_lua_api_push_args does for check()). */
+static int push_principal_step(lua_State *L)
+{
+    check_ctx *ctx = lua_touserdata(L, 1);
+    const pcall *pc = lua_touserdata(L, 2);
+    lua_settop(L, 0);
+    ig_principal_api_push_principal(L, ctx, pc);
+    ig_lua_api_push_report(L, ctx);
+    ig_params_push(L, ctx->params, ctx->nparams);
+    return 3;
+}
+
+static int push_principal_args(lua_State *L, check_ctx *ctx, const pcall *pc)
+{
+    lua_pushcfunction(L, push_principal_step);
+    lua_pushlightuserdata(L, ctx);
+    lua_pushlightuserdata(L, (void *)pc);
+    if (lua_pcall(L, 2, 3, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *out,
+                     diag_list *diags);
+
 int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags)
+{
+    return run_rules(r, doc, NULL, out, diags);
+}
+
+int ig_runner_check_principal(runner *r, const pcall *pc, rfind_list *out, diag_list *diags)
+{
+    return run_rules(r, pc->self, pc, out, diags);
+}
+
+int ig_runner_has_principal_checks(const runner *r)
+{
+    for (size_t i = 0; i < r->e->nrules; i++)
+        if (r->e->rules[i].info.enabled && r->e->rules[i].has_check_principal) return 1;
+    return 0;
+}
+
+static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *out, diag_list *diags)
 {
     const iamg_engine *e = r->e;
     r->serial++;
@@ -171,7 +234,9 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             (fs->serial != r->serial && (fs->instance_failed || !e->files[ru->file].builtin)))
             instantiate(r, ru->file, i, doc, diags);
         if (fs->instance_failed || !fs->rs.sb) continue;
-        if (r->refs[i] == LUA_NOREF) {
+        int ref = pc ? r->prefs[i] : r->refs[i];
+        if (pc && ref == LUA_NOREF) continue; /* check_principal() is optional */
+        if (ref == LUA_NOREF) {
             ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                         "rule %s: check() is missing after reloading %s", ru->info.id,
                         e->files[ru->file].name);
@@ -190,10 +255,15 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
         ctx->reported = 0;
         ctx->overflow = 0;
         ctx->oom = 0;
+        ctx->ps = r->ps;
+        ctx->file = r->file;
+        ctx->held = pc ? pc->held : NULL;
+        ctx->sites = pc ? pc->sites : NULL;
+        ctx->nheld = pc ? pc->nheld : 0;
         sandbox_result res;
         int failed;
         size_t logged = ig_sandbox_log_count(sb);
-        if (ig_lua_api_push_args(L, ctx) != 0) {
+        if ((pc ? push_principal_args(L, ctx, pc) : ig_lua_api_push_args(L, ctx)) != 0) {
             failed = 1;
             res.kind = SB_MEMORY;
             res.line = 0;
@@ -203,7 +273,7 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             drop_file(r, ru->file);
             L = NULL;
         } else {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, r->refs[i]);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
             lua_insert(L, -4);
             failed = ig_sandbox_call(sb, 3, 0, &res) != 0;
             keep_logs(r, sb, logged, doc, i, "", diags);
@@ -234,6 +304,8 @@ int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diag
             if (d) d->rule_id = ig_strdup(ru->info.id);
         }
         ctx->doc = NULL;
+        ctx->held = ctx->sites = NULL;
+        ctx->nheld = 0;
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "iamguard/engine.h"
 #include "model/policy.h"
 #include "rules/lua_api.h"
+#include "rules/principal_api.h"
 #include "source/diag.h"
 
 typedef struct runner runner;
@@ -23,5 +24,16 @@ void ig_runner_free(runner *r);
  * failures are recorded in diags (IAMG_ERULE) and the other rules still run.
  * Returns 0, or IAMG_ENOMEM. */
 int ig_runner_check(runner *r, const pdoc *doc, rfind_list *out, diag_list *diags);
+
+/* The principals of the file being checked, for policy.holders (NULL
+ * between files). */
+void ig_runner_set_file(runner *r, const principal_set *ps, const loaded *file);
+
+/* Run every enabled rule's check_principal() on one principal (rules
+ * without it are skipped). As ig_runner_check otherwise. */
+int ig_runner_check_principal(runner *r, const pcall *pc, rfind_list *out, diag_list *diags);
+
+/* Does some enabled rule have check_principal()? */
+int ig_runner_has_principal_checks(const runner *r);
 
 #endif

@@ -558,6 +558,22 @@ static int check_attachments(worker *w, loaded *l, principal_set *ps)
     return rc;
 }
 
+/* Rules with check_principal() see each principal with all its policies. */
+static int check_principals(worker *w, loaded *l, principal_set *ps)
+{
+    if (!ps->n || !ig_runner_has_principal_checks(w->run)) return 0;
+    const managed_store *store = w->sh->e->managed;
+    if (!store && ps->next) store = ig_managed_embedded();
+    if (!store && ps->next) return IAMG_ENOMEM;
+    for (size_t p = 0; p < ps->n; p++) {
+        pcall pc;
+        int rc = ig_principal_api_prepare(&pc, l, ps, p, store, &w->sh->e->limits);
+        if (!rc) rc = ig_runner_check_principal(w->run, &pc, &w->rf, &w->dl);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 /* --effective: leave out the findings every holder is blocked from. */
 static int apply_effective(worker *w, slot *s, loaded *l, principal_set *ps)
 {
@@ -660,6 +676,7 @@ static int process_file(worker *w, size_t idx)
     }
     apply_kinds(sh->o, wf->rel_path, &l);
     if ((rc = ig_principals_build(&ps, &l, lim, &w->dl))) goto done;
+    ig_runner_set_file(w->run, &ps, &l);
     for (size_t i = 0; i < l.ndocs; i++) {
         s->documents++;
         s->statements += l.docs[i].nstmts;
@@ -667,6 +684,7 @@ static int process_file(worker *w, size_t idx)
         if (rc) goto done;
     }
     if ((rc = check_attachments(w, &l, &ps))) goto done;
+    if ((rc = check_principals(w, &l, &ps))) goto done;
     if ((rc = apply_effective(w, s, &l, &ps))) goto done;
     if (w->rf.n || w->af.n || w->dl.n) {
         if (ig_tsource_index(&l.src, &l.a) || ig_fingerprint_lines(data, len, &lh)) {
@@ -683,6 +701,7 @@ done:
     ig_rfind_list_free(&w->rf);
     afind_list_free(&w->af);
     ig_diag_list_free(&w->dl);
+    ig_runner_set_file(w->run, NULL, NULL);
     ig_principals_free(&ps);
     if (have_loaded) ig_loaded_free(&l);
     ig_free(owned);
