@@ -105,6 +105,12 @@ typedef struct iamg_diag {
     unsigned snippet_truncated; /**< as in iamg_finding */
 } iamg_diag;
 
+/** Time one phase of a scan took, in seconds. */
+typedef struct iamg_phase_time {
+    double wall; /**< elapsed */
+    double cpu;  /**< CPU time of the whole process, every thread together */
+} iamg_phase_time;
+
 /** Counters of one scan. */
 typedef struct iamg_stats {
     size_t files_seen;    /**< files considered */
@@ -122,6 +128,11 @@ typedef struct iamg_stats {
                                  through `terraform show -json`) */
     size_t blocked;     /**< findings left out by --effective (a boundary or Deny blocks them) */
     size_t attachments; /**< managed policies attached but not defined in the files, checked */
+    /* Where `seconds` went, for benchmarks: the parts of a scan that are not
+     * `check` run on one thread whatever the number of jobs. */
+    iamg_phase_time walk;  /**< listing files before the first one is checked */
+    iamg_phase_time check; /**< reading and checking files on the workers */
+    iamg_phase_time merge; /**< gathering and sorting the results */
 } iamg_stats;
 
 typedef struct iamg_results iamg_results;

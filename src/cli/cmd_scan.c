@@ -25,6 +25,7 @@ static const char scan_usage[] =
     "      --sarif-category ID  SARIF automationDetails.id, to keep several scans apart\n"
     "      --include-suppressed write allowlisted findings too (SARIF: with suppressions)\n"
     "      --timestamps         SARIF: record start and end times (output no longer byte-stable)\n"
+    "      --timings            print the time of each phase of the run to stderr\n"
     "      --color WHEN         auto (default), always or never; NO_COLOR is respected\n"
     "  -q, --quiet              print nothing but errors (the report still goes to -o)\n"
     "  -v, --verbose            also list skipped files and why\n"
@@ -76,6 +77,7 @@ enum {
     OPT_CATEGORY,
     OPT_INCLUDE_SUPPRESSED,
     OPT_TIMESTAMPS,
+    OPT_TIMINGS,
     OPT_COLOR,
     OPT_RULES,
     OPT_RULE,
@@ -109,6 +111,7 @@ static const struct option scan_options[] = {
     {"sarif-category", required_argument, NULL, OPT_CATEGORY},
     {"include-suppressed", no_argument, NULL, OPT_INCLUDE_SUPPRESSED},
     {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
+    {"timings", no_argument, NULL, OPT_TIMINGS},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"quiet", no_argument, NULL, 'q'},
@@ -146,6 +149,44 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wall-clock and process CPU time now. */
+static iamg_phase_time clock_now(void)
+{
+    struct timespec c;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = 0, c.tv_nsec = 0;
+    iamg_phase_time t = {now(), (double)c.tv_sec + (double)c.tv_nsec / 1e9};
+    return t;
+}
+
+/*
+ * --timings: one line per phase, wall-clock and CPU seconds. Only `check`
+ * runs on several threads; the CPU time of the others, as a share of the
+ * whole, bounds how much more jobs can help (Amdahl's law).
+ */
+static void print_timings(iamg_phase_time start, iamg_phase_time scan, iamg_phase_time write,
+                          const iamg_stats *st)
+{
+    iamg_phase_time end = clock_now();
+    struct {
+        const char *name;
+        double wall, cpu;
+    } rows[] = {
+        {"setup", scan.wall - start.wall, scan.cpu - start.cpu},
+        {"walk", st->walk.wall, st->walk.cpu},
+        {"check", st->check.wall, st->check.cpu},
+        {"merge", st->merge.wall, st->merge.cpu},
+        /* Filtering by a baseline, writing the report, freeing it all. */
+        {"report", end.wall - write.wall, end.cpu - write.cpu},
+        {"total", end.wall - start.wall, end.cpu - start.cpu},
+    };
+    fprintf(stderr, "timings (seconds): phase wall cpu\n");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(stderr, "timing %-6s %9.4f %9.4f\n", rows[i].name, rows[i].wall, rows[i].cpu);
+    double total = end.cpu - start.cpu;
+    fprintf(stderr, "timing serial %.2f%% of cpu time (all but check)\n",
+            total > 0 ? 100.0 * (total - st->check.cpu) / total : 0.0);
 }
 
 /* A progress line on a terminal, only once a scan has run for a second. */
@@ -300,7 +341,9 @@ int cli_cmd_scan(int argc, char **argv)
 {
     const char *format = NULL, *output = NULL, *base_dir = NULL, *category = NULL;
     const char *color = "auto";
-    int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, builtin = 1;
+    int quiet = 0, verbose = 0, include_suppressed = 0, timestamps = 0, timings = 0, builtin = 1;
+    iamg_phase_time t_start = clock_now(), t_scan = t_start, t_write = t_start;
+    iamg_stats scan_stats = {0};
     int fail_on = IAMG_LEVEL_NOTE, fail_on_set = 0;
     const char *config_path = NULL, *baseline_path = NULL, *stdin_name = "stdin";
     const char *managed_path = NULL;
@@ -357,6 +400,9 @@ int cli_cmd_scan(int argc, char **argv)
             break;
         case OPT_TIMESTAMPS:
             timestamps = 1;
+            break;
+        case OPT_TIMINGS:
+            timings = 1;
             break;
         case OPT_COLOR:
             color = optarg;
@@ -590,6 +636,7 @@ int cli_cmd_scan(int argc, char **argv)
             goto done;
         }
     }
+    t_scan = clock_now();
     if (from_stdin
             ? iamg_scan_buffer(engine, stdin_name, stdin_data, stdin_len, &so, &results, &err)
             : iamg_scan_paths(engine, (const char *const *)argv + optind, (size_t)(argc - optind),
@@ -599,6 +646,8 @@ int cli_cmd_scan(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
+    t_write = clock_now();
+    scan_stats = *iamg_results_stats(results);
     if (prog.printed) fputs("\r\033[K", stderr);
     if (baseline) iamg_results_filter_baseline(results, baseline, NULL);
 
@@ -671,5 +720,6 @@ done:
     cli_strlist_free(&only);
     cli_strlist_free(&skip);
     cli_strlist_free(&excludes);
+    if (timings) print_timings(t_start, t_scan, t_write, &scan_stats);
     return status;
 }

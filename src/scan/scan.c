@@ -39,20 +39,54 @@ typedef struct slot {
     uint8_t scanned, skipped, failed;
 } slot;
 
+/* Wall-clock and process CPU time, for the phases in iamg_stats. */
+typedef struct stamp {
+    double wall, cpu;
+} stamp;
+
+static stamp stamp_now(void)
+{
+    struct timespec w, c;
+    clock_gettime(CLOCK_MONOTONIC, &w);
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = 0, c.tv_nsec = 0;
+    stamp s = {(double)w.tv_sec + (double)w.tv_nsec / 1e9,
+               (double)c.tv_sec + (double)c.tv_nsec / 1e9};
+    return s;
+}
+
+static void phase_add(iamg_phase_time *p, stamp from, stamp to)
+{
+    p->wall += to.wall - from.wall;
+    p->cpu += to.cpu - from.cpu;
+}
+
+/* Files are handed to the workers in blocks that never move, so a worker
+ * can hold one file while the walk appends more. */
+#define BLOCK_FILES 256
+typedef struct file_block {
+    walk_file files[BLOCK_FILES];
+    slot slots[BLOCK_FILES];
+} file_block;
+
 typedef struct shared {
     iamg_engine *e;
     const iamg_scan_options *o;
     const allow_set *allow;
-    const walk_file *files;
-    size_t nfiles;
     const char *data; /* iamg_scan_buffer: the bytes of the only file */
     size_t len;
-    slot *slots;
-    atomic_size_t next;
+    int owns_paths; /* the files' fs_path allocations are freed with the blocks */
+    /* Under mu: the files listed so far, the next one to take, whether the
+     * list is complete; `more` is signalled when any of these changes. */
     pthread_mutex_t mu;
+    pthread_cond_t more;
+    file_block **blocks;
+    size_t nblocks, capblocks;
+    size_t nfiles, next;
+    int listed;
     size_t done, findings;
     int failed; /* IAMG_ENOMEM in some worker */
     atomic_size_t attachments_checked;
+    stamp start; /* of the scan, walk included */
 } shared;
 
 /* A finding at an attachment element, for a managed policy the file
@@ -617,11 +651,9 @@ static int apply_effective(worker *w, slot *s, loaded *l, principal_set *ps)
     return rc;
 }
 
-static int process_file(worker *w, size_t idx)
+static int process_file(worker *w, const walk_file *wf, slot *s)
 {
     shared *sh = w->sh;
-    const walk_file *wf = &sh->files[idx];
-    slot *s = &sh->slots[idx];
     const iamg_limits *lim = &sh->e->limits;
     char *owned = NULL;
     const char *data = sh->data;
@@ -714,11 +746,10 @@ done:
  * other file is scanned as usual. Only when even that record cannot be
  * made does the scan stop.
  */
-static int process(worker *w, size_t idx)
+static int process(worker *w, const walk_file *wf, slot *s)
 {
-    int rc = process_file(w, idx);
+    int rc = w->run ? process_file(w, wf, s) : IAMG_ENOMEM;
     if (rc != IAMG_ENOMEM) return rc;
-    slot *s = &w->sh->slots[idx];
     ig_free(s->f);
     ig_free(s->d);
     size_t bytes = s->bytes;
@@ -730,7 +761,7 @@ static int process(worker *w, size_t idx)
     iamg_diag *d = s->d;
     d->code = IAMG_ELIMIT;
     d->level = IAMG_LEVEL_ERROR;
-    d->path = arena_copy(w, w->sh->files[idx].rel_path);
+    d->path = arena_copy(w, wf->rel_path);
     d->message = arena_copy(w, "out of memory while loading or checking this file: not checked "
                                "(the other files are); give the scan more memory or lower "
                                "--max-file-size");
@@ -739,38 +770,99 @@ static int process(worker *w, size_t idx)
     return 0;
 }
 
+/* Take files until the list is complete and exhausted, or the scan failed. */
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     shared *sh = w->sh;
+    pthread_mutex_lock(&sh->mu);
     for (;;) {
-        size_t i = atomic_fetch_add(&sh->next, 1);
-        if (i >= sh->nfiles) break;
-        w->rc = process(w, i);
+        while (!sh->failed && sh->next >= sh->nfiles && !sh->listed)
+            pthread_cond_wait(&sh->more, &sh->mu);
+        if (sh->failed || sh->next >= sh->nfiles) break;
+        size_t i = sh->next++;
+        file_block *b = sh->blocks[i / BLOCK_FILES];
+        pthread_mutex_unlock(&sh->mu);
+
+        /* Each worker makes its own Lua states, on its own thread, when it
+         * first has a file: jobs beyond the number of files cost nothing. */
+        if (!w->run) w->run = ig_runner_new(sh->e, sh->o->verbose);
+        slot *s = &b->slots[i % BLOCK_FILES];
+        int rc = process(w, &b->files[i % BLOCK_FILES], s);
+
         pthread_mutex_lock(&sh->mu);
         sh->done++;
-        sh->findings += sh->slots[i].nf;
-        if (w->rc) sh->failed = w->rc;
+        sh->findings += s->nf;
+        if (rc) {
+            w->rc = rc;
+            sh->failed = rc;
+            pthread_cond_broadcast(&sh->more);
+        }
         if (sh->o->progress)
             sh->o->progress(sh->o->progress_ud, sh->done, sh->nfiles, sh->findings);
-        int stop = sh->failed != 0;
-        pthread_mutex_unlock(&sh->mu);
-        if (stop) break;
     }
+    pthread_mutex_unlock(&sh->mu);
+    /* Closing the Lua states is work too: done here, in parallel. */
+    ig_runner_free(w->run);
+    w->run = NULL;
     return NULL;
+}
+
+/* Add a file to the list. The list owns f's paths when owns_paths, even on
+ * failure. 0, or -1 when the scan failed or memory ran out. */
+static int publish(void *ud, const walk_file *f)
+{
+    shared *sh = ud;
+    int rc = 0;
+    pthread_mutex_lock(&sh->mu);
+    if (sh->failed) {
+        rc = -1;
+    } else if (sh->nfiles == sh->nblocks * BLOCK_FILES) {
+        if (sh->nblocks == sh->capblocks) {
+            size_t cap = sh->capblocks ? sh->capblocks * 2 : 16;
+            file_block **v = ig_realloc(sh->blocks, cap * sizeof *v);
+            if (v) {
+                sh->blocks = v;
+                sh->capblocks = cap;
+            }
+        }
+        file_block *b = sh->nblocks < sh->capblocks ? ig_calloc(1, sizeof *b) : NULL;
+        if (b)
+            sh->blocks[sh->nblocks++] = b;
+        else
+            rc = -1;
+    }
+    if (rc == 0) {
+        sh->blocks[sh->nfiles / BLOCK_FILES]->files[sh->nfiles % BLOCK_FILES] = *f;
+        sh->nfiles++;
+        pthread_cond_signal(&sh->more);
+    } else if (!sh->failed) {
+        sh->failed = IAMG_ENOMEM;
+        pthread_cond_broadcast(&sh->more);
+    }
+    pthread_mutex_unlock(&sh->mu);
+    if (rc && sh->owns_paths) ig_free(f->fs_path);
+    return rc;
+}
+
+/* No more files will come. */
+static void close_list(shared *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+    sh->listed = 1;
+    pthread_cond_broadcast(&sh->more);
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static slot *slot_at(const shared *sh, size_t i)
+{
+    return &sh->blocks[i / BLOCK_FILES]->slots[i % BLOCK_FILES];
 }
 
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)(n > 256 ? 256 : n) : 1;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int copy_diag(iamg_results *r, arena *a, const iamg_diag *d)
@@ -817,55 +909,97 @@ static int summarise_rule_failures(iamg_results *r, arena *a)
     return copy_diag(r, a, &d);
 }
 
-static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *err)
+/* Where the files come from: a complete list (a buffer, a shard of the
+ * sorted list), or paths to walk. The walk runs on the calling thread while
+ * the workers check what it has found so far, so listing files costs no
+ * time of its own. */
+typedef struct source {
+    const walk_file *files; /* a complete list (its paths pass to the scan when owned) */
+    size_t nfiles;
+    const char *const *paths; /* or paths to walk */
+    size_t npaths;
+    walk_list *wl; /* the walk's notes and counts, once it is done */
+} source;
+
+static void free_blocks(shared *sh)
+{
+    for (size_t i = 0; i < sh->nfiles; i++) {
+        slot *s = slot_at(sh, i);
+        ig_free(s->f);
+        ig_free(s->d);
+        if (sh->owns_paths) ig_free(sh->blocks[i / BLOCK_FILES]->files[i % BLOCK_FILES].fs_path);
+    }
+    for (size_t i = 0; i < sh->nblocks; i++)
+        ig_free(sh->blocks[i]);
+    ig_free(sh->blocks);
+    sh->blocks = NULL;
+    sh->nblocks = sh->nfiles = 0;
+}
+
+static int run_scan(shared *sh, const source *src, iamg_results **out, iamg_error *err)
 {
     iamg_engine *e = sh->e;
     const iamg_scan_options *o = sh->o;
+    walk_list *wl = src->wl;
+    int streaming = src->paths != NULL;
     unsigned jobs = o->jobs ? o->jobs : default_jobs();
-    if (jobs > sh->nfiles) jobs = sh->nfiles ? (unsigned)sh->nfiles : 1;
-    double t0 = now_seconds();
-    int rc = 0;
+    if (!streaming && jobs > src->nfiles) jobs = src->nfiles ? (unsigned)src->nfiles : 1;
+    int rc = 0, walk_rc = 0;
+    stamp t_check = sh->start, t_merge = sh->start;
+    pthread_mutex_init(&sh->mu, NULL);
+    pthread_cond_init(&sh->more, NULL);
     worker *ws = ig_calloc(jobs, sizeof *ws);
-    sh->slots = ig_calloc(sh->nfiles ? sh->nfiles : 1, sizeof *sh->slots);
     iamg_results *r = ig_calloc(1, sizeof *r);
-    if (!ws || !sh->slots || !r) {
+    if (!ws || !r) {
         rc = IAMG_ENOMEM;
+        for (size_t i = 0; sh->owns_paths && i < src->nfiles; i++)
+            ig_free(src->files[i].fs_path);
         goto done;
     }
-    pthread_mutex_init(&sh->mu, NULL);
-    atomic_init(&sh->next, 0);
-    unsigned started = 0;
     for (unsigned i = 0; i < jobs; i++) {
         ws[i].sh = sh;
         ig_arena_init(&ws[i].strings);
-        ws[i].run = ig_runner_new(e, o->verbose);
-        if (!ws[i].run) {
-            rc = IAMG_ENOMEM;
+    }
+    for (size_t i = 0; i < src->nfiles; i++) {
+        if (publish(sh, &src->files[i]) != 0) {
+            for (size_t k = i + 1; sh->owns_paths && k < src->nfiles; k++)
+                ig_free(src->files[k].fs_path);
             break;
         }
     }
-    if (!rc) {
-        if (jobs == 1) {
-            worker_main(&ws[0]);
-            started = 0;
-        } else {
-            for (; started < jobs; started++)
-                if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0)
-                    break;
-            if (started == 0) worker_main(&ws[0]);
-            for (unsigned i = 0; i < started; i++)
-                pthread_join(ws[i].thread, NULL);
+    if (!streaming) close_list(sh);
+
+    t_check = t_merge = stamp_now();
+    phase_add(&r->stats.walk, sh->start, t_check);
+    /* A complete list on one job needs no thread. */
+    unsigned started = 0;
+    if (streaming || jobs > 1)
+        for (; started < jobs; started++)
+            if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) break;
+    if (streaming) {
+        walk_rc = ig_walk_stream(src->paths, src->npaths, o, publish, sh, wl, err);
+        if (walk_rc) {
+            pthread_mutex_lock(&sh->mu);
+            if (!sh->failed) sh->failed = walk_rc == WALK_STOPPED ? IAMG_ENOMEM : walk_rc;
+            pthread_cond_broadcast(&sh->more);
+            pthread_mutex_unlock(&sh->mu);
         }
-        if (sh->failed) rc = sh->failed;
+        close_list(sh);
     }
-    pthread_mutex_destroy(&sh->mu);
+    if (started == 0) worker_main(&ws[0]);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].thread, NULL);
+    if (sh->failed) rc = sh->failed;
+    t_merge = stamp_now();
+    phase_add(&r->stats.check, t_check, t_merge);
     if (rc) goto done;
 
-    /* Gather, in file order. */
+    /* Gather, in the order files were listed: the same for any number of
+     * jobs, and then sorted. */
     size_t nf = 0, nd = e->ndiags + (wl ? wl->diags.n : 0) + 1;
     for (size_t i = 0; i < sh->nfiles; i++) {
-        nf += sh->slots[i].nf;
-        nd += sh->slots[i].nd;
+        nf += slot_at(sh, i)->nf;
+        nd += slot_at(sh, i)->nd;
     }
     r->findings = ig_calloc(nf ? nf : 1, sizeof *r->findings);
     r->diags = ig_calloc(nd, sizeof *r->diags);
@@ -892,7 +1026,7 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
     st->terraform_files = wl ? wl->terraform_files : 0;
     st->attachments = atomic_load(&sh->attachments_checked);
     for (size_t i = 0; i < sh->nfiles; i++) {
-        slot *s = &sh->slots[i];
+        slot *s = slot_at(sh, i);
         if (s->nf) memcpy(r->findings + r->nfindings, s->f, s->nf * sizeof *s->f);
         r->nfindings += s->nf;
         if (s->nd) memcpy(r->diags + r->ndiags, s->d, s->nd * sizeof *s->d);
@@ -907,29 +1041,34 @@ static int run_scan(shared *sh, walk_list *wl, iamg_results **out, iamg_error *e
         st->suppressed += s->suppressed;
         st->blocked += s->blocked;
     }
+    ig_results_sort(r);
+    size_t sorted = r->ndiags;
     if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
     for (size_t i = 0; i < r->ndiags; i++)
         if (r->diags[i].code == IAMG_ERULE) st->rule_failures++;
     if (!rc && ig_allow_report_expired(sh->allow, r, own)) rc = IAMG_ENOMEM;
-    ig_results_sort(r);
-    st->seconds = now_seconds() - t0;
+    if (r->ndiags != sorted) ig_results_sort(r);
 done:
     for (unsigned i = 0; ws && i < jobs; i++) {
         ig_runner_free(ws[i].run);
         ig_arena_free(&ws[i].strings);
     }
     ig_free(ws);
-    if (sh->slots) {
-        for (size_t i = 0; i < sh->nfiles; i++) {
-            ig_free(sh->slots[i].f);
-            ig_free(sh->slots[i].d);
-        }
-        ig_free(sh->slots);
+    free_blocks(sh);
+    pthread_cond_destroy(&sh->more);
+    pthread_mutex_destroy(&sh->mu);
+    if (walk_rc && walk_rc != WALK_STOPPED) {
+        /* The walk's own error (a path that does not exist) says more. */
+        iamg_results_free(r);
+        return walk_rc;
     }
     if (rc) {
         iamg_results_free(r);
         return ig_error_set(err, rc, "", 0, 0, "%s during the scan", iamg_strerror(rc));
     }
+    stamp t_end = stamp_now();
+    phase_add(&r->stats.merge, t_merge, t_end);
+    r->stats.seconds = t_end.wall - sh->start.wall;
     *out = r;
     return 0;
 }
@@ -945,25 +1084,29 @@ static int check_options(const iamg_scan_options *o, iamg_error *err)
     return 0;
 }
 
-/* Build the allowlist and run the workers over files (or over the bytes of
- * the single file `data`, for iamg_scan_buffer). */
-static int scan_files(iamg_engine *e, const iamg_scan_options *o, const walk_file *files,
-                      size_t nfiles, const char *data, size_t len, walk_list *wl,
-                      iamg_results **out, iamg_error *err)
+/* Build the allowlist and run the workers over the files of `src` (or over
+ * the bytes of the single file `data`, for iamg_scan_buffer). */
+static int scan_files(iamg_engine *e, const iamg_scan_options *o, const source *src, int owns_paths,
+                      const char *data, size_t len, stamp start, iamg_results **out,
+                      iamg_error *err)
 {
     allow_set *allow = NULL;
     int rc = ig_allow_new(&allow, o, err);
-    if (rc) return rc;
+    if (rc) {
+        for (size_t i = 0; owns_paths && i < src->nfiles; i++)
+            ig_free(src->files[i].fs_path);
+        return rc;
+    }
     shared sh;
     memset(&sh, 0, sizeof sh);
     sh.e = e;
     sh.o = o;
     sh.allow = allow;
-    sh.files = files;
-    sh.nfiles = nfiles;
     sh.data = data;
     sh.len = len;
-    rc = run_scan(&sh, wl, out, err);
+    sh.owns_paths = owns_paths;
+    sh.start = start;
+    rc = run_scan(&sh, src, out, err);
     ig_allow_free(allow);
     return rc;
 }
@@ -976,24 +1119,37 @@ int iamg_scan_paths(iamg_engine *e, const char *const *paths, size_t npaths,
     *out = NULL;
     int rc = check_options(o, err);
     if (rc) return rc;
+    stamp start = stamp_now();
     walk_list wl;
-    rc = ig_walk_paths(paths, npaths, o, &wl, err);
-    if (rc) return rc;
+    memset(&wl, 0, sizeof wl);
+    source src = {NULL, 0, paths, npaths, &wl};
     if (o->shard_count > 1) {
-        /* Files are sorted, so every shard sees the same numbering. */
+        /* A shard is every N-th file of the sorted list, so every shard
+         * sees the same numbering: the whole list comes first. */
+        rc = ig_walk_paths(paths, npaths, o, &wl, err);
+        if (rc) return rc;
         size_t k = 0;
         for (size_t i = 0; i < wl.n; i++) {
-            if (i % o->shard_count == o->shard_index) {
+            if (i % o->shard_count == o->shard_index)
                 wl.v[k++] = wl.v[i];
-            } else {
+            else
                 ig_free(wl.v[i].fs_path);
-                ig_free(wl.v[i].rel_path);
-            }
         }
-        wl.n = k;
+        src.files = wl.v;
+        src.nfiles = k;
+        src.paths = NULL;
+        src.npaths = 0;
+        wl.n = 0; /* the scan owns the paths now */
     }
-    rc = scan_files(e, o, wl.v, wl.n, NULL, 0, &wl, out, err);
+    rc = scan_files(e, o, &src, 1, NULL, 0, start, out, err);
+    stamp t_free = stamp_now();
     ig_walk_list_free(&wl);
+    if (*out) {
+        iamg_stats *st = &(*out)->stats;
+        stamp t_end = stamp_now();
+        phase_add(&st->merge, t_free, t_end);
+        st->seconds = t_end.wall - start.wall;
+    }
     return rc;
 }
 
@@ -1006,5 +1162,6 @@ int iamg_scan_buffer(iamg_engine *e, const char *name, const void *data, size_t 
     int rc = check_options(o, err);
     if (rc) return rc;
     walk_file wf = {(char *)name, (char *)name, 1};
-    return scan_files(e, o, &wf, 1, data ? data : "", len, NULL, out, err);
+    source src = {&wf, 1, NULL, 0, NULL};
+    return scan_files(e, o, &src, 0, data ? data : "", len, stamp_now(), out, err);
 }

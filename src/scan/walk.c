@@ -1,3 +1,5 @@
+/* d_type and DT_* from readdir (BSD, glibc): a stat per file spared. */
+#define _DEFAULT_SOURCE 1
 #include "scan/walk.h"
 
 #include <dirent.h>
@@ -25,10 +27,8 @@ static const char *const candidate_exts[] = {".json", ".yaml", ".yml", ".templat
 
 void ig_walk_list_free(walk_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n; i++)
         ig_free(l->v[i].fs_path);
-        ig_free(l->v[i].rel_path);
-    }
     ig_free(l->v);
     ig_diag_list_free(&l->diags);
     memset(l, 0, sizeof *l);
@@ -119,36 +119,76 @@ int ig_walk_glob_match(const char *pattern, const char *path)
 
 typedef struct walker {
     const iamg_scan_options *o;
-    walk_list *out;
+    walk_list *out; /* diags and terraform_files */
+    walk_emit_fn emit;
+    void *ud;
     /* (dev, ino) of folders entered when following links, to cut loops. */
     struct {
         dev_t dev;
         ino_t ino;
     } * seen;
     size_t nseen, capseen;
+    /* rel_paths emitted, when several paths were given: a file named twice
+     * (or named and also inside a folder named) is scanned once. Open
+     * addressing; the strings belong to the emitted files. */
+    const char **names;
+    size_t nnames, capnames;
+    int dedupe;
     int oom;
+    int stopped; /* emit asked to stop */
 } walker;
 
-static int add_file(walker *w, const char *fs, const char *rel, int explicit_)
+static uint64_t hash_str(const char *s)
 {
-    walk_list *l = w->out;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        walk_file *v = ig_realloc(l->v, cap * sizeof *v);
-        if (!v) return w->oom = 1, -1;
-        l->v = v;
-        l->cap = cap;
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* 1 when rel was emitted already; otherwise remember it and return 0. */
+static int seen_name(walker *w, const char *rel)
+{
+    if (w->nnames * 2 >= w->capnames) {
+        size_t cap = w->capnames ? w->capnames * 2 : 256;
+        const char **v = ig_calloc(cap, sizeof *v);
+        if (!v) return w->oom = 1, 1;
+        for (size_t i = 0; i < w->capnames; i++) {
+            if (!w->names[i]) continue;
+            size_t k = hash_str(w->names[i]) & (cap - 1);
+            while (v[k])
+                k = (k + 1) & (cap - 1);
+            v[k] = w->names[i];
+        }
+        ig_free(w->names);
+        w->names = v;
+        w->capnames = cap;
     }
-    walk_file *f = &l->v[l->n];
-    f->fs_path = ig_strdup(fs);
-    f->rel_path = ig_strdup(rel);
-    f->explicit_ = explicit_;
-    if (!f->fs_path || !f->rel_path) {
-        ig_free(f->fs_path);
-        ig_free(f->rel_path);
-        return w->oom = 1, -1;
+    size_t k = hash_str(rel) & (w->capnames - 1);
+    for (; w->names[k]; k = (k + 1) & (w->capnames - 1))
+        if (strcmp(w->names[k], rel) == 0) return 1;
+    w->names[k] = rel;
+    w->nnames++;
+    return 0;
+}
+
+/* Both paths in one allocation: rel_path follows fs_path. */
+static int add_file(walker *w, const char *fs, size_t fl, const char *rel, size_t rl, int explicit_)
+{
+    if (w->stopped || w->oom) return -1;
+    char *p = ig_malloc(fl + rl + 2);
+    if (!p) return w->oom = 1, -1;
+    memcpy(p, fs, fl);
+    p[fl] = '\0';
+    memcpy(p + fl + 1, rel, rl);
+    p[fl + 1 + rl] = '\0';
+    walk_file f = {p, p + fl + 1, explicit_};
+    if (w->dedupe && seen_name(w, f.rel_path)) {
+        ig_free(p);
+        return w->oom ? -1 : 0;
     }
-    l->n++;
+    /* From here the sink owns the file, even when it asks to stop. */
+    if (w->emit(w->ud, &f) != 0) return w->stopped = 1, -1;
     return 0;
 }
 
@@ -159,9 +199,8 @@ static int excluded(const walker *w, const char *rel)
     return 0;
 }
 
-static int is_candidate(const char *name)
+static int is_candidate(const char *name, size_t n)
 {
-    size_t n = strlen(name);
     for (int i = 0; candidate_exts[i]; i++) {
         size_t m = strlen(candidate_exts[i]);
         if (n > m && strcasecmp(name + n - m, candidate_exts[i]) == 0) return 1;
@@ -170,9 +209,8 @@ static int is_candidate(const char *name)
 }
 
 /* Terraform configuration: HCL that iamguard reads through a plan instead. */
-static int is_terraform(const char *name)
+static int is_terraform(const char *name, size_t n)
 {
-    size_t n = strlen(name);
     return n > 3 && strcasecmp(name + n - 3, ".tf") == 0;
 }
 
@@ -203,9 +241,18 @@ static void note(walker *w, const char *rel, const char *what)
     ig_buf_free(&b);
 }
 
-static int cmp_names(const void *a, const void *b)
+/* A folder entry: its name (in the folder's name buffer) and its type from
+ * readdir, which spares a stat per file on most file systems. */
+typedef struct entry {
+    const char *name; /* in the name buffer, once it stopped growing */
+    size_t off;       /* offset in the name buffer */
+    size_t len;
+    unsigned char type; /* DT_* */
+} entry;
+
+static int cmp_entries(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
 /* Walk folder fs (shown as rel). Recursion depth is bounded by PATH_MAX. */
@@ -218,60 +265,81 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
         ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, rel, 0, 0, NULL, msg);
         return;
     }
-    char **names = NULL;
+    buf names = BUF_INIT;
+    entry *ents = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
-            char **v = ig_realloc(names, cap * sizeof *v);
+            entry *v = ig_realloc(ents, cap * sizeof *v);
             if (!v) {
                 w->oom = 1;
                 break;
             }
-            names = v;
+            ents = v;
         }
-        if (!(names[n] = ig_strdup(de->d_name))) {
+        size_t len = strlen(de->d_name);
+        ents[n].off = names.len;
+        ents[n].len = len;
+        ents[n].type = de->d_type;
+        ig_buf_append(&names, de->d_name, len + 1);
+        if (names.oom) {
             w->oom = 1;
             break;
         }
         n++;
     }
     closedir(d);
-    if (n) qsort(names, n, sizeof *names, cmp_names); /* names is NULL when none were read */
+    for (size_t i = 0; i < n; i++)
+        ents[i].name = names.data + ents[i].off;
+    /* Sorted, so the walk order never depends on the file system. */
+    if (n) qsort(ents, n, sizeof *ents, cmp_entries);
+    size_t fl = strlen(fs), rl = strlen(rel);
     buf cfs = BUF_INIT, crel = BUF_INIT;
-    for (size_t i = 0; i < n && !w->oom; i++) {
-        const char *name = names[i];
+    for (size_t i = 0; i < n && !w->oom && !w->stopped; i++) {
+        const char *name = ents[i].name;
+        size_t nl = ents[i].len;
         ig_buf_reset(&cfs);
         ig_buf_reset(&crel);
-        ig_buf_printf(&cfs, "%s/%s", fs, name);
-        if (rel[0])
-            ig_buf_printf(&crel, "%s/%s", rel, name);
-        else
-            ig_buf_puts(&crel, name);
-        if (cfs.oom || crel.oom || cfs.len >= PATH_MAX) {
-            if (cfs.oom || crel.oom)
-                w->oom = 1;
-            else
-                ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
-                               "path too long: skipped");
+        ig_buf_append(&cfs, fs, fl);
+        ig_buf_putc(&cfs, '/');
+        ig_buf_append(&cfs, name, nl + 1);
+        if (rl) {
+            ig_buf_append(&crel, rel, rl);
+            ig_buf_putc(&crel, '/');
+        }
+        ig_buf_append(&crel, name, nl + 1);
+        if (cfs.oom || crel.oom) {
+            w->oom = 1;
             continue;
         }
+        if (cfs.len - 1 >= PATH_MAX) {
+            ig_diag_add_at(&w->out->diags, IAMG_EIO, IAMG_LEVEL_ERROR, crel.data, 0, 0, NULL,
+                           "path too long: skipped");
+            continue;
+        }
+        unsigned char type = ents[i].type;
         struct stat st;
-        if (lstat(cfs.data, &st) != 0) continue; /* vanished since readdir */
-        if (S_ISLNK(st.st_mode)) {
-            if (!w->o->follow_symlinks) {
-                note(w, crel.data, "symbolic link (use --follow-symlinks)");
-                continue;
+        int have_st = 0;
+        if (type == DT_UNKNOWN || type == DT_LNK || (type == DT_DIR && w->o->follow_symlinks)) {
+            if (lstat(cfs.data, &st) != 0) continue; /* vanished since readdir */
+            have_st = 1;
+            if (S_ISLNK(st.st_mode)) {
+                if (!w->o->follow_symlinks) {
+                    note(w, crel.data, "symbolic link (use --follow-symlinks)");
+                    continue;
+                }
+                if (stat(cfs.data, &st) != 0) {
+                    note(w, crel.data, "broken symbolic link");
+                    continue;
+                }
             }
-            if (stat(cfs.data, &st) != 0) {
-                note(w, crel.data, "broken symbolic link");
-                continue;
-            }
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
         }
         if (excluded(w, crel.data)) continue;
-        if (S_ISDIR(st.st_mode)) {
+        if (type == DT_DIR) {
             int skip = 0;
             for (int k = 0; skipped_dirs[k]; k++)
                 skip |= strcmp(name, skipped_dirs[k]) == 0;
@@ -279,17 +347,17 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
                 note(w, crel.data, "dependency or version-control folder");
                 continue;
             }
-            if (w->o->follow_symlinks && seen_dir(w, &st)) {
+            if (w->o->follow_symlinks && have_st && seen_dir(w, &st)) {
                 note(w, crel.data, "folder already visited (symbolic link loop)");
                 continue;
             }
             walk_dir(w, cfs.data, crel.data);
-        } else if (S_ISREG(st.st_mode)) {
-            if (is_candidate(name))
-                add_file(w, cfs.data, crel.data, 0);
-            else if (is_terraform(name))
+        } else if (type == DT_REG) {
+            if (is_candidate(name, nl))
+                add_file(w, cfs.data, cfs.len - 1, crel.data, crel.len - 1, 0);
+            else if (is_terraform(name, nl))
                 w->out->terraform_files++;
-        } else if (is_candidate(name)) {
+        } else if (is_candidate(name, nl)) {
             /* Reading a FIFO could block the scan forever; say so even
              * without --verbose, since the name promises a policy. */
             ig_diag_add_at(&w->out->diags, IAMG_ESKIP, IAMG_LEVEL_NOTE, crel.data, 0, 0, NULL,
@@ -298,9 +366,8 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
     }
     ig_buf_free(&cfs);
     ig_buf_free(&crel);
-    for (size_t i = 0; i < n; i++)
-        ig_free(names[i]);
-    ig_free(names);
+    ig_buf_free(&names);
+    ig_free(ents);
 }
 
 /* Path of `path` relative to the base folder when it lies inside it; NULL
@@ -322,6 +389,98 @@ static char *relative_to(const char *base_real, const char *path)
     return out;
 }
 
+typedef struct given {
+    char *rel;
+    int is_dir;
+    struct stat st;
+} given;
+
+int ig_walk_stream(const char *const *paths, size_t n, const iamg_scan_options *o,
+                   walk_emit_fn emit, void *ud, walk_list *out, iamg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    walker w;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    w.out = out;
+    w.emit = emit;
+    w.ud = ud;
+    w.dedupe = n > 1;
+    char *base = realpath(o->base_dir ? o->base_dir : ".", NULL);
+    if (!base)
+        return ig_error_set(err, IAMG_EUSAGE, o->base_dir ? o->base_dir : ".", 0, 0,
+                            "base folder: %s", strerror(errno));
+    int rc = 0;
+    /* Every path is checked before any file is handed on, so a typo costs
+     * no partial scan. */
+    given *g = ig_calloc(n ? n : 1, sizeof *g);
+    if (!g) w.oom = 1;
+    for (size_t i = 0; i < n && !w.oom && !rc; i++) {
+        if (stat(paths[i], &g[i].st) != 0) {
+            rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot scan: %s", strerror(errno));
+            break;
+        }
+        g[i].is_dir = S_ISDIR(g[i].st.st_mode);
+        g[i].rel = relative_to(base, paths[i]);
+        if (!g[i].rel) {
+            if (errno == ENOMEM)
+                w.oom = 1;
+            else
+                rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s",
+                                  strerror(errno));
+        }
+    }
+    /* Files named explicitly first: always read, whatever their type or name. */
+    for (size_t i = 0; i < n && !rc && !w.oom && !w.stopped; i++) {
+        if (g[i].is_dir) continue;
+        const char *rel = g[i].rel[0] ? g[i].rel : paths[i];
+        add_file(&w, paths[i], strlen(paths[i]), rel, strlen(rel), 1);
+    }
+    for (size_t i = 0; i < n && !rc && !w.oom && !w.stopped; i++) {
+        if (!g[i].is_dir) continue;
+        if (o->follow_symlinks) seen_dir(&w, &g[i].st);
+        size_t pl = strlen(paths[i]);
+        char *fs = ig_strndup(paths[i], pl);
+        if (!fs) {
+            w.oom = 1;
+            break;
+        }
+        while (pl > 1 && fs[pl - 1] == '/')
+            fs[--pl] = '\0';
+        walk_dir(&w, fs, g[i].rel);
+        ig_free(fs);
+    }
+    for (size_t i = 0; g && i < n; i++)
+        ig_free(g[i].rel);
+    ig_free(g);
+    free(base);
+    ig_free(w.seen);
+    ig_free(w.names);
+    if (!rc && w.oom) rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory listing files");
+    if (!rc && w.stopped) rc = WALK_STOPPED;
+    if (rc) ig_diag_list_free(&out->diags);
+    return rc;
+}
+
+/* ---- the sorted list ---- */
+
+static int collect(void *ud, const walk_file *f)
+{
+    walk_list *l = ud;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        walk_file *v = ig_realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            ig_free(f->fs_path);
+            return -1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *f;
+    return 0;
+}
+
 static int cmp_files(const void *a, const void *b)
 {
     return strcmp(((const walk_file *)a)->rel_path, ((const walk_file *)b)->rel_path);
@@ -330,65 +489,19 @@ static int cmp_files(const void *a, const void *b)
 int ig_walk_paths(const char *const *paths, size_t n, const iamg_scan_options *o, walk_list *out,
                   iamg_error *err)
 {
-    memset(out, 0, sizeof *out);
-    walker w = {o, out, NULL, 0, 0, 0};
-    char *base = realpath(o->base_dir ? o->base_dir : ".", NULL);
-    if (!base)
-        return ig_error_set(err, IAMG_EUSAGE, o->base_dir ? o->base_dir : ".", 0, 0,
-                            "base folder: %s", strerror(errno));
-    int rc = 0;
-    for (size_t i = 0; i < n && !w.oom; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) != 0) {
-            rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot scan: %s", strerror(errno));
-            break;
-        }
-        char *rel = relative_to(base, paths[i]);
-        if (!rel) {
-            if (errno == ENOMEM)
-                w.oom = 1;
-            else
-                rc = ig_error_set(err, IAMG_EIO, paths[i], 0, 0, "cannot resolve path: %s",
-                                  strerror(errno));
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if (o->follow_symlinks) seen_dir(&w, &st);
-            size_t pl = strlen(paths[i]);
-            char *fs = ig_strndup(paths[i], pl);
-            if (!fs)
-                w.oom = 1;
-            else {
-                while (pl > 1 && fs[pl - 1] == '/')
-                    fs[--pl] = '\0';
-                walk_dir(&w, fs, rel);
-            }
-            ig_free(fs);
-        } else {
-            /* Named explicitly: always read, whatever its type or name. */
-            add_file(&w, paths[i], rel[0] ? rel : paths[i], 1);
-        }
-        ig_free(rel);
-    }
-    free(base);
-    ig_free(w.seen);
-    if (!rc && w.oom) rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory listing files");
+    walk_list files;
+    memset(&files, 0, sizeof files);
+    int rc = ig_walk_stream(paths, n, o, collect, &files, out, err);
+    if (rc == WALK_STOPPED)
+        rc = ig_error_set(err, IAMG_ENOMEM, "", 0, 0, "out of memory listing files");
     if (rc) {
-        ig_walk_list_free(out);
+        ig_walk_list_free(&files);
+        memset(out, 0, sizeof *out);
         return rc;
     }
-    qsort(out->v, out->n, sizeof *out->v, cmp_files);
-    /* A file named twice (or reached twice through links) is scanned once. */
-    size_t k = 0;
-    for (size_t i = 0; i < out->n; i++) {
-        if (k && strcmp(out->v[k - 1].rel_path, out->v[i].rel_path) == 0) {
-            out->v[k - 1].explicit_ |= out->v[i].explicit_;
-            ig_free(out->v[i].fs_path);
-            ig_free(out->v[i].rel_path);
-            continue;
-        }
-        out->v[k++] = out->v[i];
-    }
-    out->n = k;
+    qsort(files.v, files.n, sizeof *files.v, cmp_files);
+    out->v = files.v;
+    out->n = files.n;
+    out->cap = files.cap;
     return 0;
 }

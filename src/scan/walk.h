@@ -10,7 +10,7 @@
 #include "source/diag.h"
 
 typedef struct walk_file {
-    char *fs_path;  /* path to open */
+    char *fs_path;  /* path to open; owns the allocation that also holds rel_path */
     char *rel_path; /* path shown in results: relative to the base folder when inside it */
     int explicit_;  /* named on the command line */
 } walk_file;
@@ -21,6 +21,20 @@ typedef struct walk_list {
     diag_list diags;        /* unreadable folders, skipped links and special files (notes) */
     size_t terraform_files; /* .tf files met in folders: not read, but worth a hint */
 } walk_list;
+
+/*
+ * Hand each file to emit(ud, f) as soon as it is found, which takes
+ * ownership of f->fs_path (one allocation with f->rel_path) whatever it
+ * returns; emit returns non-zero to stop the walk. Files named in `paths`
+ * come first, then the folders' files in walk order (names sorted within
+ * each folder), each rel_path once. `out` receives only the walk's notes and
+ * terraform_files. Returns as ig_walk_paths, or WALK_STOPPED when emit
+ * stopped the walk. Every path is checked before the first file is emitted.
+ */
+#define WALK_STOPPED 1
+typedef int (*walk_emit_fn)(void *ud, const walk_file *f);
+int ig_walk_stream(const char *const *paths, size_t n, const iamg_scan_options *o,
+                   walk_emit_fn emit, void *ud, walk_list *out, iamg_error *err);
 
 /*
  * Expand files and folders into a list sorted by rel_path. Folders are walked
