@@ -921,6 +921,27 @@ typedef struct source {
     walk_list *wl; /* the walk's notes and counts, once it is done */
 } source;
 
+typedef struct walk_job {
+    shared *sh;
+    const source *src;
+    iamg_error *err;
+    int rc;
+} walk_job;
+
+/* List the files of src->paths into the scan; on failure the workers stop. */
+static void *walk_main(void *arg)
+{
+    walk_job *j = arg;
+    shared *sh = j->sh;
+    j->rc = ig_walk_stream(j->src->paths, j->src->npaths, sh->o, publish, sh, j->src->wl, j->err);
+    pthread_mutex_lock(&sh->mu);
+    if (j->rc && !sh->failed) sh->failed = j->rc == WALK_STOPPED ? IAMG_ENOMEM : j->rc;
+    sh->listed = 1;
+    pthread_cond_broadcast(&sh->more);
+    pthread_mutex_unlock(&sh->mu);
+    return NULL;
+}
+
 static void free_blocks(shared *sh)
 {
     for (size_t i = 0; i < sh->nfiles; i++) {
@@ -971,24 +992,21 @@ static int run_scan(shared *sh, const source *src, iamg_results **out, iamg_erro
 
     t_check = t_merge = stamp_now();
     phase_add(&r->stats.walk, sh->start, t_check);
-    /* A complete list on one job needs no thread. */
-    unsigned started = 0;
-    if (streaming || jobs > 1)
-        for (; started < jobs; started++)
-            if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) break;
-    if (streaming) {
-        walk_rc = ig_walk_stream(src->paths, src->npaths, o, publish, sh, wl, err);
-        if (walk_rc) {
-            pthread_mutex_lock(&sh->mu);
-            if (!sh->failed) sh->failed = walk_rc == WALK_STOPPED ? IAMG_ENOMEM : walk_rc;
-            pthread_cond_broadcast(&sh->more);
-            pthread_mutex_unlock(&sh->mu);
-        }
-        close_list(sh);
-    }
-    if (started == 0) worker_main(&ws[0]);
-    for (unsigned i = 0; i < started; i++)
+    /* The calling thread is worker 0 (so a caller's per-thread state, such
+     * as fault injection in tests, sees the checking), the walk has a
+     * thread of its own, and so does every other worker. */
+    walk_job wj = {sh, src, err, 0};
+    pthread_t walker;
+    int walking = streaming && pthread_create(&walker, NULL, walk_main, &wj) == 0;
+    if (streaming && !walking) walk_main(&wj); /* no thread: list everything first */
+    unsigned started = 1;
+    for (; started < jobs; started++)
+        if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) break;
+    worker_main(&ws[0]);
+    for (unsigned i = 1; i < started; i++)
         pthread_join(ws[i].thread, NULL);
+    if (walking) pthread_join(walker, NULL);
+    walk_rc = wj.rc;
     if (sh->failed) rc = sh->failed;
     t_merge = stamp_now();
     phase_add(&r->stats.check, t_check, t_merge);

@@ -424,6 +424,7 @@ typedef struct scan_ctx {
     const char *const *paths; /* else iamg_scan_paths */
     size_t npaths;
     const char *base;
+    unsigned shards; /* > 1: scan shard 1 of that many */
     iamg_results *r;
     iamg_error err;
     char *want;
@@ -437,6 +438,7 @@ static int scan_attempt(void *v)
     so.jobs = 1;
     so.base_dir = c->base;
     so.today = "2024-01-01";
+    so.shard_count = c->shards;
     c->r = NULL;
     memset(&c->err, 0, sizeof c->err);
     if (c->paths) return iamg_scan_paths(c->e, c->paths, c->npaths, &so, &c->r, &c->err);
@@ -687,6 +689,27 @@ Test(fault, scan_paths_allocations)
     c.npaths = 1;
     c.base = t.root;
     cr_expect_gt(scan_loop(&c), 100);
+    iamg_engine_free(c.e);
+    tree_remove(&t);
+}
+
+/* A shard lists every file first, on this thread: the walk's allocations
+ * (a file named twice is kept once) and the file list fail in turn too. */
+Test(fault, scan_paths_shard_allocations)
+{
+    require_fault_injection();
+    tree t;
+    tree_make(&t);
+    scan_ctx c;
+    memset(&c, 0, sizeof c);
+    c.e = builtin_engine();
+    const char *paths[] = {t.root, t.paths[0]};
+    c.name = "iamg_scan_paths shard 1/2";
+    c.paths = paths;
+    c.npaths = 2;
+    c.base = t.root;
+    c.shards = 2;
+    cr_expect_gt(scan_loop(&c), 50);
     iamg_engine_free(c.e);
     tree_remove(&t);
 }
