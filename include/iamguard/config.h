@@ -43,6 +43,7 @@ typedef struct iamg_config_limits {
     unsigned rule_timeout_ms;   /**< iamg_limits.lua_timeout_ms */
     uint64_t rule_instructions; /**< iamg_limits.lua_instructions */
     uint64_t max_file_size;     /**< iamg_limits.max_file_size */
+    uint64_t max_expansion;     /**< iamg_limits.max_expansion */
 } iamg_config_limits;
 
 /** A loaded configuration (read-only; see the ownership note above). */

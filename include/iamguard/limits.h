@@ -29,6 +29,17 @@ typedef struct iamg_limits {
     size_t max_results;           /**< results written to one SARIF run (GitHub's limit) */
     size_t max_attachments;       /**< principals, policies and attachments joined per file */
     size_t max_holders;           /**< holders listed on one finding (the rest are counted) */
+    /**
+     * The expansion budget of one file: what CloudFormation intrinsic
+     * functions (Fn::Sub, Fn::Join, Fn::Select, Fn::FindInMap, Fn::If, ...),
+     * fed by YAML aliases and merge keys, may build in bytes (text, nodes,
+     * entries searched), counted before anything is allocated. A file may
+     * build max(max_expansion, expansion_ratio x its size). Past it, the
+     * expression that crossed the budget and every later one in the file are
+     * unknown (opaque) values, reported as a limit problem at the expression.
+     */
+    uint64_t max_expansion;
+    unsigned expansion_ratio;
 } iamg_limits;
 
 /* One limit per line, so a new limit is a one-line change. */
@@ -48,6 +59,8 @@ typedef struct iamg_limits {
         .max_results = 25000,                    \
         .max_attachments = 100000,               \
         .max_holders = 100,                      \
+        .max_expansion = (uint64_t)1 << 20,      \
+        .expansion_ratio = 16,                   \
     }
 /* clang-format on */
 

@@ -58,6 +58,9 @@ static const char scan_usage[] =
     "      --exclude GLOB       leave out matching paths (repeatable; '**' crosses folders)\n"
     "      --follow-symlinks    follow symbolic links in folders (loops are cut)\n"
     "      --max-file-size N    skip and report larger files (default 256M; K/M/G suffixes)\n"
+    "      --max-expansion N    bytes CloudFormation expressions (Fn::Sub, Fn::Join, ...)\n"
+    "                           and YAML aliases may build per file (default 1M, or 16\n"
+    "                           times the file's size when that is more)\n"
     "  -j, --jobs N             worker threads (default: number of CPUs)\n"
     "      --stdin-name NAME    the file name standard input ('-') is reported as\n"
     "                           (default: stdin; a .yaml/.yml name reads YAML)\n"
@@ -87,6 +90,7 @@ enum {
     OPT_EXCLUDE,
     OPT_FOLLOW,
     OPT_MAX_FILE_SIZE,
+    OPT_MAX_EXPANSION,
     OPT_SHARD,
     OPT_RULE_MEMORY,
     OPT_RULE_TIMEOUT,
@@ -102,7 +106,13 @@ enum {
 };
 
 /* Limits given on the command line, which win over the configuration's. */
-enum { SET_MAX_FILE_SIZE = 1, SET_RULE_MEMORY = 2, SET_RULE_TIMEOUT = 4, SET_RULE_INSTR = 8 };
+enum {
+    SET_MAX_FILE_SIZE = 1,
+    SET_RULE_MEMORY = 2,
+    SET_RULE_TIMEOUT = 4,
+    SET_RULE_INSTR = 8,
+    SET_MAX_EXPANSION = 16
+};
 
 static const struct option scan_options[] = {
     {"format", required_argument, NULL, 'f'},
@@ -124,6 +134,7 @@ static const struct option scan_options[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"max-expansion", required_argument, NULL, OPT_MAX_EXPANSION},
     {"jobs", required_argument, NULL, 'j'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"rule-memory", required_argument, NULL, OPT_RULE_MEMORY},
@@ -443,6 +454,15 @@ int cli_cmd_scan(int argc, char **argv)
                 goto done;
             }
             break;
+        case OPT_MAX_EXPANSION:
+            lim_set |= SET_MAX_EXPANSION;
+            if (cli_parse_size(optarg, &cli_lim.max_expansion) || cli_lim.max_expansion == 0) {
+                cli_errorf("--max-expansion needs a size like 1048576, 64K, 16M or 1G, not '%s'",
+                           optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            break;
         case OPT_SHARD:
             if (parse_shard(optarg, &so.shard_index, &so.shard_count)) {
                 cli_errorf("--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
@@ -572,6 +592,7 @@ int cli_cmd_scan(int argc, char **argv)
     }
     iamg_config_apply_limits(config, &eo.limits);
     if (lim_set & SET_MAX_FILE_SIZE) eo.limits.max_file_size = cli_lim.max_file_size;
+    if (lim_set & SET_MAX_EXPANSION) eo.limits.max_expansion = cli_lim.max_expansion;
     if (lim_set & SET_RULE_MEMORY) eo.limits.lua_memory = cli_lim.lua_memory;
     if (lim_set & SET_RULE_TIMEOUT) eo.limits.lua_timeout_ms = cli_lim.lua_timeout_ms;
     if (lim_set & SET_RULE_INSTR) eo.limits.lua_instructions = cli_lim.lua_instructions;

@@ -69,7 +69,8 @@ static const char rule_keys[] = "level, params";
 static const char kinds_keys[] = "identity, trust, resource, boundary, scp, rcp";
 static const char allow_keys[] =
     "rule, principal, logical_id, address, file, sid, justification, expires";
-static const char limits_keys[] = "rule_memory, rule_timeout_ms, rule_instructions, max_file_size";
+static const char limits_keys[] =
+    "rule_memory, rule_timeout_ms, rule_instructions, max_file_size, max_expansion";
 
 static cpos pos_of(parser *p, const tnode *n)
 {
@@ -533,6 +534,11 @@ static int parse_limits(parser *p, const tnode *v)
                         "'max_file_size' must be a size above 0, like 1048576, 64K, 256M or 1G");
         l->max_file_size = n;
     }
+    if ((f = ig_tnode_get(v, "max_expansion"))) {
+        if (parse_count(f, 1, &n) || n == 0)
+            return fail(p, f, "'max_expansion' must be a size above 0, like 1M, 64M or 1G");
+        l->max_expansion = n;
+    }
     return 0;
 }
 
@@ -679,6 +685,7 @@ void iamg_config_apply_limits(const iamg_config *c, iamg_limits *lim)
     if (c->limits.rule_timeout_ms) lim->lua_timeout_ms = c->limits.rule_timeout_ms;
     if (c->limits.rule_instructions) lim->lua_instructions = c->limits.rule_instructions;
     if (c->limits.max_file_size) lim->max_file_size = c->limits.max_file_size;
+    if (c->limits.max_expansion) lim->max_expansion = c->limits.max_expansion;
 }
 
 static int in_list(const char *id, const char *const *v, size_t n)

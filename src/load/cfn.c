@@ -40,6 +40,8 @@ typedef struct cfx {
     const char *props_ptr;
     const tnode *resources; /* the template's Resources, to tell a Ref to a resource */
     const tnode *id_node;   /* the logical ID as written: where a principal is declared */
+    unsigned branches;      /* documents each_branch has handed out for one property */
+    int reported_fanout;    /* once per file */
 } cfx;
 
 /* What to add for each document a property yields. */
@@ -89,11 +91,24 @@ static const char *ptr_index(cfx *c, const char *base, uint32_t i)
 }
 
 /* Call fn on each value `v` may take through Fn::If (with the branch in the
- * pointer); a branch that is Ref AWS::NoValue holds nothing. */
+ * pointer); a branch that is Ref AWS::NoValue holds nothing. Nested Fn::If
+ * double the documents at each level, and YAML aliases make that cheap to
+ * write: past CFN_MAX_ALTS documents for one property the rest are not
+ * checked, which is reported as an error. */
 static int each_branch(cfx *c, const tnode *v, const char *ptr, unsigned depth, value_fn fn,
                        void *ud)
 {
     if (!ptr) return IAMG_ENOMEM;
+    if (depth == 0) c->branches = 0;
+    if (c->branches >= CFN_MAX_ALTS) {
+        if (!c->reported_fanout)
+            ig_diag_add(c->x->diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, c->src, v->start,
+                        "Fn::If around this value gives more than %d documents: only the first "
+                        "%d are checked",
+                        CFN_MAX_ALTS, CFN_MAX_ALTS);
+        c->reported_fanout = 1;
+        return 0;
+    }
     const tnode *arg;
     const char *f = ig_cfn_intrinsic(v, &arg);
     if (f && depth < c->env.max_depth) {
@@ -109,6 +124,7 @@ static int each_branch(cfx *c, const tnode *v, const char *ptr, unsigned depth, 
             strcmp(arg->u.s, "AWS::NoValue") == 0)
             return 0;
     }
+    c->branches++;
     return fn(c, v, ptr, ud);
 }
 
@@ -128,6 +144,17 @@ static uint32_t *string_map(cfx *c, const tnode *str)
 {
     return c->x->l->yaml ? ig_yaml_string_map(c->src, str, &c->x->l->a)
                          : ig_json_string_map(c->src, str, &c->x->l->a);
+}
+
+/* A policy held as text is decoded, mapped to positions (4 bytes a byte)
+ * and parsed for every place that names it, and a YAML alias can name it a
+ * million times: its bytes are charged to the file's budget. 1 when they fit;
+ * 0 when not (reported: the document is not checked). */
+static int charge_text(cfx *c, const tnode *s, const char *what)
+{
+    if (!ig_budget_take(&c->x->budget, (uint64_t)s->n * 5 + 4)) return 1;
+    ig_budget_report(&c->x->budget, c->x->diags, c->src, s->start, what, "it is not checked");
+    return 0;
 }
 
 /* Parse JSON text held by `inner`; 0 with *root NULL when it is not JSON
@@ -156,7 +183,9 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
     const tnode *tmpl;
     cfn_subvars *vars;
     int rc = ig_cfn_sub_prepare(&c->env, arg, &tmpl, &vars);
+    if (rc == IAMG_ELIMIT) return 0; /* reported */
     if (rc || !tmpl) return rc;
+    if (!charge_text(c, tmpl, "the policy document of this Fn::Sub")) return 0;
     arena *a = &c->x->l->a;
     uint32_t *map = string_map(c, tmpl);
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
@@ -171,6 +200,7 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
     env.src = inner;
     cfn_vals vals;
     rc = ig_cfn_resolve_sub_json(&env, root, vars, &vals);
+    if (rc == IAMG_ELIMIT) return 0; /* reported */
     for (uint32_t i = 0; rc == 0 && i < vals.n; i++)
         if (vals.v[i]) rc = ig_extract_add_doc(c->x, inner, vals.v[i], d->kind, o);
     return rc;
@@ -182,6 +212,7 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
 static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d,
                             const iamg_origin *o)
 {
+    if (!charge_text(c, s, "the policy document this expression builds")) return 0;
     arena *a = &c->x->l->a;
     uint32_t *map = ig_arena_alloc(a, ((size_t)s->n + 1) * sizeof *map);
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
@@ -234,6 +265,7 @@ static int add_doc(cfx *c, const tnode *v, const char *ptr, void *ud)
     }
     cfn_vals vals;
     int rc = ig_cfn_resolve(&c->env, v, &vals);
+    if (rc == IAMG_ELIMIT) return 0; /* reported */
     for (uint32_t i = 0; rc == 0 && i < vals.n; i++) {
         const tnode *doc = vals.v[i];
         if (!doc) continue;
@@ -754,6 +786,7 @@ int ig_extract_cfn(extract_ctx *x, const tnode *root)
     c.env.mappings = ig_tnode_is(maps, TN_OBJECT) ? maps : NULL;
     c.env.max_depth = x->lim->max_depth;
     c.resources = res;
+    c.env.budget = &x->budget;
     for (uint32_t i = 0; i < res->n; i++) {
         const tmember *m = &res->u.members[i];
         const tnode *r = &m->value;

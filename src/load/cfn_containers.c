@@ -9,6 +9,10 @@
 
 /* ---- containers ---- */
 
+/* Rebuilt containers are charged as stand-ins (load/budget.h): they are what
+ * carries opaque values once the budget is spent, and before that they count
+ * like any new value, so Fn::If forks that multiply objects stay bounded. */
+
 static int unchanged(const alts *o, const tnode *n)
 {
     return o->n == 1 && o->v[0].node == n;
@@ -17,8 +21,8 @@ static int unchanged(const alts *o, const tnode *n)
 static int keep(rx *r, const alts *a, alts_kept *k)
 {
     k->n = a->n;
-    k->v = ig_arena_alloc(r->e->a, (size_t)a->n * sizeof *k->v);
-    if (!k->v) return IAMG_ENOMEM;
+    k->v = ig_cfn_calloc(r, a->n, sizeof *k->v, CFN_STANDIN);
+    if (!k->v) return ig_cfn_nomem(r);
     memcpy(k->v, a->v, (size_t)a->n * sizeof *k->v);
     return 0;
 }
@@ -34,10 +38,11 @@ int ig_cfn_resolve_array(rx *r, const tnode *in, unsigned depth, alts *out)
         if (a.capped) ig_cfn_report_cap(r, it);
         if (unchanged(&a, it)) continue;
         if (!ch) {
-            ch = ig_arena_calloc(r->e->a, in->n, sizeof *ch);
-            if (!ch) return IAMG_ENOMEM;
+            ch = ig_cfn_calloc(r, in->n, sizeof *ch, CFN_STANDIN);
+            if (!ch) return ig_cfn_nomem(r);
         }
-        if (keep(r, &a, &ch[i])) return IAMG_ENOMEM;
+        rc = keep(r, &a, &ch[i]);
+        if (rc) return rc;
     }
     if (!ch) {
         ig_cfn_alts_one(out, in, 0);
@@ -58,9 +63,10 @@ int ig_cfn_resolve_array(rx *r, const tnode *in, unsigned depth, alts *out)
             total += (splice && n->type == TN_ARRAY) ? n->n : 1;
         }
     }
-    tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
-    tnode *items = total ? ig_arena_alloc(r->e->a, total * sizeof *items) : NULL;
-    if (!arr || (total && !items)) return IAMG_ENOMEM;
+    if (total > UINT32_MAX) return IAMG_ELIMIT;
+    tnode *arr = ig_cfn_alloc(r, sizeof *arr, CFN_STANDIN);
+    tnode *items = arr && total ? ig_cfn_calloc(r, total, sizeof *items, CFN_STANDIN) : NULL;
+    if (!arr || (total && !items)) return ig_cfn_nomem(r);
     size_t j = 0;
     for (uint32_t i = 0; i < in->n; i++) {
         if (!ch[i].v) {
@@ -117,8 +123,12 @@ static const tnode *merge_list(rx *r, const tnode *span, const alts_kept *k, int
             return span;
         }
     }
-    tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
-    tnode *items = total ? ig_arena_alloc(r->e->a, total * sizeof *items) : NULL;
+    if (total > UINT32_MAX) {
+        r->limited = 1;
+        return NULL;
+    }
+    tnode *arr = ig_cfn_alloc(r, sizeof *arr, CFN_STANDIN);
+    tnode *items = arr && total ? ig_cfn_calloc(r, total, sizeof *items, CFN_STANDIN) : NULL;
     if (!arr || (total && !items)) return NULL;
     size_t j = 0;
     for (uint32_t i = 0; i < k->n; i++) {
@@ -148,13 +158,19 @@ int ig_cfn_has_var(const tnode *s)
 }
 
 /* Keys of a Sub template's JSON may name variables too
- * ("aws:ResourceTag/${TagKey}"). A key takes one value: the first. */
+ * ("aws:ResourceTag/${TagKey}"). A key takes one value: the first. Past the
+ * budget it stays as written. */
 static int sub_key(rx *r, const tmember *m, tnode *key)
 {
     *key = m->key;
-    if (!r->sub_mode || !ig_cfn_has_var(&m->key)) return 0;
+    if (!r->sub_mode || !ig_cfn_has_var(&m->key) || ig_budget_spent(r->e->budget)) return 0;
     alts a;
     int rc = ig_cfn_sub_text(r, m->key.u.s, m->key.n, r->vars, &m->key, &a);
+    if (rc == IAMG_ELIMIT) {
+        ig_budget_report(r->e->budget, r->e->diags, r->e->src, m->key.start, "Fn::Sub",
+                         "its value is treated as unknown");
+        return 0;
+    }
     if (rc) return rc;
     if (a.n > 1)
         ig_diag_add(r->e->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, r->e->src, m->key.start,
@@ -175,10 +191,11 @@ int ig_cfn_resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
         if (a.capped) ig_cfn_report_cap(r, v);
         if (unchanged(&a, v) && !(r->sub_mode && ig_cfn_has_var(&in->u.members[i].key))) continue;
         if (!ch) {
-            ch = ig_arena_calloc(r->e->a, in->n, sizeof *ch);
-            if (!ch) return IAMG_ENOMEM;
+            ch = ig_cfn_calloc(r, in->n, sizeof *ch, CFN_STANDIN);
+            if (!ch) return ig_cfn_nomem(r);
         }
-        if (keep(r, &a, &ch[i])) return IAMG_ENOMEM;
+        rc = keep(r, &a, &ch[i]);
+        if (rc) return rc;
     }
     if (!ch) {
         ig_cfn_alts_one(out, in, 0);
@@ -186,9 +203,9 @@ int ig_cfn_resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
     }
     /* Members with several values either merge into a list or make the
      * whole object fork, once per value. */
-    uint32_t *forks = ig_arena_alloc(r->e->a, (size_t)in->n * sizeof *forks);
-    uint32_t *pick = ig_arena_calloc(r->e->a, in->n, sizeof *pick);
-    if (!forks || !pick) return IAMG_ENOMEM;
+    uint32_t *forks = ig_cfn_calloc(r, in->n, sizeof *forks, CFN_STANDIN);
+    uint32_t *pick = forks ? ig_cfn_calloc(r, in->n, sizeof *pick, CFN_STANDIN) : NULL;
+    if (!forks || !pick) return ig_cfn_nomem(r);
     uint32_t nforks = 0;
     for (uint32_t i = 0; i < in->n; i++) {
         if (!ch[i].v || ch[i].n == 1) continue;
@@ -196,7 +213,7 @@ int ig_cfn_resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
         if (!single_valued(&m->key)) {
             int stmts = m->key.n == 9 && memcmp(m->key.u.s, "Statement", 9) == 0;
             const tnode *merged = merge_list(r, &m->value, &ch[i], stmts);
-            if (!merged) return IAMG_ENOMEM;
+            if (!merged) return ig_cfn_nomem(r);
             if (merged != &m->value) {
                 ch[i].v[0].node = merged;
                 ch[i].n = 1;
@@ -208,9 +225,14 @@ int ig_cfn_resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
     out->n = 0;
     out->capped = 0;
     for (;;) {
-        tmember *mem = in->n ? ig_arena_alloc(r->e->a, (size_t)in->n * sizeof *mem) : NULL;
-        tnode *obj = ig_arena_alloc(r->e->a, sizeof *obj);
-        if (!obj || (in->n && !mem)) return IAMG_ENOMEM;
+        if (out->n == CFN_MAX_ALTS) {
+            out->capped = 1;
+            ig_cfn_report_cap(r, in);
+            break;
+        }
+        tmember *mem = in->n ? ig_cfn_calloc(r, in->n, sizeof *mem, CFN_STANDIN) : NULL;
+        tnode *obj = !in->n || mem ? ig_cfn_alloc(r, sizeof *obj, CFN_STANDIN) : NULL;
+        if (!obj || (in->n && !mem)) return ig_cfn_nomem(r);
         uint32_t k = 0;
         for (uint32_t i = 0; i < in->n; i++) {
             const tmember *m = &in->u.members[i];
@@ -228,11 +250,6 @@ int ig_cfn_resolve_object(rx *r, const tnode *in, unsigned depth, alts *out)
         *obj = *in;
         obj->n = k;
         obj->u.members = mem;
-        if (out->n == CFN_MAX_ALTS) {
-            out->capped = 1;
-            ig_cfn_report_cap(r, in);
-            break;
-        }
         ig_cfn_alts_add(out, obj, 0);
         /* next combination (odometer over the forking members) */
         uint32_t f = 0;

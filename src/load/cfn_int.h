@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "load/budget.h"
 #include "load/cfn_intrinsics.h"
 #include "util/buf.h"
 #include "util/errors.h"
@@ -51,7 +52,7 @@ struct cfn_subvars {
             const char *s; /* NULL: keep "${name}" as opaque text */
             size_t len;
             uint8_t opaque;
-        } vals[CFN_MAX_ALTS];
+        } * vals; /* nvals of them */
     } * v;
 };
 
@@ -60,7 +61,13 @@ typedef struct rx {
     int sub_mode;            /* inside the JSON text of an Fn::Sub template */
     const cfn_subvars *vars; /* its variables */
     int reported_cap, reported_depth;
+    uint8_t limited; /* the last allocation was refused by the budget */
 } rx;
+
+/* How an allocation is charged to the budget (load/budget.h): a new value,
+ * a stand-in for one (opaque values and the containers that carry them),
+ * or already paid for. */
+enum { CFN_NEW, CFN_STANDIN, CFN_PAID };
 /* ---- strings built from pieces with alternatives (Fn::Sub, Fn::Join) ---- */
 
 typedef struct combo {
@@ -97,8 +104,18 @@ void ig_cfn_report_cap(rx *r, const tnode *at);
 /* "what: the value is treated as unknown", a warning at `at`. */
 void ig_cfn_warn(rx *r, const tnode *at, const char *what);
 int ig_cfn_is_scalar(const tnode *n);
-/* A TNF_SYNTHETIC string with the span of `span`; NULL when out of memory. */
+/* Charge n bytes: 0, or -1 when the budget refuses them (r->limited). */
+int ig_cfn_take(rx *r, uint64_t n, int how);
+/* Arena allocations charged first; NULL when refused or out of memory. */
+void *ig_cfn_alloc(rx *r, size_t n, int how);
+void *ig_cfn_calloc(rx *r, size_t count, size_t size, int how);
+/* The code for a failed allocation: IAMG_ELIMIT when the budget refused it,
+ * else IAMG_ENOMEM. */
+int ig_cfn_nomem(rx *r);
+/* A TNF_SYNTHETIC string with the span of `span`, charged as a new value
+ * (or `how`); NULL when refused or out of memory (ig_cfn_nomem says which). */
 tnode *ig_cfn_mkstr(rx *r, const char *s, size_t n, const tnode *span);
+tnode *ig_cfn_mkstr_as(rx *r, const char *s, size_t n, const tnode *span, int how);
 /* out = the opaque text "{label:detail}". */
 int ig_cfn_opaque(rx *r, const tnode *span, alts *out, const char *label, const char *detail);
 const struct pseudo *ig_cfn_find_pseudo(const char *name, size_t len);
@@ -110,9 +127,9 @@ const alt *ig_cfn_single_text(const alts *a);
 void ig_cfn_combo_init(combo *c);
 void ig_cfn_combo_free(combo *c);
 /* Every partial string times every choice; delim (Fn::Join) goes between
- * elements. */
-void ig_cfn_combo_product(combo *c, const choice *ch, uint32_t k, const char *delim);
-void ig_cfn_combo_lit(combo *c, const char *s, size_t len, int is_opaque);
+ * elements. The bytes are charged first: 0, IAMG_ELIMIT or IAMG_ENOMEM. */
+int ig_cfn_combo_product(rx *r, combo *c, const choice *ch, uint32_t k, const char *delim);
+int ig_cfn_combo_lit(rx *r, combo *c, const char *s, size_t len, int is_opaque);
 /* The partials as strings with the span of `span`. */
 int ig_cfn_combo_emit(rx *r, combo *c, const tnode *span, alts *out);
 choice ig_cfn_text_choice(const alt *a);

@@ -33,12 +33,13 @@ void ig_cfn_alts_add(alts *o, const tnode *n, int opaque)
     o->n++;
 }
 
+/* An error: the combinations left out may hold what a rule would report. */
 void ig_cfn_report_cap(rx *r, const tnode *at)
 {
     if (r->reported_cap) return;
     r->reported_cap = 1;
     ig_diag_add(
-        r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_WARNING, r->e->src, at->start,
+        r->e->diags, IAMG_ELIMIT, IAMG_LEVEL_ERROR, r->e->src, at->start,
         "Fn::If branches give more than %d combinations here: only the first %d are checked",
         CFN_MAX_ALTS, CFN_MAX_ALTS);
 }
@@ -54,25 +55,72 @@ int ig_cfn_is_scalar(const tnode *n)
     return n->type == TN_STRING || n->type == TN_NUMBER || n->type == TN_BOOL;
 }
 
-tnode *ig_cfn_mkstr(rx *r, const char *s, size_t n, const tnode *span)
+/* ---- the expansion budget (load/budget.h) ---- */
+
+int ig_cfn_take(rx *r, uint64_t n, int how)
 {
+    if (how == CFN_PAID) return 0;
+    ig_budget *b = r->e->budget;
+    if (!(how == CFN_STANDIN ? ig_budget_take_standin(b, n) : ig_budget_take(b, n))) return 0;
+    r->limited = 1;
+    return -1;
+}
+
+void *ig_cfn_alloc(rx *r, size_t n, int how)
+{
+    if (ig_cfn_take(r, n, how)) return NULL;
+    return ig_arena_alloc(r->e->a, n);
+}
+
+void *ig_cfn_calloc(rx *r, size_t count, size_t size, int how)
+{
+    if (size && count > SIZE_MAX / size) return NULL;
+    if (ig_cfn_take(r, (uint64_t)count * size, how)) return NULL;
+    return ig_arena_calloc(r->e->a, count, size);
+}
+
+int ig_cfn_nomem(rx *r)
+{
+    if (!r->limited) return IAMG_ENOMEM;
+    r->limited = 0;
+    return IAMG_ELIMIT;
+}
+
+tnode *ig_cfn_mkstr_as(rx *r, const char *s, size_t n, const tnode *span, int how)
+{
+    if (!s) n = 0;
+    if (n >= UINT32_MAX) {
+        r->limited = 1;
+        return NULL;
+    }
+    if (ig_cfn_take(r, sizeof(tnode) + (uint64_t)n + 1, how)) return NULL;
     tnode *t = ig_arena_alloc(r->e->a, sizeof *t);
-    char *txt = ig_arena_strndup(r->e->a, s ? s : "", s ? n : 0);
+    char *txt = ig_arena_strndup(r->e->a, s ? s : "", n);
     if (!t || !txt) return NULL;
     memset(t, 0, sizeof *t);
     t->type = TN_STRING;
     t->flags = TNF_SYNTHETIC;
-    t->n = (uint32_t)(s ? n : 0);
+    t->n = (uint32_t)n;
     t->start = span->start;
     t->end = span->end;
     t->u.s = txt;
     return t;
 }
 
+tnode *ig_cfn_mkstr(rx *r, const char *s, size_t n, const tnode *span)
+{
+    return ig_cfn_mkstr_as(r, s, n, span, CFN_NEW);
+}
+
 /* An opaque value: "{label}" with '*' and '?' replaced, so it can never act
- * as a wildcard, and a stray "${*}" can never become IAM's escape for '*'. */
+ * as a wildcard, and a stray "${*}" can never become IAM's escape for '*'.
+ * Opaque values are what the resolver falls back on, so they are charged as
+ * stand-ins; once the budget is spent they carry no detail. */
 int ig_cfn_opaque(rx *r, const tnode *span, alts *out, const char *label, const char *detail)
 {
+    if (ig_budget_spent(r->e->budget)) detail = NULL;
+    uint64_t need = strlen(label) + 2 + (detail ? strlen(detail) + 1 : 0);
+    if (ig_cfn_take(r, sizeof(tnode) + need + 1, CFN_STANDIN)) return ig_cfn_nomem(r);
     buf b = BUF_INIT;
     ig_buf_putc(&b, '{');
     ig_buf_puts(&b, label);
@@ -87,7 +135,7 @@ int ig_cfn_opaque(rx *r, const tnode *span, alts *out, const char *label, const 
     }
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] == '*' || b.data[i] == '?') b.data[i] = '_';
-    tnode *t = ig_cfn_mkstr(r, b.data, b.len, span);
+    tnode *t = ig_cfn_mkstr_as(r, b.data, b.len, span, CFN_PAID);
     ig_buf_free(&b);
     if (!t) return IAMG_ENOMEM;
     ig_cfn_alts_one(out, t, 1);
@@ -130,8 +178,8 @@ const alt *ig_cfn_single_text(const alts *a)
     return &a->v[0];
 }
 
-static int resolve_intrinsic(rx *r, const tnode *expr, const char *fn, const tnode *arg,
-                             unsigned depth, alts *out)
+static int dispatch(rx *r, const tnode *expr, const char *fn, const tnode *arg, unsigned depth,
+                    alts *out)
 {
     if (strcmp(fn, "Ref") == 0) return ig_cfn_fn_ref(r, expr, arg, out);
     if (strcmp(fn, "Fn::Sub") == 0) return ig_cfn_fn_sub(r, expr, arg, depth, out);
@@ -145,6 +193,24 @@ static int resolve_intrinsic(rx *r, const tnode *expr, const char *fn, const tno
     /* Fn::Base64, Fn::GetAZs, Fn::Cidr, Fn::Equals, Fn::Length, ...: values
      * no policy element can be judged by. */
     return ig_cfn_opaque(r, expr, out, fn + 4, NULL);
+}
+
+/*
+ * An intrinsic whose evaluation would go past the budget becomes opaque,
+ * the innermost one first, reported at its position. Once the budget is
+ * spent, intrinsics are not evaluated at all: their arguments, however big,
+ * cost nothing more.
+ */
+static int resolve_intrinsic(rx *r, const tnode *expr, const char *fn, const tnode *arg,
+                             unsigned depth, alts *out)
+{
+    const char *label = strncmp(fn, "Fn::", 4) == 0 ? fn + 4 : fn;
+    if (ig_budget_spent(r->e->budget)) return ig_cfn_opaque(r, expr, out, label, NULL);
+    int rc = dispatch(r, expr, fn, arg, depth, out);
+    if (rc != IAMG_ELIMIT) return rc;
+    ig_budget_report(r->e->budget, r->e->diags, r->e->src, expr->start, fn,
+                     "its value is treated as unknown");
+    return ig_cfn_opaque(r, expr, out, label, NULL);
 }
 
 int ig_cfn_eval(rx *r, const tnode *in, unsigned depth, alts *out)
@@ -171,7 +237,19 @@ int ig_cfn_eval(rx *r, const tnode *in, unsigned depth, alts *out)
     }
     case TN_STRING:
         if (r->sub_mode && ig_cfn_has_var(in)) {
+            /* Past the budget, a string of a Sub template stays as written:
+             * its ${Var} are then unknown names. */
+            if (ig_budget_spent(r->e->budget)) {
+                ig_cfn_alts_one(out, in, 1);
+                return 0;
+            }
             int rc = ig_cfn_sub_text(r, in->u.s, in->n, r->vars, in, out);
+            if (rc == IAMG_ELIMIT) {
+                ig_budget_report(r->e->budget, r->e->diags, r->e->src, in->start, "Fn::Sub",
+                                 "its value is treated as unknown");
+                ig_cfn_alts_one(out, in, 1);
+                return 0;
+            }
             if (rc == 0 && out->n == 1 && out->v[0].node->n == in->n &&
                 memcmp(out->v[0].node->u.s, in->u.s, in->n) == 0)
                 ig_cfn_alts_one(out, in, out->v[0].opaque); /* keep the real node */
@@ -187,12 +265,12 @@ int ig_cfn_eval(rx *r, const tnode *in, unsigned depth, alts *out)
 
 /* ---- public ---- */
 
-static int to_vals(cfn_env *env, const alts *a, cfn_vals *out)
+static int to_vals(rx *r, const alts *a, cfn_vals *out)
 {
     out->n = a->n;
-    out->v = ig_arena_alloc(env->a, (size_t)a->n * sizeof *out->v);
-    out->opaque = ig_arena_alloc(env->a, a->n);
-    if (!out->v || !out->opaque) return IAMG_ENOMEM;
+    out->v = ig_cfn_alloc(r, (size_t)a->n * sizeof *out->v, CFN_STANDIN);
+    out->opaque = out->v ? ig_cfn_alloc(r, a->n, CFN_STANDIN) : NULL;
+    if (!out->v || !out->opaque) return ig_cfn_nomem(r);
     for (uint32_t i = 0; i < a->n; i++) {
         out->v[i] = a->v[i].node;
         out->opaque[i] = a->v[i].opaque;
@@ -200,28 +278,39 @@ static int to_vals(cfn_env *env, const alts *a, cfn_vals *out)
     return 0;
 }
 
+/* A value that not even stand-ins could express within the budget. */
+static int finish(rx *r, const tnode *in, int rc, const alts *a, cfn_vals *out)
+{
+    if (!rc) {
+        if (a->capped) ig_cfn_report_cap(r, in);
+        rc = to_vals(r, a, out);
+    }
+    if (rc == IAMG_ELIMIT)
+        ig_budget_report(r->e->budget, r->e->diags, r->e->src, in->start, "this value",
+                         "it is not checked");
+    return rc;
+}
+
 int ig_cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out)
 {
-    rx r = {env, 0, NULL, 0, 0};
+    rx r = {.e = env};
     alts a;
-    int rc = ig_cfn_eval(&r, in, 0, &a);
-    if (rc) return rc;
-    if (a.capped) ig_cfn_report_cap(&r, in);
-    return to_vals(env, &a, out);
+    return finish(&r, in, ig_cfn_eval(&r, in, 0, &a), &a, out);
 }
 
 int ig_cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars)
 {
-    rx r = {env, 0, NULL, 0, 0};
-    return ig_cfn_sub_parts(&r, arg, 0, tmpl, vars);
+    rx r = {.e = env};
+    int rc = ig_cfn_sub_parts(&r, arg, 0, tmpl, vars);
+    if (rc == IAMG_ELIMIT)
+        ig_budget_report(env->budget, env->diags, env->src, arg->start, "Fn::Sub",
+                         "its value is treated as unknown");
+    return rc;
 }
 
 int ig_cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out)
 {
-    rx r = {env, 1, vars, 0, 0};
+    rx r = {.e = env, .sub_mode = 1, .vars = vars};
     alts a;
-    int rc = ig_cfn_eval(&r, in, 0, &a);
-    if (rc) return rc;
-    if (a.capped) ig_cfn_report_cap(&r, in);
-    return to_vals(env, &a, out);
+    return finish(&r, in, ig_cfn_eval(&r, in, 0, &a), &a, out);
 }

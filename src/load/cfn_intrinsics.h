@@ -41,6 +41,7 @@
 
 #include <stdint.h>
 
+#include "load/budget.h"
 #include "source/srcpos.h"
 #include "source/tree.h"
 #include "util/arena.h"
@@ -56,6 +57,7 @@ typedef struct cfn_env {
     diag_list *diags;
     const tnode *mappings; /* the template's Mappings object (Fn::FindInMap), or NULL */
     unsigned max_depth;    /* nesting bound of the resolver's own recursion */
+    ig_budget *budget;     /* the file's expansion budget, or NULL for none */
 } cfn_env;
 
 /* The values one template value may take: v[i] NULL means "removed" (Ref
@@ -71,7 +73,10 @@ typedef struct cfn_vals {
 typedef struct cfn_subvars cfn_subvars;
 
 /* Resolve every intrinsic in `in` (a node of env->src). When nothing changes,
- * out holds exactly `in`. Returns 0, or IAMG_ENOMEM. */
+ * out holds exactly `in`. An intrinsic that would build more than the
+ * budget allows becomes opaque (reported once per file). Returns 0,
+ * IAMG_ENOMEM, or IAMG_ELIMIT when not even opaque stand-ins fit (reported:
+ * the value is not to be checked). */
 int ig_cfn_resolve(cfn_env *env, const tnode *in, cfn_vals *out);
 
 /* The function name of an intrinsic object ("Ref", "Fn::Sub", ...) and its
@@ -80,12 +85,13 @@ const char *ig_cfn_intrinsic(const tnode *n, const tnode **arg);
 
 /* Split an Fn::Sub argument into its template and resolve its variables
  * (in env). *tmpl is NULL when the argument has the wrong shape (reported).
- * Returns 0 or IAMG_ENOMEM. */
+ * Returns 0, IAMG_ENOMEM or IAMG_ELIMIT (reported). */
 int ig_cfn_sub_prepare(cfn_env *env, const tnode *arg, const tnode **tmpl, cfn_subvars **vars);
 
 /* Resolve a JSON value parsed from the template of an Fn::Sub (env->src is
  * then the decoded template): every string is substituted with `vars` and the
- * pseudo parameters; objects are never intrinsics there. */
+ * pseudo parameters; objects are never intrinsics there. Returns as
+ * ig_cfn_resolve does. */
 int ig_cfn_resolve_sub_json(cfn_env *env, const tnode *in, const cfn_subvars *vars, cfn_vals *out);
 
 #endif

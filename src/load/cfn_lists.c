@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/alloc.h"
+
 /* ---- Fn::Join ---- */
 
 /* Append the elements of `arr` to every partial of c. Returns 1 when an
@@ -30,7 +32,8 @@ static int join_items(rx *r, combo *c, const tnode *arr, const char *delim, unsi
             }
         }
         if (a.capped) c->capped = 1;
-        ig_cfn_combo_product(c, ch, a.n, delim);
+        rc = ig_cfn_combo_product(r, c, ch, a.n, delim);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -57,24 +60,25 @@ int ig_cfn_fn_join(rx *r, const tnode *expr, const tnode *arg, unsigned depth, a
     alts result;
     result.n = 0;
     result.capped = lists.capped;
-    combo *c = ig_arena_alloc(r->e->a, sizeof *c);
+    combo *c = ig_malloc(sizeof *c);
     if (!c) return IAMG_ENOMEM;
     for (uint32_t i = 0; i < lists.n; i++) {
         const tnode *l = lists.v[i].node;
-        if (!l || l->type != TN_ARRAY) return ig_cfn_opaque(r, expr, out, "Join", NULL);
+        if (!l || l->type != TN_ARRAY) {
+            rc = 1;
+            break;
+        }
         ig_cfn_combo_init(c);
         rc = join_items(r, c, l, delim->node->u.s, depth);
-        if (rc < 0 || rc == 1) {
-            ig_cfn_combo_free(c);
-            return rc < 0 ? rc : ig_cfn_opaque(r, expr, out, "Join", NULL);
-        }
         alts part;
-        rc = ig_cfn_combo_emit(r, c, expr, &part);
+        if (!rc) rc = ig_cfn_combo_emit(r, c, expr, &part);
         ig_cfn_combo_free(c);
-        if (rc) return rc;
+        if (rc) break;
         for (uint32_t k = 0; k < part.n; k++)
             ig_cfn_alts_add(&result, part.v[k].node, part.v[k].opaque);
     }
+    ig_free(c);
+    if (rc) return rc < 0 ? rc : ig_cfn_opaque(r, expr, out, "Join", NULL);
     if (result.capped) ig_cfn_report_cap(r, expr);
     *out = result;
     return 0;
@@ -129,7 +133,7 @@ int ig_cfn_fn_select(rx *r, const tnode *expr, const tnode *arg, unsigned depth,
         if (ig_cfn_is_scalar(it)) {
             /* An item of a computed list: point at the whole expression. */
             it = ig_cfn_mkstr(r, it->u.s, it->n, expr);
-            if (!it) return IAMG_ENOMEM;
+            if (!it) return ig_cfn_nomem(r);
         }
         ig_cfn_alts_add(&result, it, lists.v[i].opaque);
     }
@@ -143,10 +147,21 @@ static const tnode *copy_scalar(rx *r, const tnode *v, const tnode *span)
     return ig_cfn_mkstr(r, v->u.s, v->n, span);
 }
 
-static const tnode *lookup(const tnode *obj, const alt *key)
+/* ig_tnode_get, charged: one per entry and the bytes compared, since many
+ * lookups in a big mapping are quadratic work. -1 when refused. */
+static int lookup(rx *r, const tnode *obj, const alt *key, const tnode **found)
 {
-    if (!key || key->opaque || key->node->type != TN_STRING) return NULL;
-    return ig_tnode_get(obj, key->node->u.s);
+    *found = NULL;
+    if (!obj || obj->type != TN_OBJECT || !key || key->opaque || key->node->type != TN_STRING)
+        return 0;
+    const char *k = key->node->u.s;
+    size_t kl = strlen(k);
+    uint64_t cost = obj->n;
+    for (uint32_t i = 0; i < obj->n; i++)
+        if (obj->u.members[i].key.n == kl) cost += kl;
+    if (ig_cfn_take(r, cost, CFN_NEW)) return -1;
+    *found = ig_tnode_get(obj, k);
+    return 0;
 }
 
 int ig_cfn_fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned depth, alts *out)
@@ -160,9 +175,9 @@ int ig_cfn_fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned dep
         int rc = ig_cfn_eval(r, &arg->u.items[i], depth + 1, &k[i]);
         if (rc) return rc;
     }
-    const tnode *v = lookup(r->e->mappings, ig_cfn_single_text(&k[0]));
-    v = lookup(v, ig_cfn_single_text(&k[1]));
-    v = lookup(v, ig_cfn_single_text(&k[2]));
+    const tnode *v = r->e->mappings;
+    for (int i = 0; i < 3; i++)
+        if (lookup(r, v, ig_cfn_single_text(&k[i]), &v)) return ig_cfn_nomem(r);
     if (!v && arg->n == 4) {
         /* With AWS::LanguageExtensions: [map, k1, k2, {DefaultValue: x}] */
         const tnode *def = ig_tnode_get(&arg->u.items[3], "DefaultValue");
@@ -170,18 +185,19 @@ int ig_cfn_fn_findinmap(rx *r, const tnode *expr, const tnode *arg, unsigned dep
     }
     if (v && ig_cfn_is_scalar(v)) {
         const tnode *t = copy_scalar(r, v, expr);
-        if (!t) return IAMG_ENOMEM;
+        if (!t) return ig_cfn_nomem(r);
         ig_cfn_alts_one(out, t, 0);
         return 0;
     }
     if (v && v->type == TN_ARRAY) {
-        tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
-        tnode *items = v->n ? ig_arena_alloc(r->e->a, (size_t)v->n * sizeof *items) : NULL;
-        if (!arr || (v->n && !items)) return IAMG_ENOMEM;
-        for (uint32_t i = 0; i < v->n; i++) {
+        for (uint32_t i = 0; i < v->n; i++)
             if (!ig_cfn_is_scalar(&v->u.items[i])) goto unknown;
+        tnode *arr = ig_cfn_alloc(r, sizeof *arr, CFN_NEW);
+        tnode *items = arr && v->n ? ig_cfn_calloc(r, v->n, sizeof *items, CFN_NEW) : NULL;
+        if (!arr || (v->n && !items)) return ig_cfn_nomem(r);
+        for (uint32_t i = 0; i < v->n; i++) {
             const tnode *t = copy_scalar(r, &v->u.items[i], expr);
-            if (!t) return IAMG_ENOMEM;
+            if (!t) return ig_cfn_nomem(r);
             items[i] = *t;
         }
         *arr = *v;
@@ -221,14 +237,14 @@ int ig_cfn_fn_split(rx *r, const tnode *expr, const tnode *arg, unsigned depth, 
         uint32_t parts = 1;
         for (const char *p = s->u.s; (p = strstr(p, dl)) != NULL; p += dn)
             parts++;
-        tnode *arr = ig_arena_alloc(r->e->a, sizeof *arr);
-        tnode *items = ig_arena_alloc(r->e->a, (size_t)parts * sizeof *items);
-        if (!arr || !items) return IAMG_ENOMEM;
+        tnode *arr = ig_cfn_alloc(r, sizeof *arr, CFN_NEW);
+        tnode *items = arr ? ig_cfn_calloc(r, parts, sizeof *items, CFN_NEW) : NULL;
+        if (!arr || !items) return ig_cfn_nomem(r);
         const char *p = s->u.s;
         for (uint32_t k = 0; k < parts; k++) {
             const char *q = k + 1 < parts ? strstr(p, dl) : p + strlen(p);
             const tnode *t = ig_cfn_mkstr(r, p, (size_t)(q - p), expr);
-            if (!t) return IAMG_ENOMEM;
+            if (!t) return ig_cfn_nomem(r);
             items[k] = *t;
             p = q + dn;
         }

@@ -22,7 +22,7 @@ int ig_cfn_fn_ref(rx *r, const tnode *expr, const tnode *arg, alts *out)
     }
     if (ps) {
         const tnode *t = ig_cfn_mkstr(r, ps->value, strlen(ps->value), expr);
-        if (!t) return IAMG_ENOMEM;
+        if (!t) return ig_cfn_nomem(r);
         ig_cfn_alts_one(out, t, 0);
         return 0;
     }

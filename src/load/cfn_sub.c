@@ -6,25 +6,42 @@
 
 #include <string.h>
 
+#include "util/alloc.h"
+
 /* ---- Fn::Sub ---- */
 
-static const struct subvar *find_var(const cfn_subvars *vars, const char *name, size_t len)
+/* The variable `name`; the search is charged (entries compared and bytes
+ * compared), since a template of many ${x} over a map of many variables is
+ * quadratic work. *found is NULL when there is none; -1 when refused. */
+static int find_var(rx *r, const cfn_subvars *vars, const char *name, size_t len,
+                    const struct subvar **found)
 {
-    if (!vars) return NULL;
+    *found = NULL;
+    if (!vars) return 0;
+    uint64_t cost = vars->n;
     for (uint32_t i = 0; i < vars->n; i++)
-        if (vars->v[i].len == len && memcmp(vars->v[i].name, name, len) == 0) return &vars->v[i];
-    return NULL;
+        if (vars->v[i].len == len) cost += len;
+    if (ig_cfn_take(r, cost, CFN_NEW)) return -1;
+    for (uint32_t i = 0; i < vars->n; i++) {
+        if (vars->v[i].len == len && memcmp(vars->v[i].name, name, len) == 0) {
+            *found = &vars->v[i];
+            return 0;
+        }
+    }
+    return 0;
 }
 
-/* Substitute a Sub template's text; the results take `span`. */
+/* Substitute a Sub template's text; the results take `span`. Every piece is
+ * charged before it is appended (cfn_combo.c). */
 int ig_cfn_sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, const tnode *span,
                     alts *out)
 {
-    combo *c = ig_arena_alloc(r->e->a, sizeof *c);
+    combo *c = ig_malloc(sizeof *c);
     if (!c) return IAMG_ENOMEM;
     ig_cfn_combo_init(c);
+    int rc = 0;
     size_t i = 0;
-    while (i < len) {
+    while (i < len && !rc) {
         const char *p = NULL;
         for (size_t j = i; j + 1 < len; j++) {
             if (s[j] == '$' && s[j + 1] == '{') {
@@ -33,26 +50,31 @@ int ig_cfn_sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, c
             }
         }
         if (!p) {
-            ig_cfn_combo_lit(c, s + i, len - i, 0);
+            rc = ig_cfn_combo_lit(r, c, s + i, len - i, 0);
             break;
         }
         size_t at = (size_t)(p - s);
-        ig_cfn_combo_lit(c, s + i, at - i, 0);
+        rc = ig_cfn_combo_lit(r, c, s + i, at - i, 0);
+        if (rc) break;
         if (at + 2 < len && s[at + 2] == '!') {
             /* ${!Literal} is the literal text ${Literal} */
-            ig_cfn_combo_lit(c, "${", 2, 0);
+            rc = ig_cfn_combo_lit(r, c, "${", 2, 0);
             i = at + 3;
             continue;
         }
         const char *close = memchr(s + at + 2, '}', len - at - 2);
         if (!close) {
-            ig_cfn_combo_lit(c, s + at, len - at, 0);
+            rc = ig_cfn_combo_lit(r, c, s + at, len - at, 0);
             break;
         }
         const char *name = s + at + 2;
         size_t nlen = (size_t)(close - name);
         i = (size_t)(close - s) + 1;
-        const struct subvar *v = find_var(vars, name, nlen);
+        const struct subvar *v;
+        if (find_var(r, vars, name, nlen, &v)) {
+            rc = ig_cfn_nomem(r);
+            break;
+        }
         const struct pseudo *ps = v ? NULL : ig_cfn_find_pseudo(name, nlen);
         if (v && v->nvals) {
             choice ch[CFN_MAX_ALTS];
@@ -62,26 +84,29 @@ int ig_cfn_sub_text(rx *r, const char *s, size_t len, const cfn_subvars *vars, c
                 ch[k].opaque = v->vals[k].s ? v->vals[k].opaque : 1;
                 ch[k].skip = 0;
             }
-            ig_cfn_combo_product(c, ch, v->nvals, NULL);
+            rc = ig_cfn_combo_product(r, c, ch, v->nvals, NULL);
         } else if (ps) {
-            ig_cfn_combo_lit(c, ps->value ? ps->value : "", ps->value ? strlen(ps->value) : 0, 0);
+            rc = ig_cfn_combo_lit(r, c, ps->value ? ps->value : "",
+                                  ps->value ? strlen(ps->value) : 0, 0);
         } else if (!memchr(name, '*', nlen) && !memchr(name, '?', nlen)) {
             /* A parameter, resource or attribute: kept as written, opaque. */
-            ig_cfn_combo_lit(c, s + at, nlen + 3, 1);
+            rc = ig_cfn_combo_lit(r, c, s + at, nlen + 3, 1);
         } else {
             /* No valid name holds a wildcard character; never let one act. */
-            char *t = ig_arena_strndup(r->e->a, s + at, nlen + 3);
+            char *t = ig_cfn_alloc(r, nlen + 3, CFN_NEW);
             if (!t) {
-                ig_cfn_combo_free(c);
-                return IAMG_ENOMEM;
+                rc = ig_cfn_nomem(r);
+                break;
             }
+            memcpy(t, s + at, nlen + 3);
             for (size_t k = 0; k < nlen + 3; k++)
                 if (t[k] == '*' || t[k] == '?') t[k] = '_';
-            ig_cfn_combo_lit(c, t, nlen + 3, 1);
+            rc = ig_cfn_combo_lit(r, c, t, nlen + 3, 1);
         }
     }
-    int rc = ig_cfn_combo_emit(r, c, span, out);
+    if (!rc) rc = ig_cfn_combo_emit(r, c, span, out);
     ig_cfn_combo_free(c);
+    ig_free(c);
     return rc;
 }
 
@@ -93,10 +118,10 @@ static int prepare_vars(rx *r, const tnode *map, unsigned depth, cfn_subvars **o
         ig_cfn_warn(r, map, "the variables of Fn::Sub must be an object");
         return 0;
     }
-    cfn_subvars *vars = ig_arena_calloc(r->e->a, 1, sizeof *vars);
-    if (!vars) return IAMG_ENOMEM;
-    vars->v = map->n ? ig_arena_calloc(r->e->a, map->n, sizeof *vars->v) : NULL;
-    if (map->n && !vars->v) return IAMG_ENOMEM;
+    cfn_subvars *vars = ig_cfn_calloc(r, 1, sizeof *vars, CFN_NEW);
+    if (!vars) return ig_cfn_nomem(r);
+    vars->v = map->n ? ig_cfn_calloc(r, map->n, sizeof *vars->v, CFN_NEW) : NULL;
+    if (map->n && !vars->v) return ig_cfn_nomem(r);
     alts a;
     for (uint32_t i = 0; i < map->n; i++) {
         const tmember *m = &map->u.members[i];
@@ -105,6 +130,8 @@ static int prepare_vars(rx *r, const tnode *map, unsigned depth, cfn_subvars **o
         sv->len = m->key.n;
         int rc = ig_cfn_eval(r, &m->value, depth + 1, &a);
         if (rc) return rc;
+        sv->vals = ig_cfn_calloc(r, a.n, sizeof *sv->vals, CFN_NEW);
+        if (!sv->vals) return ig_cfn_nomem(r);
         for (uint32_t k = 0; k < a.n; k++) {
             struct subtext *t = &sv->vals[sv->nvals++];
             const tnode *n = a.v[k].node;

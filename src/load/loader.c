@@ -146,6 +146,13 @@ int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *s
             "policy document is computed by an expression iamguard cannot evaluate: not checked");
         return 0;
     }
+    /* A YAML alias can name one string a million times, and each use is
+     * decoded, mapped (4 bytes a byte) and parsed again. */
+    if (ig_budget_take(&x->budget, (uint64_t)str->n * 5 + 4)) {
+        ig_budget_report(&x->budget, x->diags, src, str->start,
+                         "the policy document in this string", "it is not checked");
+        return 0;
+    }
     map = x->l->yaml && !src->parent ? ig_yaml_string_map(src, str, a)
                                      : ig_json_string_map(src, str, a);
     if (!map) return IAMG_ENOMEM;
@@ -395,7 +402,8 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
         out->yaml = 1;
     }
     out->root = root;
-    extract_ctx x = {out, lim, diags};
+    extract_ctx x = {out, lim, diags, {0}};
+    ig_budget_init(&x.budget, lim, len);
     /* Each document of a YAML stream is read as a file of its own would be;
      * documents that are not IAM inputs are passed over, as in a folder. */
     int found = 0;

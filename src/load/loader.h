@@ -14,6 +14,7 @@
 
 #include "iamguard/limits.h"
 #include "load/facts.h"
+#include "load/budget.h"
 #include "source/srcpos.h"
 #include "source/tree.h"
 #include "model/policy.h"
@@ -51,6 +52,7 @@ typedef struct extract_ctx {
     loaded *l;
     const iamg_limits *lim;
     diag_list *diags;
+    ig_budget budget; /* what the file's expressions and aliases may build */
 } extract_ctx;
 
 /* Build the model of policy `node` from `src` and add it with `origin`

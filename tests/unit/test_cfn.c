@@ -135,7 +135,7 @@ Test(cfn, if_combinations_capped)
     fc_load_text("t.yaml", b.data, &l, &d);
     cr_assert_eq(l.ndocs, 1);
     cr_expect_eq(l.docs[0].stmts[0].resource.n, CFN_MAX_ALTS);
-    cr_expect(fc_has_diag(&d, IAMG_LEVEL_WARNING, 0, "more than 16 combinations"));
+    cr_expect(fc_has_diag(&d, IAMG_LEVEL_ERROR, 0, "more than 16 combinations"));
     ig_loaded_free(&l);
     ig_diag_list_free(&d);
     ig_buf_free(&b);
