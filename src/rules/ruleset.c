@@ -435,6 +435,24 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
         goto done;
     }
     opened = 1;
+    /* Every name read_rule() and this function push (rulestate.h). */
+    static const char *const names[] = {"id",
+                                        "name",
+                                        "short_description",
+                                        "full_description",
+                                        "help",
+                                        "help_uri",
+                                        "precision",
+                                        "level",
+                                        "security_severity",
+                                        "tags",
+                                        "check",
+                                        "check_principal",
+                                        "params",
+                                        "default",
+                                        "description",
+                                        NULL};
+    if (ig_rulestate_anchor(&rs, names)) goto oom;
     rs.mods.on_file = record_module;
     rs.mods.ud = e;
     lua_State *L = ig_sandbox_state(rs.sb);

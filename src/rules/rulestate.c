@@ -9,6 +9,71 @@
 
 #include <lauxlib.h>
 
+/* luaL_ref allocates (the registry grows): under lua_pcall, so that a
+ * refused allocation is an error, not a panic. Value 1, out-int 2. */
+static int ref_step(lua_State *L)
+{
+    int *out = lua_touserdata(L, 2);
+    lua_settop(L, 1);
+    *out = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* Registry key of the table that keeps the host's field names alive. */
+static const char names_key = 0;
+
+static int anchor_step(lua_State *L)
+{
+    const char *const *names = lua_touserdata(L, 1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TTABLE) {
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
+    }
+    for (size_t i = 0; names[i]; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+    return 0;
+}
+
+int ig_rulestate_anchor(rule_state *rs, const char *const *names)
+{
+    lua_State *L = ig_sandbox_state(rs->sb);
+    lua_pushcfunction(L, anchor_step);
+    lua_pushlightuserdata(L, (void *)names);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+int ig_rulestate_ref(rule_state *rs)
+{
+    lua_State *L = ig_sandbox_state(rs->sb);
+    int ref = LUA_NOREF;
+    lua_pushcfunction(L, ref_step);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &ref);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return LUA_NOREF;
+    }
+    return ref == LUA_REFNIL ? LUA_NOREF : ref;
+}
+
+int ig_rulestate_protected(rule_state *rs, lua_CFunction f, void *ud)
+{
+    lua_State *L = ig_sandbox_state(rs->sb);
+    int top = lua_gettop(L);
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, ud);
+    int st = lua_pcall(L, 1, 0, 0);
+    lua_settop(L, top);
+    return st == LUA_OK ? 0 : -1;
+}
+
 static int install_step(lua_State *L)
 {
     rule_state *rs = lua_touserdata(L, 1);
@@ -49,8 +114,8 @@ int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, 
         ig_rulestate_close(rs);
         return -1;
     }
-    rs->chunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (rs->chunk_ref == LUA_REFNIL || rs->chunk_ref == LUA_NOREF) {
+    rs->chunk_ref = ig_rulestate_ref(rs);
+    if (rs->chunk_ref == LUA_NOREF) {
         res->kind = SB_MEMORY;
         snprintf(res->message, sizeof res->message, "out of memory");
         ig_rulestate_close(rs);

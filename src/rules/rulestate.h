@@ -41,6 +41,23 @@ int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, 
  * result is left on the stack. 0, or -1 with res set (stack unchanged). */
 int ig_rulestate_instantiate(rule_state *rs, sandbox_result *res);
 
+/*
+ * Host code reads what rules return with raw access, outside any protected
+ * call, where a refused allocation would make Lua abort the process. The
+ * field names it pushes (lua_pushstring) must therefore exist already:
+ * anchor them once, here; pushing an existing short string allocates
+ * nothing. 0, or -1 when out of memory. names ends with NULL.
+ */
+int ig_rulestate_anchor(rule_state *rs, const char *const *names);
+
+/* luaL_ref of the value on top of the stack (popped), in a protected call:
+ * the reference, or LUA_NOREF when out of memory (or the value was nil). */
+int ig_rulestate_ref(rule_state *rs);
+
+/* Run f(L) with ud as its argument under lua_pcall (for host code that
+ * allocates in the state, like luaL_ref). 0, or -1 when it raised. */
+int ig_rulestate_protected(rule_state *rs, lua_CFunction f, void *ud);
+
 /* Close the sandbox; rs may have been closed already or never opened. */
 void ig_rulestate_close(rule_state *rs);
 

@@ -102,7 +102,17 @@ static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     const rule_file *rf = &r->e->files[f];
     file_state *fs = &r->files[f];
     sandbox_result res;
-    if (ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir, &res)) {
+    /* The names instantiate() pushes while reading the rule tables. */
+    static const char *const names[] = {"check", "check_principal", NULL};
+    int rc =
+        ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir, &res);
+    if (rc == 0 && ig_rulestate_anchor(&fs->rs, names)) {
+        ig_rulestate_close(&fs->rs);
+        res.kind = SB_MEMORY;
+        snprintf(res.message, sizeof res.message, "out of memory");
+        rc = -1;
+    }
+    if (rc) {
         /* It loaded when the engine was built; failing now means a limit. */
         ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_ERROR, doc->src, doc->node->start,
                     "rule file %s failed to load again (%s): %s", rf->name,
@@ -151,7 +161,7 @@ static void instantiate(runner *r, uint32_t f, size_t ri, const pdoc *doc, diag_
         }
         lua_pushstring(L, "check");
         if (lua_istable(L, t) && lua_rawget(L, t) == LUA_TFUNCTION)
-            r->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+            r->refs[i] = ig_rulestate_ref(&fs->rs);
         else
             lua_pop(L, 1);
         lua_pushstring(L, "check_principal");
