@@ -166,7 +166,7 @@ static void instantiate(runner *r, uint32_t f, size_t ri, const pdoc *doc, diag_
             lua_pop(L, 1);
         lua_pushstring(L, "check_principal");
         if (lua_istable(L, t) && lua_rawget(L, t) == LUA_TFUNCTION)
-            r->prefs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+            r->prefs[i] = ig_rulestate_ref(&fs->rs);
         else
             lua_pop(L, 1);
         lua_settop(L, top);
