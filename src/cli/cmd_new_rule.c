@@ -19,10 +19,13 @@ static const char new_rule_usage[] =
     "usage: iamguard new-rule [--dir DIR] RULE-ID\n"
     "\n"
     "Write DIR/RULE-ID.lua, a commented rule that works as it is (it reports\n"
-    "iam:PassRole on any role), and its tests: DIR/RULE-ID.tests/flagged.json with\n"
-    "flagged.expected (one finding) and accepted.json with accepted.expected (none),\n"
-    "so that 'iamguard test-rules DIR' passes right away. Edit the rule and the cases\n"
-    "from there. RULE-ID may hold letters, digits, '-', '_' and '.'.\n"
+    "iam:PassRole on any role, with the iamguard.guardrail library and an\n"
+    "authorized_principals parameter), and its tests in DIR/RULE-ID.tests/:\n"
+    "flagged.json (one finding), accepted.json (none) and authorized.yaml with\n"
+    "authorized.iamguard.yml (a role the configuration authorizes: none), each with\n"
+    "its .expected file, so that 'iamguard test-rules DIR' passes right away. Edit\n"
+    "the rule and the cases from there. RULE-ID may hold letters, digits, '-', '_'\n"
+    "and '.'.\n"
     "\n"
     "Options:\n"
     "      --dir DIR    where to write (default: the current folder; created if missing)\n"
@@ -38,22 +41,29 @@ static const char rule_template[] =
     "-- statements that let a principal pass any IAM role; change check() to\n"
     "-- enforce your guardrail, and the cases in @ID@.tests/ to match. Each case\n"
     "-- is a policy file with a .expected file beside it listing the findings,\n"
-    "-- one \"RULE-ID LINE:COL\" per line (empty: none).\n"
+    "-- one \"RULE-ID LINE:COL\" per line (empty: none), optionally with the level\n"
+    "-- and a \"quoted text\" the message must contain; CASE.iamguard.yml beside a\n"
+    "-- case sets parameters for it.\n"
     "--\n"
     "--   iamguard test-rules DIR                     run the cases\n"
     "--   iamguard test-rules --update DIR            rewrite .expected from the findings\n"
-    "--   iamguard scan --no-builtin --rules DIR PATH  try it on real files\n"
-    "--   iamguard explain --rules DIR @ID@             show the help below\n"
+    "--   iamguard scan --no-builtin --rules DIR PATH  try it on real files (-v shows log())\n"
+    "--   iamguard explain --rules DIR @ID@             show the help and parameters\n"
     "--\n"
     "-- The rule API (policy and statement fields, st:grants, st:reaches,\n"
-    "-- conditions, the iam.* helpers, report{}) is documented in docs/RULES.md\n"
-    "-- of the iamguard sources. Rules run in a sandbox: no io, os or require.\n"
+    "-- conditions, the iam.* helpers, report{}, params, require) and the\n"
+    "-- iamguard.guardrail library are documented in docs/RULES.md of the\n"
+    "-- iamguard sources. Rules run in a sandbox: no io or os.\n"
     "\n"
-    "-- A role ARN nobody wrote in a policy: a Resource pattern that matches it\n"
-    "-- matches every role. st:reaches() fills {partition} and {account} with\n"
-    "-- the pattern's own values, so \"arn:aws:iam::123456789012:role/*\" counts\n"
-    "-- as reaching any role of that account.\n"
-    "local ANY_ROLE = \"arn:{partition}:iam::{account}:role/an-unnamed-role\"\n"
+    "-- Building blocks shared by guardrails: grants, probe templates from the\n"
+    "-- action catalogue, authorized principals, the standard message.\n"
+    "local g = require(\"iamguard.guardrail\")\n"
+    "\n"
+    "-- Role ARNs nobody wrote in a policy, from the catalogue's ARN format for\n"
+    "-- roles: a Resource pattern that matches one matches every role.\n"
+    "-- st:reaches() fills {partition} and {account} with the pattern's own\n"
+    "-- values, so \"arn:aws:iam::123456789012:role/*\" counts as any role.\n"
+    "local ANY_ROLE = g.templates(\"iam:PassRole\", { \"role\" })\n"
     "\n"
     "return {\n"
     "  -- Required: unique among all loaded rules; letters, digits, - _ . /\n"
@@ -71,20 +81,37 @@ static const char rule_template[] =
     "(EC2, Lambda, ECS, ...) and then act with that role's permissions.\n"
     "\n"
     "**Fix:** list the role ARNs in `Resource`, or limit the services the roles\n"
-    "may be passed to with an `iam:PassedToService` condition.\n"
+    "may be passed to with an `iam:PassedToService` condition. Roles that need\n"
+    "it (deployment pipelines) can be listed in the `authorized_principals`\n"
+    "parameter.\n"
     "]],\n"
     "  tags = { \"security\", \"iam\" },\n"
     "\n"
-    "  -- Called once per policy document; report{} records a finding.\n"
-    "  check = function(policy, report)\n"
+    "  -- What a team may tune in .iamguard.yml (rules: @ID@: params: ...) or with\n"
+    "  -- --param @ID@.NAME=VALUE. Each name's default gives its type.\n"
+    "  params = {\n"
+    "    authorized_principals = {\n"
+    "      default = {},\n"
+    "      description = \"Roles and users (ARN or name globs) that may pass any role.\",\n"
+    "    },\n"
+    "  },\n"
+    "\n"
+    "  -- Called once per policy document; report{} records a finding; params\n"
+    "  -- holds the values in effect.\n"
+    "  check = function(policy, report, params)\n"
     "    -- Trust and resource policies grant nothing to the principal itself.\n"
     "    if policy.kind ~= \"identity\" then return end\n"
+    "    -- A policy held only by authorized principals is theirs to have.\n"
+    "    local others, held = g.unauthorized_holders(policy, params.authorized_principals)\n"
+    "    if held and #others == 0 then return end\n"
     "    for _, st in ipairs(policy.statements) do\n"
-    "      -- st:grants() applies IAM's wildcards: \"iam:*\", \"iam:Pass*\" and a\n"
+    "      -- g.grant() applies IAM's wildcards: \"iam:*\", \"iam:Pass*\" and a\n"
     "      -- NotAction that leaves iam:PassRole out all count.\n"
-    "      if st.effect == \"Allow\" and st:grants(\"iam:PassRole\") then\n"
+    "      local grant = st.effect == \"Allow\" and g.grant(st, \"iam:PassRole\")\n"
+    "      if grant then\n"
     "        local any, pattern, index = st:reaches(ANY_ROLE)\n"
     "        if any and #st:conditions_on(\"iam:PassedToService\") == 0 then\n"
+    "          log(g.statement_name(st), \"passes any role through\", pattern or \"NotResource\")\n"
     "          report {\n"
     "            statement = st,\n"
     "            -- Point at the Resource item that matched (or at NotResource):\n"
@@ -92,9 +119,18 @@ static const char rule_template[] =
     "            element = pattern and \"Resource\" or \"NotResource\",\n"
     "            index = index,\n"
     "            -- The first sentence must stand alone: GitHub lists alerts by it.\n"
-    "            message = \"Allows passing any IAM role through \"\n"
-    "              .. (pattern and (\"Resource \" .. pattern) or \"NotResource\")\n"
-    "              .. \". Name the roles in Resource, or add an iam:PassedToService condition.\",\n"
+    "            message = g.message {\n"
+    "              statement = st,\n"
+    "              action = \"iam:PassRole\",\n"
+    "              target = \"any role\",\n"
+    "              granted_by = grant.text,\n"
+    "              reached_by = pattern and (\"Resource \" .. g.quote(pattern) .. \" matches every "
+    "role\")\n"
+    "                or \"NotResource does not exclude roles\",\n"
+    "              unscoped = \"no iam:PassedToService condition limits where they go\",\n"
+    "              fix = \"Name the roles in Resource, or add an iam:PassedToService "
+    "condition.\",\n"
+    "            },\n"
     "          }\n"
     "        end\n"
     "      end\n"
@@ -115,8 +151,9 @@ static const char flagged_policy[] = "{\n"
                                      "}\n";
 
 static const char flagged_expected[] =
-    "# The findings @ID@ must report on flagged.json: \"RULE-ID LINE:COL\" each.\n"
-    "@ID@ 8:19\n";
+    "# The findings @ID@ must report on flagged.json: \"RULE-ID LINE:COL\" each,\n"
+    "# optionally with the level and a \"quoted text\" of the message.\n"
+    "@ID@ 8:19 warning \"Statement \\\"PassAnyRole\\\" allows iam:PassRole on any role.\"\n";
 
 static const char accepted_policy[] =
     "{\n"
@@ -141,6 +178,37 @@ static const char accepted_policy[] =
 static const char accepted_expected[] =
     "# No findings: the first statement names its role, the second limits the\n"
     "# services the roles may be passed to.\n";
+
+static const char authorized_policy[] =
+    "# A CloudFormation role: policies know who holds them, so the configuration\n"
+    "# beside this case (authorized.iamguard.yml) can authorize the role.\n"
+    "Resources:\n"
+    "  Deployer:\n"
+    "    Type: AWS::IAM::Role\n"
+    "    Properties:\n"
+    "      RoleName: Deployer\n"
+    "      AssumeRolePolicyDocument:\n"
+    "        Statement:\n"
+    "          - Effect: Allow\n"
+    "            Principal: {Service: codebuild.amazonaws.com}\n"
+    "            Action: sts:AssumeRole\n"
+    "      Policies:\n"
+    "        - PolicyName: pass-roles\n"
+    "          PolicyDocument:\n"
+    "            Statement:\n"
+    "              - Effect: Allow\n"
+    "                Action: iam:PassRole\n"
+    "                Resource: \"*\"\n";
+
+static const char authorized_config[] =
+    "# Read like .iamguard.yml for this case only: the Deployer role may pass any role.\n"
+    "rules:\n"
+    "  @ID@:\n"
+    "    params:\n"
+    "      authorized_principals: [\"Deployer\", \"arn:aws:iam::*:role/Deployer\"]\n";
+
+static const char authorized_expected[] =
+    "# No findings: the only holder of the policy is authorized.\n";
 
 enum { OPT_DIR = 256, OPT_HELP };
 
@@ -233,17 +301,19 @@ int cli_cmd_new_rule(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    char rule[4096], tests[4096], files[4][4096];
+    char rule[4096], tests[4096], files[7][4096];
     if ((size_t)snprintf(rule, sizeof rule, "%s/%s.lua", dir, id) >= sizeof rule ||
         (size_t)snprintf(tests, sizeof tests, "%s/%s.tests", dir, id) >= sizeof tests) {
         cli_errorf("%s: path too long", dir);
         return EXIT_USAGE;
     }
-    static const char *const names[4] = {"flagged.json", "flagged.expected", "accepted.json",
-                                         "accepted.expected"};
-    static const char *const texts[4] = {flagged_policy, flagged_expected, accepted_policy,
-                                         accepted_expected};
-    for (int i = 0; i < 4; i++) {
+    static const char *const names[7] = {
+        "flagged.json",    "flagged.expected",        "accepted.json",      "accepted.expected",
+        "authorized.yaml", "authorized.iamguard.yml", "authorized.expected"};
+    static const char *const texts[7] = {flagged_policy,     flagged_expected,  accepted_policy,
+                                         accepted_expected,  authorized_policy, authorized_config,
+                                         authorized_expected};
+    for (int i = 0; i < 7; i++) {
         if ((size_t)snprintf(files[i], sizeof files[i], "%s/%s", tests, names[i]) >=
             sizeof files[i]) {
             cli_errorf("%s: path too long", dir);
@@ -257,9 +327,10 @@ int cli_cmd_new_rule(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (make_dir(dir) || write_new(rule, rule_template, id) || make_dir(tests)) return EXIT_USAGE;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 7; i++)
         if (write_new(files[i], texts[i], id)) return EXIT_USAGE;
-    printf("wrote %s\nwrote %s/ (flagged.json, accepted.json and their .expected files)\n"
+    printf("wrote %s\nwrote %s/ (flagged.json, accepted.json, authorized.yaml with its "
+           "configuration, and their .expected files)\n"
            "next: edit the rule and the cases, then run 'iamguard test-rules %s'\n",
            rule, tests, dir);
     return EXIT_OK;

@@ -39,7 +39,8 @@ cd "$tmp" || exit 2
 expect_status 0 "new-rule" "$bin" new-rule ORG-PASSROLE-1 --dir rules
 for f in rules/ORG-PASSROLE-1.lua rules/ORG-PASSROLE-1.tests/flagged.json \
     rules/ORG-PASSROLE-1.tests/flagged.expected rules/ORG-PASSROLE-1.tests/accepted.json \
-    rules/ORG-PASSROLE-1.tests/accepted.expected; do
+    rules/ORG-PASSROLE-1.tests/accepted.expected rules/ORG-PASSROLE-1.tests/authorized.yaml \
+    rules/ORG-PASSROLE-1.tests/authorized.iamguard.yml rules/ORG-PASSROLE-1.tests/authorized.expected; do
     [ -f "$f" ] && ok "new-rule wrote $f" || fail "new-rule did not write $f"
 done
 grep -q 'id = "ORG-PASSROLE-1"' rules/ORG-PASSROLE-1.lua && ok "template carries the id" ||
@@ -47,10 +48,17 @@ grep -q 'id = "ORG-PASSROLE-1"' rules/ORG-PASSROLE-1.lua && ok "template carries
 expect_status 0 "test-rules on a new rule" "$bin" test-rules rules
 expect_line "new rule: flagged case" "ok   ORG-PASSROLE-1.lua flagged.json (1 finding)"
 expect_line "new rule: accepted case" "ok   ORG-PASSROLE-1.lua accepted.json (0 findings)"
+expect_line "new rule: a case with a configuration" "ok   ORG-PASSROLE-1.lua authorized.yaml (0 findings)"
+grep -q 'require("iamguard.guardrail")' rules/ORG-PASSROLE-1.lua && grep -q 'params = {' rules/ORG-PASSROLE-1.lua &&
+    ok "the template uses the guardrail library and parameters" || fail "the template lacks the library or params"
+expect_status 0 "without its configuration the authorized case has a finding" \
+    "$bin" scan --no-builtin --rules rules --no-config --fail-on none --color never rules/ORG-PASSROLE-1.tests/authorized.yaml
+grep -q 'authorized.yaml:19:27: warning\[ORG-PASSROLE-1\]' "$tmp/out" && ok "the configuration is what clears it" ||
+    fail "the authorized case has no finding of its own"
 expect_status 0 "the template scans like any rule" \
     "$bin" scan --no-builtin --rules rules --fail-on none --color never rules/ORG-PASSROLE-1.tests
 expect_line "the template's finding" \
-    "rules/ORG-PASSROLE-1.tests/flagged.json:8:19: warning[ORG-PASSROLE-1] Allows passing any IAM role through Resource *. Name the roles in Resource, or add an iam:PassedToService condition."
+    "rules/ORG-PASSROLE-1.tests/flagged.json:8:19: warning[ORG-PASSROLE-1] Statement \"PassAnyRole\" allows iam:PassRole on any role. Action \"iam:PassRole\" grants iam:PassRole, Resource \"*\" matches every role, and no iam:PassedToService condition limits where they go. Name the roles in Resource, or add an iam:PassedToService condition."
 expect_status 0 "explain the new rule" "$bin" explain --rules rules ORG-PASSROLE-1
 expect_status 0 "test one rule file" "$bin" test-rules rules/ORG-PASSROLE-1.lua
 
@@ -64,13 +72,13 @@ expect_status 0 "new-rule --help" "$bin" new-rule --help
 
 # ---- mismatches: a diff, exit 1 ----
 cp -r rules mism
-sed -i 's/ 8:19$/ 8:20/' mism/ORG-PASSROLE-1.tests/flagged.expected
+printf '# One finding, moved by a column.\nORG-PASSROLE-1 8:20\n' >mism/ORG-PASSROLE-1.tests/flagged.expected
 echo "ORG-PASSROLE-1 3:3" >>mism/ORG-PASSROLE-1.tests/accepted.expected
 expect_status 1 "mismatch exits 1" "$bin" test-rules mism
 expect_line "diff: expected and not reported" "-ORG-PASSROLE-1 8:20"
 expect_line "diff: reported and not expected" "+ORG-PASSROLE-1 8:19"
 expect_line "diff: missing finding" "-ORG-PASSROLE-1 3:3"
-expect_line "mismatch summary" "test-rules: 2 cases in 1 rule file: 0 passed, 2 failed, 0 errors"
+expect_line "mismatch summary" "test-rules: 3 cases in 1 rule file: 1 passed, 2 failed, 0 errors"
 
 # order does not matter, comments and blank lines are ignored, levels optional
 mkdir -p order/R.tests
