@@ -13,33 +13,10 @@
 #include "iamguard/iamguard.h"
 #include "output/jbuild.h"
 #include "util/errors.h"
+#include "output/report.h"
 
 /* Bumped only when a field changes meaning or goes away. */
 #define JSON_SCHEMA_VERSION 1
-
-static const char *diag_kind(int code)
-{
-    switch (code) {
-    case IAMG_EPARSE:
-        return "parse-error";
-    case IAMG_EINVALID:
-        return "invalid-policy";
-    case IAMG_EIO:
-        return "io-error";
-    case IAMG_ELIMIT:
-        return "limit";
-    case IAMG_ERULE:
-        return "rule-failure";
-    case IAMG_ESKIP:
-        return "skipped";
-    case IAMG_ELOG:
-        return "rule-log";
-    case IAMG_ENOMEM:
-        return "out-of-memory";
-    default:
-        return "error";
-    }
-}
 
 static json_t *origin_json(ig_jb *w, const iamg_origin *o)
 {
@@ -99,7 +76,7 @@ static json_t *finding_json(ig_jb *w, const iamg_finding *f)
 static json_t *diag_json(ig_jb *w, const iamg_diag *d)
 {
     json_t *j = ig_jb_obj(w);
-    ig_jb_put_str(w, j, "kind", diag_kind(d->code));
+    ig_jb_put_str(w, j, "kind", ig_report_diag_kind(d->code));
     ig_jb_put_str(w, j, "level", iamg_level_name(d->level));
     ig_jb_put_str(w, j, "path", d->path);
     if (d->line) ig_jb_put_int(w, j, "line", d->line);

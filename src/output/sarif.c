@@ -163,14 +163,6 @@ static json_t *text_notification(sarif_writer *w, int kind, iamg_level lv, buf *
     return notification(w, kind, lv, msg);
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-    if (a == b) return 0;
-    if (!a) return -1;
-    if (!b) return 1;
-    return strcmp(a, b);
-}
-
 /* ---- the run ---- */
 
 static json_t *driver_json(sarif_writer *w)
@@ -224,16 +216,6 @@ static void utc_time(char out[32], double t)
     snprintf(out, 32, "%s.%03dZ", base, ms);
 }
 
-static int cmp_pos(const char *pa, unsigned la, unsigned ca, const char *pb, unsigned lb,
-                   unsigned cb)
-{
-    int c = cmp_str(pa, pb);
-    if (c) return c;
-    if (la != lb) return la < lb ? -1 : 1;
-    if (ca != cb) return ca < cb ? -1 : 1;
-    return 0;
-}
-
 static int level_slot(iamg_level l)
 {
     return l <= IAMG_LEVEL_ERROR ? (int)l : 0;
@@ -285,7 +267,7 @@ static json_t *run_json(sarif_writer *w)
         if (!f->suppressed || o->include_suppressed) total++;
     }
     for (size_t j = 0; j < nd; j++)
-        if (ig_sarif_input_problem(iamg_results_diag(r, j))) {
+        if (ig_report_input_problem(iamg_results_diag(r, j))) {
             total++;
             problems++;
         }
@@ -301,7 +283,7 @@ static json_t *run_json(sarif_writer *w)
         }
         for (size_t k = 0; k < nd; k++) {
             const iamg_diag *d = iamg_results_diag(r, k);
-            if (ig_sarif_input_problem(d)) count[level_slot(d->level)]++;
+            if (ig_report_input_problem(d)) count[level_slot(d->level)]++;
         }
         size_t room = limit;
         for (int l = IAMG_LEVEL_ERROR; l >= 0; l--) {
@@ -315,13 +297,13 @@ static json_t *run_json(sarif_writer *w)
     for (;;) {
         while (i < nf && iamg_results_get(r, i)->suppressed && !o->include_suppressed)
             i++;
-        while (j < nd && !ig_sarif_input_problem(iamg_results_diag(r, j)))
+        while (j < nd && !ig_report_input_problem(iamg_results_diag(r, j)))
             j++;
         if (i >= nf && j >= nd) break;
         const iamg_finding *f = i < nf ? iamg_results_get(r, i) : NULL;
         const iamg_diag *d = j < nd ? iamg_results_diag(r, j) : NULL;
-        int take_f =
-            f && (!d || cmp_pos(f->path, f->line, f->column, d->path, d->line, d->column) <= 0);
+        int take_f = f && (!d || ig_report_cmp_pos(f->path, f->line, f->column, d->path, d->line,
+                                                   d->column) <= 0);
         int slot = level_slot(take_f ? f->level : d->level);
         if (take_f)
             i++;

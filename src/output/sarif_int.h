@@ -17,15 +17,9 @@
 
 #include "iamguard/iamguard.h"
 #include "output/jbuild.h"
+#include "output/report.h"
 
 #define SARIF_SRCROOT "%SRCROOT%"
-
-/* A rule for inputs that could not be checked (see sarif_rules.c). */
-typedef struct pseudo_rule {
-    const char *id, *name, *short_desc, *full_desc, *help_md;
-    iamg_level level;
-    double severity;
-} pseudo_rule;
 
 /* One entry of driver.rules. */
 typedef struct rule_ent {
@@ -56,10 +50,6 @@ void ig_sarif_rule_table(sarif_writer *w);
 long ig_sarif_rule_index(const sarif_writer *w, const char *id);
 /* The reportingDescriptor of one rule table entry. */
 json_t *ig_sarif_rule(sarif_writer *w, const rule_ent *re);
-/* 1 when d is an input problem, reported as a result rather than only a notification. */
-int ig_sarif_input_problem(const iamg_diag *d);
-/* The rule an input problem is reported under. */
-const pseudo_rule *ig_sarif_problem_rule(const iamg_diag *d);
 
 /* ---- sarif_locations.c ---- */
 

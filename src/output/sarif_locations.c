@@ -94,23 +94,9 @@ json_t *ig_sarif_physical_location(sarif_writer *w, const char *path, unsigned l
     return pl;
 }
 
-/* What holds the statement, for people: the loader's label, else the most
- * specific identifier of the origin, else the file. */
-static const char *container_of(const iamg_finding *f)
-{
-    const iamg_origin *o = &f->origin;
-    if (o->container) return o->container;
-    if (o->logical_id) return o->logical_id;
-    if (o->address) return o->address;
-    if (o->principal_name) return o->principal_name;
-    if (o->principal_arn) return o->principal_arn;
-    if (o->policy_arn) return o->policy_arn;
-    return f->path;
-}
-
 json_t *ig_sarif_logical_locations(sarif_writer *w, const iamg_finding *f)
 {
-    const char *container = container_of(f);
+    const char *container = ig_report_holder(f);
     json_t *ll = ig_jb_obj(&w->jb);
     if (f->statement) {
         buf b = BUF_INIT;

@@ -74,64 +74,19 @@ json_t *ig_sarif_finding(sarif_writer *w, const iamg_finding *f)
     return res;
 }
 
-static const char *problem_name(int code)
-{
-    switch (code) {
-    case IAMG_EPARSE:
-        return "parse-error";
-    case IAMG_EIO:
-        return "io-error";
-    case IAMG_ELIMIT:
-        return "limit";
-    default:
-        return "invalid-policy";
-    }
-}
-
-/* "This file could not be parsed: <message>." - the first sentence says
- * what happened without the location, as GitHub shows it in lists. */
-static void problem_message(buf *b, const iamg_diag *d)
-{
-    const char *m = d->message && d->message[0] ? d->message : iamg_strerror(d->code);
-    size_t n = strlen(m);
-    while (n && (m[n - 1] == '.' || m[n - 1] == ' '))
-        n--;
-    switch (d->code) {
-    case IAMG_EPARSE:
-        ig_buf_puts(b, "This file could not be parsed: ");
-        break;
-    case IAMG_EIO:
-        ig_buf_puts(b, "This file could not be read: ");
-        break;
-    case IAMG_ELIMIT:
-        ig_buf_puts(b, "This input exceeds a scan limit: ");
-        break;
-    default:
-        ig_buf_puts(b, "This policy is not valid: ");
-        break;
-    }
-    ig_buf_append(b, m, n);
-    if (d->code == IAMG_EINVALID)
-        ig_buf_puts(b, ".");
-    else
-        ig_buf_puts(b, ". Its policies were not checked against the guardrails.");
-}
-
 json_t *ig_sarif_problem(sarif_writer *w, const iamg_diag *d)
 {
-    const pseudo_rule *pr = ig_sarif_problem_rule(d);
+    const pseudo_rule *pr = ig_report_problem_rule(d);
     long ri = ig_sarif_rule_index(w, pr->id);
     assert(ri >= 0);
-    iamg_level lv = pr->level;
-    /* An invalid shape is an error or a warning as the model judged it. */
-    if (d->code == IAMG_EINVALID && d->level >= IAMG_LEVEL_NOTE) lv = d->level;
+    iamg_level lv = ig_report_problem_level(d);
     json_t *res = ig_jb_obj(&w->jb);
     ig_jb_put_str(&w->jb, res, "ruleId", pr->id);
     ig_jb_put(&w->jb, res, "ruleIndex", ig_jb_int(&w->jb, (size_t)ri));
     ig_jb_put_str(&w->jb, res, "kind", "fail");
     ig_jb_put_str(&w->jb, res, "level", iamg_level_name(lv));
     buf b = BUF_INIT;
-    problem_message(&b, d);
+    ig_report_problem_message(&b, d);
     json_t *m = ig_jb_obj(&w->jb);
     ig_jb_put(&w->jb, m, "text", ig_jb_buf(&w->jb, &b));
     ig_jb_put(&w->jb, res, "message", m);
@@ -144,7 +99,7 @@ json_t *ig_sarif_problem(sarif_writer *w, const iamg_diag *d)
     ig_jb_put(&w->jb, res, "locations", locs);
     put_fingerprint(w, res, d->fingerprint);
     json_t *props = ig_jb_obj(&w->jb);
-    ig_jb_put_str(&w->jb, props, "problem", problem_name(d->code));
+    ig_jb_put_str(&w->jb, props, "problem", ig_report_diag_kind(d->code));
     ig_jb_put(&w->jb, res, "properties", props);
     return res;
 }

@@ -15,57 +15,6 @@
 /* GitHub rejects a rule with more tags. */
 #define MAX_TAGS 20
 
-/* ---- built-in rules for inputs that could not be checked ---- */
-
-/* A file that cannot be read or parsed must show up in code scanning as
- * loudly as a finding would: otherwise breaking a policy file's syntax
- * would make every alert on it disappear. */
-static const char *const pseudo_tags[] = {"security", "iamguard", "input"};
-
-static const pseudo_rule PARSE_RULE = {
-    "IAMGUARD-PARSE",
-    "InputNotChecked",
-    "Input file could not be read or parsed, so none of its policies were checked.",
-    "iamguard could not check this file: it is not valid JSON or YAML, it could not be read, or it "
-    "exceeds a scan limit (file size, nesting depth, number of statements). The guardrails were "
-    "not applied to the policies it holds.",
-    "## IAMGUARD-PARSE: input not checked\n\n"
-    "The file holds, or looks like it holds, IAM policies, but iamguard could not read or parse "
-    "it, so **none of its policies were checked** against the guardrails. A broken file can hide "
-    "a dangerous policy, so this is reported like a finding.\n\n"
-    "### How to fix\n\n"
-    "- Syntax error: fix the JSON or YAML at the reported line and column (`jq . FILE` or "
-    "`yamllint FILE` point at the same place).\n"
-    "- Unreadable file: check that it is a regular file the scanner may read.\n"
-    "- Limit exceeded: split the file, or raise the limit in the iamguard configuration when the "
-    "input is legitimate.\n"
-    "- Not meant to be scanned: leave the path out with `--exclude`.\n",
-    IAMG_LEVEL_ERROR,
-    5.0,
-};
-
-static const pseudo_rule INVALID_RULE = {
-    "IAMGUARD-INVALID",
-    "InvalidPolicyShape",
-    "Policy is well-formed JSON or YAML but not a valid IAM policy.",
-    "A policy document or statement has a shape AWS rejects or reads differently from what it "
-    "appears to say: a missing or misspelt element, a value of the wrong type, an unknown "
-    "Effect. The affected statement may not have been checked against the guardrails.",
-    "## IAMGUARD-INVALID: invalid policy\n\n"
-    "The document parses, but part of it does not follow the IAM policy grammar. AWS rejects "
-    "most such policies when they are deployed; the others grant something other than what "
-    "they appear to, and iamguard may not have checked the statement.\n\n"
-    "### How to fix\n\n"
-    "Correct the element named in the message so the document follows the "
-    "[IAM JSON policy elements reference]"
-    "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html).\n",
-    /* Most invalid shapes are errors (AWS rejects the policy), and so are
-     * the default and most results; a shape AWS accepts but reads otherwise
-     * is a result at level warning. */
-    IAMG_LEVEL_ERROR,
-    4.0,
-};
-
 /* ---- the rule table ---- */
 
 /* Position of id in by_id, or where it would go (*found says which). */
@@ -123,17 +72,6 @@ oom:
     return -1;
 }
 
-int ig_sarif_input_problem(const iamg_diag *d)
-{
-    return d->path && (d->code == IAMG_EPARSE || d->code == IAMG_EINVALID || d->code == IAMG_EIO ||
-                       d->code == IAMG_ELIMIT);
-}
-
-const pseudo_rule *ig_sarif_problem_rule(const iamg_diag *d)
-{
-    return d->code == IAMG_EINVALID ? &INVALID_RULE : &PARSE_RULE;
-}
-
 /* driver.rules: every enabled rule in load order, then any other rule a
  * finding names (a rule disabled after the scan must still resolve), then
  * the two input-problem rules. The latter are always listed so rule
@@ -153,8 +91,8 @@ void ig_sarif_rule_table(sarif_writer *w)
         if (!f->rule_id || ig_sarif_rule_index(w, f->rule_id) >= 0) continue;
         rule_add(w, f->rule_id, iamg_engine_find_rule(w->e, f->rule_id), NULL);
     }
-    rule_add(w, PARSE_RULE.id, NULL, &PARSE_RULE);
-    rule_add(w, INVALID_RULE.id, NULL, &INVALID_RULE);
+    rule_add(w, ig_report_parse_rule.id, NULL, &ig_report_parse_rule);
+    rule_add(w, ig_report_invalid_rule.id, NULL, &ig_report_invalid_rule);
 }
 
 /* ---- rule descriptors ---- */
@@ -278,9 +216,7 @@ static const char *problem_severity(iamg_level lv)
  * a rule that sets none gets one from its level (High, Medium, Low). */
 static void format_severity(char out[16], double sev, iamg_level lv)
 {
-    if (!(sev > 0 && sev <= 10))
-        sev = lv == IAMG_LEVEL_ERROR ? 7.5 : lv == IAMG_LEVEL_WARNING ? 5.0 : 2.0;
-    snprintf(out, 16, "%.1f", sev);
+    snprintf(out, 16, "%.1f", ig_report_security_severity(sev, lv));
     if (strcmp(out, "0.0") == 0) snprintf(out, 16, "0.1");
 }
 
@@ -296,8 +232,8 @@ json_t *ig_sarif_rule(sarif_writer *w, const rule_ent *re)
     const char *precision = ri && ri->precision ? ri->precision : pr ? "very-high" : "high";
     iamg_level lv = ri ? ri->level : pr ? pr->level : IAMG_LEVEL_WARNING;
     double sev = ri ? ri->security_severity : pr ? pr->severity : 0;
-    const char *const *tags = ri ? ri->tags : pr ? pseudo_tags : NULL;
-    size_t ntags = ri ? ri->ntags : pr ? sizeof pseudo_tags / sizeof *pseudo_tags : 0;
+    const char *const *tags = ri ? ri->tags : pr ? ig_report_problem_tags : NULL;
+    size_t ntags = ri ? ri->ntags : pr ? ig_report_nproblem_tags : 0;
     if (!short_desc || !short_desc[0]) short_desc = re->id;
     if (!full_desc || !full_desc[0]) full_desc = short_desc;
 
