@@ -219,8 +219,8 @@ typedef struct iamg_kind_glob {
 typedef void (*iamg_progress_fn)(void *ud, size_t files_done, size_t files_total, size_t findings);
 
 /** The layout of iamg_scan_options these headers describe. */
-/* 2: kinds, nkinds and effective. */
-#define IAMG_SCAN_OPTIONS_VERSION 2
+/* 2: kinds, nkinds and effective. 3: documents. */
+#define IAMG_SCAN_OPTIONS_VERSION 3
 
 typedef struct iamg_scan_options {
     unsigned version;           /**< IAMG_SCAN_OPTIONS_VERSION (set by the initializer) */
@@ -242,6 +242,8 @@ typedef struct iamg_scan_options {
     const iamg_kind_glob *kinds; /**< kinds of raw policy files by path, first match wins */
     size_t nkinds;
     int effective; /**< leave out findings every holder's boundary or Deny blocks */
+    /* Since version 3: */
+    int documents; /**< also list every document checked (iamg_results_document) */
 } iamg_scan_options;
 
 /* Every field not named is 0 or NULL: all defaults. */

@@ -86,7 +86,10 @@ typedef struct iamg_finding {
                                      file's text either way */
     const iamg_holder *holders; /**< principals holding the document (first max_holders) */
     size_t nholders;
-    size_t holders_total; /**< all holders, listed or not */
+    size_t holders_total;           /**< all holders, listed or not */
+    const char *suppressed_expires; /**< allowlisted: the entry's expiry date, or NULL */
+    const char *suppressed_where;   /**< allowlisted: where the entry is written ("file:line"),
+                                         or NULL */
 } iamg_finding;
 
 /** A problem with the input or a rule: not a finding, but never dropped. */
@@ -110,6 +113,16 @@ typedef struct iamg_phase_time {
     double wall; /**< elapsed */
     double cpu;  /**< CPU time of the whole process, every thread together */
 } iamg_phase_time;
+
+/** One policy document a scan checked; listed only when the scan was asked
+ *  to (iamg_scan_options.documents), e.g. for reports with one entry per
+ *  document whether or not it has findings. */
+typedef struct iamg_document {
+    const char *path;      /**< as for findings */
+    unsigned line, column; /**< where the document starts (1-based; column in UTF-16 units) */
+    size_t statements;     /**< statements it holds */
+    iamg_origin origin;    /**< as for findings: (path, origin.pointer) names it within a file */
+} iamg_document;
 
 /** Counters of one scan. */
 typedef struct iamg_stats {
@@ -145,6 +158,10 @@ IAMG_API const iamg_finding *iamg_results_get(const iamg_results *r, size_t i);
 IAMG_API size_t iamg_results_diag_count(const iamg_results *r);
 /** Diagnostic i (0-based, sorted), or NULL when out of range. Borrowed. */
 IAMG_API const iamg_diag *iamg_results_diag(const iamg_results *r, size_t i);
+/** Number of documents listed (0 unless the scan was asked to list them). */
+IAMG_API size_t iamg_results_document_count(const iamg_results *r);
+/** Document i (0-based, sorted by path and position), or NULL. Borrowed. */
+IAMG_API const iamg_document *iamg_results_document(const iamg_results *r, size_t i);
 /** The scan's counters. Borrowed. */
 IAMG_API const iamg_stats *iamg_results_stats(const iamg_results *r);
 /** The highest level among findings that are not suppressed (NONE if none). */

@@ -97,7 +97,8 @@ static int holder_match(const iamg_allow *a, const iamg_finding *f)
     return 0;
 }
 
-const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc, int32_t stmt)
+const iamg_allow *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc,
+                                 int32_t stmt)
 {
     if (!s) return NULL;
     const char *sid = stmt >= 0 ? doc->stmts[stmt].sid : NULL;
@@ -112,7 +113,7 @@ const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc
         if (a->address && !field_match(a->address, doc->origin.address)) continue;
         if (a->file && !ig_walk_glob_match(a->file, f->path)) continue;
         if (a->sid && !field_match(a->sid, sid)) continue;
-        return a->justification;
+        return a;
     }
     return NULL;
 }

@@ -16,10 +16,10 @@ typedef struct allow_set allow_set;
 int ig_allow_new(allow_set **out, const iamg_scan_options *opts, iamg_error *err);
 void ig_allow_free(allow_set *s);
 
-/* The justification of the first live entry matching finding f (on
- * statement `stmt` of `doc`, -1 for the document), or NULL. Thread-safe. */
-const char *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc,
-                           int32_t stmt);
+/* The first live entry matching finding f (on statement `stmt` of `doc`,
+ * -1 for the document), or NULL. Thread-safe. */
+const iamg_allow *ig_allow_match(const allow_set *s, const iamg_finding *f, const pdoc *doc,
+                                 int32_t stmt);
 
 /* Add one diagnostic per expired entry to r (strings in a). -1 on OOM. */
 int ig_allow_report_expired(const allow_set *s, iamg_results *r, arena *a);

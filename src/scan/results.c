@@ -49,6 +49,16 @@ const iamg_diag *iamg_results_diag(const iamg_results *r, size_t i)
     return r && i < r->ndiags ? &r->diags[i] : NULL;
 }
 
+size_t iamg_results_document_count(const iamg_results *r)
+{
+    return r ? r->ndocuments : 0;
+}
+
+const iamg_document *iamg_results_document(const iamg_results *r, size_t i)
+{
+    return r && i < r->ndocuments ? &r->documents[i] : NULL;
+}
+
 const iamg_stats *iamg_results_stats(const iamg_results *r)
 {
     return &r->stats;
@@ -70,6 +80,7 @@ void iamg_results_free(iamg_results *r)
     ig_free(r->arenas);
     ig_free(r->findings);
     ig_free(r->diags);
+    ig_free(r->documents);
     ig_free(r);
 }
 
@@ -104,11 +115,25 @@ static int cmp_diag(const void *pa, const void *pb)
     return cmp_str(a->message, b->message);
 }
 
+/* Documents of one file come in extraction order; sorting by position
+ * (then pointer, unique within a file) makes the order independent of it. */
+static int cmp_document(const void *pa, const void *pb)
+{
+    const iamg_document *a = pa, *b = pb;
+    int c = cmp_str(a->path, b->path);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->column != b->column) return a->column < b->column ? -1 : 1;
+    if ((c = cmp_str(a->origin.pointer, b->origin.pointer))) return c;
+    return cmp_str(a->origin.container, b->origin.container);
+}
+
 void ig_results_sort(iamg_results *r)
 {
     /* qsort is not stable, so the comparators break every tie on content. */
     qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
     qsort(r->diags, r->ndiags, sizeof *r->diags, cmp_diag);
+    if (r->ndocuments) qsort(r->documents, r->ndocuments, sizeof *r->documents, cmp_document);
 }
 
 size_t ig_results_remove(iamg_results *r, int (*drop)(const iamg_finding *f, const void *ud),

@@ -12,12 +12,14 @@ struct iamg_results {
     size_t nfindings;
     iamg_diag *diags;
     size_t ndiags;
+    iamg_document *documents; /* only when the scan lists documents */
+    size_t ndocuments;
     iamg_stats stats;
     arena *arenas; /* every string of the results lives in one of these */
     size_t narenas;
 };
 
-/* Sort findings and diagnostics into output order. */
+/* Sort findings, diagnostics and documents into output order. */
 void ig_results_sort(iamg_results *r);
 
 /* Remove the findings for which drop(f, ud) is non-zero, keeping the order

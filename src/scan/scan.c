@@ -34,7 +34,8 @@
 typedef struct slot {
     iamg_finding *f;
     iamg_diag *d;
-    uint32_t nf, nd;
+    iamg_document *docs; /* with iamg_scan_options.documents */
+    uint32_t nf, nd, ndocs;
     size_t documents, statements, bytes, suppressed, blocked;
     uint8_t scanned, skipped, failed;
 } slot;
@@ -275,6 +276,24 @@ static int finish_holders(worker *w, iamg_finding *f, const principal_set *ps, s
     return 0;
 }
 
+/* Suppress f when an allowlist entry matches it (on statement stmt of doc,
+ * -1 for the document). The entry's strings belong to the caller's
+ * options, which need not outlive the results: they are copied. 0, or -1
+ * when out of memory. */
+static int allowlist(worker *w, slot *s, iamg_finding *f, const pdoc *doc, int32_t stmt)
+{
+    const iamg_allow *a = ig_allow_match(w->sh->allow, f, doc, stmt);
+    if (!a) return 0;
+    f->suppressed = arena_copy(w, a->justification);
+    f->suppressed_expires = arena_copy(w, a->expires);
+    f->suppressed_where = arena_copy(w, a->where);
+    if (!f->suppressed || (a->expires && !f->suppressed_expires) ||
+        (a->where && !f->suppressed_where))
+        return -1;
+    s->suppressed++;
+    return 0;
+}
+
 /* Findings at attachment elements (check_attachments). */
 static int finish_attachments(worker *w, slot *s, const char *shared_path, loaded *l,
                               line_hashes *lh, const principal_set *ps)
@@ -297,8 +316,7 @@ static int finish_attachments(worker *w, slot *s, const char *shared_path, loade
         f->statement = a->statement[0] ? arena_copy(w, a->statement) : NULL;
         if (copy_origin(w, &f->origin, &a->origin)) return IAMG_ENOMEM;
         if (finish_holders(w, f, ps, 0, (long)a->holder)) return IAMG_ENOMEM;
-        f->suppressed = ig_allow_match(w->sh->allow, f, a->doc, -1);
-        if (f->suppressed) s->suppressed++;
+        if (allowlist(w, s, f, a->doc, -1)) return IAMG_ENOMEM;
         if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
         s->nf++;
     }
@@ -339,12 +357,33 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         if (ps && r->doc >= l->docs && r->doc < l->docs + l->ndocs &&
             finish_holders(w, f, ps, (size_t)(r->doc - l->docs), -1))
             return IAMG_ENOMEM;
-        f->suppressed = ig_allow_match(w->sh->allow, f, r->doc, r->stmt);
-        if (f->suppressed) s->suppressed++;
+        if (allowlist(w, s, f, r->doc, r->stmt)) return IAMG_ENOMEM;
         if (!f->message || !f->path || !f->snippet || !f->fingerprint) return IAMG_ENOMEM;
         s->nf++;
     }
     return finish_attachments(w, s, shared_path, l, lh, ps);
+}
+
+/* Record the documents of one loaded file (iamg_scan_options.documents). */
+static int finish_documents(worker *w, slot *s, const char *path, loaded *l)
+{
+    if (!l->ndocs) return 0;
+    s->docs = ig_calloc(l->ndocs, sizeof *s->docs);
+    const char *shared_path = arena_copy(w, path);
+    if (!s->docs || !shared_path) return IAMG_ENOMEM;
+    for (size_t i = 0; i < l->ndocs; i++) {
+        const pdoc *doc = &l->docs[i];
+        iamg_document *d = &s->docs[s->ndocs++];
+        d->path = shared_path;
+        d->statements = doc->nstmts;
+        if (doc->node) {
+            srcpos p = ig_tsource_pos(doc->src, doc->node->start);
+            d->line = p.line;
+            d->column = p.col;
+        }
+        if (copy_origin(w, &d->origin, &doc->origin)) return IAMG_ENOMEM;
+    }
+    return 0;
 }
 
 static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_hashes *lh,
@@ -724,6 +763,10 @@ static int process_file(worker *w, const walk_file *wf, slot *s)
             goto done;
         }
     }
+    if (sh->o->version >= 3 && sh->o->documents) {
+        rc = finish_documents(w, s, wf->rel_path, &l);
+        if (rc) goto done;
+    }
 finish:
     rc = finish_findings(w, s, wf->rel_path, &l, &lh, &ps);
     if (!rc) rc = finish_diags(w, s, wf->rel_path, have_loaded ? &l : NULL, &lh, wf->explicit_);
@@ -948,6 +991,7 @@ static void free_blocks(shared *sh)
         slot *s = slot_at(sh, i);
         ig_free(s->f);
         ig_free(s->d);
+        ig_free(s->docs);
         if (sh->owns_paths) ig_free(sh->blocks[i / BLOCK_FILES]->files[i % BLOCK_FILES].fs_path);
     }
     for (size_t i = 0; i < sh->nblocks; i++)
@@ -1014,15 +1058,17 @@ static int run_scan(shared *sh, const source *src, iamg_results **out, iamg_erro
 
     /* Gather, in the order files were listed: the same for any number of
      * jobs, and then sorted. */
-    size_t nf = 0, nd = e->ndiags + (wl ? wl->diags.n : 0) + 1;
+    size_t nf = 0, nd = e->ndiags + (wl ? wl->diags.n : 0) + 1, ndocs = 0;
     for (size_t i = 0; i < sh->nfiles; i++) {
         nf += slot_at(sh, i)->nf;
         nd += slot_at(sh, i)->nd;
+        ndocs += slot_at(sh, i)->ndocs;
     }
     r->findings = ig_calloc(nf ? nf : 1, sizeof *r->findings);
     r->diags = ig_calloc(nd, sizeof *r->diags);
     r->arenas = ig_calloc(jobs + 1, sizeof *r->arenas);
-    if (!r->findings || !r->diags || !r->arenas) {
+    if (ndocs) r->documents = ig_calloc(ndocs, sizeof *r->documents);
+    if (!r->findings || !r->diags || !r->arenas || (ndocs && !r->documents)) {
         rc = IAMG_ENOMEM;
         goto done;
     }
@@ -1049,6 +1095,8 @@ static int run_scan(shared *sh, const source *src, iamg_results **out, iamg_erro
         r->nfindings += s->nf;
         if (s->nd) memcpy(r->diags + r->ndiags, s->d, s->nd * sizeof *s->d);
         r->ndiags += s->nd;
+        if (s->ndocs) memcpy(r->documents + r->ndocuments, s->docs, s->ndocs * sizeof *s->docs);
+        r->ndocuments += s->ndocs;
         st->files_seen++;
         st->files_scanned += s->scanned;
         st->files_skipped += s->skipped;
