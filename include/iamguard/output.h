@@ -1,7 +1,11 @@
 /*
- * iamguard/output.h - writing results: SARIF 2.1.0, JSON, text.
+ * iamguard/output.h - writing results: SARIF 2.1.0, JSON, text, GitLab Code
+ * Quality, JUnit XML and a self-contained HTML report.
  *
  * Writers only read the engine and the results; several may run at once.
+ * Every writer reports the same results the same way: allowlisted findings
+ * only with include_suppressed, input problems beside findings, output
+ * byte-identical for the same results unless timestamps are asked for.
  * They write to a stream; iamg_write_file_atomic puts the output in place
  * only once it is complete (temporary file + rename), so an interrupted run
  * never leaves a truncated SARIF file for CI to upload.
@@ -19,7 +23,15 @@ extern "C" {
 #endif
 
 /** The layout of iamg_output_options these headers describe. */
-#define IAMG_OUTPUT_OPTIONS_VERSION 1
+/* 2: settings, nsettings. */
+#define IAMG_OUTPUT_OPTIONS_VERSION 2
+
+/** One line of a report's "configuration" section: a setting of the scan
+ *  that is not in the results (configuration file, --fail-on, excludes). */
+typedef struct iamg_output_setting {
+    const char *name;
+    const char *value;
+} iamg_output_setting;
 
 typedef struct iamg_output_options {
     unsigned version;              /**< IAMG_OUTPUT_OPTIONS_VERSION (set by the initializer) */
@@ -30,6 +42,9 @@ typedef struct iamg_output_options {
     int timestamps;           /**< SARIF: invocation start/end times (off: byte-identical output) */
     const char *command_line; /**< SARIF invocations[0].commandLine, or NULL */
     int show_notes;           /**< text: also print note-level diagnostics */
+    /* Since version 2: */
+    const iamg_output_setting *settings; /**< HTML: shown as the scan's configuration */
+    size_t nsettings;
 } iamg_output_options;
 
 /* Every field not named is 0 or NULL: all defaults. */
@@ -50,6 +65,24 @@ IAMG_API int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results
 
 /** Human-readable report: path:line:col: level[RULE] message, source line, caret, summary. */
 IAMG_API int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
+                             const iamg_output_options *o, iamg_error *err);
+
+/** GitLab Code Quality (a JSON array of issues; see docs/integrations.md for
+ *  the severity mapping and fingerprints). Input problems are issues too. */
+IAMG_API int iamg_write_gitlab(FILE *out, const iamg_engine *e, const iamg_results *r,
+                               const iamg_output_options *o, iamg_error *err);
+
+/** JUnit XML for Jenkins, GitLab and Azure Pipelines: one test suite per
+ *  rule, one test case per document (a failure per finding), input problems
+ *  and rule failures as errors. Needs the document list (scan with
+ *  iamg_scan_options.documents) for clean documents to count as passed. */
+IAMG_API int iamg_write_junit(FILE *out, const iamg_engine *e, const iamg_results *r,
+                              const iamg_output_options *o, iamg_error *err);
+
+/** One self-contained HTML file (inline CSS and script, no network): an
+ *  overview, then every finding with its snippet and the rule's help.
+ *  Counts by input kind need the document list, as for JUnit. */
+IAMG_API int iamg_write_html(FILE *out, const iamg_engine *e, const iamg_results *r,
                              const iamg_output_options *o, iamg_error *err);
 
 typedef int (*iamg_writer_fn)(FILE *out, const iamg_engine *e, const iamg_results *r,

@@ -18,8 +18,9 @@ static const char scan_usage[] =
     "folders are walked recursively. A single PATH '-' reads standard input.\n"
     "\n"
     "Output:\n"
-    "  -f, --format FORMAT      text, json or sarif (default: sarif for an -o FILE\n"
-    "                           ending in .sarif, json for .json, else text)\n"
+    "  -f, --format FORMAT      text, json, sarif, gitlab (Code Quality), junit or html\n"
+    "                           (default: by the -o FILE's ending: .sarif is sarif,\n"
+    "                           .json json, .xml junit, .html html; else text)\n"
     "  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
     "      --base-dir DIR       result paths are relative to DIR (default: current folder)\n"
     "      --sarif-category ID  SARIF automationDetails.id, to keep several scans apart\n"
@@ -280,7 +281,8 @@ static void warn_outside_base(const iamg_results *r)
         fprintf(
             stderr,
             "iamguard: warning: %zu file%s with findings %s outside the base folder (first: %s); "
-            "GitHub code scanning cannot place them: scan from the repository root or set "
+            "code scanning and merge requests cannot place them: scan from the repository root or "
+            "set "
             "--base-dir\n",
             outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", first);
 }
@@ -322,16 +324,56 @@ static int read_stdin(uint64_t max, char **data, size_t *len)
     return 0;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
 /* The format an -o file asks for by its name, when -f is not given:
- * "results.sarif" (and "results.sarif.json") is SARIF, "report.json" JSON. */
+ * "results.sarif" (and "results.sarif.json") is SARIF, "report.json" JSON,
+ * "tests.xml" JUnit, "report.html" HTML. GitLab Code Quality is JSON too,
+ * so it is only ever chosen by -f. */
 static const char *format_for(const char *path)
 {
-    size_t n = strlen(path);
-    if ((n >= 6 && strcasecmp(path + n - 6, ".sarif") == 0) ||
-        (n >= 11 && strcasecmp(path + n - 11, ".sarif.json") == 0))
-        return "sarif";
-    if (n >= 5 && strcasecmp(path + n - 5, ".json") == 0) return "json";
+    if (ends_with(path, ".sarif") || ends_with(path, ".sarif.json")) return "sarif";
+    if (ends_with(path, ".json")) return "json";
+    if (ends_with(path, ".xml")) return "junit";
+    if (ends_with(path, ".html") || ends_with(path, ".htm")) return "html";
     return "text";
+}
+
+/* What the HTML report shows as the scan's configuration: the settings
+ * that shaped the results but are not in them (one "exclude" per glob). */
+typedef struct report_settings {
+    iamg_output_setting *v;
+    size_t n;
+    char shard[48], allow[32];
+} report_settings;
+
+static int settings_fill(report_settings *s, const char *config_path, int no_config,
+                         const iamg_config *config, int fail_on, const char *baseline_path,
+                         const iamg_scan_options *so, int include_suppressed)
+{
+    s->v = calloc(6 + so->nexclude, sizeof *s->v);
+    if (!s->v) return -1;
+    const char *cfg = no_config ? "none (--no-config)" : config_path;
+    if (!cfg && config) cfg = config->path;
+    s->v[s->n++] = (iamg_output_setting){"configuration", cfg ? cfg : "none found"};
+    s->v[s->n++] =
+        (iamg_output_setting){"fail-on", fail_on > 0 ? iamg_level_name(fail_on) : "none"};
+    if (baseline_path) s->v[s->n++] = (iamg_output_setting){"baseline", baseline_path};
+    if (so->shard_count > 1) {
+        snprintf(s->shard, sizeof s->shard, "%u/%u", so->shard_index + 1, so->shard_count);
+        s->v[s->n++] = (iamg_output_setting){"shard", s->shard};
+    }
+    for (size_t i = 0; i < so->nexclude; i++)
+        s->v[s->n++] = (iamg_output_setting){"exclude", so->exclude[i]};
+    snprintf(s->allow, sizeof s->allow, "%zu", so->nallow);
+    s->v[s->n++] = (iamg_output_setting){"allowlist entries", s->allow};
+    s->v[s->n++] = (iamg_output_setting){"allowlisted findings",
+                                         include_suppressed ? "listed" : "counted only"};
+    return 0;
 }
 
 static cli_exit scan_status(const iamg_results *r, int fail_on)
@@ -373,6 +415,8 @@ int cli_cmd_scan(int argc, char **argv)
     cli_exit status = EXIT_OK;
     iamg_engine *engine = NULL;
     iamg_results *results = NULL;
+    report_settings settings;
+    memset(&settings, 0, sizeof settings);
     iamg_error err;
     unsigned long long num;
     int c;
@@ -537,8 +581,14 @@ int cli_cmd_scan(int argc, char **argv)
         writer = iamg_write_json;
     else if (!strcmp(format, "sarif"))
         writer = iamg_write_sarif;
+    else if (!strcmp(format, "gitlab"))
+        writer = iamg_write_gitlab;
+    else if (!strcmp(format, "junit"))
+        writer = iamg_write_junit;
+    else if (!strcmp(format, "html"))
+        writer = iamg_write_html;
     else {
-        cli_errorf("--format must be text, json or sarif, not '%s'", format);
+        cli_errorf("--format must be text, json, sarif, gitlab, junit or html, not '%s'", format);
         status = EXIT_USAGE;
         goto done;
     }
@@ -645,6 +695,8 @@ int cli_cmd_scan(int argc, char **argv)
     }
     so.effective = effective || (config && config->effective == 1);
     so.verbose = verbose;
+    /* JUnit has a test case per document, HTML counts them by kind. */
+    so.documents = writer == iamg_write_junit || writer == iamg_write_html;
     if (!quiet && isatty(STDERR_FILENO)) {
         so.progress = on_progress;
         so.progress_ud = &prog;
@@ -688,6 +740,16 @@ int cli_cmd_scan(int argc, char **argv)
     oo.command_line = cmdline;
     oo.color = use_color;
     oo.show_notes = verbose;
+    if (writer == iamg_write_html) {
+        if (settings_fill(&settings, config_path, no_config, config, fail_on, baseline_path, &so,
+                          include_suppressed)) {
+            free(cwd);
+            free(cmdline);
+            goto oom;
+        }
+        oo.settings = settings.v;
+        oo.nsettings = settings.n;
+    }
     int wrc;
     if (output && strcmp(output, "-") != 0) {
         wrc = iamg_write_file_atomic(output, writer, engine, results, &oo, &err);
@@ -704,7 +766,7 @@ int cli_cmd_scan(int argc, char **argv)
     }
     free(cwd);
     free(cmdline);
-    if (writer == iamg_write_sarif) warn_outside_base(results);
+    if (writer == iamg_write_sarif || writer == iamg_write_gitlab) warn_outside_base(results);
     if (wrc) {
         cli_error(&err);
         status = EXIT_USAGE;
@@ -730,6 +792,7 @@ oom:
     cli_errorf("out of memory");
     status = EXIT_USAGE;
 done:
+    free(settings.v);
     free(stdin_data);
     iamg_results_free(results);
     iamg_engine_free(engine);

@@ -136,6 +136,15 @@ const char *ig_report_principal(const iamg_finding *f)
     return o->principal_name ? o->principal_name : o->principal_arn;
 }
 
+void ig_report_holder_label(buf *b, const iamg_holder *h)
+{
+    const char *who = h->name ? h->name : h->arn ? h->arn : h->id ? h->id : "?";
+    if (h->type)
+        ig_buf_printf(b, "%s %s", h->type, who);
+    else
+        ig_buf_puts(b, who);
+}
+
 double ig_report_security_severity(double sev, iamg_level lv)
 {
     if (sev > 0 && sev <= 10) return sev;

@@ -46,9 +46,12 @@ void ig_report_problem_message(buf *b, const iamg_diag *d);
 /* What holds a finding's statement, for people: the loader's label, else
  * the most specific identifier of the origin, else the file. */
 const char *ig_report_holder(const iamg_finding *f);
-/* The principal a finding concerns, when the input names one (account
- * dumps), else NULL. */
+/* The principal a finding concerns when the input names one on the
+ * document itself (account dumps), else NULL. Holders (f->holders) are
+ * more: the principals that hold the document, however written. */
 const char *ig_report_principal(const iamg_finding *f);
+/* "role AppRole": a holder's type and its name, ARN or logical ID. */
+void ig_report_holder_label(buf *b, const iamg_holder *h);
 
 /* A rule's security severity (0.1..10): its own, or one from its level
  * (error 7.5, warning 5.0, note 2.0) when it sets none. */
