@@ -795,6 +795,7 @@ static int process(worker *w, const walk_file *wf, slot *s)
     if (rc != IAMG_ENOMEM) return rc;
     ig_free(s->f);
     ig_free(s->d);
+    ig_free(s->docs);
     size_t bytes = s->bytes;
     memset(s, 0, sizeof *s);
     s->bytes = bytes;

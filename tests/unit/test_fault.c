@@ -631,6 +631,120 @@ Test(fault, write_sarif)
     iamg_engine_free(c.e);
 }
 
+/* ---- the other writers: GitLab, JUnit, HTML, JSON; a scan that lists documents -------- */
+
+typedef struct writer_ctx {
+    sarif_ctx base;
+    iamg_writer_fn writer;
+} writer_ctx;
+
+static int writer_attempt(void *v)
+{
+    writer_ctx *c = v;
+    c->base.text = NULL;
+    c->base.len = 0;
+    FILE *f = open_memstream(&c->base.text, &c->base.len);
+    if (!f) return IAMG_EIO;
+    iamg_output_options oo = IAMG_OUTPUT_OPTIONS_INIT;
+    oo.working_directory = "/src/repo";
+    oo.include_suppressed = 1;
+    static const iamg_output_setting settings[] = {{"fail-on", "error"}, {"exclude", "x/**"}};
+    oo.settings = settings;
+    oo.nsettings = 2;
+    int rc = c->writer(f, c->base.e, c->base.r, &oo, &c->base.err);
+    fclose(f);
+    return rc;
+}
+
+static void writer_verify(void *v, int rc, int failed, long n)
+{
+    sarif_verify(&((writer_ctx *)v)->base, rc, failed, n);
+}
+
+typedef struct doc_scan_ctx {
+    iamg_engine *e;
+    const char *text;
+    iamg_results *r;
+    iamg_error err;
+} doc_scan_ctx;
+
+static int doc_scan_attempt(void *v)
+{
+    doc_scan_ctx *c = v;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.jobs = 1;
+    so.documents = 1;
+    return iamg_scan_buffer(c->e, "stack.json", c->text, strlen(c->text), &so, &c->r, &c->err);
+}
+
+static void doc_scan_verify(void *v, int rc, int failed, long n)
+{
+    doc_scan_ctx *c = v;
+    if (rc != 0) {
+        cr_assert(failed);
+        cr_assert_eq(rc, IAMG_ENOMEM, "allocation %ld: rc %d (%s)", n, rc, c->err.message);
+        cr_assert_null(c->r);
+    } else {
+        cr_assert_eq(iamg_results_document_count(c->r), 3, "allocation %ld", n);
+        cr_assert_str_eq(iamg_results_document(c->r, 2)->origin.container,
+                         "AWS::IAM::Role B, policy 'p'");
+    }
+    iamg_results_free(c->r);
+    c->r = NULL;
+}
+
+Test(fault, write_other_formats)
+{
+    require_fault_injection();
+    writer_ctx c;
+    memset(&c, 0, sizeof c);
+    c.base.e = builtin_engine();
+    static const char stack[] =
+        "{\"Resources\": {"
+        "\"A\": {\"Type\": \"AWS::IAM::ManagedPolicy\", \"Properties\": {\"PolicyDocument\":"
+        " {\"Statement\": [{\"Sid\": \"Ops\", \"Effect\": \"Allow\","
+        " \"Action\": [\"ssm:SendCommand\", \"ssm:StartSession\"], \"Resource\": \"*\"}]}}},"
+        "\"B\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"AssumeRolePolicyDocument\": {},"
+        " \"Policies\": [{\"PolicyName\": \"p\", \"PolicyDocument\": {\"Statement\": [{\"Effect\":"
+        " \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\", \"Bad\": 1}]}}]}}}}\n";
+    doc_scan_ctx d = {c.base.e, stack, NULL, {0}};
+    fault_op scan_op = {"iamg_scan_buffer (documents listed)", doc_scan_attempt, doc_scan_verify,
+                        &d};
+    fault_loop(&scan_op);
+
+    iamg_allow allow = {.rule = "IAM-SSM-2",
+                        .sid = "Ops",
+                        .justification = "audited",
+                        .expires = "2999-01-01",
+                        .where = "config:3"};
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.jobs = 1;
+    so.allow = &allow;
+    so.nallow = 1;
+    so.documents = 1;
+    cr_assert_eq(iamg_scan_buffer(c.base.e, "stack.json", stack, sizeof stack - 1, &so, &c.base.r,
+                                  &c.base.err),
+                 0);
+    cr_assert_geq(iamg_results_count(c.base.r), 2);
+    static const struct {
+        const char *name;
+        iamg_writer_fn fn;
+    } writers[] = {{"iamg_write_gitlab", iamg_write_gitlab},
+                   {"iamg_write_junit", iamg_write_junit},
+                   {"iamg_write_html", iamg_write_html},
+                   {"iamg_write_json", iamg_write_json}};
+    for (size_t i = 0; i < sizeof writers / sizeof *writers; i++) {
+        c.writer = writers[i].fn;
+        fault_op op = {writers[i].name, writer_attempt, writer_verify, &c};
+        op.verify(&c, op.attempt(&c), 0, -1);
+        fault_loop(&op);
+        free(c.base.want);
+        c.base.want = NULL;
+    }
+    iamg_results_free(c.base.r);
+    iamg_engine_free(c.base.e);
+}
+
 /* ---- iamg_scan_paths: allocations and file reads ---------------------------------------- */
 
 typedef struct tree {
