@@ -55,6 +55,8 @@ PY
     if command -v xmllint >/dev/null; then
         xmllint --noout --schema "$src/tests/junit/jenkins-junit.xsd" "$ws/$junit" 2>"$tmp/xmllint" &&
             ok "gitlab: $junit is valid JUnit" || fail "gitlab: $junit: $(cat "$tmp/xmllint")"
+    elif [ "${IAMG_REQUIRE_XMLLINT:-0}" = 1 ]; then
+        fail "gitlab: xmllint is required (IAMG_REQUIRE_XMLLINT=1) but not installed"
     else
         echo "NOTE: xmllint is not installed: $junit not validated"
     fi
@@ -86,6 +88,8 @@ if command -v pre-commit >/dev/null && command -v git >/dev/null &&
     st=$?
     [ "$st" = 0 ] && ok "pre-commit: the hook passes a clean policy" ||
         fail "pre-commit: clean policy, status $st: $(tail -5 "$tmp/pc.log")"
+elif [ "${IAMG_REQUIRE_PRE_COMMIT:-0}" = 1 ]; then
+    fail "pre-commit: required (IAMG_REQUIRE_PRE_COMMIT=1) but pre-commit, git or a git checkout is missing"
 else
     echo "NOTE: pre-commit (or git, or a git checkout of the source) is missing: the hook was not run through pre-commit"
 fi

@@ -86,7 +86,7 @@
   /* The end of a long path, which tells files apart better than its start. */
   function tail(p) {
     p = String(p);
-    return p.length > 44 ? '\u2026' + p.slice(p.length - 43) : p;
+    return p.length > 22 ? '\u2026' + p.slice(p.length - 21) : p;
   }
 
   function level(n) {
