@@ -5,30 +5,6 @@
 
 #include "util/alloc.h"
 
-const char *iamg_level_name(iamg_level level)
-{
-    switch (level) {
-    case IAMG_LEVEL_NOTE:
-        return "note";
-    case IAMG_LEVEL_WARNING:
-        return "warning";
-    case IAMG_LEVEL_ERROR:
-        return "error";
-    default:
-        return "none";
-    }
-}
-
-int iamg_level_parse(const char *name)
-{
-    if (!name) return -1;
-    if (!strcmp(name, "none")) return IAMG_LEVEL_NONE;
-    if (!strcmp(name, "note")) return IAMG_LEVEL_NOTE;
-    if (!strcmp(name, "warning")) return IAMG_LEVEL_WARNING;
-    if (!strcmp(name, "error")) return IAMG_LEVEL_ERROR;
-    return -1;
-}
-
 size_t iamg_results_count(const iamg_results *r)
 {
     return r ? r->nfindings : 0;
