@@ -14,6 +14,7 @@
 
 #include "load/loader.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
 
@@ -217,14 +218,9 @@ static int gather_attachments(const tnode *root, attachment **out, size_t *n)
             for (uint32_t j = 0; j < att->n; j++) {
                 const char *arn = ig_tnode_str(ig_tnode_get(&att->u.items[j], "PolicyArn"));
                 if (!arn) continue;
-                if (k == cap) {
-                    cap = cap ? cap * 2 : 64;
-                    attachment *nv = ig_realloc(v, cap * sizeof *nv);
-                    if (!nv) {
-                        ig_free(v);
-                        return IAMG_ENOMEM;
-                    }
-                    v = nv;
+                if (IG_ARRAY_GROW(v, k, cap, 64)) {
+                    ig_free(v);
+                    return IAMG_ENOMEM;
                 }
                 v[k].arn = arn;
                 v[k].type = plists[l].type;

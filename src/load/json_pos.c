@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/errors.h"
 #include "util/utf8.h"
 
@@ -72,26 +73,14 @@ static void skip_ws(parser *P)
 
 static int push_item(parser *P, const tnode *n)
 {
-    if (P->nitems == P->capitems) {
-        size_t cap = P->capitems ? P->capitems * 2 : 256;
-        tnode *s = ig_realloc(P->items, cap * sizeof *s);
-        if (!s) return oom(P);
-        P->items = s;
-        P->capitems = cap;
-    }
+    if (IG_ARRAY_GROW(P->items, P->nitems, P->capitems, 256)) return oom(P);
     P->items[P->nitems++] = *n;
     return 0;
 }
 
 static int push_member(parser *P, const tmember *m)
 {
-    if (P->nmembers == P->capmembers) {
-        size_t cap = P->capmembers ? P->capmembers * 2 : 256;
-        tmember *s = ig_realloc(P->members, cap * sizeof *s);
-        if (!s) return oom(P);
-        P->members = s;
-        P->capmembers = cap;
-    }
+    if (IG_ARRAY_GROW(P->members, P->nmembers, P->capmembers, 256)) return oom(P);
     P->members[P->nmembers++] = *m;
     return 0;
 }

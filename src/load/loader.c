@@ -8,6 +8,7 @@
 #include "load/json_pos.h"
 #include "load/yaml_load.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
 
@@ -43,13 +44,7 @@ int ig_extract_fact(extract_ctx *x, const lfact *f)
         l->facts_full = 1;
         return 0;
     }
-    if (l->nfacts == l->capfacts) {
-        size_t cap = l->capfacts ? l->capfacts * 2 : 16;
-        lfact *v = ig_realloc(l->facts, cap * sizeof *v);
-        if (!v) return IAMG_ENOMEM;
-        l->facts = v;
-        l->capfacts = cap;
-    }
+    if (IG_ARRAY_GROW(l->facts, l->nfacts, l->capfacts, 16)) return IAMG_ENOMEM;
     l->facts[l->nfacts++] = *f;
     return 0;
 }
@@ -79,13 +74,7 @@ int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pk
                        const iamg_origin *origin)
 {
     loaded *l = x->l;
-    if (l->ndocs == l->capdocs) {
-        size_t cap = l->capdocs ? l->capdocs * 2 : 4;
-        pdoc *v = ig_realloc(l->docs, cap * sizeof *v);
-        if (!v) return IAMG_ENOMEM;
-        l->docs = v;
-        l->capdocs = cap;
-    }
+    if (IG_ARRAY_GROW(l->docs, l->ndocs, l->capdocs, 4)) return IAMG_ENOMEM;
     pdoc *d = &l->docs[l->ndocs];
     int rc = ig_policy_build(d, src, node, kind, &l->a, x->lim, x->diags);
     if (rc == IAMG_ENOMEM) return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 
 /* ---- anchors -------------------------------------------------------------- */
 
@@ -60,15 +61,9 @@ long ig_yaml_anchor_define(loader *L, const char *name, uint32_t off)
         ig_yaml_fail_at(L, off, IAMG_ELIMIT, "more than %u YAML anchors", UINT32_MAX - 1);
         return -1;
     }
-    if (L->nanchors == L->capanchors) {
-        size_t cap = L->capanchors ? L->capanchors * 2 : 16;
-        anchor_ent *s = ig_realloc(L->anchors, cap * sizeof *s);
-        if (!s) {
-            ig_yaml_oom(L, off);
-            return -1;
-        }
-        L->anchors = s;
-        L->capanchors = cap;
+    if (IG_ARRAY_GROW(L->anchors, L->nanchors, L->capanchors, 16)) {
+        ig_yaml_oom(L, off);
+        return -1;
     }
     anchor_ent *e = &L->anchors[L->nanchors];
     memset(e, 0, sizeof *e);

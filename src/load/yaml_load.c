@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/errors.h"
 
 int ig_yaml_fail_at(loader *L, uint32_t off, int code, const char *fmt, ...)
@@ -224,13 +225,7 @@ static int on_event(loader *L, const yaml_event_t *ev)
 static int end_document(loader *L)
 {
     if (L->have_root && L->root.type != TN_NULL) {
-        if (L->ndocs == L->capdocs) {
-            size_t cap = L->capdocs ? L->capdocs * 2 : 4;
-            tnode *d = ig_realloc(L->docs, cap * sizeof *d);
-            if (!d) return ig_yaml_oom(L, L->bi);
-            L->docs = d;
-            L->capdocs = cap;
-        }
+        if (IG_ARRAY_GROW(L->docs, L->ndocs, L->capdocs, 4)) return ig_yaml_oom(L, L->bi);
         L->docs[L->ndocs++] = L->root;
     }
     L->have_root = 0;

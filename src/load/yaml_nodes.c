@@ -11,31 +11,21 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 
 /* ---- scratch stacks ------------------------------------------------------- */
 
 static int push_item(loader *L, const tnode *n)
 {
-    if (L->nitems == L->capitems) {
-        size_t cap = L->capitems ? L->capitems * 2 : 256;
-        tnode *s = ig_realloc(L->items, cap * sizeof *s);
-        if (!s) return ig_yaml_oom(L, n->start);
-        L->items = s;
-        L->capitems = cap;
-    }
+    if (IG_ARRAY_GROW(L->items, L->nitems, L->capitems, 256)) return ig_yaml_oom(L, n->start);
     L->items[L->nitems++] = *n;
     return 0;
 }
 
 static int push_member(loader *L, const tmember *m)
 {
-    if (L->nmembers == L->capmembers) {
-        size_t cap = L->capmembers ? L->capmembers * 2 : 256;
-        tmember *s = ig_realloc(L->members, cap * sizeof *s);
-        if (!s) return ig_yaml_oom(L, m->value.start);
-        L->members = s;
-        L->capmembers = cap;
-    }
+    if (IG_ARRAY_GROW(L->members, L->nmembers, L->capmembers, 256))
+        return ig_yaml_oom(L, m->value.start);
     L->members[L->nmembers++] = *m;
     return 0;
 }
@@ -357,13 +347,7 @@ int ig_yaml_on_start(loader *L, const yaml_event_t *ev, int kind)
     if (count_nodes(L, cfn >= 0 ? 3 : 1, s, 0)) return L->status;
     long ai = -1;
     if (anchor && (ai = ig_yaml_anchor_define(L, anchor, s)) < 0) return L->status;
-    if (L->nframes == L->capframes) {
-        size_t cap = L->capframes ? L->capframes * 2 : 64;
-        frame *nf = ig_realloc(L->frames, cap * sizeof *nf);
-        if (!nf) return ig_yaml_oom(L, s);
-        L->frames = nf;
-        L->capframes = cap;
-    }
+    if (IG_ARRAY_GROW(L->frames, L->nframes, L->capframes, 64)) return ig_yaml_oom(L, s);
     f = &L->frames[L->nframes++];
     memset(f, 0, sizeof *f);
     f->kind = (uint8_t)kind;

@@ -24,6 +24,7 @@
 #include "load/json_pos.h"
 #include "principal/principal.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/arena.h"
 #include "util/errors.h"
 #include "util/fileio.h"
@@ -178,13 +179,7 @@ static int add_policy(managed_store *s, size_t *cap, const char *name, const cha
                       const char *version, const tsource *src, const tnode *doc)
 {
     if (!name || !doc) return 0;
-    if (s->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        managed_policy *nv = ig_realloc(s->v, nc * sizeof *nv);
-        if (!nv) return IAMG_ENOMEM;
-        s->v = nv;
-        *cap = nc;
-    }
+    if (IG_ARRAY_GROW(s->v, s->n, *cap, 256)) return IAMG_ENOMEM;
     managed_policy *p = &s->v[s->n++];
     p->name = name;
     p->arn = arn;

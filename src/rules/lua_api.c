@@ -12,6 +12,7 @@
 #include "rules/params.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/utf8.h"
 
 #define MT_POLICY "iamguard.policy"
@@ -634,15 +635,9 @@ static int report(lua_State *L)
         ctx->overflow++;
         return 0;
     }
-    if (ctx->out->n == ctx->out->cap) {
-        size_t cap = ctx->out->cap ? ctx->out->cap * 2 : 16;
-        rfind *nv = ig_realloc(ctx->out->v, cap * sizeof *nv);
-        if (!nv) {
-            ctx->oom = 1;
-            return luaL_error(L, "out of memory");
-        }
-        ctx->out->v = nv;
-        ctx->out->cap = cap;
+    if (IG_ARRAY_GROW(ctx->out->v, ctx->out->n, ctx->out->cap, 16)) {
+        ctx->oom = 1;
+        return luaL_error(L, "out of memory");
     }
     char *clean = ig_utf8_sanitize(msg, mlen, ctx->lim->max_message_len);
     if (!clean) {

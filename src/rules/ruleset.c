@@ -17,6 +17,7 @@
 #include "rules/rulestate.h"
 #include "rules/sandbox.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
 #include "util/fileio.h"
@@ -637,14 +638,9 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
         if (l < 5 || strcmp(de->d_name + l - 4, ".lua") != 0 || de->d_name[0] == '.') continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nv = ig_realloc(names, cap * sizeof *nv);
-            if (!nv) {
-                rc = IAMG_ENOMEM;
-                break;
-            }
-            names = nv;
+        if (IG_ARRAY_GROW(names, n, cap, 16)) {
+            rc = IAMG_ENOMEM;
+            break;
         }
         buf p = BUF_INIT;
         ig_buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);

@@ -15,6 +15,7 @@
 
 #include "scan/results_int.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/arena.h"
 #include "util/errors.h"
 #include "util/fileio.h"
@@ -147,13 +148,8 @@ static void add_root(reader *rd, json_t *uri)
 static int add_entry(reader *rd, const char *rule, const char *path, const char *fp, unsigned line)
 {
     iamg_baseline *b = rd->b;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        bentry *v = ig_realloc(b->v, cap * sizeof *v);
-        if (!v) return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
-        b->v = v;
-        b->cap = cap;
-    }
+    if (IG_ARRAY_GROW(b->v, b->n, b->cap, 64))
+        return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
     bentry *e = &b->v[b->n];
     e->rule = ig_arena_strdup(&b->a, rule);
     e->path = path;

@@ -18,6 +18,7 @@
 #include "scan/results_int.h"
 #include "scan/walk.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
 #include "util/fileio.h"
@@ -456,13 +457,7 @@ static void apply_kinds(const iamg_scan_options *o, const char *path, loaded *l)
 
 static int afind_add(afind_list *l, const afind *a)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        afind *v = ig_realloc(l->v, cap * sizeof *v);
-        if (!v) return IAMG_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (IG_ARRAY_GROW(l->v, l->n, l->cap, 8)) return IAMG_ENOMEM;
     l->v[l->n++] = *a;
     return 0;
 }

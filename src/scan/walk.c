@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
 
@@ -218,13 +219,7 @@ static int seen_dir(walker *w, const struct stat *st)
 {
     for (size_t i = 0; i < w->nseen; i++)
         if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino) return 1;
-    if (w->nseen == w->capseen) {
-        size_t cap = w->capseen ? w->capseen * 2 : 64;
-        void *v = ig_realloc(w->seen, cap * sizeof *w->seen);
-        if (!v) return w->oom = 1, 1;
-        w->seen = v;
-        w->capseen = cap;
-    }
+    if (IG_ARRAY_GROW(w->seen, w->nseen, w->capseen, 64)) return w->oom = 1, 1;
     w->seen[w->nseen].dev = st->st_dev;
     w->seen[w->nseen].ino = st->st_ino;
     w->nseen++;
@@ -271,14 +266,9 @@ static void walk_dir(walker *w, const char *fs, const char *rel)
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            entry *v = ig_realloc(ents, cap * sizeof *v);
-            if (!v) {
-                w->oom = 1;
-                break;
-            }
-            ents = v;
+        if (IG_ARRAY_GROW(ents, n, cap, 32)) {
+            w->oom = 1;
+            break;
         }
         size_t len = strlen(de->d_name);
         ents[n].off = names.len;
@@ -467,15 +457,9 @@ int ig_walk_stream(const char *const *paths, size_t n, const iamg_scan_options *
 static int collect(void *ud, const walk_file *f)
 {
     walk_list *l = ud;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        walk_file *v = ig_realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            ig_free(f->fs_path);
-            return -1;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (IG_ARRAY_GROW(l->v, l->n, l->cap, 256)) {
+        ig_free(f->fs_path);
+        return -1;
     }
     l->v[l->n++] = *f;
     return 0;

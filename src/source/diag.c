@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 
 void ig_diag_list_free(diag_list *l)
@@ -24,15 +25,9 @@ static diag *slot(diag_list *l)
         l->dropped++;
         return NULL;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        diag *v = ig_realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = 1;
-            return NULL;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (IG_ARRAY_GROW(l->v, l->n, l->cap, 8)) {
+        l->oom = 1;
+        return NULL;
     }
     diag *d = &l->v[l->n];
     memset(d, 0, sizeof *d);
