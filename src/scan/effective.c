@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/errors.h"
 
 /* What the rules report on one derived document, kept per file. */
@@ -70,13 +71,7 @@ static int judge(effective *ef, size_t slot, long holder, const pdoc *doc, uint3
             *out = &ef->v[i];
             return 0;
         }
-    if (ef->n == ef->cap) {
-        size_t cap = ef->cap ? ef->cap * 2 : 8;
-        verdict *nv = ig_realloc(ef->v, cap * sizeof *nv);
-        if (!nv) return IAMG_ENOMEM;
-        ef->v = nv;
-        ef->cap = cap;
-    }
+    if (IG_ARRAY_GROW(ef->v, ef->n, ef->cap, 8)) return IAMG_ENOMEM;
     verdict *vd = &ef->v[ef->n];
     memset(vd, 0, sizeof *vd);
     vd->slot = slot;
