@@ -26,6 +26,8 @@ typedef struct parser {
     size_t nmembers, capmembers;
     iamg_error *err;
     int status;
+    struct interned *interned; /* see intern() */
+    size_t ninterned, capinterned;
 } parser;
 
 static int fail_at(parser *P, const unsigned char *at, int code, const char *fmt, ...)
@@ -204,6 +206,64 @@ static const char *common_string(const unsigned char *s, size_t n)
     return NULL;
 }
 
+/*
+ * Short strings that repeat (actions, ARNs of AWS managed policies, dates,
+ * account IDs) are kept once per document: in an account dump the same
+ * policies and values come back for every principal, and a copy each is
+ * most of the tree. Only strings the document spells without escapes are
+ * looked up; the table goes with the parse.
+ */
+#define INTERN_MAX_LEN 64
+#define INTERN_MAX_ENTRIES (1u << 18)
+
+struct interned {
+    const char *s; /* NULL: empty slot */
+    uint32_t hash, n;
+};
+
+static uint32_t str_hash(const unsigned char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 16777619u;
+    return h;
+}
+
+/* The copy of s[0..n) kept so far, or NULL; *slot is where a new copy goes
+ * (NULL when the table is full or could not grow: nothing is lost but the
+ * sharing). */
+static const char *intern_find(parser *P, const unsigned char *s, size_t n, uint32_t h,
+                               struct interned **slot)
+{
+    *slot = NULL;
+    if (P->ninterned * 2 >= P->capinterned) {
+        if (P->capinterned >= INTERN_MAX_ENTRIES) goto probe;
+        size_t cap = P->capinterned ? P->capinterned * 2 : 256;
+        struct interned *v = ig_calloc(cap, sizeof *v);
+        if (!v) goto probe;
+        for (size_t i = 0; i < P->capinterned; i++) {
+            const struct interned *e = &P->interned[i];
+            if (!e->s) continue;
+            size_t k = e->hash & (cap - 1);
+            while (v[k].s)
+                k = (k + 1) & (cap - 1);
+            v[k] = *e;
+        }
+        ig_free(P->interned);
+        P->interned = v;
+        P->capinterned = cap;
+    }
+probe:
+    if (!P->capinterned) return NULL;
+    size_t k = h & (P->capinterned - 1);
+    for (; P->interned[k].s; k = (k + 1) & (P->capinterned - 1)) {
+        const struct interned *e = &P->interned[k];
+        if (e->hash == h && e->n == n && memcmp(e->s, s, n) == 0) return e->s;
+    }
+    if (P->ninterned * 2 < P->capinterned) *slot = &P->interned[k];
+    return NULL;
+}
+
 static int parse_string(parser *P, tnode *out)
 {
     const unsigned char *open = P->p, *p = open + 1, *e = P->end;
@@ -236,12 +296,34 @@ static int parse_string(parser *P, tnode *out)
         P->p = close + 1;
         return 0;
     }
+    struct interned *slot = NULL;
+    uint32_t h = 0;
+    if (simple && rawlen <= INTERN_MAX_LEN) {
+        h = str_hash(open + 1, rawlen);
+        known = intern_find(P, open + 1, rawlen, h, &slot);
+        if (known) {
+            out->type = TN_STRING;
+            out->flags = 0;
+            out->n = (uint32_t)rawlen;
+            out->u.s = known;
+            out->start = (uint32_t)(open - P->beg);
+            out->end = (uint32_t)(close + 1 - P->beg);
+            P->p = close + 1;
+            return 0;
+        }
+    }
     unsigned char *s = ig_arena_alloc_bytes(P->a, rawlen + 1);
     if (!s) return oom(P);
     size_t n = 0;
     if (simple) {
         memcpy(s, open + 1, rawlen);
         n = rawlen;
+        if (slot) {
+            slot->s = (const char *)s;
+            slot->hash = h;
+            slot->n = (uint32_t)rawlen;
+            P->ninterned++;
+        }
     } else {
         for (p = open + 1; p < close;) {
             if (*p == '\\') {
@@ -592,6 +674,7 @@ int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tn
 done:
     ig_free(P.items);
     ig_free(P.members);
+    ig_free(P.interned);
     return P.status;
 }
 

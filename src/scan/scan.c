@@ -685,6 +685,29 @@ static int apply_effective(worker *w, slot *s, loaded *l, principal_set *ps)
     return rc;
 }
 
+/* Above this size a file's fingerprints are computed for the lines that
+ * need one only: a hash per line of a 100 MB account dump is 50 MB. */
+#define FINGERPRINT_ALL_MAX (4u << 20)
+
+/* The line fingerprints of what the rules reported on the file. */
+static int line_prints(worker *w, const char *data, size_t len, line_hashes *lh)
+{
+    if (len <= FINGERPRINT_ALL_MAX) return ig_fingerprint_lines(data, len, lh);
+    size_t n = 0, cap = w->rf.n + w->af.n + w->dl.n + 1;
+    uint32_t *lines = ig_malloc(cap * sizeof *lines);
+    if (!lines) return -1;
+    lines[n++] = 1; /* problems without a line */
+    for (size_t i = 0; i < w->rf.n; i++)
+        lines[n++] = ig_tsource_pos(w->rf.v[i].doc->src, w->rf.v[i].start).line;
+    for (size_t i = 0; i < w->af.n; i++)
+        lines[n++] = ig_tsource_pos(w->af.v[i].src, w->af.v[i].start).line;
+    for (size_t i = 0; i < w->dl.n; i++)
+        if (w->dl.v[i].line && !w->dl.v[i].path) lines[n++] = w->dl.v[i].line;
+    int rc = ig_fingerprint_some_lines(data, len, lines, n, lh);
+    ig_free(lines);
+    return rc;
+}
+
 static int process_file(worker *w, const walk_file *wf, slot *s)
 {
     shared *sh = w->sh;
@@ -753,7 +776,7 @@ static int process_file(worker *w, const walk_file *wf, slot *s)
     if ((rc = check_principals(w, &l, &ps))) goto done;
     if ((rc = apply_effective(w, s, &l, &ps))) goto done;
     if (w->rf.n || w->af.n || w->dl.n) {
-        if (ig_tsource_index(&l.src, &l.a) || ig_fingerprint_lines(data, len, &lh)) {
+        if (ig_tsource_index(&l.src, &l.a) || line_prints(w, data, len, &lh)) {
             rc = IAMG_ENOMEM;
             goto done;
         }

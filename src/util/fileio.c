@@ -51,18 +51,25 @@ int ig_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_
     size_t n = 0;
     for (;;) {
         if (n + 1 >= cap) {
-            /* The file grew since fstat: read on, within the limit. */
+            /* The buffer holds what fstat promised: one byte more says
+             * whether the file grew meanwhile, without growing the buffer
+             * of every file that did not. */
+            char extra;
+            ssize_t r = read(fd, &extra, 1);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+                rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot read file: %s",
+                                  strerror(errno));
+                goto done;
+            }
+            if (r == 0) break;
+            /* It grew: read on, within the limit. */
             if (cap - 1 >= max) {
-                char extra;
-                ssize_t r = read(fd, &extra, 1);
-                if (r > 0) {
-                    rc = ig_error_set(
-                        err, IAMG_ELIMIT, path, 0, 0,
-                        "file grew past the limit of %llu bytes while being read: skipped",
-                        (unsigned long long)max);
-                    goto done;
-                }
-                break;
+                rc =
+                    ig_error_set(err, IAMG_ELIMIT, path, 0, 0,
+                                 "file grew past the limit of %llu bytes while being read: skipped",
+                                 (unsigned long long)max);
+                goto done;
             }
             size_t ncap = cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
             char *np = ig_realloc(p, ncap);
@@ -72,6 +79,8 @@ int ig_read_file(const char *path, uint64_t max, char **data, size_t *len, iamg_
             }
             p = np;
             cap = ncap;
+            p[n++] = extra;
+            continue;
         }
         ssize_t r = read(fd, p + n, cap - 1 - n);
         if (r < 0) {

@@ -583,3 +583,44 @@ Test(fingerprint, every_allocation_failure_is_clean)
     cr_expect(succeeded);
     ig_fingerprint_free(&ok);
 }
+
+/* Fingerprints of some lines only equal those of every line, whatever the
+ * lines asked for (repeats, out of order, 0, past the end), including lines
+ * that repeat earlier ones (occurrence > 1) and lines of a text whose last
+ * line is empty. */
+Test(fingerprint, some_lines_equal_all_lines)
+{
+    static const char *const texts[] = {
+        "{\n  \"a\": 1,\n  \"a\": 1,\n  \"b\": 2,\n  \"a\": 1\n}\n",
+        "x\r\ny\r\n\r\nx\r\ny\r\n",
+        "one line, no end",
+        "\xEF\xBB\xBFwith bom\n\xF0\x9F\x98\x80\n\xFF bad\n\n\n",
+        "",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        const char *d = texts[t];
+        size_t len = strlen(d);
+        line_hashes all;
+        cr_assert_eq(ig_fingerprint_lines(d, len, &all), 0);
+        for (uint32_t first = 0; first <= all.nlines + 1; first++) {
+            /* Every line from `first` on, backwards, with a repeat and 0. */
+            uint32_t want[16];
+            size_t n = 0;
+            for (uint32_t l = all.nlines + 2; l-- > first && n < 12;)
+                want[n++] = l;
+            want[n++] = first;
+            want[n++] = 0;
+            line_hashes some;
+            cr_assert_eq(ig_fingerprint_some_lines(d, len, want, n, &some), 0);
+            cr_expect_eq(some.nlines, all.nlines);
+            for (size_t i = 0; i < n; i++) {
+                char a[32], b[32];
+                ig_fingerprint_format(&all, want[i], a);
+                ig_fingerprint_format(&some, want[i], b);
+                cr_expect_str_eq(b, a, "text %zu, line %u", t, want[i]);
+            }
+            ig_fingerprint_free(&some);
+        }
+        ig_fingerprint_free(&all);
+    }
+}
