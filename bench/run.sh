@@ -94,8 +94,50 @@ run_set() { # name dir [yaml]
     fi
 }
 
+# Phases of one scan (--timings), the run with the least total wall-clock
+# time of REPEAT: only `check` runs on several threads, so the CPU time of
+# the rest, as a share of the -j1 total, bounds what more cores can give.
+phases() { # label args...
+    label=$1; shift
+    best=""
+    i=0
+    while [ $i -lt "$repeat" ]; do
+        "$bin" scan -q --timings "$@" 2>"$work/timings" >/dev/null || true
+        t=$(awk '$1 == "timing" && $2 == "total" { print $3 }' "$work/timings")
+        if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$t
+            cp "$work/timings" "$work/timings.best"
+        fi
+        i=$((i + 1))
+    done
+    printf '%-30s' "$label"
+    awk '$1 == "timing" && $2 != "serial" { printf " %s %.3f/%.3f", $2, $3, $4 }
+         $1 == "timing" && $2 == "serial" { s = $3 }
+         END { printf "  serial %s\n", s }' "$work/timings.best"
+}
+
+run_phases() { # name dir
+    echo
+    echo "== phases of $1 (wall/cpu seconds; serial: cpu outside check, of the total)"
+    phases "-j1" -j1 -f sarif -o "$work/out.sarif" "$2"
+    phases "-j2" -j2 -f sarif -o "$work/out.sarif" "$2"
+    if [ "$cores" -gt 2 ]; then phases "-j$cores" -j"$cores" -f sarif -o "$work/out.sarif" "$2"; fi
+}
+
 run_set "AWS managed policies" "$managed"
 run_set "AWS managed policies x20" "$work/x20"
 run_set "one 200,000-statement document" "$work/big.json"
 run_set "2 MB CloudFormation template (YAML)" "$work/template.yaml" yaml
 run_set "synthetic 100,000-file tree" "$work/tree"
+run_phases "AWS managed policies x20" "$work/x20"
+run_phases "the synthetic 100,000-file tree" "$work/tree"
+
+# One huge document: a 100 MB account dump, peak RSS against its size.
+sh "$here/gen_dump.sh" 100 "$work/dump.json" "$corpus"
+dsize=$(size "$work/dump.json")
+echo
+echo "== one account dump of $dsize bytes (peak RSS target: 2x the file)"
+"$measure" "$repeat" "iamguard scan -j1 (SARIF)" 1 "$dsize" -- \
+    "$bin" scan -q -j1 -f sarif -o "$work/out.sarif" "$work/dump.json" | tee "$work/dump.row" || true
+awk -v b="$dsize" '{ for (i = 1; i < NF; i++) if ($(i + 1) == "MiB") r = $i }
+    END { printf "peak RSS %.2fx the file\n", r * 1048576 / b }' "$work/dump.row"
