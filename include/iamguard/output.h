@@ -99,6 +99,25 @@ IAMG_API int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, con
                                     const iamg_results *r, const iamg_output_options *o,
                                     iamg_error *err);
 
+/* Flags of iamg_escape. */
+#define IAMG_ESCAPE_LINE_START 0x1u    /**< the text begins a line: a leading ':' is escaped */
+#define IAMG_ESCAPE_KEEP_NEWLINES 0x2u /**< multi-line text: '\n' stays, each line a line start */
+#define IAMG_ESCAPE_KEEP_TABS 0x4u     /**< tabs stay (source lines) */
+
+/**
+ * Untrusted text (file names, logical IDs, Sids, rule messages...) made safe
+ * to print where a person or a CI log reads it, as the text report does:
+ * control characters, C1 controls, Unicode bidirectional and line-separator
+ * controls and ill-formed UTF-8 are shown as visible escapes (\n, \x1b,
+ * \u202e, \xff), and with IAMG_ESCAPE_LINE_START a
+ * leading ':' as \x3a, so no line can start a GitHub Actions workflow
+ * command ("::error ..."). Writes at most cap - 1 bytes and a NUL to out
+ * (whole characters only; out may be NULL when cap is 0) and returns the
+ * length of the whole escape, as snprintf does. SARIF and JSON need no such
+ * step: their escaping is exact.
+ */
+IAMG_API size_t iamg_escape(char *out, size_t cap, const char *text, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,7 +30,16 @@ typedef struct cli_strlist {
 int cli_strlist_add(cli_strlist *l, const char *s);
 void cli_strlist_free(cli_strlist *l);
 
-/* "path:line:col: message" for an iamg_error, to stderr, prefixed "iamguard: ". */
+/* Text from input (file names, rule ids, messages, rule documentation),
+ * escaped for a terminal or CI log (iamg_escape): cli_esc for text inside a
+ * line, cli_esc_line for text that starts one, cli_esc_lines for multi-line
+ * text. The result lives until eight more escapes have been made. */
+const char *cli_esc(const char *s);
+const char *cli_esc_line(const char *s);
+const char *cli_esc_lines(const char *s);
+
+/* "path:line:col: message" for an iamg_error, to stderr, prefixed "iamguard: "
+ * (escaped, like cli_errorf's whole message). */
 void cli_error(const iamg_error *err);
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -159,12 +159,12 @@ static void print_value(const iamg_param_value *v)
         printf("%g", v->number);
         break;
     case IAMG_PARAM_STRING:
-        printf("\"%s\"", v->string ? v->string : "");
+        printf("\"%s\"", v->string ? cli_esc(v->string) : "");
         break;
     case IAMG_PARAM_LIST:
         fputc('[', stdout);
         for (size_t i = 0; i < v->nlist; i++)
-            printf("%s\"%s\"", i ? ", " : "", v->list[i]);
+            printf("%s\"%s\"", i ? ", " : "", cli_esc(v->list[i]));
         fputc(']', stdout);
         break;
     }
@@ -174,9 +174,9 @@ static int report_load_failures(const iamg_engine *e)
 {
     for (size_t i = 0; i < iamg_engine_diag_count(e); i++) {
         const iamg_diag *d = iamg_engine_diag(e, i);
-        fprintf(stderr, "iamguard: %s", d->path ? d->path : "");
+        fprintf(stderr, "iamguard: %s", d->path ? cli_esc(d->path) : "");
         if (d->line) fprintf(stderr, ":%u", d->line);
-        fprintf(stderr, ": %s\n", d->message);
+        fprintf(stderr, ": %s\n", cli_esc(d->message));
     }
     return iamg_engine_diag_count(e) ? EXIT_INCOMPLETE : EXIT_OK;
 }
@@ -201,12 +201,13 @@ int cli_cmd_rules(int argc, char **argv)
         /* Ids are as long as their authors make them: align on the longest. */
         int width = 16;
         for (size_t i = 0; i < iamg_engine_rule_count(e); i++) {
-            size_t n = strlen(iamg_engine_rule(e, i)->id);
+            size_t n = strlen(cli_esc(iamg_engine_rule(e, i)->id));
             if (n > (size_t)width) width = n > 64 ? 64 : (int)n;
         }
         for (size_t i = 0; i < iamg_engine_rule_count(e); i++) {
             const iamg_rule_info *r = iamg_engine_rule(e, i);
-            printf("%-*s %-8s %s\n", width, r->id, iamg_level_name(r->level), r->short_description);
+            printf("%-*s %-8s %s\n", width, cli_esc_line(r->id), iamg_level_name(r->level),
+                   cli_esc(r->short_description));
         }
     } else {
         cli_errorf("--format must be text or json, not '%s'", format);
@@ -245,27 +246,30 @@ int cli_cmd_explain(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
-    printf("%s%s%s%s\n", r->id, r->name ? " (" : "", r->name ? r->name : "", r->name ? ")" : "");
+    /* Ids, names and documentation come from rule files: escaped. */
+    printf("%s%s%s%s\n", cli_esc_line(r->id), r->name ? " (" : "", r->name ? cli_esc(r->name) : "",
+           r->name ? ")" : "");
     printf("level: %s", iamg_level_name(r->level));
     if (r->security_severity > 0) printf(", security severity %.1f", r->security_severity);
-    printf("\nsource: %s\n", r->source);
+    printf("\nsource: %s\n", cli_esc(r->source));
     if (r->nparams) {
         printf("parameters (set in .iamguard.yml under rules: %s: params:, or with --param "
                "%s.NAME=VALUE):\n",
-               r->id, r->id);
+               cli_esc(r->id), cli_esc(r->id));
         for (size_t i = 0; i < r->nparams; i++) {
             const iamg_rule_param *p = &r->params[i];
-            printf("  %s (%s%s) default ", p->name, iamg_param_type_name(p->default_value.type),
+            printf("  %s (%s%s) default ", cli_esc(p->name),
+                   iamg_param_type_name(p->default_value.type),
                    p->default_value.type == IAMG_PARAM_LIST ? " of strings" : "");
             print_value(&p->default_value);
-            if (p->description) printf(": %s", p->description);
+            if (p->description) printf(": %s", cli_esc(p->description));
             fputc('\n', stdout);
         }
     }
-    printf("\n%s\n", r->short_description);
-    if (r->full_description) printf("\n%s\n", r->full_description);
-    if (r->help) printf("\n%s\n", r->help);
-    if (r->help_uri) printf("\nMore: %s\n", r->help_uri);
+    printf("\n%s\n", cli_esc_lines(r->short_description));
+    if (r->full_description) printf("\n%s\n", cli_esc_lines(r->full_description));
+    if (r->help) printf("\n%s\n", cli_esc_lines(r->help));
+    if (r->help_uri) printf("\nMore: %s\n", cli_esc(r->help_uri));
 done:
     iamg_engine_free(e);
     return status < 0 ? EXIT_OK : status;

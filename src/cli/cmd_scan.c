@@ -284,7 +284,7 @@ static void warn_outside_base(const iamg_results *r)
             "code scanning and merge requests cannot place them: scan from the repository root or "
             "set "
             "--base-dir\n",
-            outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", first);
+            outside, outside == 1 ? "" : "s", outside == 1 ? "is" : "are", cli_esc(first));
 }
 
 /* Exit status for what a scan produced. */
@@ -779,11 +779,11 @@ int cli_cmd_scan(int argc, char **argv)
             if (d->level != IAMG_LEVEL_ERROR || d->code == IAMG_ESKIP) continue;
             fputs("iamguard: ", stderr);
             if (d->path) {
-                fputs(d->path, stderr);
+                fputs(cli_esc(d->path), stderr);
                 if (d->line) fprintf(stderr, ":%u:%u", d->line, d->column);
                 fputs(": ", stderr);
             }
-            fprintf(stderr, "%s\n", d->message);
+            fprintf(stderr, "%s\n", cli_esc(d->message));
         }
     }
     status = scan_status(results, fail_on);

@@ -403,9 +403,11 @@ static size_t match(flines *want, flines *got)
     return unpaired;
 }
 
-/* Write a quoted message text, escaping '"' and '\\'. */
+/* Write a quoted message text, escaping '"' and '\\'; on the screen, also
+ * what a terminal must not see (cli_esc). */
 static void put_quoted(FILE *f, const char *s)
 {
+    if (f == stdout) s = cli_esc(s);
     fputc('"', f);
     for (; *s; s++) {
         if (*s == '"' || *s == '\\') fputc('\\', f);
@@ -418,7 +420,7 @@ static void put_quoted(FILE *f, const char *s)
  * level when `levels`, their whole message when `texts`. */
 static void put_line(FILE *f, const fline *l, int reported, int levels, int texts)
 {
-    fprintf(f, "%s %u:%u", l->id, l->line, l->col);
+    fprintf(f, "%s %u:%u", f == stdout ? cli_esc(l->id) : l->id, l->line, l->col);
     if (l->level > 0 && (!reported || levels)) fprintf(f, " %s", iamg_level_name(l->level));
     if (l->text && (!reported || texts)) {
         fputc(' ', f);
@@ -458,22 +460,22 @@ static void print_diff(const flines *want, const flines *got, int levels, int te
     for (j = 0; j < got->n; j++) {
         const fline *g = &got->v[j];
         if (g->partner < 0)
-            printf("  %s %u:%u %s: %s\n", g->id, g->line, g->col, iamg_level_name(g->level),
-                   g->text);
+            printf("  %s %u:%u %s: %s\n", cli_esc(g->id), g->line, g->col,
+                   iamg_level_name(g->level), cli_esc(g->text));
     }
 }
 
 /* "  path:line:col: level[RULE] message" of a problem iamguard noted. */
 static void print_problem(const iamg_diag *d, const char *prefix)
 {
-    printf("%s%s", prefix, d->path ? d->path : "");
+    printf("%s%s", prefix, d->path ? cli_esc_line(d->path) : "");
     if (d->line) printf(":%u", d->line);
     if (d->line && d->column) printf(":%u", d->column);
     if (d->rule_id)
         printf(": %s[%s%s] %s\n", iamg_level_name(d->level), d->code == IAMG_ELOG ? "log " : "",
-               d->rule_id, d->message);
+               cli_esc(d->rule_id), cli_esc(d->message));
     else
-        printf(": %s: %s\n", iamg_level_name(d->level), d->message);
+        printf(": %s: %s\n", iamg_level_name(d->level), cli_esc(d->message));
 }
 
 /* What the rules wrote with log() on the case. */
@@ -481,7 +483,8 @@ static void print_logs(const iamg_results *r)
 {
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
-        if (d->code == IAMG_ELOG) printf("  log %s %s\n", d->rule_id ? d->rule_id : "", d->message);
+        if (d->code == IAMG_ELOG)
+            printf("  log %s %s\n", d->rule_id ? cli_esc(d->rule_id) : "", cli_esc(d->message));
     }
 }
 
@@ -605,7 +608,7 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_path, const
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
         int fatal = d->code == IAMG_ERULE || d->level == IAMG_LEVEL_ERROR;
-        if (fatal && !broken) printf("ERROR %s %s\n", rule_name, name);
+        if (fatal && !broken) printf("ERROR %s %s\n", cli_esc(rule_name), cli_esc(name));
         broken |= fatal;
     }
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
@@ -614,7 +617,7 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_path, const
     }
     if (!broken && iamg_results_stats(r)->documents == 0) {
         printf("ERROR %s %s\n  %s: holds no policy document iamguard recognises: nothing to test\n",
-               rule_name, name, case_path);
+               cli_esc(rule_name), cli_esc(name), cli_esc(case_path));
         broken = 1;
     }
     if (broken) {
@@ -644,10 +647,11 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_path, const
     if (rs->update) {
         if (have == 0 && unpaired == 0) {
             rs->passed++;
-            if (!rs->quiet) printf("ok   %s %s\n", rule_name, name);
+            if (!rs->quiet) printf("ok   %s %s\n", cli_esc(rule_name), cli_esc(name));
         } else if (write_expected(expected_path, header, &got, with_levels, with_text) == 0) {
             rs->updated++;
-            printf("updated %s (%zu finding%s)\n", expected_path, got.n, got.n == 1 ? "" : "s");
+            printf("updated %s (%zu finding%s)\n", cli_esc(expected_path), got.n,
+                   got.n == 1 ? "" : "s");
         } else {
             rs->status = cli_worse(rs->status, EXIT_USAGE);
             rs->errors++;
@@ -658,8 +662,8 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_path, const
         rs->failed++;
         rs->status = cli_worse(rs->status, EXIT_FINDINGS);
         printf("FAIL %s %s\n  no %s: create it with the lines below (or run with --update)\n",
-               rule_name, name, expected_path);
-        printf("--- %s\n+++ %s\n", expected_path, case_path);
+               cli_esc(rule_name), cli_esc(name), cli_esc(expected_path));
+        printf("--- %s\n+++ %s\n", cli_esc(expected_path), cli_esc(case_path));
         print_diff(&want, &got, with_levels, with_text);
         print_logs(r);
         goto done;
@@ -667,13 +671,14 @@ static void run_case(run_state *rs, iamg_engine *e, const char *rule_path, const
     if (unpaired == 0) {
         rs->passed++;
         if (!rs->quiet)
-            printf("ok   %s %s (%zu finding%s)\n", rule_name, name, got.n, got.n == 1 ? "" : "s");
+            printf("ok   %s %s (%zu finding%s)\n", cli_esc(rule_name), cli_esc(name), got.n,
+                   got.n == 1 ? "" : "s");
         if (rs->verbose) print_logs(r);
     } else {
         rs->failed++;
         rs->status = cli_worse(rs->status, EXIT_FINDINGS);
-        printf("FAIL %s %s\n--- %s (expected)\n+++ %s (reported)\n", rule_name, name, expected_path,
-               case_path);
+        printf("FAIL %s %s\n--- %s (expected)\n+++ %s (reported)\n", cli_esc(rule_name),
+               cli_esc(name), cli_esc(expected_path), cli_esc(case_path));
         print_diff(&want, &got, with_levels, with_text);
         print_logs(r);
     }
@@ -712,7 +717,7 @@ static void run_rule_file(run_state *rs, const char *dir, const char *file)
         goto done;
     }
     if (iamg_engine_diag_count(e)) {
-        printf("ERROR %s: the rule file does not load\n", file);
+        printf("ERROR %s: the rule file does not load\n", cli_esc(file));
         for (size_t i = 0; i < iamg_engine_diag_count(e); i++) {
             const iamg_diag *d = iamg_engine_diag(e, i);
             print_problem(d, "  ");
@@ -724,8 +729,8 @@ static void run_rule_file(run_state *rs, const char *dir, const char *file)
     if (!is_dir(tests_dir)) {
         rs->untested++;
         if (!rs->quiet)
-            printf("--   %s: no tests (add cases to %s/, see 'iamguard test-rules --help')\n", file,
-                   tests_dir);
+            printf("--   %s: no tests (add cases to %s/, see 'iamguard test-rules --help')\n",
+                   cli_esc(file), cli_esc(tests_dir));
         goto done;
     }
     if (list_dir(tests_dir, keep_case_or_expected, &names, &n)) {
@@ -839,7 +844,8 @@ int cli_cmd_test_rules(int argc, char **argv)
             for (size_t i = 0; i < n; i++) {
                 if (is_module(all, arg, files[i])) {
                     if (!rs.quiet)
-                        printf("--   %s: a module that rules of this folder require\n", files[i]);
+                        printf("--   %s: a module that rules of this folder require\n",
+                               cli_esc(files[i]));
                     continue;
                 }
                 run_rule_file(&rs, arg, files[i]);

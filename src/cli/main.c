@@ -80,6 +80,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(name, commands[i].name)) return run_command(&commands[i], argc - 1, argv + 1);
-    fprintf(stderr, "iamguard: unknown command '%s'\n\n%s", name, main_usage);
+    fprintf(stderr, "iamguard: unknown command '%s'\n\n%s", cli_esc(name), main_usage);
     return EXIT_USAGE;
 }

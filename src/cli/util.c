@@ -31,26 +31,68 @@ void cli_strlist_free(cli_strlist *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The last few escapes, freed as the ring turns: a printf may take several. */
+#define ESC_RING 8
+static char *esc_ring[ESC_RING];
+static unsigned esc_next;
+
+static const char *escape_with(const char *s, unsigned flags)
+{
+    if (!s) return NULL;
+    size_t n = iamg_escape(NULL, 0, s, flags);
+    char *e = malloc(n + 1);
+    if (!e) return "(out of memory)";
+    iamg_escape(e, n + 1, s, flags);
+    free(esc_ring[esc_next]);
+    esc_ring[esc_next] = e;
+    esc_next = (esc_next + 1) % ESC_RING;
+    return e;
+}
+
+const char *cli_esc(const char *s)
+{
+    return escape_with(s, 0);
+}
+
+const char *cli_esc_line(const char *s)
+{
+    return escape_with(s, IAMG_ESCAPE_LINE_START);
+}
+
+const char *cli_esc_lines(const char *s)
+{
+    return escape_with(s, IAMG_ESCAPE_KEEP_NEWLINES);
+}
+
 void cli_error(const iamg_error *err)
 {
     fputs("iamguard: ", stderr);
     if (err->path[0]) {
-        fputs(err->path, stderr);
+        fputs(cli_esc(err->path), stderr);
         if (err->line) fprintf(stderr, ":%u", err->line);
         if (err->line && err->column) fprintf(stderr, ":%u", err->column);
         fputs(": ", stderr);
     }
-    fprintf(stderr, "%s\n", err->message[0] ? err->message : iamg_strerror(err->code));
+    fprintf(stderr, "%s\n", cli_esc(err->message[0] ? err->message : iamg_strerror(err->code)));
 }
 
+/* Messages name files and quote arguments: the whole line is escaped, so
+ * none of that can start a line of its own. */
 void cli_errorf(const char *fmt, ...)
 {
+    char small[512], *msg = small;
     va_list ap;
-    fputs("iamguard: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!msg) msg = small;
+    fprintf(stderr, "iamguard: %s\n", n < 0 ? fmt : cli_esc(msg));
+    if (msg != small) free(msg);
 }
 
 int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out)

@@ -2,7 +2,16 @@
 
 #include "iamguard/output.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/utf8.h"
+
+/* Every string from input (paths, messages, rule ids, logical IDs, Sids,
+ * holders, source lines) is printed escaped (util/escape.h): no control
+ * character, bidi control or workflow command reaches the terminal or log. */
+static void put(FILE *out, const char *s)
+{
+    ig_escape_fputs(s, 0, out);
+}
 
 /* ANSI colours, used only when the caller says the stream is a terminal. */
 typedef struct palette {
@@ -34,17 +43,25 @@ static void print_source(FILE *out, const palette *p, unsigned line, const char 
 {
     if (!snippet || !line) return;
     int cut = snippet_col > 1;
-    fprintf(out, "%s%6u |%s %s%s%s\n", p->dim, line, p->reset, cut ? "..." : "", snippet,
-            truncated ? " [truncated]" : "");
+    fprintf(out, "%s%6u |%s %s", p->dim, line, p->reset, cut ? "..." : "");
+    ig_escape_fputs(snippet, IG_ESC_KEEP_TABS, out);
+    fprintf(out, "%s\n", truncated ? " [truncated]" : "");
     if (!col || (cut && col < snippet_col)) return;
     fprintf(out, "%s       |%s %s", p->dim, p->reset, cut ? "   " : "");
-    size_t pre = ig_utf8_bytes_for_utf16(snippet, strlen(snippet), col - (cut ? snippet_col : 1));
-    for (size_t i = 0; i < pre; i++) {
-        unsigned char c = (unsigned char)snippet[i];
-        if (c == '\t')
+    /* One space per column of the escaped text before the region, so the
+     * caret stays under it when an escape is wider than its character. */
+    size_t len = strlen(snippet);
+    size_t pre = ig_utf8_bytes_for_utf16(snippet, len, col - (cut ? snippet_col : 1));
+    for (size_t i = 0; i < pre;) {
+        char e[IG_ESC_CHAR_MAX];
+        size_t used, el = ig_escape_char(snippet + i, len - i, IG_ESC_KEEP_TABS, 0, e, &used);
+        if (e[0] == '\t') {
             fputc('\t', out);
-        else if ((c & 0xC0) != 0x80)
-            fputc(' ', out);
+        } else {
+            for (size_t k = 0; k < el; k++)
+                if (((unsigned char)e[k] & 0xC0) != 0x80) fputc(' ', out);
+        }
+        i += used;
     }
     unsigned n = end_col > col ? end_col - col : 1;
     fputs(p->green, out);
@@ -58,7 +75,7 @@ static void print_location(FILE *out, const palette *p, const char *path, unsign
                            unsigned col)
 {
     fputs(p->bold, out);
-    fputs(path ? path : "iamguard", out);
+    ig_escape_fputs(path ? path : "iamguard", IG_ESC_LINE_START, out);
     if (line) fprintf(out, ":%u", line);
     if (line && col) fprintf(out, ":%u", col);
     fprintf(out, ":%s ", p->reset);
@@ -73,8 +90,13 @@ static void print_holders(FILE *out, const palette *p, const iamg_finding *f)
     for (size_t i = 0; i < f->nholders && i < 5; i++) {
         const iamg_holder *h = &f->holders[i];
         const char *who = h->id ? h->id : h->name ? h->name : h->arn ? h->arn : "?";
-        fprintf(out, "%s%s %s (%s)", i ? ", " : "", h->type ? h->type : "principal", who,
-                h->how ? h->how : "");
+        fputs(i ? ", " : "", out);
+        put(out, h->type ? h->type : "principal");
+        fputc(' ', out);
+        put(out, who);
+        fputs(" (", out);
+        put(out, h->how ? h->how : "");
+        fputc(')', out);
     }
     size_t total = f->holders_total > f->nholders ? f->holders_total : f->nholders;
     if (total > 5) fprintf(out, " and %zu more", total - 5);
@@ -121,9 +143,12 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
             problems++;
         if (d->level == IAMG_LEVEL_NOTE && !o->show_notes) continue;
         print_location(out, p, d->path, d->line, d->column);
-        fprintf(out, "%s%s%s[%s%s%s] %s\n", level_colour(p, d->level), iamg_level_name(d->level),
-                p->reset, diag_tag(d->code), d->rule_id ? " " : "", d->rule_id ? d->rule_id : "",
-                d->message);
+        fprintf(out, "%s%s%s[%s%s", level_colour(p, d->level), iamg_level_name(d->level), p->reset,
+                diag_tag(d->code), d->rule_id ? " " : "");
+        put(out, d->rule_id);
+        fputs("] ", out);
+        put(out, d->message);
+        fputc('\n', out);
         print_source(out, p, d->line, d->snippet, d->snippet_column, d->snippet_truncated,
                      d->column, d->end_column);
     }
@@ -132,14 +157,24 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
         if (f->suppressed && !o->include_suppressed) continue;
         if (!f->suppressed) by_level[f->level]++;
         print_location(out, p, f->path, f->line, f->column);
-        fprintf(out, "%s%s%s[%s] %s\n", level_colour(p, f->level), iamg_level_name(f->level),
-                p->reset, f->rule_id, f->message);
-        if (f->origin.container)
-            fprintf(out, "%s       = in %s, statement %s%s\n", p->dim, f->origin.container,
-                    f->statement ? f->statement : "-", p->reset);
+        fprintf(out, "%s%s%s[", level_colour(p, f->level), iamg_level_name(f->level), p->reset);
+        put(out, f->rule_id);
+        fputs("] ", out);
+        put(out, f->message);
+        fputc('\n', out);
+        if (f->origin.container) {
+            fprintf(out, "%s       = in ", p->dim);
+            put(out, f->origin.container);
+            fputs(", statement ", out);
+            put(out, f->statement ? f->statement : "-");
+            fprintf(out, "%s\n", p->reset);
+        }
         print_holders(out, p, f);
-        if (f->suppressed)
-            fprintf(out, "%s       = suppressed: %s%s\n", p->dim, f->suppressed, p->reset);
+        if (f->suppressed) {
+            fprintf(out, "%s       = suppressed: ", p->dim);
+            put(out, f->suppressed);
+            fprintf(out, "%s\n", p->reset);
+        }
         print_source(out, p, f->line, f->snippet, f->snippet_column, f->snippet_truncated,
                      f->column, f->end_column);
     }

@@ -11,6 +11,12 @@
 #    IAMGUARD-PARSE result and a notification, exit status 3); every other
 #    file is scanned and the SARIF file is complete. The ulimit part is
 #    skipped where the limit cannot apply (AddressSanitizer, valgrind).
+# 2. Forged text: file names, logical IDs, policy names, Sids, rule ids,
+#    rule messages and documentation holding newlines, workflow commands,
+#    ESC sequences and bidi controls reach the text report, stderr and the
+#    rules/explain listings only escaped (no raw control byte, no bidi
+#    control, no line that starts with "::"), while SARIF and JSON keep them
+#    exact.
 # No `timeout` around the scans: the test has ctest's time limit, and under
 # tests/valgrind.sh a program started by `timeout` would not be checked.
 set -u
@@ -86,6 +92,76 @@ else
             fail "memory -j$j: $got findings of the good files, want $want"
     done
 fi
+
+# ---- 2. forged text ----------------------------------------------------------------------
+
+f=$tmp/forged
+mkdir -p "$f/rules"
+bidi=$(printf '\342\200\256')
+evil_name=$(printf 'evil\n::error file=x::forged.json')
+printf '{"Statement": [{"Sid": "A\\u202eB\\u2066C", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}]}\n' \
+    >"$f/$evil_name"
+printf '{"Statement": [{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}]}\n' >"$f/::warning::x.json"
+printf '{"Resources": {"Role\\u001b]0;pwned\\u0007": {"Type": "AWS::IAM::Policy", "Properties": {
+  "PolicyName": "p\\r\\n::notice::x", "PolicyDocument": {"Statement": [
+  {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "*"}]}}}}}\n' >"$f/t.json"
+printf '{"Statement": [\n' >"$f/$(printf 'broken\033[31m.json')"
+printf 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  "R\\e]2;t\\a\\u2067":\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: {Statement: [{Effect: Allow, Action: "ssm:SendCommand", Resource: "*"}]}\n' \
+    >"$f/t.yaml"
+cat >"$f/rules/evil.lua" <<'LUA'
+return { id = "EVIL-1", level = "warning",
+  short_description = "Short \27[2J\n::error::doc \226\128\174",
+  full_description = "Line one\n::warning::two\n\27]0;x\7",
+  check = function(policy, report)
+    report{ message = "msg \226\128\174 reversed\n::error file=a::b\r\27[1A" }
+  end }
+LUA
+# Each output: no byte below 0x20 but newline, no bidi control, no "::" line.
+clean() { # name file
+    if LC_ALL=C tr -d '\n' <"$2" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+        fail "$1: raw control characters"
+        LC_ALL=C grep -n '[[:cntrl:]]' "$2" | head -n 3 | od -c | head -n 5
+    elif grep -q "$bidi" "$2"; then
+        fail "$1: a raw bidi control"
+    elif grep -q '^::' "$2"; then
+        fail "$1: a line starts a workflow command"
+        grep -n '^::' "$2" | head -n 3
+    else
+        ok "$1: escaped"
+    fi
+}
+(cd "$f" && exec "$bin" scan --no-config --color never --rules rules .) >"$tmp/forged.out" 2>"$tmp/forged.err"
+rc=$?
+[ $rc -eq 3 ] && ok "forged: exit 3" || fail "forged: exit $rc, want 3"
+clean "forged: text report" "$tmp/forged.out"
+clean "forged: stderr" "$tmp/forged.err"
+grep -q 'evil\\n::error file=x::forged.json:1:' "$tmp/forged.out" && grep -q '^\\x3a:warning::x.json:1:' "$tmp/forged.out" &&
+    grep -q "Role\\\\x1b\]0;pwned\\\\x07, policy 'p\\\\r\\\\n::notice::x'" "$tmp/forged.out" &&
+    grep -q 'Statement "A\\u202eB\\u2066C"' "$tmp/forged.out" &&
+    grep -q 'msg \\u202e reversed ::error file=a::b' "$tmp/forged.out" &&
+    ok "forged: names, logical IDs, policy names, Sids and rule messages show their escapes" ||
+    { fail "forged: escapes not as documented"; cat "$tmp/forged.out"; }
+(cd "$f" && exec "$bin" scan -q --no-config --color never --rules rules .) >/dev/null 2>"$tmp/quiet.err"
+clean "forged: problems on stderr (-q)" "$tmp/quiet.err"
+grep -q 'broken\\x1b\[31m.json:2:1:' "$tmp/quiet.err" && ok "forged: -q names the broken file escaped" ||
+    { fail "forged: -q stderr"; cat "$tmp/quiet.err"; }
+(cd "$f" && exec "$bin" scan --no-config --rules rules -f sarif -o "$tmp/forged.sarif" .) >/dev/null 2>"$tmp/sarif.err"
+clean "forged: stderr with -o" "$tmp/sarif.err"
+jq -e --arg id "$(printf 'Role\033]0;pwned\007')" --arg sid "$(printf 'A\342\200\256B\342\201\246C')" '
+    [.runs[0].results[].properties] as $p
+    | ($p | map(select(.logicalId == $id)) | length > 0)
+      and ($p | map(select(.statement == $sid)) | length > 0)
+      and ([.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri]
+           | index("evil%0A%3A%3Aerror%20file=x%3A%3Aforged.json") != null)' "$tmp/forged.sarif" >/dev/null &&
+    ok "forged: SARIF keeps every string exact" || fail "forged: SARIF is not exact"
+"$bin" rules --rules "$f/rules" >"$tmp/rules.out" 2>&1
+clean "forged: rules" "$tmp/rules.out"
+"$bin" explain --rules "$f/rules" EVIL-1 >"$tmp/explain.out" 2>&1
+clean "forged: explain" "$tmp/explain.out"
+grep -q '^\\x3a:warning::two$' "$tmp/explain.out" && ok "forged: explain keeps its lines, escaped" ||
+    { fail "forged: explain"; cat "$tmp/explain.out"; }
+"$bin" scan "$f/$(printf 'no\033]0;such\007file.json')" >/dev/null 2>"$tmp/missing.err"
+clean "forged: an error naming a missing file" "$tmp/missing.err"
 
 [ $fails -eq 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))
