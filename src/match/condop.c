@@ -5,6 +5,7 @@
  * condition keys are not ("aws:SourceIp" and "AWS:sourceip" are one key).
  */
 #include "iamguard/match.h"
+#include "match/condop.h"
 
 #include <assert.h>
 #include <string.h>
@@ -103,10 +104,16 @@ static unsigned char fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+int ig_cond_key_equal_n(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an != bn) return 0;
+    for (size_t i = 0; i < an; i++)
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i])) return 0;
+    return 1;
+}
+
 int iamg_cond_key_equal(const char *a, const char *b)
 {
     if (!a || !b) return 0;
-    for (; *a && *b; a++, b++)
-        if (fold((unsigned char)*a) != fold((unsigned char)*b)) return 0;
-    return *a == *b;
+    return ig_cond_key_equal_n(a, strlen(a), b, strlen(b));
 }
