@@ -160,10 +160,6 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
         fail_at(P, p, IAMG_EPARSE, "invalid \\u escape: expected 4 hex digits");
         return 0;
     }
-    if (hi == 0) {
-        fail_at(P, p, IAMG_EPARSE, "\\u0000 (NUL) is not allowed in strings");
-        return 0;
-    }
     if (hi >= 0xDC00 && hi <= 0xDFFF) {
         fail_at(P, p, IAMG_EPARSE, "invalid Unicode escape \\u%04lX: lone low surrogate", hi);
         return 0;

@@ -4,11 +4,13 @@
  *
  * jansson, which iamguard uses for its outputs and to read SARIF, keeps no
  * positions; this parser accepts exactly the documents jansson accepts with
- * JSON_DECODE_ANY (a differential test and fuzz target hold it to that), with
- * two deliberate differences: a leading UTF-8 byte-order mark is accepted,
- * and a NUL byte right after a literal or number ("1\0"), which jansson 2.14
- * skips by accident, is refused. It builds a tree (tree.h) with byte spans
- * instead of a jansson value.
+ * JSON_DECODE_ANY | JSON_ALLOW_NUL (a differential test and fuzz target hold
+ * it to that), with three deliberate differences: a leading UTF-8 byte-order
+ * mark is accepted, a NUL byte right after a literal or number ("1\0"),
+ * which jansson 2.14 skips by accident, is refused, and "\u0000" in an
+ * object key, which jansson refuses, is read like any other string. It
+ * builds a tree (tree.h) with byte spans instead of a jansson value; a
+ * decoded string may hold NUL bytes, so its length is tnode.n, not strlen.
  */
 #ifndef IAMG_LOAD_JSON_POS_H
 #define IAMG_LOAD_JSON_POS_H

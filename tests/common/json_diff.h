@@ -90,6 +90,35 @@ static inline const char *json_diff_same_value(const tnode *n, const json_t *j, 
     return "unknown node type";
 }
 
+/* Flags for json_loadb: "\u0000" inside a string is valid JSON, which
+ * jansson reads only when asked to. */
+#define JSON_DIFF_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
+
+/*
+ * Does the tree hold an object key with a NUL byte? jansson refuses
+ * "\u0000" in keys even with JSON_ALLOW_NUL ("NUL byte in object key not
+ * supported"); json_pos reads them like any other string.
+ */
+static inline int json_diff_nul_key(const tnode *n)
+{
+    if (n->type == TN_ARRAY) {
+        for (uint32_t i = 0; i < n->n; i++)
+            if (json_diff_nul_key(&n->u.items[i])) return 1;
+    } else if (n->type == TN_OBJECT) {
+        for (uint32_t i = 0; i < n->n; i++)
+            if (memchr(n->u.members[i].key.u.s, '\0', n->u.members[i].key.n) ||
+                json_diff_nul_key(&n->u.members[i].value))
+                return 1;
+    }
+    return 0;
+}
+
+/* json_pos accepted, jansson refused: is it the NUL-in-key difference? */
+static inline int json_diff_only_nul_key(const tnode *root, const json_error_t *je)
+{
+    return strstr(je->text, "NUL byte in object key") != NULL && json_diff_nul_key(root);
+}
+
 /*
  * jansson 2.14 drops a NUL byte that directly follows a number or a literal:
  * its lexer pushes back the byte that ended the token into a buffer that uses
