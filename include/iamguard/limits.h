@@ -40,6 +40,9 @@ typedef struct iamg_limits {
      */
     uint64_t max_expansion;
     unsigned expansion_ratio;
+    size_t max_reach_configs; /**< configurations of one exact Resource analysis
+                                   (st:reaches_uncovered); past it the statement is
+                                   reported as reaching (fail safe) */
 } iamg_limits;
 
 /* One limit per line, so a new limit is a one-line change. */
@@ -61,6 +64,7 @@ typedef struct iamg_limits {
         .max_holders = 100,                      \
         .max_expansion = (uint64_t)1 << 20,      \
         .expansion_ratio = 16,                   \
+        .max_reach_configs = 100000,             \
     }
 /* clang-format on */
 

@@ -270,7 +270,10 @@ static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
 {
     lua_createtable(L, 0, 16);
     ig_lt_set_int(L, "index", (lua_Integer)st->index + 1);
-    ig_lt_set_str(L, "sid", st->sid);
+    if (st->sid_node && st->sid) {
+        lua_pushlstring(L, st->sid, st->sid_node->n);
+        lua_setfield(L, -2, "sid");
+    }
     if (st->effect == EFFECT_ALLOW)
         ig_lt_set_str(L, "effect", "Allow");
     else if (st->effect == EFFECT_DENY)
@@ -279,6 +282,10 @@ static void push_statement(lua_State *L, const pdoc *d, const pstmt *st)
         ig_lt_set_str(L, "effect", st->effect_member->value.u.s);
     push_elem(L, &st->action, "actions", "not_actions");
     push_elem(L, &st->resource, "resources", "not_resources");
+    /* Both of a pair IAM rejects are kept (the statement is not well formed). */
+    push_elem(L, &st->action_twin, "actions", "not_actions");
+    push_elem(L, &st->resource_twin, "resources", "not_resources");
+    ig_lt_set_bool(L, "well_formed", !st->malformed);
     ig_lt_push_principals(L, st);
     lua_setfield(L, -2, "principals");
     ig_lt_set_bool(L, "not_principal", st->not_principal);

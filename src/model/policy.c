@@ -11,10 +11,14 @@ typedef struct builder {
     arena *a;
     diag_list *d;
     const iamg_limits *lim;
+    pkind kind;
+    uint32_t bad; /* shapes IAM rejects in the statement being built */
 } builder;
 
+/* A shape IAM rejects: reported, and the statement is marked malformed. */
 #define INVALID(B, node, ...)                                                                      \
-    ig_diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_ERROR, (B)->src, (node)->start, __VA_ARGS__)
+    ((B)->bad++,                                                                                   \
+     ig_diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_ERROR, (B)->src, (node)->start, __VA_ARGS__))
 #define DOUBTFUL(B, node, ...)                                                                     \
     ig_diag_add((B)->d, IAMG_EINVALID, IAMG_LEVEL_WARNING, (B)->src, (node)->start, __VA_ARGS__)
 
@@ -74,6 +78,7 @@ void ig_policy_stmt_label(const pstmt *st, char *out, size_t cap)
     }
 }
 
+/* Decoded strings may hold NUL bytes: compare by length. */
 static int key_is(const tnode *k, const char *name)
 {
     size_t n = strlen(name);
@@ -110,6 +115,8 @@ static int collect_strings(builder *B, const tnode *v, const char *what, const t
         return 0;
     }
     if (v->n == 0) {
+        /* A warning, as before; IAM rejects it, so it never helps. */
+        B->bad++;
         DOUBTFUL(B, v, "%s is an empty array: it matches nothing", what);
         return 0;
     }
@@ -155,20 +162,37 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
         const tmember *opm = &c->u.members[i];
         const tnode *keys = &opm->value;
         iamg_cond_op parsed;
-        if (!iamg_cond_op_parse(opm->key.u.s, &parsed))
-            DOUBTFUL(B, &opm->key,
-                     "unknown condition operator \"%s\" (operator names are case-sensitive)",
-                     opm->key.u.s);
+        /* A NUL byte would end the name early: "StringEquals\u0000x" is not
+         * StringEquals. */
+        int known = memchr(opm->key.u.s, '\0', opm->key.n) == NULL &&
+                    iamg_cond_op_parse(opm->key.u.s, &parsed);
+        if (!known) {
+            memset(&parsed, 0, sizeof parsed);
+            parsed.base = opm->key.u.s;
+            parsed.base_len = opm->key.n;
+            INVALID(B, &opm->key,
+                    "unknown condition operator \"%s\" (operator names are case-sensitive): IAM "
+                    "rejects it",
+                    opm->key.u.s);
+        }
         if (keys->type != TN_OBJECT) {
             INVALID(B, keys,
                     "condition operator \"%s\" must map condition keys to values, found %s",
                     opm->key.u.s, ig_tnode_type_name(keys));
             continue;
         }
+        if (keys->n == 0) {
+            /* A warning (CloudFormation's AWS::NoValue makes such blocks), but
+             * it never scopes anything nor lets a Deny apply. */
+            B->bad++;
+            DOUBTFUL(B, keys, "condition operator \"%s\" has no condition keys: it does nothing",
+                     opm->key.u.s);
+            continue;
+        }
         for (uint32_t j = 0; j < keys->n; j++) {
             const tmember *km = &keys->u.members[j];
             const tnode *v = &km->value;
-            pcond *pc = &conds[k];
+            pcond *pc = &conds[k++];
             pc->op = opm->key.u.s;
             pc->parsed = parsed;
             pc->key = km->key.u.s;
@@ -191,20 +215,27 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                                 "condition value for \"%s\" must be a string, number or boolean, "
                                 "found %s",
                                 km->key.u.s, ig_tnode_type_name(it));
+                        pc->malformed = 1;
                         continue;
                     }
                     arr[nv++] = it;
                 }
+                if (v->n == 0)
+                    DOUBTFUL(B, v,
+                             "condition values for \"%s\" are an empty list: it matches "
+                             "nothing",
+                             km->key.u.s);
                 pc->v = arr;
                 pc->n = nv;
             } else {
+                /* Kept, with no values, so that rules see an entry they must
+                 * not trust rather than no entry at all. */
                 INVALID(B, v,
                         "condition value for \"%s\" must be a string, number, boolean or a list of "
                         "them, found %s",
                         km->key.u.s, ig_tnode_type_name(v));
-                continue;
+                pc->malformed = 1;
             }
-            k++;
         }
     }
     st->conds = conds;
@@ -217,7 +248,7 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
     const tnode *p = &m->value;
     st->principal_member = m;
     if (p->type == TN_STRING) {
-        if (strcmp(p->u.s, "*") != 0)
+        if (!key_is(p, "*"))
             INVALID(B, p, "%s as a string must be \"*\"; use {\"AWS\": \"%s\"}", m->key.u.s,
                     p->u.s);
         pprincipal *pr = ig_arena_calloc(B->a, 1, sizeof *pr);
@@ -258,14 +289,16 @@ static int build_principal(builder *B, pstmt *st, const tmember *m)
     return 0;
 }
 
-static int build_element(builder *B, pelem *e, const tmember *m, int negated, const char *twin)
+static int build_element(builder *B, pelem *e, pelem *other, const tmember *m, int negated,
+                         const char *twin)
 {
     if (e->member) {
         /* Action with NotAction (or Resource with NotResource): IAM rejects the
-         * statement. Keep the first and report the second. */
-        INVALID(B, &m->key, "statement has both %s and %s: IAM rejects it; only %s is checked",
-                negated ? twin : m->key.u.s, negated ? m->key.u.s : twin, e->member->key.u.s);
-        return 0;
+         * statement. Both are kept: a rule reads an Allow both ways and never
+         * trusts such a Deny. */
+        INVALID(B, &m->key, "statement has both %s and %s: IAM rejects it; both are checked",
+                negated ? twin : m->key.u.s, negated ? m->key.u.s : twin);
+        e = other;
     }
     e->member = m;
     e->negated = (uint8_t)negated;
@@ -277,6 +310,7 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     memset(st, 0, sizeof *st);
     st->index = index;
     st->node = node;
+    B->bad = 0;
     const tmember *seen[9] = {0};
     enum {
         K_SID,
@@ -325,9 +359,9 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     } else {
         const tnode *v = &seen[K_EFFECT]->value;
         st->effect_member = seen[K_EFFECT];
-        if (v->type == TN_STRING && strcmp(v->u.s, "Allow") == 0)
+        if (v->type == TN_STRING && key_is(v, "Allow"))
             st->effect = EFFECT_ALLOW;
-        else if (v->type == TN_STRING && strcmp(v->u.s, "Deny") == 0)
+        else if (v->type == TN_STRING && key_is(v, "Deny"))
             st->effect = EFFECT_DENY;
         else {
             st->effect = EFFECT_INVALID;
@@ -343,13 +377,13 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     for (uint32_t i = 0; i < node->n && rc == 0; i++) {
         const tmember *m = &node->u.members[i];
         if (m == seen[K_ACTION])
-            rc = build_element(B, &st->action, m, 0, "NotAction");
+            rc = build_element(B, &st->action, &st->action_twin, m, 0, "NotAction");
         else if (m == seen[K_NOTACTION])
-            rc = build_element(B, &st->action, m, 1, "Action");
+            rc = build_element(B, &st->action, &st->action_twin, m, 1, "Action");
         else if (m == seen[K_RESOURCE])
-            rc = build_element(B, &st->resource, m, 0, "NotResource");
+            rc = build_element(B, &st->resource, &st->resource_twin, m, 0, "NotResource");
         else if (m == seen[K_NOTRESOURCE])
-            rc = build_element(B, &st->resource, m, 1, "Resource");
+            rc = build_element(B, &st->resource, &st->resource_twin, m, 1, "Resource");
         else if (m == seen[K_PRINCIPAL] || m == seen[K_NOTPRINCIPAL]) {
             if (st->principal_member) {
                 INVALID(B, &m->key,
@@ -367,13 +401,19 @@ static int build_statement(builder *B, pstmt *st, const tnode *node, uint32_t in
     if (!st->action.member)
         INVALID(B, node, "statement %u has neither Action nor NotAction: IAM rejects it",
                 (unsigned)index + 1);
+    /* Trust policies name no resource (a Principal says which policy this
+     * is, whatever kind the loader assumed so far); identity policies must. */
+    if (!st->resource.member && B->kind == KIND_IDENTITY && !st->principal_member)
+        INVALID(B, node, "statement %u has neither Resource nor NotResource: IAM rejects it",
+                (unsigned)index + 1);
+    st->malformed = B->bad > 0;
     return 0;
 }
 
 int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
                     const iamg_limits *lim, diag_list *diags)
 {
-    builder B = {src, a, diags, lim};
+    builder B = {src, a, diags, lim, kind, 0};
     memset(doc, 0, sizeof *doc);
     doc->kind = kind;
     doc->src = src;
@@ -406,7 +446,7 @@ int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind
                     ig_tnode_type_name(&ver->value));
         } else {
             doc->version = ver->value.u.s;
-            if (strcmp(doc->version, "2012-10-17") != 0 && strcmp(doc->version, "2008-10-17") != 0)
+            if (!key_is(&ver->value, "2012-10-17") && !key_is(&ver->value, "2008-10-17"))
                 INVALID(&B, &ver->value, "unknown policy Version \"%s\" (expected \"2012-10-17\")",
                         doc->version);
         }

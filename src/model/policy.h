@@ -45,11 +45,12 @@ typedef struct pelem {
 
 /* One condition entry: operator -> key -> values. */
 typedef struct pcond {
-    const char *op;      /* as written, e.g. "ForAnyValue:StringLike" */
-    iamg_cond_op parsed; /* base points into op */
-    const char *key;     /* as written; compare with iamg_cond_key_equal */
+    const char *op;      /* as written, e.g. "ForAnyValue:StringLike" (op_member->key.n bytes) */
+    iamg_cond_op parsed; /* base points into op; unknown when op holds a NUL byte */
+    const char *key;     /* as written (key_member->key.n bytes); compare case-insensitively */
     const tnode **v;     /* values (strings, booleans, numbers: their text in u.s) */
     uint32_t n;
+    uint8_t malformed; /* a value was null, an object or a nested list (left out of v) */
     const tmember *op_member;
     const tmember *key_member;
 } pcond;
@@ -71,6 +72,10 @@ typedef struct pstmt {
     const tmember *effect_member;
     pelem action;                    /* Action or NotAction (action.negated) */
     pelem resource;                  /* Resource or NotResource */
+    pelem action_twin;               /* the other of Action/NotAction when both are written */
+    pelem resource_twin;             /* the other of Resource/NotResource when both are written */
+    uint8_t malformed;               /* the statement has a shape IAM rejects (reported as
+                                        IAMGUARD-INVALID): see ig_policy_build */
     const tmember *principal_member; /* Principal or NotPrincipal */
     uint8_t not_principal;
     pprincipal *principals;
@@ -98,6 +103,16 @@ typedef struct pdoc {
  * offending element is left out of the model, the rest is kept); only
  * running out of memory fails (IAMG_ENOMEM). A statement count above
  * lim->max_statements is IAMG_ELIMIT.
+ *
+ * A statement is marked malformed when it has a shape IAM rejects: both
+ * Action and NotAction (both are kept: action and action_twin), both
+ * Resource and NotResource (likewise), neither (identity policies only),
+ * no Action, an empty or non-string element, Condition not an object, an
+ * operator block that is not an object or is empty, an unknown operator, a
+ * condition value that is null, an object or a nested list, an invalid
+ * Effect, Sid or Principal, an unknown element. Rules read such a
+ * statement so that it never helps: it can still be a finding, but never
+ * takes one away.
  */
 int ig_policy_build(pdoc *doc, const tsource *src, const tnode *node, pkind kind, arena *a,
                     const iamg_limits *lim, diag_list *diags);

@@ -4,7 +4,10 @@
 
 #include <lauxlib.h>
 
+#include "iamguard/error.h"
 #include "iamguard/match.h"
+#include "match/condop.h"
+#include "match/glob.h"
 #include "model/query.h"
 #include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
@@ -63,12 +66,13 @@ static void push_node_text(lua_State *L, const tnode *n)
     lua_pushlstring(L, n->u.s, n->n);
 }
 
-static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob)
+static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob, size_t glen)
 {
     lua_createtable(L, (int)st->nconds, 0);
     int k = 0;
     for (uint32_t i = 0; i < st->nconds; i++) {
-        if (key_glob && !iamg_action_match(key_glob, st->conds[i].key)) continue;
+        const tnode *key = &st->conds[i].key_member->key;
+        if (key_glob && !ig_glob_action_match(key_glob, glen, key->u.s, key->n)) continue;
         ig_lt_push_condition(L, &st->conds[i], i);
         lua_rawseti(L, -2, ++k);
     }
@@ -82,19 +86,22 @@ static const pstmt *stmt_arg(lua_State *L, int idx)
     return &v->doc->stmts[v->index];
 }
 
-/* The statement's Action or NotAction patterns as a C array, in a userdata
- * left on the stack (the strings live in the document). No Action at all
- * grants nothing: an empty, not negated list. */
-static ig_lc_stmt stmt_patterns(lua_State *L, const pstmt *st)
+/* The patterns of Action or NotAction (e, NULL when not written) as a C
+ * array, in a userdata left on the stack (the strings live in the
+ * document). No Action at all grants nothing: an empty, not negated list.
+ * A pattern holding a NUL byte names no catalogue action, so it is left
+ * out: it neither grants nor excludes one. */
+static ig_lc_stmt stmt_patterns(lua_State *L, const pelem *e)
 {
     ig_lc_stmt s = {NULL, 0, 0};
-    const char **v = lua_newuserdatauv(L, (st->action.n ? st->action.n : 1) * sizeof *v, 0);
-    if (!st->action.member) return s;
-    for (uint32_t i = 0; i < st->action.n; i++)
-        v[i] = st->action.v[i]->u.s;
+    uint32_t n = e ? e->n : 0, k = 0;
+    const char **v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+    if (!e) return s;
+    for (uint32_t i = 0; i < n; i++)
+        if (!memchr(e->v[i]->u.s, '\0', e->v[i]->n)) v[k++] = e->v[i]->u.s;
     s.pats = v;
-    s.n = st->action.n;
-    s.negated = st->action.negated;
+    s.n = k;
+    s.negated = e->negated;
     return s;
 }
 
@@ -108,15 +115,28 @@ static int st_grants(lua_State *L)
     if (!strpbrk(action, "*?")) {
         yes = ig_query_grants(st, action, &which);
     } else {
-        /* A glob: does the statement grant some catalogue action it matches? */
-        ig_lc_stmt s = stmt_patterns(L, st);
+        /* A glob: does the statement grant some catalogue action it matches?
+         * Action first, then NotAction: either reading of a statement with
+         * both. */
+        const pelem *e = ig_query_elem(st, "Action");
+        ig_lc_stmt s = stmt_patterns(L, e);
         size_t w;
         yes = ig_lc_grants(L, &s, action, &w);
-        if (yes && !s.negated && w != (size_t)-1) which = (uint32_t)w;
+        if (yes && w != (size_t)-1) {
+            /* w counts the patterns kept: find the item it stands for. */
+            for (uint32_t i = 0, k = 0; i < e->n; i++) {
+                if (memchr(e->v[i]->u.s, '\0', e->v[i]->n)) continue;
+                if (k++ == w) which = i;
+            }
+        }
+        if (!yes) {
+            ig_lc_stmt ns = stmt_patterns(L, ig_query_elem(st, "NotAction"));
+            if (ns.pats) yes = ig_lc_grants(L, &ns, action, &w);
+        }
     }
     lua_pushboolean(L, yes);
     if (yes && which != QUERY_NONE) {
-        push_node_text(L, st->action.v[which]);
+        push_node_text(L, ig_query_elem(st, "Action")->v[which]);
         lua_pushinteger(L, (lua_Integer)which + 1);
         return 3;
     }
@@ -157,18 +177,109 @@ static int st_reaches(lua_State *L)
     if (yes < 0) return luaL_error(L, "out of memory");
     lua_pushboolean(L, yes);
     if (yes && which != QUERY_NONE) {
-        push_node_text(L, st->resource.v[which]);
+        push_node_text(L, ig_query_elem(st, "Resource")->v[which]);
         lua_pushinteger(L, (lua_Integer)which + 1);
         return 3;
     }
     return 1;
 }
 
+/* Statements of the current document from a list at idx (nil: none). The
+ * views are checked like any other: another call's are refused. */
+static size_t deny_args(lua_State *L, int idx, const pstmt ***out)
+{
+    *out = NULL;
+    if (lua_isnoneornil(L, idx)) return 0;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n > (lua_Integer)UINT32_MAX) luaL_argerror(L, idx, "too many statements");
+    /* Userdata, so a Lua error on a bad item cannot leak the array. */
+    const pstmt **v = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *v, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        if (!luaL_testudata(L, -1, MT_STMT))
+            luaL_error(L, "reaches_uncovered: denies[%d] is not a statement", (int)i);
+        v[i - 1] = stmt_arg(L, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    *out = v;
+    return (size_t)n;
+}
+
+static int push_witness_step(lua_State *L)
+{
+    const buf *w = lua_touserdata(L, 1);
+    lua_pushlstring(L, w->data ? w->data : "", w->len);
+    return 1;
+}
+
+/* st:reaches_uncovered(templates, denies): docs/RULES.md. */
+static int st_reaches_uncovered(lua_State *L)
+{
+    ig_sandbox_check(L);
+    check_ctx *ctx = get_ctx(L);
+    lview *view = check_view(L, 1, MT_STMT, "statement");
+    const pstmt *st = &view->doc->stmts[view->index];
+    const char *tmpl[16];
+    size_t nt = probe_args(L, 2, tmpl, 16);
+    reach_str templates[16];
+    for (size_t i = 0; i < nt; i++) {
+        templates[i].s = tmpl[i];
+        templates[i].n = strlen(tmpl[i]);
+    }
+    const pstmt **denies;
+    size_t nd = deny_args(L, 3, &denies);
+    luaL_checkstack(L, 6, "reaches_uncovered");
+    query_reach qr;
+    buf w = BUF_INIT;
+    int rc = ig_query_reaches_uncovered(st, templates, nt, denies, nd, ctx->lim->max_reach_configs,
+                                        &qr, &w);
+    /* The example moves into a Lua string in a protected call, so that a
+     * refused Lua allocation cannot leak the buffer. */
+    int pushed = rc == 1 && !w.oom;
+    if (pushed) {
+        lua_pushcfunction(L, push_witness_step);
+        lua_pushlightuserdata(L, &w);
+        pushed = lua_pcall(L, 1, 1, 0) == LUA_OK ? 1 : -1;
+    }
+    int oom = rc == IAMG_ENOMEM || (rc == 1 && w.oom);
+    ig_buf_free(&w);
+    if (pushed < 0) return lua_error(L);
+    if (oom) return luaL_error(L, "out of memory");
+    if (rc == IAMG_ELIMIT) {
+        /* Fail safe: the statement counts as reaching, and the report says
+         * the analysis was cut short. */
+        if (ctx->reach_capped++ == 0) {
+            ctx->reach_capped_doc = view->doc;
+            ctx->reach_capped_stmt = st->index;
+        }
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (rc != 1) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    /* The example is on the stack: put the other results before it. */
+    lua_pushboolean(L, 1);
+    if (qr.which != QUERY_NONE) {
+        push_node_text(L, ig_query_elem(st, "Resource")->v[qr.which]);
+        lua_pushinteger(L, (lua_Integer)qr.which + 1);
+    } else {
+        lua_pushnil(L);
+        lua_pushnil(L);
+    }
+    lua_rotate(L, -4, -1);
+    return 4;
+}
+
 static int st_conditions_on(lua_State *L)
 {
     ig_sandbox_check(L);
     const pstmt *st = stmt_arg(L, 1);
-    push_conditions(L, st, luaL_checkstring(L, 2));
+    size_t glen;
+    const char *glob = luaL_checklstring(L, 2, &glen);
+    push_conditions(L, st, glob, glen);
     return 1;
 }
 
@@ -178,10 +289,9 @@ static int st_has(lua_State *L)
     const pstmt *st = stmt_arg(L, 1);
     const char *el = luaL_checkstring(L, 2);
     const tmember *m = NULL;
-    if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0)
-        m = st->action.member;
-    else if (strcmp(el, "Resource") == 0 || strcmp(el, "NotResource") == 0)
-        m = st->resource.member;
+    if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0 || strcmp(el, "Resource") == 0 ||
+        strcmp(el, "NotResource") == 0)
+        return lua_pushboolean(L, ig_query_elem(st, el) != NULL), 1;
     else if (strcmp(el, "Principal") == 0 || strcmp(el, "NotPrincipal") == 0)
         m = st->principal_member;
     else if (strcmp(el, "Condition") == 0)
@@ -192,7 +302,7 @@ static int st_has(lua_State *L)
         return lua_pushboolean(L, st->sid_node != NULL), 1;
     else
         return luaL_error(L, "unknown element '%s'", el);
-    /* Action and NotAction share one slot: answer for the one written. */
+    /* Principal and NotPrincipal share one slot: answer for the one written. */
     lua_pushboolean(L, m && strcmp(m->key.u.s, el) == 0);
     return 1;
 }
@@ -207,9 +317,18 @@ static void cache(lua_State *L, const char *key);
 static const uint64_t *stmt_granted(lua_State *L, const pstmt *st)
 {
     if (cached(L, "\1granted")) return lua_touserdata(L, -1);
-    ig_lc_stmt s = stmt_patterns(L, st);
-    ig_lc_push_granted(L, &s);
+    ig_lc_stmt s = stmt_patterns(L, st->action.member ? &st->action : NULL);
+    uint64_t *bits = ig_lc_push_granted(L, &s);
     lua_remove(L, -2);
+    if (st->action_twin.member) {
+        /* Either reading of a statement with both Action and NotAction. */
+        ig_lc_stmt t = stmt_patterns(L, &st->action_twin);
+        const uint64_t *more = ig_lc_push_granted(L, &t);
+        size_t words = lua_rawlen(L, -1) / sizeof *more;
+        for (size_t i = 0; i < words; i++)
+            bits[i] |= more[i];
+        lua_pop(L, 2);
+    }
     cache(L, "\1granted");
     return lua_touserdata(L, -1);
 }
@@ -299,7 +418,7 @@ static int st_index(lua_State *L)
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
     if (strcmp(k, "sid") == 0) {
         if (st->sid)
-            lua_pushstring(L, st->sid);
+            push_node_text(L, st->sid_node);
         else
             lua_pushnil(L);
     } else if (strcmp(k, "effect") == 0) {
@@ -314,6 +433,10 @@ static int st_index(lua_State *L)
         lua_pushcfunction(L, st_grants);
     } else if (strcmp(k, "reaches") == 0) {
         lua_pushcfunction(L, st_reaches);
+    } else if (strcmp(k, "reaches_uncovered") == 0) {
+        lua_pushcfunction(L, st_reaches_uncovered);
+    } else if (strcmp(k, "well_formed") == 0) {
+        lua_pushboolean(L, !st->malformed);
     } else if (strcmp(k, "conditions_on") == 0) {
         lua_pushcfunction(L, st_conditions_on);
     } else if (strcmp(k, "has") == 0) {
@@ -331,21 +454,19 @@ static int st_index(lua_State *L)
     } else if (cached(L, k)) {
         return 1;
     } else {
-        const pelem *e = NULL;
-        int want_neg = 0;
-        if (strcmp(k, "actions") == 0)
-            e = &st->action;
-        else if (strcmp(k, "not_actions") == 0)
-            e = &st->action, want_neg = 1;
-        else if (strcmp(k, "resources") == 0)
-            e = &st->resource;
-        else if (strcmp(k, "not_resources") == 0)
-            e = &st->resource, want_neg = 1;
-        if (e) {
-            if (!e->member || e->negated != want_neg) return lua_pushnil(L), 1;
+        static const char *const lists[][2] = {{"actions", "Action"},
+                                               {"not_actions", "NotAction"},
+                                               {"resources", "Resource"},
+                                               {"not_resources", "NotResource"}};
+        const char *el = NULL;
+        for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+            if (strcmp(k, lists[i][0]) == 0) el = lists[i][1];
+        if (el) {
+            const pelem *e = ig_query_elem(st, el);
+            if (!e) return lua_pushnil(L), 1;
             ig_lt_push_values(L, e->v, e->n);
         } else if (strcmp(k, "conditions") == 0) {
-            push_conditions(L, st, NULL);
+            push_conditions(L, st, NULL, 0);
         } else if (strcmp(k, "principals") == 0) {
             ig_lt_push_principals(L, st);
             if (lua_isnil(L, -1)) return 1;
@@ -486,11 +607,18 @@ void ig_lua_api_region(const pdoc *doc, int32_t stmt, const char *element, uint3
     }
     const pelem *e = NULL;
     const tmember *m = NULL;
-    if (!strcmp(element, "Action") || !strcmp(element, "NotAction"))
-        e = &st->action;
-    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource"))
-        e = &st->resource;
-    else if (!strcmp(element, "Condition"))
+    if (!strcmp(element, "Action") || !strcmp(element, "NotAction") ||
+        !strcmp(element, "Resource") || !strcmp(element, "NotResource")) {
+        /* The element named, or its counterpart when only that is written. */
+        static const char *const other[][2] = {{"Action", "NotAction"},
+                                               {"NotAction", "Action"},
+                                               {"Resource", "NotResource"},
+                                               {"NotResource", "Resource"}};
+        e = ig_query_elem(st, element);
+        for (size_t i = 0; !e && i < 4; i++)
+            if (!strcmp(element, other[i][0])) e = ig_query_elem(st, other[i][1]);
+        if (!e) e = &st->action; /* neither written: an empty slot */
+    } else if (!strcmp(element, "Condition"))
         m = st->condition_member;
     else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal"))
         m = st->principal_member;
@@ -528,11 +656,12 @@ static uint32_t element_items(const pstmt *st, const char *element)
 {
     const pelem *e = NULL;
     const tmember *m = NULL;
-    if (!strcmp(element, "Action") || !strcmp(element, "NotAction"))
-        e = &st->action;
-    else if (!strcmp(element, "Resource") || !strcmp(element, "NotResource"))
-        e = &st->resource;
-    else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal"))
+    if (!strcmp(element, "Action") || !strcmp(element, "NotAction") ||
+        !strcmp(element, "Resource") || !strcmp(element, "NotResource")) {
+        /* Both of a pair may be written (an invalid statement). */
+        e = ig_query_elem(st, element);
+        return e ? e->n : 0;
+    } else if (!strcmp(element, "Principal") || !strcmp(element, "NotPrincipal"))
         m = st->principal_member;
     else if (!strcmp(element, "Condition"))
         return st->condition_member ? (st->nconds ? st->nconds : 1) : 0;
@@ -540,10 +669,9 @@ static uint32_t element_items(const pstmt *st, const char *element)
         m = st->effect_member;
     else if (!strcmp(element, "Sid"))
         return st->sid_node != NULL;
-    if (e) m = e->member;
-    /* Action and NotAction share one slot: only the one written exists. */
+    /* Principal and NotPrincipal share one slot: only the one written exists. */
     if (!m || strcmp(m->key.u.s, element) != 0) return 0;
-    return e ? e->n : 1;
+    return 1;
 }
 
 /* The elements st has, for messages: "Sid, Effect, Action, Resource". */
@@ -667,14 +795,18 @@ void ig_lua_api_push_report(lua_State *L, check_ctx *ctx)
 static int l_action_match(lua_State *L)
 {
     ig_sandbox_check(L);
-    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    size_t pn, sn;
+    const char *p = luaL_checklstring(L, 1, &pn), *s = luaL_checklstring(L, 2, &sn);
+    lua_pushboolean(L, ig_glob_action_match(p, pn, s, sn));
     return 1;
 }
 
 static int l_arn_match(lua_State *L)
 {
     ig_sandbox_check(L);
-    lua_pushboolean(L, iamg_arn_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    size_t pn, sn;
+    const char *p = luaL_checklstring(L, 1, &pn), *s = luaL_checklstring(L, 2, &sn);
+    lua_pushboolean(L, ig_glob_arn_match(p, pn, s, sn));
     return 1;
 }
 
@@ -700,7 +832,9 @@ static int l_parse_operator(lua_State *L)
 static int l_key_equal(lua_State *L)
 {
     ig_sandbox_check(L);
-    lua_pushboolean(L, iamg_cond_key_equal(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    size_t an, bn;
+    const char *a = luaL_checklstring(L, 1, &an), *b = luaL_checklstring(L, 2, &bn);
+    lua_pushboolean(L, ig_cond_key_equal_n(a, an, b, bn));
     return 1;
 }
 

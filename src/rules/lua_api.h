@@ -47,9 +47,12 @@ typedef struct check_ctx {
     const iamg_rule_param *params; /* its parameters: check()'s third argument */
     size_t nparams;
     rfind_list *out;
-    size_t reported; /* findings of this call */
-    size_t overflow; /* findings refused past max_findings_per_rule */
-    int oom;         /* host allocation failed in report() */
+    size_t reported;              /* findings of this call */
+    size_t overflow;              /* findings refused past max_findings_per_rule */
+    size_t reach_capped;          /* st:reaches_uncovered calls stopped by max_reach_configs */
+    const pdoc *reach_capped_doc; /* the statement of the first */
+    uint32_t reach_capped_stmt;
+    int oom; /* host allocation failed in report() */
     /* The file's principals (principal/principal.h), for policy.holders
      * and check_principal(); NULL when not known. */
     const struct principal_set *ps;

@@ -54,12 +54,25 @@ void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op)
 
 void ig_lt_push_condition(lua_State *L, const pcond *c, uint32_t index)
 {
-    lua_createtable(L, 0, 9);
-    ig_lt_set_str(L, "operator", c->op);
+    /* By length: decoded names may hold NUL bytes. */
+    lua_createtable(L, 0, 11);
+    lua_pushlstring(L, c->op, c->op_member->key.n);
+    lua_setfield(L, -2, "operator");
     ig_lt_set_operator(L, &c->parsed);
-    ig_lt_set_str(L, "key", c->key);
+    lua_pushlstring(L, c->key, c->key_member->key.n);
+    lua_setfield(L, -2, "key");
     ig_lt_push_values(L, c->v, c->n);
     lua_setfield(L, -2, "values");
+    /* "string", "number" or "boolean" per value: rules that need strings
+     * (tag values) must not take 5 or true for "5" or "true". */
+    lua_createtable(L, (int)c->n, 0);
+    for (uint32_t i = 0; i < c->n; i++) {
+        uint8_t t = c->v[i]->type;
+        lua_pushstring(L, t == TN_STRING ? "string" : t == TN_NUMBER ? "number" : "boolean");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "types");
+    ig_lt_set_bool(L, "malformed", c->malformed);
     ig_lt_set_int(L, "index", (lua_Integer)index + 1);
 }
 

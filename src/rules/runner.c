@@ -270,6 +270,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
         ctx->held = pc ? pc->held : NULL;
         ctx->sites = pc ? pc->sites : NULL;
         ctx->nheld = pc ? pc->nheld : 0;
+        ctx->reach_capped = 0;
         sandbox_result res;
         int failed;
         size_t logged = ig_sandbox_log_count(sb);
@@ -311,6 +312,22 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
                                   "rule %s reported more than %zu findings on this document; %zu "
                                   "more were not kept (limit max_findings_per_rule)",
                                   ru->info.id, e->limits.max_findings_per_rule, ctx->overflow);
+            if (d) d->rule_id = ig_strdup(ru->info.id);
+        }
+        if (ctx->reach_capped) {
+            /* The answer was "reaches" (fail safe), so the findings are all
+             * there; a warning says the rule could not decide, and marks the
+             * SARIF run incomplete so that no alert is closed on it. */
+            const pdoc *cd = ctx->reach_capped_doc;
+            const pstmt *st = &cd->stmts[ctx->reach_capped_stmt];
+            char label[64];
+            ig_policy_stmt_label(st, label, sizeof label);
+            diag *d = ig_diag_add(diags, IAMG_ERULE, IAMG_LEVEL_WARNING, cd->src, st->node->start,
+                                  "rule %s: the Resource analysis of statement %s stopped at the "
+                                  "limit of %zu configurations (max_reach_configs), %zu time%s in "
+                                  "this check: reported as reaching unnamed resources",
+                                  ru->info.id, label, e->limits.max_reach_configs,
+                                  ctx->reach_capped, ctx->reach_capped == 1 ? "" : "s");
             if (d) d->rule_id = ig_strdup(ru->info.id);
         }
         ctx->doc = NULL;

@@ -124,9 +124,13 @@ Test(policy, bad_elements_reported_rest_kept)
     d = find_diag(&f, "both Action and NotAction");
     cr_assert_not_null(d);
     cr_assert_eq(d->line, 7);
-    /* The first of the pair is the one checked. */
+    /* Both of the pair are kept, the first in action, the second in its twin. */
     cr_assert_not(f.doc.stmts[4].action.negated);
     cr_assert_str_eq(f.doc.stmts[4].action.v[0]->u.s, "a:b");
+    cr_assert(f.doc.stmts[4].action_twin.negated);
+    cr_assert_str_eq(f.doc.stmts[4].action_twin.v[0]->u.s, "c:d");
+    for (uint32_t i = 0; i < f.doc.nstmts; i++)
+        cr_assert(f.doc.stmts[i].malformed, "statement %u", i + 1);
     cr_assert_not_null(find_diag(&f, "unknown statement element \"Actions\""));
     cr_assert_not_null(find_diag(&f, "statement 7 has neither Action nor NotAction"));
     for (size_t i = 0; i < f.diags.n; i++)
@@ -144,7 +148,7 @@ Test(policy, conditions_parsed)
           "\"NumericLessThan\":{\"aws:MultiFactorAuthAge\":3600},"
           "\"StringEquals\":{\"k\":{\"nested\":1}}}}}");
     const pstmt *st = &f.doc.stmts[0];
-    cr_assert_eq(st->nconds, 3);
+    cr_assert_eq(st->nconds, 4);
     cr_assert_str_eq(st->conds[0].op, "ForAnyValue:StringLikeIfExists");
     cr_assert_eq(st->conds[0].parsed.set, IAMG_COND_FOR_ANY);
     cr_assert(st->conds[0].parsed.if_exists);
@@ -152,6 +156,11 @@ Test(policy, conditions_parsed)
     cr_assert_eq(st->conds[0].n, 2);
     cr_assert_str_eq(st->conds[1].v[0]->u.s, "true");
     cr_assert_str_eq(st->conds[2].v[0]->u.s, "3600");
+    /* An entry whose value cannot be read is kept, marked, with no values. */
+    cr_assert(st->conds[3].malformed);
+    cr_assert_eq(st->conds[3].n, 0);
+    cr_assert_not(st->conds[0].malformed);
+    cr_assert(st->malformed);
     cr_assert_not_null(find_diag(&f, "condition value for \"k\" must be"));
     done(&f);
 }
