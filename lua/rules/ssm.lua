@@ -3,12 +3,16 @@
 --
 -- From the aws-samples "IAM permissions guardrails" catalogue
 -- (guardrails/ssm/IAM-SSM-1.json, IAM-SSM-2.json). Both rules share one
--- definition of "scoped", written out in README.md ("Built-in rules").
+-- definition, RULE_TEXT below, which README.md ("Built-in rules") repeats
+-- word for word. The functions are named after its clauses and take the
+-- action and the ARN templates as parameters, so that other guardrails of
+-- the same shape (an action that must be scoped to named resources or by
+-- tag) can use them unchanged.
 
--- Instances nobody named: if a Resource pattern matches these, it reaches
--- every instance. {partition}, {region} and {account} take the pattern's
--- own segments, so an account-wide wildcard still counts as unscoped.
-local PROBES = {
+-- Clause "Reaches an unnamed instance": the instances nobody named. The
+-- partition, region and account are free: st:reaches_uncovered quantifies
+-- over every value they can take.
+local INSTANCE_TEMPLATES = {
   "arn:{partition}:ec2:{region}:{account}:instance/i-0unscopedprobe00",
   "arn:{partition}:ssm:{region}:{account}:managed-instance/mi-0unscopedprobe00",
 }
@@ -34,59 +38,104 @@ local function reserved(tag)
   return string.lower(string.sub(tag, 1, 4)) == "aws:"
 end
 
+-- Is the value made only of '*' and '?' (the escapes ${*} and ${?} being
+-- those characters too)? Such a value admits a tag value anyone allowed to
+-- tag an instance can set. A policy variable counts as specific.
 local function only_wildcards(value)
-  for i = 1, #value do
+  local i, n = 1, #value
+  while i <= n do
     local c = string.sub(value, i, i)
-    if c ~= "*" and c ~= "?" then return false end
+    local four = string.sub(value, i, i + 3)
+    if c == "*" or c == "?" then
+      i = i + 1
+    elseif four == "${*}" or four == "${?}" then
+      i = i + 4
+    else
+      return false
+    end
   end
   return true
 end
 
--- Does the condition restrict which tag values match? A value of only '*'
--- and '?' admits any instance carrying the tag, which anyone allowed to tag
--- an instance can arrange. A policy variable counts as specific.
-local function restricts(cond, tag)
-  if reserved(tag) then return true end
-  for _, v in ipairs(cond.values) do
-    if not only_wildcards(v) then return true end
+-- Clause "Specific tag values": a non-empty list of strings, each specific
+-- (any strings for tags AWS sets). A malformed entry never qualifies.
+local function specific_values(cond, tag)
+  if cond.malformed or #cond.values == 0 then return false end
+  for i, v in ipairs(cond.values) do
+    if cond.types[i] ~= "string" then return false end
+    if not reserved(tag) and only_wildcards(v) then return false end
   end
-  return false
+  return true
 end
 
--- Rule 4: one condition entry that scopes the statement to tagged instances.
-local function scoping_condition(st)
+-- Null's false: the JSON false or the string "false" in any letter case.
+local function all_false(cond)
+  if cond.malformed or #cond.values == 0 then return false end
+  for i, v in ipairs(cond.values) do
+    if cond.types[i] == "number" or string.lower(v) ~= "false" then return false end
+  end
+  return true
+end
+
+-- Clause "Scoped by tag": the condition entry that scopes statement st to
+-- instances with specific tags, or nil.
+local function tag_scope(st)
   for _, cond in ipairs(st.conditions) do
     local tag = resource_tag(cond.key)
-    if tag then
+    if tag and cond.known then
       if SCOPING_OPERATORS[cond.base] and cond.set ~= "ForAllValues" and not cond.if_exists
-          and restricts(cond, tag) then
+          and specific_values(cond, tag) then
         return cond
       end
-      if cond.operator == "Null" and reserved(tag) and #cond.values > 0 then
-        local all_false = true
-        for _, v in ipairs(cond.values) do
-          if string.lower(v) ~= "false" then all_false = false end
-        end
-        if all_false then return cond end
-      end
+      if cond.operator == "Null" and reserved(tag) and all_false(cond) then return cond end
     end
   end
   return nil
 end
 
--- Rule 5: a Deny that takes the action away from every instance, or from
--- every instance outside a specific tag.
+-- Clause "Covering Deny": does Deny statement st take `action` away from
+-- every resource its Resource (or NotResource) reaches? Only when it is
+-- well formed and unconditional, or conditional only on resource tags
+-- outside specific values.
 local function deny_covers(st, action)
-  if st.effect ~= "Deny" or not st:grants(action) or not st:reaches(PROBES) then
-    return false
-  end
+  if st.effect ~= "Deny" or not st.well_formed or not st:grants(action) then return false end
   for _, cond in ipairs(st.conditions) do
     local tag = resource_tag(cond.key)
-    if not (tag and NEGATED_OPERATORS[cond.base] and cond.set == nil and restricts(cond, tag)) then
+    if not (tag and cond.known and NEGATED_OPERATORS[cond.base] and cond.set == nil
+        and specific_values(cond, tag)) then
       return false
     end
   end
   return true
+end
+
+-- The covering Denies of a policy for `action`.
+local function covering_denies(policy, action)
+  local denies = {}
+  for _, st in ipairs(policy.statements) do
+    if deny_covers(st, action) then denies[#denies + 1] = st end
+  end
+  return denies
+end
+
+-- The whole rule for one statement: how an Allow grants `action` on a
+-- resource of `templates` that no Deny of `denies` covers and no tag
+-- condition scopes, or nil. Clause "Malformed never helps" is in the C
+-- model: st:grants and st:reaches_uncovered read an invalid pair both ways.
+local function unscoped_grant(st, action, templates, denies)
+  if st.effect ~= "Allow" then return nil end
+  local grants, action_pattern, action_index = st:grants(action)
+  if not grants or tag_scope(st) then return nil end
+  local reaches, resource_pattern, resource_index, example =
+    st:reaches_uncovered(templates, denies)
+  if not reaches then return nil end
+  return {
+    action_pattern = action_pattern,
+    action_index = action_index,
+    resource_pattern = resource_pattern,
+    resource_index = resource_index,
+    example = example,
+  }
 end
 
 local function quote(s)
@@ -96,6 +145,23 @@ end
 local function statement_name(st)
   if st.sid and st.sid ~= "" then return "Statement " .. quote(st.sid) end
   return "Statement #" .. st.index
+end
+
+local function message(st, action, g, denies, fix)
+  local how_granted = "NotAction does not exclude it"
+  if g.action_pattern then how_granted = "Action " .. quote(g.action_pattern) .. " grants it" end
+  local how_reached
+  if not g.example then
+    how_reached = "the analysis of its resources stopped at its limit (max_reach_configs)"
+  elseif g.resource_pattern then
+    how_reached = "Resource " .. quote(g.resource_pattern) .. " matches them"
+  else
+    how_reached = "NotResource does not exclude them"
+  end
+  if #denies > 0 and g.example then how_reached = how_reached .. ", no Deny covers " .. g.example end
+  return statement_name(st) .. " allows " .. action .. " on instances it does not name. "
+    .. how_granted .. ", " .. how_reached
+    .. ", and no condition on ssm:resourceTag/<key> (or aws:ResourceTag/<key>) narrows it. " .. fix
 end
 
 local function make_rule(spec)
@@ -109,46 +175,22 @@ local function make_rule(spec)
     short_description = spec.short_description,
     full_description = spec.full_description,
     help = spec.help,
-    help_uri = "https://github.com/aws-samples/aws-iam-permissions-guardrails",
+    help_uri = "https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails/ssm/guardrails.html#"
+      .. spec.id,
     tags = { "security", "iam", "ssm", "aws", "external/cwe/cwe-732" },
     check = function(policy, report)
       -- Trust and resource policies grant nothing to the principal itself.
       if policy.kind ~= "identity" then return end
-      local statements = policy.statements
-      for _, st in ipairs(statements) do
-        if deny_covers(st, action) then return end
-      end
-      for _, st in ipairs(statements) do
-        if st.effect == "Allow" then
-          local grants, action_pattern, action_index = st:grants(action)
-          if grants then
-            local reaches, resource_pattern = st:reaches(PROBES)
-            if reaches and not scoping_condition(st) then
-              local how_granted, element, index
-              if action_pattern then
-                how_granted = "Action " .. quote(action_pattern)
-                element, index = "Action", action_index
-              else
-                how_granted = "NotAction, which does not exclude it,"
-                element = "NotAction"
-              end
-              local how_reached
-              if resource_pattern then
-                how_reached = "Resource " .. quote(resource_pattern) .. " matches every instance"
-              else
-                how_reached = "NotResource does not exclude instances"
-              end
-              report {
-                statement = st,
-                element = element,
-                index = index,
-                message = statement_name(st) .. " allows " .. action .. " on any instance. "
-                  .. how_granted .. " grants " .. action .. ", " .. how_reached
-                  .. ", and no condition on ssm:resourceTag/<key> (or aws:ResourceTag/<key>) "
-                  .. "narrows it. " .. spec.fix,
-              }
-            end
-          end
+      local denies = covering_denies(policy, action)
+      for _, st in ipairs(policy.statements) do
+        local g = unscoped_grant(st, action, INSTANCE_TEMPLATES, denies)
+        if g then
+          report {
+            statement = st,
+            element = g.action_pattern and "Action" or "NotAction",
+            index = g.action_index,
+            message = message(st, action, g, denies, spec.fix),
+          }
         end
       end
     end,
@@ -156,29 +198,92 @@ local function make_rule(spec)
 end
 
 local REFERENCES = [[
+- [IAM-SSM-1 and IAM-SSM-2 in the IAM permissions guardrails catalogue](https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails/ssm/guardrails.html)
 - [Controlling access to AWS resources using tags](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html)
 - [Actions, resources and condition keys for AWS Systems Manager](https://docs.aws.amazon.com/IAM/latest/UserGuide/list_awssystemsmanager.html#awssystemsmanager-managed-instance)
 - [Running commands using Systems Manager Run Command](https://docs.aws.amazon.com/systems-manager/latest/userguide/execute-remote-commands.html)
 - [Systems Manager permissions reference](https://docs.aws.amazon.com/systems-manager/latest/userguide/auth-and-access-control-permissions-reference.html)
-- [aws-samples/aws-iam-permissions-guardrails](https://github.com/aws-samples/aws-iam-permissions-guardrails)
 ]]
 
-local WHAT_COUNTS = [[
-### What iamguard reports
+-- The rule, word for word as in README.md ("Built-in rules"); a test checks
+-- that `iamguard explain` prints what the README says.
+local RULE_TEXT = [==[
+A statement is a finding for the rule's action A when it is an `Allow`
+(exactly), it *grants the action*, it *reaches an unnamed instance* that no
+*covering Deny* takes back, and it is not *scoped by tag*. There is one
+result per rule and statement, at the `Action` item that grants A (or at
+`NotAction`).
 
-An `Allow` statement that grants the action (through `Action`, including
-wildcards such as `ssm:*` or `*`, or through a `NotAction` that does not
-exclude it) on a resource pattern that matches any instance (`*`,
-`arn:aws:ec2:*:*:instance/*`, `arn:aws:ssm:*:*:managed-instance/*`, or a
-`NotResource` that does not exclude instances), unless the statement has a
-condition that pins the instances down by tag: `StringEquals`,
-`StringEqualsIgnoreCase` or `StringLike` (optionally `ForAnyValue:`) on
-`ssm:resourceTag/<key>`, `aws:ResourceTag/<key>` or `ec2:ResourceTag/<key>`
-with a value that is not just `*`. `...IfExists` forms do not count: they
-also match instances without the tag. A `Deny` of the same action on every
-instance (or on every instance outside a specific tag) in the same policy
-clears the finding. Trust policies are not checked.
+- **Grants the action**: an `Action` pattern matches A (case-insensitively,
+  with `*` and `?`), or `NotAction` does not exclude it.
+- **Reaches an unnamed instance**: for some partition P, region R and
+  account C, some `Resource` pattern matches (or no `NotResource` pattern
+  matches) `arn:P:ec2:R:C:instance/i-0unscopedprobe00` or
+  `arn:P:ssm:R:C:managed-instance/mi-0unscopedprobe00`. P, R and C are any
+  strings without `:`, `*` and `?`, the empty one included, not only the
+  values the policy names. `*`, `arn:*`, `arn:aws:ec2:*:*:*`,
+  `arn:aws:ec2:::instance/*` and `.../instance/*` in any one region reach; a
+  named instance, `.../instance/i-0abc*`, a document ARN or an S3 ARN do
+  not; a `NotResource` of the instances of one region leaves every other
+  region reachable. A policy variable (`${aws:PrincipalAccount}`,
+  `${aws:RequestedRegion}`, ...) stands for a value chosen at request time:
+  in the partition, region or account it can be any value
+  (`arn:aws:ec2:*:${aws:PrincipalAccount}:instance/*` reaches); elsewhere it
+  names a resource, never the unnamed one (`instance/${aws:username}` does
+  not reach). Where a match would take an ARN away (a `NotResource` pattern
+  of the Allow, a `Resource` pattern of a Deny), a pattern with a variable
+  is not relied on, since the variable may take another value. `${*}`,
+  `${?}` and `${$}` are the characters `*`, `?` and `$`; no partition,
+  region or account holds `*` or `?`, so `arn:aws:ec2:${*}:*:instance/*`
+  reaches nothing.
+- **Covering Deny**: a `Deny` of the same document takes back exactly the
+  ARNs it covers, and the statement is a finding when some ARN it reaches is
+  covered by none. A Deny covers ARN X when it is well formed (see
+  *Malformed never helps*), grants A, its `Resource` matches X (or its
+  `NotResource` does not), and it has no condition, or only
+  `StringNotEquals`, `StringNotEqualsIgnoreCase` or `StringNotLike` (with or
+  without `IfExists`, without `ForAnyValue:` or `ForAllValues:`) on resource
+  tags (keys as below) with *specific tag values*. A Deny on `instance/*`
+  leaves managed instances reachable; a Deny on one region leaves the other
+  regions reachable, and one whose `NotResource` excludes a region leaves
+  that region reachable.
+- **Scoped by tag**: a condition entry on `ssm:resourceTag/T`,
+  `aws:ResourceTag/T` or `ec2:ResourceTag/T` (keys compare
+  case-insensitively) with `StringEquals`, `StringEqualsIgnoreCase` or
+  `StringLike` (optionally `ForAnyValue:`; never `ForAllValues:`,
+  `...IfExists` or a negated operator) and *specific tag values*; or `Null`
+  with only false values (the JSON `false`, or the string `"false"` in any
+  letter case) on a tag T that starts with `aws:` (tags only AWS sets).
+- **Specific tag values**: a non-empty list of strings (numbers and
+  booleans never count) in which every value is specific, that is not made
+  only of `*` and `?` (`${*}` and `${?}` count as those; a policy variable
+  is specific). When T starts with `aws:`, any strings will do.
+  `StringLike ssm:resourceTag/team: ["prod", "*"]` does not scope, since `*`
+  matches any tagged instance. An empty list never helps.
+- **Malformed never helps**: each of these is an `IAMGUARD-INVALID` problem
+  at its position, and the rest of the document is still checked: a
+  condition value that is `null`, an object or a nested list; an operator
+  block that is not an object, or is empty; `Condition` that is not an
+  object; an unknown operator (names are case-sensitive); `Action` with
+  `NotAction`; `Resource` with `NotResource`; neither `Resource` nor
+  `NotResource`. A malformed condition entry never scopes. A `Deny` with
+  any of these shapes, or another one IAM rejects (an empty list, an
+  unknown element), covers nothing. An `Allow` with both of a pair is read
+  both ways, and is a finding if either reading gives one.
+- **Identity policies only**: trust policies (`AssumeRolePolicyDocument`
+  and the like), permissions boundaries, SCPs, RCPs and raw documents whose
+  statements carry `Principal` or `NotPrincipal` (resource policies) are
+  skipped whole; a wrapped document (`get-policy-version` output, the
+  documents of an account dump) is judged statement by statement. `\u0000` inside a JSON string is valid JSON and
+  is read, with exact positions: `"*\u0000"` is not `"*"`.
+- **Exact and bounded**: reach is decided over every partition, region and
+  account, not by probing a few. The analysis of one statement stops after
+  `max_reach_configs` configurations (100,000 by default); a statement it
+  could not decide is reported (fail safe), with a warning that names the
+  limit.
+]==]
 
+local EXEMPTIONS = [[
 Break-glass and incident-response roles may need this access: exempt them in
 `.iamguard.yml` with an allowlist entry and a justification.
 ]]
@@ -228,6 +333,11 @@ Scope sessions by tag:
 or remove `ssm:StartSession` from the policy.
 ]]
 
+local function help(intro, fix)
+  return intro .. "\n\n### What iamguard reports\n\n" .. RULE_TEXT .. "\n" .. EXEMPTIONS .. "\n"
+    .. fix .. "\n### References\n\n" .. REFERENCES
+end
+
 return {
   make_rule {
     id = "IAM-SSM-1",
@@ -240,7 +350,7 @@ return {
       .. "for breakglass/admin roles).",
     fix = "Name the instance ARNs (arn:aws:ec2:REGION:ACCOUNT:instance/i-...) in Resource, or add a "
       .. "StringEquals condition on ssm:resourceTag/<key>.",
-    help = "## IAM-SSM-1: scope ssm:SendCommand\n\n"
+    help = help("## IAM-SSM-1: scope ssm:SendCommand\n\n"
       .. "ssm:SendCommand runs commands on every machine managed by SSM that it reaches (SSM Agent "
       .. "installed and an instance profile with the right permissions). With a wildcard resource "
       .. "it grants unrestricted command execution on all SSM-managed EC2 instances in the account. "
@@ -248,8 +358,8 @@ return {
       .. "but most roles should reach only the instances their function requires.\n\n"
       .. "**Remediation:** use resource-level permissions, naming the instances in the statement "
       .. "(`arn:Partition:ec2:Region:Account:instance/InstanceId`), or a tag condition such as "
-      .. "`ssm:resourceTag/<key>` so that the command works only on instances with the right tag.\n\n"
-      .. WHAT_COUNTS .. "\n" .. SEND_COMMAND_FIX .. "\n### References\n\n" .. REFERENCES,
+      .. "`ssm:resourceTag/<key>` so that the command works only on instances with the right tag.",
+      SEND_COMMAND_FIX),
   },
   make_rule {
     id = "IAM-SSM-2",
@@ -260,13 +370,13 @@ return {
     full_description = "ssm:StartSession action with Resource * that doesn't have a condition "
       .. "statement such as ssm:ResourceTag.",
     fix = "Add a StringEquals condition on ssm:resourceTag/<key>, or remove ssm:StartSession.",
-    help = "## IAM-SSM-2: scope ssm:StartSession\n\n"
+    help = help("## IAM-SSM-2: scope ssm:StartSession\n\n"
       .. "ssm:StartSession lets a principal open an interactive shell on the target instance. "
       .. "Unrestricted, it allows logging in to instances the principal may not own. Session "
       .. "Manager should allow sessions only on properly tagged instances: instances started, "
       .. "deliberately or by accident, without the right tags must not be reachable.\n\n"
       .. "**Remediation:** add a tag condition such as `ssm:resourceTag/<key>`, or remove the "
-      .. "ssm:StartSession action from the policy.\n\n"
-      .. WHAT_COUNTS .. "\n" .. START_SESSION_FIX .. "\n### References\n\n" .. REFERENCES,
+      .. "ssm:StartSession action from the policy.",
+      START_SESSION_FIX),
   },
 }

@@ -176,6 +176,18 @@ check "scan with a broken rule file" 3 "$(run scan --rules "$tmp/syntaxrules" "$
 check "explain" 0 "$(run explain IAM-SSM-1)"
 grep -q 'ssm:SendCommand' "$tmp/out" || fail "explain text"
 check "explain unknown" 2 "$(run explain NOPE)"
+# The rule text of README "Built-in rules" is what `explain` prints, word for word.
+sed -n '/^<!-- The rule text/,/^<!-- end of the rule text -->/p' "$src/README.md" | sed '1,2d;$d' >"$tmp/ruletext"
+[ "$(wc -l <"$tmp/ruletext")" -gt 40 ] || fail "README rule text not found"
+for id in IAM-SSM-1 IAM-SSM-2; do
+    "$bin" explain "$id" >"$tmp/explain" 2>&1
+    # The README text must appear as one block of consecutive lines.
+    awk -v want="$tmp/ruletext" 'BEGIN { while ((getline l < want) > 0) w[n++] = l }
+        { line[m++] = $0 }
+        END { for (s = 0; s + n <= m; s++) { k = 0; while (k < n && line[s + k] == w[k]) k++; if (k == n) exit 0 } exit 1 }' \
+        "$tmp/explain" && ok "explain $id prints the README rule text" ||
+        fail "explain $id differs from the README rule text"
+done
 
 # -o writes the whole report to the file and leaves stdout for nothing else.
 check "-o file" 1 "$(run scan -f json -o "$tmp/report.json" "$tmp/bad.json")"
