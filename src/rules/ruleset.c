@@ -653,7 +653,7 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     }
     closedir(d);
     if (rc == 0) {
-        qsort(names, n, sizeof *names, cmp_str);
+        if (n) qsort(names, n, sizeof *names, cmp_str);
         pending pend = {0};
         for (size_t i = 0; i < n && rc == 0; i++) {
             struct stat st;
