@@ -68,6 +68,8 @@ typedef struct iamg_config {
     size_t nkinds;
     int effective;                /**< effective: 0 or 1, or -1 when not set */
     const char *managed_policies; /**< managed_policies: joined to `dir` when relative */
+    const char *const *packs;     /**< packs: names of rule packs built into iamguard */
+    size_t npacks;
 } iamg_config;
 
 /**
@@ -95,14 +97,14 @@ IAMG_API int iamg_config_find(const char *scan_root, iamg_config **out, iamg_err
 IAMG_API void iamg_config_apply_limits(const iamg_config *c, iamg_limits *lim);
 
 /**
- * Configure an engine: add the configuration's rule folders, select rules and
- * set levels. `only` and `skip` come from the caller (the command line) and
+ * Configure an engine: add the configuration's rule packs and rule folders,
+ * select rules and set levels. `only` and `skip` come from the caller (the command line) and
  * take precedence: a non-empty `only` replaces rules.only, `skip` adds to
  * rules.skip, and a rule named in `only` runs even when the configuration
  * skips it or sets its level to none. c may be NULL (just the caller's
  * selection). A rule id the engine does not know is IAMG_EUSAGE, reported at
- * its line and column in the configuration; a rule folder that cannot be read
- * is IAMG_EIO.
+ * its line and column in the configuration, and so is a pack iamguard does
+ * not have; a rule folder that cannot be read is IAMG_EIO.
  */
 IAMG_API int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *only,
                                size_t nonly, const char *const *skip, size_t nskip,

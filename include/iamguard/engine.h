@@ -89,6 +89,9 @@ typedef struct iamg_rule_info {
     int enabled;                   /**< selected for scans */
     const iamg_rule_param *params; /**< sorted by name */
     size_t nparams;
+    /** The rule pack it belongs to ("aws-guardrails"), or NULL. Built-in
+     *  rules a pack counts as its own say so even when the pack is not added. */
+    const char *pack;
 } iamg_rule_info;
 
 /**
@@ -124,6 +127,28 @@ IAMG_API int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_er
  *  during the call only. */
 IAMG_API int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src,
                                          size_t len, iamg_error *err);
+
+/** A rule pack built into iamguard (static strings). */
+typedef struct iamg_pack_info {
+    const char *name;        /**< "aws-guardrails" */
+    const char *description; /**< one line */
+} iamg_pack_info;
+
+/** Number of rule packs built into iamguard. */
+IAMG_API size_t iamg_pack_count(void);
+/** Fill *out with pack i (in name order): 0, or IAMG_EUSAGE past the end. */
+IAMG_API int iamg_pack_get(size_t i, iamg_pack_info *out);
+
+/**
+ * Add the rules of the pack built into iamguard named `name` (its rule
+ * files are marked built-in; the built-in rules it counts as its own are
+ * loaded too when the engine was made without them). Adding a pack twice
+ * adds nothing. A rule file of the pack that does not load (a rule id that
+ * an earlier rule already has) is kept as a diagnostic, as for folders.
+ * Returns 0, IAMG_EUSAGE for an unknown name (err lists the packs),
+ * IAMG_ERULE when a built-in rule it needs does not load, IAMG_ENOMEM.
+ */
+IAMG_API int iamg_engine_add_pack(iamg_engine *e, const char *name, iamg_error *err);
 
 /**
  * Choose the rules scans run: when `only` is non-empty, just those ids; ids

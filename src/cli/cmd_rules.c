@@ -7,32 +7,39 @@
 #include "cli.h"
 
 static const char rules_usage[] =
-    "usage: iamguard rules [--rules DIR]... [--no-builtin] [-f text|json]\n"
+    "usage: iamguard rules [--pack NAME]... [--rules DIR]... [--no-builtin] [-f text|json]\n"
+    "       iamguard rules --packs\n"
     "\n"
     "List every loaded rule: id, default level and short description (-f json: also\n"
-    "parameters with their types, defaults and values, and where each rule comes from).\n"
-    "Rule files that fail to load are reported and make the exit status 3.\n";
+    "parameters with their types, defaults and values, where each rule comes from and\n"
+    "the pack it belongs to). --pack NAME adds the rules of a pack built into iamguard;\n"
+    "--packs lists those packs. Rule files that fail to load are reported and make the\n"
+    "exit status 3.\n";
 
 static const char explain_usage[] =
-    "usage: iamguard explain [--rules DIR]... [-f text|json] RULE-ID\n"
+    "usage: iamguard explain [--pack NAME]... [--rules DIR]... [-f text|json] RULE-ID\n"
     "\n"
     "Print a rule's description, parameters and their defaults, and help\n"
-    "(rationale, remediation, examples).\n";
+    "(rationale, remediation, examples). A rule of a pack built into iamguard is\n"
+    "found without --pack.\n";
 
-enum { OPT_RULES = 256, OPT_NO_BUILTIN, OPT_HELP };
+enum { OPT_RULES = 256, OPT_NO_BUILTIN, OPT_PACK, OPT_PACKS, OPT_HELP };
 
 static const struct option options[] = {{"rules", required_argument, NULL, OPT_RULES},
                                         {"no-builtin", no_argument, NULL, OPT_NO_BUILTIN},
+                                        {"pack", required_argument, NULL, OPT_PACK},
+                                        {"packs", no_argument, NULL, OPT_PACKS},
                                         {"format", required_argument, NULL, 'f'},
                                         {"help", no_argument, NULL, OPT_HELP},
                                         {NULL, 0, NULL, 0}};
 
 /* Parse the options rules and explain share and load the engine. Returns
- * EXIT_OK with *out set, or another status (help printed: -1). */
+ * EXIT_OK with *out set, or another status (help printed: -1). *list_packs
+ * is set by --packs (NULL: the option is refused). */
 static int load_engine(int argc, char **argv, const char *usage, const char **format,
-                       iamg_engine **out)
+                       int *list_packs, iamg_engine **out)
 {
-    cli_strlist dirs = {0};
+    cli_strlist dirs = {0}, packs = {0};
     int builtin = 1, c, status = EXIT_OK;
     iamg_error err;
     *out = NULL;
@@ -52,6 +59,21 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
         case OPT_NO_BUILTIN:
             builtin = 0;
             break;
+        case OPT_PACK:
+            if (cli_strlist_add(&packs, optarg)) {
+                cli_errorf("out of memory");
+                status = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        case OPT_PACKS:
+            if (!list_packs) {
+                fputs(usage, stderr);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            *list_packs = 1;
+            break;
         case OPT_HELP:
             fputs(usage, stdout);
             status = -1;
@@ -69,6 +91,13 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
         status = EXIT_USAGE;
         goto done;
     }
+    for (size_t i = 0; i < packs.n; i++) {
+        if (iamg_engine_add_pack(*out, packs.v[i], &err)) {
+            cli_errorf("--pack: %s", err.message);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
     for (size_t i = 0; i < dirs.n; i++) {
         if (iamg_engine_add_rules_dir(*out, dirs.v[i], &err)) {
             cli_error(&err);
@@ -78,6 +107,7 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
     }
 done:
     cli_strlist_free(&dirs);
+    cli_strlist_free(&packs);
     return status;
 }
 
@@ -106,10 +136,10 @@ static json_t *param_json(const iamg_param_value *v)
 /* One rule for `rules -f json` and `explain -f json`. */
 static json_t *rule_json(const iamg_rule_info *r, int with_help)
 {
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b, s:b}", "id", r->id, "level",
-                  iamg_level_name(r->level), "short_description", r->short_description, "name",
-                  r->name, "source", r->source, "builtin", r->builtin, "enabled", r->enabled);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s*, s:s, s:b, s:b, s:s*}", "id", r->id, "level",
+                          iamg_level_name(r->level), "short_description", r->short_description,
+                          "name", r->name, "source", r->source, "builtin", r->builtin, "enabled",
+                          r->enabled, "pack", r->pack);
     if (!o) return NULL;
     if (r->security_severity > 0)
         json_object_set_new(o, "security_severity", json_real(r->security_severity));
@@ -181,15 +211,40 @@ static int report_load_failures(const iamg_engine *e)
     return iamg_engine_diag_count(e) ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
+/* rules --packs: the packs built into iamguard. */
+static int print_packs(const char *format)
+{
+    iamg_pack_info info;
+    if (!strcmp(format, "json")) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && iamg_pack_get(i, &info) == 0; i++)
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s}", "name", info.name, "description", info.description));
+        return print_json(arr);
+    }
+    if (strcmp(format, "text") != 0) {
+        cli_errorf("--format must be text or json, not '%s'", format);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; iamg_pack_get(i, &info) == 0; i++)
+        printf("%-16s %s\n", info.name, info.description);
+    return EXIT_OK;
+}
+
 int cli_cmd_rules(int argc, char **argv)
 {
     const char *format = "text";
     iamg_engine *e = NULL;
-    int status = load_engine(argc, argv, rules_usage, &format, &e);
+    int list_packs = 0;
+    int status = load_engine(argc, argv, rules_usage, &format, &list_packs, &e);
     if (status) goto done;
     if (optind < argc) {
         cli_errorf("rules takes no PATH arguments");
         status = EXIT_USAGE;
+        goto done;
+    }
+    if (list_packs) {
+        status = print_packs(format);
         goto done;
     }
     if (!strcmp(format, "json")) {
@@ -224,7 +279,7 @@ int cli_cmd_explain(int argc, char **argv)
 {
     const char *format = "text";
     iamg_engine *e = NULL;
-    int status = load_engine(argc, argv, explain_usage, &format, &e);
+    int status = load_engine(argc, argv, explain_usage, &format, NULL, &e);
     if (status) goto done;
     if (optind + 1 != argc) {
         cli_errorf("explain needs exactly one RULE-ID (see 'iamguard rules')");
@@ -232,6 +287,13 @@ int cli_cmd_explain(int argc, char **argv)
         goto done;
     }
     const iamg_rule_info *r = iamg_engine_find_rule(e, argv[optind]);
+    /* Not loaded: it may be a rule of a pack. */
+    iamg_pack_info pack;
+    for (size_t i = 0; !r && iamg_pack_get(i, &pack) == 0; i++) {
+        iamg_error err;
+        if (iamg_engine_add_pack(e, pack.name, &err) == 0)
+            r = iamg_engine_find_rule(e, argv[optind]);
+    }
     if (!r) {
         cli_errorf("unknown rule id '%s' (see 'iamguard rules')", argv[optind]);
         status = EXIT_USAGE;
@@ -252,6 +314,18 @@ int cli_cmd_explain(int argc, char **argv)
     printf("level: %s", iamg_level_name(r->level));
     if (r->security_severity > 0) printf(", security severity %.1f", r->security_severity);
     printf("\nsource: %s\n", cli_esc(r->source));
+    if (r->pack) {
+        /* The pack's own files are "builtin/<pack>/<file>"; its members
+         * among the built-in rules are on by default. */
+        size_t n = strlen(r->pack);
+        int own = strncmp(r->source, "builtin/", 8) == 0 &&
+                  strncmp(r->source + 8, r->pack, n) == 0 && r->source[8 + n] == '/';
+        if (own)
+            printf("pack: %s (enable it with --pack %s, or packs: [%s] in .iamguard.yml)\n",
+                   r->pack, r->pack, r->pack);
+        else
+            printf("pack: %s (on by default)\n", r->pack);
+    }
     if (r->nparams) {
         printf("parameters (set in .iamguard.yml under rules: %s: params:, or with --param "
                "%s.NAME=VALUE):\n",

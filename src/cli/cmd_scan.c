@@ -36,6 +36,9 @@ static const char scan_usage[] =
     "      --rule ID            run only this rule (repeatable)\n"
     "      --skip-rule ID       do not run this rule (repeatable)\n"
     "      --no-builtin         do not load the built-in rules\n"
+    "      --pack NAME          add the rules of a pack built into iamguard (repeatable;\n"
+    "                           aws-guardrails: every IAM guardrail of the aws-samples\n"
+    "                           catalogue; see 'iamguard rules --pack NAME')\n"
     "      --fail-on LEVEL      exit 1 when a finding is at or above LEVEL:\n"
     "                           none, note (default), warning or error\n"
     "      --param ID.NAME=VALUE  set a rule parameter (repeatable; a list is\n"
@@ -53,7 +56,7 @@ static const char scan_usage[] =
     "      --effective          leave out findings that every holder's permissions boundary\n"
     "                           or a Deny of the same principal blocks (counted as blocked)\n"
     "Options given here win over the file: --rule replaces its rules.only,\n"
-    "--skip-rule, --rules and --exclude add to it, the others replace its values.\n"
+    "--skip-rule, --pack, --rules and --exclude add to it, the others replace its values.\n"
     "\n"
     "Inputs:\n"
     "      --exclude GLOB       leave out matching paths (repeatable; '**' crosses folders)\n"
@@ -103,6 +106,7 @@ enum {
     OPT_MANAGED,
     OPT_EFFECTIVE,
     OPT_PARAM,
+    OPT_PACK,
     OPT_HELP
 };
 
@@ -148,6 +152,7 @@ static const struct option scan_options[] = {
     {"managed-policies", required_argument, NULL, OPT_MANAGED},
     {"effective", no_argument, NULL, OPT_EFFECTIVE},
     {"param", required_argument, NULL, OPT_PARAM},
+    {"pack", required_argument, NULL, OPT_PACK},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -407,7 +412,7 @@ int cli_cmd_scan(int argc, char **argv)
     unsigned lim_set = 0;
     iamg_limits cli_lim = IAMG_LIMITS_INIT;
     cli_strlist rules_dirs = {0}, only = {0}, skip = {0}, excludes = {0}, all_excludes = {0};
-    cli_strlist params = {0};
+    cli_strlist params = {0}, packs = {0};
     iamg_config *config = NULL;
     iamg_baseline *baseline = NULL;
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
@@ -564,6 +569,9 @@ int cli_cmd_scan(int argc, char **argv)
         case OPT_PARAM:
             if (cli_strlist_add(&params, optarg)) goto oom;
             break;
+        case OPT_PACK:
+            if (cli_strlist_add(&packs, optarg)) goto oom;
+            break;
         case OPT_HELP:
             fputs(scan_usage, stdout);
             goto done;
@@ -657,6 +665,13 @@ int cli_cmd_scan(int argc, char **argv)
         cli_error(&err);
         status = EXIT_USAGE;
         goto done;
+    }
+    for (size_t i = 0; i < packs.n; i++) {
+        if (iamg_engine_add_pack(engine, packs.v[i], &err)) {
+            cli_errorf("--pack: %s", err.message);
+            status = EXIT_USAGE;
+            goto done;
+        }
     }
     for (size_t i = 0; i < rules_dirs.n; i++) {
         if (iamg_engine_add_rules_dir(engine, rules_dirs.v[i], &err)) {
@@ -801,6 +816,7 @@ done:
     cli_strlist_free(&all_excludes);
     cli_strlist_free(&rules_dirs);
     cli_strlist_free(&params);
+    cli_strlist_free(&packs);
     cli_strlist_free(&only);
     cli_strlist_free(&skip);
     cli_strlist_free(&excludes);

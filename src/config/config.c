@@ -52,7 +52,7 @@ typedef struct rule_cfg {
 typedef struct config_impl {
     iamg_config pub;
     arena a;
-    cpos *only_pos, *skip_pos, *level_pos, *dir_pos;
+    cpos *only_pos, *skip_pos, *level_pos, *dir_pos, *pack_pos;
     rule_cfg *rule_cfgs;
     size_t nrule_cfgs;
 } config_impl;
@@ -64,7 +64,7 @@ typedef struct parser {
 } parser;
 
 static const char top_keys[] = "rules, levels, rule_dirs, exclude, fail_on, allowlist, limits, "
-                               "kinds, effective, managed_policies";
+                               "kinds, effective, managed_policies, packs";
 static const char rule_keys[] = "level, params";
 static const char kinds_keys[] = "identity, trust, resource, boundary, scp, rcp";
 static const char allow_keys[] =
@@ -576,6 +576,9 @@ static int parse_root(parser *p, const tnode *root)
             return fail(p, v, "'effective' must be true or false, not %s", a_type(v));
         c->effective = strcmp(v->u.s, "true") == 0;
     }
+    if ((v = ig_tnode_get(root, "packs")) &&
+        (rc = string_list(p, v, "packs", &c->packs, &c->npacks, &p->c->pack_pos)))
+        return rc;
     if ((v = ig_tnode_get(root, "managed_policies"))) {
         if ((rc = want_string(p, v, "managed_policies"))) return rc;
         c->managed_policies = config_relative(p, v->u.s);
@@ -801,6 +804,15 @@ int iamg_config_apply(const iamg_config *c, iamg_engine *e, const char *const *o
     const config_impl *ci = (const config_impl *)c;
     int rc;
     if (c) {
+        /* Packs first: their rules are built in, and a folder's rule with
+         * the same id is then the one reported as a duplicate. */
+        for (size_t i = 0; i < c->npacks; i++) {
+            iamg_error e2;
+            rc = iamg_engine_add_pack(e, c->packs[i], &e2);
+            if (rc)
+                return ig_error_set(err, rc, c->path, ci->pack_pos[i].line, ci->pack_pos[i].col,
+                                    "%s", e2.message);
+        }
         for (size_t i = 0; i < c->nrule_dirs; i++) {
             iamg_error e2;
             rc = iamg_engine_add_rules_dir(e, c->rule_dirs[i], &e2);

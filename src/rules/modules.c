@@ -144,6 +144,22 @@ static void compile(lua_State *L, module_ctx *m, const char *name, size_t nlen)
             }
         }
         if (!src) luaL_error(L, "require: no built-in module '%s'", name);
+    } else if (m->pack) {
+        /* A rule of a pack built into iamguard: the modules of its lib/. */
+        for (unsigned i = 0; i < m->pack->nlibs; i++) {
+            if (strcmp(m->pack->libs[i].name, name) == 0) {
+                src = m->pack->libs[i].source;
+                len = m->pack->libs[i].len;
+            }
+        }
+        char rel[MODULE_NAME_MAX + 8];
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += (size_t)snprintf(rel + k, sizeof rel - k, "%s%s", i ? "/" : "", parts[i]);
+        if (!src)
+            luaL_error(L, "require: module '%s' not found (the %s pack has no lib/%s.lua)", name,
+                       m->pack->name, rel);
+        snprintf(chunk, sizeof chunk, "@builtin/%s/lib/%s.lua", m->pack->name, rel);
     } else {
         if (!m->dir)
             luaL_error(L,

@@ -4,13 +4,14 @@
  * require("name") loads name.lua from the rule file's folder, then from its
  * lib/ subfolder; require("iamguard.x") loads a module built into iamguard
  * (lua/lib/). A dotted name ("checks.tags") names a file in a subfolder
- * (checks/tags.lua). Modules are Lua text, run in the rule's sandbox under
- * the same limits. A module of the rule's folder is compiled once per state
- * and run once per instance of the rule file (that is, once per document:
- * see rulestate.h), in that instance's environment, so it can keep no state
- * across documents either. A built-in module holds no state: it runs once
- * per state, in an environment of its own, and rules get a read-only view
- * of what it returns.
+ * (checks/tags.lua). The rule files of a pack built into iamguard
+ * (lua/packs/PACK/) find the modules of the pack's lib/ folder the same way,
+ * compiled in; they run like modules of a rules folder. Modules are Lua text, run in the rule's
+ * sandbox under the same limits. A module of the rule's folder is compiled once per state and run
+ * once per instance of the rule file (that is, once per document: see rulestate.h), in that
+ * instance's environment, so it can keep no state across documents either. A built-in module holds
+ * no state: it runs once per state, in an environment of its own, and rules get a read-only view of
+ * what it returns.
  *
  * Files are opened with openat() one path component at a time from the
  * rule's folder, never following a symbolic link, and must be regular
@@ -27,8 +28,13 @@
 /* Longest module name. */
 #define MODULE_NAME_MAX 128
 
+struct iamg_builtin_pack;
+
 typedef struct module_ctx {
     const char *dir; /* folder of the rule file, or NULL: built-in modules only */
+    /* The pack a built-in pack rule file belongs to (its lib/ modules are
+     * found by name), or NULL. */
+    const struct iamg_builtin_pack *pack;
     size_t max_size; /* bytes of one module file */
     int loaded_ref;  /* registry: name -> value, for the current instance */
     int cache_ref;   /* registry: name -> compiled chunk, for the state */

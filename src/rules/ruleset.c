@@ -407,9 +407,11 @@ static int not_rules(iamg_engine *e, pending *pend, const char *path, const char
 }
 
 /* Load the rules of one source; dir is its folder for require() (NULL:
- * none), pend collects non-rule files of a folder (NULL: report them). */
-static int add_source(iamg_engine *e, const char *name, const char *dir, const char *src,
-                      size_t len, int builtin, pending *pend, iamg_error *err)
+ * none), pack the pack whose modules it may require (NULL: none), pend
+ * collects non-rule files of a folder (NULL: report them). */
+static int add_source(iamg_engine *e, const char *name, const char *dir,
+                      const iamg_builtin_pack *pack, const char *src, size_t len, int builtin,
+                      pending *pend, iamg_error *err)
 {
     int rc = 0;
     rule_state rs;
@@ -456,6 +458,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
     if (ig_rulestate_anchor(&rs, names)) goto oom;
     rs.mods.on_file = record_module;
     rs.mods.ud = e;
+    rs.mods.pack = pack;
     lua_State *L = ig_sandbox_state(rs.sb);
     if (ig_rulestate_instantiate(&rs, &res) != 0) {
         if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
@@ -542,6 +545,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
         info.source = name_copy;
         info.builtin = builtin;
         info.enabled = 1;
+        info.pack = pack ? pack->name : NULL;
         rule *rv = ig_realloc(e->rules, (e->nrules + 1) * sizeof *rv);
         if (!rv) {
             rule_info_free(&info);
@@ -564,6 +568,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir, const c
         fv[e->nfiles].source = src_copy;
         fv[e->nfiles].len = len;
         fv[e->nfiles].builtin = builtin;
+        fv[e->nfiles].pack = pack;
         e->nfiles++;
         name_copy = src_copy = dir_copy = NULL;
     }
@@ -584,7 +589,7 @@ done:
 int ig_ruleset_add_source(iamg_engine *e, const char *name, const char *src, size_t len,
                           int builtin, iamg_error *err)
 {
-    return add_source(e, name, NULL, src, len, builtin, NULL, err);
+    return add_source(e, name, NULL, NULL, src, len, builtin, NULL, err);
 }
 
 int iamg_engine_add_rule_source(iamg_engine *e, const char *name, const char *src, size_t len,
@@ -609,7 +614,7 @@ static int add_file(iamg_engine *e, const char *path, pending *pend, iamg_error 
     if (!dir)
         rc = ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
     else
-        rc = add_source(e, path, dir, data, len, 0, pend, err);
+        rc = add_source(e, path, dir, NULL, data, len, 0, pend, err);
     ig_free(dir);
     ig_free(data);
     return rc;
@@ -676,6 +681,86 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     return rc;
 }
 
+/* Built-in rules that a pack lists as members belong to it. */
+static void mark_members(iamg_engine *e)
+{
+    for (unsigned p = 0; p < ig_builtin_pack_count; p++) {
+        const iamg_builtin_pack *pk = &ig_builtin_packs[p];
+        for (const char *const *m = pk->members; *m; m++) {
+            size_t at;
+            if (has_rule(e, *m, &at) && e->rules[at].info.builtin && !e->rules[at].info.pack)
+                e->rules[at].info.pack = pk->name;
+        }
+    }
+}
+
+/* Load the built-in rule file b (lua/rules/) unless it is loaded. A
+ * built-in rule that does not load is a defect of this build. */
+static int add_builtin(iamg_engine *e, const iamg_builtin_rule *b, iamg_error *err)
+{
+    for (size_t i = 0; i < e->nfiles; i++)
+        if (e->files[i].builtin && !e->files[i].pack && strcmp(e->files[i].name, b->name) == 0)
+            return 0;
+    size_t before = e->ndiags;
+    int rc = ig_ruleset_add_source(e, b->name, b->source, b->len, 1, err);
+    if (rc == 0 && e->ndiags > before) {
+        const iamg_diag *d = &e->diags[before];
+        rc = ig_error_set(err, IAMG_ERULE, d->path, d->line, 0, "%s", d->message);
+    }
+    if (rc == 0) mark_members(e);
+    return rc;
+}
+
+size_t iamg_pack_count(void)
+{
+    return ig_builtin_pack_count;
+}
+
+int iamg_pack_get(size_t i, iamg_pack_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= ig_builtin_pack_count) return IAMG_EUSAGE;
+    out->name = ig_builtin_packs[i].name;
+    out->description = ig_builtin_packs[i].description;
+    return 0;
+}
+
+int iamg_engine_add_pack(iamg_engine *e, const char *name, iamg_error *err)
+{
+    unsigned p = 0;
+    while (p < ig_builtin_pack_count && strcmp(ig_builtin_packs[p].name, name) != 0)
+        p++;
+    if (p == ig_builtin_pack_count) {
+        buf known = BUF_INIT;
+        for (unsigned i = 0; i < ig_builtin_pack_count; i++)
+            ig_buf_printf(&known, "%s%s", i ? ", " : "", ig_builtin_packs[i].name);
+        int rc = ig_error_set(err, IAMG_EUSAGE, "", 0, 0, "unknown pack '%s' (known packs: %s)",
+                              name, known.data ? known.data : "none");
+        ig_buf_free(&known);
+        return rc;
+    }
+    /* The bitset has room for 64 packs; embed_packs.cmake makes far fewer. */
+    if (p >= 64 || (e->packs_added >> p & 1)) return 0;
+    const iamg_builtin_pack *pk = &ig_builtin_packs[p];
+    /* The pack's built-in members come with it, even without the built-in rules. */
+    for (const char *const *m = pk->members; *m; m++) {
+        size_t at;
+        for (unsigned i = 0; !has_rule(e, *m, &at) && i < ig_builtin_rule_count; i++) {
+            int rc = add_builtin(e, &ig_builtin_rules[i], err);
+            if (rc) return rc;
+        }
+    }
+    /* A rule file of the pack that does not load (a rule id some other
+     * loaded rule already has) is reported like any rule file. */
+    for (unsigned i = 0; i < pk->nrules; i++) {
+        const iamg_builtin_rule *b = &pk->rules[i];
+        int rc = add_source(e, b->name, NULL, pk, b->source, b->len, 1, NULL, err);
+        if (rc) return rc;
+    }
+    e->packs_added |= (uint64_t)1 << p;
+    return 0;
+}
+
 int iamg_engine_new(const iamg_engine_options *opts, iamg_engine **out, iamg_error *err)
 {
     iamg_engine_options dflt = IAMG_ENGINE_OPTIONS_INIT;
@@ -689,13 +774,7 @@ int iamg_engine_new(const iamg_engine_options *opts, iamg_engine **out, iamg_err
     e->limits = opts->limits;
     if (opts->builtin_rules) {
         for (unsigned i = 0; i < ig_builtin_rule_count; i++) {
-            const iamg_builtin_rule *b = &ig_builtin_rules[i];
-            int rc = ig_ruleset_add_source(e, b->name, b->source, b->len, 1, err);
-            if (rc == 0 && e->ndiags) {
-                /* A built-in rule that does not load is a defect of this build. */
-                rc = ig_error_set(err, IAMG_ERULE, e->diags[0].path, e->diags[0].line, 0, "%s",
-                                  e->diags[0].message);
-            }
+            int rc = add_builtin(e, &ig_builtin_rules[i], err);
             if (rc) {
                 iamg_engine_free(e);
                 return rc;

@@ -20,6 +20,7 @@ typedef struct rule_file {
     char *source;
     size_t len;
     int builtin;
+    const struct iamg_builtin_pack *pack; /* the pack of a pack's rule file, or NULL */
 } rule_file;
 
 typedef struct rule {
@@ -40,6 +41,7 @@ struct iamg_engine {
     char **modules; /* paths of module files rules required while loading */
     size_t nmodules;
     struct managed_store *managed; /* --managed-policies (owned), or NULL: the embedded ones */
+    uint64_t packs_added;          /* bit i: ig_builtin_packs[i] is loaded */
 };
 
 /* Load the rules of one source text (see iamg_engine_add_rule_source);

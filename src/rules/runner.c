@@ -106,6 +106,7 @@ static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     static const char *const names[] = {"check", "check_principal", NULL};
     int rc =
         ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir, &res);
+    if (rc == 0) fs->rs.mods.pack = rf->pack;
     if (rc == 0 && ig_rulestate_anchor(&fs->rs, names)) {
         ig_rulestate_close(&fs->rs);
         res.kind = SB_MEMORY;

@@ -179,7 +179,11 @@ static const err_case err_cases[] = {
      "the configuration must be one YAML document; a second one starts here"},
     {"alowlist: []\n", IAMG_EUSAGE, 1, 1,
      "unknown key 'alowlist' (expected rules, levels, rule_dirs, exclude, fail_on, allowlist, "
-     "limits, kinds, effective, managed_policies)"},
+     "limits, kinds, effective, managed_policies, packs)"},
+    {"packs: {aws-guardrails: true}\n", IAMG_EUSAGE, 1, 8,
+     "'packs' must be a list of strings, not a mapping"},
+    {"packs: [aws-guardrails, 3]\n", IAMG_EUSAGE, 1, 25,
+     "items of 'packs' must be strings, not a number"},
     {"rules:\n  only: [IAM-SSM-1]\n  onyl: [IAM-SSM-2]\n", IAMG_EUSAGE, 3, 3,
      "unknown key 'onyl' in rules (expected only, skip, or a rule id with a mapping level: ..., "
      "params: {...})"},

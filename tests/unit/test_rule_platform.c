@@ -504,3 +504,96 @@ Test(authoring, log_lines_with_verbose)
     iamg_results_free(r);
     iamg_engine_free(e);
 }
+
+/* ---- rule packs built into iamguard ---------------------------------------------------------- */
+
+Test(packs, listed_added_once_and_members_marked)
+{
+    iamg_pack_info info;
+    size_t n = iamg_pack_count();
+    cr_assert_geq(n, 1);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(iamg_pack_get(i, &info), 0);
+        cr_assert_not_null(info.description);
+        found |= strcmp(info.name, "aws-guardrails") == 0;
+    }
+    cr_assert(found);
+    cr_assert_eq(iamg_pack_get(n, &info), IAMG_EUSAGE);
+    cr_assert_null(info.name);
+
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
+    size_t builtin = iamg_engine_rule_count(e);
+    /* The built-in SSM rules belong to the pack before it is added. */
+    const iamg_rule_info *ssm = iamg_engine_find_rule(e, "IAM-SSM-1");
+    cr_assert_not_null(ssm);
+    cr_assert_str_eq(ssm->pack, "aws-guardrails");
+    cr_assert_null(iamg_engine_find_rule(e, "IAM-KMS-3"));
+
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrails", &err), 0, "%s", err.message);
+    size_t with_pack = iamg_engine_rule_count(e);
+    cr_assert_gt(with_pack, builtin);
+    cr_assert_eq(iamg_engine_diag_count(e), 0, "%s",
+                 iamg_engine_diag_count(e) ? iamg_engine_diag(e, 0)->message : "");
+    const iamg_rule_info *kms = iamg_engine_find_rule(e, "IAM-KMS-3");
+    cr_assert_not_null(kms);
+    cr_assert_str_eq(kms->pack, "aws-guardrails");
+    cr_assert(kms->builtin);
+    cr_assert_str_eq(kms->source, "builtin/aws-guardrails/kms.lua");
+    /* Every rule of the catalogue's ids is the pack's. */
+    for (size_t i = 0; i < with_pack; i++)
+        if (strncmp(iamg_engine_rule(e, i)->id, "IAM-", 4) == 0)
+            cr_assert_str_eq(iamg_engine_rule(e, i)->pack, "aws-guardrails", "%s",
+                             iamg_engine_rule(e, i)->id);
+
+    /* A second time adds nothing and reports no duplicate ids. */
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrails", &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_rule_count(e), with_pack);
+    cr_assert_eq(iamg_engine_diag_count(e), 0);
+
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrail", &err), IAMG_EUSAGE);
+    cr_assert(strstr(err.message, "unknown pack 'aws-guardrail'"), "%s", err.message);
+    cr_assert(strstr(err.message, "aws-guardrails"), "%s", err.message);
+    iamg_engine_free(e);
+}
+
+Test(packs, members_come_without_builtin_rules)
+{
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    eo.builtin_rules = 0;
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_rule_count(e), 0);
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrails", &err), 0, "%s", err.message);
+    const iamg_rule_info *ssm = iamg_engine_find_rule(e, "IAM-SSM-2");
+    cr_assert_not_null(ssm);
+    cr_assert_str_eq(ssm->pack, "aws-guardrails");
+    cr_assert_eq(iamg_engine_diag_count(e), 0);
+    iamg_engine_free(e);
+}
+
+Test(packs, pack_rules_require_their_modules_and_report)
+{
+    static const char key_policy[] =
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
+        "  {\"Sid\": \"Ops\", \"Effect\": \"Allow\", \"Action\": \"kms:*\", \"Resource\": \"*\"}\n"
+        "]}\n";
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrails", &err), 0, "%s", err.message);
+    const char *only[] = {"IAM-KMS-3"};
+    cr_assert_eq(iamg_engine_select(e, only, 1, NULL, 0, &err), 0, "%s", err.message);
+    iamg_results *r = scan_text(e, key_policy);
+    cr_assert_null(rule_failure(r), "%s", rule_failure(r) ? rule_failure(r)->message : "");
+    cr_assert_eq(iamg_results_count(r), 1);
+    const iamg_finding *f = iamg_results_get(r, 0);
+    cr_assert_str_eq(f->rule_id, "IAM-KMS-3");
+    cr_assert_eq(f->level, IAMG_LEVEL_NOTE); /* no authorized_principals configured */
+    cr_assert(strstr(f->message, "kms:ScheduleKeyDeletion"), "%s", f->message);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
