@@ -102,6 +102,9 @@ const iamg_allow *ig_allow_match(const allow_set *s, const iamg_finding *f, cons
 {
     if (!s) return NULL;
     const char *sid = stmt >= 0 ? doc->stmts[stmt].sid : NULL;
+    /* A Sid with a NUL byte would match as its first part: it matches no
+     * allowlist entry. */
+    if (sid && memchr(sid, '\0', doc->stmts[stmt].sid_node->n)) sid = NULL;
     for (size_t i = 0; i < s->n; i++) {
         const iamg_allow *a = &s->v[i];
         if (s->expired[i]) continue;

@@ -78,10 +78,13 @@ static inline const tmember *ig_tnode_member(const tnode *obj, const char *key)
     return NULL;
 }
 
-/* String value of a node, or NULL when it is not a string. */
+/* String value of a node as a C string, or NULL when it is not a string or
+ * holds a NUL byte ("\u0000" in JSON): callers compare and print names and
+ * ARNs as C strings, which would read "Admin\u0000x" as "Admin". Code that
+ * needs such a string whole reads u.s and n. */
 static inline const char *ig_tnode_str(const tnode *n)
 {
-    return (n && n->type == TN_STRING) ? n->u.s : NULL;
+    return (n && n->type == TN_STRING && !memchr(n->u.s, '\0', n->n)) ? n->u.s : NULL;
 }
 
 static inline const char *ig_tnode_type_name(const tnode *n)

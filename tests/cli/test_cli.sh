@@ -176,6 +176,17 @@ check "scan with a broken rule file" 3 "$(run scan --rules "$tmp/syntaxrules" "$
 check "explain" 0 "$(run explain IAM-SSM-1)"
 grep -q 'ssm:SendCommand' "$tmp/out" || fail "explain text"
 check "explain unknown" 2 "$(run explain NOPE)"
+# A name with a NUL byte ("\u0000" in JSON) is not the name before the NUL:
+# the allowlist entry for Sid "Ops" does not cover Sid "Ops\u0000x".
+mkdir -p "$tmp/nul"
+cat >"$tmp/nul/policy.json" <<'J'
+{"Statement": [{"Sid": "Ops", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"},
+ {"Sid": "Ops\u0000x", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}]}
+J
+printf 'allowlist:\n  - sid: Ops\n    justification: reviewed\n' >"$tmp/nul/allow.yml"
+check "allowlist and a NUL in a Sid" 1 "$(run scan --config "$tmp/nul/allow.yml" -f json "$tmp/nul/policy.json")"
+[ "$(jq '.findings | length' "$tmp/out")" = 1 ] && [ "$(jq -r '.findings[0].line' "$tmp/out")" = 2 ] ||
+    fail "allowlist: the Sid with a NUL byte must stay reported"
 # The rule text of README "Built-in rules" is what `explain` prints, word for word.
 sed -n '/^<!-- The rule text/,/^<!-- end of the rule text -->/p' "$src/README.md" | sed '1,2d;$d' >"$tmp/ruletext"
 [ "$(wc -l <"$tmp/ruletext")" -gt 40 ] || fail "README rule text not found"
