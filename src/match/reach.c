@@ -29,6 +29,7 @@
 #include "iamguard/error.h"
 #include "match/glob.h"
 #include "util/alloc.h"
+#include "util/array.h"
 
 enum { ST_STAR, ST_ONE, ST_LIT, ST_RUN };
 
@@ -388,29 +389,11 @@ static int store(search *S, const uint32_t *k, uint32_t n, uint32_t parent, cons
     if (S->units > S->q->max_configs) return IAMG_ELIMIT;
     if (S->nrecs >= UINT32_MAX - 1) return IAMG_ELIMIT;
     if ((S->nrecs + 1) * 2 > S->captable && grow_table(S)) return IAMG_ENOMEM;
-    if (S->npool + n > S->cappool) {
-        size_t cap = S->cappool ? S->cappool * 2 : 4096;
-        while (cap < S->npool + n)
-            cap *= 2;
-        uint32_t *p = ig_realloc(S->pool, cap * sizeof *p);
-        if (!p) return IAMG_ENOMEM;
-        S->pool = p;
-        S->cappool = cap;
-    }
-    if (S->nrecs == S->caprecs) {
-        size_t cap = S->caprecs ? S->caprecs * 2 : 256;
-        rec *r = ig_realloc(S->recs, cap * sizeof *r);
-        if (!r) return IAMG_ENOMEM;
-        S->recs = r;
-        S->caprecs = cap;
-    }
-    if (S->nstack == S->capstack) {
-        size_t cap = S->capstack ? S->capstack * 2 : 256;
-        uint32_t *s = ig_realloc(S->stack, cap * sizeof *s);
-        if (!s) return IAMG_ENOMEM;
-        S->stack = s;
-        S->capstack = cap;
-    }
+    while (S->npool + n > S->cappool)
+        if (ig_array_grow(&S->pool, &S->cappool, sizeof *S->pool, 4096)) return IAMG_ENOMEM;
+    if (IG_ARRAY_GROW(S->recs, S->nrecs, S->caprecs, 256) ||
+        IG_ARRAY_GROW(S->stack, S->nstack, S->capstack, 256))
+        return IAMG_ENOMEM;
     memcpy(&S->pool[S->npool], k, n * sizeof *k);
     rec *r = &S->recs[S->nrecs];
     r->off = (uint32_t)S->npool;
@@ -496,13 +479,7 @@ static int expected_chars(search *S, const uint32_t *key, uint32_t klen, size_t 
             if (s >= a->n || a->kind[s] != ST_LIT) continue;
             const char *c = a->lit[s];
             if (a->litn[s] == 1 && (*c == ':' || *c == '*' || *c == '?')) continue;
-            if (n == S->capchars) {
-                size_t cap = S->capchars ? S->capchars * 2 : 32;
-                reach_str *v = ig_realloc(S->chars, cap * sizeof *v);
-                if (!v) return IAMG_ENOMEM;
-                S->chars = v;
-                S->capchars = cap;
-            }
+            if (IG_ARRAY_GROW(S->chars, n, S->capchars, 32)) return IAMG_ENOMEM;
             S->chars[n].s = c;
             S->chars[n].n = a->litn[s];
             n++;
