@@ -374,6 +374,11 @@ static char *render_results(const iamg_results *r)
                       o->format ? o->format : "-", o->kind ? o->kind : "-",
                       o->container ? o->container : "-", o->logical_id ? o->logical_id : "-",
                       o->address ? o->address : "-", o->pointer ? o->pointer : "-");
+        for (size_t k = 0; k < f->nholders; k++)
+            ig_buf_printf(&b, "  holder %s %s %s %s %s\n", f->holders[k].type,
+                          f->holders[k].id ? f->holders[k].id : "-",
+                          f->holders[k].name ? f->holders[k].name : "-",
+                          f->holders[k].arn ? f->holders[k].arn : "-", f->holders[k].how);
     }
     for (size_t i = 0; i < iamg_results_diag_count(r); i++) {
         const iamg_diag *d = iamg_results_diag(r, i);
@@ -425,6 +430,7 @@ typedef struct scan_ctx {
     size_t npaths;
     const char *base;
     unsigned shards; /* > 1: scan shard 1 of that many */
+    int effective;   /* --effective */
     iamg_results *r;
     iamg_error err;
     char *want;
@@ -439,6 +445,7 @@ static int scan_attempt(void *v)
     so.base_dir = c->base;
     so.today = "2024-01-01";
     so.shard_count = c->shards;
+    so.effective = c->effective;
     c->r = NULL;
     memset(&c->err, 0, sizeof c->err);
     if (c->paths) return iamg_scan_paths(c->e, c->paths, c->npaths, &so, &c->r, &c->err);
@@ -787,6 +794,32 @@ static void tree_remove(tree *t)
     snprintf(sub, sizeof sub, "%s/stacks", t->root);
     rmdir(sub);
     rmdir(t->root);
+}
+
+/* Principals, attached AWS managed policies (the snapshot is loaded by the
+ * first, unhindered scan), check_principal-free rules, and --effective. */
+Test(fault, scan_principals_and_attachments)
+{
+    require_fault_injection();
+    static const char *const files[] = {"tests/cases/principals/cfn-attachments/template.yaml",
+                                        "tests/cases/principals/tfplan-attachments/plan.json",
+                                        "tests/cases/principals/authz-attachments/dump.json",
+                                        "tests/cases/effective/template.yaml"};
+    scan_ctx c;
+    memset(&c, 0, sizeof c);
+    c.e = builtin_engine();
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        size_t len;
+        char *data = read_source(files[i], &len);
+        c.name = files[i];
+        c.file = strrchr(files[i], '/') + 1;
+        c.data = data;
+        c.len = len;
+        c.effective = i == 3;
+        cr_expect_gt(scan_loop(&c), 10, "%s", files[i]);
+        free(data);
+    }
+    iamg_engine_free(c.e);
 }
 
 Test(fault, scan_paths_allocations)
