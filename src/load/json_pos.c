@@ -209,7 +209,7 @@ static const char *common_string(const unsigned char *s, size_t n)
  * most of the tree. Only strings the document spells without escapes are
  * looked up; the table goes with the parse.
  */
-#define INTERN_MAX_LEN 64
+#define INTERN_MAX_LEN 256
 #define INTERN_MAX_ENTRIES (1u << 18)
 
 struct interned {

@@ -415,7 +415,7 @@ static int finish_diags(worker *w, slot *s, const char *path, loaded *l, line_ha
             o->fingerprint = fingerprint(w, lh, 1);
         }
         /* A log() line is about the rule, not about a line of the input. */
-        if (d->line && l && l->src.line_starts && !d->path && d->code != IAMG_ELOG) {
+        if (d->line && l && l->src.points && !d->path && d->code != IAMG_ELOG) {
             o->snippet =
                 snippet(w, &l->src, d->line, d->col, &o->snippet_column, &o->snippet_truncated);
             o->fingerprint = lh->hash ? fingerprint(w, lh, d->line) : NULL;

@@ -95,30 +95,106 @@ static int build_marks(tsource *f, arena *a)
     return 0;
 }
 
+/* The first line break at or after i (the LF of a CRLF), or n. */
+static uint32_t next_break(const char *d, uint32_t i, uint32_t n)
+{
+    const char *lf = memchr(d + i, '\n', n - i);
+    uint32_t e = lf ? (uint32_t)(lf - d) : n;
+    const char *cr = memchr(d + i, '\r', e - i);
+    if (!cr) return e;
+    uint32_t c = (uint32_t)(cr - d);
+    /* A CR before the first LF is a break of its own unless that LF
+     * follows it. */
+    return lf && c + 1 == e ? e : c;
+}
+
 int ig_tsource_index(tsource *f, arena *a)
 {
-    if (f->line_starts) return 0;
+    if (f->points) return 0;
     const char *d = f->data;
-    uint32_t n = f->len, count = 1, last = 0, longest = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (is_break(d, i, n)) {
-            if (i - last > longest) longest = i - last;
-            last = i + 1;
-            count++;
+    uint32_t n = f->len, longest = 0;
+    /* Two passes over the bytes: count, then fill. */
+    srcpoint *pts = NULL;
+    uint32_t np = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t line = 1, ls = bom_len(d, n), last = ls, k = 0;
+        if (pass) pts[k] = (srcpoint){ls, 1, ls};
+        k++;
+        for (uint32_t i = next_break(d, ls, n);; i = next_break(d, ls, n)) {
+            /* A line [ls, i) ends: points inside it when it is long, then
+             * its successor's start when far enough from the last point. */
+            if (i - ls > longest) longest = i - ls;
+            for (uint32_t at = ls + SRCPOS_GAP; at < i && i - ls > SRCPOS_GAP; at += SRCPOS_GAP) {
+                if (pass) pts[k] = (srcpoint){at, line, ls};
+                k++;
+                last = at;
+            }
+            if (i == n) break;
+            line++;
+            ls = i + 1;
+            if (ls - last >= SRCPOS_GAP && ls <= n) {
+                if (pass) pts[k] = (srcpoint){ls, line, ls};
+                k++;
+                last = ls;
+            }
+        }
+        if (!pass) {
+            np = k;
+            pts = ig_arena_alloc(a, (size_t)np * sizeof *pts);
+            if (!pts) return -1;
+            f->nlines = line;
         }
     }
-    if (n - last > longest) longest = n - last;
-    uint32_t *ls = ig_arena_alloc(a, (size_t)count * sizeof *ls);
-    if (!ls) return -1;
-    uint32_t k = 0;
-    ls[k++] = bom_len(d, n);
-    for (uint32_t i = 0; i < n; i++) {
-        if (is_break(d, i, n)) ls[k++] = i + 1;
-    }
     if (longest > SRCPOS_LONG_LINE && build_marks(f, a)) return -1;
-    f->line_starts = ls;
-    f->nlines = count;
+    f->points = pts;
+    f->npoints = np;
     return 0;
+}
+
+/* Line of offset `off` and where it starts: from the last point at or
+ * before it, counting line breaks. */
+static void locate(const tsource *f, uint32_t off, uint32_t *line, uint32_t *start)
+{
+    uint32_t lo = 0, hi = f->npoints;
+    if (off < f->points[0].off) {
+        *line = 1;
+        *start = f->points[0].start;
+        return;
+    }
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->points[mid].off <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const srcpoint *p = &f->points[lo];
+    uint32_t l = p->line, s = p->start;
+    for (uint32_t j = p->off; j < off; j++)
+        if (is_break(f->data, j, f->len)) l++, s = j + 1;
+    *line = l;
+    *start = s;
+}
+
+/* Where line `line` (1..nlines) starts. */
+static uint32_t line_start(const tsource *f, uint32_t line)
+{
+    /* The last point on an earlier line or at this line's start. */
+    uint32_t lo = 0, hi = f->npoints;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->points[mid].line < line ||
+            (f->points[mid].line == line && f->points[mid].start == f->points[mid].off))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const srcpoint *p = &f->points[lo];
+    if (p->line == line) return p->start;
+    uint32_t l = p->line;
+    for (uint32_t j = p->off; j < f->len; j++)
+        if (is_break(f->data, j, f->len) && ++l == line) return j + 1;
+    return f->len;
 }
 
 uint32_t ig_utf16_units(const char *text, size_t n)
@@ -164,25 +240,16 @@ srcpos ig_tsource_pos(const tsource *s, uint32_t off)
     off = ig_tsource_file_offset(s, off);
     const tsource *f = ig_tsource_file(s);
     srcpos p = {1, 1, off};
-    if (!f->line_starts && f->index_arena) {
+    if (!f->points && f->index_arena) {
         /* The index is a cache of the file's bytes: building it from a const
          * view is safe, since a file source belongs to one thread. */
         tsource *mut = (tsource *)f;
         (void)ig_tsource_index(mut, mut->index_arena);
     }
-    if (!f->line_starts || f->nlines == 0) return ig_srcpos_scan(f->data, f->len, off);
+    if (!f->points || f->nlines == 0) return ig_srcpos_scan(f->data, f->len, off);
     if (off > f->len) off = f->len;
-    /* Last line start <= off. */
-    uint32_t lo = 0, hi = f->nlines;
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (f->line_starts[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    uint32_t ls = f->line_starts[lo];
-    p.line = lo + 1;
+    uint32_t ls;
+    locate(f, off, &p.line, &ls);
     p.col = (off >= ls ? units_between(f, ls, off) : 0) + 1;
     return p;
 }
@@ -207,12 +274,12 @@ void ig_tsource_line(const tsource *f, uint32_t line, const char **text, uint32_
 {
     *text = "";
     *len = 0;
-    if (!f->line_starts || line == 0 || line > f->nlines) return;
-    uint32_t s = f->line_starts[line - 1];
+    if (!f->points || line == 0 || line > f->nlines) return;
+    uint32_t s = line_start(f, line);
     uint32_t e = f->len;
     if (line < f->nlines) {
         /* The next line starts after this one's LF, CRLF or lone CR. */
-        e = f->line_starts[line] - 1;
+        e = line_start(f, line + 1) - 1;
         if (f->data[e] == '\n' && e > s && f->data[e - 1] == '\r') e--;
     }
     if (e < s) e = s;
@@ -224,7 +291,7 @@ uint32_t ig_tsource_col_offset(const tsource *f, uint32_t line, uint32_t col)
 {
     const char *text;
     uint32_t len;
-    if (!f->line_starts || line == 0 || line > f->nlines) return 0;
+    if (!f->points || line == 0 || line > f->nlines) return 0;
     ig_tsource_line(f, line, &text, &len);
     uint32_t ls = (uint32_t)(text - f->data), want = col > 1 ? col - 1 : 0;
     if (!f->marks || len <= 2 * SRCPOS_STRIDE)

@@ -33,6 +33,17 @@
  * gets them (shorter lines are decoded from their start). */
 #define SRCPOS_STRIDE 256
 #define SRCPOS_LONG_LINE 1024
+/* Bytes between points of the line index: a line is found by scanning at
+ * most about twice this from the point before it. A start per line would
+ * cost 4 bytes a line, 12 MB for a 100 MB account dump. */
+#define SRCPOS_GAP 512
+
+/* A point of the line index: offset `off` lies on line `line`, which starts
+ * at `start`. Points are line starts, and points inside lines longer than
+ * SRCPOS_GAP, so that no two are more than 2 * SRCPOS_GAP bytes apart. */
+typedef struct srcpoint {
+    uint32_t off, line, start;
+} srcpoint;
 
 typedef struct srcmark {
     uint32_t off;   /* first character boundary at or after k * SRCPOS_STRIDE */
@@ -48,7 +59,8 @@ struct tsource {
     const uint32_t *map;   /* decoded sources: len + 1 entries into parent */
     /* Line index of a file, built on first use: most files have no finding
      * and never need one. */
-    uint32_t *line_starts;
+    srcpoint *points; /* sorted by offset (and so by line) */
+    uint32_t npoints;
     uint32_t nlines;
     srcmark *marks;     /* len / SRCPOS_STRIDE + 1 entries, or NULL: no long line */
     arena *index_arena; /* where ig_tsource_pos may build the index; NULL: scan instead */

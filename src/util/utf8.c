@@ -59,6 +59,15 @@ static char *sanitize(const char *s, size_t n, size_t max, int mark, int *cut_ou
     int truncated = 0;
     ig_buf_reserve(&b, n < max ? n : max);
     while (i < n) {
+        /* A run of printable ASCII (most of any policy) goes in one copy. */
+        size_t r = i;
+        while (r < n && p[r] >= 0x20 && p[r] < 0x7F && b.len + (r - i) < max)
+            r++;
+        if (r > i) {
+            ig_buf_append(&b, p + i, r - i);
+            i = r;
+            continue;
+        }
         size_t w = ig_utf8_seq_len(p + i, n - i);
         size_t outw = w ? w : 3;
         if (b.len + outw > max) {

@@ -147,7 +147,7 @@ FUZZ_FN void fuzz_check_loaded(const loaded *l, const diag_list *dl)
         const diag *g = &dl->v[i];
         FUZZ_CHECK(g->message && g->message[0]);
         FUZZ_CHECK(g->code < 0 && g->code >= IAMG_ESKIP);
-        if (l->src.line_starts) FUZZ_CHECK(g->line <= l->src.nlines);
+        if (l->src.points) FUZZ_CHECK(g->line <= l->src.nlines);
     }
     for (size_t i = 0; i < l->ndocs; i++) {
         const pdoc *d = &l->docs[i];

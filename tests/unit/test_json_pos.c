@@ -1217,7 +1217,7 @@ Test(json_pos_cases, every_position_case)
  * every position, column and line must equal what decoding from the line
  * start gives, wherever a checkpoint falls (inside a character, on an
  * ill-formed byte, next to a line break). */
-static char *long_lines_text(uint32_t *len)
+static char *lines_text(uint32_t *len, uint32_t breaks_in_3000)
 {
     static const char *const pieces[] = {
         "a",
@@ -1243,8 +1243,7 @@ static char *long_lines_text(uint32_t *len)
     while (n < 16000) {
         seed = seed * 1103515245u + 12345u;
         uint32_t r = (seed >> 16) % 3000;
-        /* Line breaks are rare, so most lines are a few KB long. */
-        size_t k = r < 3 ? 11 + r : r % 11;
+        size_t k = r < breaks_in_3000 ? 11 + r % 3 : r % 11;
         size_t pl = strlen(pieces[k]);
         memcpy(t + n, pieces[k], pl);
         n += (uint32_t)pl;
@@ -1253,16 +1252,16 @@ static char *long_lines_text(uint32_t *len)
     return t;
 }
 
-Test(json_pos_positions, long_lines_agree_with_scan_at_every_offset)
+static void agree_with_scan(uint32_t breaks_in_3000, int want_marks)
 {
     uint32_t n;
-    char *t = long_lines_text(&n);
+    char *t = lines_text(&n, breaks_in_3000);
     tsource s;
     arena a;
     ig_arena_init(&a);
     ig_tsource_init_file(&s, "long.json", t, n);
     cr_assert_eq(ig_tsource_index(&s, &a), 0);
-    cr_assert_not_null(s.marks, "a line of several KB gets checkpoints");
+    if (want_marks) cr_assert_not_null(s.marks, "a line of several KB gets checkpoints");
     cr_assert_gt(s.nlines, 3);
     unsigned bad = 0;
     /* The reference counts from the line start, as ig_srcpos_scan does. */
@@ -1286,6 +1285,9 @@ Test(json_pos_positions, long_lines_agree_with_scan_at_every_offset)
         uint32_t len;
         ig_tsource_line(&s, line, &text, &len);
         ls = (uint32_t)(text - t);
+        srcpos at = ig_tsource_pos(&s, ls);
+        cr_expect(at.line == line && at.col == 1, "line %u starts at %u:%u", line, at.line, at.col);
+        cr_expect(line == 1 ? ls == 3 : (t[ls - 1] == '\n' || t[ls - 1] == '\r'), "line %u", line);
         cr_expect(len == 0 || (text[len - 1] != '\n' && text[len - 1] != '\r'), "line %u", line);
         cr_expect(ls + len == n || t[ls + len] == '\n' || t[ls + len] == '\r', "line %u", line);
         uint32_t units = ig_utf16_units(text, len);
@@ -1301,6 +1303,19 @@ Test(json_pos_positions, long_lines_agree_with_scan_at_every_offset)
     cr_expect_eq(ig_tsource_col_offset(&s, s.nlines + 1, 1), 0);
     ig_arena_free(&a);
     free(t);
+}
+
+/* Line breaks are rare: most lines are a few KB long. */
+Test(json_pos_positions, long_lines_agree_with_scan_at_every_offset)
+{
+    agree_with_scan(3, 1);
+}
+
+/* Lines of a few bytes to a few hundred, LF, CRLF and lone CR: the line
+ * index keeps a point every SRCPOS_GAP bytes only. */
+Test(json_pos_positions, short_lines_agree_with_scan_at_every_offset)
+{
+    agree_with_scan(300, 0);
 }
 
 Test(json_pos_positions, short_lines_need_no_checkpoints)
