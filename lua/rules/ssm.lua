@@ -269,7 +269,9 @@ result per rule and statement, at the `Action` item that grants A (or at
   `NotResource`. A malformed condition entry never scopes. A `Deny` with
   any of these shapes, or another one IAM rejects (an empty list, an
   unknown element), covers nothing. An `Allow` with both of a pair is read
-  both ways, and is a finding if either reading gives one.
+  both ways, and is a finding if either reading gives one. Of an operator
+  or a condition key written twice, only the last one counts, as in IAM
+  (a warning says so).
 - **Identity policies only**: trust policies (`AssumeRolePolicyDocument`
   and the like), permissions boundaries, SCPs, RCPs and raw documents whose
   statements carry `Principal` or `NotPrincipal` (resource policies) are

@@ -1,8 +1,10 @@
 #include "model/policy.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/errors.h"
 
 /* Reports go to the diag list; only out-of-memory and limits abort a build. */
@@ -136,6 +138,51 @@ static int collect_strings(builder *B, const tnode *v, const char *what, const t
     return 0;
 }
 
+/* A member's name and position, sorted to find duplicates. */
+typedef struct named {
+    const char *s;
+    uint32_t n, i;
+} named;
+
+static int cmp_named(const void *x, const void *y)
+{
+    const named *a = x, *b = y;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    int c = memcmp(a->s, b->s, a->n);
+    if (c) return c;
+    return a->i < b->i ? -1 : 1;
+}
+
+/*
+ * The members of object `obj` that a later member of the same name hides:
+ * IAM, like jansson, reads the last one, so an earlier "StringEquals" block
+ * must not scope anything. *hidden (in the arena, NULL when none) gets one
+ * flag per member; each duplicate is reported. Sorted, so a hostile object
+ * with many members costs n log n.
+ */
+static int hidden_members(builder *B, const tnode *obj, uint8_t **hidden)
+{
+    *hidden = NULL;
+    if (obj->n < 2) return 0;
+    named *v = ig_malloc((size_t)obj->n * sizeof *v);
+    if (!v) return IAMG_ENOMEM;
+    for (uint32_t i = 0; i < obj->n; i++)
+        v[i] = (named){obj->u.members[i].key.u.s, obj->u.members[i].key.n, i};
+    qsort(v, obj->n, sizeof *v, cmp_named);
+    int rc = 0;
+    for (uint32_t i = 1; i < obj->n; i++) {
+        if (v[i - 1].n != v[i].n || memcmp(v[i - 1].s, v[i].s, v[i].n) != 0) continue;
+        if (!*hidden && !(*hidden = ig_arena_calloc(B->a, obj->n, 1))) {
+            rc = IAMG_ENOMEM;
+            break;
+        }
+        (*hidden)[v[i - 1].i] = 1;
+        note_duplicate(B, &obj->u.members[v[i - 1].i], &obj->u.members[v[i].i]);
+    }
+    ig_free(v);
+    return rc;
+}
+
 /* Condition values may be strings, booleans or numbers, one or a list. */
 static int is_cond_scalar(const tnode *v)
 {
@@ -157,10 +204,13 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
     }
     pcond *conds = total ? ig_arena_calloc(B->a, total, sizeof *conds) : NULL;
     if (total && !conds) return IAMG_ENOMEM;
+    uint8_t *hidden_ops;
+    if (hidden_members(B, c, &hidden_ops)) return IAMG_ENOMEM;
     uint32_t k = 0;
     for (uint32_t i = 0; i < c->n; i++) {
         const tmember *opm = &c->u.members[i];
         const tnode *keys = &opm->value;
+        if (hidden_ops && hidden_ops[i]) continue;
         iamg_cond_op parsed;
         /* A NUL byte would end the name early: "StringEquals\u0000x" is not
          * StringEquals. */
@@ -189,9 +239,12 @@ static int build_conditions(builder *B, pstmt *st, const tmember *m)
                      opm->key.u.s);
             continue;
         }
+        uint8_t *hidden_keys;
+        if (hidden_members(B, keys, &hidden_keys)) return IAMG_ENOMEM;
         for (uint32_t j = 0; j < keys->n; j++) {
             const tmember *km = &keys->u.members[j];
             const tnode *v = &km->value;
+            if (hidden_keys && hidden_keys[j]) continue;
             pcond *pc = &conds[k++];
             pc->op = opm->key.u.s;
             pc->parsed = parsed;
