@@ -87,20 +87,12 @@ static int push_member(parser *P, const tmember *m)
     return 0;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static long read_hex4(const unsigned char *p, const unsigned char *end)
 {
     if (end - p < 4) return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = ig_hexval(p[i]);
         if (h < 0) return -1;
         v = v * 16 + h;
     }

@@ -11,6 +11,7 @@
 #include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
+#include "util/uri.h"
 
 void ig_loaded_free(loaded *l)
 {
@@ -88,14 +89,6 @@ int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pk
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode `outer` (the raw IAM API returns policies URL-encoded). */
 static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
 {
@@ -105,20 +98,7 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
     char *d = ig_arena_alloc(a, (size_t)n + 1);
     uint32_t *map = ig_arena_alloc(a, ((size_t)n + 1) * sizeof *map);
     if (!d || !map) return IAMG_ENOMEM;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n;) {
-        map[k] = i;
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            d[k++] = (char)(hi * 16 + lo);
-            i += 3;
-        } else {
-            d[k++] = s[i] == '+' ? ' ' : s[i];
-            i++;
-        }
-    }
-    map[k] = n;
+    uint32_t k = (uint32_t)ig_pct_decode(s, n, d, map, IG_PCT_PLUS);
     d[k] = '\0';
     ig_tsource_init_decoded(out, outer, d, k, map);
     return 0;

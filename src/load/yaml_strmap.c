@@ -4,6 +4,7 @@
 #include "load/yaml_load.h"
 
 #include "load/yaml_int.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -63,14 +64,6 @@ static void put_breaks_in(mapper *M, uint32_t p, uint32_t e)
             p++;
         }
     }
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 /* The escape at p in a double-quoted scalar: emits its bytes, returns the
@@ -153,7 +146,7 @@ static uint32_t put_escape(mapper *M, uint32_t p, uint32_t lim)
         if (lim - p < 2 + hex) return 0;
         cp = 0;
         for (uint32_t i = 0; i < hex; i++) {
-            int h = hexval(d[p + 2 + i]);
+            int h = ig_hexval(d[p + 2 + i]);
             if (h < 0) return 0;
             cp = cp * 16 + (unsigned long)h;
         }

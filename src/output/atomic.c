@@ -7,6 +7,8 @@
  * folder (rename is atomic only within one file system), flushed to disk,
  * then renamed over the target.
  */
+#include "output/atomic.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,12 +67,11 @@ static void sync_parent(const char *path)
  * another process) cannot be replaced by a rename, and must not be: renaming
  * over /dev/null as root would put a regular file in its place. Write to
  * them directly. */
-static int write_special(const char *path, iamg_writer_fn writer, const iamg_engine *e,
-                         const iamg_results *r, const iamg_output_options *o, iamg_error *err)
+static int write_special(const char *path, ig_write_fn write, void *ud, iamg_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f) return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    int rc = writer(f, e, r, o, err);
+    int rc = write(f, ud, err);
     if (fflush(f) == EOF || ferror(f)) {
         if (!rc) rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     }
@@ -122,14 +123,13 @@ static int resolve_links(const char *path, char **target, iamg_error *err)
     return 0;
 }
 
-int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
-                           const iamg_results *r, const iamg_output_options *o, iamg_error *err)
+int ig_write_atomic(const char *path, ig_write_fn write, void *ud, iamg_error *err)
 {
     char *target;
     int lrc = resolve_links(path, &target, err);
     if (lrc) return lrc;
     if (target) {
-        lrc = iamg_write_file_atomic(target, writer, e, r, o, err);
+        lrc = ig_write_atomic(target, write, ud, err);
         ig_free(target);
         return lrc;
     }
@@ -137,10 +137,10 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
             return ig_error_set(err, IAMG_EIO, path, 0, 0, "is a folder: give a file name");
-        return write_special(path, writer, e, r, o, err);
+        return write_special(path, write, ud, err);
     }
     static const char suffix[] = ".tmp.XXXXXX";
-    assert(path && writer); /* "-" (stdout) is the caller's business */
+    assert(path && write); /* "-" (stdout) is the caller's business */
     size_t n = strlen(path);
     char *tmp = ig_malloc(n + sizeof suffix);
     if (!tmp) return ig_error_set(err, IAMG_ENOMEM, path, 0, 0, "out of memory");
@@ -169,7 +169,7 @@ int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_e
         close(fd);
         goto fail;
     }
-    rc = writer(f, e, r, o, err);
+    rc = write(f, ud, err);
     if (rc) goto fail;
     errno = 0;
     if (fflush(f) == EOF || ferror(f)) {
@@ -200,4 +200,25 @@ fail:
     unlink(tmp);
     ig_free(tmp);
     return rc;
+}
+
+/* iamg_write_file_atomic's writer and its arguments, as one ig_write_fn. */
+typedef struct report_writer {
+    iamg_writer_fn writer;
+    const iamg_engine *e;
+    const iamg_results *r;
+    const iamg_output_options *o;
+} report_writer;
+
+static int write_report(FILE *out, void *ud, iamg_error *err)
+{
+    const report_writer *w = ud;
+    return w->writer(out, w->e, w->r, w->o, err);
+}
+
+int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, const iamg_engine *e,
+                           const iamg_results *r, const iamg_output_options *o, iamg_error *err)
+{
+    report_writer w = {writer, e, r, o};
+    return ig_write_atomic(path, write_report, &w, err);
 }

@@ -16,7 +16,7 @@
 
 #include "output/fingerprint.h"
 #include "output/sarif_int.h"
-#include "output/uri.h"
+#include "util/uri.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"

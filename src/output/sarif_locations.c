@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "output/sarif_int.h"
-#include "output/uri.h"
+#include "util/uri.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/utf8.h"

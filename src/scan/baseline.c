@@ -19,6 +19,7 @@
 #include "util/arena.h"
 #include "util/errors.h"
 #include "util/fileio.h"
+#include "util/uri.h"
 
 /* A baseline for a 25,000-result run is a few tens of megabytes; this only
  * stops a wrong path (a disk image, a device) from being read whole. */
@@ -62,52 +63,18 @@ invalid(reader *rd, const char *fmt, ...)
                         "not a usable SARIF 2.1.0 baseline: %s", msg);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s into *out (in the arena). *out is NULL when the result
  * would hold a NUL byte, which no scanned path can. -1 when out of memory. */
 static int pct_decode(arena *a, const char *s, size_t n, char **res)
 {
-    char *out = ig_arena_alloc(a, n + 1), *o = out;
+    char *out = ig_arena_alloc(a, n + 1);
     *res = NULL;
     if (!out) return -1;
-    for (size_t i = 0; i < n; i++) {
-        int h, l;
-        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (l = hexval((unsigned char)s[i + 2])) >= 0) {
-            char c = (char)(h * 16 + l);
-            if (!c) return 0;
-            *o++ = c;
-            i += 2;
-        } else {
-            *o++ = s[i];
-        }
-    }
-    *o = '\0';
+    size_t k = ig_pct_decode(s, n, out, NULL, 0);
+    if (memchr(out, '\0', k)) return 0;
+    out[k] = '\0';
     *res = out;
     return 0;
-}
-
-/* The path part of a file: URI ("file:///x", "file://localhost/x", "file:/x"),
- * or NULL when uri is not one. */
-static const char *file_uri_path(const char *uri)
-{
-    if (strncmp(uri, "file:", 5) != 0) return NULL;
-    const char *p = uri + 5;
-    if (p[0] == '/' && p[1] == '/') {
-        p += 2;
-        if (strncmp(p, "localhost/", 10) == 0)
-            p += 9;
-        else if (*p != '/')
-            return NULL; /* another host */
-    }
-    return *p == '/' ? p : NULL;
 }
 
 /* A result's artifact URI as the path iamguard reports: relative URIs are
@@ -124,7 +91,7 @@ static int uri_to_path(reader *rd, const char *uri, char **path)
             break;
         }
     }
-    const char *fp = file_uri_path(uri);
+    const char *fp = ig_uri_file_path(uri);
     if (fp)
         uri = fp;
     else if (strchr(uri, ':') && strcspn(uri, ":") < strcspn(uri, "/"))
@@ -139,7 +106,7 @@ static void add_root(reader *rd, json_t *uri)
 {
     const char *s = json_string_value(uri);
     size_t n = s ? strlen(s) : 0;
-    if (!n || !file_uri_path(s) || s[n - 1] != '/' ||
+    if (!n || !ig_uri_file_path(s) || s[n - 1] != '/' ||
         rd->nroots == sizeof rd->roots / sizeof *rd->roots)
         return;
     rd->roots[rd->nroots++] = s;

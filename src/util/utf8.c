@@ -99,3 +99,11 @@ char *ig_utf8_sanitize_cut(const char *s, size_t n, size_t max, int *cut)
 {
     return sanitize(s, n, max, 0, cut);
 }
+
+int ig_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}

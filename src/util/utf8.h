@@ -1,5 +1,6 @@
 /*
- * util/utf8.h - making text from rules and inputs safe for JSON output.
+ * util/utf8.h - making text from rules and inputs safe for JSON output;
+ * the digits of the escapes that spell bytes and characters.
  */
 #ifndef IAMG_UTIL_UTF8_H
 #define IAMG_UTIL_UTF8_H
@@ -30,5 +31,9 @@ size_t ig_utf8_bytes_for_utf16(const char *s, size_t n, size_t units);
 
 /* 1 when s[0..n) is valid UTF-8. */
 int ig_utf8_valid(const char *s, size_t n);
+
+/* The value of hex digit c (0-9, a-f, A-F), or -1: for the escapes of
+ * JSON (\uXXXX), YAML (\xXX, \uXXXX, \UXXXXXXXX) and URIs (%XX). */
+int ig_hexval(int c);
 
 #endif

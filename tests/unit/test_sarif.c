@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "iamguard/iamguard.h"
-#include "output/uri.h"
+#include "util/uri.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 
