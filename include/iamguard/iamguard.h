@@ -29,7 +29,7 @@
  *
  * Ownership. An object returned through an out-parameter by an _new, _load or
  * scan function is new: the caller frees it with the matching _free (engine,
- * results, config, baseline), and every _free accepts NULL. Every pointer an
+ * results, config, baseline, merge), and every _free accepts NULL. Every pointer an
  * accessor returns (a finding, a diagnostic, a rule's metadata, the strings
  * in them) is borrowed from the object it came from and stays valid until
  * that object is freed (a finding's rule_id is the engine's: free results
@@ -94,6 +94,7 @@
 #include "iamguard/error.h"
 #include "iamguard/limits.h"
 #include "iamguard/match.h"
+#include "iamguard/merge.h"
 #include "iamguard/output.h"
 #include "iamguard/results.h"
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/sarif_read.h"
 #include "scan/results_int.h"
 #include "util/alloc.h"
 #include "util/array.h"
@@ -128,21 +129,6 @@ static int add_entry(reader *rd, const char *rule, const char *path, const char 
     return 0;
 }
 
-/* The rule id of a result: ruleId, rule.id, or the id of the driver rule
- * that ruleIndex / rule.index points at. */
-static const char *result_rule(json_t *res, json_t *rules)
-{
-    const char *id = json_string_value(json_object_get(res, "ruleId"));
-    if (id) return id;
-    json_t *ref = json_object_get(res, "rule");
-    if ((id = json_string_value(json_object_get(ref, "id")))) return id;
-    json_t *ix = json_object_get(res, "ruleIndex");
-    if (!json_is_integer(ix)) ix = json_object_get(ref, "index");
-    if (!json_is_integer(ix) || json_integer_value(ix) < 0) return NULL;
-    return json_string_value(
-        json_object_get(json_array_get(rules, (size_t)json_integer_value(ix)), "id"));
-}
-
 static int read_result(reader *rd, json_t *res, json_t *rules, json_t *artifacts, size_t ri,
                        size_t k)
 {
@@ -151,31 +137,20 @@ static int read_result(reader *rd, json_t *res, json_t *rules, json_t *artifacts
     if (!json_is_object(res)) return invalid(rd, "%s is not an object", where);
     const char *state = json_string_value(json_object_get(res, "baselineState"));
     if (state && strcmp(state, "absent") == 0) return 0; /* gone by the time of that run */
-    const char *rule = result_rule(res, rules);
+    const char *rule = ig_sarif_result_rule(res, rules);
     json_t *loc = json_object_get(res, "locations");
     if (loc && !json_is_array(loc)) return invalid(rd, "%s.locations is not an array", where);
-    json_t *al = json_object_get(json_object_get(json_array_get(loc, 0), "physicalLocation"),
-                                 "artifactLocation");
-    const char *uri = json_string_value(json_object_get(al, "uri"));
-    json_t *aix = json_object_get(al, "index");
-    if (!uri && json_is_integer(aix) && json_integer_value(aix) >= 0)
-        uri = json_string_value(json_object_get(
-            json_object_get(json_array_get(artifacts, (size_t)json_integer_value(aix)), "location"),
-            "uri"));
+    sarif_where at;
+    ig_sarif_result_where(res, artifacts, &at);
     /* Without a rule or a file nothing iamguard reports can be this result. */
-    if (!rule || !uri) return 0;
-    const char *fp = json_string_value(
-        json_object_get(json_object_get(res, "partialFingerprints"), "primaryLocationLineHash"));
-    json_t *sl = json_object_get(
-        json_object_get(json_object_get(json_array_get(loc, 0), "physicalLocation"), "region"),
-        "startLine");
-    unsigned line = json_is_integer(sl) && json_integer_value(sl) > 0 &&
-                            json_integer_value(sl) < (json_int_t)UINT32_MAX
-                        ? (unsigned)json_integer_value(sl)
-                        : 0;
+    if (!rule || !at.uri) return 0;
+    const char *fp = NULL;
+    if (json_unpack(res, "{s:{s:s}}", "partialFingerprints", "primaryLocationLineHash", &fp))
+        fp = NULL;
+    unsigned line = at.line > 0 && at.line < (json_int_t)UINT32_MAX ? (unsigned)at.line : 0;
     if (!fp && !line) return 0;
     char *path;
-    if (uri_to_path(rd, uri, &path))
+    if (uri_to_path(rd, at.uri, &path))
         return ig_error_set(rd->err, IAMG_ENOMEM, rd->name, 0, 0, "out of memory");
     if (!path) return 0;
     return add_entry(rd, rule, path, fp, line);
@@ -189,8 +164,7 @@ static int read_run(reader *rd, json_t *run, size_t ri)
     json_t *results = json_object_get(run, "results");
     if (!results || json_is_null(results)) return 0;
     if (!json_is_array(results)) return invalid(rd, "%s.results is not an array", where);
-    json_t *rules =
-        json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+    json_t *rules = json_object_get(ig_sarif_driver(run), "rules");
     json_t *artifacts = json_object_get(run, "artifacts");
     rd->nroots = 0;
     const char *key;

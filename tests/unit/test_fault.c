@@ -942,3 +942,93 @@ Test(fault, scan_paths_file_reads)
     tree_remove(&t);
     EXPECT_NO_LEAKS("iamg_scan_paths reads");
 }
+
+/* ---- iamg_merge: the shards of a scan into one SARIF log ---------------------------------- */
+
+typedef struct merge_ctx {
+    const char *paths[2];
+    char *want; /* the merged log of an unhindered run */
+    iamg_error err;
+} merge_ctx;
+
+/* The merged log of the shards, as text; NULL with the status in *rc. */
+static char *merge_text(merge_ctx *c, int *rc)
+{
+    iamg_merge *m = NULL;
+    memset(&c->err, 0, sizeof c->err);
+    *rc = iamg_merge_load(c->paths, 2, NULL, &m, &c->err);
+    if (*rc) return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    *rc = iamg_merge_write(f, m, &c->err);
+    fclose(f);
+    iamg_merge_free(m);
+    if (*rc) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static char *merge_got;
+
+static int merge_attempt(void *v)
+{
+    int rc;
+    merge_got = merge_text(v, &rc);
+    return rc;
+}
+
+static void merge_verify(void *v, int rc, int failed, long n)
+{
+    merge_ctx *c = v;
+    if (rc != 0) {
+        cr_assert(failed, "allocation %ld: rc %d without an injected failure", n, rc);
+        cr_assert_eq(rc, IAMG_ENOMEM, "allocation %ld: rc %d (%s)", n, rc, c->err.message);
+        cr_expect_neq(c->err.message[0], '\0');
+        return;
+    }
+    cr_expect_str_eq(merge_got, c->want, "allocation %ld", n);
+    free(merge_got);
+    merge_got = NULL;
+}
+
+Test(fault, merge_shards)
+{
+    require_fault_injection();
+    tree t;
+    tree_make(&t);
+    iamg_engine *e = builtin_engine();
+    char shard[2][160];
+    for (unsigned k = 0; k < 2; k++) {
+        iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+        so.base_dir = t.root;
+        so.jobs = 1;
+        so.shard_index = k;
+        so.shard_count = 2;
+        const char *paths[] = {t.root};
+        iamg_results *r = NULL;
+        iamg_error err;
+        cr_assert_eq(iamg_scan_paths(e, paths, 1, &so, &r, &err), 0, "%s", err.message);
+        snprintf(shard[k], sizeof shard[k], "%s-shard%u.sarif", t.root, k);
+        cr_assert_eq(iamg_write_file_atomic(shard[k], iamg_write_sarif, e, r, NULL, &err), 0, "%s",
+                     err.message);
+        iamg_results_free(r);
+    }
+    iamg_engine_free(e);
+    merge_ctx c;
+    memset(&c, 0, sizeof c);
+    c.paths[0] = shard[0];
+    c.paths[1] = shard[1];
+    int rc;
+    c.want = merge_text(&c, &rc);
+    cr_assert_not_null(c.want, "%s", c.err.message);
+    fault_op op = {"iamg_merge_load and write", merge_attempt, merge_verify, &c};
+    cr_expect_gt(fault_loop(&op), 3);
+    free(c.want);
+    unlink(shard[0]);
+    unlink(shard[1]);
+    tree_remove(&t);
+}
