@@ -124,8 +124,10 @@ end
 -- model: st:grants and st:reaches_uncovered read an invalid pair both ways.
 local function unscoped_grant(st, action, templates, denies)
   if st.effect ~= "Allow" then return nil end
+  -- Clause "Grants the action".
   local grants, action_pattern, action_index = st:grants(action)
   if not grants or tag_scope(st) then return nil end
+  -- Clauses "Reaches an unnamed instance" and "Exact and bounded".
   local reaches, resource_pattern, resource_index, example =
     st:reaches_uncovered(templates, denies)
   if not reaches then return nil end
@@ -179,7 +181,8 @@ local function make_rule(spec)
       .. spec.id,
     tags = { "security", "iam", "ssm", "aws", "external/cwe/cwe-732" },
     check = function(policy, report)
-      -- Trust and resource policies grant nothing to the principal itself.
+      -- Clause "Identity policies only": trust, resource and boundary
+      -- policies grant nothing to the principal itself.
       if policy.kind ~= "identity" then return end
       local denies = covering_denies(policy, action)
       for _, st in ipairs(policy.statements) do
