@@ -27,7 +27,7 @@ int ig_lc_expand(lua_State *L)
     check_rc(L, ig_catalog_expand_ids(c, pattern, &l));
     /* Copy before building the table: building may raise an error. */
     uint32_t *ids = lua_newuserdatauv(L, (l.n ? l.n : 1) * sizeof *ids, 0);
-    memcpy(ids, l.ids, l.n * sizeof *ids);
+    if (l.n) memcpy(ids, l.ids, l.n * sizeof *ids);
     uint32_t n = l.n;
     ig_idlist_release(&l);
     lua_createtable(L, (int)n, 0);
