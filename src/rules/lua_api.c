@@ -143,6 +143,53 @@ static int st_grants(lua_State *L)
     return 1;
 }
 
+/* Push what st:grants_any and policy:granting give for statement st and
+ * set s: the action's name, "Action" or "NotAction", the item's index and
+ * text (Action only). 0 when st grants nothing of s (nothing pushed), else
+ * the number of values pushed. */
+static int push_grant(lua_State *L, const pstmt *st, const ig_lc_set *s)
+{
+    int top = lua_gettop(L);
+    /* As st:grants reads a statement: Action first, then NotAction. */
+    const pelem *e = ig_query_elem(st, "Action");
+    ig_lc_stmt a = stmt_patterns(L, e);
+    size_t w;
+    uint32_t id = ig_lc_first_granted(L, &a, s, &w);
+    uint32_t which = QUERY_NONE;
+    if (id != UINT32_MAX && w != (size_t)-1) {
+        /* w counts the patterns kept: find the item it stands for. */
+        for (uint32_t i = 0, k = 0; i < e->n; i++) {
+            if (memchr(e->v[i]->u.s, '\0', e->v[i]->n)) continue;
+            if (k++ == w) which = i;
+        }
+    }
+    if (id == UINT32_MAX) {
+        ig_lc_stmt ns = stmt_patterns(L, ig_query_elem(st, "NotAction"));
+        if (ns.pats) id = ig_lc_first_granted(L, &ns, s, &w);
+    }
+    lua_settop(L, top);
+    if (id == UINT32_MAX) return 0;
+    lua_pushstring(L, ig_lc_action_name(L, id));
+    if (which == QUERY_NONE) {
+        lua_pushliteral(L, "NotAction");
+        return 2;
+    }
+    lua_pushliteral(L, "Action");
+    lua_pushinteger(L, (lua_Integer)which + 1);
+    push_node_text(L, e->v[which]);
+    return 4;
+}
+
+static int st_grants_any(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const ig_lc_set *s = ig_lc_check_set(L, 2);
+    int n = push_grant(L, st, s);
+    if (n == 0) lua_pushnil(L);
+    return n ? n : 1;
+}
+
 /* Probe templates from a string or a list of strings at idx. */
 static size_t probe_args(lua_State *L, int idx, const char **out, size_t cap)
 {
@@ -431,6 +478,8 @@ static int st_index(lua_State *L)
         lua_pushinteger(L, (lua_Integer)st->index + 1);
     } else if (strcmp(k, "grants") == 0) {
         lua_pushcfunction(L, st_grants);
+    } else if (strcmp(k, "grants_any") == 0) {
+        lua_pushcfunction(L, st_grants_any);
     } else if (strcmp(k, "reaches") == 0) {
         lua_pushcfunction(L, st_reaches);
     } else if (strcmp(k, "reaches_uncovered") == 0) {
@@ -503,6 +552,50 @@ static void push_stmt_view(lua_State *L, check_ctx *ctx, const pdoc *doc, uint32
     luaL_setmetatable(L, MT_STMT);
 }
 
+static void push_stmt_view(lua_State *L, check_ctx *ctx, const pdoc *doc, uint32_t index);
+
+/* policy:granting(set [, effect]): a list of {statement, action, element,
+ * index, pattern}, one per statement (with that Effect, "Allow" or "Deny",
+ * when given) that grants an action of the set, in document order. Views
+ * are made only for those statements. */
+static int policy_granting(lua_State *L)
+{
+    ig_sandbox_check(L);
+    lview *v = check_view(L, 1, MT_POLICY, "policy");
+    const ig_lc_set *s = ig_lc_check_set(L, 2);
+    const char *effect = luaL_optstring(L, 3, NULL);
+    int want = EFFECT_NONE;
+    if (effect && strcmp(effect, "Allow") == 0)
+        want = EFFECT_ALLOW;
+    else if (effect && strcmp(effect, "Deny") == 0)
+        want = EFFECT_DENY;
+    else if (effect)
+        return luaL_argerror(L, 3, "\"Allow\" or \"Deny\"");
+    const pdoc *d = v->doc;
+    check_ctx *ctx = get_ctx(L);
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    lua_Integer k = 0;
+    for (uint32_t i = 0; i < d->nstmts; i++) {
+        const pstmt *st = &d->stmts[i];
+        if (want != EFFECT_NONE && (int)st->effect != want) continue;
+        int n = push_grant(L, st, s);
+        if (n == 0) continue;
+        int top = lua_gettop(L);
+        lua_createtable(L, 0, 5);
+        static const char *const names[] = {"action", "element", "index", "pattern"};
+        for (int f = 0; f < n; f++) {
+            lua_pushvalue(L, top - n + 1 + f);
+            lua_setfield(L, -2, names[f]);
+        }
+        push_stmt_view(L, ctx, d, i);
+        lua_setfield(L, -2, "statement");
+        lua_rawseti(L, out, ++k);
+        lua_settop(L, out);
+    }
+    return 1;
+}
+
 static int policy_index(lua_State *L)
 {
     ig_sandbox_check(L);
@@ -512,6 +605,8 @@ static int policy_index(lua_State *L)
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
     if (strcmp(k, "kind") == 0)
         lua_pushstring(L, ig_policy_kind_name(d->kind));
+    else if (strcmp(k, "granting") == 0)
+        lua_pushcfunction(L, policy_granting);
     else if (strcmp(k, "version") == 0)
         d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
     else if (strcmp(k, "id") == 0)
@@ -861,6 +956,7 @@ CATALOG_FN(action)
 CATALOG_FN(condition_key)
 CATALOG_FN(service)
 CATALOG_FN(suggest)
+CATALOG_FN(action_set)
 
 void ig_lua_api_install(lua_State *L, check_ctx *ctx)
 {
@@ -885,6 +981,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+    ig_lc_install_set(L);
 
     static const luaL_Reg iam[] = {{"action_match", l_action_match},
                                    {"arn_match", l_arn_match},
@@ -899,6 +996,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"condition_key", l_condition_key},
                                    {"service", l_service},
                                    {"suggest", l_suggest},
+                                   {"action_set", l_action_set},
                                    {NULL, NULL}};
     luaL_newlib(L, iam);
     lua_pushstring(L, iamg_catalog_version());

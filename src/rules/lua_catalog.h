@@ -61,4 +61,32 @@ int ig_lc_supports_key(lua_State *L, const uint64_t *bits, const char *key);
  * variable in the service). */
 int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn);
 
+/*
+ * Action sets (iam.action_set): the catalogue actions a list of names and
+ * globs expands to, in list order, with a membership bitset; a full
+ * userdata with metatable IG_LC_MT_SET, not tied to any document.
+ */
+#define IG_LC_MT_SET "iamguard.action_set"
+
+typedef struct ig_lc_set {
+    uint32_t n;     /* actions */
+    uint32_t words; /* membership words that follow, then the actions in list order */
+    uint32_t nsvc;  /* distinct services, after the actions */
+    uint32_t pad;
+} ig_lc_set;
+
+/* iam.action_set(list): a list item that names no catalogue action is an
+ * error (a typo would otherwise make the set quietly smaller). */
+int ig_lc_action_set(lua_State *L);
+/* The metatable of action sets (call once per state, like the API). */
+void ig_lc_install_set(lua_State *L);
+/* The set at idx, or a type error. */
+ig_lc_set *ig_lc_check_set(lua_State *L, int idx);
+/* The first action of s, in its list order, that st grants (its id), or
+ * UINT32_MAX; *which is the index of the Action pattern that grants it, or
+ * (size_t)-1 (NotAction, or none). */
+uint32_t ig_lc_first_granted(lua_State *L, const ig_lc_stmt *st, const ig_lc_set *s, size_t *which);
+/* "service:Action" of catalogue action id. */
+const char *ig_lc_action_name(lua_State *L, uint32_t id);
+
 #endif

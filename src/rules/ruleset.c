@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <lauxlib.h>
 
+#include "model/policy.h"
 #include "rules/builtin.h"
 #include "rules/lua_api.h"
 #include "rules/params.h"
@@ -94,12 +96,19 @@ static void rule_info_free(iamg_rule_info *r)
     memset(r, 0, sizeof *r);
 }
 
+static void rule_free(rule *r)
+{
+    rule_info_free(&r->info);
+    ig_free(r->services);
+    r->services = NULL;
+}
+
 void iamg_engine_free(iamg_engine *e)
 {
     if (!e) return;
     ig_managed_free(e->managed);
     for (size_t i = 0; i < e->nrules; i++)
-        rule_info_free(&e->rules[i].info);
+        rule_free(&e->rules[i]);
     for (size_t i = 0; i < e->nfiles; i++) {
         ig_free(e->files[i].name);
         ig_free(e->files[i].dir);
@@ -299,6 +308,111 @@ static int read_rule(lua_State *L, int t, iamg_rule_info *r, shape *sh)
     return 0;
 }
 
+/* The longest list 'actions' may give, and the longest action in it. */
+#define SCOPE_ACTIONS_MAX 4096
+#define SCOPE_ACTION_LEN 256
+
+/* 'kinds' and 'actions' of the rule table at t into r (see ruleset.h).
+ * 0, -1 with sh->err set, or -2 when out of memory. */
+static int read_scope(lua_State *L, int t, rule *r, shape *sh)
+{
+    r->kinds = 0xff;
+    lua_pushstring(L, "kinds");
+    int ty = lua_rawget(L, t);
+    if (ty != LUA_TNIL) {
+        if (ty != LUA_TTABLE) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err,
+                     "'kinds' must be a list of policy kinds (\"identity\", \"trust\", ...)");
+            return -1;
+        }
+        int kt = lua_gettop(L);
+        r->kinds = 0;
+        for (lua_Integer i = 1; i <= 64; i++) {
+            int it = lua_rawgeti(L, kt, i);
+            if (it == LUA_TNIL) {
+                lua_pop(L, 1);
+                break;
+            }
+            int k = it == LUA_TSTRING ? ig_policy_kind_parse(lua_tostring(L, -1)) : -1;
+            lua_pop(L, 1);
+            if (k < 0) {
+                lua_pop(L, 1);
+                snprintf(sh->err, sizeof sh->err,
+                         "'kinds' item %d must be \"identity\", \"trust\", \"resource\", "
+                         "\"boundary\", \"scp\" or \"rcp\"",
+                         (int)i);
+                return -1;
+            }
+            r->kinds |= (uint8_t)(1u << k);
+        }
+        if (!r->kinds) {
+            lua_pop(L, 1);
+            snprintf(sh->err, sizeof sh->err, "'kinds' is empty: the rule would never run");
+            return -1;
+        }
+    }
+    lua_pop(L, 1);
+    lua_pushstring(L, "actions");
+    ty = lua_rawget(L, t);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int at = lua_gettop(L);
+    size_t n = ty == LUA_TTABLE ? (size_t)lua_rawlen(L, at) : 0;
+    if (n == 0 || n > SCOPE_ACTIONS_MAX) {
+        lua_pop(L, 1);
+        snprintf(sh->err, sizeof sh->err,
+                 "'actions' must be a list of 1 to %d actions (\"service:Action\", globs allowed)",
+                 SCOPE_ACTIONS_MAX);
+        return -1;
+    }
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        const char *a = lua_rawgeti(L, at, (lua_Integer)i + 1) == LUA_TSTRING
+                            ? lua_tolstring(L, -1, &len)
+                            : NULL;
+        const char *colon = a ? memchr(a, ':', len) : NULL;
+        if (!a || len > SCOPE_ACTION_LEN || (!colon && strcmp(a, "*") != 0) || strlen(a) != len) {
+            lua_pop(L, 2);
+            ig_buf_free(&b);
+            snprintf(sh->err, sizeof sh->err,
+                     "'actions' item %zu must be an action \"service:Action\" (globs allowed) "
+                     "or \"*\"",
+                     i + 1);
+            return -1;
+        }
+        size_t sl = colon ? (size_t)(colon - a) : len;
+        if (!colon || memchr(a, '*', sl) || memchr(a, '?', sl)) {
+            r->any_service = 1;
+        } else {
+            /* Each service once. */
+            int seen = 0;
+            for (const char *p = b.data; p && *p && !seen; p += strlen(p) + 1)
+                seen = strlen(p) == sl && strncasecmp(p, a, sl) == 0;
+            if (!seen) {
+                for (size_t k = 0; k < sl; k++) {
+                    char c = a[k];
+                    ig_buf_putc(&b, c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c);
+                }
+                ig_buf_putc(&b, '\0');
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    ig_buf_putc(&b, '\0');
+    if (b.oom) {
+        ig_buf_free(&b);
+        return -2;
+    }
+    r->services = b.data;
+    r->scoped = 1;
+    return 0;
+}
+
 static int has_rule(const iamg_engine *e, const char *id, size_t *at)
 {
     for (size_t i = 0; i < e->nrules; i++) {
@@ -454,6 +568,8 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
                                         "params",
                                         "default",
                                         "description",
+                                        "kinds",
+                                        "actions",
                                         NULL};
     if (ig_rulestate_anchor(&rs, names)) goto oom;
     rs.mods.on_file = record_module;
@@ -517,6 +633,16 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
             if (bad) goto oom;
             continue;
         }
+        rule scope = {0};
+        int src_rc = read_scope(L, t, &scope, &sh);
+        if (src_rc != 0) {
+            int bad =
+                src_rc == -2 || add_diag(e, name, line, info.id, "rule %s: %s", info.id, sh.err);
+            rule_info_free(&info);
+            if (!single) lua_pop(L, 1);
+            if (bad) goto oom;
+            continue;
+        }
         /* check_principal() is optional. */
         lua_pushstring(L, "check_principal");
         int cpt = lua_rawget(L, t);
@@ -527,6 +653,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
                                "params)",
                                info.id);
             rule_info_free(&info);
+            ig_free(scope.services);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
             continue;
@@ -537,6 +664,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
                                "duplicate rule id %s (already defined in %s): not loaded", info.id,
                                e->files[e->rules[at].file].name);
             rule_info_free(&info);
+            ig_free(scope.services);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
             continue;
@@ -549,9 +677,11 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
         rule *rv = ig_realloc(e->rules, (e->nrules + 1) * sizeof *rv);
         if (!rv) {
             rule_info_free(&info);
+            ig_free(scope.services);
             goto oom;
         }
         e->rules = rv;
+        e->rules[e->nrules] = scope;
         e->rules[e->nrules].info = info;
         e->rules[e->nrules].file = (uint32_t)e->nfiles;
         e->rules[e->nrules].slot = single ? 0 : (uint32_t)(i + 1);
@@ -576,7 +706,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
 oom:
     /* Rules that point at the file being added must not survive it. */
     while (added--)
-        rule_info_free(&e->rules[--e->nrules].info);
+        rule_free(&e->rules[--e->nrules]);
     rc = ig_error_set(err, IAMG_ENOMEM, name, 0, 0, "out of memory while loading rules");
 done:
     ig_free(name_copy);

@@ -28,6 +28,14 @@ typedef struct rule {
     uint32_t file;       /* index in iamg_engine.files */
     uint32_t slot; /* position of the rule in its file's returned list (0 for a single table) */
     uint8_t has_check_principal; /* the rule table has check_principal() */
+    /* What check() is called for ('kinds' and 'actions' of the rule table):
+     * documents of a kind whose bit (1 << pkind) is set, and, when `scoped`,
+     * only documents with a statement whose Action or NotAction may name a
+     * service of `services` (or any, with `any_service`). */
+    uint8_t kinds;
+    uint8_t scoped;
+    uint8_t any_service;
+    char *services; /* lower-case names, each NUL-terminated, ending with an empty one */
 } rule;
 
 struct iamg_engine {

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 
@@ -17,8 +18,20 @@ typedef struct file_state {
     int instance_failed; /* making that instance failed: its rules are skipped */
 } file_state;
 
+/* A service prefix as a statement writes it: text, not NUL-terminated. */
+typedef struct svc_ref {
+    const char *s;
+    size_t n;
+} svc_ref;
+
 struct runner {
     const iamg_engine *e;
+    /* The services the current document's statements may name (see
+     * doc_services), computed once per document for rules with 'actions'. */
+    uint64_t svc_serial;
+    int svc_all;
+    svc_ref *svcs;
+    size_t nsvcs, capsvcs;
     file_state *files;
     int *refs;               /* per rule: registry reference of check() in its file's instance */
     int *prefs;              /* per rule: check_principal(), or LUA_NOREF */
@@ -61,6 +74,7 @@ void ig_runner_free(runner *r)
     if (r->files)
         for (size_t f = 0; f < r->e->nfiles; f++)
             ig_rulestate_close(&r->files[f].rs);
+    ig_free(r->svcs);
     ig_free(r->files);
     ig_free(r->refs);
     ig_free(r->prefs);
@@ -226,6 +240,71 @@ int ig_runner_has_principal_checks(const runner *r)
     return 0;
 }
 
+/* Note the service prefix of one Action item of the current document:
+ * "s3:Get*" names s3; "*", "s3*" or "s*:Get" may name any service. */
+static void note_service(runner *r, const char *pat)
+{
+    const char *colon = strchr(pat, ':');
+    size_t n = colon ? (size_t)(colon - pat) : strlen(pat);
+    if (!colon || memchr(pat, '*', n) || memchr(pat, '?', n)) {
+        r->svc_all = 1;
+        return;
+    }
+    for (size_t i = 0; i < r->nsvcs; i++)
+        if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, pat, n) == 0) return;
+    if (r->nsvcs == r->capsvcs) {
+        size_t cap = r->capsvcs ? r->capsvcs * 2 : 16;
+        svc_ref *v = ig_realloc(r->svcs, cap * sizeof *v);
+        if (!v) {
+            /* Without room to tell services apart, every rule runs. */
+            r->svc_all = 1;
+            return;
+        }
+        r->svcs = v;
+        r->capsvcs = cap;
+    }
+    r->svcs[r->nsvcs].s = pat;
+    r->svcs[r->nsvcs].n = n;
+    r->nsvcs++;
+}
+
+/* The services doc's statements may grant actions of, whatever their
+ * Effect: NotAction, a statement with both Action and NotAction, or a
+ * wildcard in a service prefix may grant any. */
+static void doc_services(runner *r, const pdoc *doc)
+{
+    if (r->svc_serial == r->serial) return;
+    r->svc_serial = r->serial;
+    r->svc_all = 0;
+    r->nsvcs = 0;
+    for (uint32_t i = 0; i < doc->nstmts && !r->svc_all; i++) {
+        const pstmt *st = &doc->stmts[i];
+        if (st->action.negated || st->action_twin.member) {
+            r->svc_all = 1;
+            break;
+        }
+        for (uint32_t k = 0; k < st->action.n && !r->svc_all; k++)
+            note_service(r, st->action.v[k]->u.s);
+    }
+}
+
+/* Is check() of rule ru called for doc? Its 'kinds' must include the
+ * document's kind, and with 'actions' some statement must be able to name
+ * one of their services. */
+static int rule_applies(runner *r, const rule *ru, const pdoc *doc)
+{
+    if (!(ru->kinds >> doc->kind & 1)) return 0;
+    if (!ru->scoped || ru->any_service) return 1;
+    doc_services(r, doc);
+    if (r->svc_all) return 1;
+    for (const char *p = ru->services; *p; p += strlen(p) + 1) {
+        size_t n = strlen(p);
+        for (size_t i = 0; i < r->nsvcs; i++)
+            if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, p, n) == 0) return 1;
+    }
+    return 0;
+}
+
 static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *out, diag_list *diags)
 {
     const iamg_engine *e = r->e;
@@ -233,6 +312,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
     for (size_t i = 0; i < e->nrules; i++) {
         const rule *ru = &e->rules[i];
         if (!ru->info.enabled) continue;
+        if (!pc && !rule_applies(r, ru, doc)) continue;
         file_state *fs = &r->files[ru->file];
         if (fs->failed) continue;
         if (!fs->rs.sb) {

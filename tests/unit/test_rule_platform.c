@@ -597,3 +597,139 @@ Test(packs, pack_rules_require_their_modules_and_report)
     iamg_results_free(r);
     iamg_engine_free(e);
 }
+
+/* ---- what check() is called for: kinds and actions ---------------------------------------- */
+
+static const char identity_s3[] =
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}";
+static const char identity_kms[] =
+    "{\"Statement\": [{\"Effect\": \"Deny\", \"Action\": [\"s3:*\", \"KMS:Decrypt\"], "
+    "\"Resource\": \"*\"}]}";
+static const char identity_star[] =
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"k*:List*\", \"Resource\": \"*\"}]}";
+static const char identity_notaction[] =
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"NotAction\": \"s3:*\", \"Resource\": \"*\"}]}";
+static const char trust_doc[] =
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, "
+    "\"Action\": \"sts:AssumeRole\"}]}";
+
+Test(scope, kinds_and_actions_choose_documents)
+{
+    iamg_engine *e = engine_src(
+        "return {\n"
+        "  { id = 'K-1', short_description = 'k.', kinds = { 'trust' },\n"
+        "    check = function(p, report) report{ message = 'K-1 ' .. p.kind } end },\n"
+        "  { id = 'A-1', short_description = 'a.', actions = { 'kms:Decrypt', 'ec2:Run*' },\n"
+        "    check = function(p, report) report{ message = 'A-1' } end },\n"
+        "  { id = 'B-1', short_description = 'b.', kinds = { 'identity' }, actions = { '*:Get*' "
+        "},\n"
+        "    check = function(p, report) report{ message = 'B-1' } end },\n"
+        "}\n");
+    cr_assert_eq(iamg_engine_diag_count(e), 0, "%s",
+                 iamg_engine_diag_count(e) ? iamg_engine_diag(e, 0)->message : "");
+    /* s3 only: not a service of A-1's actions; B-1's service is a wildcard. */
+    expect_messages(e, identity_s3, "B-1");
+    /* A Deny names kms (in any case): A-1 is called, whatever the Effect. */
+    expect_messages(e, identity_kms, "A-1|B-1");
+    expect_messages(e, identity_star, "A-1|B-1");
+    expect_messages(e, identity_notaction, "A-1|B-1");
+    /* A statement with a Principal allowing sts:AssumeRole: a trust policy. */
+    expect_messages(e, trust_doc, "K-1 trust");
+    iamg_engine_free(e);
+}
+
+Test(scope, bad_declarations)
+{
+    static const struct {
+        const char *fields, *expect;
+    } cases[] = {
+        {"kinds = 'identity'", "'kinds' must be a list of policy kinds"},
+        {"kinds = { 'identity', 'nope' }", "'kinds' item 2 must be"},
+        {"kinds = {}", "'kinds' is empty"},
+        {"actions = {}", "'actions' must be a list of 1 to"},
+        {"actions = 's3:GetObject'", "'actions' must be a list of 1 to"},
+        {"actions = { 's3:GetObject', 'GetObject' }", "'actions' item 2 must be an action"},
+        {"actions = { 3 }", "'actions' item 1 must be an action"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src,
+                 "return { id = 'X', short_description = 'x', %s, check = function() end }",
+                 cases[i].fields);
+        iamg_engine *e = engine_src(src);
+        cr_expect_eq(iamg_engine_diag_count(e), 1, "case %zu: no load failure", i);
+        cr_expect_eq(iamg_engine_rule_count(e), 0, "case %zu: loaded", i);
+        if (iamg_engine_diag_count(e))
+            cr_expect(strstr(iamg_engine_diag(e, 0)->message, cases[i].expect), "case %zu: %s", i,
+                      iamg_engine_diag(e, 0)->message);
+        iamg_engine_free(e);
+    }
+}
+
+/* ---- action sets: iam.action_set, st:grants_any, policy:granting ---------------------------- */
+
+Test(action_sets, first_listed_action_and_where)
+{
+    iamg_engine *e = engine_src(
+        "local SET = iam.action_set({ 'kms:ScheduleKeyDeletion', 'kms:Disable*', 'iam:PassRole' "
+        "})\n"
+        "return { id = 'S-1', short_description = 's.', check = function(policy, report)\n"
+        "  local out = { tostring(#SET), SET.actions[1], SET.actions[#SET.actions] }\n"
+        "  for _, st in ipairs(policy.statements) do\n"
+        "    local a, el, i, pat = st:grants_any(SET)\n"
+        "    out[#out + 1] = st.index .. '=' .. tostring(a) .. '/' .. tostring(el) .. '/'\n"
+        "      .. tostring(i) .. '/' .. tostring(pat)\n"
+        "  end\n"
+        "  for _, g in ipairs(policy:granting(SET, 'Allow')) do\n"
+        "    out[#out + 1] = 'allow ' .. g.statement.index .. ' ' .. g.action\n"
+        "  end\n"
+        "  for _, g in ipairs(policy:granting(SET)) do out[#out + 1] = 'any ' .. g.statement.index "
+        "end\n"
+        "  report{ message = table.concat(out, ' ') }\n"
+        "end }\n");
+    cr_assert_eq(iamg_engine_diag_count(e), 0, "%s",
+                 iamg_engine_diag_count(e) ? iamg_engine_diag(e, 0)->message : "");
+    expect_messages(
+        e,
+        "{\"Statement\": [\n"
+        " {\"Effect\": \"Allow\", \"Action\": [\"s3:*\", \"KMS:disable*\", "
+        "\"iam:*\"], \"Resource\": \"*\"},\n"
+        " {\"Effect\": \"Deny\", \"NotAction\": \"kms:Schedule*\", \"Resource\": \"*\"},\n"
+        " {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
+        " {\"Effect\": \"Allow\", \"Action\": [\"iam:PassRole\", \"kms:*\"], "
+        "\"Resource\": \"*\"}\n"
+        "]}",
+        "4 kms:ScheduleKeyDeletion iam:PassRole "
+        "1=kms:DisableKey/Action/2/KMS:disable* "
+        "2=kms:DisableKey/NotAction/nil/nil "
+        "3=nil/nil/nil/nil "
+        "4=kms:ScheduleKeyDeletion/Action/2/kms:* "
+        "allow 1 kms:DisableKey allow 4 kms:ScheduleKeyDeletion any 1 any 2 any 4");
+    iamg_engine_free(e);
+}
+
+Test(action_sets, mistakes_are_errors)
+{
+    static const struct {
+        const char *code, *expect;
+    } cases[] = {
+        {"iam.action_set({ 'iam:AddUserToGroup ' })", "names no action of the IAM catalogue"},
+        {"iam.action_set({})", "a non-empty list of actions"},
+        {"iam.action_set({ 'kms:Decrypt', 7 })", "item 2 is not a string"},
+        {"iam.action_set({ 'kms:Decrypt' }).x = 1", "read-only"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src,
+                 "return { id = 'X', short_description = 'x', check = function(policy, report)\n"
+                 "  %s\nend }",
+                 cases[i].code);
+        iamg_engine *e = engine_src(src);
+        iamg_results *r = scan_text(e, identity_s3);
+        const iamg_diag *d = rule_failure(r);
+        cr_expect_not_null(d, "case %zu: no rule failure", i);
+        if (d) cr_expect(strstr(d->message, cases[i].expect), "case %zu: %s", i, d->message);
+        iamg_results_free(r);
+        iamg_engine_free(e);
+    }
+}
