@@ -73,23 +73,31 @@ end
 
 local KEY_PROBE = "arn:{partition}:kms:{region}:{account}:key/0unscoped-probe-0000-0000-000000000000"
 
--- IAM-KMS-8: the first statement granting administration and the first
+-- IAM-KMS-8: the first Allow granting administration and the first
 -- granting use, for a list of statements.
 local function duties(statements)
   local admin, use
   for _, st in ipairs(statements) do
     if st.effect == "Allow" then
-      admin = admin or (function()
+      if not admin then
         local h = actions.granted(st, ADMIN)
-        return h and { st = st, hit = h } or nil
-      end)()
-      use = use or (function()
+        if h then admin = { st = st, hit = h } end
+      end
+      if not use then
         local h = actions.granted(st, USE)
-        return h and { st = st, hit = h } or nil
-      end)()
+        if h then use = { st = st, hit = h } end
+      end
     end
   end
   return admin, use
+end
+
+-- The same for a whole policy, looking only at the statements that grant.
+local function policy_duties(policy)
+  local a = actions.allowed(policy, ADMIN)[1]
+  local u = a and actions.allowed(policy, USE)[1]
+  if not (a and u) then return nil end
+  return { st = a.statement, hit = a }, { st = u.statement, hit = u }
 end
 
 local function duties_message(admin, use, who)
@@ -112,6 +120,7 @@ return common.rules("kms", {
     level = "warning",
     security_severity = 5.0,
     short_description = "A KMS key policy must let the account root manage the key.",
+    kinds = { "resource" },
     help = "## IAM-KMS-1: keep the account root in the key policy\n\n"
       .. "A key policy is the only policy that always governs a KMS key. When it names only "
       .. "some roles or users and those are deleted or edited out, nobody can change the "
@@ -210,6 +219,8 @@ return common.rules("kms", {
     security_severity = 4.0,
     precision = "medium",
     short_description = "Key use meant for AWS services should be scoped with kms:ViaService.",
+    kinds = { "identity", "resource" },
+    actions = USE_AND_GRANTS.list,
     help = "## IAM-KMS-6: scope key use by AWS services with kms:ViaService\n\n"
       .. "When a principal uses a KMS key through an AWS service (EBS, S3, RDS, Secrets "
       .. "Manager encrypting at rest), the request carries the calling service, and "
@@ -228,10 +239,10 @@ return common.rules("kms", {
       .. "the policy itself; these are notes.",
     check = function(policy, report)
       if keys.is_key_policy(policy) then
-        for _, st in ipairs(policy.statements) do
-          if st.effect == "Allow" and not via_service(st) then
-            local hit = actions.granted(st, USE_AND_GRANTS)
-            if hit then
+        for _, hit in ipairs(actions.allowed(policy, USE_AND_GRANTS)) do
+          local st = hit.statement
+          if not via_service(st) then
+            do
               local who = {}
               for _, p in ipairs(principals.list(st)) do
                 if p.type == "AWS" and (p.value == "*" or not principals.is_account_root(p.value)) then
@@ -251,11 +262,11 @@ return common.rules("kms", {
           end
         end
       elseif policy.kind == "identity" then
-        for _, st in ipairs(policy.statements) do
-          if st.effect == "Allow" and not via_service(st) then
-            local sign = service_sign(st)
-            local hit = sign and actions.granted(st, USE_AND_GRANTS)
-            if hit and st:reaches(KEY_PROBE) then
+        for _, hit in ipairs(actions.allowed(policy, USE_AND_GRANTS)) do
+          local st = hit.statement
+          local sign = not via_service(st) and service_sign(st)
+          if sign then
+            if st:reaches(KEY_PROBE) then
               report {
                 statement = st, element = hit.element, index = hit.index,
                 message = g.statement_name(st) .. " allows " .. hit.action .. " on any key for "
@@ -286,6 +297,8 @@ return common.rules("kms", {
     security_severity = 5.0,
     params = { authorized_principals = EXEMPT },
     short_description = "No principal should both administer KMS keys and use them.",
+    kinds = { "identity", "resource" },
+    actions = { "kms:*" },
     help = "## IAM-KMS-8: separate key administration from key use\n\n"
       .. "A principal that may change a key (its policy, its state, its aliases, its "
       .. "deletion) and also decrypt with it needs no one else to reach the data the key "
@@ -305,7 +318,7 @@ return common.rules("kms", {
           local left, held = g.unauthorized_holders(policy, exempt)
           if held and #left == 0 then return end
         end
-        local admin, use = duties(policy.statements)
+        local admin, use = policy_duties(policy)
         if admin and use then
           report { statement = use.st, element = use.hit.element, index = use.hit.index,
                    message = duties_message(admin, use, "This policy") }
@@ -338,16 +351,17 @@ return common.rules("kms", {
     end,
     check_principal = function(principal, report, p)
       if g.authorized(principal, p and p.authorized_principals or {}) then return end
-      local all = {}
+      local admin, use
       for _, held in ipairs(principal.policies) do
-        if held.policy then
+        if held.policy and held.policy.kind == "identity" then
           -- A single policy granting both is reported by check().
-          local a, u = duties(held.policy.statements)
+          local a = actions.allowed(held.policy, ADMIN)[1]
+          local u = actions.allowed(held.policy, USE)[1]
           if a and u then return end
-          for _, st in ipairs(held.policy.statements) do all[#all + 1] = st end
+          if a and not admin then admin = { st = a.statement, hit = a } end
+          if u and not use then use = { st = u.statement, hit = u } end
         end
       end
-      local admin, use = duties(all)
       if admin and use then
         report { message = duties_message(admin, use, g.holder_name(principal)) }
       end

@@ -53,10 +53,10 @@ function M.check_identity(spec, policy, report, p)
   local patterns = p and p.authorized_principals or {}
   local left, held = g.unauthorized_holders(policy, patterns)
   if #patterns > 0 and held and #left == 0 then return end
-  for _, st in ipairs(policy.statements) do
-    if st.effect == "Allow" and (not spec.reaches or spec.reaches(st, p)) then
-      local hit = actions.granted(st, spec.set)
-      if hit then
+  for _, hit in ipairs(actions.allowed(policy, spec.set)) do
+    local st = hit.statement
+    if not spec.reaches or spec.reaches(st, p) then
+      do
         local how = #patterns == 0 and how_to_configure(spec.id)
           or "It is held by principals outside authorized_principals."
         report {
@@ -82,10 +82,10 @@ end
 --- principals outside authorized_principals.
 function M.check_resource(spec, policy, report, p)
   local patterns = p and p.authorized_principals or {}
-  for _, st in ipairs(policy.statements) do
-    if st.effect == "Allow" then
-      local hit = actions.granted(st, spec.set)
-      if hit then
+  for _, hit in ipairs(actions.allowed(policy, spec.set)) do
+    local st = hit.statement
+    do
+      do
         local outside = {}
         if st.not_principal then
           outside[1] = "everyone NotPrincipal leaves"
@@ -138,6 +138,13 @@ function M.rule(spec)
   s.set = actions.set(spec.actions)
   local kinds = spec.kinds or { "identity" }
   local user_check = spec.check
+  if not user_check then
+    -- What check() looks at, so that iamguard calls it only where it may report.
+    rule.actions = s.set.list
+    rule.kinds = {}
+    for i, k in ipairs(kinds) do rule.kinds[i] = k end
+    if spec.resource then rule.kinds[#rule.kinds + 1] = "resource" end
+  end
   rule.check = function(policy, report, p)
     if judged(policy, kinds) then
       M.check_identity(s, policy, report, p)
