@@ -99,6 +99,16 @@ IAMG_API int iamg_write_file_atomic(const char *path, iamg_writer_fn writer, con
                                     const iamg_results *r, const iamg_output_options *o,
                                     iamg_error *err);
 
+/**
+ * Make SIGINT, SIGTERM and SIGHUP end the process cleanly: the temporary
+ * files of atomic writes in progress are removed (the files they would
+ * replace stay as they were) and the process exits with status 128 + the
+ * signal number (130, 143, 129). A signal that was ignored when this is
+ * called stays ignored. For programs, not libraries: call it once from the
+ * main thread, before starting threads. Returns 0 or IAMG_EIO.
+ */
+IAMG_API int iamg_catch_signals(void);
+
 /* Flags of iamg_escape. */
 #define IAMG_ESCAPE_LINE_START 0x1u    /**< the text begins a line: a leading ':' is escaped */
 #define IAMG_ESCAPE_KEEP_NEWLINES 0x2u /**< multi-line text: '\n' stays, each line a line start */

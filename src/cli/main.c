@@ -60,6 +60,9 @@ static int run_command(const command *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Ctrl-C or a cancelled CI job while -o FILE is written: the temporary
+     * file goes, FILE stays as it was, and the exit status is 128 + signal. */
+    iamg_catch_signals();
     if (argc < 2) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;

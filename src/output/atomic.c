@@ -6,12 +6,24 @@
  * a SARIF file: the report is written to a temporary file in the target's
  * folder (rename is atomic only within one file system), flushed to disk,
  * then renamed over the target.
+ *
+ * An interrupted run (Ctrl-C, a CI job cancelled or timed out, a closed
+ * terminal) must not leave that temporary file behind either: once the
+ * program has asked for it (iamg_catch_signals), SIGINT, SIGTERM and SIGHUP
+ * remove every temporary file being written and end the process with status
+ * 128 + the signal number. The temporary files are tracked in a few atomic
+ * slots that the handler reads; signals are blocked while a file is created
+ * and tracked, and while it is renamed and forgotten, so the handler never
+ * sees a name that is not, or no longer, a temporary file.
  */
 #include "output/atomic.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +33,74 @@
 #include "iamguard/output.h"
 #include "util/alloc.h"
 #include "util/errors.h"
+
+/* ---- signals ------------------------------------------------------------------------------- */
+
+/* Temporary files being written; more writers at once than this are not
+ * removed by a signal (they are still removed on any error). */
+#define PENDING_MAX 16
+static _Atomic(char *) pending[PENDING_MAX];
+
+static void on_signal(int sig)
+{
+    /* Only async-signal-safe calls: unlink and _exit. */
+    for (int i = 0; i < PENDING_MAX; i++) {
+        char *p = atomic_load(&pending[i]);
+        if (p) unlink(p);
+    }
+    _exit(128 + sig);
+}
+
+static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof caught_signals / sizeof *caught_signals; i++)
+        sigaddset(&set, caught_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_signals(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* The slot now holding tmp, or -1 when all are taken. */
+static int track(char *tmp)
+{
+    for (int i = 0; i < PENDING_MAX; i++) {
+        char *expect = NULL;
+        if (atomic_compare_exchange_strong(&pending[i], &expect, tmp)) return i;
+    }
+    return -1;
+}
+
+static void untrack(int slot)
+{
+    if (slot >= 0) atomic_store(&pending[slot], NULL);
+}
+
+int iamg_catch_signals(void)
+{
+    for (size_t i = 0; i < sizeof caught_signals / sizeof *caught_signals; i++) {
+        struct sigaction cur, sa;
+        if (sigaction(caught_signals[i], NULL, &cur) != 0) return IAMG_EIO;
+        /* A signal the parent chose to ignore (nohup, a background job of
+         * a shell without job control) stays ignored. */
+        if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < sizeof caught_signals / sizeof *caught_signals; k++)
+            sigaddset(&sa.sa_mask, caught_signals[k]);
+        if (sigaction(caught_signals[i], &sa, NULL) != 0) return IAMG_EIO;
+    }
+    return 0;
+}
+
+/* ---- the atomic write ---------------------------------------------------------------------- */
 
 /* The process umask without changing it: umask(2) can only be read by
  * setting it, which would race with threads creating files. Linux shows it
@@ -149,10 +229,15 @@ int ig_write_atomic(const char *path, ig_write_fn write, void *ud, iamg_error *e
 
     int rc = 0;
     FILE *f = NULL;
+    sigset_t old;
+    block_signals(&old);
     int fd = mkstemp(tmp);
+    int mkstemp_errno = errno;
+    int slot = fd >= 0 ? track(tmp) : -1;
+    restore_signals(&old);
     if (fd < 0) {
         rc = ig_error_set(err, IAMG_EIO, path, 0, 0,
-                          "cannot create a temporary file next to it: %s", strerror(errno));
+                          "cannot create a temporary file next to it: %s", strerror(mkstemp_errno));
         ig_free(tmp);
         return rc;
     }
@@ -187,17 +272,25 @@ int ig_write_atomic(const char *path, ig_write_fn write, void *ud, iamg_error *e
         rc = ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot write (close): %s", strerror(errno));
         goto fail;
     }
-    if (rename(tmp, path) != 0) {
-        rc =
-            ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s", strerror(errno));
-        goto fail;
-    }
-    sync_parent(path);
+    /* Once renamed, the name is the report: a signal must not remove it. */
+    block_signals(&old);
+    int renamed = rename(tmp, path);
+    int rename_errno = errno;
+    if (renamed != 0) unlink(tmp);
+    untrack(slot);
+    restore_signals(&old);
     ig_free(tmp);
+    if (renamed != 0)
+        return ig_error_set(err, IAMG_EIO, path, 0, 0, "cannot replace the file: %s",
+                            strerror(rename_errno));
+    sync_parent(path);
     return 0;
 fail:
     if (f) fclose(f);
+    block_signals(&old);
     unlink(tmp);
+    untrack(slot);
+    restore_signals(&old);
     ig_free(tmp);
     return rc;
 }

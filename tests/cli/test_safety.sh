@@ -17,6 +17,9 @@
 #    rules/explain listings only escaped (no raw control byte, no bidi
 #    control, no line that starts with "::"), while SARIF and JSON keep them
 #    exact.
+# 3. Interrupted writes: SIGINT, SIGTERM and SIGHUP sent to a real scan -o
+#    (and merge -o) while it writes a report of tens of megabytes: exit status
+#    130, 143 or 129, the temporary file is gone, the old report is intact.
 # No `timeout` around the scans: the test has ctest's time limit, and under
 # tests/valgrind.sh a program started by `timeout` would not be checked.
 set -u
@@ -162,6 +165,61 @@ grep -q '^\\x3a:warning::two$' "$tmp/explain.out" && ok "forged: explain keeps i
     { fail "forged: explain"; cat "$tmp/explain.out"; }
 "$bin" scan "$f/$(printf 'no\033]0;such\007file.json')" >/dev/null 2>"$tmp/missing.err"
 clean "forged: an error naming a missing file" "$tmp/missing.err"
+
+# ---- 3. interrupted writes ----------------------------------------------------------------
+
+g=$tmp/signals
+mkdir -p "$g/in"
+for k in 1 2; do
+    awk 'BEGIN { printf "{\"Statement\": [\n"
+        for (i = 0; i < 10000; i++)
+            printf "%s{\"Sid\": \"S%d\", \"Effect\": \"Allow\", \"Action\": \"ssm:SendCommand\", \"Resource\": \"*\"}\n", (i ? "," : ""), i
+        printf "]}\n" }' >"$g/in/p$k.json"
+done
+"$bin" scan -q --no-config -f json -o "$g/report.json" "$g/in" >/dev/null 2>&1
+"$bin" scan -q --no-config -f sarif --shard 1/2 -o "$g/shard-1.sarif" "$g/in" >/dev/null 2>&1
+"$bin" scan -q --no-config -f sarif --shard 2/2 -o "$g/shard-2.sarif" "$g/in" >/dev/null 2>&1
+"$bin" merge -o "$g/merged.sarif" "$g/shard-1.sarif" "$g/shard-2.sarif" >/dev/null 2>&1
+cp "$g/report.json" "$g/report.old"
+cp "$g/merged.sarif" "$g/merged.old"
+# A background job of a shell without job control starts with SIGINT
+# ignored (and iamguard keeps an ignored signal ignored): env restores them.
+if env --default-signal=INT true 2>/dev/null; then
+    sigenv="env --default-signal=INT,TERM,HUP"
+else
+    sigenv="env"
+fi
+interrupt() { # name signal status output command...
+    name=$1 sig=$2 want=$3 out=$4
+    shift 4
+    tries=0
+    while :; do
+        tries=$((tries + 1))
+        $sigenv "$@" >/dev/null 2>&1 &
+        pid=$!
+        # Signal it once its temporary file exists: mid-write.
+        while kill -0 $pid 2>/dev/null && [ -z "$(ls "$out".tmp.* 2>/dev/null)" ]; do :; done
+        kill -s "$sig" $pid 2>/dev/null
+        wait $pid
+        rc=$?
+        [ $rc -eq "$want" ] || [ $tries -ge 5 ] || case $rc in 0|1|3) continue ;; esac
+        break
+    done
+    [ $rc -eq "$want" ] && ok "$name: SIG$sig mid-write: exit $want" ||
+        fail "$name: SIG$sig mid-write: exit $rc, want $want ($tries tries)"
+    left=$(ls "$out".tmp.* 2>/dev/null)
+    [ -z "$left" ] && ok "$name: SIG$sig: no temporary file left" || fail "$name: SIG$sig left $left"
+}
+for sw in INT:130 TERM:143 HUP:129; do
+    interrupt "scan -o" "${sw%%:*}" "${sw##*:}" "$g/report.json" \
+        "$bin" scan -q --no-config -f json -o "$g/report.json" "$g/in"
+    cmp -s "$g/report.json" "$g/report.old" && ok "scan -o: SIG${sw%%:*}: the old report is intact" ||
+        fail "scan -o: SIG${sw%%:*}: the old report changed"
+    interrupt "merge -o" "${sw%%:*}" "${sw##*:}" "$g/merged.sarif" \
+        "$bin" merge -o "$g/merged.sarif" "$g/shard-1.sarif" "$g/shard-2.sarif"
+    cmp -s "$g/merged.sarif" "$g/merged.old" && ok "merge -o: SIG${sw%%:*}: the old report is intact" ||
+        fail "merge -o: SIG${sw%%:*}: the old report changed"
+done
 
 [ $fails -eq 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))
