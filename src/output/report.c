@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "util/str.h"
+
 const char *const ig_report_problem_tags[] = {"security", "iamguard", "input"};
 const size_t ig_report_nproblem_tags =
     sizeof ig_report_problem_tags / sizeof *ig_report_problem_tags;
@@ -151,18 +153,10 @@ double ig_report_security_severity(double sev, iamg_level lv)
     return lv == IAMG_LEVEL_ERROR ? 7.5 : lv == IAMG_LEVEL_WARNING ? 5.0 : 2.0;
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-    if (a == b) return 0;
-    if (!a) return -1;
-    if (!b) return 1;
-    return strcmp(a, b);
-}
-
 int ig_report_cmp_pos(const char *pa, unsigned la, unsigned ca, const char *pb, unsigned lb,
                       unsigned cb)
 {
-    int c = cmp_str(pa, pb);
+    int c = ig_str_cmp(pa, pb);
     if (c) return c;
     if (la != lb) return la < lb ? -1 : 1;
     if (ca != cb) return ca < cb ? -1 : 1;

@@ -23,6 +23,7 @@
 #include "util/buf.h"
 #include "util/errors.h"
 #include "util/fileio.h"
+#include "util/str.h"
 #include "util/utf8.h"
 
 const char *ig_ruleset_fail_kind(int kind)
@@ -755,11 +756,6 @@ int iamg_engine_add_rule_file(iamg_engine *e, const char *path, iamg_error *err)
     return add_file(e, path, NULL, err);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
 {
     DIR *d = opendir(dir);
@@ -788,7 +784,7 @@ int iamg_engine_add_rules_dir(iamg_engine *e, const char *dir, iamg_error *err)
     }
     closedir(d);
     if (rc == 0) {
-        if (n) qsort(names, n, sizeof *names, cmp_str);
+        if (n) qsort(names, n, sizeof *names, ig_str_cmp_ptr);
         pending pend = {0};
         for (size_t i = 0; i < n && rc == 0; i++) {
             struct stat st;

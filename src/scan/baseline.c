@@ -20,6 +20,7 @@
 #include "util/arena.h"
 #include "util/errors.h"
 #include "util/fileio.h"
+#include "util/str.h"
 #include "util/uri.h"
 
 /* A baseline for a 25,000-result run is a few tens of megabytes; this only
@@ -182,14 +183,6 @@ static int read_run(reader *rd, json_t *run, size_t ri)
     return 0;
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-    if (a == b) return 0;
-    if (!a) return -1;
-    if (!b) return 1;
-    return strcmp(a, b);
-}
-
 /* Entries with a fingerprint compare on it; those without, on the line. */
 static int cmp_entry(const void *pa, const void *pb)
 {
@@ -197,7 +190,7 @@ static int cmp_entry(const void *pa, const void *pb)
     int c = strcmp(a->rule, b->rule);
     if (c) return c;
     if ((c = strcmp(a->path, b->path))) return c;
-    if ((c = cmp_str(a->fp, b->fp))) return c;
+    if ((c = ig_str_cmp(a->fp, b->fp))) return c;
     if (a->fp) return 0;
     return a->line < b->line ? -1 : a->line > b->line;
 }

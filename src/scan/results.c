@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/str.h"
 
 size_t iamg_results_count(const iamg_results *r)
 {
@@ -60,35 +61,27 @@ void iamg_results_free(iamg_results *r)
     ig_free(r);
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-    if (a == b) return 0;
-    if (!a) return -1;
-    if (!b) return 1;
-    return strcmp(a, b);
-}
-
 static int cmp_finding(const void *pa, const void *pb)
 {
     const iamg_finding *a = pa, *b = pb;
-    int c = cmp_str(a->path, b->path);
+    int c = ig_str_cmp(a->path, b->path);
     if (c) return c;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
     if (a->column != b->column) return a->column < b->column ? -1 : 1;
-    if ((c = cmp_str(a->rule_id, b->rule_id))) return c;
+    if ((c = ig_str_cmp(a->rule_id, b->rule_id))) return c;
     if (a->end_column != b->end_column) return a->end_column < b->end_column ? -1 : 1;
-    return cmp_str(a->message, b->message);
+    return ig_str_cmp(a->message, b->message);
 }
 
 static int cmp_diag(const void *pa, const void *pb)
 {
     const iamg_diag *a = pa, *b = pb;
-    int c = cmp_str(a->path, b->path);
+    int c = ig_str_cmp(a->path, b->path);
     if (c) return c;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
     if (a->column != b->column) return a->column < b->column ? -1 : 1;
-    if ((c = cmp_str(a->rule_id, b->rule_id))) return c;
-    return cmp_str(a->message, b->message);
+    if ((c = ig_str_cmp(a->rule_id, b->rule_id))) return c;
+    return ig_str_cmp(a->message, b->message);
 }
 
 /* Documents of one file come in extraction order; sorting by position
@@ -96,12 +89,12 @@ static int cmp_diag(const void *pa, const void *pb)
 static int cmp_document(const void *pa, const void *pb)
 {
     const iamg_document *a = pa, *b = pb;
-    int c = cmp_str(a->path, b->path);
+    int c = ig_str_cmp(a->path, b->path);
     if (c) return c;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
     if (a->column != b->column) return a->column < b->column ? -1 : 1;
-    if ((c = cmp_str(a->origin.pointer, b->origin.pointer))) return c;
-    return cmp_str(a->origin.container, b->origin.container);
+    if ((c = ig_str_cmp(a->origin.pointer, b->origin.pointer))) return c;
+    return ig_str_cmp(a->origin.container, b->origin.container);
 }
 
 void ig_results_sort(iamg_results *r)

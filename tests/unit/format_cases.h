@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/slurp.h"
 #include "iamguard/limits.h"
 #include "load/json_pos.h"
 #include "load/loader.h"
@@ -43,21 +44,6 @@
 
 /* Not every test uses every helper. */
 #define FC_FN static __attribute__((unused))
-
-FC_FN char *fc_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    buf b = BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ig_buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    if (!b.data) return calloc(1, 1);
-    return ig_buf_detach(&b);
-}
 
 FC_FN void fc_pos(buf *out, const tsource *src, const tnode *n)
 {
@@ -144,7 +130,7 @@ FC_FN void fc_load(const char *path, char **data, loaded *l, diag_list *d)
 {
     static const iamg_limits lim = IAMG_LIMITS_INIT;
     size_t len = 0;
-    *data = fc_read(path, &len);
+    *data = slurp(path, &len);
     cr_assert_not_null(*data, "cannot read %s", path);
     memset(d, 0, sizeof *d);
     cr_assert_eq(ig_load_buffer(l, path, *data, len, LOAD_EXPLICIT, &lim, d), 0, "%s", path);
@@ -231,7 +217,7 @@ FC_FN int fc_run_cases(const char *prefix)
         if (upd && strcmp(upd, "1") == 0) {
             /* Keep the comment block that says what the case is about. */
             size_t ol = 0, keep = 0;
-            char *old = fc_read(expected, &ol);
+            char *old = slurp(expected, &ol);
             while (old && keep < ol && (old[keep] == '#' || old[keep] == '\n')) {
                 const char *e = memchr(old + keep, '\n', ol - keep);
                 keep = e ? (size_t)(e - old) + 1 : ol;
@@ -244,7 +230,7 @@ FC_FN int fc_run_cases(const char *prefix)
             free(old);
         } else {
             size_t wl;
-            char *want = fc_read(expected, &wl);
+            char *want = slurp(expected, &wl);
             cr_assert_not_null(want, "%s: no expected.txt", cdir);
             fc_compare(names[i], got.data ? got.data : "", want);
             free(want);
@@ -310,7 +296,7 @@ FC_FN void fc_fault_case(const char *rel)
     char path[2048];
     snprintf(path, sizeof path, "%s/tests/cases/formats/%s", IAMG_SOURCE_DIR, rel);
     size_t len = 0;
-    char *data = fc_read(path, &len);
+    char *data = slurp(path, &len);
     cr_assert_not_null(data, "cannot read %s", path);
     loaded l;
     diag_list d;

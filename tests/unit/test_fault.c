@@ -96,7 +96,7 @@ static char *read_source(const char *rel, size_t *len)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", IAMG_SOURCE_DIR, rel);
-    char *data = fc_read(path, len);
+    char *data = slurp(path, len);
     cr_assert_not_null(data, "cannot read %s", path);
     return data;
 }

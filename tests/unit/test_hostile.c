@@ -213,7 +213,7 @@ static void check_case(const char *name, const char *got)
     char exp[1024];
     snprintf(exp, sizeof exp, "%s/%s/expected.txt", CASES, name);
     size_t len;
-    char *want = fc_read(exp, &len);
+    char *want = slurp(exp, &len);
     cr_assert_not_null(want, "%s: no expected.txt", name);
     const char *upd = getenv("IAMG_UPDATE_EXPECTED");
     if (upd && strcmp(upd, "1") == 0) {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/slurp.h"
 #include "common/json_diff.h"
 #include "load/json_pos.h"
 #include "source/srcpos.h"
@@ -1125,38 +1126,15 @@ Test(ig_json_string_map, plain_string_maps_byte_for_byte)
 
 /* --- data-driven cases ------------------------------------------------------ */
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    cr_assert_not_null(buf);
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            cr_assert_not_null(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static size_t run_case(const char *dir, const char *name)
 {
     char path[1024];
     size_t len, elen;
     snprintf(path, sizeof path, "%s/%s/input.json", dir, name);
-    char *input = read_all(path, &len);
+    char *input = slurp(path, &len);
     cr_assert_not_null(input, "%s: cannot read", path);
     snprintf(path, sizeof path, "%s/%s/expected.txt", dir, name);
-    char *expected = read_all(path, &elen);
+    char *expected = slurp(path, &elen);
     cr_assert_not_null(expected, "%s: cannot read", path);
 
     doc d;

@@ -129,13 +129,13 @@ static int run_cases(void)
         buf got = BUF_INIT;
         render_principals(&l, &ps, &got);
         size_t len = 0;
-        char *raw = fc_read(input, &len);
+        char *raw = slurp(input, &len);
         render_scan(e, base, raw, len, &got);
         free(raw);
         const char *upd = getenv("IAMG_UPDATE_EXPECTED");
         if (upd && strcmp(upd, "1") == 0) {
             size_t ol = 0, keep = 0;
-            char *old = fc_read(expected, &ol);
+            char *old = slurp(expected, &ol);
             while (old && keep < ol && (old[keep] == '#' || old[keep] == '\n')) {
                 const char *nl = memchr(old + keep, '\n', ol - keep);
                 keep = nl ? (size_t)(nl - old) + 1 : ol;
@@ -148,7 +148,7 @@ static int run_cases(void)
             free(old);
         } else {
             size_t wl;
-            char *want = fc_read(expected, &wl);
+            char *want = slurp(expected, &wl);
             cr_assert_not_null(want, "%s: no expected.txt", cdir);
             fc_compare(names[i], got.data ? got.data : "", want);
             free(want);

@@ -10,23 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/slurp.h"
 #include "iamguard/iamguard.h"
 
 #define CASES IAMG_SOURCE_DIR "/tests/cases/rules"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 /* The case's input: the one file that is not expected.txt. */
 static int find_input(const char *dir, char *out, size_t cap)
@@ -76,7 +63,7 @@ Test(rule_cases, every_case_folder)
         snprintf(exp_path, sizeof exp_path, "%s/expected.txt", dir);
         cr_assert_eq(find_input(dir, input, sizeof input), 0, "%s: needs exactly one input file",
                      names[i]);
-        char *expected = slurp(exp_path);
+        char *expected = slurp(exp_path, NULL);
         cr_assert_not_null(expected, "%s: no expected.txt", names[i]);
 
         iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/slurp.h"
 #include "iamguard/iamguard.h"
 #include "util/uri.h"
 #include "util/alloc.h"
@@ -129,21 +130,6 @@ static void write_file(const char *dir, const char *rel, const char *content, si
 }
 
 #define WRITE_LIT(dir, rel, lit) write_file((dir), (rel), (lit), sizeof(lit) - 1)
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    s[n] = '\0';
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return s;
-}
 
 static iamg_engine *new_engine(size_t max_results)
 {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/slurp.h"
 #include "common/time_scale.h"
 #include "load/json_pos.h"
 #include "source/srcpos.h"
@@ -1389,19 +1390,6 @@ static int has_ext(const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
     return n > e && strcmp(name + n - e, ext) == 0;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(n > 0 ? (size_t)n : 1);
-    *len = n > 0 ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return buf;
 }
 
 typedef struct corpus_stats {
