@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,11 +59,8 @@ static int run_command(const command *c, int argc, char **argv)
     return c->run(argc, argv);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    /* Ctrl-C or a cancelled CI job while -o FILE is written: the temporary
-     * file goes, FILE stays as it was, and the exit status is 128 + signal. */
-    iamg_catch_signals();
     if (argc < 2) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;
@@ -85,4 +83,25 @@ int main(int argc, char **argv)
         if (!strcmp(name, commands[i].name)) return run_command(&commands[i], argc - 1, argv + 1);
     fprintf(stderr, "iamguard: unknown command '%s'\n\n%s", cli_esc(name), main_usage);
     return EXIT_USAGE;
+}
+
+/* Output that could not be written is a failure, whatever the command did:
+ * `iamguard rules > /dev/full` must not look like success to a script. A
+ * command that already reported it (exit 2) is not reported twice. */
+static int finish(int status)
+{
+    errno = 0;
+    if (fflush(stdout) != EOF && !ferror(stdout)) return status;
+    if (status != EXIT_USAGE)
+        cli_errorf("cannot write to standard output%s%s", errno ? ": " : "",
+                   errno ? strerror(errno) : "");
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* Ctrl-C or a cancelled CI job while -o FILE is written: the temporary
+     * file goes, FILE stays as it was, and the exit status is 128 + signal. */
+    iamg_catch_signals();
+    return finish(dispatch(argc, argv));
 }

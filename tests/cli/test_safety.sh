@@ -20,6 +20,8 @@
 # 3. Interrupted writes: SIGINT, SIGTERM and SIGHUP sent to a real scan -o
 #    (and merge -o) while it writes a report of tens of megabytes: exit status
 #    130, 143 or 129, the temporary file is gone, the old report is intact.
+# 4. Write errors: every command whose standard output cannot be written
+#    (>/dev/full) exits 2 with a message, as scan and merge do.
 # No `timeout` around the scans: the test has ctest's time limit, and under
 # tests/valgrind.sh a program started by `timeout` would not be checked.
 set -u
@@ -220,6 +222,28 @@ for sw in INT:130 TERM:143 HUP:129; do
     cmp -s "$g/merged.sarif" "$g/merged.old" && ok "merge -o: SIG${sw%%:*}: the old report is intact" ||
         fail "merge -o: SIG${sw%%:*}: the old report changed"
 done
+
+# ---- 4. write errors ---------------------------------------------------------------------
+
+if [ -w /dev/full ]; then
+    "$bin" scan -q --no-config -f sarif -o "$tmp/one.sarif" "$src/examples/policies" >/dev/null 2>&1
+    for cmd in "rules" "rules -f json" "explain IAM-SSM-1" "explain -f json IAM-SSM-1" \
+        "version" "--version" "--help" "help" "help scan" "scan --help" "rules --help" \
+        "explain --help" "merge --help" "test-rules --help" "new-rule --help" \
+        "test-rules $src/lua/rules" "scan --no-config $src/examples" \
+        "scan --no-config -f json $src/examples" "merge $tmp/one.sarif"; do
+        # shellcheck disable=SC2086
+        "$bin" $cmd >/dev/full 2>"$tmp/full.err"
+        rc=$?
+        if [ $rc -eq 2 ] && grep -q 'cannot write' "$tmp/full.err"; then
+            ok "write error: iamguard $cmd >/dev/full: exit 2 with a message"
+        else
+            fail "write error: iamguard $cmd >/dev/full: exit $rc: $(head -c 200 "$tmp/full.err")"
+        fi
+    done
+else
+    echo "skip write errors: no writable /dev/full"
+fi
 
 [ $fails -eq 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))
