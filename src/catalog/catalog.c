@@ -118,6 +118,7 @@ struct iamg_catalog {
     cglobal *glob;
     uint32_t nglob;
     uint32_t *ahash; /* action id + 1, open addressing */
+    uint32_t *ahv;   /* each action's full hash, to skip most comparisons */
     uint32_t amask;
     uint32_t *khash; /* first key id + 1 of each distinct text */
     uint32_t kmask;
@@ -494,12 +495,14 @@ static int build_action_hash(iamg_catalog *c)
 {
     uint32_t cap = pow2_above(c->nact);
     c->ahash = ig_calloc(cap, sizeof *c->ahash);
+    c->ahv = ig_malloc(((size_t)c->nact + 1) * sizeof *c->ahv);
     c->all = ig_malloc(((size_t)c->nact + 1) * sizeof *c->all);
-    if (!c->ahash || !c->all) return -1;
+    if (!c->ahash || !c->ahv || !c->all) return -1;
     c->amask = cap - 1;
     for (uint32_t i = 0; i < c->nact; i++) {
         c->all[i] = i;
-        uint32_t h = hash_lower(c->act[i].full, strlen(c->act[i].full)) & c->amask;
+        c->ahv[i] = hash_lower(c->act[i].full, strlen(c->act[i].full));
+        uint32_t h = c->ahv[i] & c->amask;
         while (c->ahash[h])
             h = (h + 1) & c->amask;
         c->ahash[h] = i + 1;
@@ -549,6 +552,7 @@ void ig_catalog_free(iamg_catalog *c)
     ig_free(c->ref);
     ig_free(c->glob);
     ig_free(c->ahash);
+    ig_free(c->ahv);
     ig_free(c->khash);
     ig_free(c->tmpl);
     ig_free(c->all);
@@ -587,6 +591,19 @@ const iamg_catalog *ig_catalog(void)
     pthread_mutex_unlock(&load_mu);
     return c;
 }
+
+#if defined(__GNUC__)
+/*
+ * The catalogue lives as long as the library: when the library is unloaded
+ * (the Lua module is, by lua_close), its memory goes with it instead of
+ * leaking a few megabytes per load.
+ */
+__attribute__((destructor)) static void catalog_unload(void)
+{
+    iamg_catalog *c = atomic_exchange(&the_catalog, NULL);
+    ig_catalog_free(c);
+}
+#endif
 
 int iamg_catalog_get(const iamg_catalog **out, iamg_error *err)
 {
@@ -689,11 +706,10 @@ uint32_t ig_catalog_action_id(const iamg_catalog *c, const iamg_catalog_action *
 const iamg_catalog_action *iamg_catalog_action_find(const iamg_catalog *c, const char *name)
 {
     if (!name) return NULL;
-    uint32_t h = hash_lower(name, strlen(name)) & c->amask;
-    while (c->ahash[h]) {
-        const iamg_catalog_action *a = &c->act[c->ahash[h] - 1];
-        if (ieq(a->full, name)) return a;
-        h = (h + 1) & c->amask;
+    uint32_t full = hash_lower(name, strlen(name));
+    for (uint32_t h = full & c->amask; c->ahash[h]; h = (h + 1) & c->amask) {
+        uint32_t id = c->ahash[h] - 1;
+        if (c->ahv[id] == full && ieq(c->act[id].full, name)) return &c->act[id];
     }
     return NULL;
 }
@@ -917,6 +933,10 @@ int ig_catalog_bits_support_service(const iamg_catalog *c, const uint64_t *bits,
     EACH_BIT(bits, ig_catalog_words(c), id)
     {
         const iamg_catalog_action *a = &c->act[id];
+        /* An action without resource types takes "*": which ARNs IAM
+         * matches it against is not written down, so its own service counts. */
+        const char *own = c->svc[a->svc].prefix;
+        if (a->nr == 0 && strlen(own) == len && memcmp(own, service, len) == 0) return 1;
         for (uint32_t i = 0; i < a->nr; i++) {
             const crt *r = &c->rt[c->row[a->r0 + i].rt];
             if (r->arn_svc_wild || (r->arn_svc_len == len && memcmp(r->arn_svc, service, len) == 0))
@@ -943,18 +963,23 @@ size_t ig_catalog_words(const iamg_catalog *c)
     return ((size_t)c->nact + 63) / 64;
 }
 
-/* Lower case, runs of '*' cut to one (same matches, less work). */
-static char *normalise(const char *pattern)
+/* Lower case, runs of '*' cut to one (same matches, less work), into out
+ * (strlen(pattern) + 1 bytes). */
+static char *normalise_into(const char *pattern, char *out)
 {
-    size_t n = strlen(pattern);
-    char *out = ig_malloc(n + 1), *o = out;
-    if (!out) return NULL;
+    char *o = out;
     for (const char *p = pattern; *p; p++) {
         if (*p == '*' && o > out && o[-1] == '*') continue;
         *o++ = (char)lc((unsigned char)*p);
     }
     *o = '\0';
     return out;
+}
+
+static char *normalise(const char *pattern)
+{
+    char *out = ig_malloc(strlen(pattern) + 1);
+    return out ? normalise_into(pattern, out) : NULL;
 }
 
 static int push_id(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t id)
@@ -1057,16 +1082,28 @@ int ig_catalog_expand_ids(const iamg_catalog *cc, const char *pattern, ig_idlist
         out->n = c->nact;
         return 0;
     }
-    char *p = normalise(pattern);
+    if (!strpbrk(pattern, "*?")) {
+        /* A plain name, the commonest item: one hash look-up, no cache. */
+        const iamg_catalog_action *a = iamg_catalog_action_find(c, pattern);
+        if (a) {
+            out->ids = &c->all[a - c->act];
+            out->n = 1;
+        }
+        return 0;
+    }
+    /* Most patterns are short: look them up without allocating. */
+    char small[XCACHE_MAX_PATTERN + 1];
+    size_t plen = strlen(pattern);
+    char *p = plen <= XCACHE_MAX_PATTERN ? normalise_into(pattern, small) : normalise(pattern);
     if (!p) return IAMG_ENOMEM;
     /* Longer patterns are hardly ever asked twice: not worth their memory. */
-    int cacheable = strlen(p) <= XCACHE_MAX_PATTERN;
+    int cacheable = plen <= XCACHE_MAX_PATTERN;
     uint32_t h = hash_lower(p, strlen(p));
     pthread_mutex_lock(&c->mu);
     const xentry *hit = xc_find(c, p, h);
     pthread_mutex_unlock(&c->mu);
     if (hit) {
-        ig_free(p);
+        if (p != small) ig_free(p);
         out->ids = hit->ids;
         out->n = hit->n;
         return 0;
@@ -1074,10 +1111,18 @@ int ig_catalog_expand_ids(const iamg_catalog *cc, const char *pattern, ig_idlist
     uint32_t *ids, n;
     int rc = compute(c, p, &ids, &n);
     if (rc) {
-        ig_free(p);
+        if (p != small) ig_free(p);
         return rc;
     }
     xentry *e = cacheable ? ig_malloc(sizeof *e) : NULL;
+    if (e && p == small) {
+        p = ig_strdup(small);
+        if (!p) {
+            ig_free(e);
+            e = NULL;
+            p = small;
+        }
+    }
     if (e) {
         e->pattern = p;
         e->hash = h;
@@ -1099,17 +1144,48 @@ int ig_catalog_expand_ids(const iamg_catalog *cc, const char *pattern, ig_idlist
         }
         ig_free(e);
         if (other) {
-            ig_free(p);
+            if (p != small) ig_free(p);
             ig_free(ids);
             return 0;
         }
     }
-    ig_free(p);
+    if (p != small) ig_free(p);
     /* Not cached: the list is the caller's. */
     out->ids = ids;
     out->n = n;
     out->owned = ids;
     return 0;
+}
+
+/* White space that makes a name match nothing: ASCII blanks, and the
+ * no-break, zero-width and narrow no-break spaces and the byte order mark. */
+static int has_space(const char *s)
+{
+    static const char *const wide[] = {"\xc2\xa0", "\xe2\x80\x8b", "\xe2\x80\xaf", "\xef\xbb\xbf"};
+    if (strpbrk(s, " \t\r\n\v\f")) return 1;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (strstr(s, wide[i])) return 1;
+    return 0;
+}
+
+ig_pattern_problem ig_catalog_check_pattern(const iamg_catalog *c, const char *pattern, int *oom)
+{
+    ig_idlist l;
+    *oom = 0;
+    if (ig_catalog_expand_ids(c, pattern, &l)) {
+        *oom = 1;
+        return IG_PATTERN_OK;
+    }
+    uint32_t n = l.n;
+    ig_idlist_release(&l);
+    if (n) return IG_PATTERN_OK;
+    if (has_space(pattern)) return IG_PATTERN_SPACE;
+    const char *colon = strchr(pattern, ':');
+    if (!colon) return IG_PATTERN_FORMAT;
+    size_t sn = (size_t)(colon - pattern);
+    if (!memchr(pattern, '*', sn) && !memchr(pattern, '?', sn) && !find_service(c, pattern, sn))
+        return IG_PATTERN_SERVICE;
+    return IG_PATTERN_UNKNOWN;
 }
 
 void ig_idlist_release(ig_idlist *l)

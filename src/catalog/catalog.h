@@ -35,6 +35,18 @@ typedef struct ig_idlist {
 int ig_catalog_expand_ids(const iamg_catalog *c, const char *pattern, ig_idlist *out);
 void ig_idlist_release(ig_idlist *l);
 
+/* Why a pattern matches no action. */
+typedef enum ig_pattern_problem {
+    IG_PATTERN_OK = 0,  /* it matches some action */
+    IG_PATTERN_SPACE,   /* it holds white space (IAM compares names exactly) */
+    IG_PATTERN_FORMAT,  /* it is not "service:action" */
+    IG_PATTERN_SERVICE, /* its service prefix (no wildcard) is unknown */
+    IG_PATTERN_UNKNOWN  /* the service exists, but no action matches */
+} ig_pattern_problem;
+
+/* *oom is set (and IG_PATTERN_OK returned) when out of memory. */
+ig_pattern_problem ig_catalog_check_pattern(const iamg_catalog *c, const char *pattern, int *oom);
+
 uint32_t ig_catalog_naction(const iamg_catalog *c);
 const iamg_catalog_action *ig_catalog_action_by_id(const iamg_catalog *c, uint32_t id);
 uint32_t ig_catalog_action_id(const iamg_catalog *c, const iamg_catalog_action *a);
@@ -63,7 +75,8 @@ int ig_catalog_bits_support_key(const iamg_catalog *c, const uint64_t *bits, con
 
 /*
  * Does some action in bits have a resource type whose ARN format names
- * service `service` (its third segment, compared exactly)? 1 or 0.
+ * service `service` (its third segment, compared exactly), or no resource
+ * type and that service? 1 or 0.
  */
 int ig_catalog_bits_support_service(const iamg_catalog *c, const uint64_t *bits,
                                     const char *service, size_t len);

@@ -500,6 +500,7 @@ static const luaL_Reg functions[] = {
     {"scan", l_scan},
     {"expand", ig_lc_expand},
     {"matches", ig_lc_matches},
+    {"check_action", ig_lc_check_action},
     {"action", ig_lc_action},
     {"condition_key", ig_lc_condition_key},
     {"service", ig_lc_service},

@@ -9,6 +9,7 @@
 #include "match/condop.h"
 #include "match/glob.h"
 #include "model/query.h"
+#include "catalog/catalog.h"
 #include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
 #include "rules/principal_api.h"
@@ -359,25 +360,51 @@ static int st_has(lua_State *L)
 static int cached(lua_State *L, const char *key);
 static void cache(lua_State *L, const char *key);
 
-/* The catalogue actions the statement grants, as a bitset computed once per
- * view and left on the stack. */
+/* Address used as the registry key of the granted-actions scratch. */
+static const char granted_key = 0;
+
+/* The bitset of the last statement asked about, one per Lua state: a rule
+ * asks several questions of one statement, then moves on, and a bitset per
+ * statement would cost a large document more than the memory limit. */
+typedef struct granted_scratch {
+    const pstmt *st; /* NULL while being computed */
+    uint64_t generation;
+    uint64_t bits[];
+} granted_scratch;
+
 static const uint64_t *stmt_granted(lua_State *L, const pstmt *st)
 {
-    if (cached(L, "\1granted")) return lua_touserdata(L, -1);
-    ig_lc_stmt s = stmt_patterns(L, st->action.member ? &st->action : NULL);
-    uint64_t *bits = ig_lc_push_granted(L, &s);
-    lua_remove(L, -2);
-    if (st->action_twin.member) {
-        /* Either reading of a statement with both Action and NotAction. */
-        ig_lc_stmt t = stmt_patterns(L, &st->action_twin);
-        const uint64_t *more = ig_lc_push_granted(L, &t);
-        size_t words = lua_rawlen(L, -1) / sizeof *more;
-        for (size_t i = 0; i < words; i++)
-            bits[i] |= more[i];
-        lua_pop(L, 2);
+    check_ctx *ctx = get_ctx(L);
+    granted_scratch *gs;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &granted_key) == LUA_TUSERDATA) {
+        gs = lua_touserdata(L, -1);
+    } else {
+        lua_pop(L, 1);
+        size_t words = ig_catalog_words(ig_lc_catalog(L));
+        gs = lua_newuserdatauv(L, sizeof *gs + words * sizeof gs->bits[0], 0);
+        gs->st = NULL;
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &granted_key);
     }
-    cache(L, "\1granted");
-    return lua_touserdata(L, -1);
+    lua_pop(L, 1); /* the registry keeps it */
+    if (gs->st != st || gs->generation != ctx->generation) {
+        gs->st = NULL;
+        ig_lc_stmt s = stmt_patterns(L, st->action.member ? &st->action : NULL);
+        ig_lc_granted_into(L, &s, gs->bits);
+        lua_pop(L, 1);
+        if (st->action_twin.member) {
+            /* Either reading of a statement with both Action and NotAction. */
+            ig_lc_stmt t = stmt_patterns(L, &st->action_twin);
+            const uint64_t *more = ig_lc_push_granted(L, &t);
+            size_t words = ig_catalog_words(ig_lc_catalog(L));
+            for (size_t i = 0; i < words; i++)
+                gs->bits[i] |= more[i];
+            lua_pop(L, 2);
+        }
+        gs->st = st;
+        gs->generation = ctx->generation;
+    }
+    return gs->bits;
 }
 
 static int st_granted_actions(lua_State *L)
@@ -414,6 +441,102 @@ static int st_supports_resource(lua_State *L)
     const pstmt *st = stmt_arg(L, 1);
     const char *arn = luaL_checkstring(L, 2);
     lua_pushboolean(L, ig_lc_supports_resource(L, stmt_granted(L, st), arn));
+    return 1;
+}
+
+/* Start the result list of a validation helper on first use (nil until then). */
+static void add_problem(lua_State *L, int *n)
+{
+    if (*n == 0) {
+        lua_pop(L, 1); /* the nil */
+        lua_newtable(L);
+    }
+    lua_createtable(L, 0, 4);
+}
+
+static void end_problem(lua_State *L, int *n)
+{
+    lua_rawseti(L, -2, ++*n);
+}
+
+static int st_check_actions(lua_State *L)
+{
+    static const char *const names[] = {NULL, "whitespace", "format", "service", "unknown"};
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    const iamg_catalog *c = ig_lc_catalog(L);
+    lua_pushnil(L);
+    int n = 0;
+    for (uint32_t i = 0; i < st->action.n && st->action.member; i++) {
+        int oom = 0;
+        const tnode *node = st->action.v[i];
+        const char *item = node->u.s;
+        /* A NUL inside the name (JSON's \u0000) makes it no action name at all. */
+        ig_pattern_problem pr = memchr(item, '\0', node->n)
+                                    ? IG_PATTERN_FORMAT
+                                    : ig_catalog_check_pattern(c, item, &oom);
+        if (oom) return luaL_error(L, "out of memory");
+        if (pr == IG_PATTERN_OK) continue;
+        add_problem(L, &n);
+        lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_setfield(L, -2, "index");
+        lua_pushlstring(L, item, node->n);
+        lua_setfield(L, -2, "item");
+        lua_pushstring(L, names[pr]);
+        lua_setfield(L, -2, "problem");
+        end_problem(L, &n);
+    }
+    return 1;
+}
+
+static int st_unsupported_condition_keys(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    lua_pushnil(L);
+    if (st->nconds == 0) return 1;
+    const uint64_t *bits = stmt_granted(L, st);
+    const iamg_catalog *c = ig_lc_catalog(L);
+    int n = 0;
+    for (uint32_t i = 0; i < st->nconds; i++) {
+        const char *key = st->conds[i].key;
+        if (ig_lc_supports_key(L, bits, key)) continue;
+        add_problem(L, &n);
+        lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_setfield(L, -2, "index");
+        lua_pushstring(L, key);
+        lua_setfield(L, -2, "key");
+        lua_pushboolean(L, iamg_catalog_condition_key_type(c, key) != NULL);
+        lua_setfield(L, -2, "known");
+        end_problem(L, &n);
+    }
+    return 1;
+}
+
+static int st_unsupported_resources(lua_State *L)
+{
+    ig_sandbox_check(L);
+    const pstmt *st = stmt_arg(L, 1);
+    lua_pushnil(L);
+    if (!st->resource.member || st->resource.negated) return 1;
+    const uint64_t *bits = NULL;
+    int n = 0;
+    for (uint32_t i = 0; i < st->resource.n; i++) {
+        const char *arn = st->resource.v[i]->u.s;
+        const char *svc;
+        size_t svc_len;
+        if (!ig_lc_arn_service(arn, &svc, &svc_len)) continue;
+        if (!bits) bits = stmt_granted(L, st);
+        if (ig_lc_supports_resource(L, bits, arn)) continue;
+        add_problem(L, &n);
+        lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_setfield(L, -2, "index");
+        lua_pushstring(L, arn);
+        lua_setfield(L, -2, "arn");
+        lua_pushlstring(L, svc, svc_len);
+        lua_setfield(L, -2, "service");
+        end_problem(L, &n);
+    }
     return 1;
 }
 
@@ -498,6 +621,12 @@ static int st_index(lua_State *L)
         lua_pushcfunction(L, st_supports_condition_key);
     } else if (strcmp(k, "supports_resource") == 0) {
         lua_pushcfunction(L, st_supports_resource);
+    } else if (strcmp(k, "check_actions") == 0) {
+        lua_pushcfunction(L, st_check_actions);
+    } else if (strcmp(k, "unsupported_condition_keys") == 0) {
+        lua_pushcfunction(L, st_unsupported_condition_keys);
+    } else if (strcmp(k, "unsupported_resources") == 0) {
+        lua_pushcfunction(L, st_unsupported_resources);
     } else if (strcmp(k, "not_principal") == 0) {
         lua_pushboolean(L, st->not_principal);
     } else if (cached(L, k)) {
@@ -952,6 +1081,7 @@ static int l_probe(lua_State *L)
     }
 CATALOG_FN(expand)
 CATALOG_FN(matches)
+CATALOG_FN(check_action)
 CATALOG_FN(action)
 CATALOG_FN(condition_key)
 CATALOG_FN(service)
@@ -992,6 +1122,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"probe", l_probe},
                                    {"expand", l_expand},
                                    {"matches", l_matches},
+                                   {"check_action", l_check_action},
                                    {"action", l_action},
                                    {"condition_key", l_condition_key},
                                    {"service", l_service},

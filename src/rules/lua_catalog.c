@@ -50,6 +50,20 @@ int ig_lc_matches(lua_State *L)
     return 1;
 }
 
+int ig_lc_check_action(lua_State *L)
+{
+    static const char *const names[] = {NULL, "whitespace", "format", "service", "unknown"};
+    const char *pattern = luaL_checkstring(L, 1);
+    int oom;
+    ig_pattern_problem pr = ig_catalog_check_pattern(ig_lc_catalog(L), pattern, &oom);
+    if (oom) return luaL_error(L, "out of memory");
+    if (pr == IG_PATTERN_OK)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, names[pr]);
+    return 1;
+}
+
 static void push_key_list(lua_State *L, const iamg_catalog_action *a, size_t rt, size_t n)
 {
     lua_createtable(L, (int)n, 0);
@@ -136,11 +150,16 @@ int ig_lc_suggest(lua_State *L)
 
 /* ---- statements ---- */
 
+void ig_lc_granted_into(lua_State *L, const ig_lc_stmt *s, uint64_t *bits)
+{
+    check_rc(L, ig_catalog_granted_bits(ig_lc_catalog(L), s->pats, s->n, s->negated, bits));
+}
+
 uint64_t *ig_lc_push_granted(lua_State *L, const ig_lc_stmt *s)
 {
     const iamg_catalog *c = ig_lc_catalog(L);
     uint64_t *bits = lua_newuserdatauv(L, ig_catalog_words(c) * sizeof *bits, 0);
-    check_rc(L, ig_catalog_granted_bits(c, s->pats, s->n, s->negated, bits));
+    ig_lc_granted_into(L, s, bits);
     return bits;
 }
 
@@ -222,14 +241,34 @@ int ig_lc_supports_key(lua_State *L, const uint64_t *bits, const char *key)
     return rc;
 }
 
+/* The service segment of an ARN (the third), with ':' inside a policy
+ * variable ("arn:${AWS::Partition}:s3:::b") not counted; 0 when not an ARN. */
+static int arn_service(const char *arn, const char **svc, size_t *len)
+{
+    if (strncmp(arn, "arn:", 4) != 0) return 0;
+    const char *p = arn + 4;
+    /* Skip the partition. */
+    while (*p && *p != ':') {
+        const char *close = p[0] == '$' && p[1] == '{' ? strchr(p, '}') : NULL;
+        p = close ? close + 1 : p + 1;
+    }
+    if (*p != ':') return 0;
+    p++;
+    const char *e = strchr(p, ':');
+    if (!e) return 0;
+    *svc = p;
+    *len = (size_t)(e - p);
+    return 1;
+}
+
 int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn)
 {
-    iamg_arn_parts p;
-    if (!iamg_arn_split(arn, &p) || p.len[2] == 0) return 1;
-    const char *svc = p.part[2];
-    size_t n = p.len[2];
+    const char *svc;
+    size_t n;
+    if (!arn_service(arn, &svc, &n) || n == 0) return 1;
     for (size_t i = 0; i < n; i++)
-        if (svc[i] == '*' || svc[i] == '?' || svc[i] == '$') return 1;
+        if (svc[i] == '*' || svc[i] == '?' || svc[i] == '$' || svc[i] == '{' || svc[i] == '}')
+            return 1;
     return ig_catalog_bits_support_service(ig_lc_catalog(L), bits, svc, n);
 }
 
@@ -432,4 +471,9 @@ void ig_lc_install_set(lua_State *L)
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+}
+
+int ig_lc_arn_service(const char *arn, const char **svc, size_t *len)
+{
+    return arn_service(arn, svc, len);
 }

@@ -26,6 +26,9 @@ const iamg_catalog *ig_lc_catalog(lua_State *L);
  * iam.condition_key(name), iam.service(prefix), iam.suggest(text). */
 int ig_lc_expand(lua_State *L);
 int ig_lc_matches(lua_State *L);
+/* iam.check_action(pattern): nil when it matches some action, else why not:
+ * "whitespace", "format", "service" or "unknown". */
+int ig_lc_check_action(lua_State *L);
 int ig_lc_action(lua_State *L);
 int ig_lc_condition_key(lua_State *L);
 int ig_lc_service(lua_State *L);
@@ -41,6 +44,8 @@ typedef struct ig_lc_stmt {
 /* Push a full userdata holding the bitset of the catalogue actions s
  * grants, and return the bits. */
 uint64_t *ig_lc_push_granted(lua_State *L, const ig_lc_stmt *s);
+/* The same into bits (ig_catalog_words() words). */
+void ig_lc_granted_into(lua_State *L, const ig_lc_stmt *s, uint64_t *bits);
 
 /* Does s grant `query` (iamg_catalog_grants)? *which: the granting
  * Action pattern's index, or (size_t)-1. */
@@ -88,5 +93,9 @@ ig_lc_set *ig_lc_check_set(lua_State *L, int idx);
 uint32_t ig_lc_first_granted(lua_State *L, const ig_lc_stmt *st, const ig_lc_set *s, size_t *which);
 /* "service:Action" of catalogue action id. */
 const char *ig_lc_action_name(lua_State *L, uint32_t id);
+
+/* The service segment of an ARN, policy variables skipped whole
+ * ("arn:${AWS::Partition}:s3:::b" -> "s3"); 0 when not an ARN. */
+int ig_lc_arn_service(const char *arn, const char **svc, size_t *len);
 
 #endif

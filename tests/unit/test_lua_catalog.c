@@ -160,3 +160,48 @@ Test(lua_catalog, supported_keys_and_resources)
                         "  b(a:supports_resource('arn:aws:s3:::b/k')) }, ' ') }",
                    "true true false true false true false true true true");
 }
+
+static const char validation_policy[] =
+    "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
+    "  {\"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", \"iam:AddUserToGroup \", "
+    "\"lamda:Invoke\", \"noservice\", \"s3:Gett*\"],\n"
+    "   \"Resource\": [\"arn:aws:s3:::b/*\", \"arn:aws:ec2:*:*:instance/*\", \"*\"],\n"
+    "   \"Condition\": {\"StringEquals\": {\"ec2:InstanceType\": \"t3.micro\", \"aws:SourceVpc\": "
+    "\"vpc-1\", \"nope:key\": \"x\"}}}\n"
+    "]}\n";
+
+Test(lua_catalog, validation_helpers)
+{
+    const char *src =
+        RULE("local st = policy.statements[1]\n"
+             "local out = {}\n"
+             "for _, p in ipairs(st:check_actions()) do\n"
+             "  out[#out + 1] = p.index .. '=' .. p.problem end\n"
+             "for _, p in ipairs(st:unsupported_condition_keys()) do\n"
+             "  out[#out + 1] = p.index .. ':' .. p.key .. ':' .. tostring(p.known) end\n"
+             "for _, p in ipairs(st:unsupported_resources()) do\n"
+             "  out[#out + 1] = p.index .. '@' .. p.service end\n"
+             "out[#out + 1] = tostring(iam.check_action('s3:GetObject'))\n"
+             "out[#out + 1] = iam.check_action(' s3:GetObject')\n"
+             "out[#out + 1] = iam.check_action('nope:X')\n"
+             "report{ message = table.concat(out, ' ') }");
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    eo.builtin_rules = 0;
+    iamg_engine *e;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
+    cr_assert_eq(iamg_engine_add_rule_source(e, "t.lua", src, strlen(src), &err), 0, "%s",
+                 err.message);
+    iamg_results *r;
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.jobs = 1;
+    cr_assert_eq(
+        iamg_scan_buffer(e, "v.json", validation_policy, strlen(validation_policy), &so, &r, &err),
+        0, "%s", err.message);
+    cr_assert_eq(iamg_results_count(r), 1);
+    cr_expect_str_eq(iamg_results_get(r, 0)->message,
+                     "2=whitespace 3=service 4=format 5=unknown 1:ec2:InstanceType:true "
+                     "3:nope:key:false 2@ec2 nil whitespace service");
+    iamg_results_free(r);
+    iamg_engine_free(e);
+}
