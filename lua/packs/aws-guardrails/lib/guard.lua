@@ -55,22 +55,11 @@ local function only_wildcards(s)
 end
 M.only_wildcards = only_wildcards
 
---- The Allow statements of `policy` granting an action of `set`, as hits
---- {statement, action, element, index, pattern, text}.
+--- The statements of `policy` with Effect `effect` (default "Allow")
+--- granting an action of `set`, as hits {statement, action, element,
+--- index, pattern, text}.
 function M.allowed(policy, set, effect)
-  if actions.allowed then return actions.allowed(policy, set, effect) end
-  local out = {}
-  effect = effect or "Allow"
-  for _, st in ipairs(policy.statements) do
-    if st.effect == effect then
-      local hit = actions.granted(st, set)
-      if hit then
-        hit.statement = st
-        out[#out + 1] = hit
-      end
-    end
-  end
-  return out
+  return actions.allowed(policy, set, effect)
 end
 
 --- The Deny statements of `policy` that take actions back whatever the
@@ -199,10 +188,8 @@ local SPEC_ONLY = {
 local function action_info(list, types)
   local info = {}
   for _, a in ipairs(list) do
-    local entry = iam.action(a)
-    local name = entry.service .. ":" .. entry.name
-    info[name] = { templates = g.templates(name, types and types[name]),
-                   tags = g.tag_keys(name, types and types[name]) }
+    info[a] = { templates = g.templates(a, types and types[a]),
+                tags = g.tag_keys(a, types and types[a]) }
   end
   return info
 end
@@ -398,7 +385,14 @@ function M.rule(spec)
   for k, v in pairs(spec.params or {}) do params[k] = v end
   params.authorized_principals = params.authorized_principals or AUTHORIZED
   rule.params = params
-  local set = actions.set(spec.actions)
+  -- Names as the catalogue spells them, which is how st:grants_any answers.
+  local names = {}
+  for i, a in ipairs(spec.actions) do
+    local entry = iam.action(a)
+    if not entry then error("guard.rule: " .. tostring(a) .. " is not an action of the IAM catalogue", 2) end
+    names[i] = entry.service .. ":" .. entry.name
+  end
+  local set = actions.set(names)
   local info = spec.scoped and action_info(set.list, spec.resource_types) or {}
   rule.actions = set.list
   rule.kinds = spec.resource and { "identity", "resource" } or { "identity" }
