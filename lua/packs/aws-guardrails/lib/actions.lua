@@ -51,4 +51,13 @@ function M.allowed(policy, set, effect)
   return out
 end
 
+--- Every listed name (as listed: globs stay globs) that st grants.
+function M.all_granted(st, set)
+  local out = {}
+  for _, a in ipairs(set.list) do
+    if st:grants(a) then out[#out + 1] = a end
+  end
+  return out
+end
+
 return M

@@ -55,7 +55,7 @@ function M.check_identity(spec, policy, report, p)
   if #patterns > 0 and held and #left == 0 then return end
   for _, hit in ipairs(actions.allowed(policy, spec.set)) do
     local st = hit.statement
-    if not spec.reaches or spec.reaches(st, p) then
+    if not spec.reaches or spec.reaches(st, p, hit) then
       do
         local how = #patterns == 0 and how_to_configure(spec.id)
           or "It is held by principals outside authorized_principals."
@@ -119,8 +119,8 @@ end
 ---   resource           function(policy) -> true for resource policies to judge by principal
 ---   resource_word      how messages name those ("key policy")
 ---   root_counts        report account roots in those policies too
----   reaches            function(st, params) -> false for statements that do not
----                      reach the resources the guardrail protects (optional)
+---   reaches            function(st, params, hit) -> false for statements that do
+---                      not reach the resources the guardrail protects (optional)
 ---   fix                remediation sentence(s)
 ---   unconfigured_level level while authorized_principals is empty (default "note")
 ---   kinds              identity-like kinds judged by holders (default {"identity"})
