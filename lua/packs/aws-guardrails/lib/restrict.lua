@@ -84,7 +84,7 @@ function M.check_resource(spec, policy, report, p)
   local patterns = p and p.authorized_principals or {}
   for _, hit in ipairs(actions.allowed(policy, spec.set)) do
     local st = hit.statement
-    do
+    if not spec.reaches or spec.reaches(st, p, hit) then
       do
         local outside = {}
         if st.not_principal then
