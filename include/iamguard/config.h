@@ -44,6 +44,7 @@ typedef struct iamg_config_limits {
     uint64_t rule_instructions; /**< iamg_limits.lua_instructions */
     uint64_t max_file_size;     /**< iamg_limits.max_file_size */
     uint64_t max_expansion;     /**< iamg_limits.max_expansion */
+    uint64_t max_reach_configs; /**< iamg_limits.max_reach_configs */
 } iamg_config_limits;
 
 /** A loaded configuration (read-only; see the ownership note above). */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,9 @@ static const char scan_usage[] =
     "      --max-expansion N    bytes CloudFormation expressions (Fn::Sub, Fn::Join, ...)\n"
     "                           and YAML aliases may build per file (default 1M, or 16\n"
     "                           times the file's size when that is more)\n"
+    "      --max-reach-configs N\n"
+    "                           states one exact Resource analysis may explore before\n"
+    "                           the statement is reported anyway (default 100000)\n"
     "  -j, --jobs N             worker threads (default: number of CPUs)\n"
     "      --stdin-name NAME    the file name standard input ('-') is reported as\n"
     "                           (default: stdin; a .yaml/.yml name reads YAML)\n"
@@ -95,6 +99,7 @@ enum {
     OPT_FOLLOW,
     OPT_MAX_FILE_SIZE,
     OPT_MAX_EXPANSION,
+    OPT_MAX_REACH,
     OPT_SHARD,
     OPT_RULE_MEMORY,
     OPT_RULE_TIMEOUT,
@@ -116,7 +121,8 @@ enum {
     SET_RULE_MEMORY = 2,
     SET_RULE_TIMEOUT = 4,
     SET_RULE_INSTR = 8,
-    SET_MAX_EXPANSION = 16
+    SET_MAX_EXPANSION = 16,
+    SET_MAX_REACH = 32
 };
 
 static const struct option scan_options[] = {
@@ -140,6 +146,7 @@ static const struct option scan_options[] = {
     {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"max-expansion", required_argument, NULL, OPT_MAX_EXPANSION},
+    {"max-reach-configs", required_argument, NULL, OPT_MAX_REACH},
     {"jobs", required_argument, NULL, 'j'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"rule-memory", required_argument, NULL, OPT_RULE_MEMORY},
@@ -512,6 +519,18 @@ int cli_cmd_scan(int argc, char **argv)
                 goto done;
             }
             break;
+        case OPT_MAX_REACH: {
+            unsigned long long n;
+            lim_set |= SET_MAX_REACH;
+            if (cli_parse_uint(optarg, SIZE_MAX, &n) || n < 1000) {
+                cli_errorf("--max-reach-configs needs a whole number of at least 1000, not '%s'",
+                           optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            cli_lim.max_reach_configs = (size_t)n;
+            break;
+        }
         case OPT_SHARD:
             if (parse_shard(optarg, &so.shard_index, &so.shard_count)) {
                 cli_errorf("--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
@@ -651,6 +670,7 @@ int cli_cmd_scan(int argc, char **argv)
     iamg_config_apply_limits(config, &eo.limits);
     if (lim_set & SET_MAX_FILE_SIZE) eo.limits.max_file_size = cli_lim.max_file_size;
     if (lim_set & SET_MAX_EXPANSION) eo.limits.max_expansion = cli_lim.max_expansion;
+    if (lim_set & SET_MAX_REACH) eo.limits.max_reach_configs = cli_lim.max_reach_configs;
     if (lim_set & SET_RULE_MEMORY) eo.limits.lua_memory = cli_lim.lua_memory;
     if (lim_set & SET_RULE_TIMEOUT) eo.limits.lua_timeout_ms = cli_lim.lua_timeout_ms;
     if (lim_set & SET_RULE_INSTR) eo.limits.lua_instructions = cli_lim.lua_instructions;

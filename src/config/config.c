@@ -70,7 +70,8 @@ static const char kinds_keys[] = "identity, trust, resource, boundary, scp, rcp"
 static const char allow_keys[] =
     "rule, principal, logical_id, address, file, sid, justification, expires";
 static const char limits_keys[] =
-    "rule_memory, rule_timeout_ms, rule_instructions, max_file_size, max_expansion";
+    "rule_memory, rule_timeout_ms, rule_instructions, max_file_size, max_expansion, "
+    "max_reach_configs";
 
 static cpos pos_of(parser *p, const tnode *n)
 {
@@ -539,6 +540,11 @@ static int parse_limits(parser *p, const tnode *v)
             return fail(p, f, "'max_expansion' must be a size above 0, like 1M, 64M or 1G");
         l->max_expansion = n;
     }
+    if ((f = ig_tnode_get(v, "max_reach_configs"))) {
+        if (parse_count(f, 0, &n) || n < 1000 || n > SIZE_MAX)
+            return fail(p, f, "'max_reach_configs' must be a whole number of at least 1000");
+        l->max_reach_configs = n;
+    }
     return 0;
 }
 
@@ -689,6 +695,7 @@ void iamg_config_apply_limits(const iamg_config *c, iamg_limits *lim)
     if (c->limits.rule_instructions) lim->lua_instructions = c->limits.rule_instructions;
     if (c->limits.max_file_size) lim->max_file_size = c->limits.max_file_size;
     if (c->limits.max_expansion) lim->max_expansion = c->limits.max_expansion;
+    if (c->limits.max_reach_configs) lim->max_reach_configs = (size_t)c->limits.max_reach_configs;
 }
 
 static int in_list(const char *id, const char *const *v, size_t n)

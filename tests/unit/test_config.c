@@ -62,7 +62,8 @@ static const char full[] = "# all keys\n"
                            "  rule_timeout_ms: 2000\n"
                            "  rule_instructions: 1000000\n"
                            "  max_file_size: 1G\n"
-                           "  max_expansion: 64M\n";
+                           "  max_expansion: 64M\n"
+                           "  max_reach_configs: 250000\n";
 
 Test(config, every_key)
 {
@@ -109,6 +110,7 @@ Test(config, every_key)
     cr_expect_eq(c->limits.rule_instructions, 1000000);
     cr_expect_eq(c->limits.max_file_size, (uint64_t)1 << 30);
     cr_expect_eq(c->limits.max_expansion, (uint64_t)64 << 20);
+    cr_expect_eq(c->limits.max_reach_configs, 250000);
 
     iamg_limits lim = IAMG_LIMITS_INIT;
     iamg_config_apply_limits(c, &lim);
@@ -117,6 +119,7 @@ Test(config, every_key)
     cr_expect_eq(lim.lua_instructions, 1000000);
     cr_expect_eq(lim.max_file_size, (uint64_t)1 << 30);
     cr_expect_eq(lim.max_expansion, (uint64_t)64 << 20);
+    cr_expect_eq(lim.max_reach_configs, 250000);
     iamg_config_free(c);
 }
 
@@ -259,7 +262,7 @@ static const err_case err_cases[] = {
     {"limits: 5\n", IAMG_EUSAGE, 1, 9, "~'limits' must be a mapping"},
     {"limits:\n  rule_memroy: 1M\n", IAMG_EUSAGE, 2, 3,
      "unknown key 'rule_memroy' in limits (expected rule_memory, rule_timeout_ms, "
-     "rule_instructions, max_file_size, max_expansion)"},
+     "rule_instructions, max_file_size, max_expansion, max_reach_configs)"},
     {"limits:\n  rule_memory: 10K\n", IAMG_EUSAGE, 2, 16,
      "'rule_memory' must be a size of at least 1M, like 64M"},
     {"limits:\n  rule_memory: 64X\n", IAMG_EUSAGE, 2, 16, "~'rule_memory' must be a size"},
@@ -275,6 +278,9 @@ static const err_case err_cases[] = {
     {"limits:\n  max_expansion: 0\n", IAMG_EUSAGE, 2, 18,
      "'max_expansion' must be a size above 0, like 1M, 64M or 1G"},
     {"limits:\n  max_expansion: lots\n", IAMG_EUSAGE, 2, 18, "~'max_expansion' must be a size"},
+    {"limits:\n  max_reach_configs: 999\n", IAMG_EUSAGE, 2, 22,
+     "'max_reach_configs' must be a whole number of at least 1000"},
+    {"limits:\n  max_reach_configs: many\n", IAMG_EUSAGE, 2, 22, "~at least 1000"},
     {"rules: [unclosed\n", IAMG_EPARSE, 0, 0, NULL},
     {"rules:\n  only: [a\n  skip: b\n", IAMG_EPARSE, 0, 0, NULL},
 };
