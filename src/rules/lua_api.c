@@ -62,9 +62,10 @@ static lview *check_view(lua_State *L, int idx, const char *mt, const char *what
     return v;
 }
 
+/* A Sid or the pattern that granted: display text (ig_lt_push_display). */
 static void push_node_text(lua_State *L, const tnode *n)
 {
-    lua_pushlstring(L, n->u.s, n->n);
+    ig_lt_push_display(L, n->u.s, n->n);
 }
 
 static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob, size_t glen)
@@ -257,7 +258,7 @@ static size_t deny_args(lua_State *L, int idx, const pstmt ***out)
 static int push_witness_step(lua_State *L)
 {
     const buf *w = lua_touserdata(L, 1);
-    lua_pushlstring(L, w->data ? w->data : "", w->len);
+    ig_lt_push_display(L, w->data ? w->data : "", w->len);
     return 1;
 }
 
@@ -564,6 +565,37 @@ static int cached(lua_State *L, const char *key)
     return 0;
 }
 
+/* Statement views that keep a cache at once; the oldest loses its cache
+ * when another needs one. policy.statements keeps every view alive, so a
+ * cache per view would keep the conditions of 200,000 statements in the
+ * rule's memory; a rebuilt table has the same content. */
+#define CACHED_VIEWS 256
+static const char cached_views_key = 0;
+
+/* Register the view at index 1 as cached, evicting the oldest one. */
+static void note_cached_view(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cached_views_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, CACHED_VIEWS, 1);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &cached_views_key);
+    }
+    lua_rawgeti(L, -1, 0);
+    lua_Integer head = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (lua_rawgeti(L, -1, head + 1) == LUA_TUSERDATA) {
+        lua_pushnil(L);
+        lua_setiuservalue(L, -2, 1);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, head + 1);
+    lua_pushinteger(L, (head + 1) % CACHED_VIEWS);
+    lua_rawseti(L, -2, 0);
+    lua_pop(L, 1);
+}
+
 /* The cache table is made on first use: most statements of a large policy
  * are only asked for scalar fields, and a table each would double the
  * memory a rule needs. */
@@ -571,6 +603,7 @@ static void cache(lua_State *L, const char *key)
 {
     if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
         lua_pop(L, 1);
+        if (luaL_testudata(L, 1, MT_STMT)) note_cached_view(L);
         lua_createtable(L, 0, 2);
         lua_pushvalue(L, -1);
         lua_setiuservalue(L, 1, 1);
@@ -737,14 +770,15 @@ static int policy_index(lua_State *L)
     else if (strcmp(k, "granting") == 0)
         lua_pushcfunction(L, policy_granting);
     else if (strcmp(k, "version") == 0)
-        d->version ? (void)lua_pushstring(L, d->version) : lua_pushnil(L);
+        d->version ? ig_lt_push_display(L, d->version, strlen(d->version)) : lua_pushnil(L);
     else if (strcmp(k, "id") == 0)
-        d->id ? (void)lua_pushstring(L, d->id) : lua_pushnil(L);
+        d->id ? ig_lt_push_display(L, d->id, strlen(d->id)) : lua_pushnil(L);
     else if (strcmp(k, "format") == 0)
         lua_pushstring(L, d->origin.format ? d->origin.format : "policy");
-    else if (strcmp(k, "file") == 0)
-        lua_pushstring(L, d->src ? ig_tsource_file(d->src)->path : "");
-    else if (cached(L, k))
+    else if (strcmp(k, "file") == 0) {
+        const char *f = d->src ? ig_tsource_file(d->src)->path : "";
+        ig_lt_push_display(L, f, strlen(f));
+    } else if (cached(L, k))
         return 1;
     else {
         if (strcmp(k, "statements") == 0) {

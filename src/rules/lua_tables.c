@@ -1,9 +1,33 @@
 #include "rules/lua_tables.h"
 
+#include <string.h>
+
 void ig_lt_set_str(lua_State *L, const char *k, const char *v)
 {
     if (!v) return;
     lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+void ig_lt_push_display(lua_State *L, const char *s, size_t n)
+{
+    if (n <= IG_LT_DISPLAY_MAX) {
+        lua_pushlstring(L, s, n);
+        return;
+    }
+    char cut[IG_LT_DISPLAY_MAX + 3];
+    size_t k = IG_LT_DISPLAY_MAX;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    memcpy(cut, s, k);
+    memcpy(cut + k, "\xE2\x80\xA6", 3);
+    lua_pushlstring(L, cut, k + 3);
+}
+
+void ig_lt_set_display(lua_State *L, const char *k, const char *v)
+{
+    if (!v) return;
+    ig_lt_push_display(L, v, strlen(v));
     lua_setfield(L, -2, k);
 }
 
@@ -92,21 +116,21 @@ void ig_lt_push_principals(lua_State *L, const pstmt *st)
 void ig_lt_push_origin(lua_State *L, const iamg_origin *o, const char *file)
 {
     lua_createtable(L, 0, 12);
-    ig_lt_set_str(L, "file", file);
-    ig_lt_set_str(L, "format", o->format);
-    ig_lt_set_str(L, "kind", o->kind);
-    ig_lt_set_str(L, "container", o->container);
-    ig_lt_set_str(L, "logical_id", o->logical_id);
-    ig_lt_set_str(L, "resource_type", o->resource_type);
-    ig_lt_set_str(L, "policy_name", o->policy_name);
-    ig_lt_set_str(L, "address", o->address);
-    ig_lt_set_str(L, "policy_arn", o->policy_arn);
-    ig_lt_set_str(L, "pointer", o->pointer);
+    ig_lt_set_display(L, "file", file);
+    ig_lt_set_display(L, "format", o->format);
+    ig_lt_set_display(L, "kind", o->kind);
+    ig_lt_set_display(L, "container", o->container);
+    ig_lt_set_display(L, "logical_id", o->logical_id);
+    ig_lt_set_display(L, "resource_type", o->resource_type);
+    ig_lt_set_display(L, "policy_name", o->policy_name);
+    ig_lt_set_display(L, "address", o->address);
+    ig_lt_set_display(L, "policy_arn", o->policy_arn);
+    ig_lt_set_display(L, "pointer", o->pointer);
     if (o->principal_type || o->principal_name || o->principal_arn) {
         lua_createtable(L, 0, 3);
-        ig_lt_set_str(L, "type", o->principal_type);
-        ig_lt_set_str(L, "name", o->principal_name);
-        ig_lt_set_str(L, "arn", o->principal_arn);
+        ig_lt_set_display(L, "type", o->principal_type);
+        ig_lt_set_display(L, "name", o->principal_name);
+        ig_lt_set_display(L, "arn", o->principal_arn);
         lua_setfield(L, -2, "principal");
     }
 }

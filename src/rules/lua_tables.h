@@ -16,6 +16,17 @@
 
 /* t[k] = v on the table at the top of the stack (nothing when v is NULL). */
 void ig_lt_set_str(lua_State *L, const char *k, const char *v);
+
+/*
+ * Text a rule only shows (a Sid, origin fields, the pattern that granted an
+ * action): at most IG_LT_DISPLAY_MAX bytes, cut at a character boundary and
+ * marked with "\u2026". A 50 MB Sid must not cost a rule 50 MB of its memory
+ * limit, and a finding's message is cut at max_message_len anyway; what
+ * decides a finding (matching, allowlists by Sid) uses the full value in C.
+ */
+#define IG_LT_DISPLAY_MAX 1024
+void ig_lt_push_display(lua_State *L, const char *s, size_t n);
+void ig_lt_set_display(lua_State *L, const char *k, const char *v);
 void ig_lt_set_bool(lua_State *L, const char *k, int v);
 void ig_lt_set_int(lua_State *L, const char *k, lua_Integer v);
 
@@ -35,7 +46,8 @@ void ig_lt_push_condition(lua_State *L, const pcond *c, uint32_t index);
 /* The principals table of a statement (type -> list), or nil. */
 void ig_lt_push_principals(lua_State *L, const pstmt *st);
 
-/* An origin table; `file` (may be NULL) is added as origin.file. */
+/* An origin table; `file` (may be NULL) is added as origin.file. Its
+ * strings are display text (ig_lt_push_display). */
 void ig_lt_push_origin(lua_State *L, const iamg_origin *o, const char *file);
 
 #endif
