@@ -24,6 +24,7 @@
 #include "iamguard/iamguard.h"
 #include "load/loader.h"
 #include "model/policy.h"
+#include "rules/lua_args.h"
 #include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
 #include "util/alloc.h"
@@ -148,20 +149,22 @@ static const char **string_list(lua_State *L, int idx, const char *what, size_t 
 
 static int l_action_match(lua_State *L)
 {
-    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    const char *p = ig_lua_checkstring(L, ".action_match", 1, NULL);
+    lua_pushboolean(L, iamg_action_match(p, ig_lua_checkstring(L, ".action_match", 2, NULL)));
     return 1;
 }
 
 static int l_arn_match(lua_State *L)
 {
-    lua_pushboolean(L, iamg_arn_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    const char *p = ig_lua_checkstring(L, ".arn_match", 1, NULL);
+    lua_pushboolean(L, iamg_arn_match(p, ig_lua_checkstring(L, ".arn_match", 2, NULL)));
     return 1;
 }
 
 static int l_arn_split(lua_State *L)
 {
     iamg_arn_parts p;
-    if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) {
+    if (!iamg_arn_split(ig_lua_checkstring(L, ".arn_split", 1, NULL), &p)) {
         lua_pushnil(L);
         return 1;
     }
@@ -169,10 +172,10 @@ static int l_arn_split(lua_State *L)
     return 1;
 }
 
-static int l_parse_operator(lua_State *L)
+static int l_operator_parse(lua_State *L)
 {
     iamg_cond_op op;
-    iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
+    iamg_cond_op_parse(ig_lua_checkstring(L, ".operator_parse", 1, NULL), &op);
     lua_createtable(L, 0, 5);
     ig_lt_set_operator(L, &op);
     return 1;
@@ -180,14 +183,8 @@ static int l_parse_operator(lua_State *L)
 
 static int l_key_equal(lua_State *L)
 {
-    lua_pushboolean(L, iamg_cond_key_equal(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
-    return 1;
-}
-
-static int l_key_match(lua_State *L)
-{
-    /* Condition keys compare case-insensitively, as actions do. */
-    lua_pushboolean(L, iamg_action_match(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+    const char *a = ig_lua_checkstring(L, ".key_equal", 1, NULL);
+    lua_pushboolean(L, iamg_cond_key_equal(a, ig_lua_checkstring(L, ".key_equal", 2, NULL)));
     return 1;
 }
 
@@ -230,8 +227,8 @@ static int l_granted_actions(lua_State *L)
 static int l_grants_access_level(lua_State *L)
 {
     ig_lc_stmt s = stmt_arg(L, 1);
-    luaL_checkstring(L, 2);
-    return ig_lc_grants_access_level(L, ig_lc_push_granted(L, &s), 2);
+    ig_lua_checkstring(L, ".grants_access_level", 2, NULL);
+    return ig_lc_grants_access_level(L, ig_lc_push_granted(L, &s), 2, ".grants_access_level");
 }
 
 static int l_supports_condition_key(lua_State *L)
@@ -493,9 +490,12 @@ static const luaL_Reg functions[] = {
     {"action_match", l_action_match},
     {"arn_match", l_arn_match},
     {"arn_split", l_arn_split},
-    {"parse_operator", l_parse_operator},
+    {"operator_parse", l_operator_parse},
     {"key_equal", l_key_equal},
-    {"key_match", l_key_match},
+    /* Deprecated names (README): parse_operator is operator_parse, and
+     * key_match is action_match (condition keys compare as actions do). */
+    {"parse_operator", l_operator_parse},
+    {"key_match", l_action_match},
     {"load", l_load},
     {"scan", l_scan},
     {"expand", ig_lc_expand},
@@ -525,6 +525,7 @@ LUAMOD_EXPORT int luaopen_iamguard(lua_State *L)
         lua_setfield(L, -2, "__metatable");
     }
     lua_pop(L, 1);
+    ig_lua_set_library(L, "iamguard");
     luaL_newlib(L, functions);
     lua_pushstring(L, iamg_version());
     lua_setfield(L, -2, "version");

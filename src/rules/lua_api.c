@@ -10,6 +10,7 @@
 #include "match/glob.h"
 #include "model/query.h"
 #include "catalog/catalog.h"
+#include "rules/lua_args.h"
 #include "rules/lua_catalog.h"
 #include "rules/lua_tables.h"
 #include "rules/principal_api.h"
@@ -47,11 +48,12 @@ static check_ctx *get_ctx(lua_State *L)
     return ctx;
 }
 
-static lview *check_view(lua_State *L, int idx, const char *mt, const char *what)
+/* The view at idx, an argument of the API function fn (lua_args.h). */
+static lview *check_view(lua_State *L, int idx, const char *mt, const char *what, const char *fn)
 {
     check_ctx *ctx = get_ctx(L);
     lview *v = luaL_testudata(L, idx, mt);
-    if (!v) luaL_typeerror(L, idx, what);
+    if (!v) ig_lua_typeerror(L, fn, idx, what);
     /* Every call has its own generation; check_principal() sees several
      * documents in one call. */
     if (v->generation != ctx->generation)
@@ -82,9 +84,9 @@ static void push_conditions(lua_State *L, const pstmt *st, const char *key_glob,
 
 /* ---- statement methods ---- */
 
-static const pstmt *stmt_arg(lua_State *L, int idx)
+static const pstmt *stmt_arg(lua_State *L, int idx, const char *fn)
 {
-    lview *v = check_view(L, idx, MT_STMT, "statement");
+    lview *v = check_view(L, idx, MT_STMT, "statement", fn);
     return &v->doc->stmts[v->index];
 }
 
@@ -110,8 +112,8 @@ static ig_lc_stmt stmt_patterns(lua_State *L, const pelem *e)
 static int st_grants(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    const char *action = luaL_checkstring(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:grants");
+    const char *action = ig_lua_checkstring(L, "st:grants", 2, NULL);
     uint32_t which = QUERY_NONE;
     int yes;
     if (!strpbrk(action, "*?")) {
@@ -185,42 +187,43 @@ static int push_grant(lua_State *L, const pstmt *st, const ig_lc_set *s)
 static int st_grants_any(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    const ig_lc_set *s = ig_lc_check_set(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:grants_any");
+    const ig_lc_set *s = ig_lc_check_set(L, 2, "st:grants_any");
     int n = push_grant(L, st, s);
     if (n == 0) lua_pushnil(L);
     return n ? n : 1;
 }
 
 /* Probe templates from a string or a list of strings at idx. */
-static size_t probe_args(lua_State *L, int idx, const char **out, size_t cap)
+static size_t probe_args(lua_State *L, int idx, const char **out, size_t cap, const char *fn)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         out[0] = lua_tostring(L, idx);
         return 1;
     }
-    luaL_checktype(L, idx, LUA_TTABLE);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        ig_lua_typeerror(L, fn, idx, "probe ARN or list of probe ARNs");
     size_t n = 0;
     for (lua_Integer i = 1;; i++) {
         int t = lua_rawgeti(L, idx, i);
         lua_pop(L, 1);
         if (t == LUA_TNIL) break;
-        if (t != LUA_TSTRING) luaL_error(L, "probe %d is not a string", (int)i);
-        if (n == cap) luaL_error(L, "at most %d probes", (int)cap);
+        if (t != LUA_TSTRING) ig_lua_argerror(L, fn, idx, "probe %d is not a string", (int)i);
+        if (n == cap) ig_lua_argerror(L, fn, idx, "at most %d probes", (int)cap);
         lua_rawgeti(L, idx, i);
         out[n++] = lua_tostring(L, -1);
         lua_pop(L, 1); /* the string stays referenced by the table */
     }
-    if (n == 0) luaL_error(L, "no probe ARN given");
+    if (n == 0) ig_lua_argerror(L, fn, idx, "no probe ARN given");
     return n;
 }
 
 static int st_reaches(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:reaches");
     const char *probes[16];
-    size_t n = probe_args(L, 2, probes, 16);
+    size_t n = probe_args(L, 2, probes, 16, "st:reaches");
     uint32_t which;
     int yes = ig_query_reaches(st, probes, n, &which);
     if (yes < 0) return luaL_error(L, "out of memory");
@@ -235,20 +238,20 @@ static int st_reaches(lua_State *L)
 
 /* Statements of the current document from a list at idx (nil: none). The
  * views are checked like any other: another call's are refused. */
-static size_t deny_args(lua_State *L, int idx, const pstmt ***out)
+static size_t deny_args(lua_State *L, int idx, const pstmt ***out, const char *fn)
 {
     *out = NULL;
     if (lua_isnoneornil(L, idx)) return 0;
-    luaL_checktype(L, idx, LUA_TTABLE);
+    if (lua_type(L, idx) != LUA_TTABLE) ig_lua_typeerror(L, fn, idx, "list of statements");
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    if (n > (lua_Integer)UINT32_MAX) luaL_argerror(L, idx, "too many statements");
+    if (n > (lua_Integer)UINT32_MAX) ig_lua_argerror(L, fn, idx, "too many statements");
     /* Userdata, so a Lua error on a bad item cannot leak the array. */
     const pstmt **v = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *v, 0);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, idx, i);
         if (!luaL_testudata(L, -1, MT_STMT))
-            luaL_error(L, "reaches_uncovered: denies[%d] is not a statement", (int)i);
-        v[i - 1] = stmt_arg(L, lua_gettop(L));
+            ig_lua_argerror(L, fn, idx, "item %d is not a statement", (int)i);
+        v[i - 1] = stmt_arg(L, lua_gettop(L), fn);
         lua_pop(L, 1);
     }
     *out = v;
@@ -267,17 +270,17 @@ static int st_reaches_uncovered(lua_State *L)
 {
     ig_sandbox_check(L);
     check_ctx *ctx = get_ctx(L);
-    lview *view = check_view(L, 1, MT_STMT, "statement");
+    lview *view = check_view(L, 1, MT_STMT, "statement", "st:reaches_uncovered");
     const pstmt *st = &view->doc->stmts[view->index];
     const char *tmpl[16];
-    size_t nt = probe_args(L, 2, tmpl, 16);
+    size_t nt = probe_args(L, 2, tmpl, 16, "st:reaches_uncovered");
     reach_str templates[16];
     for (size_t i = 0; i < nt; i++) {
         templates[i].s = tmpl[i];
         templates[i].n = strlen(tmpl[i]);
     }
     const pstmt **denies;
-    size_t nd = deny_args(L, 3, &denies);
+    size_t nd = deny_args(L, 3, &denies, "st:reaches_uncovered");
     luaL_checkstack(L, 6, "reaches_uncovered");
     query_reach qr;
     buf w = BUF_INIT;
@@ -325,9 +328,9 @@ static int st_reaches_uncovered(lua_State *L)
 static int st_conditions_on(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:conditions_on");
     size_t glen;
-    const char *glob = luaL_checklstring(L, 2, &glen);
+    const char *glob = ig_lua_checkstring(L, "st:conditions_on", 2, &glen);
     push_conditions(L, st, glob, glen);
     return 1;
 }
@@ -335,8 +338,8 @@ static int st_conditions_on(lua_State *L)
 static int st_has(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    const char *el = luaL_checkstring(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:has");
+    const char *el = ig_lua_checkstring(L, "st:has", 2, NULL);
     const tmember *m = NULL;
     if (strcmp(el, "Action") == 0 || strcmp(el, "NotAction") == 0 || strcmp(el, "Resource") == 0 ||
         strcmp(el, "NotResource") == 0)
@@ -350,7 +353,7 @@ static int st_has(lua_State *L)
     else if (strcmp(el, "Sid") == 0)
         return lua_pushboolean(L, st->sid_node != NULL), 1;
     else
-        return luaL_error(L, "unknown element '%s'", el);
+        return ig_lua_argerror(L, "st:has", 2, "unknown element '%s'", el);
     /* Principal and NotPrincipal share one slot: answer for the one written. */
     lua_pushboolean(L, m && strcmp(m->key.u.s, el) == 0);
     return 1;
@@ -411,7 +414,7 @@ static const uint64_t *stmt_granted(lua_State *L, const pstmt *st)
 static int st_granted_actions(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:granted_actions");
     if (cached(L, "\1granted_actions")) return 1;
     ig_lc_push_names(L, stmt_granted(L, st));
     cache(L, "\1granted_actions");
@@ -421,17 +424,17 @@ static int st_granted_actions(lua_State *L)
 static int st_grants_access_level(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    luaL_checkstring(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:grants_access_level");
+    ig_lua_checkstring(L, "st:grants_access_level", 2, NULL);
     const uint64_t *bits = stmt_granted(L, st);
-    return ig_lc_grants_access_level(L, bits, 2);
+    return ig_lc_grants_access_level(L, bits, 2, "st:grants_access_level");
 }
 
 static int st_supports_condition_key(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    const char *key = luaL_checkstring(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:supports_condition_key");
+    const char *key = ig_lua_checkstring(L, "st:supports_condition_key", 2, NULL);
     lua_pushboolean(L, ig_lc_supports_key(L, stmt_granted(L, st), key));
     return 1;
 }
@@ -439,8 +442,8 @@ static int st_supports_condition_key(lua_State *L)
 static int st_supports_resource(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
-    const char *arn = luaL_checkstring(L, 2);
+    const pstmt *st = stmt_arg(L, 1, "st:supports_resource");
+    const char *arn = ig_lua_checkstring(L, "st:supports_resource", 2, NULL);
     lua_pushboolean(L, ig_lc_supports_resource(L, stmt_granted(L, st), arn));
     return 1;
 }
@@ -464,7 +467,7 @@ static int st_check_actions(lua_State *L)
 {
     static const char *const names[] = {NULL, "whitespace", "format", "service", "unknown"};
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:check_actions");
     const iamg_catalog *c = ig_lc_catalog(L);
     lua_pushnil(L);
     int n = 0;
@@ -493,7 +496,7 @@ static int st_check_actions(lua_State *L)
 static int st_unsupported_condition_keys(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:unsupported_condition_keys");
     lua_pushnil(L);
     if (st->nconds == 0) return 1;
     const uint64_t *bits = stmt_granted(L, st);
@@ -517,7 +520,7 @@ static int st_unsupported_condition_keys(lua_State *L)
 static int st_unsupported_resources(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st:unsupported_resources");
     lua_pushnil(L);
     if (!st->resource.member || st->resource.negated) return 1;
     const uint64_t *bits = NULL;
@@ -616,7 +619,7 @@ static void cache(lua_State *L, const char *key)
 static int st_index(lua_State *L)
 {
     ig_sandbox_check(L);
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "st");
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
     if (strcmp(k, "sid") == 0) {
@@ -696,7 +699,7 @@ static int view_newindex(lua_State *L)
 
 static int st_tostring(lua_State *L)
 {
-    const pstmt *st = stmt_arg(L, 1);
+    const pstmt *st = stmt_arg(L, 1, "tostring");
     char label[128];
     ig_policy_stmt_label(st, label, sizeof label);
     lua_pushfstring(L, "statement %s", label);
@@ -723,16 +726,17 @@ static void push_stmt_view(lua_State *L, check_ctx *ctx, const pdoc *doc, uint32
 static int policy_granting(lua_State *L)
 {
     ig_sandbox_check(L);
-    lview *v = check_view(L, 1, MT_POLICY, "policy");
-    const ig_lc_set *s = ig_lc_check_set(L, 2);
-    const char *effect = luaL_optstring(L, 3, NULL);
+    lview *v = check_view(L, 1, MT_POLICY, "policy", "policy:granting");
+    const ig_lc_set *s = ig_lc_check_set(L, 2, "policy:granting");
+    const char *effect = ig_lua_optstring(L, "policy:granting", 3, NULL);
     int want = EFFECT_NONE;
     if (effect && strcmp(effect, "Allow") == 0)
         want = EFFECT_ALLOW;
     else if (effect && strcmp(effect, "Deny") == 0)
         want = EFFECT_DENY;
     else if (effect)
-        return luaL_argerror(L, 3, "\"Allow\" or \"Deny\"");
+        return ig_lua_argerror(L, "policy:granting", 3,
+                               "\"Allow\" or \"Deny\" expected, got \"%s\"", effect);
     const pdoc *d = v->doc;
     check_ctx *ctx = get_ctx(L);
     lua_newtable(L);
@@ -761,7 +765,7 @@ static int policy_granting(lua_State *L)
 static int policy_index(lua_State *L)
 {
     ig_sandbox_check(L);
-    lview *v = check_view(L, 1, MT_POLICY, "policy");
+    lview *v = check_view(L, 1, MT_POLICY, "policy", "policy");
     const pdoc *d = v->doc;
     const char *k = lua_tostring(L, 2);
     if (!k || lua_type(L, 2) != LUA_TSTRING) return 0;
@@ -803,7 +807,7 @@ static int policy_index(lua_State *L)
 
 static int policy_tostring(lua_State *L)
 {
-    lview *v = check_view(L, 1, MT_POLICY, "policy");
+    lview *v = check_view(L, 1, MT_POLICY, "policy", "tostring");
     lua_pushfstring(L, "policy %s", v->doc->origin.container ? v->doc->origin.container : "");
     return 1;
 }
@@ -949,7 +953,7 @@ static int report(lua_State *L)
 {
     check_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
     ig_sandbox_check(L);
-    luaL_checktype(L, 1, LUA_TTABLE);
+    ig_lua_checktable(L, "report{}", 1);
     int32_t stmt = -1;
     const char *element = NULL;
     lua_Integer item = 0;
@@ -957,7 +961,10 @@ static int report(lua_State *L)
 
     const pdoc *doc = ctx->doc;
     if (lua_getfield(L, 1, "statement") != LUA_TNIL) {
-        lview *v = check_view(L, -1, MT_STMT, "statement");
+        if (!luaL_testudata(L, -1, MT_STMT))
+            return ig_lua_argerror(L, "report{}", 1, "'statement': statement expected, got %s",
+                                   ig_lua_typename(L, -1));
+        lview *v = check_view(L, lua_gettop(L), MT_STMT, "statement", "report{}");
         stmt = (int32_t)v->index;
         doc = v->doc;
     }
@@ -1054,7 +1061,8 @@ static int l_action_match(lua_State *L)
 {
     ig_sandbox_check(L);
     size_t pn, sn;
-    const char *p = luaL_checklstring(L, 1, &pn), *s = luaL_checklstring(L, 2, &sn);
+    const char *p = ig_lua_checkstring(L, "iam.action_match", 1, &pn);
+    const char *s = ig_lua_checkstring(L, "iam.action_match", 2, &sn);
     lua_pushboolean(L, ig_glob_action_match(p, pn, s, sn));
     return 1;
 }
@@ -1063,7 +1071,8 @@ static int l_arn_match(lua_State *L)
 {
     ig_sandbox_check(L);
     size_t pn, sn;
-    const char *p = luaL_checklstring(L, 1, &pn), *s = luaL_checklstring(L, 2, &sn);
+    const char *p = ig_lua_checkstring(L, "iam.arn_match", 1, &pn);
+    const char *s = ig_lua_checkstring(L, "iam.arn_match", 2, &sn);
     lua_pushboolean(L, ig_glob_arn_match(p, pn, s, sn));
     return 1;
 }
@@ -1072,16 +1081,17 @@ static int l_arn_split(lua_State *L)
 {
     ig_sandbox_check(L);
     iamg_arn_parts p;
-    if (!iamg_arn_split(luaL_checkstring(L, 1), &p)) return lua_pushnil(L), 1;
+    if (!iamg_arn_split(ig_lua_checkstring(L, "iam.arn_split", 1, NULL), &p))
+        return lua_pushnil(L), 1;
     ig_lt_push_arn_parts(L, &p);
     return 1;
 }
 
-static int l_parse_operator(lua_State *L)
+static int l_operator_parse(lua_State *L)
 {
     ig_sandbox_check(L);
     iamg_cond_op op;
-    iamg_cond_op_parse(luaL_checkstring(L, 1), &op);
+    iamg_cond_op_parse(ig_lua_checkstring(L, "iam.operator_parse", 1, NULL), &op);
     lua_createtable(L, 0, 5);
     ig_lt_set_operator(L, &op);
     return 1;
@@ -1091,7 +1101,8 @@ static int l_key_equal(lua_State *L)
 {
     ig_sandbox_check(L);
     size_t an, bn;
-    const char *a = luaL_checklstring(L, 1, &an), *b = luaL_checklstring(L, 2, &bn);
+    const char *a = ig_lua_checkstring(L, "iam.key_equal", 1, &an);
+    const char *b = ig_lua_checkstring(L, "iam.key_equal", 2, &bn);
     lua_pushboolean(L, ig_cond_key_equal_n(a, an, b, bn));
     return 1;
 }
@@ -1100,8 +1111,10 @@ static int l_probe(lua_State *L)
 {
     ig_sandbox_check(L);
     char out[2048];
-    if (ig_query_probe_expand(luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL), out, sizeof out))
-        return luaL_error(L, "probe ARN too long");
+    const char *tmpl = ig_lua_checkstring(L, "iam.probe", 1, NULL);
+    if (ig_query_probe_expand(tmpl, ig_lua_optstring(L, "iam.probe", 2, NULL), out, sizeof out))
+        return ig_lua_argerror(L, "iam.probe", 1, "the probe ARN would be longer than %d bytes",
+                               (int)sizeof out - 1);
     lua_pushstring(L, out);
     return 1;
 }
@@ -1147,10 +1160,14 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
     lua_pop(L, 1);
     ig_lc_install_set(L);
 
+    /* Names are noun_verb (arn_split, operator_parse). parse_operator and
+     * key_match are the deprecated names of operator_parse and action_match
+     * (docs/RULES.md): kept so that existing rules still load. */
     static const luaL_Reg iam[] = {{"action_match", l_action_match},
                                    {"arn_match", l_arn_match},
                                    {"arn_split", l_arn_split},
-                                   {"parse_operator", l_parse_operator},
+                                   {"operator_parse", l_operator_parse},
+                                   {"parse_operator", l_operator_parse},
                                    {"key_equal", l_key_equal},
                                    {"key_match", l_action_match},
                                    {"probe", l_probe},
@@ -1163,6 +1180,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"suggest", l_suggest},
                                    {"action_set", l_action_set},
                                    {NULL, NULL}};
+    ig_lua_set_library(L, "iam");
     luaL_newlib(L, iam);
     lua_pushstring(L, iamg_catalog_version());
     lua_setfield(L, -2, "catalog_version");

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "iamguard/match.h"
+#include "rules/lua_args.h"
 
 const iamg_catalog *ig_lc_catalog(lua_State *L)
 {
@@ -22,7 +23,7 @@ static void check_rc(lua_State *L, int rc)
 
 int ig_lc_expand(lua_State *L)
 {
-    const char *pattern = luaL_checkstring(L, 1);
+    const char *pattern = ig_lua_checkstring(L, ".expand", 1, NULL);
     const iamg_catalog *c = ig_lc_catalog(L);
     ig_idlist l;
     check_rc(L, ig_catalog_expand_ids(c, pattern, &l));
@@ -41,7 +42,7 @@ int ig_lc_expand(lua_State *L)
 
 int ig_lc_matches(lua_State *L)
 {
-    const char *pattern = luaL_checkstring(L, 1);
+    const char *pattern = ig_lua_checkstring(L, ".matches", 1, NULL);
     const iamg_catalog *c = ig_lc_catalog(L);
     ig_idlist l;
     check_rc(L, ig_catalog_expand_ids(c, pattern, &l));
@@ -53,7 +54,7 @@ int ig_lc_matches(lua_State *L)
 int ig_lc_check_action(lua_State *L)
 {
     static const char *const names[] = {NULL, "whitespace", "format", "service", "unknown"};
-    const char *pattern = luaL_checkstring(L, 1);
+    const char *pattern = ig_lua_checkstring(L, ".check_action", 1, NULL);
     int oom;
     ig_pattern_problem pr = ig_catalog_check_pattern(ig_lc_catalog(L), pattern, &oom);
     if (oom) return luaL_error(L, "out of memory");
@@ -76,7 +77,7 @@ static void push_key_list(lua_State *L, const iamg_catalog_action *a, size_t rt,
 
 int ig_lc_action(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = ig_lua_checkstring(L, ".action", 1, NULL);
     const iamg_catalog_action *a = iamg_catalog_action_find(ig_lc_catalog(L), name);
     if (!a) return lua_pushnil(L), 1;
     lua_createtable(L, 0, 5);
@@ -110,7 +111,8 @@ int ig_lc_action(lua_State *L)
 
 int ig_lc_condition_key(lua_State *L)
 {
-    const char *t = iamg_catalog_condition_key_type(ig_lc_catalog(L), luaL_checkstring(L, 1));
+    const char *t = iamg_catalog_condition_key_type(
+        ig_lc_catalog(L), ig_lua_checkstring(L, ".condition_key", 1, NULL));
     if (t)
         lua_pushstring(L, t);
     else
@@ -120,7 +122,7 @@ int ig_lc_condition_key(lua_State *L)
 
 int ig_lc_service(lua_State *L)
 {
-    const char *prefix = luaL_checkstring(L, 1);
+    const char *prefix = ig_lua_checkstring(L, ".service", 1, NULL);
     const iamg_catalog *c = ig_lc_catalog(L);
     const char *name = iamg_catalog_service_name(c, prefix);
     if (!name) return lua_pushnil(L), 1;
@@ -139,7 +141,7 @@ int ig_lc_service(lua_State *L)
 
 int ig_lc_suggest(lua_State *L)
 {
-    const char *text = luaL_checkstring(L, 1);
+    const char *text = ig_lua_checkstring(L, ".suggest", 1, NULL);
     char out[256];
     if (ig_catalog_suggest(ig_lc_catalog(L), text, 0, out, sizeof out))
         lua_pushstring(L, out);
@@ -216,14 +218,14 @@ void ig_lc_push_names(lua_State *L, const uint64_t *bits)
     if (all) lua_remove(L, -2);
 }
 
-int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg)
+int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg, const char *fn)
 {
-    const char *name = luaL_checkstring(L, arg);
+    const char *name = ig_lua_checkstring(L, fn, arg, NULL);
     iamg_access_level level = iamg_access_level_parse(name);
     if (!level)
-        return luaL_argerror(L, arg,
-                             "access level must be \"List\", \"Read\", \"Write\", "
-                             "\"Permissions management\" or \"Tagging\"");
+        return ig_lua_argerror(L, fn, arg,
+                               "access level must be \"List\", \"Read\", \"Write\", "
+                               "\"Permissions management\" or \"Tagging\"");
     const iamg_catalog *c = ig_lc_catalog(L);
     uint32_t id = ig_catalog_first_with_level(c, bits, level);
     if (id == UINT32_MAX) return lua_pushboolean(L, 0), 1;
@@ -304,12 +306,12 @@ static const set_entry *set_services(const ig_lc_set *s)
 
 int ig_lc_action_set(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_type(L, 1) != LUA_TTABLE) ig_lua_typeerror(L, ".action_set", 1, "list of actions");
     const iamg_catalog *c = ig_lc_catalog(L);
     size_t words = ig_catalog_words(c);
     uint32_t nact = ig_catalog_naction(c);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
-    if (n == 0) return luaL_argerror(L, 1, "a non-empty list of actions");
+    if (n == 0) return ig_lua_argerror(L, ".action_set", 1, "a non-empty list of actions");
     /* Scratch space first: building may raise an error (memory limit). */
     uint64_t *seen = lua_newuserdatauv(L, words * sizeof *seen, 0);
     uint32_t *order = lua_newuserdatauv(L, (nact ? nact : 1) * sizeof *order, 0);
@@ -317,7 +319,7 @@ int ig_lc_action_set(lua_State *L)
     uint32_t count = 0;
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
-            return luaL_error(L, "iam.action_set: item %d is not a string", (int)i);
+            return ig_lua_argerror(L, ".action_set", 1, "item %d is not a string", (int)i);
         const char *name = lua_tostring(L, -1);
         ig_idlist l;
         check_rc(L, ig_catalog_expand_ids(c, name, &l));
@@ -331,10 +333,9 @@ int ig_lc_action_set(lua_State *L)
         }
         ig_idlist_release(&l);
         if (got == 0)
-            return luaL_error(L,
-                              "iam.action_set: '%s' (item %d) names no action of the IAM "
-                              "catalogue",
-                              name, (int)i);
+            return ig_lua_argerror(L, ".action_set", 1,
+                                   "'%s' (item %d) names no action of the IAM catalogue", name,
+                                   (int)i);
         lua_pop(L, 1);
     }
     /* Distinct services: at most one per action. */
@@ -364,10 +365,10 @@ int ig_lc_action_set(lua_State *L)
     return 1;
 }
 
-ig_lc_set *ig_lc_check_set(lua_State *L, int idx)
+ig_lc_set *ig_lc_check_set(lua_State *L, int idx, const char *fn)
 {
     ig_lc_set *s = luaL_testudata(L, idx, IG_LC_MT_SET);
-    if (!s) luaL_typeerror(L, idx, "action set (iam.action_set)");
+    if (!s) ig_lua_typeerror(L, fn, idx, "action set (iam.action_set)");
     return s;
 }
 
@@ -438,14 +439,14 @@ const char *ig_lc_action_name(lua_State *L, uint32_t id)
 
 static int set_len(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)ig_lc_check_set(L, 1)->n);
+    lua_pushinteger(L, (lua_Integer)ig_lc_check_set(L, 1, "#set")->n);
     return 1;
 }
 
 /* set.actions: the names, in list order (a new table). */
 static int set_index(lua_State *L)
 {
-    const ig_lc_set *s = ig_lc_check_set(L, 1);
+    const ig_lc_set *s = ig_lc_check_set(L, 1, "set.actions");
     const char *k = lua_tostring(L, 2);
     if (!k || strcmp(k, "actions") != 0) return 0;
     const set_entry *v = set_entries(s);

@@ -54,9 +54,10 @@ int ig_lc_grants(lua_State *L, const ig_lc_stmt *s, const char *query, size_t *w
 /* The sorted list of names ("service:Action") of the actions in bits. */
 void ig_lc_push_names(lua_State *L, const uint64_t *bits);
 
-/* st:grants_access_level(level) with level at stack index arg: pushes
- * true and the first such action's name, or false; returns the count. */
-int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg);
+/* st:grants_access_level(level) with level at stack index arg (fn names
+ * the method in errors, rules/lua_args.h): pushes true and the first such
+ * action's name, or false; returns the count. */
+int ig_lc_grants_access_level(lua_State *L, const uint64_t *bits, int arg, const char *fn);
 
 /* Is `key` global, or accepted by some action in bits? */
 int ig_lc_supports_key(lua_State *L, const uint64_t *bits, const char *key);
@@ -85,8 +86,8 @@ typedef struct ig_lc_set {
 int ig_lc_action_set(lua_State *L);
 /* The metatable of action sets (call once per state, like the API). */
 void ig_lc_install_set(lua_State *L);
-/* The set at idx, or a type error. */
-ig_lc_set *ig_lc_check_set(lua_State *L, int idx);
+/* The set at idx, or a type error naming the API function fn. */
+ig_lc_set *ig_lc_check_set(lua_State *L, int idx, const char *fn);
 /* The first action of s, in its list order, that st grants (its id), or
  * UINT32_MAX; *which is the index of the Action pattern that grants it, or
  * (size_t)-1 (NotAction, or none). */

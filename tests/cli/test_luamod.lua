@@ -50,6 +50,17 @@ eq("parse_operator negated", iamguard.parse_operator("StringNotEquals").negated,
 eq("parse_operator unknown", iamguard.parse_operator("stringequals").known, false)
 eq("key_equal", iamguard.key_equal("aws:ResourceTag/Team", "AWS:resourcetag/team"), true)
 eq("key_match", iamguard.key_match("ssm:resourceTag/*", "SSM:ResourceTag/Team"), true)
+-- operator_parse is the name, parse_operator and key_match deprecated aliases.
+eq("operator_parse", iamguard.operator_parse("ForAnyValue:StringLike").base, "StringLike")
+eq("parse_operator is operator_parse", rawequal(iamguard.parse_operator, iamguard.operator_parse), true)
+eq("key_match is action_match", rawequal(iamguard.key_match, iamguard.action_match), true)
+-- Argument errors name the function as the module's user writes it.
+local ok, msg = pcall(iamguard.arn_split, nil)
+check("argument error names iamguard.arn_split", not ok and tostring(msg):find(
+  "iamguard.arn_split: bad argument #1 (string expected, got nil)", 1, true), msg)
+ok, msg = pcall(iamguard.expand, {})
+check("argument error names iamguard.expand", not ok and tostring(msg):find(
+  "iamguard.expand: bad argument #1 (string expected, got table)", 1, true), msg)
 
 -- ---- load: a file ----
 local docs, problems = iamguard.load(src .. "/examples/policies/ci-deploy-role.json")

@@ -169,6 +169,68 @@ Test(lua_api, iam_library)
     free(m);
 }
 
+/* operator_parse and action_match are the names; parse_operator and
+ * key_match their deprecated aliases, the same functions. */
+Test(lua_api, iam_library_names)
+{
+    char *m = message_of(RULE(
+        "local a, b = iam.operator_parse('ForAnyValue:StringLike'), "
+        "iam.parse_operator('ForAnyValue:StringLike')\n"
+        "report{ message = table.concat({ a.base, a.set, tostring(a.base == b.base and a.set == "
+        "b.set),\n"
+        "  tostring(rawequal(iam.operator_parse, iam.parse_operator)),\n"
+        "  tostring(rawequal(iam.key_match, iam.action_match)),\n"
+        "  tostring(iam.action_match('aws:Principal*', 'AWS:PrincipalTag/x')) }, ' ') }"));
+    cr_assert_str_eq(m, "StringLike ForAnyValue true true true true");
+    free(m);
+}
+
+/* A bad argument is a rule failure that names the function as the rule
+ * wrote it and the argument as the rule counts it (after the colon). */
+Test(lua_api, argument_errors)
+{
+    static const struct {
+        const char *call, *expect;
+    } cases[] = {
+        {"iam.arn_split(nil)", "iam.arn_split: bad argument #1 (string expected, got nil)"},
+        {"iam.action_match('s3:*', {})",
+         "iam.action_match: bad argument #2 (string expected, got table)"},
+        {"iam.operator_parse()",
+         "iam.operator_parse: bad argument #1 (string expected, got no value)"},
+        {"policy.statements[1]:reaches(nil)",
+         "st:reaches: bad argument #1 (probe ARN or list of probe ARNs expected, got nil)"},
+        {"policy.statements[1]:reaches({ 'arn:aws:s3:::x', 7 })",
+         "st:reaches: bad argument #1 (probe 2 is not a string)"},
+        {"policy.statements[1]:grants(true)",
+         "st:grants: bad argument #1 (string expected, got boolean)"},
+        {"policy.statements[1].grants(policy, 'x')",
+         "st:grants: bad self (statement expected, got policy)"},
+        {"policy.statements[1]:has('Actions')",
+         "st:has: bad argument #1 (unknown element 'Actions')"},
+        {"policy.statements[1]:reaches_uncovered('arn:aws:s3:::x', { policy })",
+         "st:reaches_uncovered: bad argument #2 (item 1 is not a statement)"},
+        {"policy:granting('s3:GetObject')",
+         "policy:granting: bad argument #1 (action set (iam.action_set) expected, got string)"},
+        {"policy:granting(iam.action_set({ 's3:GetObject' }), 'allow')",
+         "policy:granting: bad argument #2 (\"Allow\" or \"Deny\" expected, got \"allow\")"},
+        {"iam.expand(nil)", "iam.expand: bad argument #1 (string expected, got nil)"},
+        {"iam.action_set('s3:*')",
+         "iam.action_set: bad argument #1 (list of actions expected, got string)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512];
+        snprintf(src, sizeof src, RULE("%s"), cases[i].call);
+        iamg_engine *e = engine_with(src, NULL);
+        iamg_results *r = scan(e, "p.json", policy);
+        const iamg_diag *d = rule_failure(r);
+        cr_expect_not_null(d, "case %zu: no rule failure", i);
+        if (d)
+            cr_expect(strstr(d->message, cases[i].expect) != NULL, "case %zu: '%s'", i, d->message);
+        iamg_results_free(r);
+        iamg_engine_free(e);
+    }
+}
+
 /* Where report{} points: the item, the element's key, the Sid, the document. */
 Test(lua_api, report_regions)
 {

@@ -138,8 +138,8 @@ Test(lua_catalog, granted_actions_and_access_levels)
              "  lv(st, 'Write'), lv(policy.statements[3], 'Write'),\n"
              "  select(2, pcall(function() return st:grants_access_level('Admin') end)) }, ' ') }",
         "true iam:ListAccessKeys true 1 ssm:SendCommand 0 true true/iam:ListAccessKeys "
-        "true/s3:GetObject false/nil true/ssm:SendCommand t.lua:16: bad argument #1 to "
-        "'grants_access_level' (access level must be \"List\", \"Read\", \"Write\", "
+        "true/s3:GetObject false/nil true/ssm:SendCommand t.lua:16: st:grants_access_level: "
+        "bad argument #1 (access level must be \"List\", \"Read\", \"Write\", "
         "\"Permissions management\" or \"Tagging\")");
 }
 
