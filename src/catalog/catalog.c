@@ -1,7 +1,7 @@
 /*
  * catalog/catalog.c - the IAM service catalogue: loading, look-ups, expansion.
  *
- * The data is src/catalog/iam-catalog.txt, compiled in as one string
+ * The data is data/iam-catalog.txt, compiled in as one string
  * (catalog_data.h) and written by scripts/gen-catalog.js. One record per
  * line, fields separated by tabs:
  *

@@ -1,5 +1,5 @@
 /*
- * catalog/catalog_data.h - the text of src/catalog/iam-catalog.txt, compiled
+ * catalog/catalog_data.h - the text of data/iam-catalog.txt, compiled
  * into the library by cmake/embed_catalog.cmake.
  */
 #ifndef IAMG_CATALOG_CATALOG_DATA_H

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The committed IAM catalogue (src/catalog/iam-catalog.txt) must be exactly
+# The committed IAM catalogue (data/iam-catalog.txt) must be exactly
 # what scripts/gen-catalog.sh makes from the pinned package version.
 # Skips (exit 77, with a note) when npm, node or the registry is unavailable.
 # Usage: test_catalog_fresh.sh SOURCE_DIR
@@ -19,10 +19,10 @@ if [ $rc -ne 0 ]; then
     cat "$tmp/log"
     exit 1
 fi
-if cmp -s "$tmp/catalog.txt" "$src/src/catalog/iam-catalog.txt"; then
-    echo "ok   src/catalog/iam-catalog.txt is what the pinned package generates"
+if cmp -s "$tmp/catalog.txt" "$src/data/iam-catalog.txt"; then
+    echo "ok   data/iam-catalog.txt is what the pinned package generates"
     exit 0
 fi
-echo "FAIL: src/catalog/iam-catalog.txt differs from what scripts/gen-catalog.sh generates:"
-diff "$src/src/catalog/iam-catalog.txt" "$tmp/catalog.txt" | head -n 40
+echo "FAIL: data/iam-catalog.txt differs from what scripts/gen-catalog.sh generates:"
+diff "$src/data/iam-catalog.txt" "$tmp/catalog.txt" | head -n 40
 exit 1
