@@ -153,3 +153,43 @@ Test(huge_strings, what_a_rule_sees)
     unlink(path);
     rmdir(dir);
 }
+
+/* A long logical ID is written once per finding: it is cut in the report,
+ * so 1 MB of input cannot become gigabytes of SARIF. */
+Test(huge_strings, long_origin_fields)
+{
+    buf b = BUF_INIT;
+    ig_buf_puts(&b, "{\"Resources\": {\"");
+    cr_assert_eq(ig_buf_reserve(&b, (1u << 20) + 100), 0);
+    memset(b.data + b.len, 'L', 1u << 20);
+    b.len += 1u << 20;
+    ig_buf_puts(&b, "\": {\"Type\": \"AWS::IAM::Policy\", \"Properties\": {\"PolicyDocument\": "
+                    "{\"Statement\": [");
+    for (int i = 0; i < 1000; i++)
+        ig_buf_printf(&b,
+                      "%s{\"Effect\": \"Allow\", \"Action\": \"ssm:SendCommand\", "
+                      "\"Resource\": \"*\"}",
+                      i ? ", " : "");
+    ig_buf_puts(&b, "]}}}}}\n");
+    iamg_engine *e = engine();
+    iamg_results *r = scan(e, "t.json", &b);
+    cr_assert_eq(iamg_results_count(r), 1000);
+    for (size_t i = 0; i < iamg_results_count(r); i++) {
+        const iamg_origin *o = &iamg_results_get(r, i)->origin;
+        cr_assert_leq(strlen(o->logical_id), 2048 + 3);
+        cr_assert_leq(strlen(o->container), 2048 + 3);
+        cr_assert_leq(strlen(o->pointer), 2048 + 3);
+    }
+    char *sarif = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sarif, &len);
+    cr_assert_not_null(f);
+    iamg_error err;
+    cr_assert_eq(iamg_write_sarif(f, e, r, NULL, &err), 0, "%s", err.message);
+    fclose(f);
+    cr_expect_lt(len, (size_t)40 << 20, "%zu bytes of SARIF", len);
+    free(sarif);
+    iamg_results_free(r);
+    iamg_engine_free(e);
+    ig_buf_free(&b);
+}
