@@ -2,12 +2,22 @@
 -- instances or by resource-tag conditions.
 --
 -- From the aws-samples "IAM permissions guardrails" catalogue
--- (guardrails/ssm/IAM-SSM-1.json, IAM-SSM-2.json). Both rules share one
--- definition, RULE_TEXT below, which README.md ("Built-in rules") repeats
--- word for word. The functions are named after its clauses and take the
--- action and the ARN templates as parameters, so that other guardrails of
--- the same shape (an action that must be scoped to named resources or by
--- tag) can use them unchanged.
+-- (guardrails/ssm/IAM-SSM-1.json, IAM-SSM-2.json). Both rules are one
+-- declaration of the guardrail library (lua/lib/iamguard/guardrail.lua,
+-- g.unscoped_rule), which decides RULE_TEXT below; README.md ("Built-in
+-- rules") repeats that text word for word. Where each clause is decided:
+--   "Grants the action"              g.unscoped_grant (st:grants)
+--   "Reaches an unnamed instance",
+--   "Exact and bounded"              g.unscoped_grant (st:reaches_uncovered,
+--                                    with INSTANCE_TEMPLATES below)
+--   "Covering Deny"                  g.deny_covers, g.covering_denies
+--   "Scoped by tag"                  g.tag_scope (with TAG_KEYS below)
+--   "Specific tag values"            g.specific_values, g.only_wildcards
+--   "Malformed never helps"          the C model (st.well_formed, cond.malformed,
+--                                    either reading of an invalid pair)
+--   "Identity policies only"         g.find_unscoped (kinds, default identity)
+
+local g = require("iamguard.guardrail")
 
 -- Clause "Reaches an unnamed instance": the instances nobody named. The
 -- partition, region and account are free: st:reaches_uncovered quantifies
@@ -17,188 +27,8 @@ local INSTANCE_TEMPLATES = {
   "arn:{partition}:ssm:{region}:{account}:managed-instance/mi-0unscopedprobe00",
 }
 
-local TAG_KEY_PREFIXES = { "ssm:resourcetag/", "aws:resourcetag/", "ec2:resourcetag/" }
-local SCOPING_OPERATORS = { StringEquals = true, StringEqualsIgnoreCase = true, StringLike = true }
-local NEGATED_OPERATORS = { StringNotEquals = true, StringNotEqualsIgnoreCase = true, StringNotLike = true }
-
--- The tag name T of a resource-tag condition key, or nil.
-local function resource_tag(key)
-  local lower = string.lower(key)
-  for _, prefix in ipairs(TAG_KEY_PREFIXES) do
-    if string.sub(lower, 1, #prefix) == prefix and #key > #prefix then
-      return string.sub(key, #prefix + 1)
-    end
-  end
-  return nil
-end
-
--- Tags whose names start with "aws:" are set by AWS, never by principals,
--- so any condition on them pins the instances down.
-local function reserved(tag)
-  return string.lower(string.sub(tag, 1, 4)) == "aws:"
-end
-
--- Is the value made only of '*' and '?' (the escapes ${*} and ${?} being
--- those characters too)? Such a value admits a tag value anyone allowed to
--- tag an instance can set. A policy variable counts as specific.
-local function only_wildcards(value)
-  local i, n = 1, #value
-  while i <= n do
-    local c = string.sub(value, i, i)
-    local four = string.sub(value, i, i + 3)
-    if c == "*" or c == "?" then
-      i = i + 1
-    elseif four == "${*}" or four == "${?}" then
-      i = i + 4
-    else
-      return false
-    end
-  end
-  return true
-end
-
--- Clause "Specific tag values": a non-empty list of strings, each specific
--- (any strings for tags AWS sets). A malformed entry never qualifies.
-local function specific_values(cond, tag)
-  if cond.malformed or #cond.values == 0 then return false end
-  for i, v in ipairs(cond.values) do
-    if cond.types[i] ~= "string" then return false end
-    if not reserved(tag) and only_wildcards(v) then return false end
-  end
-  return true
-end
-
--- Null's false: the JSON false or the string "false" in any letter case.
-local function all_false(cond)
-  if cond.malformed or #cond.values == 0 then return false end
-  for i, v in ipairs(cond.values) do
-    if cond.types[i] == "number" or string.lower(v) ~= "false" then return false end
-  end
-  return true
-end
-
--- Clause "Scoped by tag": the condition entry that scopes statement st to
--- instances with specific tags, or nil.
-local function tag_scope(st)
-  for _, cond in ipairs(st.conditions) do
-    local tag = resource_tag(cond.key)
-    if tag and cond.known then
-      if SCOPING_OPERATORS[cond.base] and cond.set ~= "ForAllValues" and not cond.if_exists
-          and specific_values(cond, tag) then
-        return cond
-      end
-      if cond.operator == "Null" and reserved(tag) and all_false(cond) then return cond end
-    end
-  end
-  return nil
-end
-
--- Clause "Covering Deny": does Deny statement st take `action` away from
--- every resource its Resource (or NotResource) reaches? Only when it is
--- well formed and unconditional, or conditional only on resource tags
--- outside specific values.
-local function deny_covers(st, action)
-  if st.effect ~= "Deny" or not st.well_formed or not st:grants(action) then return false end
-  for _, cond in ipairs(st.conditions) do
-    local tag = resource_tag(cond.key)
-    if not (tag and cond.known and NEGATED_OPERATORS[cond.base] and cond.set == nil
-        and specific_values(cond, tag)) then
-      return false
-    end
-  end
-  return true
-end
-
--- The covering Denies of a policy for `action`.
-local function covering_denies(policy, action)
-  local denies = {}
-  for _, st in ipairs(policy.statements) do
-    if deny_covers(st, action) then denies[#denies + 1] = st end
-  end
-  return denies
-end
-
--- The whole rule for one statement: how an Allow grants `action` on a
--- resource of `templates` that no Deny of `denies` covers and no tag
--- condition scopes, or nil. Clause "Malformed never helps" is in the C
--- model: st:grants and st:reaches_uncovered read an invalid pair both ways.
-local function unscoped_grant(st, action, templates, denies)
-  if st.effect ~= "Allow" then return nil end
-  -- Clause "Grants the action".
-  local grants, action_pattern, action_index = st:grants(action)
-  if not grants or tag_scope(st) then return nil end
-  -- Clauses "Reaches an unnamed instance" and "Exact and bounded".
-  local reaches, resource_pattern, resource_index, example =
-    st:reaches_uncovered(templates, denies)
-  if not reaches then return nil end
-  return {
-    action_pattern = action_pattern,
-    action_index = action_index,
-    resource_pattern = resource_pattern,
-    resource_index = resource_index,
-    example = example,
-  }
-end
-
-local function quote(s)
-  return '"' .. s .. '"'
-end
-
-local function statement_name(st)
-  if st.sid and st.sid ~= "" then return "Statement " .. quote(st.sid) end
-  return "Statement #" .. st.index
-end
-
-local function message(st, action, g, denies, fix)
-  local how_granted = "NotAction does not exclude it"
-  if g.action_pattern then how_granted = "Action " .. quote(g.action_pattern) .. " grants it" end
-  local how_reached
-  if not g.example then
-    how_reached = "the analysis of its resources stopped at its limit (max_reach_configs)"
-  elseif g.resource_pattern then
-    how_reached = "Resource " .. quote(g.resource_pattern) .. " matches them"
-  else
-    how_reached = "NotResource does not exclude them"
-  end
-  if #denies > 0 and g.example then how_reached = how_reached .. ", no Deny covers " .. g.example end
-  return statement_name(st) .. " allows " .. action .. " on instances it does not name. "
-    .. how_granted .. ", " .. how_reached
-    .. ", and no condition on ssm:resourceTag/<key> (or aws:ResourceTag/<key>) narrows it. " .. fix
-end
-
-local function make_rule(spec)
-  local action = spec.action
-  return {
-    id = spec.id,
-    name = spec.name,
-    level = "error",
-    security_severity = spec.security_severity,
-    precision = "high",
-    short_description = spec.short_description,
-    full_description = spec.full_description,
-    help = spec.help,
-    help_uri = "https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails/ssm/guardrails.html#"
-      .. spec.id,
-    tags = { "security", "iam", "ssm", "aws", "external/cwe/cwe-732" },
-    check = function(policy, report)
-      -- Clause "Identity policies only": trust, resource and boundary
-      -- policies grant nothing to the principal itself.
-      if policy.kind ~= "identity" then return end
-      local denies = covering_denies(policy, action)
-      for _, st in ipairs(policy.statements) do
-        local g = unscoped_grant(st, action, INSTANCE_TEMPLATES, denies)
-        if g then
-          report {
-            statement = st,
-            element = g.action_pattern and "Action" or "NotAction",
-            index = g.action_index,
-            message = message(st, action, g, denies, spec.fix),
-          }
-        end
-      end
-    end,
-  }
-end
+-- Clause "Scoped by tag": the resource-tag keys that count.
+local TAG_KEYS = { "ssm:resourceTag/", "aws:resourceTag/", "ec2:resourceTag/" }
 
 local REFERENCES = [[
 - [IAM-SSM-1 and IAM-SSM-2 in the IAM permissions guardrails catalogue](https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails/ssm/guardrails.html)
@@ -290,7 +120,9 @@ result per rule and statement, at the `Action` item that grants A (or at
 
 local EXEMPTIONS = [[
 Break-glass and incident-response roles may need this access: exempt them in
-`.iamguard.yml` with an allowlist entry and a justification.
+`.iamguard.yml` with an allowlist entry and a justification, or list them in
+the rule's `authorized_principals` parameter (ARN or name globs): a policy
+whose holders all match is not reported.
 ]]
 
 local SEND_COMMAND_FIX = [[
@@ -343,8 +175,23 @@ local function help(intro, fix)
     .. fix .. "\n### References\n\n" .. REFERENCES
 end
 
+-- What both rules share; g.unscoped_rule adds the authorized_principals
+-- parameter and the check.
+local function ssm_rule(spec)
+  spec.level = "error"
+  spec.precision = "high"
+  spec.help_uri = "https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails/ssm/"
+    .. "guardrails.html#" .. spec.id
+  spec.tags = { "security", "iam", "ssm", "aws", "external/cwe/cwe-732" }
+  spec.templates = INSTANCE_TEMPLATES
+  spec.tag_keys = TAG_KEYS
+  spec.target = "instances it does not name"
+  spec.unscoped = "no condition on ssm:resourceTag/<key> (or aws:ResourceTag/<key>) narrows it"
+  return g.unscoped_rule(spec)
+end
+
 return {
-  make_rule {
+  ssm_rule {
     id = "IAM-SSM-1",
     name = "ScopeSsmSendCommand",
     action = "ssm:SendCommand",
@@ -366,7 +213,7 @@ return {
       .. "`ssm:resourceTag/<key>` so that the command works only on instances with the right tag.",
       SEND_COMMAND_FIX),
   },
-  make_rule {
+  ssm_rule {
     id = "IAM-SSM-2",
     name = "ScopeSsmStartSession",
     action = "ssm:StartSession",

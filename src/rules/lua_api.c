@@ -1194,7 +1194,7 @@ static int push_args_step(lua_State *L)
     check_ctx *ctx = lua_touserdata(L, 1);
     ig_lua_api_push_policy(L, ctx);
     ig_lua_api_push_report(L, ctx);
-    ig_params_push(L, ctx->params, ctx->nparams);
+    ig_params_push_cached(L, ctx->params_ref, ctx->params, ctx->nparams);
     return 3;
 }
 

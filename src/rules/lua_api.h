@@ -46,6 +46,7 @@ typedef struct check_ctx {
     iamg_level level;              /* its default level */
     const iamg_rule_param *params; /* its parameters: check()'s third argument */
     size_t nparams;
+    int *params_ref; /* where the state keeps their table (ig_params_push_cached) */
     rfind_list *out;
     size_t reported;              /* findings of this call */
     size_t overflow;              /* findings refused past max_findings_per_rule */

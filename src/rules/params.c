@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
+
 #include "rules/ruleset.h"
+#include "rules/sandbox.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"
@@ -337,6 +340,21 @@ void ig_params_push(lua_State *L, const iamg_rule_param *p, size_t n)
             break;
         }
         lua_setfield(L, -2, p[i].name);
+    }
+}
+
+void ig_params_push_cached(lua_State *L, int *ref, const iamg_rule_param *p, size_t n)
+{
+    if (ref && *ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, *ref);
+        return;
+    }
+    ig_params_push(L, p, n);
+    ig_sandbox_push_frozen(L, -1, "params");
+    lua_remove(L, -2);
+    if (ref) {
+        lua_pushvalue(L, -1);
+        *ref = luaL_ref(L, LUA_REGISTRYINDEX);
     }
 }
 

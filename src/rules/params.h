@@ -37,6 +37,13 @@ void ig_param_value_free(iamg_param_value *v);
  * arrays). Allocates in L: call under a protected call. */
 void ig_params_push(lua_State *L, const iamg_rule_param *p, size_t n);
 
+/* Push the read-only table of the values in effect that the state keeps in
+ * the registry at *ref, making it first when *ref is LUA_NOREF (or ref is
+ * NULL: then a new table every time). Read-only, it can be shared by every
+ * call: a rule cannot leave anything in it for the next document. Allocates
+ * in L: call under a protected call. */
+void ig_params_push_cached(lua_State *L, int *ref, const iamg_rule_param *p, size_t n);
+
 /* Describe v for people ("[a, b]", "true", "\"text\"") into out. */
 void ig_param_value_text(const iamg_param_value *v, char *out, size_t cap);
 

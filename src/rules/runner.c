@@ -35,6 +35,7 @@ struct runner {
     file_state *files;
     int *refs;               /* per rule: registry reference of check() in its file's instance */
     int *prefs;              /* per rule: check_principal(), or LUA_NOREF */
+    int *param_refs;         /* per rule: its read-only params table, or LUA_NOREF */
     const principal_set *ps; /* the file being checked (ig_runner_set_file) */
     const loaded *file;
     uint64_t generation;
@@ -51,12 +52,13 @@ runner *ig_runner_new(const iamg_engine *e, int keep_logs)
     r->files = ig_calloc(e->nfiles ? e->nfiles : 1, sizeof *r->files);
     r->refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
     r->prefs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->prefs);
-    if (!r->files || !r->refs || !r->prefs) {
+    r->param_refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->param_refs);
+    if (!r->files || !r->refs || !r->prefs || !r->param_refs) {
         ig_runner_free(r);
         return NULL;
     }
     for (size_t i = 0; i < e->nrules; i++)
-        r->refs[i] = r->prefs[i] = LUA_NOREF;
+        r->refs[i] = r->prefs[i] = r->param_refs[i] = LUA_NOREF;
     return r;
 }
 
@@ -65,7 +67,7 @@ static void drop_file(runner *r, uint32_t f)
     ig_rulestate_close(&r->files[f].rs);
     r->files[f].serial = 0;
     for (size_t i = 0; i < r->e->nrules; i++)
-        if (r->e->rules[i].file == f) r->refs[i] = r->prefs[i] = LUA_NOREF;
+        if (r->e->rules[i].file == f) r->refs[i] = r->prefs[i] = r->param_refs[i] = LUA_NOREF;
 }
 
 void ig_runner_free(runner *r)
@@ -78,6 +80,7 @@ void ig_runner_free(runner *r)
     ig_free(r->files);
     ig_free(r->refs);
     ig_free(r->prefs);
+    ig_free(r->param_refs);
     ig_free(r);
 }
 
@@ -204,7 +207,7 @@ static int push_principal_step(lua_State *L)
     lua_settop(L, 0);
     ig_principal_api_push_principal(L, ctx, pc);
     ig_lua_api_push_report(L, ctx);
-    ig_params_push(L, ctx->params, ctx->nparams);
+    ig_params_push_cached(L, ctx->params_ref, ctx->params, ctx->nparams);
     return 3;
 }
 
@@ -342,6 +345,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
         ctx->level = ru->info.level;
         ctx->params = ru->info.params;
         ctx->nparams = ru->info.nparams;
+        ctx->params_ref = &r->param_refs[i];
         ctx->out = out;
         ctx->reported = 0;
         ctx->overflow = 0;

@@ -58,7 +58,7 @@ grep -q 'authorized.yaml:19:27: warning\[ORG-PASSROLE-1\]' "$tmp/out" && ok "the
 expect_status 0 "the template scans like any rule" \
     "$bin" scan --no-builtin --rules rules --fail-on none --color never rules/ORG-PASSROLE-1.tests
 expect_line "the template's finding" \
-    "rules/ORG-PASSROLE-1.tests/flagged.json:8:19: warning[ORG-PASSROLE-1] Statement \"PassAnyRole\" allows iam:PassRole on any role. Action \"iam:PassRole\" grants iam:PassRole, Resource \"*\" matches every role, and no iam:PassedToService condition limits where they go. Name the roles in Resource, or add an iam:PassedToService condition."
+    "rules/ORG-PASSROLE-1.tests/flagged.json:8:19: warning[ORG-PASSROLE-1] Statement \"PassAnyRole\" allows iam:PassRole on any role. Action \"iam:PassRole\" grants it, Resource \"*\" matches every role, and no iam:PassedToService condition limits where they go. Name the roles in Resource, or add an iam:PassedToService condition."
 expect_status 0 "explain the new rule" "$bin" explain --rules rules ORG-PASSROLE-1
 expect_status 0 "test one rule file" "$bin" test-rules rules/ORG-PASSROLE-1.lua
 

@@ -6,6 +6,6 @@ return g.unscoped_rule {
   short_description = "ec2:TerminateInstances must be scoped to named instances or by tags.",
   action = "ec2:TerminateInstances",
   resource_types = { "instance" },
-  target = "any instance",
+  target = "instances it does not name",
   fix = "Name the instances, or add a StringEquals condition on aws:ResourceTag/<key>.",
 }

@@ -8,17 +8,19 @@
 --    named (a wildcard reaching every instance, key, role...), with no
 --    resource-tag condition narrowing it and no Deny of the same document
 --    taking it back, is a finding. g.unscoped_rule{...} declares such a
---    rule; IAM-SSM-1 and IAM-SSM-2 are two of them (lua/rules/ssm.lua).
+--    rule; IAM-SSM-1 and IAM-SSM-2 are two of them (lua/rules/ssm.lua), and
+--    their rule text (README "Built-in rules") is what it decides.
 --  * "only authorized principals may hold action A": any Allow of A is a
 --    finding unless every principal holding the policy matches the
 --    authorized_principals parameter. g.restricted_rule{...} declares it.
 --
 -- Both return an ordinary rule table (id, level, help, params, check), so a
--- rule file can return it as it is, add fields, or wrap check. The pieces
--- they are made of are exported too (g.grant, g.tag_scope, g.deny_covers,
--- g.find_unscoped, g.authorized, g.message...) for rules of other shapes.
+-- rule file can return it as it is or add to it. The pieces they are made
+-- of are exported too (g.grant, g.tag_scope, g.covering_denies,
+-- g.unscoped_grant, g.find_unscoped, g.unauthorized_holders, g.message...)
+-- for rules of other shapes.
 --
--- docs/RULES.md ("The guardrail library") is the reference; this module is
+-- docs/RULES.md ("The guardrail library") is the reference. This module is
 -- built into iamguard, holds no state, and rules get a read-only view of it.
 
 local M = {}
@@ -38,7 +40,7 @@ function M.statement_name(st)
   return "Statement #" .. st.index
 end
 
---- "a", "a and b", "a, b and c", or with more than `max` items (default 5)
+--- "a", "a and b", "a, b and c", or past `max` items (default 5)
 --- "a, b, c, d, e and 3 more".
 function M.join(items, max)
   max = max or 5
@@ -54,29 +56,30 @@ function M.join(items, max)
   return table.concat(shown, ", ") .. " and " .. last
 end
 
---- The name of a holder or principal for messages: 'role "Deploy"' (its name,
---- logical ID or Terraform address, else its ARN).
+--- A holder or principal for messages: 'role "Deploy"' (its name, logical
+--- ID or Terraform address, else its ARN).
 function M.holder_name(h)
-  local label = h.name or h.id or h.arn or "?"
-  return (h.type or "principal") .. " " .. M.quote(label)
+  return (h.type or "principal") .. " " .. M.quote(h.name or h.id or h.arn or "?")
 end
 
 --- The standard finding message. Fields (all optional but `statement` and
 --- `action`):
 ---   statement  the statement (named as statement_name does)
 ---   action     the action granted ("ssm:SendCommand")
----   target     what it reaches ("any instance"; default "any resource";
----              false: say nothing of resources)
----   granted_by how the action is granted (grant() gives it)
----   reached_by how the resources are reached ("Resource \"*\" matches every instance")
----   unscoped   what is missing ("no condition on ssm:resourceTag/<key> narrows it")
+---   target     what it is granted on ("instances it does not name"; default
+---              "resources it does not name"; false: say nothing of it)
 ---   holders    list of holders (or principals) the finding is about
+---   granted_by how the action is granted ('Action "ssm:*" grants it', as
+---              grant() gives it)
+---   reached_by how the resources are reached ('Resource "*" matches them',
+---              as reach_text() gives it)
+---   unscoped   what is missing ("no condition on ssm:resourceTag/<key> narrows it")
 ---   fix        what to do, one or two sentences
---- Gives 'Statement "X" allows A on any instance. <granted_by> grants A,
+--- Gives 'Statement "X" allows A on <target> [for role "R"]. <granted_by>,
 --- <reached_by>, and <unscoped>. <fix>', leaving out what is not given.
 function M.message(m)
   local out = M.statement_name(m.statement) .. " allows " .. m.action
-  if m.target ~= false then out = out .. " on " .. (m.target or "any resource") end
+  if m.target ~= false then out = out .. " on " .. (m.target or "resources it does not name") end
   if m.holders and #m.holders > 0 then
     local names = {}
     for i, h in ipairs(m.holders) do names[i] = M.holder_name(h) end
@@ -84,17 +87,15 @@ function M.message(m)
   end
   out = out .. "."
   local why = {}
-  if m.granted_by then why[#why + 1] = m.granted_by .. " grants " .. m.action end
+  if m.granted_by then why[#why + 1] = m.granted_by end
   if m.reached_by then why[#why + 1] = m.reached_by end
   if m.unscoped then why[#why + 1] = m.unscoped end
-  if #why > 0 then
-    local sentence = why[1]
-    if #why == 2 then
-      sentence = why[1] .. " and " .. why[2]
-    elseif #why == 3 then
-      sentence = why[1] .. ", " .. why[2] .. ", and " .. why[3]
-    end
-    out = out .. " " .. sentence .. "."
+  if #why == 1 then
+    out = out .. " " .. why[1] .. "."
+  elseif #why == 2 then
+    out = out .. " " .. why[1] .. " and " .. why[2] .. "."
+  elseif #why == 3 then
+    out = out .. " " .. why[1] .. ", " .. why[2] .. ", and " .. why[3] .. "."
   end
   if m.fix and m.fix ~= "" then out = out .. " " .. m.fix end
   return out
@@ -121,17 +122,13 @@ local DEFAULT_PROBE = "unscopedprobe0"
 local FREE = { Partition = "{partition}", Region = "{region}", Account = "{account}" }
 
 --- A probe template from a catalogue ARN format: ${Partition}, ${Region} and
---- ${Account} become {partition}, {region} and {account} (st:reaches fills
---- them from each pattern), every other ${Name} an id nobody named.
+--- ${Account} become {partition}, {region} and {account} (free: any value),
+--- every other ${Name} an id nobody named.
 function M.probe_template(arn_format)
   local out, i = {}, 1
   while true do
     local s = string.find(arn_format, "${", i, true)
-    if not s then
-      out[#out + 1] = string.sub(arn_format, i)
-      break
-    end
-    local e = string.find(arn_format, "}", s + 2, true)
+    local e = s and string.find(arn_format, "}", s + 2, true)
     if not e then
       out[#out + 1] = string.sub(arn_format, i)
       break
@@ -174,10 +171,10 @@ local function resource_types(a, names, action)
   return out
 end
 
---- Probe templates for the resources `action` acts on (the catalogue's ARN
---- formats of its resource types, or of those named in `types`), for
---- st:reaches and find_unscoped. Raises an error for an action the
---- catalogue does not know.
+--- Probe templates for the resources `action` acts on: the catalogue's ARN
+--- formats of its resource types (or of those named in `types`), for
+--- st:reaches_uncovered. Raises an error for an action the catalogue does
+--- not know, or a resource type the action does not have.
 function M.templates(action, types)
   local a = catalogue_action(action)
   local out = {}
@@ -188,30 +185,31 @@ function M.templates(action, types)
 end
 
 -- "svc:ResourceTag/${TagKey}" (or the catalogue's ".../tag-key") -> the
--- lower-case prefix "svc:resourcetag/"; nil for request and principal tags.
+-- prefix "svc:ResourceTag/"; nil for request and principal tags.
 local function tag_prefix(key)
   local slash = string.find(key, "/", 1, true)
   if not slash then return nil end
   local tail = string.sub(key, slash + 1)
   if tail ~= "${TagKey}" and tail ~= "tag-key" then return nil end
-  local lower = string.lower(string.sub(key, 1, slash))
+  local prefix = string.sub(key, 1, slash)
+  local lower = string.lower(prefix)
   if string.find(lower, "requesttag/", 1, true) or string.find(lower, "principaltag/", 1, true) then
     return nil
   end
   if not string.find(lower, "tag/", 1, true) then return nil end
-  return lower
+  return prefix
 end
 
---- The resource-tag condition key prefixes `action` supports, lower-case,
---- from the catalogue ("aws:resourcetag/", "ssm:resourcetag/", ...): keys
---- of its resource types (or of those named in `types`) and of the action.
+--- The resource-tag condition key prefixes `action` supports, from the
+--- catalogue ("aws:ResourceTag/", "ssm:resourceTag/", ...): keys of its
+--- resource types (or of those named in `types`) and of the action itself.
 function M.tag_keys(action, types)
   local a = catalogue_action(action)
   local seen, out = {}, {}
   local function add(key)
     local p = tag_prefix(key)
-    if p and not seen[p] then
-      seen[p] = true
+    if p and not seen[string.lower(p)] then
+      seen[string.lower(p)] = true
       out[#out + 1] = p
     end
   end
@@ -219,7 +217,7 @@ function M.tag_keys(action, types)
     for _, k in ipairs(rt.condition_keys or {}) do add(k) end
   end
   for _, k in ipairs(a.condition_keys or {}) do add(k) end
-  table.sort(out)
+  table.sort(out, function(x, y) return string.lower(x) < string.lower(y) end)
   return out
 end
 
@@ -229,142 +227,213 @@ end
 
 --- Does st grant `action`? Returns nil, or a table {element = "Action" |
 --- "NotAction", index = n or nil, pattern = "ssm:*" or nil, text =
---- 'Action "ssm:*"' or "NotAction, which does not exclude it,"}: where to
---- report and how to say it. Ignores Effect.
+--- 'Action "ssm:*" grants it' or "NotAction does not exclude it"}: where
+--- to report and how to say it. Ignores Effect.
+local function grant_info(pattern, index)
+  if pattern then
+    return { element = "Action", index = index, pattern = pattern,
+             text = "Action " .. M.quote(pattern) .. " grants it" }
+  end
+  return { element = "NotAction", text = "NotAction does not exclude it" }
+end
+
 function M.grant(st, action)
   local yes, pattern, index = st:grants(action)
   if not yes then return nil end
-  if pattern then
-    return { element = "Action", index = index, pattern = pattern,
-             text = "Action " .. M.quote(pattern) }
-  end
-  return { element = "NotAction", text = "NotAction, which does not exclude it," }
+  return grant_info(pattern, index)
 end
 
--- Is `value` made only of '*' and '?' (so it admits any tag value)?
-local function only_wildcards(value)
-  for i = 1, #value do
-    local c = string.sub(value, i, i)
-    if c ~= "*" and c ~= "?" then return false end
-  end
-  return true
-end
-
---- The tag name T of a resource-tag condition key "prefix" .. T, for one of
---- the lower-case `prefixes` (tag_keys gives them), or nil.
-function M.resource_tag(key, prefixes)
+--- The tag name T of a resource-tag condition key prefix .. T, for one of
+--- `prefixes` (tag_keys gives them; compared case-insensitively), or nil.
+local function resource_tag(key, prefixes)
   local lower = string.lower(key)
   for _, prefix in ipairs(prefixes) do
-    if string.sub(lower, 1, #prefix) == prefix and #key > #prefix then
-      return string.sub(key, #prefix + 1)
-    end
+    local p = string.lower(prefix)
+    if string.sub(lower, 1, #p) == p and #key > #p then return string.sub(key, #p + 1) end
   end
   return nil
 end
+M.resource_tag = resource_tag
 
--- Tags whose names start with "aws:" are set by AWS, never by principals.
-local function reserved(tag)
+--- Tags whose names start with "aws:" are set by AWS, never by principals,
+--- so any condition on them pins the resources down.
+local function reserved_tag(tag)
   return string.lower(string.sub(tag, 1, 4)) == "aws:"
 end
+M.reserved_tag = reserved_tag
 
--- Does the condition pin the resources down to specific tag values?
-local function restricts(cond, tag)
-  if reserved(tag) then return true end
-  for _, v in ipairs(cond.values) do
-    if not only_wildcards(v) then return true end
-  end
-  return false
-end
-
-local SCOPING = { StringEquals = true, StringEqualsIgnoreCase = true, StringLike = true }
-local NEGATED = { StringNotEquals = true, StringNotEqualsIgnoreCase = true, StringNotLike = true }
-
---- The condition entry of st that scopes it to specifically tagged
---- resources (one of the resource-tag key `prefixes`), or nil: StringEquals,
---- StringEqualsIgnoreCase or StringLike (ForAnyValue: allowed; not
---- ForAllValues:, not ...IfExists) with a value that is not only '*' and
---- '?' (any value for tags starting with "aws:"), or Null = false on an
---- "aws:" tag.
-function M.tag_scope(st, prefixes)
-  for _, cond in ipairs(st.conditions) do
-    local tag = M.resource_tag(cond.key, prefixes)
-    if tag then
-      if SCOPING[cond.base] and cond.set ~= "ForAllValues" and not cond.if_exists
-          and restricts(cond, tag) then
-        return cond
-      end
-      if cond.operator == "Null" and reserved(tag) and #cond.values > 0 then
-        local all_false = true
-        for _, v in ipairs(cond.values) do
-          if string.lower(v) ~= "false" then all_false = false end
-        end
-        if all_false then return cond end
-      end
-    end
-  end
-  return nil
-end
-
---- Does Deny statement st take `action` away from every resource of
---- `templates`, unconditionally or only outside specifically tagged
---- resources (negated string operators on the tag `prefixes`)?
-function M.deny_covers(st, action, templates, prefixes)
-  if st.effect ~= "Deny" or not st:grants(action) or not st:reaches(templates) then
-    return false
-  end
-  for _, cond in ipairs(st.conditions) do
-    local tag = M.resource_tag(cond.key, prefixes)
-    if not (tag and NEGATED[cond.base] and cond.set == nil and restricts(cond, tag)) then
+--- Is the value made only of '*' and '?' (the escapes ${*} and ${?} being
+--- those characters too)? Such a value admits a tag value anyone allowed to
+--- tag a resource can set. A policy variable counts as specific.
+local function only_wildcards(value)
+  local i, n = 1, #value
+  while i <= n do
+    local c = string.sub(value, i, i)
+    local four = string.sub(value, i, i + 3)
+    if c == "*" or c == "?" then
+      i = i + 1
+    elseif four == "${*}" or four == "${?}" then
+      i = i + 4
+    else
       return false
     end
   end
   return true
 end
+M.only_wildcards = only_wildcards
 
----------------------------------------------------------------------------
--- Unscoped grants
----------------------------------------------------------------------------
+--- Specific tag values: a non-empty list of strings (numbers and booleans
+--- never count), each not made only of '*' and '?' (any strings for tags
+--- that start with "aws:"). A malformed entry never qualifies.
+local function specific_values(cond, tag)
+  if cond.malformed or #cond.values == 0 then return false end
+  for i, v in ipairs(cond.values) do
+    if cond.types[i] ~= "string" then return false end
+    if not reserved_tag(tag) and only_wildcards(v) then return false end
+  end
+  return true
+end
+M.specific_values = specific_values
 
--- Fill in a spec's defaults from the catalogue, once per rule.
+-- Null's false: the JSON false or the string "false" in any letter case.
+local function all_false(cond)
+  if cond.malformed or #cond.values == 0 then return false end
+  for i, v in ipairs(cond.values) do
+    if cond.types[i] == "number" or string.lower(v) ~= "false" then return false end
+  end
+  return true
+end
+
+local SCOPING = { StringEquals = true, StringEqualsIgnoreCase = true, StringLike = true }
+local NEGATED = { StringNotEquals = true, StringNotEqualsIgnoreCase = true, StringNotLike = true }
+
+--- The condition entry that scopes statement st to resources with specific
+--- tags (keys with one of `prefixes`), or nil: StringEquals,
+--- StringEqualsIgnoreCase or StringLike (ForAnyValue: allowed; never
+--- ForAllValues:, ...IfExists or a negated operator) with specific values,
+--- or Null with only false values on a tag that starts with "aws:".
+local function tag_scope(st, prefixes)
+  for _, cond in ipairs(st.conditions) do
+    local tag = resource_tag(cond.key, prefixes)
+    if tag and cond.known then
+      if SCOPING[cond.base] and cond.set ~= "ForAllValues" and not cond.if_exists
+          and specific_values(cond, tag) then
+        return cond
+      end
+      if cond.operator == "Null" and reserved_tag(tag) and all_false(cond) then return cond end
+    end
+  end
+  return nil
+end
+M.tag_scope = tag_scope
+
+--- Is st a Deny that takes `action` away from every resource its Resource
+--- (or NotResource) reaches? Only when it is well formed and unconditional,
+--- or conditional only on resource tags (keys with one of `prefixes`)
+--- outside specific values: StringNotEquals, StringNotEqualsIgnoreCase or
+--- StringNotLike, with or without IfExists, without a set prefix.
+local function deny_covers(st, action, prefixes)
+  if st.effect ~= "Deny" or not st.well_formed or not st:grants(action) then return false end
+  for _, cond in ipairs(st.conditions) do
+    local tag = resource_tag(cond.key, prefixes or {})
+    if not (tag and cond.known and NEGATED[cond.base] and cond.set == nil
+        and specific_values(cond, tag)) then
+      return false
+    end
+  end
+  return true
+end
+M.deny_covers = deny_covers
+
+--- The covering Denies of a policy for `action` (deny_covers), in order.
+local function covering_denies(policy, action, prefixes)
+  local denies = {}
+  for _, st in ipairs(policy.statements) do
+    if deny_covers(st, action, prefixes) then denies[#denies + 1] = st end
+  end
+  return denies
+end
+M.covering_denies = covering_denies
+
+--- Does Allow statement st grant `action` on a resource of `templates` that
+--- none of `denies` covers, with no tag condition (keys with one of
+--- `prefixes`) scoping it? Returns nil, or a hit {statement, grant (as
+--- grant() gives it), resource (the Resource pattern through which it
+--- reaches; nil for NotResource), resource_index, example (an ARN reached;
+--- nil when the analysis stopped at its limit, which counts as reaching)}.
+local function unscoped_grant(st, action, templates, denies, prefixes)
+  if st.effect ~= "Allow" then return nil end
+  local yes, pattern, pattern_index = st:grants(action)
+  if not yes or tag_scope(st, prefixes) then return nil end
+  local reaches, resource, index, example = st:reaches_uncovered(templates, denies)
+  if not reaches then return nil end
+  return { statement = st, grant = grant_info(pattern, pattern_index), resource = resource,
+           resource_index = index, example = example }
+end
+M.unscoped_grant = unscoped_grant
+
+--- How a hit reaches its resources, for messages: 'Resource "p" matches
+--- them' or "NotResource does not exclude them", then ", no Deny covers
+--- <ARN>" when the document has covering Denies.
+function M.reach_text(hit, denies)
+  local text
+  if not hit.example then
+    text = "the analysis of its resources stopped at its limit (max_reach_configs)"
+  elseif hit.resource then
+    text = "Resource " .. M.quote(hit.resource) .. " matches them"
+  else
+    text = "NotResource does not exclude them"
+  end
+  if denies and #denies > 0 and hit.example then
+    text = text .. ", no Deny covers " .. hit.example
+  end
+  return text
+end
+
+--- "no condition on aws:ResourceTag/<key> (or ec2:ResourceTag/<key>) narrows it".
+function M.unscoped_text(prefixes)
+  if #prefixes == 0 then return "no condition narrows it" end
+  local alts = {}
+  for i = 2, #prefixes do alts[#alts + 1] = prefixes[i] .. "<key>" end
+  local text = "no condition on " .. prefixes[1] .. "<key>"
+  if #alts > 0 then text = text .. " (or " .. table.concat(alts, ", ") .. ")" end
+  return text .. " narrows it"
+end
+
+--- Is the policy of a kind in `kinds` (default {"identity"})?
+local function judged(policy, kinds)
+  for _, k in ipairs(kinds or { "identity" }) do
+    if policy.kind == k then return true end
+  end
+  return false
+end
+M.judged = judged
+
+-- A spec with its defaults from the catalogue.
 local function complete(spec)
-  if spec.templates and spec.tag_keys then return spec end
   local s = {}
   for k, v in pairs(spec) do s[k] = v end
   s.templates = spec.templates or M.templates(spec.action, spec.resource_types)
   s.tag_keys = spec.tag_keys or M.tag_keys(spec.action, spec.resource_types)
+  s.kinds = spec.kinds or { "identity" }
   return s
 end
 
---- The Allow statements of `policy` that grant spec.action on a resource
---- nobody named (spec.templates, default from the catalogue), with no tag
---- condition scoping them (spec.tag_keys, default from the catalogue), when
---- no Deny of the document covers the action on those resources. Returns a
---- list of hits {statement, grant (as grant() gives it), resource (the
---- Resource pattern, or nil for NotResource)}; empty when the policy is not
---- of a kind in spec.kinds (default {"identity"}).
+--- The unscoped grants of spec.action in `policy`: a list of hits (as
+--- unscoped_grant gives them), one per Allow statement in order, and the
+--- covering Denies. spec.templates and spec.tag_keys default to the
+--- catalogue's for spec.action (and spec.resource_types); a policy that is
+--- not of a kind in spec.kinds (default {"identity"}) has none.
 function M.find_unscoped(policy, spec)
-  spec = complete(spec)
-  local kinds = spec.kinds or { "identity" }
-  local judged = false
-  for _, k in ipairs(kinds) do judged = judged or policy.kind == k end
+  if not (spec.templates and spec.tag_keys) then spec = complete(spec) end
   local hits = {}
-  if not judged then return hits end
-  local statements = policy.statements
-  for _, st in ipairs(statements) do
-    if M.deny_covers(st, spec.action, spec.templates, spec.tag_keys) then return hits end
+  if not judged(policy, spec.kinds) then return hits, {} end
+  local denies = covering_denies(policy, spec.action, spec.tag_keys)
+  for _, st in ipairs(policy.statements) do
+    local hit = unscoped_grant(st, spec.action, spec.templates, denies, spec.tag_keys)
+    if hit then hits[#hits + 1] = hit end
   end
-  for _, st in ipairs(statements) do
-    if st.effect == "Allow" then
-      local gr = M.grant(st, spec.action)
-      if gr then
-        local reaches, resource = st:reaches(spec.templates)
-        if reaches and not M.tag_scope(st, spec.tag_keys) then
-          hits[#hits + 1] = { statement = st, grant = gr, resource = resource }
-        end
-      end
-    end
-  end
-  return hits
+  return hits, denies
 end
 
 ---------------------------------------------------------------------------
@@ -388,8 +457,8 @@ function M.authorized(h, patterns)
 end
 
 --- The holders of `policy` (policy.holders) that none of `patterns`
---- matches, and whether the policy has holders at all. A policy nobody
---- holds in its file (a raw policy file) cannot be excused by patterns.
+--- matches, and whether the policy has holders at all: a policy nobody in
+--- its file holds (a raw policy file) cannot be excused by patterns.
 function M.unauthorized_holders(policy, patterns)
   local holders = policy.holders or {}
   local out = {}
@@ -399,61 +468,75 @@ function M.unauthorized_holders(policy, patterns)
   return out, #holders > 0
 end
 
--- The parameter declaration every guardrail built here takes.
-local AUTHORIZED = {
+--- Is every holder of `policy` authorized (and is there one)?
+function M.all_authorized(policy, patterns)
+  if not patterns or #patterns == 0 then return false end
+  local left, held = M.unauthorized_holders(policy, patterns)
+  return held and #left == 0
+end
+
+---------------------------------------------------------------------------
+-- Rules
+---------------------------------------------------------------------------
+
+--- The declaration of the authorized_principals parameter that the rules
+--- built here take (a table: copy it to change the description).
+M.AUTHORIZED_PRINCIPALS = {
   default = {},
   description = "Principals allowed to hold the access: ARN or name globs ('*' and '?'), "
     .. "e.g. arn:aws:iam::*:role/BreakGlass*. A policy whose holders all match is not "
     .. "reported.",
 }
 
-local function copy_fields(spec, rule, skip)
-  for k, v in pairs(spec) do
-    if not skip[k] then rule[k] = v end
-  end
-end
-
+-- Fields of a spec that are not rule fields.
 local SPEC_ONLY = {
   action = true, templates = true, tag_keys = true, resource_types = true, target = true,
-  fix = true, kinds = true, reached = true, unscoped = true, actions = true,
-  unconfigured_level = true,
+  fix = true, kinds = true, unscoped = true, actions = true, unconfigured_level = true,
 }
+
+local function base_rule(spec)
+  local rule = {}
+  for k, v in pairs(spec) do
+    if not SPEC_ONLY[k] then rule[k] = v end
+  end
+  local params = {}
+  for k, v in pairs(spec.params or {}) do params[k] = v end
+  params.authorized_principals = params.authorized_principals or M.AUTHORIZED_PRINCIPALS
+  rule.params = params
+  return rule
+end
 
 --- A rule table for "spec.action must be scoped". spec holds the rule's own
 --- fields (id, level, short_description, help, tags, ...) and:
 ---   action          the action ("ssm:SendCommand")
----   target          what an unscoped grant reaches, for messages ("any instance")
 ---   resource_types  catalogue resource types the guardrail is about ({"instance"})
----   templates       probe ARN templates (default: from the catalogue)
----   tag_keys        lower-case tag key prefixes (default: from the catalogue)
----   reached         phrase for a Resource pattern: function(pattern) -> text
----                   (default 'Resource "p" matches every <target>')
----   unscoped        what is missing (default "no resource-tag condition narrows it")
+---   templates       probe ARN templates with {partition}, {region} and
+---                   {account} free (default: from the catalogue)
+---   tag_keys        resource-tag condition key prefixes, compared
+---                   case-insensitively (default: from the catalogue)
+---   target          what an unscoped grant reaches, for messages (default
+---                   "resources it does not name")
+---   unscoped        what is missing, for messages (default from tag_keys:
+---                   "no condition on aws:ResourceTag/<key> ... narrows it")
 ---   fix             remediation sentence(s) ending the message
 ---   kinds           policy kinds judged (default {"identity"})
---- The rule declares params.authorized_principals: a finding is left out
---- when every holder of the policy matches one of those patterns.
+---   check           optional: also called, with the same arguments
+--- One finding per Allow statement that unscoped_grant() reports, at the
+--- Action item that grants the action (or at NotAction). The rule declares
+--- params.authorized_principals: a policy whose holders all match one of
+--- those patterns is not reported.
 function M.unscoped_rule(spec)
   assert(type(spec.action) == "string", "unscoped_rule: 'action' is required")
-  local rule = {}
-  copy_fields(spec, rule, SPEC_ONLY)
-  local params = {}
-  for k, v in pairs(spec.params or {}) do params[k] = v end
-  params.authorized_principals = params.authorized_principals or AUTHORIZED
-  rule.params = params
-  local target = spec.target or "any resource"
-  local reached = spec.reached or function(pattern)
-    return "Resource " .. M.quote(pattern) .. " matches " .. target
-  end
+  local rule = base_rule(spec)
   -- Catalogue look-ups once, when the rule is declared: a mistake in the
   -- spec is then an error of the rule file, not of every document.
   local full = complete(spec)
-  local user_check = spec.check
-  rule.check = function(policy, report, p)
-    local hits = M.find_unscoped(policy, full)
-    if #hits > 0 and p and #p.authorized_principals > 0 then
-      local left, held = M.unauthorized_holders(policy, p.authorized_principals)
-      if held and #left == 0 then hits = {} end
+  local unscoped = spec.unscoped or M.unscoped_text(full.tag_keys)
+  local extra = spec.check
+  rule.check = function(policy, report, params)
+    local hits, denies = M.find_unscoped(policy, full)
+    if #hits > 0 and params and M.all_authorized(policy, params.authorized_principals) then
+      hits = {}
     end
     for _, hit in ipairs(hits) do
       report {
@@ -463,78 +546,98 @@ function M.unscoped_rule(spec)
         message = M.message {
           statement = hit.statement,
           action = spec.action,
-          target = target,
+          target = spec.target,
           granted_by = hit.grant.text,
-          reached_by = hit.resource and reached(hit.resource)
-            or "NotResource does not exclude them",
-          unscoped = spec.unscoped or "no resource-tag condition narrows it",
+          reached_by = M.reach_text(hit, denies),
+          unscoped = unscoped,
           fix = spec.fix,
         },
       }
     end
-    if user_check then user_check(policy, report, p) end
+    if extra then extra(policy, report, params) end
   end
   return rule
 end
 
 --- A rule table for "only authorized principals may hold these actions".
 --- spec holds the rule's own fields and:
----   actions             list of actions (or action globs) that are restricted
+---   actions             actions (or action globs) that are restricted
 ---   kinds               policy kinds judged (default {"identity"})
 ---   fix                 remediation sentence(s)
 ---   unconfigured_level  level of findings while authorized_principals is
 ---                       empty (default "note": nobody said who may)
---- An Allow granting one of the actions is a finding unless the document
---- has holders and all of them match params.authorized_principals.
+---   check               optional: also called, with the same arguments
+--- An Allow granting one of the actions (the first that it grants is named)
+--- is a finding unless the policy has holders and all of them match
+--- params.authorized_principals, or a Deny of the document takes the action
+--- away everywhere (an unconditional, well-formed Deny that covers every
+--- resource of the catalogue's ARN formats for it).
 function M.restricted_rule(spec)
   assert(type(spec.actions) == "table" and #spec.actions > 0,
     "restricted_rule: 'actions' must be a non-empty list")
-  local rule = {}
-  copy_fields(spec, rule, SPEC_ONLY)
-  local params = {}
-  for k, v in pairs(spec.params or {}) do params[k] = v end
-  params.authorized_principals = params.authorized_principals or AUTHORIZED
-  rule.params = params
+  local rule = base_rule(spec)
   local kinds = spec.kinds or { "identity" }
-  rule.check = function(policy, report, p)
-    local judged = false
-    for _, k in ipairs(kinds) do judged = judged or policy.kind == k end
-    if not judged then return end
-    local patterns = p and p.authorized_principals or {}
-    local left, held = M.unauthorized_holders(policy, patterns)
-    if #patterns > 0 and held and #left == 0 then return end
-    for _, st in ipairs(policy.statements) do
-      if st.effect == "Allow" then
+  -- Templates of the plain actions the catalogue knows, to judge Denies.
+  local templates = {}
+  for _, action in ipairs(spec.actions) do
+    if not string.find(action, "*", 1, true) and not string.find(action, "?", 1, true)
+        and iam.action(action) then
+      templates[action] = M.templates(action)
+    end
+  end
+  local extra = spec.check
+  rule.check = function(policy, report, params)
+    if judged(policy, kinds) then
+      local patterns = params and params.authorized_principals or {}
+      if not M.all_authorized(policy, patterns) then
+        local left, held = M.unauthorized_holders(policy, patterns)
+        local how
+        if #patterns == 0 then
+          how = "No authorized_principals are configured for " .. rule.id
+            .. ": list the principals that may hold it under rules: " .. rule.id
+            .. ": params: in .iamguard.yml."
+        elseif held then
+          how = "It is held by principals outside authorized_principals."
+        else
+          how = "No principal of this file holds the policy, so authorized_principals cannot "
+            .. "excuse it."
+        end
+        if spec.fix then how = how .. " " .. spec.fix end
+        local denies = {}
         for _, action in ipairs(spec.actions) do
-          local gr = M.grant(st, action)
-          if gr then
-            local how
-            if #patterns == 0 then
-              how = "No authorized_principals are configured for " .. rule.id
-                .. ": list the principals that may hold it under rules: " .. rule.id
-                .. ": params: in .iamguard.yml."
-            else
-              how = "It is held by principals outside authorized_principals."
+          denies[action] = covering_denies(policy, action, {})
+        end
+        for _, st in ipairs(policy.statements) do
+          if st.effect == "Allow" then
+            for _, action in ipairs(spec.actions) do
+              local gr = M.grant(st, action)
+              if gr and templates[action] and #denies[action] > 0
+                  and not st:reaches_uncovered(templates[action], denies[action]) then
+                gr = nil
+              end
+              if gr then
+                report {
+                  statement = st,
+                  element = gr.element,
+                  index = gr.index,
+                  level = #patterns == 0 and (spec.unconfigured_level or "note") or nil,
+                  message = M.message {
+                    statement = st,
+                    action = action,
+                    target = false,
+                    holders = held and left or nil,
+                    granted_by = gr.text,
+                    fix = how,
+                  },
+                }
+                break
+              end
             end
-            report {
-              statement = st,
-              element = gr.element,
-              index = gr.index,
-              level = #patterns == 0 and (spec.unconfigured_level or "note") or nil,
-              message = M.message {
-                statement = st,
-                action = action,
-                target = false,
-                holders = held and left or nil,
-                granted_by = gr.text,
-                fix = how .. (spec.fix and (" " .. spec.fix) or ""),
-              },
-            }
-            break
           end
         end
       end
     end
+    if extra then extra(policy, report, params) end
   end
   return rule
 end
