@@ -492,10 +492,31 @@ static int enter(parser *P)
     return 0;
 }
 
+/* After an element of an array or object: 1 when ',' announces another,
+ * 0 when `close` ends the container (and is consumed), or the failure
+ * status (a trailing comma, or anything else). */
+static int after_element(parser *P, unsigned char close, const char *element)
+{
+    char d[16];
+    skip_ws(P);
+    if (P->p < P->end && *P->p == ',') {
+        P->p++;
+        skip_ws(P);
+        if (P->p < P->end && *P->p == close)
+            return fail_at(P, P->p, IAMG_EPARSE, "trailing comma before '%c'", close);
+        return 1;
+    }
+    if (P->p < P->end && *P->p == close) {
+        P->p++;
+        return 0;
+    }
+    return fail_at(P, P->p, IAMG_EPARSE, "expected ',' or '%c' after %s, found %s", close, element,
+                   describe(P, P->p, d));
+}
+
 static int parse_array(parser *P, tnode *out)
 {
     const unsigned char *open = P->p;
-    char d[16];
     if (enter(P)) return P->status;
     size_t base = P->nitems;
     P->p++;
@@ -506,21 +527,9 @@ static int parse_array(parser *P, tnode *out)
         for (;;) {
             tnode item;
             if (parse_value(P, &item) || push_item(P, &item)) return P->status;
-            skip_ws(P);
-            if (P->p < P->end && *P->p == ',') {
-                P->p++;
-                skip_ws(P);
-                if (P->p < P->end && *P->p == ']')
-                    return fail_at(P, P->p, IAMG_EPARSE, "trailing comma before ']'");
-                continue;
-            }
-            if (P->p < P->end && *P->p == ']') {
-                P->p++;
-                break;
-            }
-            return fail_at(P, P->p, IAMG_EPARSE,
-                           "expected ',' or ']' after array element, found %s",
-                           describe(P, P->p, d));
+            int more = after_element(P, ']', "array element");
+            if (more < 0) return more;
+            if (!more) break;
         }
     }
     size_t n = P->nitems - base;
@@ -565,21 +574,9 @@ static int parse_object(parser *P, tnode *out)
                                describe(P, P->p, d));
             P->p++;
             if (parse_value(P, &m.value) || push_member(P, &m)) return P->status;
-            skip_ws(P);
-            if (P->p < P->end && *P->p == ',') {
-                P->p++;
-                skip_ws(P);
-                if (P->p < P->end && *P->p == '}')
-                    return fail_at(P, P->p, IAMG_EPARSE, "trailing comma before '}'");
-                continue;
-            }
-            if (P->p < P->end && *P->p == '}') {
-                P->p++;
-                break;
-            }
-            return fail_at(P, P->p, IAMG_EPARSE,
-                           "expected ',' or '}' after object member, found %s",
-                           describe(P, P->p, d));
+            int more = after_element(P, '}', "object member");
+            if (more < 0) return more;
+            if (!more) break;
         }
     }
     size_t n = P->nmembers - base;

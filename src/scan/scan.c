@@ -316,6 +316,23 @@ static int allowlist(worker *w, slot *s, iamg_finding *f, const pdoc *doc, int32
     return 0;
 }
 
+/* Where a finding is: its region (bytes start..end of src), path (shared
+ * by the file's findings), snippet and fingerprint. Copies that fail are
+ * left NULL for the caller's one check. */
+static void place_finding(worker *w, iamg_finding *f, const tsource *src, uint32_t start,
+                          uint32_t end, const char *path, const loaded *l, const line_hashes *lh)
+{
+    srcpos p;
+    unsigned end_col;
+    region(src, start, end, &p, &end_col);
+    f->path = path;
+    f->line = p.line;
+    f->column = p.col;
+    f->end_column = end_col;
+    f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column, &f->snippet_truncated);
+    f->fingerprint = fingerprint(w, lh, p.line);
+}
+
 /* Findings at attachment elements (check_attachments). */
 static int finish_attachments(worker *w, slot *s, const char *shared_path, loaded *l,
                               line_hashes *lh, const principal_set *ps)
@@ -323,18 +340,10 @@ static int finish_attachments(worker *w, slot *s, const char *shared_path, loade
     for (size_t i = 0; i < w->af.n; i++) {
         const afind *a = &w->af.v[i];
         iamg_finding *f = &s->f[s->nf];
-        srcpos p;
-        unsigned end_col;
-        region(a->src, a->start, a->end, &p, &end_col);
+        place_finding(w, f, a->src, a->start, a->end, shared_path, l, lh);
         f->rule_id = w->sh->e->rules[a->rule].info.id;
         f->level = a->level;
         f->message = arena_copy(w, a->message);
-        f->path = shared_path;
-        f->line = p.line;
-        f->column = p.col;
-        f->end_column = end_col;
-        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column, &f->snippet_truncated);
-        f->fingerprint = fingerprint(w, lh, p.line);
         f->statement = a->statement[0] ? arena_copy(w, a->statement) : NULL;
         if (copy_origin(w, &f->origin, &a->origin)) return IAMG_ENOMEM;
         if (finish_holders(w, f, ps, 0, (long)a->holder)) return IAMG_ENOMEM;
@@ -357,18 +366,10 @@ static int finish_findings(worker *w, slot *s, const char *path, loaded *l, line
         const rfind *r = &w->rf.v[i];
         iamg_finding *f = &s->f[s->nf];
         const rule *ru = &w->sh->e->rules[r->rule];
-        srcpos p;
-        unsigned end_col;
-        region(r->doc->src, r->start, r->end, &p, &end_col);
+        place_finding(w, f, r->doc->src, r->start, r->end, shared_path, l, lh);
         f->rule_id = ru->info.id; /* lives as long as the engine */
         f->level = r->level;
         f->message = arena_copy(w, r->message);
-        f->path = shared_path;
-        f->line = p.line;
-        f->column = p.col;
-        f->end_column = end_col;
-        f->snippet = snippet(w, &l->src, p.line, p.col, &f->snippet_column, &f->snippet_truncated);
-        f->fingerprint = fingerprint(w, lh, p.line);
         if (r->stmt >= 0) {
             char label[300];
             ig_policy_stmt_label(&r->doc->stmts[r->stmt], label, sizeof label);
