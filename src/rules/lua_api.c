@@ -739,12 +739,19 @@ static int policy_granting(lua_State *L)
                                "\"Allow\" or \"Deny\" expected, got \"%s\"", effect);
     const pdoc *d = v->doc;
     check_ctx *ctx = get_ctx(L);
+    /* With the runner's service index of the document, statements whose
+     * items name none of the set's services are passed over at once. */
+    const ig_stmt_services *svc = ctx->svc && ctx->svc->doc == d ? ctx->svc : NULL;
+    uint64_t wanted = 0;
+    for (size_t k = 0; svc && k < svc->nsvcs; k++)
+        if (ig_lc_set_has_service(s, svc->svcs[k].s, svc->svcs[k].n)) wanted |= UINT64_C(1) << k;
     lua_newtable(L);
     int out = lua_gettop(L);
     lua_Integer k = 0;
     for (uint32_t i = 0; i < d->nstmts; i++) {
         const pstmt *st = &d->stmts[i];
         if (want != EFFECT_NONE && (int)st->effect != want) continue;
+        if (svc && !svc->any[i] && !(svc->mask[i] & wanted)) continue;
         int n = push_grant(L, st, s);
         if (n == 0) continue;
         int top = lua_gettop(L);

@@ -38,8 +38,29 @@ typedef struct rfind_list {
 void ig_rfind_list_free(rfind_list *l);
 
 /* State of the check() call in progress in one sandbox. */
+/*
+ * The services the Action items of a document's statements name, computed
+ * once per document by the runner and shared by every rule: a statement
+ * whose items cannot name a service of an action set cannot grant one of
+ * its actions (policy:granting skips it without matching patterns).
+ */
+typedef struct ig_svc_name {
+    const char *s; /* the prefix as written (not NUL-terminated) */
+    size_t n;
+} ig_svc_name;
+
+typedef struct ig_stmt_services {
+    const pdoc *doc;         /* the document described */
+    const ig_svc_name *svcs; /* its distinct literal services (the first 64) */
+    size_t nsvcs;
+    const uint64_t *mask; /* per statement: bit k set when an item names svcs[k] */
+    const uint8_t *any;   /* per statement: may name any service (NotAction, wildcards, more) */
+} ig_stmt_services;
+
 typedef struct check_ctx {
     const pdoc *doc;
+    /* The service index of doc, or NULL when the runner has none for it. */
+    const ig_stmt_services *svc;
     uint64_t generation; /* bumped before every call */
     const iamg_limits *lim;
     uint32_t rule;                 /* rule being run */

@@ -1,11 +1,14 @@
 #include "rules/lua_catalog.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <lauxlib.h>
 
+#include "catalog/actset.h"
 #include "catalog/catalog.h"
+#include "util/alloc.h"
 #include "iamguard/match.h"
 #include "rules/lua_args.h"
 
@@ -276,91 +279,45 @@ int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn)
 
 /* ---- action sets: iam.action_set, st:grants_any, policy:granting ---- */
 
-#define BIT(bits, id) ((bits)[(id) / 64] >> ((id) % 64) & 1)
-
-/* One action of a set: its catalogue name (which lives as long as the
- * process-wide catalogue) and the length of its service prefix. */
-typedef struct set_entry {
-    const char *name;
-    uint32_t id;
-    uint32_t svc_len;
-} set_entry;
-
-/* In a full userdata: the header, `words` membership words, the n entries
- * in list order, then the nsvc distinct services (entries whose name
- * starts each service's first action). */
-static uint64_t *set_bits(ig_lc_set *s)
+static int alloc_set(lua_State *L)
 {
-    return (uint64_t *)(s + 1);
+    lua_newuserdatauv(L, (size_t)lua_tointeger(L, 1), 0);
+    return 1;
 }
 
-static const set_entry *set_entries(const ig_lc_set *s)
-{
-    return (const set_entry *)((const uint64_t *)(s + 1) + s->words);
-}
-
-static const set_entry *set_services(const ig_lc_set *s)
-{
-    return set_entries(s) + s->n;
-}
-
+/* Build the set in C memory, then copy it into a userdata (the block holds
+ * no pointer into itself): the Lua state owns what rules keep. */
 int ig_lc_action_set(lua_State *L)
 {
     if (lua_type(L, 1) != LUA_TTABLE) ig_lua_typeerror(L, ".action_set", 1, "list of actions");
     const iamg_catalog *c = ig_lc_catalog(L);
-    size_t words = ig_catalog_words(c);
-    uint32_t nact = ig_catalog_naction(c);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     if (n == 0) return ig_lua_argerror(L, ".action_set", 1, "a non-empty list of actions");
-    /* Scratch space first: building may raise an error (memory limit). */
-    uint64_t *seen = lua_newuserdatauv(L, words * sizeof *seen, 0);
-    uint32_t *order = lua_newuserdatauv(L, (nact ? nact : 1) * sizeof *order, 0);
-    memset(seen, 0, words * sizeof *seen);
-    uint32_t count = 0;
+    const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
             return ig_lua_argerror(L, ".action_set", 1, "item %d is not a string", (int)i);
-        const char *name = lua_tostring(L, -1);
-        ig_idlist l;
-        check_rc(L, ig_catalog_expand_ids(c, name, &l));
-        uint32_t got = l.n;
-        for (uint32_t k = 0; k < l.n; k++) {
-            uint32_t id = l.ids[k];
-            if (!BIT(seen, id)) {
-                seen[id / 64] |= UINT64_C(1) << (id % 64);
-                order[count++] = id;
-            }
-        }
-        ig_idlist_release(&l);
-        if (got == 0)
-            return ig_lua_argerror(L, ".action_set", 1,
-                                   "'%s' (item %d) names no action of the IAM catalogue", name,
-                                   (int)i);
+        names[i - 1] = lua_tostring(L, -1); /* kept alive by the list */
         lua_pop(L, 1);
     }
-    /* Distinct services: at most one per action. */
-    uint32_t nsvc = 0;
-    set_entry *tmp = lua_newuserdatauv(L, 2 * (size_t)count * sizeof *tmp, 0);
-    set_entry *svcs = tmp + count;
-    for (uint32_t r = 0; r < count; r++) {
-        const char *full = iamg_catalog_action_full_name(ig_catalog_action_by_id(c, order[r]));
-        const char *colon = strchr(full, ':');
-        set_entry e = {full, order[r], colon ? (uint32_t)(colon - full) : (uint32_t)strlen(full)};
-        tmp[r] = e;
-        uint32_t k = 0;
-        while (k < nsvc &&
-               !(svcs[k].svc_len == e.svc_len && strncmp(svcs[k].name, full, e.svc_len) == 0))
-            k++;
-        if (k == nsvc) svcs[nsvc++] = e;
+    ig_actset *built;
+    size_t size, bad = 0;
+    int rc = ig_actset_build(c, names, (size_t)n, &built, &size, &bad);
+    if (rc == IAMG_EINVALID)
+        return ig_lua_argerror(L, ".action_set", 1,
+                               "'%s' (item %d) names no action of the IAM catalogue", names[bad],
+                               (int)bad + 1);
+    check_rc(L, rc);
+    /* Allocating may raise (memory limit): under a protected call, so that
+     * `built` is freed first. */
+    lua_pushcfunction(L, alloc_set);
+    lua_pushinteger(L, (lua_Integer)size);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        ig_free(built);
+        return lua_error(L);
     }
-    ig_lc_set *s = lua_newuserdatauv(
-        L, sizeof *s + words * sizeof(uint64_t) + ((size_t)count + nsvc) * sizeof(set_entry), 0);
-    s->n = count;
-    s->words = (uint32_t)words;
-    s->nsvc = nsvc;
-    memcpy(set_bits(s), seen, words * sizeof *seen);
-    memcpy((set_entry *)set_entries(s), tmp, count * sizeof *tmp);
-    memcpy((set_entry *)set_services(s), svcs, nsvc * sizeof *svcs);
+    memcpy(lua_touserdata(L, -1), built, size);
+    ig_free(built);
     luaL_setmetatable(L, IG_LC_MT_SET);
     return 1;
 }
@@ -372,64 +329,16 @@ ig_lc_set *ig_lc_check_set(lua_State *L, int idx, const char *fn)
     return s;
 }
 
-/* The service prefix of an Action item, when it is plain text: its length
- * (the item is "svc:..." with no wildcard in svc), or 0 when the item may
- * name any service ("*", "s3*", "*:Get*") or is not an action. */
-static size_t literal_service(const char *pat)
+int ig_lc_set_has_service(const ig_lc_set *s, const char *svc, size_t n)
 {
-    const char *colon = strchr(pat, ':');
-    if (!colon) return 0;
-    size_t n = (size_t)(colon - pat);
-    return memchr(pat, '*', n) || memchr(pat, '?', n) ? 0 : n;
-}
-
-/* Can an Action item with literal service pat[0..svc) name an action of s? */
-static int has_service(const ig_lc_set *s, const char *pat, size_t svc)
-{
-    const set_entry *v = set_services(s);
-    for (uint32_t k = 0; k < s->nsvc; k++)
-        if (v[k].svc_len == svc && strncasecmp(v[k].name, pat, svc) == 0) return 1;
-    return 0;
-}
-
-/* Does the Action item pat (whose literal service is svc bytes, or 0)
- * match entry e? Globbing only within the right service. */
-static int item_matches(const char *pat, size_t svc, const set_entry *e)
-{
-    if (svc && (e->svc_len != svc || strncasecmp(e->name, pat, svc) != 0)) return 0;
-    return iamg_action_match(pat, e->name);
+    return ig_actset_has_service(s, svc, n);
 }
 
 uint32_t ig_lc_first_granted(lua_State *L, const ig_lc_stmt *st, const ig_lc_set *s, size_t *which)
 {
     (void)L;
-    const set_entry *v = set_entries(s);
-    *which = (size_t)-1;
-    if (!st->pats) return UINT32_MAX;
-    if (st->negated) {
-        /* NotAction grants what none of its items names. */
-        for (uint32_t r = 0; r < s->n; r++) {
-            int excluded = 0;
-            for (size_t i = 0; i < st->n && !excluded; i++)
-                excluded = item_matches(st->pats[i], literal_service(st->pats[i]), &v[r]);
-            if (!excluded) return v[r].id;
-        }
-        return UINT32_MAX;
-    }
-    uint32_t best = s->n; /* rank in the set's list */
-    for (size_t i = 0; i < st->n && best != 0; i++) {
-        const char *pat = st->pats[i];
-        size_t svc = literal_service(pat);
-        if (svc && !has_service(s, pat, svc)) continue;
-        for (uint32_t r = 0; r < best; r++) {
-            if (item_matches(pat, svc, &v[r])) {
-                best = r;
-                *which = i;
-                break;
-            }
-        }
-    }
-    return best == s->n ? UINT32_MAX : v[best].id;
+    uint32_t r = ig_actset_first(s, st->pats, st->n, st->negated, which);
+    return r == UINT32_MAX ? UINT32_MAX : ig_actset_id(s, r);
 }
 
 const char *ig_lc_action_name(lua_State *L, uint32_t id)
@@ -449,10 +358,9 @@ static int set_index(lua_State *L)
     const ig_lc_set *s = ig_lc_check_set(L, 1, "set.actions");
     const char *k = lua_tostring(L, 2);
     if (!k || strcmp(k, "actions") != 0) return 0;
-    const set_entry *v = set_entries(s);
     lua_createtable(L, (int)s->n, 0);
     for (uint32_t r = 0; r < s->n; r++) {
-        lua_pushstring(L, v[r].name);
+        lua_pushstring(L, ig_actset_name(s, r));
         lua_rawseti(L, -2, (lua_Integer)r + 1);
     }
     return 1;

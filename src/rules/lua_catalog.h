@@ -17,6 +17,7 @@
 
 #include <lua.h>
 
+#include "catalog/actset.h"
 #include "iamguard/catalog.h"
 
 /* The catalogue (loaded on first use). */
@@ -74,12 +75,8 @@ int ig_lc_supports_resource(lua_State *L, const uint64_t *bits, const char *arn)
  */
 #define IG_LC_MT_SET "iamguard.action_set"
 
-typedef struct ig_lc_set {
-    uint32_t n;     /* actions */
-    uint32_t words; /* membership words that follow, then the actions in list order */
-    uint32_t nsvc;  /* distinct services, after the actions */
-    uint32_t pad;
-} ig_lc_set;
+/* The userdata holds an ig_actset (catalog/actset.h). */
+typedef ig_actset ig_lc_set;
 
 /* iam.action_set(list): a list item that names no catalogue action is an
  * error (a typo would otherwise make the set quietly smaller). */
@@ -92,6 +89,8 @@ ig_lc_set *ig_lc_check_set(lua_State *L, int idx, const char *fn);
  * UINT32_MAX; *which is the index of the Action pattern that grants it, or
  * (size_t)-1 (NotAction, or none). */
 uint32_t ig_lc_first_granted(lua_State *L, const ig_lc_stmt *st, const ig_lc_set *s, size_t *which);
+/* Has s an action of service svc (n bytes, any case)? */
+int ig_lc_set_has_service(const ig_lc_set *s, const char *svc, size_t n);
 /* "service:Action" of catalogue action id. */
 const char *ig_lc_action_name(lua_State *L, uint32_t id);
 

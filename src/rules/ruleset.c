@@ -101,7 +101,8 @@ static void rule_free(rule *r)
 {
     rule_info_free(&r->info);
     ig_free(r->services);
-    r->services = NULL;
+    ig_free(r->actions);
+    r->services = r->actions = NULL;
 }
 
 void iamg_engine_free(iamg_engine *e)
@@ -369,7 +370,7 @@ static int read_scope(lua_State *L, int t, rule *r, shape *sh)
                  SCOPE_ACTIONS_MAX);
         return -1;
     }
-    buf b = BUF_INIT;
+    buf b = BUF_INIT, names = BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         const char *a = lua_rawgeti(L, at, (lua_Integer)i + 1) == LUA_TSTRING
@@ -379,12 +380,14 @@ static int read_scope(lua_State *L, int t, rule *r, shape *sh)
         if (!a || len > SCOPE_ACTION_LEN || (!colon && strcmp(a, "*") != 0) || strlen(a) != len) {
             lua_pop(L, 2);
             ig_buf_free(&b);
+            ig_buf_free(&names);
             snprintf(sh->err, sizeof sh->err,
                      "'actions' item %zu must be an action \"service:Action\" (globs allowed) "
                      "or \"*\"",
                      i + 1);
             return -1;
         }
+        ig_buf_append(&names, a, len + 1);
         size_t sl = colon ? (size_t)(colon - a) : len;
         if (!colon || memchr(a, '*', sl) || memchr(a, '?', sl)) {
             r->any_service = 1;
@@ -405,11 +408,14 @@ static int read_scope(lua_State *L, int t, rule *r, shape *sh)
     }
     lua_pop(L, 1);
     ig_buf_putc(&b, '\0');
-    if (b.oom) {
+    if (b.oom || names.oom) {
         ig_buf_free(&b);
+        ig_buf_free(&names);
         return -2;
     }
     r->services = b.data;
+    r->actions = names.data;
+    r->nactions = (uint32_t)n;
     r->scoped = 1;
     return 0;
 }
@@ -542,7 +548,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
         return 0;
     }
     sandbox_result res;
-    if (ig_rulestate_open(&rs, &e->limits, name, src, len, dir, &res) != 0) {
+    if (ig_rulestate_open(&rs, &e->limits, name, src, len, dir, builtin, &res) != 0) {
         if (res.kind == SB_SYNTAX) {
             if (add_diag(e, name, (unsigned)res.line, NULL, "rule file did not load (%s): %s",
                          ig_ruleset_fail_kind(res.kind), res.message))
@@ -655,6 +661,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
                                info.id);
             rule_info_free(&info);
             ig_free(scope.services);
+            ig_free(scope.actions);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
             continue;
@@ -666,6 +673,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
                                e->files[e->rules[at].file].name);
             rule_info_free(&info);
             ig_free(scope.services);
+            ig_free(scope.actions);
             if (!single) lua_pop(L, 1);
             if (bad) goto oom;
             continue;
@@ -679,6 +687,7 @@ static int add_source(iamg_engine *e, const char *name, const char *dir,
         if (!rv) {
             rule_info_free(&info);
             ig_free(scope.services);
+            ig_free(scope.actions);
             goto oom;
         }
         e->rules = rv;

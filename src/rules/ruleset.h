@@ -30,12 +30,15 @@ typedef struct rule {
     uint8_t has_check_principal; /* the rule table has check_principal() */
     /* What check() is called for ('kinds' and 'actions' of the rule table):
      * documents of a kind whose bit (1 << pkind) is set, and, when `scoped`,
-     * only documents with a statement whose Action or NotAction may name a
-     * service of `services` (or any, with `any_service`). */
+     * only documents with a statement that grants one of `actions` (the
+     * runner first asks whether a statement may name a service of
+     * `services`, or any with `any_service`). */
     uint8_t kinds;
     uint8_t scoped;
     uint8_t any_service;
     char *services; /* lower-case names, each NUL-terminated, ending with an empty one */
+    char *actions;  /* the 'actions' as given, each NUL-terminated */
+    uint32_t nactions;
 } rule;
 
 struct iamg_engine {

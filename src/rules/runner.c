@@ -6,6 +6,8 @@
 
 #include <lauxlib.h>
 
+#include "catalog/actset.h"
+#include "catalog/catalog.h"
 #include "rules/params.h"
 #include "rules/ruleset.h"
 #include "rules/rulestate.h"
@@ -18,20 +20,27 @@ typedef struct file_state {
     int instance_failed; /* making that instance failed: its rules are skipped */
 } file_state;
 
-/* A service prefix as a statement writes it: text, not NUL-terminated. */
-typedef struct svc_ref {
-    const char *s;
-    size_t n;
-} svc_ref;
-
 struct runner {
     const iamg_engine *e;
     /* The services the current document's statements may name (see
      * doc_services), computed once per document for rules with 'actions'. */
     uint64_t svc_serial;
     int svc_all;
-    svc_ref *svcs;
+    ig_svc_name *svcs;
     size_t nsvcs, capsvcs;
+    /* Per statement: which of the first 64 services its items name, and
+     * whether they may name any; idx.mask is NULL when out of memory. */
+    uint64_t *stmt_mask;
+    uint8_t *stmt_any;
+    size_t capstmts;
+    ig_stmt_services idx;
+    /* Per rule with 'actions': those actions as a set, made on first use
+     * (set_state 1), or 2 when it cannot be made (the rule then runs
+     * wherever its services do). */
+    ig_actset **sets;
+    uint8_t *set_state;
+    const char **pats; /* scratch: one statement's Action items */
+    size_t cappats;
     file_state *files;
     int *refs;               /* per rule: registry reference of check() in its file's instance */
     int *prefs;              /* per rule: check_principal(), or LUA_NOREF */
@@ -53,7 +62,9 @@ runner *ig_runner_new(const iamg_engine *e, int keep_logs)
     r->refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->refs);
     r->prefs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->prefs);
     r->param_refs = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->param_refs);
-    if (!r->files || !r->refs || !r->prefs || !r->param_refs) {
+    r->sets = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->sets);
+    r->set_state = ig_calloc(e->nrules ? e->nrules : 1, sizeof *r->set_state);
+    if (!r->files || !r->refs || !r->prefs || !r->param_refs || !r->sets || !r->set_state) {
         ig_runner_free(r);
         return NULL;
     }
@@ -76,7 +87,14 @@ void ig_runner_free(runner *r)
     if (r->files)
         for (size_t f = 0; f < r->e->nfiles; f++)
             ig_rulestate_close(&r->files[f].rs);
+    for (size_t i = 0; r->sets && i < r->e->nrules; i++)
+        ig_free(r->sets[i]);
+    ig_free(r->sets);
+    ig_free(r->set_state);
+    ig_free(r->pats);
     ig_free(r->svcs);
+    ig_free(r->stmt_mask);
+    ig_free(r->stmt_any);
     ig_free(r->files);
     ig_free(r->refs);
     ig_free(r->prefs);
@@ -121,8 +139,8 @@ static void load_file(runner *r, uint32_t f, const pdoc *doc, diag_list *diags)
     sandbox_result res;
     /* The names instantiate() pushes while reading the rule tables. */
     static const char *const names[] = {"check", "check_principal", NULL};
-    int rc =
-        ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir, &res);
+    int rc = ig_rulestate_open(&fs->rs, &r->e->limits, rf->name, rf->source, rf->len, rf->dir,
+                               rf->builtin, &res);
     if (rc == 0) fs->rs.mods.pack = rf->pack;
     if (rc == 0 && ig_rulestate_anchor(&fs->rs, names)) {
         ig_rulestate_close(&fs->rs);
@@ -244,68 +262,149 @@ int ig_runner_has_principal_checks(const runner *r)
 }
 
 /* Note the service prefix of one Action item of the current document:
- * "s3:Get*" names s3; "*", "s3*" or "s*:Get" may name any service. */
-static void note_service(runner *r, const char *pat)
+ * "s3:Get*" names s3; "*", "s3*" or "s*:Get" may name any service. Returns
+ * the service's index, or -1 when the item may name any service (or the
+ * service is past the first 64, or there is no memory to note it). */
+static int note_service(runner *r, const char *pat)
 {
     const char *colon = strchr(pat, ':');
     size_t n = colon ? (size_t)(colon - pat) : strlen(pat);
-    if (!colon || memchr(pat, '*', n) || memchr(pat, '?', n)) {
-        r->svc_all = 1;
-        return;
-    }
+    if (!colon || memchr(pat, '*', n) || memchr(pat, '?', n)) return -1;
     for (size_t i = 0; i < r->nsvcs; i++)
-        if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, pat, n) == 0) return;
+        if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, pat, n) == 0)
+            return i < 64 ? (int)i : -1;
     if (r->nsvcs == r->capsvcs) {
         size_t cap = r->capsvcs ? r->capsvcs * 2 : 16;
-        svc_ref *v = ig_realloc(r->svcs, cap * sizeof *v);
-        if (!v) {
-            /* Without room to tell services apart, every rule runs. */
-            r->svc_all = 1;
-            return;
-        }
+        ig_svc_name *v = ig_realloc(r->svcs, cap * sizeof *v);
+        if (!v) return -1;
         r->svcs = v;
         r->capsvcs = cap;
     }
     r->svcs[r->nsvcs].s = pat;
     r->svcs[r->nsvcs].n = n;
     r->nsvcs++;
+    return r->nsvcs <= 64 ? (int)(r->nsvcs - 1) : -1;
 }
 
 /* The services doc's statements may grant actions of, whatever their
- * Effect: NotAction, a statement with both Action and NotAction, or a
- * wildcard in a service prefix may grant any. */
+ * Effect, as a whole (svc_all: NotAction, a statement with both Action and
+ * NotAction, or a wildcard in a service prefix may grant any) and per
+ * statement (the index shared with the rules through check_ctx.svc). */
 static void doc_services(runner *r, const pdoc *doc)
 {
     if (r->svc_serial == r->serial) return;
     r->svc_serial = r->serial;
     r->svc_all = 0;
     r->nsvcs = 0;
-    for (uint32_t i = 0; i < doc->nstmts && !r->svc_all; i++) {
-        const pstmt *st = &doc->stmts[i];
-        if (st->action.negated || st->action_twin.member) {
-            r->svc_all = 1;
-            break;
+    int masks = 1;
+    if (doc->nstmts > r->capstmts) {
+        uint64_t *m = ig_realloc(r->stmt_mask, doc->nstmts * sizeof *m);
+        if (m) r->stmt_mask = m;
+        uint8_t *a = m ? ig_realloc(r->stmt_any, doc->nstmts * sizeof *a) : NULL;
+        if (a) {
+            r->stmt_any = a;
+            r->capstmts = doc->nstmts;
+        } else {
+            masks = 0; /* no index: rules match every statement's patterns */
         }
-        for (uint32_t k = 0; k < st->action.n && !r->svc_all; k++)
-            note_service(r, st->action.v[k]->u.s);
     }
+    for (uint32_t i = 0; i < doc->nstmts; i++) {
+        const pstmt *st = &doc->stmts[i];
+        uint64_t mask = 0;
+        int any = st->action.negated || st->action_twin.member;
+        for (uint32_t k = 0; k < st->action.n && !any; k++) {
+            int s = note_service(r, st->action.v[k]->u.s);
+            if (s < 0)
+                any = 1;
+            else
+                mask |= UINT64_C(1) << s;
+        }
+        if (any) r->svc_all = 1;
+        if (masks) {
+            r->stmt_mask[i] = mask;
+            r->stmt_any[i] = (uint8_t)any;
+        }
+    }
+    r->idx.doc = doc;
+    r->idx.svcs = r->svcs;
+    r->idx.nsvcs = r->nsvcs < 64 ? r->nsvcs : 64;
+    r->idx.mask = masks ? r->stmt_mask : NULL;
+    r->idx.any = masks ? r->stmt_any : NULL;
 }
 
-/* Is check() of rule ru called for doc? Its 'kinds' must include the
- * document's kind, and with 'actions' some statement must be able to name
- * one of their services. */
-static int rule_applies(runner *r, const rule *ru, const pdoc *doc)
+/* The 'actions' of rule i as a set of catalogue actions, or NULL when
+ * they cannot be one (a name that expands to nothing is still matched as
+ * text by the rule's own st:grants; out of memory). */
+static const ig_actset *rule_set(runner *r, size_t i)
 {
-    if (!(ru->kinds >> doc->kind & 1)) return 0;
-    if (!ru->scoped || ru->any_service) return 1;
-    doc_services(r, doc);
-    if (r->svc_all) return 1;
-    for (const char *p = ru->services; *p; p += strlen(p) + 1) {
-        size_t n = strlen(p);
-        for (size_t i = 0; i < r->nsvcs; i++)
-            if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, p, n) == 0) return 1;
+    if (r->set_state[i] == 1) return r->sets[i];
+    if (r->set_state[i] == 2) return NULL;
+    const rule *ru = &r->e->rules[i];
+    const iamg_catalog *c = ig_catalog();
+    const char **names = ig_malloc(ru->nactions * sizeof *names);
+    size_t size, bad;
+    r->set_state[i] = 2;
+    if (c && names) {
+        const char *p = ru->actions;
+        for (uint32_t k = 0; k < ru->nactions; k++, p += strlen(p) + 1)
+            names[k] = p;
+        if (ig_actset_build(c, names, ru->nactions, &r->sets[i], &size, &bad) == 0)
+            r->set_state[i] = 1;
+    }
+    ig_free(names);
+    return r->sets[i];
+}
+
+/* Does some statement of doc grant an action of set s, whatever its
+ * Effect? 1 also when that cannot be told cheaply and surely. */
+static int doc_grants(runner *r, const pdoc *doc, const ig_actset *s)
+{
+    uint64_t wanted = 0;
+    const ig_stmt_services *x = r->idx.mask ? &r->idx : NULL;
+    for (size_t k = 0; x && k < x->nsvcs; k++)
+        if (ig_actset_has_service(s, x->svcs[k].s, x->svcs[k].n)) wanted |= UINT64_C(1) << k;
+    for (uint32_t i = 0; i < doc->nstmts; i++) {
+        const pstmt *st = &doc->stmts[i];
+        if (x && !x->any[i] && !(x->mask[i] & wanted)) continue;
+        if (st->action_twin.member) return 1;
+        if (st->action.n > r->cappats) {
+            const char **v = ig_realloc(r->pats, st->action.n * sizeof *v);
+            if (!v) return 1;
+            r->pats = v;
+            r->cappats = st->action.n;
+        }
+        for (uint32_t k = 0; k < st->action.n; k++) {
+            const tnode *t = st->action.v[k];
+            if (memchr(t->u.s, '\0', t->n)) return 1;
+            r->pats[k] = t->u.s;
+        }
+        size_t which;
+        if (ig_actset_first(s, r->pats, st->action.n, st->action.negated, &which) != UINT32_MAX)
+            return 1;
     }
     return 0;
+}
+
+/* Is check() of rule i called for doc? Its 'kinds' must include the
+ * document's kind, and with 'actions' some statement must grant one of
+ * them (or, when they cannot be a set, name one of their services). */
+static int rule_applies(runner *r, size_t i, const pdoc *doc)
+{
+    const rule *ru = &r->e->rules[i];
+    if (!(ru->kinds >> doc->kind & 1)) return 0;
+    if (!ru->scoped) return 1;
+    doc_services(r, doc);
+    if (!ru->any_service && !r->svc_all) {
+        int named = 0;
+        for (const char *p = ru->services; *p && !named; p += strlen(p) + 1) {
+            size_t n = strlen(p);
+            for (size_t k = 0; k < r->nsvcs && !named; k++)
+                named = r->svcs[k].n == n && strncasecmp(r->svcs[k].s, p, n) == 0;
+        }
+        if (!named) return 0;
+    }
+    const ig_actset *s = rule_set(r, i);
+    return !s || doc_grants(r, doc, s);
 }
 
 static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *out, diag_list *diags)
@@ -315,7 +414,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
     for (size_t i = 0; i < e->nrules; i++) {
         const rule *ru = &e->rules[i];
         if (!ru->info.enabled) continue;
-        if (!pc && !rule_applies(r, ru, doc)) continue;
+        if (!pc && !rule_applies(r, i, doc)) continue;
         file_state *fs = &r->files[ru->file];
         if (fs->failed) continue;
         if (!fs->rs.sb) {
@@ -340,6 +439,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
         lua_State *L = ig_sandbox_state(sb);
         check_ctx *ctx = &fs->rs.ctx;
         ctx->doc = doc;
+        ctx->svc = r->svc_serial == r->serial && r->idx.mask ? &r->idx : NULL;
         ctx->generation = ++r->generation;
         ctx->rule = (uint32_t)i;
         ctx->level = ru->info.level;
@@ -416,6 +516,7 @@ static int run_rules(runner *r, const pdoc *doc, const pcall *pc, rfind_list *ou
             if (d) d->rule_id = ig_strdup(ru->info.id);
         }
         ctx->doc = NULL;
+        ctx->svc = NULL;
         ctx->held = ctx->sites = NULL;
         ctx->nheld = 0;
     }

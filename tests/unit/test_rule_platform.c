@@ -607,7 +607,10 @@ static const char identity_kms[] =
     "{\"Statement\": [{\"Effect\": \"Deny\", \"Action\": [\"s3:*\", \"KMS:Decrypt\"], "
     "\"Resource\": \"*\"}]}";
 static const char identity_star[] =
-    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"k*:List*\", \"Resource\": \"*\"}]}";
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"k*:Decrypt\", \"Resource\": \"*\"}]}";
+static const char identity_list[] =
+    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:List*\", \"ec2:Describe*\"], "
+    "\"Resource\": \"*\"}]}";
 static const char identity_notaction[] =
     "{\"Statement\": [{\"Effect\": \"Allow\", \"NotAction\": \"s3:*\", \"Resource\": \"*\"}]}";
 static const char trust_doc[] =
@@ -628,11 +631,14 @@ Test(scope, kinds_and_actions_choose_documents)
         "}\n");
     cr_assert_eq(iamg_engine_diag_count(e), 0, "%s",
                  iamg_engine_diag_count(e) ? iamg_engine_diag(e, 0)->message : "");
-    /* s3 only: not a service of A-1's actions; B-1's service is a wildcard. */
+    /* s3 only: not a service of A-1's actions; B-1's *:Get* grants s3:GetObject. */
     expect_messages(e, identity_s3, "B-1");
-    /* A Deny names kms (in any case): A-1 is called, whatever the Effect. */
+    /* A Deny grants kms:Decrypt (in any case): A-1 is called, whatever the Effect. */
     expect_messages(e, identity_kms, "A-1|B-1");
-    expect_messages(e, identity_star, "A-1|B-1");
+    /* A wildcard service may be kms; nothing granted is a Get. */
+    expect_messages(e, identity_star, "A-1");
+    /* The services are A-1's, the actions are not. */
+    expect_messages(e, identity_list, "");
     expect_messages(e, identity_notaction, "A-1|B-1");
     /* A statement with a Principal allowing sts:AssumeRole: a trust policy. */
     expect_messages(e, trust_doc, "K-1 trust");
