@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 
 #include "rules/builtin.h"
+#include "rules/chunkcache.h"
 #include "rules/sandbox.h"
 
 /* Most components in a dotted name. */
@@ -193,7 +194,10 @@ static void compile(lua_State *L, module_ctx *m, const char *name, size_t nlen)
         chunk[0] = '@';
     }
     ig_sandbox_charge(L, len / 16 + 1);
-    if (luaL_loadbufferx(L, src, len, chunk, "t") != LUA_OK)
+    /* Built-in modules and a pack's: compiled once per process. */
+    int builtin = m->pack || strncmp(name, "iamguard.", 9) == 0;
+    if ((builtin ? ig_chunkcache_load(L, src, len, chunk)
+                 : luaL_loadbufferx(L, src, len, chunk, "t")) != LUA_OK)
         luaL_error(L, "require: module '%s' does not compile: %s", name, lua_tostring(L, -1));
 }
 

@@ -83,7 +83,7 @@ static int install_step(lua_State *L)
 }
 
 int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, const char *src,
-                      size_t len, const char *dir, sandbox_result *res)
+                      size_t len, const char *dir, int builtin, sandbox_result *res)
 {
     memset(rs, 0, sizeof *rs);
     rs->chunk_ref = LUA_NOREF;
@@ -110,7 +110,8 @@ int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, 
         ig_rulestate_close(rs);
         return -1;
     }
-    if (ig_sandbox_compile(rs->sb, name, src, len, res) != 0) {
+    if ((builtin ? ig_sandbox_compile_builtin(rs->sb, name, src, len, res)
+                 : ig_sandbox_compile(rs->sb, name, src, len, res)) != 0) {
         ig_rulestate_close(rs);
         return -1;
     }

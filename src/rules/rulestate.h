@@ -35,7 +35,7 @@ typedef struct rule_state {
  * be set before the first instance.
  */
 int ig_rulestate_open(rule_state *rs, const iamg_limits *lim, const char *name, const char *src,
-                      size_t len, const char *dir, sandbox_result *res);
+                      size_t len, const char *dir, int builtin, sandbox_result *res);
 
 /* Run the file in a new environment, with the limits of one call; its first
  * result is left on the stack. 0, or -1 with res set (stack unchanged). */

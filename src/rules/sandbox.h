@@ -103,6 +103,10 @@ int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len,
  * is left on the stack. Its first upvalue is _ENV (see ig_sandbox_push_env). */
 int ig_sandbox_compile(sandbox *sb, const char *name, const char *src, size_t len,
                        sandbox_result *res);
+/* As ig_sandbox_compile, for text compiled into iamguard (built-in rule
+ * files): compiled once per process and kept as bytecode (chunkcache.h). */
+int ig_sandbox_compile_builtin(sandbox *sb, const char *name, const char *src, size_t len,
+                               sandbox_result *res);
 
 /* Make every table among the globals read-only for rules: each becomes a
  * proxy (reads pass through, pairs() works; assignments, rawset and

@@ -7,6 +7,7 @@
 
 #include <lauxlib.h>
 
+#include "rules/chunkcache.h"
 #include "rules/sandbox_int.h"
 #include "util/alloc.h"
 
@@ -112,7 +113,7 @@ static void chunk_id(char out[LUA_IDSIZE], const char *name)
 
 /* Compile src, and with run_it run it, leaving its first result. */
 static int load_chunk(sandbox *sb, const char *name, const char *src, size_t len,
-                      sandbox_result *res, int run_it)
+                      sandbox_result *res, int run_it, int builtin)
 {
     lua_State *L = sb->L;
     assert(name && (src || len == 0));
@@ -142,7 +143,8 @@ static int load_chunk(sandbox *sb, const char *name, const char *src, size_t len
         goto done;
     }
     arm(sb);
-    int st = luaL_loadbufferx(L, src, len, chunkname, "t");
+    int st = builtin ? ig_chunkcache_load(L, src, len, chunkname)
+                     : luaL_loadbufferx(L, src, len, chunkname, "t");
     if (st == LUA_OK) {
         rc = run_it ? run(sb, 0, 1, res) : 0;
     } else {
@@ -165,11 +167,17 @@ done:
 
 int ig_sandbox_load(sandbox *sb, const char *name, const char *src, size_t len, sandbox_result *res)
 {
-    return load_chunk(sb, name, src, len, res, 1);
+    return load_chunk(sb, name, src, len, res, 1, 0);
 }
 
 int ig_sandbox_compile(sandbox *sb, const char *name, const char *src, size_t len,
                        sandbox_result *res)
 {
-    return load_chunk(sb, name, src, len, res, 0);
+    return load_chunk(sb, name, src, len, res, 0, 0);
+}
+
+int ig_sandbox_compile_builtin(sandbox *sb, const char *name, const char *src, size_t len,
+                               sandbox_result *res)
+{
+    return load_chunk(sb, name, src, len, res, 0, 1);
 }
