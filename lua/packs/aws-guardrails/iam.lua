@@ -277,7 +277,7 @@ return common.rules("iam", {
     check = function(policy, report)
       if policy.kind ~= "identity" then return end
       for _, st in ipairs(policy.statements) do
-        local c = ip_restriction(st)
+        local c = st:has("Condition") and ip_restriction(st)
         if c and not only_assume_role(st) and not conditions.mentions(st, VIA_KEYS) then
           report {
             statement = st, element = "Condition", index = c.index,
@@ -328,10 +328,12 @@ return common.rules("iam", {
       .. "iamguard knows the boundaries a file attaches and the names `boundary_policies` "
       .. "gives.",
     check = function(policy, report, p)
+      local hits = actions.allowed(policy, BOUNDARY_SET)
+      if #hits == 0 then return end
       local patterns = p.authorized_principals
       local left, held = g.unauthorized_holders(policy, patterns)
       if #patterns > 0 and held and #left == 0 then return end
-      for _, hit in ipairs(actions.allowed(policy, BOUNDARY_SET)) do
+      for _, hit in ipairs(hits) do
         local st = hit.statement
         local yes, via = reaches_boundary(st, p.boundary_policies)
         if yes then
@@ -428,11 +430,13 @@ return common.rules("iam", {
       .. "Who is a delegated administrator, and which roles they made, is not in the "
       .. "policies: the parameters say it.",
     check = function(policy, report, p)
+      local hits = actions.allowed(policy, CREATE_ROLE_SET)
+      if #hits == 0 then return end
       local patterns = p.authorized_principals
       local left, held = g.unauthorized_holders(policy, patterns)
       if #patterns > 0 and held and #left == 0 then return end
       if conditions.denied_unless(policy, "iam:CreateRole", "iam:PermissionsBoundary") then return end
-      for _, hit in ipairs(actions.allowed(policy, CREATE_ROLE_SET)) do
+      for _, hit in ipairs(hits) do
         local st = hit.statement
         if st:reaches(ROLE_PROBE) and not requires_boundary(st, p.boundary_policies) then
           report {
@@ -492,6 +496,8 @@ return common.rules("iam", {
       .. "guardrail: the services the role is passed to (the catalogue gives both ids the "
       .. "same text).",
     check = function(policy, report, p)
+      local hits = actions.allowed(policy, PASSROLE_SET)
+      if #hits == 0 then return end
       if #p.authorized_principals > 0 then
         local left, held = g.unauthorized_holders(policy, p.authorized_principals)
         if held and #left == 0 then return end
@@ -513,7 +519,7 @@ return common.rules("iam", {
         }
       end
       if #p.approved_roles == 0 then return end
-      for _, hit in ipairs(actions.allowed(policy, PASSROLE_SET)) do
+      for _, hit in ipairs(hits) do
         local st = hit.statement
         if not seen[st.index] then
           for i, r in ipairs(st.resources or {}) do
@@ -651,11 +657,13 @@ return common.rules("iam", {
       .. "guardrail also mentions, is judged by IAM-STS-2 and IAM-STS-3; whether the service "
       .. "it trusts is the intended one is not written anywhere a scanner can read.",
     check = function(policy, report, p)
+      local hits = actions.allowed(policy, PASSROLE_SET)
+      if #hits == 0 then return end
       if #p.authorized_principals > 0 then
         local left, held = g.unauthorized_holders(policy, p.authorized_principals)
         if held and #left == 0 then return end
       end
-      for _, hit in ipairs(actions.allowed(policy, PASSROLE_SET)) do
+      for _, hit in ipairs(hits) do
         local st = hit.statement
         if not passed_to_service(st) then
           report {

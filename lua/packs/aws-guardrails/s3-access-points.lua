@@ -131,8 +131,9 @@ return common.rules("s3-access-points", {
         if everyone(st) and not conditions.pinned(st, PRINCIPAL_KEYS) then
           report {
             statement = st, element = st.not_principal and "NotPrincipal" or "Principal",
-            message = g.statement_name(st) .. " of the access point policy allows "
-              .. hit.action .. " to everyone, with no condition on who calls or from where: "
+            message = g.statement_name(st) .. " of the access point policy allows S3 actions ("
+              .. (hit.pattern and g.quote(hit.pattern) or "through NotAction")
+              .. ") to everyone, with no condition on who calls or from where: "
               .. "the access point is public unless Block Public Access stops it. Name the "
               .. "principals, or add a condition on aws:PrincipalOrgID or aws:SourceVpc.",
           }

@@ -120,8 +120,9 @@ return common.rules("s3", {
         if everyone and reaches and not conditions.pinned(st, SCOPING_KEYS) then
           report {
             statement = st, element = hit.element, index = hit.index,
-            message = g.statement_name(st) .. " of the VPC endpoint policy allows " .. hit.action
-              .. " for everyone on " .. (r and ("every bucket (Resource " .. g.quote(r) .. ")")
+            message = g.statement_name(st) .. " of the VPC endpoint policy allows everyone S3 "
+              .. "actions (" .. (hit.pattern and g.quote(hit.pattern) or "through NotAction")
+              .. ") on " .. (r and ("every bucket (Resource " .. g.quote(r) .. ")")
                 or "every bucket NotResource leaves") .. ". Name the buckets, or add a "
               .. "condition on aws:PrincipalOrgID or aws:ResourceOrgID.",
           }
@@ -201,12 +202,14 @@ return common.rules("s3", {
       .. "the policies: with `buckets` empty every bucket counts and the findings are notes.",
     check = function(policy, report, p)
       if policy.kind ~= "identity" and not s3docs.is_bucket_policy(policy) then return end
+      local hits = actions.allowed(policy, PUT)
+      if #hits == 0 then return end
       local accept = storage_class_ok(p.storage_classes)
       if conditions.denied_unless(policy, "s3:PutObject", "s3:x-amz-storage-class", accept) then
         return
       end
       local configured = #p.buckets > 0
-      for _, hit in ipairs(actions.allowed(policy, PUT)) do
+      for _, hit in ipairs(hits) do
         local st = hit.statement
         local yes, r = reaches_buckets(st, p.buckets, OBJECT_PROBE)
         if yes and not conditions.pinned(st, { "s3:x-amz-storage-class" }, accept) then

@@ -57,7 +57,7 @@ end
 --- policies)? `accept(c)` may check the values.
 function M.denied_unless(policy, action, key, accept, probes)
   for _, st in ipairs(policy.statements) do
-    if st.effect == "Deny" and st:grants(action) and #st.conditions > 0
+    if st.effect == "Deny" and st:has("Condition") and st:grants(action)
         and (not probes or st:reaches(probes)) then
       local only = true
       for _, c in ipairs(st.conditions) do

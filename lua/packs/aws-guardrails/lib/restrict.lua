@@ -50,10 +50,12 @@ end
 --- The identity-policy half: findings for `policy` under `spec` (with
 --- spec.set from actions.set). Exported for rules that add conditions.
 function M.check_identity(spec, policy, report, p)
+  local hits = actions.allowed(policy, spec.set)
+  if #hits == 0 then return end
   local patterns = p and p.authorized_principals or {}
   local left, held = g.unauthorized_holders(policy, patterns)
   if #patterns > 0 and held and #left == 0 then return end
-  for _, hit in ipairs(actions.allowed(policy, spec.set)) do
+  for _, hit in ipairs(hits) do
     local st = hit.statement
     if not spec.reaches or spec.reaches(st, p, hit) then
       do
