@@ -2,7 +2,7 @@
 --
 --   local actions = require("actions")
 --   local SET = actions.set({ "kms:DisableKey", "kms:ScheduleKeyDeletion" })
---   local hit = actions.granted(st, SET)      -- nil, or {action, element, index, pattern, text}
+--   local hit = actions.granted(st, SET)      -- nil, or {action, element, index, pattern, text, clause}
 --   for _, hit in ipairs(actions.allowed(policy, SET)) do ... hit.statement ... end
 --
 -- Guardrails list up to 80 actions; asking st:grants once per action and
@@ -12,13 +12,20 @@
 
 local M = {}
 
+-- A hit says how the statement grants the action in two shapes: `text`,
+-- the subject of a sentence that goes on with " grants <action>"
+-- ('Action "ec2:*"', "NotAction, which does not exclude it,"), and
+-- `clause`, a whole clause, as g.message's granted_by takes it
+-- ('Action "ec2:*" grants it', "NotAction does not exclude it").
 local function hit_of(action, element, index, pattern)
   if not action then return nil end
   local h = { action = action, element = element, index = index, pattern = pattern }
   if element == "Action" then
     h.text = 'Action "' .. pattern .. '"'
+    h.clause = h.text .. " grants it"
   else
     h.text = "NotAction, which does not exclude it,"
+    h.clause = "NotAction does not exclude it"
   end
   return h
 end
@@ -37,6 +44,14 @@ end
 --- "NotAction", index, pattern, text}, or nil.
 function M.granted(st, set)
   return hit_of(st:grants_any(set.cset))
+end
+
+--- Does statement st grant `action` (one name or glob; Effect and
+--- Resource aside)? nil, or a hit as granted() gives, for that action.
+function M.grant(st, action)
+  local yes, pattern, index = st:grants(action)
+  if not yes then return nil end
+  return hit_of(action, pattern and "Action" or "NotAction", index, pattern)
 end
 
 --- The statements of `policy` with Effect `effect` (default "Allow") that

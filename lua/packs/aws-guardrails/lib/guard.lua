@@ -303,7 +303,7 @@ local function check_identity(spec, set, info, policy, report, p)
     local action, grant, why
     local candidates = (#denies == 0 and not spec.scoped) and { hit.action } or set.list
     for _, a in ipairs(candidates) do
-      local gr = a == hit.action and hit or g.grant(st, a)
+      local gr = a == hit.action and hit or actions.grant(st, a)
       if gr then
         local ds = #denies > 0 and M.denies_of(denies, a) or {}
         if spec.scoped then
@@ -349,7 +349,7 @@ local function check_identity(spec, set, info, policy, report, p)
           action = action,
           target = why and (spec.target or "resources it does not name") or false,
           holders = held and left or nil,
-          granted_by = grant.text,
+          granted_by = grant.clause,
           reached_by = why and why.text or nil,
           unscoped = why and (spec.scope_word or "no condition narrows it") or nil,
           fix = fix,

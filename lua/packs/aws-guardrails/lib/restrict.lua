@@ -71,7 +71,7 @@ function M.check_identity(spec, policy, report, p)
             action = hit.action,
             target = false,
             holders = held and left or nil,
-            granted_by = hit.text,
+            granted_by = hit.clause,
             fix = how .. (spec.fix and (" " .. spec.fix) or ""),
           },
         }
