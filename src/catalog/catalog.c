@@ -37,6 +37,7 @@
 #include "catalog/catalog_data.h"
 #include "iamguard/match.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/errors.h"
 
 #define NONE UINT32_MAX
@@ -163,9 +164,9 @@ static int ieqn(const char *a, const char *b, size_t n)
 
 static uint32_t hash_lower(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = IG_FNV32_INIT;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ lc((unsigned char)s[i])) * 16777619u;
+        h = (h ^ lc((unsigned char)s[i])) * IG_FNV32_PRIME;
     return h;
 }
 

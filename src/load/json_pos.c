@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/array.h"
 #include "util/errors.h"
 #include "util/utf8.h"
@@ -99,30 +100,6 @@ static long read_hex4(const unsigned char *p, const unsigned char *end)
     return v;
 }
 
-static size_t put_utf8(unsigned char *o, unsigned long cp)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /*
  * Decode the escape at p (p[0] == '\\') into o. Returns bytes consumed from
  * p, writes the decoded length to *olen; 0 on a syntax error (reported).
@@ -166,10 +143,10 @@ static size_t decode_escape(parser *P, const unsigned char *p, unsigned char *o,
         }
         unsigned long cp =
             0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
-        *olen = put_utf8(o, cp);
+        *olen = ig_utf8_encode(o, cp);
         return 12;
     }
-    *olen = put_utf8(o, (unsigned long)hi);
+    *olen = ig_utf8_encode(o, (unsigned long)hi);
     return 6;
 }
 
@@ -208,14 +185,6 @@ struct interned {
     const char *s; /* NULL: empty slot */
     uint32_t hash, n;
 };
-
-static uint32_t str_hash(const unsigned char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 16777619u;
-    return h;
-}
 
 /* The copy of s[0..n) kept so far, or NULL; *slot is where a new copy goes
  * (NULL when the table is full or could not grow: nothing is lost but the
@@ -287,7 +256,7 @@ static int parse_string(parser *P, tnode *out)
     struct interned *slot = NULL;
     uint32_t h = 0;
     if (simple && rawlen <= INTERN_MAX_LEN) {
-        h = str_hash(open + 1, rawlen);
+        h = ig_fnv32(IG_FNV32_INIT, open + 1, rawlen);
         known = intern_find(P, open + 1, rawlen, h, &slot);
         if (known) {
             out->type = TN_STRING;
@@ -683,7 +652,7 @@ uint32_t *ig_json_string_map(const tsource *src, const tnode *str, arena *a)
                     olen = 4;
                 } else {
                     used = 6;
-                    olen = put_utf8(tmp, (unsigned long)(hi < 0 ? 0 : hi));
+                    olen = ig_utf8_encode(tmp, (unsigned long)(hi < 0 ? 0 : hi));
                 }
             } else {
                 used = 2;

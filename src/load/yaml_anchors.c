@@ -7,16 +7,14 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/array.h"
 
 /* ---- anchors -------------------------------------------------------------- */
 
 static uint32_t hash_bytes(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    return ig_fnv32(IG_FNV32_INIT, s, n);
 }
 
 long ig_yaml_anchor_find(const loader *L, const char *name, size_t len)

@@ -153,26 +153,7 @@ static uint32_t put_escape(mapper *M, uint32_t p, uint32_t lim)
         used += hex;
     }
     unsigned char o[4];
-    uint32_t w;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        w = 1;
-    } else if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        w = 2;
-    } else if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        w = 3;
-    } else {
-        o[0] = (unsigned char)(0xF0 | (cp >> 18));
-        o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        w = 4;
-    }
+    uint32_t w = (uint32_t)ig_utf8_encode(o, cp);
     for (uint32_t i = 0; i < w; i++)
         put(M, o[i], p);
     return used;

@@ -29,6 +29,7 @@
 #include "iamguard/error.h"
 #include "match/glob.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/array.h"
 
 enum { ST_STAR, ST_ONE, ST_LIT, ST_RUN };
@@ -347,10 +348,10 @@ static int settle(search *S, uint32_t t, const uint32_t *raw, uint32_t rawlen, c
 
 static uint32_t hash_key(const uint32_t *k, uint32_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = IG_FNV64_INIT;
     for (uint32_t i = 0; i < n; i++) {
         h ^= k[i];
-        h *= 1099511628211ULL;
+        h *= IG_FNV64_PRIME;
     }
     return (uint32_t)(h ^ (h >> 32));
 }

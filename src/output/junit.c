@@ -23,6 +23,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"
+#include "util/str.h"
 
 #define NO_DOC SIZE_MAX
 
@@ -51,17 +52,12 @@ typedef struct jw {
     int oom;
 } jw;
 
-static int cmp_str(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "");
-}
-
 static int cmp_doc_key(const void *pa, const void *pb)
 {
     const iamg_document *a = *(const iamg_document *const *)pa;
     const iamg_document *b = *(const iamg_document *const *)pb;
-    int c = cmp_str(a->path, b->path);
-    return c ? c : cmp_str(a->origin.pointer, b->origin.pointer);
+    int c = ig_str_cmp(a->path, b->path);
+    return c ? c : ig_str_cmp(a->origin.pointer, b->origin.pointer);
 }
 
 static int cmp_placed(const void *pa, const void *pb)
@@ -103,8 +99,8 @@ static int cmp_doc_holder(const void *pa, const void *pb)
 {
     const iamg_document *a = *(const iamg_document *const *)pa;
     const iamg_document *b = *(const iamg_document *const *)pb;
-    int c = cmp_str(a->path, b->path);
-    return c ? c : cmp_str(a->origin.container, b->origin.container);
+    int c = ig_str_cmp(a->path, b->path);
+    return c ? c : ig_str_cmp(a->origin.container, b->origin.container);
 }
 
 /* Rules in SARIF's order (enabled ones as loaded, then any other a finding

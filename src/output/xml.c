@@ -9,22 +9,7 @@
  * forbids. */
 static int spelled_out(unsigned cp)
 {
-    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFFFE ||
-           cp == 0xFFFF;
-}
-
-static unsigned decode(const unsigned char *p, size_t len)
-{
-    switch (len) {
-    case 2:
-        return ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-    case 3:
-        return ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-    default:
-        return ((unsigned)(p[0] & 0x07) << 18) | ((unsigned)(p[1] & 0x3F) << 12) |
-               ((unsigned)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-    }
+    return ig_utf8_hidden(cp) || cp == 0xFFFE || cp == 0xFFFF;
 }
 
 static void escape(buf *b, const char *s, int attr)
@@ -41,7 +26,7 @@ static void escape(buf *b, const char *s, int attr)
             continue;
         }
         if (len > 1) {
-            unsigned cp = decode(p + i, len);
+            unsigned cp = ig_utf8_decode(p + i, len);
             if (spelled_out(cp))
                 ig_buf_printf(b, "\\u%04x", cp);
             else

@@ -5,6 +5,7 @@
 
 #include "principal/managed.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/errors.h"
 
 /* Group memberships expanded per file (user x policies of its groups) before
@@ -22,10 +23,7 @@ typedef struct smap {
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return ig_fnv64_str(IG_FNV64_INIT, s);
 }
 
 static int smap_init(smap *m, size_t n)

@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/buf.h"
 
 /* The built-in Lua code is a few hundred KB; past this the rest is
@@ -33,12 +34,7 @@ static size_t cache_bytes;
 
 static uint64_t fnv(const char *name, const char *s, size_t n)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-    return h;
+    return ig_fnv64(ig_fnv64_str(IG_FNV64_INIT, name), s, n);
 }
 
 /* The entry for (name, text), or NULL; entries never change once listed. */

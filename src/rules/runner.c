@@ -12,6 +12,7 @@
 #include "rules/ruleset.h"
 #include "rules/rulestate.h"
 #include "util/alloc.h"
+#include "util/array.h"
 
 typedef struct file_state {
     rule_state rs;       /* rs.sb is NULL until the file is first needed */
@@ -273,13 +274,7 @@ static int note_service(runner *r, const char *pat)
     for (size_t i = 0; i < r->nsvcs; i++)
         if (r->svcs[i].n == n && strncasecmp(r->svcs[i].s, pat, n) == 0)
             return i < 64 ? (int)i : -1;
-    if (r->nsvcs == r->capsvcs) {
-        size_t cap = r->capsvcs ? r->capsvcs * 2 : 16;
-        ig_svc_name *v = ig_realloc(r->svcs, cap * sizeof *v);
-        if (!v) return -1;
-        r->svcs = v;
-        r->capsvcs = cap;
-    }
+    if (IG_ARRAY_GROW(r->svcs, r->nsvcs, r->capsvcs, 16)) return -1;
     r->svcs[r->nsvcs].s = pat;
     r->svcs[r->nsvcs].n = n;
     r->nsvcs++;

@@ -902,15 +902,9 @@ static int publish(void *ud, const walk_file *f)
     if (sh->failed) {
         rc = -1;
     } else if (sh->nfiles == sh->nblocks * BLOCK_FILES) {
-        if (sh->nblocks == sh->capblocks) {
-            size_t cap = sh->capblocks ? sh->capblocks * 2 : 16;
-            file_block **v = ig_realloc(sh->blocks, cap * sizeof *v);
-            if (v) {
-                sh->blocks = v;
-                sh->capblocks = cap;
-            }
-        }
-        file_block *b = sh->nblocks < sh->capblocks ? ig_calloc(1, sizeof *b) : NULL;
+        file_block *b = IG_ARRAY_GROW(sh->blocks, sh->nblocks, sh->capblocks, 16)
+                            ? NULL
+                            : ig_calloc(1, sizeof *b);
         if (b)
             sh->blocks[sh->nblocks++] = b;
         else

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/array.h"
 #include "util/buf.h"
 #include "util/errors.h"
@@ -139,14 +140,6 @@ typedef struct walker {
     int stopped; /* emit asked to stop */
 } walker;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 /* 1 when rel was emitted already; otherwise remember it and return 0. */
 static int seen_name(walker *w, const char *rel)
 {
@@ -156,7 +149,7 @@ static int seen_name(walker *w, const char *rel)
         if (!v) return w->oom = 1, 1;
         for (size_t i = 0; i < w->capnames; i++) {
             if (!w->names[i]) continue;
-            size_t k = hash_str(w->names[i]) & (cap - 1);
+            size_t k = ig_fnv64_str(IG_FNV64_INIT, w->names[i]) & (cap - 1);
             while (v[k])
                 k = (k + 1) & (cap - 1);
             v[k] = w->names[i];
@@ -165,7 +158,7 @@ static int seen_name(walker *w, const char *rel)
         w->names = v;
         w->capnames = cap;
     }
-    size_t k = hash_str(rel) & (w->capnames - 1);
+    size_t k = ig_fnv64_str(IG_FNV64_INIT, rel) & (w->capnames - 1);
     for (; w->names[k]; k = (k + 1) & (w->capnames - 1))
         if (strcmp(w->names[k], rel) == 0) return 1;
     w->names[k] = rel;

@@ -9,22 +9,10 @@
 #include "iamguard/output.h"
 #include "util/utf8.h"
 
-/* Format characters that reorder or break what a reader sees. */
+/* Characters that reorder or break what a reader sees. */
 static int invisible(unsigned cp)
 {
-    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 ||
-           cp == 0x2029;
-}
-
-static unsigned decode(const unsigned char *p, size_t w)
-{
-    if (w == 1) return p[0];
-    if (w == 2) return ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-    if (w == 3)
-        return ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-    return ((unsigned)(p[0] & 0x07) << 18) | ((unsigned)(p[1] & 0x3F) << 12) |
-           ((unsigned)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+    return ig_utf8_hidden(cp) || cp == 0x2028 || cp == 0x2029;
 }
 
 size_t ig_escape_char(const char *s, size_t n, unsigned flags, int line_start,
@@ -40,7 +28,7 @@ size_t ig_escape_char(const char *s, size_t n, unsigned flags, int line_start,
         return 4;
     }
     *used = w;
-    unsigned cp = decode(p, w);
+    unsigned cp = ig_utf8_decode(p, w);
     if (cp == ':' && line_start && (flags & (IG_ESC_LINE_START | IG_ESC_KEEP_NEWLINES))) {
         memcpy(out, "\\x3a", 5);
         return 4;

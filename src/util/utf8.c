@@ -26,6 +26,51 @@ size_t ig_utf8_seq_len(const unsigned char *p, size_t n)
     return 0;
 }
 
+unsigned ig_utf8_decode(const unsigned char *p, size_t w)
+{
+    switch (w) {
+    case 1:
+        return p[0];
+    case 2:
+        return ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+    case 3:
+        return ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    default:
+        return ((unsigned)(p[0] & 0x07) << 18) | ((unsigned)(p[1] & 0x3F) << 12) |
+               ((unsigned)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+    }
+}
+
+size_t ig_utf8_encode(unsigned char o[4], unsigned long cp)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+int ig_utf8_hidden(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 size_t ig_utf8_bytes_for_utf16(const char *s, size_t n, size_t units)
 {
     size_t i = 0, u = 0;

@@ -29,6 +29,19 @@ char *ig_utf8_sanitize_cut(const char *s, size_t n, size_t max, int *cut);
  * one. Stops at n. */
 size_t ig_utf8_bytes_for_utf16(const char *s, size_t n, size_t units);
 
+/* The code point of the w-byte sequence at p, w being what ig_utf8_seq_len
+ * gave (1 to 4). */
+unsigned ig_utf8_decode(const unsigned char *p, size_t w);
+
+/* Write code point cp (at most 0x10FFFF) as UTF-8 to o; the number of
+ * bytes, 1 to 4. */
+size_t ig_utf8_encode(unsigned char o[4], unsigned long cp);
+
+/* 1 for the code points that change what a reader sees without being seen
+ * themselves: C1 controls and the bidirectional marks, embeddings,
+ * overrides and isolates. Writers spell them out. */
+int ig_utf8_hidden(unsigned cp);
+
 /* 1 when s[0..n) is valid UTF-8. */
 int ig_utf8_valid(const char *s, size_t n);
 

@@ -35,6 +35,7 @@
 #include "iamguard/iamguard.h"
 #include "unit/format_cases.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #define CASES IAMG_SOURCE_DIR "/tests/cases/hostile"
 #define GOOD IAMG_SOURCE_DIR "/tests/cases/rules"
@@ -176,11 +177,6 @@ typedef struct case_list {
     size_t n;
 } case_list;
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Folders of tests/cases/hostile with an expected.txt, sorted. */
 static void list_cases(case_list *cl)
 {
@@ -196,7 +192,7 @@ static void list_cases(case_list *cl)
         if (stat(p, &st) == 0) cl->names[cl->n++] = strdup(de->d_name);
     }
     closedir(d);
-    qsort(cl->names, cl->n, sizeof *cl->names, cmp_str);
+    qsort(cl->names, cl->n, sizeof *cl->names, ig_str_cmp_ptr);
 }
 
 static void free_cases(case_list *cl)

@@ -12,6 +12,7 @@
 
 #include "common/slurp.h"
 #include "iamguard/iamguard.h"
+#include "util/str.h"
 
 #define CASES IAMG_SOURCE_DIR "/tests/cases/rules"
 
@@ -34,11 +35,6 @@ static int find_input(const char *dir, char *out, size_t cap)
     return found == 1 ? 0 : -1;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 Test(rule_cases, every_case_folder)
 {
     DIR *d = opendir(CASES);
@@ -50,7 +46,7 @@ Test(rule_cases, every_case_folder)
         if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0)
             names[n++] = strdup(de->d_name);
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    qsort(names, n, sizeof *names, ig_str_cmp_ptr);
     cr_assert_gt(n, 60, "expected the full set of rule cases, found %zu", n);
 
     iamg_engine *e;
