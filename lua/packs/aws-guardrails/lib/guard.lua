@@ -17,7 +17,8 @@
 --    and account) and no condition scopes it: a resource-tag condition the
 --    action supports, or one of `scope_keys` with specific values. With
 --    `restrict_scoped`, a scoped grant is a finding too once
---    authorized_principals is configured and a holder is outside it.
+--    authorized_principals is configured and a holder is outside it (with
+--    `restrict_scoped = "always"`, a note while no list is configured).
 --
 -- In both, what an unconditional Deny of the same document takes back is
 -- not granted: a Deny with Resource "*" takes the action back everywhere,
@@ -311,8 +312,8 @@ local function check_identity(spec, set, info, policy, report, p)
           if u then
             action, grant, why = a, gr, u
             break
-          elseif spec.restrict_scoped and #patterns > 0 and not action
-              and not M.denies_everywhere(ds) then
+          elseif spec.restrict_scoped and (#patterns > 0 or spec.restrict_scoped == "always")
+              and not action and not M.denies_everywhere(ds) then
             action, grant = a, gr
           end
         elseif not M.denies_everywhere(ds) then
@@ -363,7 +364,9 @@ end
 ---   actions            the listed actions (catalogue names)
 ---   scoped             true: "must be scoped" (see above); default restricted
 ---   restrict_scoped    scoped rules: with authorized_principals configured,
----                      scoped grants held by others are findings too
+---                      scoped grants held by others are findings too;
+---                      "always": while none is configured as well, as notes
+---                      that say how to configure the list
 ---   scope_keys         condition keys (globs) whose specific values scope a grant
 ---   scope_mfa          an MFA condition scopes a grant
 ---   resource_types     {action = {type names}}: the catalogue resource types
