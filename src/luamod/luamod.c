@@ -117,10 +117,13 @@ static void push_error(lua_State *L, const iamg_error *err)
     luaL_pushresult(&b);
 }
 
-/* A list of strings from a string or a table of strings at idx (absolute).
- * The strings stay referenced by the argument; the array is a userdata left
- * on the stack. */
-static const char **string_list(lua_State *L, int idx, const char *what, size_t *n)
+/* A list of strings from a string or a table of strings at idx (absolute),
+ * argument `arg` of function `fn` (lua_args.h); `what` names it in errors
+ * when it is a field of that argument (as "opts.rules"), or is NULL when it
+ * is the argument itself. The strings stay referenced by the argument; the
+ * array is a userdata left on the stack. */
+static const char **string_list(lua_State *L, int idx, const char *fn, int arg, const char *what,
+                                size_t *n)
 {
     *n = 0;
     if (lua_isnoneornil(L, idx)) return NULL;
@@ -130,14 +133,20 @@ static const char **string_list(lua_State *L, int idx, const char *what, size_t 
         *n = 1;
         return v;
     }
-    if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s must be a string or a list of strings", what);
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        if (!what) ig_lua_typeerror(L, fn, arg, "string or list of strings");
+        ig_lua_argerror(L, fn, arg, "%s must be a string or a list of strings, not a %s", what,
+                        ig_lua_typename(L, idx));
+    }
+    const char *of = what ? " of " : "";
+    if (!what) what = "";
     lua_Integer len = luaL_len(L, idx);
-    if (len < 0 || (lua_Unsigned)len > 1000000) luaL_error(L, "%s: too many entries", what);
+    if (len < 0 || (lua_Unsigned)len > 1000000)
+        ig_lua_argerror(L, fn, arg, "too many entries%s%s", of, what);
     const char **v = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *v, 0);
     for (lua_Integer i = 1; i <= len; i++) {
         if (lua_rawgeti(L, idx, i) != LUA_TSTRING)
-            luaL_error(L, "%s[%d] must be a string", what, (int)i);
+            ig_lua_argerror(L, fn, arg, "item %d%s%s is not a string", (int)i, of, what);
         v[i - 1] = lua_tostring(L, -1);
         lua_pop(L, 1);
     }
@@ -191,23 +200,26 @@ static int l_key_equal(lua_State *L)
 /* ---- the IAM catalogue: statements are tables as load() gives them ---- */
 
 /* The Action or NotAction list of the statement table at idx (its
- * `actions` or `not_actions`, a string or a list of strings). */
-static ig_lc_stmt stmt_arg(lua_State *L, int idx)
+ * `actions` or `not_actions`, a string or a list of strings). It pushes
+ * values: callers first set the stack to their arguments (lua_settop), so
+ * that a missing argument is not taken for one of them. */
+static ig_lc_stmt stmt_arg(lua_State *L, const char *fn, int idx)
 {
     ig_lc_stmt s = {NULL, 0, 0};
-    luaL_checktype(L, idx, LUA_TTABLE);
+    ig_lua_checktable(L, fn, idx);
     if (lua_getfield(L, idx, "actions") == LUA_TNIL) {
         lua_pop(L, 1);
         if (lua_getfield(L, idx, "not_actions") != LUA_TNIL) s.negated = 1;
     }
-    s.pats = string_list(L, lua_absindex(L, -1), "statement actions", &s.n);
+    s.pats = string_list(L, lua_absindex(L, -1), fn, idx, "the statement's actions", &s.n);
     return s;
 }
 
 static int l_grants(lua_State *L)
 {
-    ig_lc_stmt s = stmt_arg(L, 1);
-    const char *query = luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    ig_lc_stmt s = stmt_arg(L, ".grants", 1);
+    const char *query = ig_lua_checkstring(L, ".grants", 2, NULL);
     size_t which;
     int yes = ig_lc_grants(L, &s, query, &which);
     lua_pushboolean(L, yes);
@@ -219,30 +231,34 @@ static int l_grants(lua_State *L)
 
 static int l_granted_actions(lua_State *L)
 {
-    ig_lc_stmt s = stmt_arg(L, 1);
+    lua_settop(L, 1);
+    ig_lc_stmt s = stmt_arg(L, ".granted_actions", 1);
     ig_lc_push_names(L, ig_lc_push_granted(L, &s));
     return 1;
 }
 
 static int l_grants_access_level(lua_State *L)
 {
-    ig_lc_stmt s = stmt_arg(L, 1);
+    lua_settop(L, 2);
+    ig_lc_stmt s = stmt_arg(L, ".grants_access_level", 1);
     ig_lua_checkstring(L, ".grants_access_level", 2, NULL);
     return ig_lc_grants_access_level(L, ig_lc_push_granted(L, &s), 2, ".grants_access_level");
 }
 
 static int l_supports_condition_key(lua_State *L)
 {
-    ig_lc_stmt s = stmt_arg(L, 1);
-    const char *key = luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    ig_lc_stmt s = stmt_arg(L, ".supports_condition_key", 1);
+    const char *key = ig_lua_checkstring(L, ".supports_condition_key", 2, NULL);
     lua_pushboolean(L, ig_lc_supports_key(L, ig_lc_push_granted(L, &s), key));
     return 1;
 }
 
 static int l_supports_resource(lua_State *L)
 {
-    ig_lc_stmt s = stmt_arg(L, 1);
-    const char *arn = luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    ig_lc_stmt s = stmt_arg(L, ".supports_resource", 1);
+    const char *arn = ig_lua_checkstring(L, ".supports_resource", 2, NULL);
     lua_pushboolean(L, ig_lc_supports_resource(L, ig_lc_push_granted(L, &s), arn));
     return 1;
 }
@@ -336,10 +352,10 @@ static void push_problem(lua_State *L, int code, iamg_level level, const char *p
  */
 static int l_load(lua_State *L)
 {
-    const char *path = luaL_optstring(L, 1, NULL);
+    const char *path = ig_lua_optstring(L, ".load", 1, NULL);
     size_t len = 0;
-    const char *text = luaL_optlstring(L, 2, NULL, &len);
-    if (!path && !text) return luaL_error(L, "iamguard.load: give a path or a text");
+    const char *text = lua_isnoneornil(L, 2) ? NULL : ig_lua_checkstring(L, ".load", 2, &len);
+    if (!path && !text) return ig_lua_typeerror(L, ".load", 1, "path (or a text as argument #2)");
     iamg_limits lim = IAMG_LIMITS_INIT;
     guard *g = push_guard(L);
     if (!text) {
@@ -425,29 +441,33 @@ static int l_scan(lua_State *L)
 {
     size_t npaths, ndirs, nonly, nskip, nexclude;
     int opts = lua_isnoneornil(L, 2) ? 0 : 2;
-    if (opts) luaL_checktype(L, 2, LUA_TTABLE);
-    const char **paths = string_list(L, 1, "paths", &npaths);
-    if (npaths == 0) return luaL_error(L, "iamguard.scan: no path given");
+    if (opts) ig_lua_checktable(L, ".scan", 2);
+    if (lua_isnoneornil(L, 1)) return ig_lua_typeerror(L, ".scan", 1, "path or list of paths");
+    const char **paths = string_list(L, 1, ".scan", 1, NULL, &npaths);
+    if (npaths == 0) return ig_lua_argerror(L, ".scan", 1, "no path given");
     opt_field(L, opts, "rules");
-    const char **dirs = string_list(L, lua_absindex(L, -1), "opts.rules", &ndirs);
+    const char **dirs = string_list(L, lua_absindex(L, -1), ".scan", 2, "opts.rules", &ndirs);
     opt_field(L, opts, "only");
-    const char **only = string_list(L, lua_absindex(L, -1), "opts.only", &nonly);
+    const char **only = string_list(L, lua_absindex(L, -1), ".scan", 2, "opts.only", &nonly);
     opt_field(L, opts, "skip");
-    const char **skip = string_list(L, lua_absindex(L, -1), "opts.skip", &nskip);
+    const char **skip = string_list(L, lua_absindex(L, -1), ".scan", 2, "opts.skip", &nskip);
     opt_field(L, opts, "exclude");
-    const char **exclude = string_list(L, lua_absindex(L, -1), "opts.exclude", &nexclude);
+    const char **exclude =
+        string_list(L, lua_absindex(L, -1), ".scan", 2, "opts.exclude", &nexclude);
 
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
     if (opt_field(L, opts, "builtin") != LUA_TNIL) eo.builtin_rules = lua_toboolean(L, -1);
     if (opt_field(L, opts, "base_dir") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "opts.base_dir must be a string");
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return ig_lua_argerror(L, ".scan", 2, "opts.base_dir must be a string");
         so.base_dir = lua_tostring(L, -1);
     }
     if (opt_field(L, opts, "jobs") != LUA_TNIL) {
         int isint;
         lua_Integer j = lua_tointegerx(L, -1, &isint);
-        if (!isint || j < 0 || j > 1024) return luaL_error(L, "opts.jobs must be 0 to 1024");
+        if (!isint || j < 0 || j > 1024)
+            return ig_lua_argerror(L, ".scan", 2, "opts.jobs must be 0 to 1024");
         so.jobs = (unsigned)j;
     }
     so.exclude = exclude;

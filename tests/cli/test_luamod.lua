@@ -146,6 +146,14 @@ local none, err = iamguard.load(src .. "/does/not/exist.json")
 check("unreadable file: nil and a message", none == nil and type(err) == "string"
   and err:find("does/not/exist.json", 1, true) ~= nil, err)
 check("load(): argument error", not pcall(iamguard.load))
+local function argerror(name, want, ...)
+  local ok, m = pcall(...)
+  check(name, not ok and tostring(m):find(want, 1, true) ~= nil, m)
+end
+argerror("load(): the error names iamguard.load", "iamguard.load: bad argument #1 "
+  .. "(path (or a text as argument #2) expected, got no value)", iamguard.load)
+argerror("load(path, table)", "iamguard.load: bad argument #2 (string expected, got table)",
+  iamguard.load, "x.json", {})
 
 -- ---- scan ----
 local findings, sproblems = iamguard.scan({src .. "/examples"}, {base_dir = src})
@@ -193,6 +201,21 @@ bad, msg = iamguard.scan(src .. "/does-not-exist")
 check("scan: missing path gives nil and a message", bad == nil and type(msg) == "string", msg)
 check("scan(): argument error", not pcall(iamguard.scan))
 check("scan: bad option type is an error", not pcall(iamguard.scan, ".", {rules = 3}))
+argerror("scan(): the error names iamguard.scan", "iamguard.scan: bad argument #1 "
+  .. "(path or list of paths expected, got no value)", iamguard.scan)
+argerror("scan({})", "iamguard.scan: bad argument #1 (no path given)", iamguard.scan, {})
+argerror("scan({'.', 3})", "iamguard.scan: bad argument #1 (item 2 is not a string)",
+  iamguard.scan, {".", 3})
+argerror("scan(paths, 1)", "iamguard.scan: bad argument #2 (table expected, got number)",
+  iamguard.scan, ".", 1)
+argerror("scan: opts.rules", "iamguard.scan: bad argument #2 "
+  .. "(opts.rules must be a string or a list of strings, not a number)", iamguard.scan, ".", {rules = 3})
+argerror("scan: opts.only", "iamguard.scan: bad argument #2 (item 1 of opts.only is not a string)",
+  iamguard.scan, ".", {only = {true}})
+argerror("scan: opts.jobs", "iamguard.scan: bad argument #2 (opts.jobs must be 0 to 1024)",
+  iamguard.scan, ".", {jobs = -1})
+argerror("scan: opts.base_dir", "iamguard.scan: bad argument #2 (opts.base_dir must be a string)",
+  iamguard.scan, ".", {base_dir = {}})
 
 -- A rule that fails is a problem, not an error of the call.
 local dir = os.tmpname()
@@ -231,6 +254,16 @@ eq("granted_actions", #iamguard.granted_actions(n) + #iamguard.expand("iam:*"), 
 eq("grants_access_level", select(2, iamguard.grants_access_level(a, "Read")), "s3:GetObject")
 eq("supports_condition_key", iamguard.supports_condition_key(a, "s3:prefix"), false)
 eq("supports_resource", iamguard.supports_resource(a, "arn:aws:s3:::b/k"), true)
+argerror("grants(nil)", "iamguard.grants: bad argument #1 (table expected, got nil)",
+  iamguard.grants, nil, "s3:GetObject")
+argerror("grants(st, nil)", "iamguard.grants: bad argument #2 (string expected, got nil)",
+  iamguard.grants, a)
+argerror("granted_actions of bad actions", "iamguard.granted_actions: bad argument #1 "
+  .. "(item 1 of the statement's actions is not a string)", iamguard.granted_actions, {actions = {1}})
+argerror("supports_condition_key(st, nil)", "iamguard.supports_condition_key: bad argument #2 "
+  .. "(string expected, got nil)", iamguard.supports_condition_key, a)
+argerror("supports_resource(st, {})", "iamguard.supports_resource: bad argument #2 "
+  .. "(string expected, got table)", iamguard.supports_resource, a, {})
 
 collectgarbage()
 
