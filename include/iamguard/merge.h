@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "iamguard/engine.h"
 #include "iamguard/error.h"
 #include "iamguard/results.h"
 
@@ -79,6 +80,42 @@ IAMG_API int iamg_merge_write(FILE *out, const iamg_merge *m, iamg_error *err);
 /** The same into the file `path`, put in place only once complete, as
  *  iamg_write_file_atomic does (output.h). */
 IAMG_API int iamg_merge_write_file(const char *path, const iamg_merge *m, iamg_error *err);
+
+/**
+ * The merged run as the results of one scan, for the other writers of
+ * output.h (iamg_write_json, _text, _gitlab, _junit, _html): findings,
+ * diagnostics, counters and, when every shard listed them (iamguard scan
+ * --shard does), the documents checked. Every result is there, max_results
+ * or not; allowlisted findings only as far as the shards wrote them
+ * (--include-suppressed). Rule ids are the results' own strings: the
+ * writers take rule metadata from an engine loaded with the scan's rules.
+ * Returns 0 with *out a new iamg_results the caller frees, or IAMG_ENOMEM,
+ * or IAMG_EINVALID (a result the shards' SARIF does not describe fully:
+ * err says which).
+ */
+IAMG_API int iamg_merge_results(const iamg_merge *m, iamg_results **out, iamg_error *err);
+
+/**
+ * Check that engine e describes the rules the shards ran: every rule of the
+ * merged run (but the two input-problem rules) is a rule of e, and e
+ * selects exactly those. The writers take rule metadata from e. Returns 0,
+ * or IAMG_EINVALID with err naming a rule that differs.
+ */
+IAMG_API int iamg_merge_check_rules(const iamg_merge *m, const iamg_engine *e, iamg_error *err);
+
+/** The scan's base folder as every shard recorded it (an absolute path,
+ *  the %SRCROOT% of the run), or NULL when shards disagree or none says.
+ *  Borrowed, valid until iamg_merge_free. */
+IAMG_API const char *iamg_merge_base_dir(const iamg_merge *m);
+
+/** The scan's --sarif-category (automationDetails.id without the '/'
+ *  the SARIF writer adds), or NULL. Borrowed. */
+IAMG_API const char *iamg_merge_category(const iamg_merge *m);
+
+/** 1 when the merged results list every document checked (see
+ *  iamg_merge_results): needed for JUnit test cases of clean documents and
+ *  HTML counts by input kind. */
+IAMG_API int iamg_merge_has_documents(const iamg_merge *m);
 
 /** Free a merge. NULL is accepted. */
 IAMG_API void iamg_merge_free(iamg_merge *m);

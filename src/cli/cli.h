@@ -51,6 +51,20 @@ int cli_parse_uint(const char *s, unsigned long long max, unsigned long long *ou
  * printing why not. */
 int cli_set_param(iamg_engine *e, const char *arg);
 
+/* Where a scan's rules come from besides the configuration file: --pack,
+ * --rules, --rule, --skip-rule, --param, --managed-policies (or NULL). */
+typedef struct cli_rule_sources {
+    const cli_strlist *packs, *rules_dirs, *only, *skip, *params;
+    const char *managed_path;
+} cli_rule_sources;
+
+/* The engine a scan runs with (`merge` loads the same one to describe the
+ * rules): built-in rules as eo says, then packs, rule folders, the
+ * selection of the configuration and the command line, managed policies
+ * and parameters. 0, or -1 after printing why, with *out NULL. */
+int cli_engine_load(const iamg_engine_options *eo, const cli_rule_sources *rs,
+                    const iamg_config *config, iamg_engine **out);
+
 int cli_cmd_scan(int argc, char **argv);
 int cli_cmd_rules(int argc, char **argv);
 int cli_cmd_explain(int argc, char **argv);

@@ -681,38 +681,9 @@ int cli_cmd_scan(int argc, char **argv)
         if (cli_strlist_add(&all_excludes, excludes.v[i])) goto oom;
 
     eo.builtin_rules = builtin;
-    if (iamg_engine_new(&eo, &engine, &err)) {
-        cli_error(&err);
-        status = EXIT_USAGE;
-        goto done;
-    }
-    for (size_t i = 0; i < packs.n; i++) {
-        if (iamg_engine_add_pack(engine, packs.v[i], &err)) {
-            cli_errorf("--pack: %s", err.message);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < rules_dirs.n; i++) {
-        if (iamg_engine_add_rules_dir(engine, rules_dirs.v[i], &err)) {
-            cli_error(&err);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    }
-    if (iamg_config_apply(config, engine, only.v, only.n, skip.v, skip.n, &err)) {
-        cli_error(&err);
-        status = EXIT_USAGE;
-        goto done;
-    }
-    if (!managed_path && config) managed_path = config->managed_policies;
-    if (managed_path && iamg_engine_set_managed_policies(engine, managed_path, &err)) {
-        cli_error(&err);
-        status = EXIT_USAGE;
-        goto done;
-    }
-    for (size_t i = 0; i < params.n; i++) {
-        if (cli_set_param(engine, params.v[i])) {
+    {
+        cli_rule_sources rs = {&packs, &rules_dirs, &only, &skip, &params, managed_path};
+        if (cli_engine_load(&eo, &rs, config, &engine)) {
             status = EXIT_USAGE;
             goto done;
         }
@@ -730,8 +701,9 @@ int cli_cmd_scan(int argc, char **argv)
     }
     so.effective = effective || (config && config->effective == 1);
     so.verbose = verbose;
-    /* JUnit has a test case per document, HTML counts them by kind. */
-    so.documents = writer == iamg_write_junit || writer == iamg_write_html;
+    /* JUnit has a test case per document, HTML counts them by kind; a
+     * shard's report carries them for `merge -f junit` and `-f html`. */
+    so.documents = writer == iamg_write_junit || writer == iamg_write_html || so.shard_count > 1;
     if (!quiet && isatty(STDERR_FILENO)) {
         so.progress = on_progress;
         so.progress_ud = &prog;

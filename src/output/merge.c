@@ -332,7 +332,8 @@ static int gather(iamg_merge *m, iamg_error *err)
     char msg[1024];
     m->rules = json_array();
     m->notif_descs = json_array();
-    if (!m->rules || !m->notif_descs) return oom(err);
+    m->documents = json_array();
+    if (!m->rules || !m->notif_descs || !m->documents) return oom(err);
     for (size_t k = 0; k < m->ndocs; k++) {
         size_t ri;
         json_t *run;
@@ -388,12 +389,21 @@ static int gather(iamg_merge *m, iamg_error *err)
                     return oom(err);
             }
             json_t *props = json_object_get(run, "properties");
+            /* The documents a shard lists are gathered apart: a merged
+             * SARIF run does not list them, as an unsharded one does not. */
+            json_t *dl = json_object_get(props, "documentList");
+            if (json_is_array(dl)) {
+                if (json_array_extend(m->documents, dl)) return oom(err);
+            } else if (json_integer_value(json_object_get(props, "documents")) > 0) {
+                m->documents_missing = 1;
+            }
             if (json_is_object(props)) {
                 if (!m->props)
                     m->props = json_deep_copy(props);
                 else
                     merge_props(m->props, props);
                 if (!m->props) return oom(err);
+                json_object_del(m->props, "documentList");
             }
         }
     }
@@ -517,6 +527,10 @@ int iamg_merge_load(const char *const *paths, size_t npaths, const iamg_merge_op
         goto done;
     }
     summarize(m);
+    if ((rc = ig_merge_run_info(m))) {
+        oom(err);
+        goto done;
+    }
 done:
     m->paths = NULL;
     /* Only the merged log is kept. */
@@ -565,5 +579,9 @@ void iamg_merge_free(iamg_merge *m)
 {
     if (!m) return;
     json_decref(m->doc);
+    json_decref(m->all_results);
+    ig_free(m->base_dir);
+    ig_free(m->category);
+    json_decref(m->documents);
     ig_free(m);
 }

@@ -39,6 +39,11 @@ struct iamg_merge {
     size_t seq;
     json_t *doc; /* the merged log */
     iamg_merge_summary summary;
+    /* Kept for iamg_merge_results: */
+    json_t *all_results;       /* every result in merged order, max_results or not */
+    json_t *documents;         /* the shards' run.properties.documentList entries */
+    int documents_missing;     /* a run checked documents but did not list them */
+    char *base_dir, *category; /* see iamg_merge_base_dir, iamg_merge_category */
 };
 
 /* Add v, sorted by its first location, rule and reading order. -1 when out
@@ -55,5 +60,8 @@ long ig_merge_find_id(json_t *arr, const char *id);
  * the key order), keeping at most max_results results (0: all). 0 or
  * IAMG_ENOMEM. */
 int ig_merge_build(iamg_merge *m, json_t *first_run, size_t max_results);
+
+/* Set m->base_dir and m->category from the merged run. 0 or IAMG_ENOMEM. */
+int ig_merge_run_info(iamg_merge *m);
 
 #endif

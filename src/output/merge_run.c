@@ -160,6 +160,10 @@ int ig_merge_build(iamg_merge *m, json_t *first_run, size_t max_results)
         json_object_set(driver, "notifications", m->notif_descs))
         goto oom;
 
+    m->all_results = json_array();
+    if (!m->all_results) goto oom;
+    for (size_t i = 0; i < m->results.n; i++)
+        if (json_array_append(m->all_results, m->results.v[i].v)) goto oom;
     size_t keep = m->results.n;
     if (max_results && keep > max_results) keep = max_results;
     m->summary.omitted = m->results.n - keep;

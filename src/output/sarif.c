@@ -138,6 +138,27 @@ static json_t *diag_notification(sarif_writer *w, const iamg_diag *d)
             ig_jb_put(&w->jb, n, "associatedRule", ar);
         }
     }
+    /* The diagnostic itself, for `merge` to give the other formats. */
+    json_t *raw = ig_jb_obj(&w->jb);
+    ig_jb_put(&w->jb, raw, "code", json_integer(d->code));
+    ig_jb_put_str(&w->jb, raw, "level", iamg_level_name(d->level));
+    ig_jb_put_str(&w->jb, raw, "path", d->path);
+    if (d->line) ig_jb_put_int(&w->jb, raw, "line", d->line);
+    if (d->column) ig_jb_put_int(&w->jb, raw, "column", d->column);
+    if (d->end_column) ig_jb_put_int(&w->jb, raw, "endColumn", d->end_column);
+    ig_jb_put_str(&w->jb, raw, "ruleId", d->rule_id);
+    ig_jb_put_str(&w->jb, raw, "message", d->message);
+    ig_jb_put_str(&w->jb, raw, "fingerprint", d->fingerprint);
+    if (d->snippet) {
+        json_t *sw = ig_jb_obj(&w->jb);
+        ig_jb_put_int(&w->jb, sw, "startColumn", d->snippet_column);
+        ig_jb_put_str(&w->jb, sw, "text", d->snippet);
+        ig_jb_put(&w->jb, sw, "truncated", json_boolean(d->snippet_truncated));
+        ig_jb_put(&w->jb, raw, "snippetWindow", sw);
+    }
+    json_t *nprops = ig_jb_obj(&w->jb);
+    ig_jb_put(&w->jb, nprops, "diagnostic", raw);
+    ig_jb_put(&w->jb, n, "properties", nprops);
     if (located) {
         json_t *pl = ig_jb_obj(&w->jb);
         ig_jb_put(&w->jb, pl, "artifactLocation", ig_sarif_artifact_location(w, d->path));
@@ -417,6 +438,24 @@ static json_t *run_json(sarif_writer *w)
     ig_jb_put(&w->jb, props, "ruleFailures", ig_jb_int(&w->jb, st->rule_failures));
     ig_jb_put(&w->jb, props, "truncated", json_boolean(truncated));
     if (truncated) ig_jb_put(&w->jb, props, "omittedResults", ig_jb_int(&w->jb, total - written));
+    ig_jb_put(&w->jb, props, "terraformFiles", ig_jb_int(&w->jb, st->terraform_files));
+    /* The documents checked, when the scan listed them (shards do, so that
+     * `merge` can write JUnit and HTML); merge leaves them out of SARIF. */
+    size_t ndoc = iamg_results_document_count(r);
+    if (ndoc) {
+        json_t *docs = ig_jb_arr(&w->jb);
+        for (size_t k = 0; k < ndoc && !w->jb.oom; k++) {
+            const iamg_document *doc = iamg_results_document(r, k);
+            json_t *dj = ig_jb_obj(&w->jb);
+            ig_jb_put_str(&w->jb, dj, "path", doc->path);
+            ig_jb_put_int(&w->jb, dj, "line", doc->line);
+            ig_jb_put_int(&w->jb, dj, "column", doc->column);
+            ig_jb_put_int(&w->jb, dj, "statements", doc->statements);
+            ig_sarif_origin_props(w, dj, &doc->origin, NULL, NULL);
+            ig_jb_push(&w->jb, docs, dj);
+        }
+        ig_jb_put(&w->jb, props, "documentList", docs);
+    }
     ig_jb_put(&w->jb, run, "properties", props);
     return run;
 }

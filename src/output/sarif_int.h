@@ -63,6 +63,14 @@ json_t *ig_sarif_logical_locations(sarif_writer *w, const iamg_finding *f);
 
 /* ---- sarif_results.c ---- */
 
+/* The origin of a finding or document as result properties (camelCase),
+ * with its statement and element when given. */
+void ig_sarif_origin_props(sarif_writer *w, json_t *props, const iamg_origin *o,
+                           const char *statement, const char *element);
+/* props.snippetWindow: the kept source text when contextRegion cannot hold
+ * it (a window of a cut long line, or no line number). */
+void ig_sarif_snippet_window(sarif_writer *w, json_t *props, unsigned line, const char *snippet,
+                             unsigned snippet_col, unsigned truncated);
 json_t *ig_sarif_finding(sarif_writer *w, const iamg_finding *f);
 json_t *ig_sarif_problem(sarif_writer *w, const iamg_diag *d);
 

@@ -126,6 +126,7 @@ json_t *ig_sarif_logical_locations(sarif_writer *w, const iamg_finding *f)
         ig_jb_put_str(&w->jb, props, "how", h->how);
         if (h->arn) ig_jb_put_str(&w->jb, props, "arn", h->arn);
         if (h->name) ig_jb_put_str(&w->jb, props, "principalName", h->name);
+        if (h->id) ig_jb_put_str(&w->jb, props, "id", h->id);
         ig_jb_put(&w->jb, hl, "properties", props);
         ig_jb_push(&w->jb, a, hl);
     }

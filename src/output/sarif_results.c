@@ -10,6 +10,37 @@
 
 /* ---- results ---- */
 
+void ig_sarif_origin_props(sarif_writer *w, json_t *props, const iamg_origin *o,
+                           const char *statement, const char *element)
+{
+    ig_jb_put_str(&w->jb, props, "format", o->format);
+    ig_jb_put_str(&w->jb, props, "policyKind", o->kind);
+    ig_jb_put_str(&w->jb, props, "statement", statement);
+    ig_jb_put_str(&w->jb, props, "element", element);
+    ig_jb_put_str(&w->jb, props, "logicalId", o->logical_id);
+    ig_jb_put_str(&w->jb, props, "resourceType", o->resource_type);
+    ig_jb_put_str(&w->jb, props, "policyName", o->policy_name);
+    ig_jb_put_str(&w->jb, props, "address", o->address);
+    ig_jb_put_str(&w->jb, props, "principalType", o->principal_type);
+    ig_jb_put_str(&w->jb, props, "principalName", o->principal_name);
+    ig_jb_put_str(&w->jb, props, "principalArn", o->principal_arn);
+    ig_jb_put_str(&w->jb, props, "policyArn", o->policy_arn);
+    ig_jb_put_str(&w->jb, props, "pointer", o->pointer);
+    ig_jb_put_str(&w->jb, props, "container", o->container);
+}
+
+void ig_sarif_snippet_window(sarif_writer *w, json_t *props, unsigned line, const char *snippet,
+                             unsigned snippet_col, unsigned truncated)
+{
+    /* contextRegion holds the line when it is whole (see put_region). */
+    if (!snippet || (line && !truncated && snippet_col <= 1)) return;
+    json_t *sw = ig_jb_obj(&w->jb);
+    ig_jb_put_int(&w->jb, sw, "startColumn", snippet_col ? snippet_col : 1);
+    ig_jb_put_str(&w->jb, sw, "text", snippet);
+    ig_jb_put(&w->jb, sw, "truncated", json_boolean(truncated));
+    ig_jb_put(&w->jb, props, "snippetWindow", sw);
+}
+
 static void put_fingerprint(sarif_writer *w, json_t *res, const char *fp)
 {
     json_t *pf = ig_jb_obj(&w->jb);
@@ -46,27 +77,25 @@ json_t *ig_sarif_finding(sarif_writer *w, const iamg_finding *f)
         ig_jb_put_str(&w->jb, s, "kind", "external");
         ig_jb_put_str(&w->jb, s, "status", "accepted");
         ig_jb_put_str(&w->jb, s, "justification", f->suppressed);
+        if (f->suppressed_expires || f->suppressed_where) {
+            json_t *sp = ig_jb_obj(&w->jb);
+            ig_jb_put_str(&w->jb, sp, "expires", f->suppressed_expires);
+            ig_jb_put_str(&w->jb, sp, "where", f->suppressed_where);
+            ig_jb_put(&w->jb, s, "properties", sp);
+        }
         json_t *sa = ig_jb_arr(&w->jb);
         ig_jb_push(&w->jb, sa, s);
         ig_jb_put(&w->jb, res, "suppressions", sa);
     }
 
-    /* Enough of the origin to tell documents of one file apart. */
-    const iamg_origin *o = &f->origin;
+    /* Enough of the origin to tell documents of one file apart, and what
+     * the other formats show that SARIF has no member for, so that `merge`
+     * can write them from the shards' SARIF. */
     json_t *props = ig_jb_obj(&w->jb);
-    ig_jb_put_str(&w->jb, props, "format", o->format);
-    ig_jb_put_str(&w->jb, props, "policyKind", o->kind);
-    ig_jb_put_str(&w->jb, props, "statement", f->statement);
-    ig_jb_put_str(&w->jb, props, "element", f->element);
-    ig_jb_put_str(&w->jb, props, "logicalId", o->logical_id);
-    ig_jb_put_str(&w->jb, props, "resourceType", o->resource_type);
-    ig_jb_put_str(&w->jb, props, "policyName", o->policy_name);
-    ig_jb_put_str(&w->jb, props, "address", o->address);
-    ig_jb_put_str(&w->jb, props, "principalType", o->principal_type);
-    ig_jb_put_str(&w->jb, props, "principalName", o->principal_name);
-    ig_jb_put_str(&w->jb, props, "principalArn", o->principal_arn);
-    ig_jb_put_str(&w->jb, props, "policyArn", o->policy_arn);
-    ig_jb_put_str(&w->jb, props, "pointer", o->pointer);
+    ig_sarif_origin_props(w, props, &f->origin, f->statement, f->element);
+    if (f->holders_total > f->nholders)
+        ig_jb_put_int(&w->jb, props, "holdersTotal", f->holders_total);
+    ig_sarif_snippet_window(w, props, f->line, f->snippet, f->snippet_column, f->snippet_truncated);
     if (json_object_size(props))
         ig_jb_put(&w->jb, res, "properties", props);
     else

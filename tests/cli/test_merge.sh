@@ -115,6 +115,68 @@ jq -e '.runs[0] | (.originalUriBaseIds["%SRCROOT%"] | has("uri") | not) and
         (.invocations[0] | has("workingDirectory") | not)' "$tmp/m1.sarif" >/dev/null ||
     fail "machines: differing base URIs should be left out"
 
+# ---- merge -f FORMAT: every format from the shards, as one scan writes it ----
+# A tree with what each format shows: a parse error, odd names, holders
+# (an account dump, CloudFormation), a cut long line, allowlisted findings
+# with an expiry (listed with --include-suppressed). --fail-on none for the
+# scan: a merge's HTML shows merge's own --fail-on, whose default is none.
+ftree=$tmp/formats
+mkdir -p "$ftree"
+cp -R "$tree/policies" "$tree/cfn" "$ftree/"
+cp -R "$src/examples/account" "$src/examples/terraform" "$ftree/"
+{ printf '{"Version":"2012-10-17","Statement":[{"Sid":"Pad%0300d","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},' 0
+  printf '{"Sid":"Wide","Effect":"Allow","Action":"ssm:SendCommand","Resource":"*"}]}\n'; } >"$ftree/policies/minified.json"
+printf 'allowlist:\n  - file: "policies/b/p1*.json"\n    justification: "reviewed <ok> & \\"fine\\""\n    expires: "2099-12-31"\n' \
+    >"$ftree/.iamguard.yml"
+(
+    cd "$ftree" || exit 1
+    for k in 1 2 3; do
+        "$bin" scan -q -j 1 --include-suppressed --shard $k/3 -o "$tmp/f-$k.sarif" . >/dev/null 2>&1
+    done
+    for fmt in sarif json text gitlab junit html; do
+        "$bin" scan -q -j 2 --include-suppressed --fail-on none --color never -f $fmt \
+            -o "$tmp/f-full.$fmt" . >/dev/null 2>&1
+        sst=$?
+        "$bin" merge --color never -f $fmt -o "$tmp/f-merged.$fmt" \
+            "$tmp/f-1.sarif" "$tmp/f-2.sarif" "$tmp/f-3.sarif" >"$tmp/out" 2>"$tmp/err"
+        mst=$?
+        # The scan says 3 for the parse error; so does the merge.
+        check "merge -f $fmt: exit status as the scan's" "$sst" "$mst"
+        if [ -s "$tmp/f-full.$fmt" ] && cmp -s "$tmp/f-full.$fmt" "$tmp/f-merged.$fmt"; then
+            echo "ok   merge -f $fmt gives the unsharded scan's bytes"
+        else
+            fail "merge -f $fmt differs from the unsharded scan"
+            diff "$tmp/f-full.$fmt" "$tmp/f-merged.$fmt" | head -20
+        fi
+    done
+    jq -e '[.findings[] | select(.suppressed)] | length > 0' "$tmp/f-merged.json" >/dev/null ||
+        fail "merge -f json: the allowlisted findings should be listed"
+    jq -e '[.findings[] | select(.holders)] | length > 0' "$tmp/f-merged.json" >/dev/null ||
+        fail "merge -f json: findings of the account dump should name their holders"
+    grep -q 'minified.json' "$tmp/f-merged.text" || fail "merge -f text: the cut line is missing"
+    grep -q '<testcase' "$tmp/f-merged.junit" || fail "merge -f junit: no test case"
+    # The file name picks the format, as for scan.
+    "$bin" merge -o "$tmp/by-name.html" "$tmp/f-1.sarif" "$tmp/f-2.sarif" "$tmp/f-3.sarif" >/dev/null 2>&1
+    cmp -s "$tmp/by-name.html" "$tmp/f-merged.html" || fail "merge -o x.html should write HTML"
+    "$bin" merge -o "$tmp/by-name.xml" "$tmp/f-1.sarif" "$tmp/f-2.sarif" "$tmp/f-3.sarif" >/dev/null 2>&1
+    cmp -s "$tmp/by-name.xml" "$tmp/f-merged.junit" || fail "merge -o x.xml should write JUnit"
+    # Other rules than the scan's: refused, not described wrongly.
+    "$bin" merge -f json --no-builtin "$tmp/f-1.sarif" "$tmp/f-2.sarif" >"$tmp/out" 2>"$tmp/err"
+    check "merge -f json with other rules than the scan's" 2 "$?"
+    grep -q "give merge the rule options of the scan" "$tmp/err" || fail "other rules: $(cat "$tmp/err")"
+    "$bin" merge -f json --skip-rule IAM-SSM-1 "$tmp/f-1.sarif" >"$tmp/out" 2>"$tmp/err"
+    check "merge -f json with a rule the scan ran skipped" 2 "$?"
+    "$bin" merge -f yaml "$tmp/f-1.sarif" >"$tmp/out" 2>"$tmp/err"
+    check "merge -f: unknown format" 2 "$?"
+    # A shard scanned without its document list: JUnit still written, with a warning.
+    jq 'del(.runs[0].properties.documentList)' "$tmp/f-1.sarif" >"$tmp/f-1-nodocs.sarif"
+    "$bin" merge -f junit -o "$tmp/nodocs.xml" "$tmp/f-1-nodocs.sarif" "$tmp/f-2.sarif" >"$tmp/out" 2>"$tmp/err"
+    grep -q "does not list the documents" "$tmp/err" || fail "no documents: warning missing: $(cat "$tmp/err")"
+    # Merged SARIF does not carry the shards' document lists.
+    jq -e '.runs[0].properties | has("documentList") | not' "$tmp/f-merged.sarif" >/dev/null ||
+        fail "merged SARIF should not list documents"
+)
+
 # ---- the fan-out example ----
 st=0
 IAMGUARD=$bin sh "$src/examples/fanout/parallel.sh" -n 3 -o "$tmp/parallel.sarif" . >"$tmp/out" 2>"$tmp/err" || st=$?
