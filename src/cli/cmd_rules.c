@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,11 +167,16 @@ static json_t *rule_json(const iamg_rule_info *r, int with_help)
 static int print_json(json_t *j)
 {
     int rc = 0;
-    if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
-        cli_errorf("cannot write the rule list");
+    errno = 0;
+    if (!j) {
+        cli_errorf("out of memory");
+        rc = EXIT_USAGE;
+    } else if (json_dumpf(j, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF ||
+               fflush(stdout) == EOF || ferror(stdout)) {
+        int e = errno;
+        cli_errorf("cannot write to standard output: %s", e ? strerror(e) : "write error");
         rc = EXIT_USAGE;
     }
-    fputc('\n', stdout);
     json_decref(j);
     return rc;
 }

@@ -93,8 +93,7 @@ static int finish(int status)
     errno = 0;
     if (fflush(stdout) != EOF && !ferror(stdout)) return status;
     if (status != EXIT_USAGE)
-        cli_errorf("cannot write to standard output%s%s", errno ? ": " : "",
-                   errno ? strerror(errno) : "");
+        cli_errorf("cannot write to standard output: %s", errno ? strerror(errno) : "write error");
     return EXIT_USAGE;
 }
 

@@ -801,6 +801,11 @@ static int apply_param(const iamg_config *c, iamg_engine *e, const rule_cfg *rc,
         return r;
     }
     }
+    /* A number of the wrong kind (5.0 for a whole number, .inf) is named as
+     * written: "must be a number, not a number" would say nothing. */
+    if (v->type == TN_NUMBER)
+        return param_error(c, &pc->value_at, err, "parameter '%s' of rule %s must be %s, not %.64s",
+                           pc->name, rc->id, want, v->u.s);
     return param_error(c, &pc->value_at, err, "parameter '%s' of rule %s must be %s, not %s",
                        pc->name, rc->id, want, a_type(v));
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 
 #include "iamguard/output.h"
@@ -179,6 +180,8 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
                      f->column, f->end_column);
     }
     const iamg_stats *s = iamg_results_stats(r);
+    /* A scan lists the first failures of each rule and counts them all. */
+    if (s->rule_failures > rule_failures) rule_failures = s->rule_failures;
     fprintf(out, "\n%sScanned %zu file%s (%zu polic%s, %zu statement%s) in %.2f s:%s ", p->bold,
             s->files_scanned, s->files_scanned == 1 ? "" : "s", s->documents,
             s->documents == 1 ? "y" : "ies", s->statements, s->statements == 1 ? "" : "s",
@@ -205,7 +208,10 @@ int iamg_write_text(FILE *out, const iamg_engine *e, const iamg_results *r,
     if (rule_failures)
         fprintf(out, "%s%zu rule failure%s: the scan is incomplete.%s\n", p->red, rule_failures,
                 rule_failures == 1 ? "" : "s", p->reset);
-    if (fflush(out) != 0 || ferror(out))
-        return ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the report");
+    if (fflush(out) != 0 || ferror(out)) {
+        int en = errno;
+        return ig_error_set(err, IAMG_EIO, "", 0, 0, "cannot write the report: %s",
+                            en ? strerror(en) : "write error");
+    }
     return 0;
 }

@@ -1144,9 +1144,11 @@ static int run_scan(shared *sh, const source *src, iamg_results **out, iamg_erro
     }
     ig_results_sort(r);
     size_t sorted = r->ndiags;
-    if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
+    /* Counted before the summary: a rule that failed on 40 documents is 40
+     * failures, even though only the first few are listed. */
     for (size_t i = 0; i < r->ndiags; i++)
         if (r->diags[i].code == IAMG_ERULE) st->rule_failures++;
+    if (!rc && summarise_rule_failures(r, own)) rc = IAMG_ENOMEM;
     if (!rc && ig_allow_report_expired(sh->allow, r, own)) rc = IAMG_ENOMEM;
     if (r->ndiags != sorted) ig_results_sort(r);
 done:

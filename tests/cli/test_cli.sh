@@ -42,6 +42,18 @@ grep -q 'broken.json:2:22' "$tmp/out" || { fail "parse error: no position in rep
 check "parse error beats findings" 3 "$(run scan "$tmp/broken.json" "$tmp/bad.json")"
 check "failing rule" 3 "$(run scan --rules "$tmp/badrules" "$tmp/bad.json")"
 grep -q 'IAM-SSM-1' "$tmp/out" || fail "failing rule: other rules must still report"
+# A rule failing on every document: the first ten are listed, all are counted.
+mkdir -p "$tmp/many"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do
+    cp "$tmp/clean.json" "$tmp/many/p$i.json"
+done
+check "failing rule on 25 documents" 3 "$(run scan --no-builtin --rules "$tmp/badrules" -j2 "$tmp/many")"
+[ "$(grep -c 'rule-failure T-BOOM' "$tmp/out")" = 10 ] || fail "failing rule: not 10 failures listed"
+grep -q '15 more rule failures are not listed' "$tmp/out" || fail "failing rule: the rest not summarised"
+grep -q '^25 rule failures: the scan is incomplete' "$tmp/out" ||
+    { fail "failing rule: the summary does not count 25 failures"; tail -3 "$tmp/out"; }
+"$bin" scan --no-builtin --rules "$tmp/badrules" -f json "$tmp/many" >"$tmp/many.json" 2>/dev/null
+grep -q '"rule_failures": 25' "$tmp/many.json" || fail "failing rule: JSON summary does not count 25 failures"
 check "unknown option" 2 "$(run scan --no-such-option "$tmp/bad.json")"
 grep -q "^iamguard scan: unrecognized option '--no-such-option'" "$tmp/err" ||
     { fail "unknown option: message not prefixed 'iamguard scan:'"; cat "$tmp/err"; }

@@ -235,11 +235,14 @@ if [ -w /dev/full ]; then
         "version" "--version" "--help" "help" "help scan" "scan --help" "rules --help" \
         "explain --help" "merge --help" "test-rules --help" "new-rule --help" \
         "test-rules $src/lua/rules" "scan --no-config $src/examples" \
-        "scan --no-config -f json $src/examples" "merge $tmp/one.sarif"; do
+        "scan --no-config -f json $src/examples" "merge $tmp/one.sarif" "rules --packs" \
+        "rules --packs -f json" "scan --no-config -o /dev/full $src/examples"; do
         # shellcheck disable=SC2086
         "$bin" $cmd >/dev/full 2>"$tmp/full.err"
         rc=$?
-        if [ $rc -eq 2 ] && grep -q 'cannot write' "$tmp/full.err"; then
+        # The message says why, as strerror does ("write error" where the
+        # stream lost the reason).
+        if [ $rc -eq 2 ] && grep -Eq 'cannot write.*: (No space left on device|write error)' "$tmp/full.err"; then
             ok "write error: iamguard $cmd >/dev/full: exit 2 with a message"
         else
             fail "write error: iamguard $cmd >/dev/full: exit $rc: $(head -c 200 "$tmp/full.err")"

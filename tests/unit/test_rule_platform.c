@@ -426,7 +426,11 @@ Test(params, from_configuration)
         {"rules:\n  P-1:\n    params:\n      max_actions: many\n", 4, 20,
          "parameter 'max_actions' of rule P-1 must be a whole number, not a string"},
         {"rules:\n  P-1:\n    params:\n      max_actions: 2.5\n", 4, 20,
-         "parameter 'max_actions' of rule P-1 must be a whole number, not a number"},
+         "parameter 'max_actions' of rule P-1 must be a whole number, not 2.5"},
+        {"rules:\n  P-1:\n    params:\n      ratio: .inf\n", 4, 14,
+         "parameter 'ratio' of rule P-1 must be a number, not .inf"},
+        {"rules:\n  P-1:\n    params:\n      max_actions: 0x10\n", 4, 20,
+         "parameter 'max_actions' of rule P-1 must be a whole number, not 0x10"},
         {"rules:\n  P-1:\n    params:\n      strict: \"yes\"\n", 4, 15,
          "parameter 'strict' of rule P-1 must be true or false, not a string"},
         {"rules:\n  P-1:\n    params:\n      authorized_principals:\n        - a\n        - {x: "
