@@ -23,7 +23,8 @@
 -- In both, what an unconditional Deny of the same document takes back is
 -- not granted: a Deny with Resource "*" takes the action back everywhere,
 -- and for the unscoped part the Denies are subtracted exactly
--- (st:reaches_uncovered). Documents used only as permissions boundaries,
+-- (st:reaches_uncovered), together with Denies of every resource whose
+-- tag differs from specific values (g.covering_denies). Documents used only as permissions boundaries,
 -- SCPs and RCPs are never judged: they grant nothing.
 --
 -- With `resource` (a function telling the service's resource policies
@@ -111,6 +112,14 @@ function M.outside(policy, patterns)
     if not g.authorized(h, patterns) then out[#out + 1] = h end
   end
   return out, #hs > 0
+end
+
+--- Why a configured authorized_principals does not excuse a grant: its
+--- holders are outside the list, or the file has none (a raw policy file),
+--- so no principal can be matched.
+function M.not_excused(held)
+  if held then return "It is held by principals outside authorized_principals." end
+  return "No principal of this file holds the policy, so authorized_principals cannot excuse it."
 end
 
 --- The sentence that tells how to configure authorized_principals.
@@ -296,6 +305,7 @@ local function check_identity(spec, set, info, policy, report, p)
   local hits = M.allowed(policy, set)
   if #hits == 0 then return end
   local denies = M.unconditional_denies(policy, set)
+  local covering = {}
   for _, hit in ipairs(hits) do
     local st = hit.statement
     -- The first listed action the statement grants that is still granted
@@ -308,7 +318,18 @@ local function check_identity(spec, set, info, policy, report, p)
       if gr then
         local ds = #denies > 0 and M.denies_of(denies, a) or {}
         if spec.scoped then
-          local u = unscoped(spec, info, st, a, ds)
+          -- A Deny of every resource without the right tag (a negated
+          -- tag condition) covers what it denies as well as an
+          -- unconditional one (iamguard.guardrail's covering Denies).
+          local cd = ds
+          if #info[a].tags > 0 then
+            cd = covering[a]
+            if not cd then
+              cd = g.covering_denies(policy, a, info[a].tags)
+              covering[a] = cd
+            end
+          end
+          local u = unscoped(spec, info, st, a, cd)
           if u then
             action, grant, why = a, gr, u
             break
@@ -332,12 +353,12 @@ local function check_identity(spec, set, info, policy, report, p)
             or "Principals that need it unscoped (break-glass roles) can be listed in "
               .. "authorized_principals.")
         else
-          fix = "It is held by principals outside authorized_principals." .. (fix and (" " .. fix) or "")
+          fix = M.not_excused(held) .. (fix and (" " .. fix) or "")
         end
       else
         level = (#patterns == 0 and (spec.unconfigured_level or "note")) or nil
         fix = (#patterns == 0 and M.how_to_configure(spec.id)
-          or "It is held by principals outside authorized_principals.")
+          or M.not_excused(held))
           .. (spec.fix and (" " .. spec.fix) or "")
       end
       report {

@@ -60,7 +60,8 @@ function M.check_identity(spec, policy, report, p)
     if not spec.reaches or spec.reaches(st, p, hit) then
       do
         local how = #patterns == 0 and how_to_configure(spec.id)
-          or "It is held by principals outside authorized_principals."
+          or (held and "It is held by principals outside authorized_principals."
+            or "No principal of this file holds the policy, so authorized_principals cannot excuse it.")
         report {
           statement = st,
           element = hit.element,
