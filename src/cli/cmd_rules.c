@@ -9,22 +9,35 @@
 
 static const char rules_usage[] =
     "usage: iamguard rules [--pack NAME]... [--rules DIR]... [--no-builtin] [-f text|json]\n"
+    "                      [--config FILE | --no-config] [--param ID.NAME=VALUE]...\n"
     "       iamguard rules --packs\n"
     "\n"
-    "List every loaded rule: id, default level and short description (-f json: also\n"
+    "List every loaded rule: id, level and short description (-f json: also\n"
     "parameters with their types, defaults and values, where each rule comes from and\n"
-    "the pack it belongs to). --pack NAME adds the rules of a pack built into iamguard;\n"
-    "--packs lists those packs. Rule files that fail to load are reported and make the\n"
-    "exit status 3.\n";
+    "the pack it belongs to). Levels and parameter values are those a scan here would\n"
+    "use: .iamguard.yml (or --config FILE) and --param apply, as in 'iamguard scan'.\n"
+    "--pack NAME adds the rules of a pack built into iamguard; --packs lists those\n"
+    "packs. Rule files that fail to load are reported and make the exit status 3.\n";
 
 static const char explain_usage[] =
-    "usage: iamguard explain [--pack NAME]... [--rules DIR]... [-f text|json] RULE-ID\n"
+    "usage: iamguard explain [--pack NAME]... [--rules DIR]... [-f text|json]\n"
+    "                        [--config FILE | --no-config] [--param ID.NAME=VALUE]... RULE-ID\n"
     "\n"
-    "Print a rule's description, parameters and their defaults, and help\n"
-    "(rationale, remediation, examples). A rule of a pack built into iamguard is\n"
-    "found without --pack.\n";
+    "Print a rule's description, parameters with their defaults and the values\n"
+    ".iamguard.yml (or --config FILE) and --param set, and help (rationale,\n"
+    "remediation, examples). A rule of a pack built into iamguard is found without\n"
+    "--pack.\n";
 
-enum { OPT_RULES = 256, OPT_NO_BUILTIN, OPT_PACK, OPT_PACKS, OPT_HELP };
+enum {
+    OPT_RULES = 256,
+    OPT_NO_BUILTIN,
+    OPT_PACK,
+    OPT_PACKS,
+    OPT_HELP,
+    OPT_CONFIG,
+    OPT_NO_CONFIG,
+    OPT_PARAM
+};
 
 static const struct option options[] = {{"rules", required_argument, NULL, OPT_RULES},
                                         {"no-builtin", no_argument, NULL, OPT_NO_BUILTIN},
@@ -32,40 +45,51 @@ static const struct option options[] = {{"rules", required_argument, NULL, OPT_R
                                         {"packs", no_argument, NULL, OPT_PACKS},
                                         {"format", required_argument, NULL, 'f'},
                                         {"help", no_argument, NULL, OPT_HELP},
+                                        {"config", required_argument, NULL, OPT_CONFIG},
+                                        {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+                                        {"param", required_argument, NULL, OPT_PARAM},
                                         {NULL, 0, NULL, 0}};
 
-/* Parse the options rules and explain share and load the engine. Returns
- * EXIT_OK with *out set, or another status (help printed: -1). *list_packs
- * is set by --packs (NULL: the option is refused). */
+/* Parse the options rules and explain share and load the engine as a scan
+ * in the current folder would: the configuration's packs, rule folders,
+ * levels, selection, limits and parameters apply, so that what is listed is
+ * what runs. --param values are left in *params for the caller, which may
+ * add packs first (explain). Returns EXIT_OK with *out set, or another
+ * status (help printed: -1). *list_packs is set by --packs (NULL: the option
+ * is refused). */
 static int load_engine(int argc, char **argv, const char *usage, const char **format,
-                       int *list_packs, iamg_engine **out)
+                       int *list_packs, cli_strlist *params, iamg_engine **out)
 {
-    cli_strlist dirs = {0}, packs = {0};
-    int builtin = 1, c, status = EXIT_OK;
+    cli_strlist dirs = {0}, packs = {0}, none = {0};
+    const char *config_path = NULL;
+    int builtin = 1, no_config = 0, c, status = EXIT_OK;
+    iamg_config *config = NULL;
     iamg_error err;
     *out = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+        cli_strlist *add = NULL;
         switch (c) {
         case 'f':
             *format = optarg;
             break;
         case OPT_RULES:
-            if (cli_strlist_add(&dirs, optarg)) {
-                cli_errorf("out of memory");
-                status = EXIT_USAGE;
-                goto done;
-            }
+            add = &dirs;
             break;
         case OPT_NO_BUILTIN:
             builtin = 0;
             break;
         case OPT_PACK:
-            if (cli_strlist_add(&packs, optarg)) {
-                cli_errorf("out of memory");
-                status = EXIT_USAGE;
-                goto done;
-            }
+            add = &packs;
+            break;
+        case OPT_PARAM:
+            add = params;
+            break;
+        case OPT_CONFIG:
+            config_path = optarg;
+            break;
+        case OPT_NO_CONFIG:
+            no_config = 1;
             break;
         case OPT_PACKS:
             if (!list_packs) {
@@ -84,32 +108,42 @@ static int load_engine(int argc, char **argv, const char *usage, const char **fo
             status = EXIT_USAGE;
             goto done;
         }
+        if (add && cli_strlist_add(add, optarg)) {
+            cli_errorf("out of memory");
+            status = EXIT_USAGE;
+            goto done;
+        }
     }
-    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
-    eo.builtin_rules = builtin;
-    if (iamg_engine_new(&eo, out, &err)) {
+    if (list_packs && *list_packs) goto done; /* the packs built in: no engine needed */
+    if (config_path && no_config) {
+        cli_errorf("--config and --no-config exclude each other");
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (config_path ? iamg_config_load(config_path, &config, &err)
+                    : !no_config && iamg_config_find(NULL, &config, &err)) {
         cli_error(&err);
         status = EXIT_USAGE;
         goto done;
     }
-    for (size_t i = 0; i < packs.n; i++) {
-        if (iamg_engine_add_pack(*out, packs.v[i], &err)) {
-            cli_errorf("--pack: %s", err.message);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < dirs.n; i++) {
-        if (iamg_engine_add_rules_dir(*out, dirs.v[i], &err)) {
-            cli_error(&err);
-            status = EXIT_USAGE;
-            goto done;
-        }
-    }
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    iamg_config_apply_limits(config, &eo.limits);
+    eo.builtin_rules = builtin;
+    cli_rule_sources rs = {&packs, &dirs, &none, &none, &none, NULL};
+    if (cli_engine_load(&eo, &rs, config, out)) status = EXIT_USAGE;
 done:
+    iamg_config_free(config);
     cli_strlist_free(&dirs);
     cli_strlist_free(&packs);
     return status;
+}
+
+/* Set the --param values; EXIT_OK, or EXIT_USAGE after saying why. */
+static int set_params(iamg_engine *e, const cli_strlist *params)
+{
+    for (size_t i = 0; i < params->n; i++)
+        if (cli_set_param(e, params->v[i])) return EXIT_USAGE;
+    return EXIT_OK;
 }
 
 /* A parameter value as JSON. */
@@ -206,6 +240,28 @@ static void print_value(const iamg_param_value *v)
     }
 }
 
+/* Does a parameter hold its default? */
+static int same_value(const iamg_param_value *a, const iamg_param_value *b)
+{
+    if (a->type != b->type) return 0;
+    switch (a->type) {
+    case IAMG_PARAM_BOOLEAN:
+        return a->boolean == b->boolean;
+    case IAMG_PARAM_INTEGER:
+        return a->integer == b->integer;
+    case IAMG_PARAM_NUMBER:
+        return a->number == b->number;
+    case IAMG_PARAM_STRING:
+        return strcmp(a->string ? a->string : "", b->string ? b->string : "") == 0;
+    case IAMG_PARAM_LIST:
+        if (a->nlist != b->nlist) return 0;
+        for (size_t i = 0; i < a->nlist; i++)
+            if (strcmp(a->list[i], b->list[i]) != 0) return 0;
+        return 1;
+    }
+    return 0;
+}
+
 static int report_load_failures(const iamg_engine *e)
 {
     for (size_t i = 0; i < iamg_engine_diag_count(e); i++) {
@@ -242,7 +298,8 @@ int cli_cmd_rules(int argc, char **argv)
     const char *format = "text";
     iamg_engine *e = NULL;
     int list_packs = 0;
-    int status = load_engine(argc, argv, rules_usage, &format, &list_packs, &e);
+    cli_strlist params = {0};
+    int status = load_engine(argc, argv, rules_usage, &format, &list_packs, &params, &e);
     if (status) goto done;
     if (optind < argc) {
         cli_errorf("rules takes no PATH arguments");
@@ -253,6 +310,7 @@ int cli_cmd_rules(int argc, char **argv)
         status = print_packs(format);
         goto done;
     }
+    if ((status = set_params(e, &params))) goto done;
     if (!strcmp(format, "json")) {
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < iamg_engine_rule_count(e); i++)
@@ -278,6 +336,7 @@ int cli_cmd_rules(int argc, char **argv)
     status = cli_worse((cli_exit)status, (cli_exit)report_load_failures(e));
 done:
     iamg_engine_free(e);
+    cli_strlist_free(&params);
     return status < 0 ? EXIT_OK : status;
 }
 
@@ -285,7 +344,8 @@ int cli_cmd_explain(int argc, char **argv)
 {
     const char *format = "text";
     iamg_engine *e = NULL;
-    int status = load_engine(argc, argv, explain_usage, &format, NULL, &e);
+    cli_strlist params = {0};
+    int status = load_engine(argc, argv, explain_usage, &format, NULL, &params, &e);
     if (status) goto done;
     if (optind + 1 != argc) {
         cli_errorf("explain needs exactly one RULE-ID (see 'iamguard rules')");
@@ -305,6 +365,7 @@ int cli_cmd_explain(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
+    if ((status = set_params(e, &params))) goto done;
     if (!strcmp(format, "json")) {
         status = print_json(rule_json(r, 1));
         goto done;
@@ -342,6 +403,10 @@ int cli_cmd_explain(int argc, char **argv)
                    iamg_param_type_name(p->default_value.type),
                    p->default_value.type == IAMG_PARAM_LIST ? " of strings" : "");
             print_value(&p->default_value);
+            if (!same_value(&p->value, &p->default_value)) {
+                fputs(", set to ", stdout);
+                print_value(&p->value);
+            }
             if (p->description) printf(": %s", cli_esc(p->description));
             fputc('\n', stdout);
         }
@@ -352,5 +417,6 @@ int cli_cmd_explain(int argc, char **argv)
     if (r->help_uri) printf("\nMore: %s\n", cli_esc(r->help_uri));
 done:
     iamg_engine_free(e);
+    cli_strlist_free(&params);
     return status < 0 ? EXIT_OK : status;
 }

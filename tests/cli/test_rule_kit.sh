@@ -204,6 +204,30 @@ grep -q '"name": "allowed"' "$tmp/out" && grep -q '"default": \[' "$tmp/out" &&
     ok "parameters with defaults in rules -f json" || fail "no parameters in rules -f json"
 expect_status 0 "explain lists parameters" "$bin" explain --rules kit K
 expect_line "explain: a parameter and its default" '  allowed (list of strings) default ["Ok"]'
+# What rules and explain show is what a scan here runs with: the
+# configuration's levels and parameters, then --param.
+mkdir -p inplace
+printf 'rules:\n  K:\n    level: note\n    params:\n      allowed: [A, B]\n' >inplace/.iamguard.yml
+(cd inplace && "$bin" explain --rules ../kit K) >"$tmp/out" 2>&1
+expect_line "explain: the value .iamguard.yml sets" '  allowed (list of strings) default ["Ok"], set to ["A", "B"]'
+expect_line "explain: the level .iamguard.yml sets" 'level: note'
+(cd inplace && "$bin" explain --rules ../kit --param K.allowed=C K) >"$tmp/out" 2>&1
+expect_line "explain: --param wins" '  allowed (list of strings) default ["Ok"], set to ["C"]'
+(cd inplace && "$bin" explain --rules ../kit --no-config K) >"$tmp/out" 2>&1
+expect_line "explain --no-config: the default" '  allowed (list of strings) default ["Ok"]'
+expect_status 0 "rules --config" "$bin" rules --no-builtin --rules kit -f json --config inplace/.iamguard.yml
+jq -e '.[] | select(.id == "K") | .level == "note" and
+       (.params[] | select(.name == "allowed") | .default == ["Ok"] and .value == ["A", "B"])' \
+    "$tmp/out" >/dev/null && ok "rules -f json: level and value in effect" ||
+    { fail "rules -f json: not the configured level and value"; sed 's/^/    /' "$tmp/out"; }
+expect_status 2 "rules --param with an unknown name" "$bin" rules --no-builtin --rules kit --param K.nope=1
+expect_line "rules --param: which names there are" \
+    "iamguard: --param K.nope=1: rule K has no parameter 'nope' (it has: allowed, strict)"
+printf 'rules:\n  K:\n    params:\n      allowed: true\n' >inplace/bad.yml
+expect_status 2 "explain with a wrong configured type" "$bin" explain --rules kit --config inplace/bad.yml K
+grep -q "bad.yml:4:16: parameter 'allowed' of rule K must be a list of strings, not a boolean" "$tmp/out" &&
+    ok "explain: the configuration error at its line and column" ||
+    { fail "explain: no line:col for the configuration error"; sed 's/^/    /' "$tmp/out"; }
 expect_status 1 "--param sets a parameter" "$bin" scan --no-builtin --rules kit --color never \
     --param K.strict=true --param K.allowed=Ok kit/K.tests/two.json
 grep -q 'error\[K\] Statement Other' "$tmp/out" && ok "--param changes the finding" ||
