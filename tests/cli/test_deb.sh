@@ -9,9 +9,10 @@
 # configured with the /usr prefix that packages are meant to be built from).
 # Usage: test_deb.sh IAMGUARD BUILD_DIR SOURCE_DIR CPACK CC [SANITIZER_FLAGS]
 set -u
-bin=$1
-build=$2
-src=$3
+# Absolute, since the packaging steps below change folder.
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+build=$(cd "$2" && pwd)
+src=$(cd "$3" && pwd)
 cpack=$4
 cc=$5
 san=${6:-}
