@@ -2,7 +2,13 @@
 # parallel.sh - scan a tree in N shards at once, then merge the shards' SARIF
 # into one report, as `iamguard scan` would have written it in one go.
 #
-#   examples/fanout/parallel.sh [-n SHARDS] [-o OUT.sarif] [-- SCAN-OPTIONS...] PATH...
+#   examples/fanout/parallel.sh [-n SHARDS] [-o OUT] [-- SCAN-OPTIONS...] PATH...
+#
+# OUT's name picks the format as for `iamguard scan -o` (.sarif SARIF, .json
+# the JSON report, .xml JUnit, .html HTML, .txt text). The scan options that
+# choose rules (--config, --no-config, --base-dir, --rules, --rule,
+# --skip-rule, --no-builtin, --pack, --param, --managed-policies) are given
+# to the merge too, which describes the rules in every format but SARIF.
 #
 # Each shard is its own process (`iamguard scan --shard K/N`), run side by
 # side with xargs -P; on several hosts, run the same commands there (ssh, GNU
@@ -23,7 +29,7 @@ while getopts n:o: opt; do
     case $opt in
     n) shards=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) echo "usage: $0 [-n SHARDS] [-o OUT.sarif] [-- SCAN-OPTIONS...] PATH..." >&2; exit 2 ;;
+    *) echo "usage: $0 [-n SHARDS] [-o OUT] [-- SCAN-OPTIONS...] PATH..." >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -62,9 +68,23 @@ while [ "$k" -le "$shards" ]; do
     k=$((k + 1))
 done
 
+# The scan options that choose rules, for the merge: options come before
+# the paths; each of these takes a value except --no-config and --no-builtin.
+set -- "$@" --paths-end
+while [ "$1" != --paths-end ]; do
+    a=$1; shift
+    case $a in
+    --no-config|--no-builtin|--config=*|--base-dir=*|--rules=*|--rule=*|--skip-rule=*|--pack=*|--param=*|--managed-policies=*)
+        set -- "$@" "$a" ;;
+    --config|--base-dir|--rules|--rule|--skip-rule|--pack|--param|--managed-policies)
+        set -- "$@" "$a" "$1"; shift ;;
+    esac
+done
+shift
+
 # The merge checks that every shard comes from the same tool, version and
 # category, and writes the result atomically.
-"$IAMGUARD" merge --output "$out" "$work"/shard-*.sarif || {
+"$IAMGUARD" merge --output "$out" "$@" "$work"/shard-*.sarif || {
     rc=$?
     [ "$rc" -eq 3 ] || exit 2
 }

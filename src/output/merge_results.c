@@ -9,6 +9,7 @@
  * documents of a shard); everything else is read from SARIF's own members.
  * Strings are copied into the results' arena; nothing points into m.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "iamguard/merge.h"
@@ -215,6 +216,40 @@ static void read_stats(json_t *p, iamg_stats *st)
     st->terraform_files = size_of(p, "terraformFiles");
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Seconds since the epoch of a SARIF time ("2026-01-31T12:00:00.250Z"), or -1. */
+static double utc_seconds(const char *s)
+{
+    int y, mo, d, h, mi, sec, used = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+        mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    double frac = 0, scale = 0.1;
+    if (s[used] == '.')
+        for (const char *p = s + used + 1; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            frac += (*p - '0') * scale;
+    return (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec + frac;
+}
+
+/* The time a scan took is not in SARIF; with --timestamps, the shards' runs
+ * span from the first start to the last end. */
+static double run_seconds(json_t *inv)
+{
+    double t0 = utc_seconds(json_string_value(json_object_get(inv, "startTimeUtc")));
+    double t1 = utc_seconds(json_string_value(json_object_get(inv, "endTimeUtc")));
+    return t0 >= 0 && t1 >= t0 ? t1 - t0 : 0;
+}
+
 static int fill(reader *rd, const iamg_merge *m, iamg_error *err)
 {
     iamg_results *r = rd->r;
@@ -263,6 +298,7 @@ static int fill(reader *rd, const iamg_merge *m, iamg_error *err)
         read_origin(rd, v, &doc->origin);
     }
     read_stats(json_object_get(run, "properties"), &r->stats);
+    r->stats.seconds = run_seconds(inv);
     return rd->oom ? -1 : 0;
 }
 

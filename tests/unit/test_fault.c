@@ -947,7 +947,8 @@ Test(fault, scan_paths_file_reads)
 
 typedef struct merge_ctx {
     const char *paths[2];
-    char *want; /* the merged log of an unhindered run */
+    const iamg_engine *e; /* describes the rules for the JSON report of the merged results */
+    char *want;           /* the merged log of an unhindered run */
     iamg_error err;
 } merge_ctx;
 
@@ -963,6 +964,11 @@ static char *merge_text(merge_ctx *c, int *rc)
     FILE *f = open_memstream(&text, &len);
     cr_assert_not_null(f);
     *rc = iamg_merge_write(f, m, &c->err);
+    /* Then the merged results read back, as `merge -f json` writes them. */
+    iamg_results *r = NULL;
+    if (!*rc) *rc = iamg_merge_results(m, &r, &c->err);
+    if (!*rc) *rc = iamg_write_json(f, c->e, r, NULL, &c->err);
+    iamg_results_free(r);
     fclose(f);
     iamg_merge_free(m);
     if (*rc) {
@@ -1008,6 +1014,7 @@ Test(fault, merge_shards)
         so.jobs = 1;
         so.shard_index = k;
         so.shard_count = 2;
+        so.documents = 1;
         const char *paths[] = {t.root};
         iamg_results *r = NULL;
         iamg_error err;
@@ -1017,17 +1024,18 @@ Test(fault, merge_shards)
                      err.message);
         iamg_results_free(r);
     }
-    iamg_engine_free(e);
     merge_ctx c;
     memset(&c, 0, sizeof c);
+    c.e = e;
     c.paths[0] = shard[0];
     c.paths[1] = shard[1];
     int rc;
     c.want = merge_text(&c, &rc);
     cr_assert_not_null(c.want, "%s", c.err.message);
-    fault_op op = {"iamg_merge_load and write", merge_attempt, merge_verify, &c};
+    fault_op op = {"iamg_merge_load, write and results", merge_attempt, merge_verify, &c};
     cr_expect_gt(fault_loop(&op), 3);
     free(c.want);
+    iamg_engine_free(e);
     unlink(shard[0]);
     unlink(shard[1]);
     tree_remove(&t);
