@@ -251,6 +251,10 @@ PY
         # From the runner's folder, so the base URIs are the same.
         (cd "$tmp/gha/runner" && "$bin" scan -q -f sarif --sarif-category iamguard -o "$tmp/full-cat.sarif" . >/dev/null 2>&1)
         same "github-actions-matrix.yml steps give the unsharded report" "$tmp/full-cat.sarif" "$tmp/gha/merge/iamguard.sarif"
+        (cd "$tmp/gha/runner" && "$bin" scan -q --sarif-category iamguard --fail-on none -o "$tmp/full-cat.html" . >/dev/null 2>&1)
+        if cmp -s "$tmp/full-cat.html" "$tmp/gha/merge/iamguard.html"; then
+            echo "ok   github-actions-matrix.yml steps give the unsharded HTML report"
+        else fail "github-actions-matrix.yml: the HTML report differs from the unsharded scan's"; fi
     fi
 else
     echo "skip github-actions-matrix.yml steps (python3 with PyYAML is needed to read them)"
