@@ -12,32 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "iamguard/iamguard.h"
 #include "util/alloc.h"
 
-static char dir[64];
+static char *dir;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/iamg-baseline-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = tmp_dir("baseline");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
+    cr_expect_eq(rm_tree(dir), 0);
+    free(dir);
 }
 
 static iamg_engine *engine(void)
@@ -109,8 +98,8 @@ TestSuite(baseline, .init = setup, .fini = teardown);
 Test(baseline, moved_findings_stay_known_new_ones_remain)
 {
     iamg_engine *e = engine();
-    write_file("a.json", POLICY("Ops", "\"ssm:SendCommand\""));
-    write_file("b.json", POLICY("Dev", "\"ssm:StartSession\""));
+    write_text(dir, "a.json", POLICY("Ops", "\"ssm:SendCommand\""));
+    write_text(dir, "b.json", POLICY("Dev", "\"ssm:StartSession\""));
     iamg_results *r = scan(e, NULL, 0);
     cr_assert_eq(iamg_results_count(r), 2);
     cr_expect_eq(iamg_results_get(r, 0)->line, 7);
@@ -130,23 +119,24 @@ Test(baseline, moved_findings_stay_known_new_ones_remain)
 
     /* A new statement above the known finding: the finding moves down six
      * lines and a new one appears. */
-    write_file("a.json", "{\n"
-                         "  \"Version\": \"2012-10-17\",\n"
-                         "  \"Statement\": [\n"
-                         "    {\n"
-                         "      \"Sid\": \"Shell\",\n"
-                         "      \"Effect\": \"Allow\",\n"
-                         "      \"Action\": [\"ssm:StartSession\"],\n"
-                         "      \"Resource\": \"*\"\n"
-                         "    },\n"
-                         "    {\n"
-                         "      \"Sid\": \"Ops\",\n"
-                         "      \"Effect\": \"Allow\",\n"
-                         "      \"Action\": \"ssm:SendCommand\",\n"
-                         "      \"Resource\": \"*\"\n"
-                         "    }\n"
-                         "  ]\n"
-                         "}\n");
+    write_text(dir, "a.json",
+               "{\n"
+               "  \"Version\": \"2012-10-17\",\n"
+               "  \"Statement\": [\n"
+               "    {\n"
+               "      \"Sid\": \"Shell\",\n"
+               "      \"Effect\": \"Allow\",\n"
+               "      \"Action\": [\"ssm:StartSession\"],\n"
+               "      \"Resource\": \"*\"\n"
+               "    },\n"
+               "    {\n"
+               "      \"Sid\": \"Ops\",\n"
+               "      \"Effect\": \"Allow\",\n"
+               "      \"Action\": \"ssm:SendCommand\",\n"
+               "      \"Resource\": \"*\"\n"
+               "    }\n"
+               "  ]\n"
+               "}\n");
     r = scan(e, NULL, 0);
     cr_assert_eq(iamg_results_count(r), 3);
     cr_expect_eq(iamg_results_get(r, 1)->line, 13, "the known finding moved from line 7 to 13");
@@ -162,8 +152,8 @@ Test(baseline, moved_findings_stay_known_new_ones_remain)
     iamg_results_free(r);
 
     /* Editing the line itself makes the finding new. */
-    write_file("b.json", POLICY("Dev", "[\"ssm:StartSession\"]"));
-    write_file("a.json", POLICY("Ops", "\"ssm:SendCommand\""));
+    write_text(dir, "b.json", POLICY("Dev", "[\"ssm:StartSession\"]"));
+    write_text(dir, "a.json", POLICY("Ops", "\"ssm:SendCommand\""));
     r = scan(e, NULL, 0);
     iamg_results_filter_baseline(r, b, NULL);
     cr_assert_eq(iamg_results_count(r), 1);
@@ -176,7 +166,7 @@ Test(baseline, moved_findings_stay_known_new_ones_remain)
 Test(baseline, allowlisted_findings_are_left_alone)
 {
     iamg_engine *e = engine();
-    write_file("a.json", POLICY("BreakGlass", "\"ssm:SendCommand\""));
+    write_text(dir, "a.json", POLICY("BreakGlass", "\"ssm:SendCommand\""));
     iamg_allow allow = {NULL, NULL, NULL, NULL, NULL, "BreakGlass", "reviewed", NULL, "test:1"};
     iamg_results *r = scan(e, &allow, 1);
     cr_assert_eq(iamg_results_count(r), 1);
@@ -203,7 +193,7 @@ Test(baseline, allowlisted_findings_are_left_alone)
 Test(baseline, no_baseline_or_empty)
 {
     iamg_engine *e = engine();
-    write_file("a.json", POLICY("Ops", "\"ssm:SendCommand\""));
+    write_text(dir, "a.json", POLICY("Ops", "\"ssm:SendCommand\""));
     iamg_results *r = scan(e, NULL, 0);
     size_t removed = 99;
     cr_expect_eq(iamg_results_filter_baseline(r, NULL, &removed), 0);
@@ -227,9 +217,9 @@ Test(baseline, no_baseline_or_empty)
 Test(baseline, other_writers)
 {
     iamg_engine *e = engine();
-    write_file("a b.json", POLICY("Ops", "\"ssm:SendCommand\""));
-    write_file("c.json", POLICY("Dev", "\"ssm:StartSession\""));
-    write_file("d.json", POLICY("Old", "\"ssm:StartSession\""));
+    write_text(dir, "a b.json", POLICY("Ops", "\"ssm:SendCommand\""));
+    write_text(dir, "c.json", POLICY("Dev", "\"ssm:StartSession\""));
+    write_text(dir, "d.json", POLICY("Old", "\"ssm:StartSession\""));
     iamg_results *r = scan(e, NULL, 0);
     cr_assert_eq(iamg_results_count(r), 3);
     const char *fp_a = iamg_results_get(r, 0)->fingerprint;

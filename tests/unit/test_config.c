@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "iamguard/iamguard.h"
 #include "util/alloc.h"
 
@@ -313,47 +314,22 @@ Test(config, errors)
 
 /* ---- files ------------------------------------------------------------------ */
 
-static char *temp_dir(void)
-{
-    char tmpl[] = "/tmp/iamg-config-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    cr_assert_not_null(d);
-    return strdup(d);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void remove_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
-
 Test(config, find)
 {
-    char *dir = temp_dir();
+    char *dir = tmp_dir("config");
     iamg_config *c = (iamg_config *)1;
     iamg_error err;
     cr_expect_eq(iamg_config_find(dir, &c, &err), 0);
     cr_expect_null(c, "no configuration: NULL and success");
 
-    write_file(dir, ".iamguard.yaml", "fail_on: error\n");
+    write_text(dir, ".iamguard.yaml", "fail_on: error\n");
     cr_assert_eq(iamg_config_find(dir, &c, &err), 0, "%s", err.message);
     cr_assert_not_null(c);
     cr_expect_eq(c->fail_on, IAMG_LEVEL_ERROR);
     cr_expect_str_eq(c->dir, dir);
     iamg_config_free(c);
 
-    write_file(dir, ".iamguard.yml", "fail_on: note\n");
+    write_text(dir, ".iamguard.yml", "fail_on: note\n");
     cr_expect_eq(iamg_config_find(dir, &c, &err), IAMG_EUSAGE);
     cr_expect_null(c);
     cr_expect(strstr(err.message, "both .iamguard.yml and .iamguard.yaml exist"), "%s",
@@ -372,12 +348,12 @@ Test(config, find)
     iamg_config_free(c);
 
     /* Errors in a file found name that file. */
-    write_file(dir, ".iamguard.yml", "rules:\n  ony: []\n");
+    write_text(dir, ".iamguard.yml", "rules:\n  ony: []\n");
     cr_expect_eq(iamg_config_find(dir, &c, &err), IAMG_EUSAGE);
     cr_expect_str_eq(err.path, want);
     cr_expect_eq(err.line, 2);
     cr_expect_eq(err.column, 3);
-    remove_tree(dir);
+    cr_expect_eq(rm_tree(dir), 0);
     free(dir);
 }
 
@@ -477,18 +453,18 @@ Test(config, apply_unknown_rules_at_their_position)
 
 Test(config, apply_rule_dirs)
 {
-    char *dir = temp_dir();
+    char *dir = tmp_dir("config");
     char rules[600];
     snprintf(rules, sizeof rules, "%s/guardrails", dir);
     cr_assert_eq(mkdir(rules, 0700), 0);
-    write_file(rules, "no_star.lua",
+    write_text(rules, "no_star.lua",
                "return {\n"
                "  id = 'ORG-1',\n"
                "  short_description = 'No Action star.',\n"
                "  level = 'warning',\n"
                "  check = function(doc, report) end,\n"
                "}\n");
-    write_file(dir, ".iamguard.yml", "rule_dirs: [guardrails]\nlevels: {ORG-1: error}\n");
+    write_text(dir, ".iamguard.yml", "rule_dirs: [guardrails]\nlevels: {ORG-1: error}\n");
     iamg_config *c = NULL;
     iamg_error err;
     cr_assert_eq(iamg_config_find(dir, &c, &err), 0, "%s", err.message);
@@ -501,7 +477,7 @@ Test(config, apply_rule_dirs)
     iamg_config_free(c);
     iamg_engine_free(e);
 
-    write_file(dir, ".iamguard.yml", "# rules\nrule_dirs:\n  - missing\n");
+    write_text(dir, ".iamguard.yml", "# rules\nrule_dirs:\n  - missing\n");
     cr_assert_eq(iamg_config_find(dir, &c, &err), 0, "%s", err.message);
     e = engine();
     cr_expect_eq(iamg_config_apply(c, e, NULL, 0, NULL, 0, &err), IAMG_EIO);
@@ -510,7 +486,7 @@ Test(config, apply_rule_dirs)
     cr_expect(strstr(err.message, "rule folder"), "%s", err.message);
     iamg_config_free(c);
     iamg_engine_free(e);
-    remove_tree(dir);
+    cr_expect_eq(rm_tree(dir), 0);
     free(dir);
 }
 

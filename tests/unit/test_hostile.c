@@ -23,7 +23,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "common/time_scale.h"
 #include "iamguard/iamguard.h"
 #include "unit/format_cases.h"
@@ -111,27 +111,6 @@ static int count_lines(const char *s, const char *start)
     return n;
 }
 
-static char *tmp_dir(void)
-{
-    char *d = strdup("/tmp/iamg-hostile-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-}
-
 static void path_in(char *out, size_t cap, const char *dir, const char *rel)
 {
     cr_assert_lt((size_t)snprintf(out, cap, "%s/%s", dir, rel), cap);
@@ -144,13 +123,6 @@ static FILE *create(const char *dir, const char *rel)
     FILE *f = fopen(p, "wb");
     cr_assert_not_null(f, "%s: %s", p, strerror(errno));
     return f;
-}
-
-static void put_file(const char *dir, const char *rel, const char *text)
-{
-    FILE *f = create(dir, rel);
-    fputs(text, f);
-    fclose(f);
 }
 
 static void repeat(FILE *f, const char *s, size_t times)
@@ -270,7 +242,7 @@ static char *scan_one(iamg_engine *e, const char *dir, const char *rel, double *
 
 Test(hostile, deep_nesting_json_and_yaml)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     FILE *f = create(dir, "deep-array.json");
     repeat(f, "[", 300000);
     repeat(f, "]", 300000);
@@ -315,6 +287,7 @@ Test(hostile, deep_nesting_json_and_yaml)
     free(got);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 /* 200,000 statements, one per line; the last one is the finding. */
@@ -335,7 +308,7 @@ static void write_many(const char *dir, const char *rel, size_t n)
 
 Test(hostile, two_hundred_thousand_statements)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     write_many(dir, "many.json", 200000);
     iamg_engine *e = engine_with(NULL);
     double secs;
@@ -356,11 +329,12 @@ Test(hostile, two_hundred_thousand_statements)
     free(got);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 Test(hostile, huge_strings)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     size_t big = (size_t)16 << 20;
     FILE *f = create(dir, "huge-sid.json");
     fputs("{\"Version\": \"2012-10-17\",\n \"Statement\": [{\"Sid\": \"", f);
@@ -409,16 +383,17 @@ Test(hostile, huge_strings)
     iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 Test(hostile, files_over_the_size_limit)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     FILE *f = create(dir, "big.json");
     fputs(SSM_POLICY, f);
     repeat(f, " ", 4096);
     fclose(f);
-    put_file(dir, "small.json", SSM_POLICY);
+    write_text(dir, "small.json", SSM_POLICY);
     iamg_limits lim = IAMG_LIMITS_INIT;
     lim.max_file_size = 4096;
     iamg_engine *e = engine_with(&lim);
@@ -451,19 +426,20 @@ Test(hostile, files_over_the_size_limit)
     iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 /* A FIFO named like a policy would block a reader forever; a folder named
  * x.json is a folder. */
 Test(hostile, fifo_and_folder_named_like_policies)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     char p[1024];
     path_in(p, sizeof p, dir, "x.json");
     cr_assert_eq(mkfifo(p, 0600), 0, "%s", strerror(errno));
     path_in(p, sizeof p, dir, "d.json");
     cr_assert_eq(mkdir(p, 0700), 0);
-    put_file(dir, "d.json/inside.json", SSM_POLICY);
+    write_text(dir, "d.json/inside.json", SSM_POLICY);
     iamg_engine *e = engine_with(NULL);
     const char *paths[] = {dir};
     iamg_results *r = scan(e, paths, 1, dir, 2, 0);
@@ -482,15 +458,16 @@ Test(hostile, fifo_and_folder_named_like_policies)
     iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 Test(hostile, symbolic_link_loops_and_dangling_links)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("hostile");
     char p[1024], q[1024];
     path_in(p, sizeof p, dir, "sub");
     cr_assert_eq(mkdir(p, 0700), 0);
-    put_file(dir, "sub/a.json", SSM_POLICY);
+    write_text(dir, "sub/a.json", SSM_POLICY);
     path_in(p, sizeof p, dir, "sub/loop");
     cr_assert_eq(symlink("..", p), 0);
     path_in(p, sizeof p, dir, "self");
@@ -527,6 +504,7 @@ Test(hostile, symbolic_link_loops_and_dangling_links)
     iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 /* A file deleted after the folder was listed, before it is read: reported
@@ -550,10 +528,10 @@ static void delete_after_first(void *ud, size_t done, size_t total, size_t findi
 
 Test(hostile, file_deleted_during_the_scan)
 {
-    char *dir = tmp_dir();
-    put_file(dir, "a.json", SSM_POLICY);
-    put_file(dir, "b.json", SSM_POLICY);
-    put_file(dir, "c.json", SSM_POLICY);
+    char *dir = tmp_dir("hostile");
+    write_text(dir, "a.json", SSM_POLICY);
+    write_text(dir, "b.json", SSM_POLICY);
+    write_text(dir, "c.json", SSM_POLICY);
     vanish v = {"", 0};
     path_in(v.path, sizeof v.path, dir, "b.json");
     iamg_engine *e = engine_with(NULL);
@@ -576,6 +554,7 @@ Test(hostile, file_deleted_during_the_scan)
     iamg_results_free(r);
     iamg_engine_free(e);
     rm_tree(dir);
+    free(dir);
 }
 
 /* ---- the batch --------------------------------------------------------------------------- */
@@ -585,7 +564,7 @@ Test(hostile, file_deleted_during_the_scan)
  * exactly what they give alone, each case exactly its expected outcome. */
 Test(hostile, batch_of_everything)
 {
-    char *gen = tmp_dir();
+    char *gen = tmp_dir("hostile");
     FILE *f = create(gen, "deep.json");
     repeat(f, "[", 300000);
     fclose(f);
@@ -600,7 +579,7 @@ Test(hostile, batch_of_everything)
     cr_assert_eq(mkdir(p, 0700), 0);
     path_in(p, sizeof p, gen, "loop");
     cr_assert_eq(symlink(".", p), 0);
-    put_file(gen, "empty.json", "");
+    write_text(gen, "empty.json", "");
 
     iamg_engine *e = engine_with(NULL);
     const char *good[] = {GOOD};
@@ -640,4 +619,5 @@ Test(hostile, batch_of_everything)
     free(want_good);
     iamg_engine_free(e);
     rm_tree(gen);
+    free(gen);
 }

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "iamguard/iamguard.h"
 
 static const char policy[] = "{\n"
@@ -196,17 +197,7 @@ Test(params, bad_declarations)
 
 /* ---- require ---- */
 
-static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    fputs(text, f);
-    fclose(f);
-}
+static char *root;
 
 static void sub(const char *rel)
 {
@@ -217,15 +208,13 @@ static void sub(const char *rel)
 
 static void make_root(void)
 {
-    snprintf(root, sizeof root, "/tmp/iamg-platform-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
+    root = tmp_dir("platform");
 }
 
 static void remove_root(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    cr_expect_eq(system(cmd), 0);
+    cr_expect_eq(rm_tree(root), 0);
+    free(root);
 }
 
 static iamg_engine *engine_dir(const char *rel)
@@ -251,15 +240,17 @@ Test(require, folder_lib_and_dotted)
     sub("rules");
     sub("rules/lib");
     sub("rules/lib/checks");
-    put("rules/util.lua", "local M = {}\nfunction M.hello() return 'util' end\nreturn M\n");
-    put("rules/lib/tags.lua", "return { name = function() return 'tags' end }\n");
-    put("rules/lib/checks/deep.lua",
-        "local t = require('tags')\n"
-        "return { name = function() return 'deep+' .. t.name() end }\n");
-    put("rules/r.lua", "local u = require('util')\n"
-                       "local d = require('checks.deep')\n"
-                       "assert(require('util') == u)\n" REQ_RULE(
-                           "R", "report{ message = u.hello() .. ' ' .. d.name() }"));
+    write_text(root, "rules/util.lua",
+               "local M = {}\nfunction M.hello() return 'util' end\nreturn M\n");
+    write_text(root, "rules/lib/tags.lua", "return { name = function() return 'tags' end }\n");
+    write_text(root, "rules/lib/checks/deep.lua",
+               "local t = require('tags')\n"
+               "return { name = function() return 'deep+' .. t.name() end }\n");
+    write_text(root, "rules/r.lua",
+               "local u = require('util')\n"
+               "local d = require('checks.deep')\n"
+               "assert(require('util') == u)\n" REQ_RULE(
+                   "R", "report{ message = u.hello() .. ' ' .. d.name() }"));
     iamg_engine *e = engine_dir("rules");
     /* util.lua returns no rule, but r.lua requires it: it is a module. */
     cr_assert_eq(iamg_engine_diag_count(e), 0, "%s", iamg_engine_diag(e, 0)->message);
@@ -269,7 +260,7 @@ Test(require, folder_lib_and_dotted)
     iamg_engine_free(e);
 
     /* A file that is neither a rule nor required is still a broken rule file. */
-    put("rules/stray.lua", "return { helper = 1 }\n");
+    write_text(root, "rules/stray.lua", "return { helper = 1 }\n");
     e = engine_dir("rules");
     cr_assert_eq(iamg_engine_diag_count(e), 1);
     cr_expect(strstr(iamg_engine_diag(e, 0)->path, "stray.lua"));
@@ -284,9 +275,10 @@ Test(require, module_state_is_per_document)
     make_root();
     sub("rules");
     sub("rules/lib");
-    put("rules/lib/counter.lua",
-        "local n = 0\nreturn { next = function() n = n + 1 return n end }\n");
-    put("rules/r.lua",
+    write_text(root, "rules/lib/counter.lua",
+               "local n = 0\nreturn { next = function() n = n + 1 return n end }\n");
+    write_text(
+        root, "rules/r.lua",
         "local c = require('counter')\n" REQ_RULE("R", "report{ message = tostring(c.next()) }"));
     iamg_engine *e = engine_dir("rules");
     expect_messages(e, policy, "1");
@@ -319,7 +311,7 @@ Test(require, refused_names_and_links)
     sub("rules");
     sub("rules/lib");
     sub("outside");
-    put("outside/secret.lua", "return { name = 'secret' }\n");
+    write_text(root, "outside/secret.lua", "return { name = 'secret' }\n");
     char target[256], link[256];
     snprintf(target, sizeof target, "%s/outside/secret.lua", root);
     snprintf(link, sizeof link, "%s/rules/lib/linked.lua", root);
@@ -345,12 +337,12 @@ Test(require, refused_names_and_links)
         {"require('self')", "requires itself"},
         {"require('broken')", "does not compile"},
     };
-    put("rules/lib/self.lua", "return require('self')\n");
-    put("rules/lib/broken.lua", "return {\n");
+    write_text(root, "rules/lib/self.lua", "return require('self')\n");
+    write_text(root, "rules/lib/broken.lua", "return {\n");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char src[512];
         snprintf(src, sizeof src, REQ_RULE("R", "%s"), cases[i].call);
-        put("rules/r.lua", src);
+        write_text(root, "rules/r.lua", src);
         iamg_engine *e = engine_dir("rules");
         const char *msg = failure_of(e);
         cr_expect(strstr(msg, cases[i].expect), "case %zu (%s): '%s'", i, cases[i].call, msg);

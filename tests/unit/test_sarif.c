@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "common/slurp.h"
 #include "iamguard/iamguard.h"
 #include "util/uri.h"
@@ -83,53 +83,7 @@ static const char FAILING_RULE[] = "return {\n"
 
 /* ---- helpers ---- */
 
-static char *make_tmpdir(void)
-{
-    char *t = strdup("/tmp/iamg-sarif-XXXXXX");
-    cr_assert_not_null(mkdtemp(t));
-    return t;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-/* Remove a folder made by make_tmpdir, and free its name. */
-static void rm_tmpdir(char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-}
-
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        mkdir(buf, 0755);
-        *p = '/';
-    }
-    mkdir(buf, 0755);
-}
-
-static void write_file(const char *dir, const char *rel, const char *content, size_t len)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    mkdirs(path);
-    *slash = '/';
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(content, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
-}
-
-#define WRITE_LIT(dir, rel, lit) write_file((dir), (rel), (lit), sizeof(lit) - 1)
+#define WRITE_LIT(dir, rel, lit) write_bytes((dir), (rel), (lit), sizeof(lit) - 1)
 
 static iamg_engine *new_engine(size_t max_results)
 {
@@ -544,7 +498,7 @@ Test(sarif, cut_snippets_are_marked_by_a_field)
 
 Test(sarif, uris_are_percent_encoded)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     WRITE_LIT(dir, "sub dir/a b%#\xC3\xBC.json", FINDINGS_POLICY);
     iamg_engine *e = new_engine(0);
     iamg_results *r = scan_dir(e, dir, 1, NULL);
@@ -568,12 +522,13 @@ Test(sarif, uris_are_percent_encoded)
     json_decref(doc);
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(sarif, files_outside_the_base_use_file_uris)
 {
-    char *base = make_tmpdir(), *other = make_tmpdir();
+    char *base = tmp_dir("sarif"), *other = tmp_dir("sarif");
     WRITE_LIT(other, "p.json", FINDINGS_POLICY);
     iamg_engine *e = new_engine(0);
     iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
@@ -593,8 +548,10 @@ Test(sarif, files_outside_the_base_use_file_uris)
     json_decref(doc);
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(base);
-    rm_tmpdir(other);
+    rm_tree(base);
+    free(base);
+    rm_tree(other);
+    free(other);
 }
 
 Test(sarif, parse_error_is_a_result_and_a_notification)
@@ -636,7 +593,7 @@ Test(sarif, parse_error_is_a_result_and_a_notification)
  * a file it cannot read. */
 Test(sarif, unread_file_gets_the_empty_file_fingerprint)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     WRITE_LIT(dir, "big.json", FINDINGS_POLICY);
     iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
     eo.limits.max_file_size = 16;
@@ -662,7 +619,8 @@ Test(sarif, unread_file_gets_the_empty_file_fingerprint)
     json_decref(doc);
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(sarif, rule_failure_makes_the_run_unsuccessful)
@@ -814,7 +772,7 @@ static void fill_tree(const char *dir)
 
 Test(sarif, output_is_byte_identical_across_runs_and_threads)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     fill_tree(dir);
     iamg_engine *e = new_engine(0);
     iamg_output_options o = IAMG_OUTPUT_OPTIONS_INIT;
@@ -844,12 +802,13 @@ Test(sarif, output_is_byte_identical_across_runs_and_threads)
     iamg_results_free(r1);
     iamg_results_free(r4);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(sarif, results_follow_path_and_position_order)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     fill_tree(dir);
     iamg_engine *e = new_engine(0);
     iamg_results *r = scan_dir(e, dir, 2, NULL);
@@ -865,7 +824,8 @@ Test(sarif, results_follow_path_and_position_order)
     json_decref(doc);
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(sarif, invocation_options)
@@ -1062,7 +1022,7 @@ static size_t count_entries(const char *dir)
 
 Test(atomic, failing_writer_leaves_the_old_file)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     WRITE_LIT(dir, "out.sarif", "old report\n");
     char path[600];
     snprintf(path, sizeof path, "%s/out.sarif", dir);
@@ -1077,12 +1037,13 @@ Test(atomic, failing_writer_leaves_the_old_file)
     cr_expect_eq(count_entries(dir), 1, "the temporary file is removed");
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(atomic, replaces_the_file_with_readable_permissions)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     WRITE_LIT(dir, "out.sarif", "old report\n");
     char path[600];
     snprintf(path, sizeof path, "%s/out.sarif", dir);
@@ -1110,7 +1071,8 @@ Test(atomic, replaces_the_file_with_readable_permissions)
     umask(022);
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(atomic, missing_folder_is_an_io_error)
@@ -1224,7 +1186,7 @@ static void validate(const iamg_engine *e, const iamg_results *r, const iamg_out
         cr_assert_fail("SARIF multitool required (IAMG_REQUIRE_MULTITOOL=1) but not found");
     if (!mt) cr_skip_test("SARIF multitool not installed (set SARIF_MULTITOOL)");
     if (access(VALIDATOR, R_OK) != 0) cr_skip_test("%s not found", VALIDATOR);
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     char sarif[600], log[600];
     snprintf(sarif, sizeof sarif, "%s/%s.sarif", dir, what);
     snprintf(log, sizeof log, "%s/validate.log", dir);
@@ -1250,7 +1212,8 @@ static void validate(const iamg_engine *e, const iamg_results *r, const iamg_out
     cr_expect(out && strstr(out, ": OK"), "validator did not print OK for %s:\n%s", what,
               out ? out : "");
     free(out);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(validator, clean_policy)
@@ -1266,7 +1229,7 @@ Test(validator, clean_policy)
 
 Test(validator, findings_tree)
 {
-    char *dir = make_tmpdir();
+    char *dir = tmp_dir("sarif");
     fill_tree(dir);
     WRITE_LIT(dir, "sub dir/a b%#\xC3\xBC.json", FINDINGS_POLICY);
     iamg_engine *e = new_engine(0);
@@ -1283,7 +1246,8 @@ Test(validator, findings_tree)
     validate(e, r, &o, "findings");
     iamg_results_free(r);
     iamg_engine_free(e);
-    rm_tmpdir(dir);
+    rm_tree(dir);
+    free(dir);
 }
 
 Test(validator, parse_error)

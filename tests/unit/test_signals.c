@@ -18,23 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "iamguard/iamguard.h"
 #include "output/atomic.h"
-
-static char *tmp_dir(void)
-{
-    char *d = strdup("/tmp/iamg-signals-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-}
 
 static char *read_text(const char *path)
 {
@@ -100,10 +86,10 @@ Test(signals, interrupted_write_leaves_the_old_report)
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < 3; i++) {
-        char *dir = tmp_dir();
+        char *dir = tmp_dir("signals");
         char path[512];
         snprintf(path, sizeof path, "%s/report.sarif", dir);
-        write_text(path, "old report\n");
+        write_text(NULL, path, "old report\n");
         job j = {sigs[i], 8};
         int status = write_in_child(path, &j, 0);
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sigs[i],
@@ -122,7 +108,7 @@ Test(signals, interrupted_write_leaves_the_old_report)
 /* With no old report, an interrupted write leaves nothing at all. */
 Test(signals, interrupted_first_write_leaves_nothing)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("signals");
     char path[512];
     snprintf(path, sizeof path, "%s/report.json", dir);
     job j = {SIGTERM, 2};
@@ -136,10 +122,10 @@ Test(signals, interrupted_first_write_leaves_nothing)
 /* A signal ignored before (nohup) stays ignored: the write completes. */
 Test(signals, ignored_signal_stays_ignored)
 {
-    char *dir = tmp_dir();
+    char *dir = tmp_dir("signals");
     char path[512];
     snprintf(path, sizeof path, "%s/report.json", dir);
-    write_text(path, "old report\n");
+    write_text(NULL, path, "old report\n");
     job j = {SIGHUP, 1};
     int status = write_in_child(path, &j, 1);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wait status %d", status);

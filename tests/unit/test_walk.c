@@ -9,30 +9,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "scan/walk.h"
 
-static char root[64];
+static char *root;
 
 static void touch(const char *rel)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    /* make parent folders */
-    for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs("{}", f);
-    fclose(f);
+    write_text(root, rel, "{}");
 }
 
 static void setup(void)
 {
-    snprintf(root, sizeof root, "/tmp/iamg-walk-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
+    root = tmp_dir("walk");
     touch("b.json");
     touch("a.yaml");
     touch("c.yml");
@@ -49,9 +38,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    cr_assert_eq(WEXITSTATUS(system(cmd)), 0);
+    cr_assert_eq(rm_tree(root), 0);
+    free(root);
 }
 
 static char *listing(const char *const *paths, size_t n, const iamg_scan_options *o)
