@@ -1114,6 +1114,29 @@ static int l_key_equal(lua_State *L)
     return 1;
 }
 
+/* Is s made only of '*' and '?' (and their escapes ${*} and ${?})? In C: a
+ * 50 MB value of stars is a question of milliseconds here, and of more than
+ * the instruction limit in a Lua loop. */
+static int l_only_wildcards(lua_State *L)
+{
+    ig_sandbox_check(L);
+    size_t n;
+    const char *s = ig_lua_checkstring(L, "iam.only_wildcards", 1, &n);
+    ig_sandbox_charge(L, n / 16 + 1);
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == '*' || s[i] == '?')
+            i++;
+        else if (n - i >= 4 && s[i] == '$' && s[i + 1] == '{' &&
+                 (s[i + 2] == '*' || s[i + 2] == '?') && s[i + 3] == '}')
+            i += 4;
+        else
+            break;
+    }
+    lua_pushboolean(L, i == n);
+    return 1;
+}
+
 static int l_probe(lua_State *L)
 {
     ig_sandbox_check(L);
@@ -1178,6 +1201,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"key_equal", l_key_equal},
                                    {"key_match", l_action_match},
                                    {"probe", l_probe},
+                                   {"only_wildcards", l_only_wildcards},
                                    {"expand", l_expand},
                                    {"matches", l_matches},
                                    {"check_action", l_check_action},

@@ -65,7 +65,7 @@ void ig_lt_push_arn_parts(lua_State *L, const iamg_arn_parts *p)
 
 void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op)
 {
-    lua_pushlstring(L, op->base ? op->base : "", op->base_len);
+    ig_lt_push_display(L, op->base ? op->base : "", op->base ? op->base_len : 0);
     lua_setfield(L, -2, "base");
     if (op->set == IAMG_COND_FOR_ANY)
         ig_lt_set_str(L, "set", "ForAnyValue");
@@ -78,12 +78,16 @@ void ig_lt_set_operator(lua_State *L, const iamg_cond_op *op)
 
 void ig_lt_push_condition(lua_State *L, const pcond *c, uint32_t index)
 {
-    /* By length: decoded names may hold NUL bytes. */
+    /* By length: decoded names may hold NUL bytes. Operator names and keys
+     * are short (no AWS key is near IG_LT_DISPLAY_MAX bytes): a longer one
+     * is cut like display text, which keeps its prefix (aws:ResourceTag/...)
+     * and leaves it unknown, so that a 50 MB key does not cost a rule 50 MB
+     * of its memory and decides the same. */
     lua_createtable(L, 0, 11);
-    lua_pushlstring(L, c->op, c->op_member->key.n);
+    ig_lt_push_display(L, c->op, c->op_member->key.n);
     lua_setfield(L, -2, "operator");
     ig_lt_set_operator(L, &c->parsed);
-    lua_pushlstring(L, c->key, c->key_member->key.n);
+    ig_lt_push_display(L, c->key, c->key_member->key.n);
     lua_setfield(L, -2, "key");
     ig_lt_push_values(L, c->v, c->n);
     lua_setfield(L, -2, "values");

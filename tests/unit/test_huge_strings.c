@@ -104,6 +104,62 @@ Test(huge_strings, two_hundred_thousand_siblings)
     ig_buf_free(&b);
 }
 
+/* A policy whose condition block is `before` + `n` times `fill` + `after`;
+ * the Action is on line 2. */
+static void condition_policy(buf *b, const char *before, char fill, size_t n, const char *after)
+{
+    ig_buf_puts(b, "{\"Statement\": [{\"Effect\": \"Allow\",\n\"Action\": \"ssm:SendCommand\", "
+                   "\"Resource\": \"*\", \"Condition\": ");
+    ig_buf_puts(b, before);
+    cr_assert_eq(ig_buf_reserve(b, n + 200), 0);
+    memset(b->data + b->len, fill, n);
+    b->len += n;
+    ig_buf_puts(b, after);
+    ig_buf_puts(b, "}]}\n");
+}
+
+/* Condition keys, operators and values of 40 MB: the statement is judged
+ * as with short ones, within the rule's memory and instruction limits. */
+Test(huge_strings, huge_condition_entries)
+{
+    static const struct {
+        const char *before;
+        char fill;
+        const char *after;
+        int finding;
+    } cases[] = {
+        /* An unrelated key scopes nothing. */
+        {"{\"StringEquals\": {\"aws:", 'k', "\": \"x\"}}", 1},
+        /* Only wildcards: any tagged instance. */
+        {"{\"StringLike\": {\"ssm:resourceTag/team\": \"", '*', "\"}}", 1},
+        {"{\"StringLike\": {\"ssm:resourceTag/team\": \"", '?', "\"}}", 1},
+        /* Null with a value that is not false. */
+        {"{\"Null\": {\"aws:ResourceTag/aws:x\": \"", 'f', "\"}}", 1},
+        /* An unknown operator scopes nothing. */
+        {"{\"", 'O', "\": {\"ssm:resourceTag/team\": \"x\"}}", 1},
+        /* A long tag name with a specific value scopes, as a short one does. */
+        {"{\"StringEquals\": {\"aws:ResourceTag/", 't', "\": \"payments\"}}", 0},
+    };
+    size_t n = scaled((size_t)40 << 20);
+    iamg_engine *e = engine();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        buf b = BUF_INIT;
+        condition_policy(&b, cases[i].before, cases[i].fill, n, cases[i].after);
+        iamg_results *r = scan(e, "cond.json", &b);
+        if (cases[i].finding) {
+            expect_judged(r, "IAM-SSM-1", 2);
+        } else {
+            for (size_t k = 0; k < iamg_results_diag_count(r); k++)
+                cr_expect(iamg_results_diag(r, k)->code != IAMG_ERULE, "case %zu: %s", i,
+                          iamg_results_diag(r, k)->message);
+            cr_expect_eq(iamg_results_count(r), 0, "case %zu", i);
+        }
+        iamg_results_free(r);
+        ig_buf_free(&b);
+    }
+    iamg_engine_free(e);
+}
+
 /* What a rule sees: display text is cut at 1,024 bytes, lists are whole,
  * and a statement's tables stay equal when rebuilt. */
 Test(huge_strings, what_a_rule_sees)

@@ -246,10 +246,12 @@ end
 --- The tag name T of a resource-tag condition key prefix .. T, for one of
 --- `prefixes` (tag_keys gives them; compared case-insensitively), or nil.
 local function resource_tag(key, prefixes)
-  local lower = string.lower(key)
   for _, prefix in ipairs(prefixes) do
     local p = string.lower(prefix)
-    if string.sub(lower, 1, #p) == p and #key > #p then return string.sub(key, #p + 1) end
+    -- Only the prefix is lowered: the key may be long.
+    if #key > #p and string.lower(string.sub(key, 1, #p)) == p then
+      return string.sub(key, #p + 1)
+    end
   end
   return nil
 end
@@ -265,21 +267,7 @@ M.reserved_tag = reserved_tag
 --- Is the value made only of '*' and '?' (the escapes ${*} and ${?} being
 --- those characters too)? Such a value admits a tag value anyone allowed to
 --- tag a resource can set. A policy variable counts as specific.
-local function only_wildcards(value)
-  local i, n = 1, #value
-  while i <= n do
-    local c = string.sub(value, i, i)
-    local four = string.sub(value, i, i + 3)
-    if c == "*" or c == "?" then
-      i = i + 1
-    elseif four == "${*}" or four == "${?}" then
-      i = i + 4
-    else
-      return false
-    end
-  end
-  return true
-end
+local only_wildcards = iam.only_wildcards -- in C: values can be megabytes long
 M.only_wildcards = only_wildcards
 
 --- Specific tag values: a non-empty list of strings (numbers and booleans
@@ -299,7 +287,7 @@ M.specific_values = specific_values
 local function all_false(cond)
   if cond.malformed or #cond.values == 0 then return false end
   for i, v in ipairs(cond.values) do
-    if cond.types[i] == "number" or string.lower(v) ~= "false" then return false end
+    if cond.types[i] == "number" or #v ~= 5 or string.lower(v) ~= "false" then return false end
   end
   return true
 end
