@@ -260,12 +260,12 @@ static int fill(reader *rd, const iamg_merge *m, iamg_error *err)
     size_t i;
     json_t *v;
 
-    r->findings = nres ? ig_calloc(nres, sizeof *r->findings) : NULL;
-    size_t nn = json_array_size(notes);
-    r->diags = nn ? ig_calloc(nn, sizeof *r->diags) : NULL;
-    size_t nd = json_array_size(m->documents);
-    r->documents = nd ? ig_calloc(nd, sizeof *r->documents) : NULL;
-    if ((nres && !r->findings) || (nn && !r->diags) || (nd && !r->documents)) return -1;
+    /* Never NULL arrays: the results' sort hands them to qsort. */
+    size_t nn = json_array_size(notes), nd = json_array_size(m->documents);
+    r->findings = ig_calloc(nres ? nres : 1, sizeof *r->findings);
+    r->diags = ig_calloc(nn ? nn : 1, sizeof *r->diags);
+    r->documents = ig_calloc(nd ? nd : 1, sizeof *r->documents);
+    if (!r->findings || !r->diags || !r->documents) return -1;
 
     json_array_foreach(m->all_results, i, v)
     {
@@ -290,6 +290,7 @@ static int fill(reader *rd, const iamg_merge *m, iamg_error *err)
     }
     json_array_foreach(m->documents, i, v)
     {
+        if (!json_is_string(json_object_get(v, "path"))) continue; /* not a document */
         iamg_document *doc = &r->documents[r->ndocuments++];
         doc->path = str(rd, v, "path");
         doc->line = uint_of(v, "line");
@@ -402,6 +403,17 @@ int iamg_merge_check_rules(const iamg_merge *m, const iamg_engine *e, iamg_error
             return ig_error_set(err, IAMG_EINVALID, "", 0, 0,
                                 "rule %s is selected here, but the shards did not run it: %s",
                                 ri->id, hint);
+    }
+    /* A result may name a rule the rule table lacks (SARIF written by hand). */
+    json_array_foreach(m->all_results, i, v)
+    {
+        if (json_object_get(json_object_get(v, "properties"), "problem")) continue;
+        const char *id = ig_sarif_result_rule(v, rules);
+        const iamg_rule_info *ri = id ? iamg_engine_find_rule(e, id) : NULL;
+        if (!ri || !ri->enabled)
+            return ig_error_set(err, IAMG_EINVALID, "", 0, 0,
+                                "result %zu names rule %s, which is not selected here: %s", i,
+                                id ? id : "(none)", hint);
     }
     return 0;
 }

@@ -2,7 +2,9 @@
  * Tests for iamguard/merge.h through the public API: the shards of a scan of
  * examples/, written as SARIF, merge into the run the whole scan writes
  * (same results, same rule table), with the summary a single scan would
- * give; max_results, and every refusal with its error kind. The command
+ * give; max_results, and every refusal with its error kind; the merged run
+ * read back as results (iamg_merge_results) gives the whole scan's JSON
+ * report, and hostile SARIF does not crash the reading. The command
  * (`iamguard merge`) is tested by tests/cli/test_merge.sh.
  */
 #include <criterion/criterion.h>
@@ -38,6 +40,7 @@ static void write_shard(iamg_engine *e, unsigned k, unsigned n, const char *name
     so.jobs = 1;
     so.shard_index = k;
     so.shard_count = n;
+    so.documents = 1;
     const char *paths[] = {IAMG_SOURCE_DIR "/examples"};
     iamg_results *r = NULL;
     iamg_error err;
@@ -155,4 +158,137 @@ Test(merge, refusals)
     mo.version = 0;
     cr_expect_eq(iamg_merge_load(twice, 1, &mo, &m, &err), IAMG_EUSAGE);
     cr_expect_null(m);
+}
+
+/* The JSON report of results r, as text. */
+static char *json_report(const iamg_engine *e, const iamg_results *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    iamg_error err;
+    iamg_output_options o = IAMG_OUTPUT_OPTIONS_INIT;
+    o.include_suppressed = 1;
+    cr_assert_eq(iamg_write_json(f, e, r, &o, &err), 0, "%s", err.message);
+    fclose(f);
+    return text;
+}
+
+Test(merge, results_of_the_merge)
+{
+    iamg_engine *e = NULL;
+    iamg_error err;
+    cr_assert_eq(iamg_engine_new(NULL, &e, &err), 0, "%s", err.message);
+    write_shard(e, 0, 2, "s1.sarif");
+    write_shard(e, 1, 2, "s2.sarif");
+    iamg_scan_options so = IAMG_SCAN_OPTIONS_INIT;
+    so.base_dir = IAMG_SOURCE_DIR;
+    so.jobs = 1;
+    so.documents = 1;
+    const char *scan_paths[] = {IAMG_SOURCE_DIR "/examples"};
+    iamg_results *whole = NULL;
+    cr_assert_eq(iamg_scan_paths(e, scan_paths, 1, &so, &whole, &err), 0, "%s", err.message);
+
+    const char *paths[] = {path_of("s2.sarif"), path_of("s1.sarif")};
+    iamg_merge *m = NULL;
+    cr_assert_eq(iamg_merge_load(paths, 2, NULL, &m, &err), 0, "%s", err.message);
+    cr_expect_eq(iamg_merge_check_rules(m, e, &err), 0, "%s", err.message);
+    cr_expect(iamg_merge_has_documents(m));
+    cr_expect_null(iamg_merge_base_dir(m), "no working directory was given");
+    cr_expect_null(iamg_merge_category(m));
+    iamg_results *r = NULL;
+    cr_assert_eq(iamg_merge_results(m, &r, &err), 0, "%s", err.message);
+    cr_assert_gt(iamg_results_count(whole), 0);
+    cr_expect_eq(iamg_results_count(r), iamg_results_count(whole));
+    cr_expect_eq(iamg_results_diag_count(r), iamg_results_diag_count(whole));
+    cr_assert_gt(iamg_results_document_count(whole), 0);
+    cr_expect_eq(iamg_results_document_count(r), iamg_results_document_count(whole));
+    cr_expect_eq(iamg_results_stats(r)->documents, iamg_results_stats(whole)->documents);
+    cr_expect_eq(iamg_results_max_level(r), iamg_results_max_level(whole));
+    char *want = json_report(e, whole), *got = json_report(e, r);
+    cr_expect_str_eq(got, want, "the merged results give the whole scan's JSON report");
+    free(want);
+    free(got);
+    iamg_results_free(r);
+
+    /* An engine without the rules the shards ran does not describe them. */
+    iamg_engine *bare = NULL;
+    iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+    eo.builtin_rules = 0;
+    cr_assert_eq(iamg_engine_new(&eo, &bare, &err), 0, "%s", err.message);
+    cr_expect_eq(iamg_merge_check_rules(m, bare, &err), IAMG_EINVALID);
+    cr_expect(strstr(err.message, "rule options of the scan") != NULL, "%s", err.message);
+    iamg_engine_free(bare);
+    iamg_merge_free(m);
+    iamg_results_free(whole);
+    iamg_engine_free(e);
+}
+
+/* SARIF that iamguard did not write, with members of every wrong type: the
+ * merge reads what it can and never crashes. */
+Test(merge, hostile_sarif_read_back)
+{
+    static const char *const logs[] = {
+        "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"iamguard\"}},"
+        "\"results\":[{\"ruleId\":\"X\",\"level\":7,\"message\":\"m\","
+        "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"a%00b%zz\"},"
+        "\"region\":{\"startLine\":-5,\"startColumn\":99999999999,\"endColumn\":\"x\"}},"
+        "\"logicalLocations\":[{\"kind\":\"member\",\"properties\":[1]},{\"kind\":3}]}],"
+        "\"suppressions\":[{\"justification\":5,\"properties\":\"p\"}],"
+        "\"properties\":{\"snippetWindow\":{\"text\":1,\"startColumn\":-1},\"holdersTotal\":-3}}],"
+        "\"invocations\":[{\"executionSuccessful\":true,\"startTimeUtc\":\"9999-99-99T\","
+        "\"endTimeUtc\":\"2026-01-01T00:00:00.5Z\",\"toolExecutionNotifications\":["
+        "{\"message\":{\"text\":\"n\"},\"properties\":{\"diagnostic\":{\"code\":\"x\",\"line\":[]}}"
+        "},"
+        "{\"properties\":{\"diagnostic\":7}},3]}],"
+        "\"properties\":{\"documents\":2,\"documentList\":[5,{\"path\":[],\"line\":1e300}],"
+        "\"filesSeen\":-1}}]}",
+        "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"iamguard\"}},"
+        "\"results\":[{\"message\":{\"text\":\"no rule, no place\"}}]}]}",
+    };
+    for (size_t k = 0; k < sizeof logs / sizeof *logs; k++) {
+        FILE *f = fopen(path_of("hostile.sarif"), "w");
+        cr_assert_not_null(f);
+        fputs(logs[k], f);
+        fclose(f);
+        const char *paths[] = {path_of("hostile.sarif")};
+        iamg_merge *m = NULL;
+        iamg_error err;
+        cr_assert_eq(iamg_merge_load(paths, 1, NULL, &m, &err), 0, "log %zu: %s", k, err.message);
+        iamg_results *r = NULL;
+        int rc = iamg_merge_results(m, &r, &err);
+        if (k == 0) {
+            cr_assert_eq(rc, 0, "%s", err.message);
+            cr_expect_eq(iamg_results_count(r), 1);
+            const iamg_finding *fd = iamg_results_get(r, 0);
+            cr_expect_eq(fd->line, 0, "a negative line reads as none");
+            cr_expect_eq(fd->level, IAMG_LEVEL_WARNING);
+            cr_expect_eq(memcmp(fd->path, "a\0b%zz", 7), 0, "escapes decoded as far as valid");
+            cr_expect_eq(iamg_results_diag_count(r), 1, "only a diagnostic object is one");
+            cr_expect_eq(iamg_results_document_count(r), 0, "entries without a path are not");
+            iamg_engine *e = NULL;
+            iamg_engine_options eo = IAMG_ENGINE_OPTIONS_INIT;
+            eo.builtin_rules = 0;
+            cr_assert_eq(iamg_engine_new(&eo, &e, &err), 0, "%s", err.message);
+            cr_expect_eq(iamg_merge_check_rules(m, e, &err), IAMG_EINVALID);
+            cr_expect(strstr(err.message, "rule X") != NULL, "%s", err.message);
+            /* Every writer still copes with what was read. */
+            iamg_writer_fn writers[] = {iamg_write_sarif,  iamg_write_json,  iamg_write_text,
+                                        iamg_write_gitlab, iamg_write_junit, iamg_write_html};
+            for (size_t w = 0; w < sizeof writers / sizeof *writers; w++) {
+                FILE *out = fopen("/dev/null", "w");
+                cr_assert_not_null(out);
+                cr_expect_eq(writers[w](out, e, r, NULL, &err), 0, "writer %zu: %s", w,
+                             err.message);
+                fclose(out);
+            }
+            iamg_engine_free(e);
+        } else {
+            cr_expect_eq(rc, IAMG_EINVALID, "a result without a rule or file");
+            cr_expect_null(r);
+        }
+        iamg_results_free(r);
+        iamg_merge_free(m);
+    }
 }
