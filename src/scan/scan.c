@@ -522,6 +522,17 @@ static int check_ext(worker *w, loaded *l, principal_set *ps, size_t e, ext_chec
                         "knows (%s%s%s): not checked",
                         x->name, mi.count, mi.source ? mi.source : "", mi.date ? ", " : "",
                         mi.date ? mi.date : "");
+        } else {
+            /* A customer managed policy of another file or stack: said, so
+             * that an attachment is never skipped in silence. */
+            ig_diag_add(&w->dl, IAMG_ESKIP, IAMG_LEVEL_NOTE, at->src, at->at->start,
+                        "managed policy %s is not defined in this file%s: not checked here "
+                        "(scan the file that defines it, or pass an account dump with "
+                        "--managed-policies)",
+                        x->arn   ? x->arn
+                        : x->ref ? x->ref
+                                 : x->name,
+                        eng->managed ? " nor in --managed-policies" : "");
         }
         return 0;
     }

@@ -70,6 +70,14 @@ JSON
     "$cases/principals/authz-filtered/dump.json" >"$tmp/mp" 2>&1
 grep -q 'dump.json:12:9: error\[IAM-SSM-2\] role maint attaches managed policy elsewhere' "$tmp/mp" &&
     ok "--managed-policies reads an account dump's policies" || fail "--managed-policies: $(head -3 "$tmp/mp")"
+grep -q 'dump.json:12:9: note\[skipped\] managed policy' "$tmp/mp" &&
+    fail "--managed-policies: the policy it defines is still a note" ||
+    ok "--managed-policies: no note for the policy it defines"
+# Without it, the attachment is a note (seen with -v), not a silent skip.
+"$bin" scan --no-config -v "$cases/principals/authz-filtered/dump.json" >"$tmp/mp" 2>&1
+grep -q 'dump.json:12:9: note\[skipped\] managed policy arn:aws:iam::111122223333:policy/elsewhere is not defined in this file: not checked' \
+    "$tmp/mp" && ok "a customer managed policy defined elsewhere is a note" ||
+    fail "no note for a customer managed policy defined elsewhere: $(head -3 "$tmp/mp")"
 "$bin" scan --no-config --managed-policies "$tmp/missing.json" "$cases/effective/template.yaml" \
     >/dev/null 2>&1
 [ $? = 2 ] && ok "--managed-policies with a missing file is a usage error" ||
@@ -84,5 +92,5 @@ grep -q 'dump.json:12:9: error\[IAM-SSM-2\] role maint attaches managed policy e
     >/dev/null 2>&1
 cmp -s "$tmp/j1.sarif" "$tmp/j4.sarif" && ok "same SARIF with -j 1 and -j 4" || fail "-j changes the SARIF"
 
-echo "$((12 - fails)) passed, $fails failed"
+echo "$((14 - fails)) passed, $fails failed"
 [ "$fails" = 0 ]
