@@ -54,8 +54,10 @@ typedef struct iamg_merge_summary {
     size_t omitted; /**< results left out by max_results */
     int complete;   /**< 1 when every shard ran to completion: every invocation was successful,
                          no notification is an error, nothing was left out */
-    iamg_level max_level; /**< the highest level of a result that is not suppressed (kind
-                               "fail"; a result without a level takes its rule's default) */
+    iamg_level max_level;   /**< the highest level of a result that is not suppressed (kind
+                                 "fail"; a result without a level takes its rule's default) */
+    int include_suppressed; /**< the shards list allowlisted findings as results (scan
+                                 --include-suppressed, or some result is suppressed) */
 } iamg_merge_summary;
 
 /**

@@ -160,9 +160,7 @@ static cli_exit write_other(const merge_cli *c, iamg_writer_fn writer, const iam
         cli_errorf("warning: some shard does not list the documents it checked (scanned by an "
                    "older iamguard?): clean documents are missing from the report");
 
-    int include_suppressed = 0;
-    for (size_t i = 0; i < iamg_results_count(results); i++)
-        if (iamg_results_get(results, i)->suppressed) include_suppressed = 1;
+    int include_suppressed = iamg_merge_get_summary(m)->include_suppressed;
     oo.working_directory = iamg_merge_base_dir(m);
     oo.category = iamg_merge_category(m);
     oo.include_suppressed = include_suppressed;

@@ -189,6 +189,13 @@ static int merge_invocation(iamg_merge *m, json_t *inv)
     return 0;
 }
 
+/* Counts of the whole tree that every shard makes alike (the Terraform
+ * files the walk meets, which are not sliced): the largest, not the sum. */
+static int tree_count(const char *key)
+{
+    return strcmp(key, "terraformFiles") == 0;
+}
+
 /* Sum counts, OR flags, merge objects; keep anything else only where all
  * shards agree (null marks a value to drop once every shard is in). */
 static void merge_props(json_t *into, json_t *from)
@@ -199,7 +206,9 @@ static void merge_props(json_t *into, json_t *from)
     json_object_foreach(from, key, v)
     {
         json_t *o = json_object_get(into, key);
-        if (!o) {
+        if (o && tree_count(key) && json_is_integer(o) && json_is_integer(v)) {
+            if (json_integer_value(v) > json_integer_value(o)) json_object_set(into, key, v);
+        } else if (!o) {
             if (json_is_number(v) || json_is_boolean(v) || json_is_object(v))
                 json_object_set_new(into, key, json_deep_copy(v));
             else
@@ -477,8 +486,11 @@ static void summarize(iamg_merge *m)
         if (lv && strcmp(lv, "error") == 0) s->complete = 0;
     }
     s->max_level = IAMG_LEVEL_NONE;
+    s->include_suppressed =
+        json_is_true(json_object_get(json_object_get(run, "properties"), "includeSuppressed"));
     json_array_foreach(results, i, v)
     {
+        if (json_array_size(json_object_get(v, "suppressions"))) s->include_suppressed = 1;
         iamg_level l = suppressed(v) ? IAMG_LEVEL_NONE : result_level(v, rules);
         if (l > s->max_level) s->max_level = l;
     }

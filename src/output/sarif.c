@@ -439,6 +439,8 @@ static json_t *run_json(sarif_writer *w)
     ig_jb_put(&w->jb, props, "truncated", json_boolean(truncated));
     if (truncated) ig_jb_put(&w->jb, props, "omittedResults", ig_jb_int(&w->jb, total - written));
     ig_jb_put(&w->jb, props, "terraformFiles", ig_jb_int(&w->jb, st->terraform_files));
+    /* Whether allowlisted findings are results (--include-suppressed). */
+    ig_jb_put(&w->jb, props, "includeSuppressed", json_boolean(o->include_suppressed));
     /* The documents checked, when the scan listed them (shards do, so that
      * `merge` can write JUnit and HTML); merge leaves them out of SARIF. */
     size_t ndoc = iamg_results_document_count(r);

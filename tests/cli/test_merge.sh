@@ -124,6 +124,8 @@ ftree=$tmp/formats
 mkdir -p "$ftree"
 cp -R "$tree/policies" "$tree/cfn" "$ftree/"
 cp -R "$src/examples/account" "$src/examples/terraform" "$ftree/"
+# Terraform sources are counted, not read: every shard meets them all.
+printf 'resource "aws_iam_role" "r" {}\n' >"$ftree/terraform/main.tf"
 { printf '{"Version":"2012-10-17","Statement":[{"Sid":"Pad%0300d","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},' 0
   printf '{"Sid":"Wide","Effect":"Allow","Action":"ssm:SendCommand","Resource":"*"}]}\n'; } >"$ftree/policies/minified.json"
 printf 'allowlist:\n  - file: "policies/b/p1*.json"\n    justification: "reviewed <ok> & \\"fine\\""\n    expires: "2099-12-31"\n' \
@@ -161,6 +163,16 @@ cd "$ftree" || exit 1
         fail "merge -f json: findings of the account dump should name their holders"
     grep -q 'minified.json' "$tmp/f-merged.text" || fail "merge -f text: the cut line is missing"
     grep -q '<testcase' "$tmp/f-merged.junit" || fail "merge -f junit: no test case"
+    # --include-suppressed without allowlisted findings: still recorded.
+    for k in 1 2; do
+        "$bin" scan -q --no-config --include-suppressed --shard $k/2 -o "$tmp/n-$k.sarif" . >/dev/null 2>&1
+    done
+    "$bin" scan -q --no-config --include-suppressed --fail-on none -o "$tmp/n-full.html" . >/dev/null 2>&1
+    "$bin" merge --no-config -o "$tmp/n-merged.html" "$tmp/n-1.sarif" "$tmp/n-2.sarif" >/dev/null 2>&1
+    cmp -s "$tmp/n-full.html" "$tmp/n-merged.html" ||
+        fail "merge -f html, --include-suppressed and nothing allowlisted: differs from the scan"
+    jq -e '.summary.terraform_files == 1' "$tmp/f-merged.json" >/dev/null ||
+        fail "merge: the Terraform files every shard meets are counted once"
     # The file name picks the format, as for scan.
     "$bin" merge -o "$tmp/by-name.html" "$tmp/f-1.sarif" "$tmp/f-2.sarif" "$tmp/f-3.sarif" >/dev/null 2>&1
     cmp -s "$tmp/by-name.html" "$tmp/f-merged.html" || fail "merge -o x.html should write HTML"
