@@ -163,6 +163,9 @@ cd "$ftree" || exit 1
         fail "merge -f json: findings of the account dump should name their holders"
     grep -q 'minified.json' "$tmp/f-merged.text" || fail "merge -f text: the cut line is missing"
     grep -q '<testcase' "$tmp/f-merged.junit" || fail "merge -f junit: no test case"
+    # Any order of the shards gives the same report.
+    "$bin" merge -f json -o "$tmp/f-rev.json" "$tmp/f-3.sarif" "$tmp/f-1.sarif" "$tmp/f-2.sarif" >/dev/null 2>&1
+    cmp -s "$tmp/f-rev.json" "$tmp/f-merged.json" || fail "merge -f json depends on the order of the shards"
     # --include-suppressed without allowlisted findings: still recorded.
     for k in 1 2; do
         "$bin" scan -q --no-config --include-suppressed --shard $k/2 -o "$tmp/n-$k.sarif" . >/dev/null 2>&1
