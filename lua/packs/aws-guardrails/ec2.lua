@@ -460,6 +460,7 @@ return common.rules("ec2", {
     level = "warning",
     security_severity = 5.0,
     actions = MANAGE,
+    once = true,
     fix = "Keep EC2 management to the roles that administer it.",
     short_description = "Only authorized principals may manage EC2.",
     help = "## IAM-EC2-6: restrict EC2 management\n\n"
@@ -471,8 +472,10 @@ return common.rules("ec2", {
       .. "Every `Allow` in an identity policy that grants one of those actions (by name, "
       .. "wildcard or `NotAction`), unless every principal of the file holding the policy "
       .. "matches `authorized_principals`; an unconditional `Deny` on `\"*\"` in the same "
-      .. "document takes an action back. One finding per statement, naming the first "
-      .. "action. Notes while no `authorized_principals` are configured.\n\n"
+      .. "document takes an action back. One finding per policy, at its first such statement, "
+      .. "naming the first action and the other statements that grant some (most policies "
+      .. "that manage EC2 do it in many statements). Notes while no `authorized_principals` "
+      .. "are configured.\n\n"
       .. configure("IAM-EC2-6", "\"arn:aws:iam::*:role/Ec2Admin\""),
   },
 })

@@ -192,6 +192,7 @@ local SPEC_ONLY = {
   actions = true, scoped = true, restrict_scoped = true, scope_keys = true, scope_mfa = true,
   scope_word = true, target = true, fix = true, scoped_fix = true, unconfigured_level = true,
   resource = true, resource_word = true, narrowing_keys = true, resource_types = true,
+  once = true,
 }
 
 -- The catalogue's resource templates and tag-key prefixes of each action.
@@ -306,6 +307,7 @@ local function check_identity(spec, set, info, policy, report, p)
   if #hits == 0 then return end
   local denies = M.unconditional_denies(policy, set)
   local covering = {}
+  local first, others = nil, {}
   for _, hit in ipairs(hits) do
     local st = hit.statement
     -- The first listed action the statement grants that is still granted
@@ -343,7 +345,9 @@ local function check_identity(spec, set, info, policy, report, p)
         end
       end
     end
-    if action then
+    if action and first then
+      others[#others + 1] = g.statement_name(st)
+    elseif action then
       local level, fix
       if why then
         level = (#patterns == 0 and spec.unconfigured_level) or nil
@@ -361,7 +365,7 @@ local function check_identity(spec, set, info, policy, report, p)
           or M.not_excused(held))
           .. (spec.fix and (" " .. spec.fix) or "")
       end
-      report {
+      local finding = {
         statement = st,
         element = grant.element,
         index = grant.index,
@@ -377,7 +381,15 @@ local function check_identity(spec, set, info, policy, report, p)
           fix = fix,
         },
       }
+      if spec.once then first = finding else report(finding) end
     end
+  end
+  if first then
+    if #others > 0 then
+      first.message = first.message .. " " .. g.join(others, 3) .. " of the same policy "
+        .. (#others == 1 and "grants" or "grant") .. " actions of the guardrail too."
+    end
+    report(first)
   end
 end
 
@@ -400,6 +412,9 @@ end
 ---                      unscoped ones
 ---   resource           function(policy) -> true for resource policies to judge
 ---   resource_word      how messages name those ("queue policy")
+---   once               one finding per identity policy, at its first
+---                      statement, naming the others: for guardrails on a
+---                      whole service, whose grants are in most statements
 function M.rule(spec)
   local rule = {}
   for k, v in pairs(spec) do
