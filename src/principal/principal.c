@@ -5,6 +5,7 @@
 
 #include "principal/managed.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/hash.h"
 #include "util/errors.h"
 
@@ -26,11 +27,12 @@ static uint64_t hash(const char *s)
     return ig_fnv64_str(IG_FNV64_INIT, s);
 }
 
-static int smap_init(smap *m, size_t n)
+/* Maps start small and double: sized for every fact up front, the seven
+ * maps of a 100 MB account dump took 13 MB where a few hundred KB hold
+ * what it names. */
+static int smap_init(smap *m, size_t cap)
 {
-    m->cap = 16;
-    while (m->cap < n * 2 + 1)
-        m->cap *= 2;
+    m->cap = cap;
     m->n = 0;
     m->k = ig_calloc(m->cap, sizeof *m->k);
     m->v = ig_calloc(m->cap, sizeof *m->v);
@@ -53,17 +55,36 @@ static long smap_get(const smap *m, const char *key)
     }
 }
 
-static void smap_put(smap *m, const char *key, uint32_t v)
+static int smap_put(smap *m, const char *key, uint32_t v)
 {
-    if (!key || m->n * 2 + 2 > m->cap) return; /* sized for every fact up front */
+    if (!key) return 0;
+    if (m->n * 2 + 2 > m->cap) {
+        smap bigger;
+        if (smap_init(&bigger, m->cap * 2)) {
+            smap_free(&bigger);
+            return IAMG_ENOMEM;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->k[i]) continue;
+            size_t k = hash(m->k[i]) & (bigger.cap - 1);
+            while (bigger.k[k])
+                k = (k + 1) & (bigger.cap - 1);
+            bigger.k[k] = m->k[i];
+            bigger.v[k] = m->v[i];
+        }
+        bigger.n = m->n;
+        smap_free(m);
+        *m = bigger;
+    }
     size_t i = hash(key) & (m->cap - 1);
     while (m->k[i]) {
-        if (strcmp(m->k[i], key) == 0) return;
+        if (strcmp(m->k[i], key) == 0) return 0;
         i = (i + 1) & (m->cap - 1);
     }
     m->k[i] = key;
     m->v[i] = v;
     m->n++;
+    return 0;
 }
 
 /* ---- names ---- */
@@ -92,7 +113,7 @@ typedef struct joiner {
     smap pkey, pname, parn;       /* principals */
     smap polkey, polname, polarn; /* policies defined in the file: fact index */
     smap ext;                     /* external policies by ref */
-    size_t capp, capext;
+    size_t capp, capext;          /* of ps->v and ps->ext, which grow as they fill */
     /* holds before they are grouped per principal */
     struct th {
         uint32_t principal;
@@ -105,15 +126,15 @@ typedef struct joiner {
 static int add_principal(joiner *j, uint8_t type, const char *key, int declared, long *out)
 {
     principal_set *ps = j->ps;
-    if (ps->n == j->capp) return IAMG_ELIMIT; /* sized for every fact: cannot happen */
+    if (IG_ARRAY_GROW(ps->v, ps->n, j->capp, 64)) return IAMG_ENOMEM;
     principal *p = &ps->v[ps->n];
     memset(p, 0, sizeof *p);
     p->type = type;
     p->key = key;
     p->declared = (uint8_t)declared;
     if (!declared) p->name = key;
-    smap_put(&j->pkey, key, (uint32_t)ps->n);
-    if (!declared) smap_put(&j->pname, key, (uint32_t)ps->n);
+    if (smap_put(&j->pkey, key, (uint32_t)ps->n)) return IAMG_ENOMEM;
+    if (!declared && smap_put(&j->pname, key, (uint32_t)ps->n)) return IAMG_ENOMEM;
     *out = (long)ps->n++;
     return 0;
 }
@@ -158,7 +179,7 @@ static int find_policy(joiner *j, const char *ref, int ref_key, int boundary, ui
     long e = smap_get(&j->ext, ref);
     principal_set *ps = j->ps;
     if (e < 0) {
-        if (ps->next == j->capext) return IAMG_ELIMIT;
+        if (IG_ARRAY_GROW(ps->ext, ps->next, j->capext, 64)) return IAMG_ENOMEM;
         pext *x = &ps->ext[ps->next];
         memset(x, 0, sizeof *x);
         x->ref = ref;
@@ -166,7 +187,7 @@ static int find_policy(joiner *j, const char *ref, int ref_key, int boundary, ui
         x->arn = strncmp(ref, "arn:", 4) == 0 ? ref : NULL;
         x->aws = ig_is_aws_managed_arn(ref) || !x->arn;
         x->boundary = 1;
-        smap_put(&j->ext, ref, (uint32_t)ps->next);
+        if (smap_put(&j->ext, ref, (uint32_t)ps->next)) return IAMG_ENOMEM;
         e = (long)ps->next++;
     }
     if (!boundary) ps->ext[e].boundary = 0;
@@ -340,24 +361,15 @@ static int join(joiner *j)
     loaded *l = j->l;
     principal_set *ps = j->ps;
     size_t nf = l->nfacts;
-    int rc = smap_init(&j->pkey, nf * 2);
-    if (!rc) rc = smap_init(&j->pname, nf * 2);
-    if (!rc) rc = smap_init(&j->parn, nf);
-    if (!rc) rc = smap_init(&j->polkey, nf);
-    if (!rc) rc = smap_init(&j->polname, nf);
-    if (!rc) rc = smap_init(&j->polarn, nf);
-    if (!rc) rc = smap_init(&j->ext, nf);
+    smap *maps[] = {&j->pkey, &j->pname, &j->parn, &j->polkey, &j->polname, &j->polarn, &j->ext};
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof maps / sizeof *maps; i++)
+        rc = smap_init(maps[i], 64);
     if (rc) return rc;
-    /* Every fact adds at most two principals (holder and group) and one
-     * external policy. */
-    j->capp = nf * 2;
-    j->capext = nf;
-    ps->v = ig_arena_calloc(&l->a, j->capp, sizeof *ps->v);
-    ps->ext = ig_arena_calloc(&l->a, j->capext, sizeof *ps->ext);
     j->tmp = ig_calloc(nf, sizeof *j->tmp);
     j->boundary_use = ig_calloc(l->ndocs + 1, 1);
     j->managed_use = ig_calloc(l->ndocs + 1, 1);
-    if (!ps->v || !ps->ext || !j->tmp || !j->boundary_use || !j->managed_use) return IAMG_ENOMEM;
+    if (!j->tmp || !j->boundary_use || !j->managed_use) return IAMG_ENOMEM;
     for (size_t i = 0; i < nf; i++) {
         const lfact *f = &l->facts[i];
         if (f->type == FACT_PRINCIPAL) {
@@ -370,12 +382,14 @@ static int join(joiner *j)
             pr->id = (f->arn && strcmp(f->arn, f->who) == 0) ? NULL : f->who;
             pr->src = f->src;
             pr->at = f->at;
-            smap_put(&j->pname, f->name, (uint32_t)p);
-            smap_put(&j->parn, f->arn, (uint32_t)p);
+            if (smap_put(&j->pname, f->name, (uint32_t)p) ||
+                smap_put(&j->parn, f->arn, (uint32_t)p))
+                return IAMG_ENOMEM;
         } else if (f->type == FACT_POLICY) {
-            smap_put(&j->polkey, f->who, (uint32_t)i);
-            smap_put(&j->polname, f->name, (uint32_t)i);
-            smap_put(&j->polarn, f->arn, (uint32_t)i);
+            if (smap_put(&j->polkey, f->who, (uint32_t)i) ||
+                smap_put(&j->polname, f->name, (uint32_t)i) ||
+                smap_put(&j->polarn, f->arn, (uint32_t)i))
+                return IAMG_ENOMEM;
         }
     }
     for (size_t i = 0; i < nf; i++)
@@ -431,6 +445,8 @@ const pholder *ig_principals_holders(const principal_set *ps, size_t s, uint32_t
 
 void ig_principals_free(principal_set *ps)
 {
+    ig_free(ps->v);
+    ig_free(ps->ext);
     memset(ps, 0, sizeof *ps);
 }
 

@@ -62,9 +62,9 @@ typedef struct pholder {
 } pholder;
 
 typedef struct principal_set {
-    principal *v;
+    principal *v; /* heap, grown as the join finds principals; the rest is in the arena */
     size_t n;
-    pext *ext;
+    pext *ext; /* heap, like v */
     size_t next;
     size_t ndocs;     /* slots before the external ones */
     uint32_t *hstart; /* per slot: first holder in h */
@@ -90,7 +90,8 @@ struct managed_store;
 int ig_principals_ext_doc(principal_set *ps, size_t e, const struct managed_store *store, loaded *l,
                           const iamg_limits *lim, const pdoc **out);
 
-/* Nothing to free: arena. Provided for symmetry with the heap arrays. */
+/* Free v and ext (everything else lives in the file's arena). Call it
+ * after ig_principals_build, whether that succeeded or not. */
 void ig_principals_free(principal_set *ps);
 
 /* Is `ref` an AWS managed policy ARN (arn:PARTITION:iam::aws:policy/...)? */
