@@ -7,10 +7,14 @@
  * side of resource_changes is read instead, skipping deletions.
  * resource_changes still tells which values are unknown until apply.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "load/loader.h"
+#include "util/alloc.h"
+#include "util/array.h"
 #include "util/errors.h"
 
 int ig_detect_tfplan(const tnode *root)
@@ -23,12 +27,102 @@ int ig_detect_tfplan(const tnode *root)
     return 0;
 }
 
+/*
+ * Resources by address, so that finding the change or the configuration of
+ * a resource costs a binary search: a plan names every resource in three
+ * sections, and reading a whole section per resource made a plan of 100 MB
+ * take minutes. Entries sort by module (NULL for resource_changes), then
+ * address, then position, so the first of equal addresses is the one a
+ * scan in document order would meet first.
+ */
+typedef struct addr_entry {
+    const tnode *module; /* configuration module; NULL: resource_changes */
+    const char *addr;
+    uint32_t len; /* of addr */
+    uint32_t idx; /* in its list */
+} addr_entry;
+
+typedef struct addr_index {
+    addr_entry *v;
+    size_t n, cap;
+    int built;
+} addr_index;
+
 typedef struct tfx {
     extract_ctx *x;
     const tsource *src;
-    const tnode *changes; /* resource_changes, for unknown markers */
-    const tnode *config;  /* configuration.root_module: references of unknown values */
+    const tnode *changes;             /* resource_changes, for unknown markers */
+    const tnode *config;              /* configuration.root_module: references of unknown values */
+    addr_index changes_ix, config_ix; /* built on first use */
+    int oom;                          /* an index could not be built */
 } tfx;
+
+static int addr_cmp_key(const addr_entry *e, const tnode *module, const char *addr, uint32_t len)
+{
+    if (e->module != module) return (uintptr_t)e->module < (uintptr_t)module ? -1 : 1;
+    int c = memcmp(e->addr, addr, e->len < len ? e->len : len);
+    if (c) return c;
+    return e->len < len ? -1 : e->len > len;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+    const addr_entry *x = a, *y = b;
+    int c = addr_cmp_key(x, y->module, y->addr, y->len);
+    if (c) return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Index of the first entry for (module, addr[0..len)), or ix->n. */
+static size_t addr_find(const addr_index *ix, const tnode *module, const char *addr, uint32_t len)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (addr_cmp_key(&ix->v[mid], module, addr, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->n && addr_cmp_key(&ix->v[lo], module, addr, len) == 0 ? lo : ix->n;
+}
+
+/* Add the resources of list `res` (their "address" strings). */
+static int addr_add(addr_index *ix, const tnode *module, const tnode *res)
+{
+    for (uint32_t i = 0; ig_tnode_is(res, TN_ARRAY) && i < res->n; i++) {
+        const char *a = ig_tnode_str(ig_tnode_get(&res->u.items[i], "address"));
+        if (!a) continue;
+        if (IG_ARRAY_GROW(ix->v, ix->n, ix->cap, 64)) return -1;
+        ix->v[ix->n++] = (addr_entry){module, a, (uint32_t)strlen(a), i};
+    }
+    return 0;
+}
+
+/* The resources of configuration module m and of the modules it calls. */
+static int addr_add_module(addr_index *ix, const tnode *m)
+{
+    if (!ig_tnode_is(m, TN_OBJECT)) return 0;
+    if (addr_add(ix, m, ig_tnode_get(m, "resources"))) return -1;
+    const tnode *calls = ig_tnode_get(m, "module_calls");
+    for (uint32_t i = 0; ig_tnode_is(calls, TN_OBJECT) && i < calls->n; i++)
+        if (addr_add_module(ix, ig_tnode_get(&calls->u.members[i].value, "module"))) return -1;
+    return 0;
+}
+
+/* Build ix once; 0, or -1 when memory ran out (then t->oom is set). */
+static int addr_ready(tfx *t, addr_index *ix)
+{
+    if (ix->built) return t->oom ? -1 : 0;
+    ix->built = 1;
+    int rc = ix == &t->changes_ix ? addr_add(ix, NULL, t->changes) : addr_add_module(ix, t->config);
+    if (rc) {
+        t->oom = 1;
+        return -1;
+    }
+    if (ix->n > 1) qsort(ix->v, ix->n, sizeof *ix->v, addr_cmp);
+    return 0;
+}
 
 /* One resource as the plan states it. */
 typedef struct tfres {
@@ -49,13 +143,12 @@ static const tnode *after_unknown(tfx *t, tfres *r)
     if (r->unknown_looked_up) return r->unknown;
     r->unknown_looked_up = 1;
     if (!ig_tnode_is(t->changes, TN_ARRAY) || !r->address) return NULL;
-    for (uint32_t i = 0; i < t->changes->n; i++) {
-        const tnode *rc = &t->changes->u.items[i];
-        const char *a = ig_tnode_str(ig_tnode_get(rc, "address"));
-        if (a && strcmp(a, r->address) == 0) {
-            r->unknown = ig_tnode_get(ig_tnode_get(rc, "change"), "after_unknown");
-            break;
-        }
+    addr_index *ix = &t->changes_ix;
+    if (addr_ready(t, ix)) return NULL;
+    size_t k = addr_find(ix, NULL, r->address, (uint32_t)strlen(r->address));
+    if (k < ix->n) {
+        const tnode *rc = &t->changes->u.items[ix->v[k].idx];
+        r->unknown = ig_tnode_get(ig_tnode_get(rc, "change"), "after_unknown");
     }
     return r->unknown;
 }
@@ -308,10 +401,12 @@ static const char *config_ref(tfx *t, const tfres *r, const char *attr, uint32_t
     const char *local;
     const tnode *m = config_module(t, r->address, &local);
     const tnode *res = ig_tnode_get(m, "resources");
-    size_t ll = strcspn(local, "[");
-    for (uint32_t i = 0; ig_tnode_is(res, TN_ARRAY) && i < res->n; i++) {
-        const char *a = ig_tnode_str(ig_tnode_get(&res->u.items[i], "address"));
-        if (!a || strlen(a) != ll || memcmp(a, local, ll) != 0) continue;
+    uint32_t ll = (uint32_t)strcspn(local, "[");
+    addr_index *ix = &t->config_ix;
+    if (!ig_tnode_is(res, TN_ARRAY) || addr_ready(t, ix)) return NULL;
+    for (size_t at = addr_find(ix, m, local, ll);
+         at < ix->n && addr_cmp_key(&ix->v[at], m, local, ll) == 0; at++) {
+        uint32_t i = ix->v[at].idx;
         const tnode *e = ig_tnode_get(ig_tnode_get(&res->u.items[i], "expressions"), attr);
         if (ig_tnode_is(e, TN_ARRAY)) e = item < e->n ? &e->u.items[item] : NULL;
         const tnode *refs = ig_tnode_get(e, "references");
@@ -653,8 +748,13 @@ static int walk_changes(tfx *t, const tnode *rcs)
 int ig_extract_tfplan(extract_ctx *x, const tnode *root)
 {
     x->l->format = "terraform-plan";
-    tfx t = {x, &x->l->src, ig_tnode_get(root, "resource_changes"),
-             ig_tnode_get(ig_tnode_get(root, "configuration"), "root_module")};
+    tfx t = {x,
+             &x->l->src,
+             ig_tnode_get(root, "resource_changes"),
+             ig_tnode_get(ig_tnode_get(root, "configuration"), "root_module"),
+             {0},
+             {0},
+             0};
     const tnode *pv = ig_tnode_get(root, "planned_values");
     const tnode *sv = ig_tnode_get(root, "values");
     const char *key = "planned_values";
@@ -678,6 +778,8 @@ int ig_extract_tfplan(extract_ctx *x, const tnode *root)
     } else if (t.changes) {
         rc = walk_changes(&t, t.changes);
     }
+    ig_free(t.changes_ix.v);
+    ig_free(t.config_ix.v);
     if (rc) return rc;
-    return x->diags->oom ? IAMG_ENOMEM : 0;
+    return x->diags->oom || t.oom ? IAMG_ENOMEM : 0;
 }
