@@ -10,6 +10,8 @@
 # role with a trust policy and an inline policy, a customer managed policy
 # of 8 statements, and the attachment of one to the other, whose policy ARN
 # is unknown until apply (after_unknown, and a reference in configuration).
+# In every 50th unit the last statement allows ssm:SendCommand on any
+# document, which the built-in rules report.
 # Every policy is JSON text in a string, as in real plans, and is written
 # twice (planned_values and resource_changes).
 #
@@ -30,12 +32,14 @@ tfplan)
     awk -v limit="$((size * 1000000))" -v dir="$parts" 'BEGIN {
         bytes = 200
         for (u = 0; bytes < limit; u++) {
-            trust = sprintf("{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Sid\\\":\\\"Trust%d\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::%012d:root\\\"},\\\"Action\\\":\\\"sts:AssumeRole\\\",\\\"Condition\\\":{\\\"StringEquals\\\":{\\\"sts:ExternalId\\\":\\\"ext-%d\\\"}}}]}", u, 100000000000 + u, u)
-            inline = sprintf("{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Sid\\\":\\\"Logs%d\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":[\\\"logs:CreateLogStream\\\",\\\"logs:PutLogEvents\\\"],\\\"Resource\\\":\\\"arn:aws:logs:eu-west-1:%012d:log-group:/app/svc-%d:*\\\"}]}", u, 100000000000 + u, u)
+            trust = sprintf("{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Sid\\\":\\\"Trust%d\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::%012.0f:root\\\"},\\\"Action\\\":\\\"sts:AssumeRole\\\",\\\"Condition\\\":{\\\"StringEquals\\\":{\\\"sts:ExternalId\\\":\\\"ext-%d\\\"}}}]}", u, 100000000000 + u, u)
+            inline = sprintf("{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Sid\\\":\\\"Logs%d\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":[\\\"logs:CreateLogStream\\\",\\\"logs:PutLogEvents\\\"],\\\"Resource\\\":\\\"arn:aws:logs:eu-west-1:%012.0f:log-group:/app/svc-%d:*\\\"}]}", u, 100000000000 + u, u)
             pol = "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":["
             for (k = 0; k < 8; k++) {
                 act = (k == 7) ? "\\\"ssm:SendCommand\\\"" : "[\\\"s3:GetObject\\\",\\\"s3:PutObject\\\",\\\"s3:ListBucket\\\"]"
-                res = (k == 7) ? sprintf("\\\"arn:aws:ssm:eu-west-1:%012d:document/doc-%d\\\"", 100000000000 + u, u) \
+                # Every 50th unit may run commands on any document: a finding.
+                res = (k == 7 && u % 50 == 0) ? "\\\"*\\\"" \
+                    : (k == 7) ? sprintf("\\\"arn:aws:ssm:eu-west-1:%012.0f:document/doc-%d\\\"", 100000000000 + u, u) \
                                : sprintf("[\\\"arn:aws:s3:::bucket-%d-%d\\\",\\\"arn:aws:s3:::bucket-%d-%d/*\\\"]", u, k, u, k)
                 pol = pol sprintf("%s{\\\"Sid\\\":\\\"Unit%dStmt%d\\\",\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":%s,\\\"Resource\\\":%s}", k ? "," : "", u, k, act, res)
             }
