@@ -14,6 +14,7 @@
 #include "load/json_pos.h"
 #include "load/loader.h"
 #include "load/yaml_load.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/errors.h"
 
@@ -140,12 +141,6 @@ static const char *resolve_name(cfx *c, const tnode *v)
     return NULL;
 }
 
-static uint32_t *string_map(cfx *c, const tnode *str)
-{
-    return c->x->l->yaml ? ig_yaml_string_map(c->src, str, &c->x->l->a)
-                         : ig_json_string_map(c->src, str, &c->x->l->a);
-}
-
 /* A policy held as text is decoded, mapped to positions (4 bytes a byte)
  * and parsed for every place that names it, and a YAML alias can name it a
  * million times: its bytes are charged to the file's budget. 1 when they fit;
@@ -187,10 +182,9 @@ static int add_sub_doc(cfx *c, const tnode *arg, const docspec *d, const iamg_or
     if (rc || !tmpl) return rc;
     if (!charge_text(c, tmpl, "the policy document of this Fn::Sub")) return 0;
     arena *a = &c->x->l->a;
-    uint32_t *map = string_map(c, tmpl);
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
-    if (!map || !inner) return IAMG_ENOMEM;
-    ig_tsource_init_decoded(inner, c->src, tmpl->u.s, tmpl->n, map);
+    if (!inner || ig_extract_string_source(c->x, c->src, tmpl, c->x->l->yaml, inner))
+        return IAMG_ENOMEM;
     const tnode *root;
     char what[128];
     snprintf(what, sizeof what, "%s built by Fn::Sub is not valid JSON", d->what);
@@ -214,12 +208,14 @@ static int add_computed_doc(cfx *c, const tnode *s, int opaque, const docspec *d
 {
     if (!charge_text(c, s, "the policy document this expression builds")) return 0;
     arena *a = &c->x->l->a;
-    uint32_t *map = ig_arena_alloc(a, ((size_t)s->n + 1) * sizeof *map);
+    uint32_t *map = ig_malloc(((size_t)s->n + 1) * sizeof *map);
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
-    if (!map || !inner) return IAMG_ENOMEM;
-    for (uint32_t i = 0; i <= s->n; i++)
-        map[i] = s->start;
-    ig_tsource_init_decoded(inner, c->src, s->u.s, s->n, map);
+    if (map)
+        for (uint32_t i = 0; i <= s->n; i++)
+            map[i] = s->start;
+    int packed = map && inner && !ig_tsource_init_packed(inner, c->src, s->u.s, s->n, map, a);
+    ig_free(map);
+    if (!packed) return IAMG_ENOMEM;
     const tnode *root;
     if (opaque) {
         /* Unknown parts may be what breaks the JSON: say so, not "invalid". */

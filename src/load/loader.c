@@ -89,6 +89,21 @@ int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pk
     return 0;
 }
 
+int ig_extract_string_source(extract_ctx *x, const tsource *src, const tnode *str, int yaml,
+                             tsource *inner)
+{
+    /* The map is made whole in a scratch arena, then packed: 4 bytes a
+     * byte only for the string at hand. */
+    arena tmp;
+    ig_arena_init(&tmp);
+    uint32_t *map = yaml ? ig_yaml_string_map(src, str, &tmp) : ig_json_string_map(src, str, &tmp);
+    int rc = map && !ig_tsource_init_packed(inner, src, str->u.s, str->n, map, &x->l->a)
+                 ? 0
+                 : IAMG_ENOMEM;
+    ig_arena_free(&tmp);
+    return rc;
+}
+
 /* Percent-decode `outer` (the raw IAM API returns policies URL-encoded). */
 static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
 {
@@ -96,19 +111,22 @@ static int url_decode(extract_ctx *x, const tsource *outer, tsource *out)
     uint32_t n = outer->len;
     const char *s = outer->data;
     char *d = ig_arena_alloc(a, (size_t)n + 1);
-    uint32_t *map = ig_arena_alloc(a, ((size_t)n + 1) * sizeof *map);
-    if (!d || !map) return IAMG_ENOMEM;
+    uint32_t *map = ig_malloc(((size_t)n + 1) * sizeof *map);
+    if (!d || !map) {
+        ig_free(map);
+        return IAMG_ENOMEM;
+    }
     uint32_t k = (uint32_t)ig_pct_decode(s, n, d, map, IG_PCT_PLUS);
     d[k] = '\0';
-    ig_tsource_init_decoded(out, outer, d, k, map);
-    return 0;
+    int rc = ig_tsource_init_packed(out, outer, d, k, map, a) ? IAMG_ENOMEM : 0;
+    ig_free(map);
+    return rc;
 }
 
 int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
                               pkind kind, const iamg_origin *origin)
 {
     arena *a = &x->l->a;
-    uint32_t *map = NULL;
     if (str->flags & TNF_SYNTHETIC) {
         ig_diag_add(
             x->diags, IAMG_EINVALID, IAMG_LEVEL_WARNING, src, str->start,
@@ -122,12 +140,9 @@ int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *s
                          "the policy document in this string", "it is not checked");
         return 0;
     }
-    map = x->l->yaml && !src->parent ? ig_yaml_string_map(src, str, a)
-                                     : ig_json_string_map(src, str, a);
-    if (!map) return IAMG_ENOMEM;
     tsource *inner = ig_arena_alloc(a, sizeof *inner);
-    if (!inner) return IAMG_ENOMEM;
-    ig_tsource_init_decoded(inner, src, str->u.s, str->n, map);
+    if (!inner || ig_extract_string_source(x, src, str, x->l->yaml && !src->parent, inner))
+        return IAMG_ENOMEM;
     if (url_encoded && memchr(str->u.s, '%', str->n)) {
         tsource *dec = ig_arena_alloc(a, sizeof *dec);
         if (!dec || url_decode(x, inner, dec)) return IAMG_ENOMEM;

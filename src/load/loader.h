@@ -67,6 +67,12 @@ int ig_extract_add_doc(extract_ctx *x, const tsource *src, const tnode *node, pk
 int ig_extract_add_string_doc(extract_ctx *x, const tsource *src, const tnode *str, int url_encoded,
                               pkind kind, const iamg_origin *origin);
 
+/* Make *inner the source of the text decoded from string `str` of `src`,
+ * with positions mapped back (a YAML scalar's map when `yaml`, else a JSON
+ * string's), packed into the file's arena. 0, or IAMG_ENOMEM. */
+int ig_extract_string_source(extract_ctx *x, const tsource *src, const tnode *str, int yaml,
+                             tsource *inner);
+
 /* Record a fact about principals (copied). Past lim->max_attachments facts
  * the rest are dropped, reported once at `f->at`. 0, or IAMG_ENOMEM. */
 int ig_extract_fact(extract_ctx *x, const lfact *f);

@@ -31,6 +31,68 @@ void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data
     s->map = map;
 }
 
+int ig_tsource_init_packed(tsource *s, const tsource *parent, const char *data, uint32_t len,
+                           const uint32_t *map, arena *a)
+{
+    ig_tsource_init_decoded(s, parent, data, len, NULL);
+    size_t n = (size_t)len + 1, nb = (n + SRCMAP_BLOCK - 1) / SRCMAP_BLOCK;
+    uint32_t nwide = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = b * SRCMAP_BLOCK, hi = lo + SRCMAP_BLOCK < n ? lo + SRCMAP_BLOCK : n;
+        for (size_t i = lo + 1; i < hi; i++)
+            if (map[i] < map[i - 1] || map[i] - map[i - 1] >= SRCMAP_WIDE) {
+                nwide++;
+                break;
+            }
+    }
+    uint32_t *base = ig_arena_alloc(a, nb * sizeof *base);
+    uint8_t *steps = ig_arena_calloc(a, nb, SRCMAP_BLOCK / 2);
+    uint32_t *wide = nwide ? ig_arena_alloc(a, (size_t)nwide * SRCMAP_BLOCK * sizeof *wide) : NULL;
+    uint32_t *wide_blocks = nwide ? ig_arena_alloc(a, (size_t)nwide * sizeof *wide_blocks) : NULL;
+    if (!base || !steps || (nwide && (!wide || !wide_blocks))) return -1;
+    uint32_t w = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = b * SRCMAP_BLOCK, hi = lo + SRCMAP_BLOCK < n ? lo + SRCMAP_BLOCK : n;
+        uint8_t *st = steps + b * (SRCMAP_BLOCK / 2);
+        base[b] = map[lo];
+        int is_wide = 0;
+        for (size_t i = lo + 1; i < hi && !is_wide; i++)
+            is_wide = map[i] < map[i - 1] || map[i] - map[i - 1] >= SRCMAP_WIDE;
+        for (size_t i = lo + 1; i < hi; i++) {
+            uint32_t step = is_wide ? SRCMAP_WIDE : map[i] - map[i - 1];
+            st[(i - lo) / 2] |= (uint8_t)(step << ((i - lo) % 2 * 4));
+        }
+        if (!is_wide) continue;
+        for (size_t i = lo; i < lo + SRCMAP_BLOCK; i++)
+            wide[(size_t)w * SRCMAP_BLOCK + (i - lo)] = map[i < hi ? i : hi - 1];
+        wide_blocks[w++] = (uint32_t)b;
+    }
+    s->packed = (srcmap){base, steps, wide, wide_blocks, nwide};
+    return 0;
+}
+
+/* Entry `off` of a packed map. */
+static uint32_t srcmap_get(const srcmap *m, uint32_t off)
+{
+    uint32_t b = off / SRCMAP_BLOCK, r = off % SRCMAP_BLOCK, v = m->base[b];
+    if (!r) return v;
+    const uint8_t *st = m->steps + (size_t)b * (SRCMAP_BLOCK / 2);
+    if (((st[r / 2] >> (r % 2 * 4)) & 0xF) == SRCMAP_WIDE) {
+        uint32_t lo = 0, hi = m->nwide;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (m->wide_blocks[mid] < b)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return m->wide[(size_t)lo * SRCMAP_BLOCK + r];
+    }
+    for (uint32_t i = 1; i <= r; i++)
+        v += (st[i / 2] >> (i % 2 * 4)) & 0xF;
+    return v;
+}
+
 const tsource *ig_tsource_file(const tsource *s)
 {
     while (s->parent)
@@ -42,7 +104,7 @@ uint32_t ig_tsource_file_offset(const tsource *s, uint32_t off)
 {
     while (s->parent) {
         if (off > s->len) off = s->len;
-        off = s->map[off];
+        off = s->map ? s->map[off] : srcmap_get(&s->packed, off);
         s = s->parent;
     }
     return off;

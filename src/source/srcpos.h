@@ -50,13 +50,34 @@ typedef struct srcmark {
     uint32_t units; /* UTF-16 code units in data[0..off) */
 } srcmark;
 
+/*
+ * The offsets of a decoded source into its parent, packed: the first entry
+ * of every SRCMAP_BLOCK, and per entry a 4-bit step from the one before
+ * (a byte of a JSON or URL escape moves the offset by 2 to 12, any other by
+ * 1). A block with a step outside 0..14 (a YAML line fold over deep
+ * indentation) is kept whole in `wide`. 0.56 bytes an entry instead of 4:
+ * the policies of a Terraform plan are JSON text in strings, and their maps
+ * took more memory than the plan itself.
+ */
+#define SRCMAP_BLOCK 64
+#define SRCMAP_WIDE 15 /* the step of every entry of a wide block */
+
+typedef struct srcmap {
+    const uint32_t *base;        /* per block: its first entry */
+    const uint8_t *steps;        /* SRCMAP_BLOCK / 2 bytes per block, low nibble first */
+    const uint32_t *wide;        /* SRCMAP_BLOCK entries per wide block */
+    const uint32_t *wide_blocks; /* their block numbers, ascending */
+    uint32_t nwide;
+} srcmap;
+
 typedef struct tsource tsource;
 struct tsource {
     const char *path; /* display path of the outermost file */
     const char *data; /* the bytes (not necessarily NUL-terminated) */
     uint32_t len;
     const tsource *parent; /* NULL for a file */
-    const uint32_t *map;   /* decoded sources: len + 1 entries into parent */
+    const uint32_t *map;   /* decoded sources: len + 1 entries into parent, or NULL: */
+    srcmap packed;         /* the same entries packed (ig_tsource_init_packed) */
     /* Line index of a file, built on first use: most files have no finding
      * and never need one. */
     srcpoint *points; /* sorted by offset (and so by line) */
@@ -79,6 +100,11 @@ void ig_tsource_init_file(tsource *s, const char *path, const char *data, size_t
 /* A source decoded from parent: map must have len + 1 entries. */
 void ig_tsource_init_decoded(tsource *s, const tsource *parent, const char *data, uint32_t len,
                              const uint32_t *map);
+
+/* The same, with the map packed into `a` (map itself is not kept and may
+ * be freed). 0, or -1 when out of memory. */
+int ig_tsource_init_packed(tsource *s, const tsource *parent, const char *data, uint32_t len,
+                           const uint32_t *map, arena *a);
 
 /* The outermost file of a source. */
 const tsource *ig_tsource_file(const tsource *s);

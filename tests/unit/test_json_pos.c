@@ -969,7 +969,11 @@ static void parse_inner(inner_doc *x, const char *buf, size_t len, const char *p
     for (uint32_t i = 0; i < str->n; i++)
         cr_expect(map[i] > str->start && map[i] < str->end - 1 && (i == 0 || map[i] >= map[i - 1]),
                   "map[%u] = %u", i, map[i]);
-    ig_tsource_init_decoded(&x->inner, &x->outer.src, str->u.s, str->n, map);
+    /* As the loader keeps it: packed, every entry the same. */
+    cr_assert_eq(
+        ig_tsource_init_packed(&x->inner, &x->outer.src, str->u.s, str->n, map, &x->outer.a), 0);
+    for (uint32_t i = 0; i <= str->n; i++)
+        cr_expect_eq(ig_tsource_file_offset(&x->inner, i), map[i], "packed map[%u]", i);
     memset(&x->err, 0, sizeof x->err);
     x->rc = ig_json_pos_parse(&x->inner, &x->outer.a, 1000, &x->root, &x->err);
 }
@@ -1122,6 +1126,45 @@ Test(ig_json_string_map, plain_string_maps_byte_for_byte)
     for (uint32_t i = 0; i <= s->n; i++)
         cr_expect_eq(map[i], want[i], "map[%u]", i);
     doc_free(&d);
+}
+
+/* Packed maps give back every entry: steps of 0 to 14 in place, blocks with
+ * a longer step or a step back kept whole, lengths around block edges. */
+Test(ig_tsource_init_packed, every_entry_of_random_maps)
+{
+    static const char text[] = "x";
+    tsource parent, inner;
+    ig_tsource_init_file(&parent, "p.json", text, 1);
+    static const uint32_t lens[] = {0, 1, 2, 62, 63, 64, 65, 127, 128, 129, 1000, 5000};
+    uint64_t seed = 12345;
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        for (int kind = 0; kind < 4; kind++) {
+            uint32_t n = lens[li];
+            uint32_t *map = malloc(((size_t)n + 1) * sizeof *map);
+            cr_assert_not_null(map);
+            uint32_t v = 1000;
+            for (uint32_t i = 0; i <= n; i++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                uint32_t r = (uint32_t)(seed >> 33);
+                /* 0: only 1s; 1: JSON escapes; 2: some long steps; 3: some steps back */
+                uint32_t step = kind == 0 ? 1 : r % 7 == 0 ? (r >> 8) % 13 : 1;
+                if (kind == 2 && r % 97 == 0) step = 15 + (r >> 4) % 1000;
+                if (kind == 3 && r % 89 == 0 && v > 50) v -= 40;
+                v += i ? step : 0;
+                map[i] = v;
+            }
+            arena a;
+            ig_arena_init(&a);
+            cr_assert_eq(ig_tsource_init_packed(&inner, &parent, text, n, map, &a), 0);
+            for (uint32_t i = 0; i <= n; i++)
+                cr_assert_eq(ig_tsource_file_offset(&inner, i), map[i], "len %u kind %d entry %u",
+                             n, kind, i);
+            /* Past the end: the last entry, as with a whole map. */
+            cr_expect_eq(ig_tsource_file_offset(&inner, n + 5), map[n]);
+            ig_arena_free(&a);
+            free(map);
+        }
+    }
 }
 
 /* --- data-driven cases ------------------------------------------------------ */
