@@ -29,6 +29,11 @@ typedef struct parser {
     int status;
     struct interned *interned; /* see intern() */
     size_t ninterned, capinterned;
+    json_prune_fn prune;
+    json_step path[IG_JSON_PATH_MAX];
+    size_t nroot; /* members of the root object parsed so far */
+    int scratch;  /* parsing a pruned value: nothing it holds outlives it */
+    int pruned;
 } parser;
 
 static int fail_at(parser *P, const unsigned char *at, int code, const char *fmt, ...)
@@ -255,7 +260,7 @@ static int parse_string(parser *P, tnode *out)
     }
     struct interned *slot = NULL;
     uint32_t h = 0;
-    if (simple && rawlen <= INTERN_MAX_LEN) {
+    if (simple && rawlen <= INTERN_MAX_LEN && !P->scratch) {
         h = ig_fnv32(IG_FNV32_INIT, open + 1, rawlen);
         known = intern_find(P, open + 1, rawlen, h, &slot);
         if (known) {
@@ -483,6 +488,33 @@ static int after_element(parser *P, unsigned char close, const char *element)
                    describe(P, P->p, d));
 }
 
+/* A member value within the first levels: left out when the caller prunes
+ * it. The scratch arena goes with the value; strings parsed there are kept
+ * out of the table of repeated ones, which outlives it. */
+static int parse_member_value(parser *P, tnode *out)
+{
+    if (P->scratch || !P->prune(P->members, P->nroot, P->path, P->depth))
+        return parse_value(P, out);
+    arena *keep = P->a, scratch;
+    ig_arena_init(&scratch);
+    P->a = &scratch;
+    P->scratch = 1;
+    tnode v;
+    int rc = parse_value(P, &v);
+    P->a = keep;
+    P->scratch = 0;
+    ig_arena_free(&scratch);
+    if (rc) return rc;
+    out->type = TN_NULL;
+    out->flags = TNF_PRUNED;
+    out->n = 4;
+    out->u.s = "null";
+    out->start = v.start;
+    out->end = v.end;
+    P->pruned = 1;
+    return 0;
+}
+
 static int parse_array(parser *P, tnode *out)
 {
     const unsigned char *open = P->p;
@@ -495,6 +527,8 @@ static int parse_array(parser *P, tnode *out)
     } else {
         for (;;) {
             tnode item;
+            if (P->prune && P->depth <= IG_JSON_PATH_MAX)
+                P->path[P->depth - 1] = (json_step){NULL, 0, (uint32_t)(P->nitems - base)};
             if (parse_value(P, &item) || push_item(P, &item)) return P->status;
             int more = after_element(P, ']', "array element");
             if (more < 0) return more;
@@ -542,7 +576,14 @@ static int parse_object(parser *P, tnode *out)
                 return fail_at(P, P->p, IAMG_EPARSE, "expected ':' after object key, found %s",
                                describe(P, P->p, d));
             P->p++;
-            if (parse_value(P, &m.value) || push_member(P, &m)) return P->status;
+            if (P->prune && P->depth <= IG_JSON_PATH_MAX) {
+                P->path[P->depth - 1] = (json_step){m.key.u.s, m.key.n, 0};
+                if (parse_member_value(P, &m.value)) return P->status;
+            } else if (parse_value(P, &m.value)) {
+                return P->status;
+            }
+            if (push_member(P, &m)) return P->status;
+            if (P->depth == 1) P->nroot++;
             int more = after_element(P, '}', "object member");
             if (more < 0) return more;
             if (!more) break;
@@ -595,8 +636,16 @@ static int parse_value(parser *P, tnode *out)
 int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tnode **out,
                       iamg_error *err)
 {
+    return ig_json_pos_parse_pruned(src, a, max_depth, NULL, out, NULL, err);
+}
+
+int ig_json_pos_parse_pruned(const tsource *src, arena *a, unsigned max_depth, json_prune_fn prune,
+                             const tnode **out, int *pruned, iamg_error *err)
+{
     parser P;
     memset(&P, 0, sizeof P);
+    P.prune = prune;
+    if (pruned) *pruned = 0;
     P.beg = (const unsigned char *)src->data;
     P.p = P.beg;
     P.end = P.beg + src->len;
@@ -625,6 +674,7 @@ int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tn
         goto done;
     }
     *out = root;
+    if (pruned) *pruned = P.pruned;
 done:
     ig_free(P.items);
     ig_free(P.members);

@@ -30,6 +30,31 @@ int ig_json_pos_parse(const tsource *src, arena *a, unsigned max_depth, const tn
                       iamg_error *err);
 
 /*
+ * Where a member value sits, from the root object: the keys (and array
+ * positions, key NULL) on the way down, for the first IG_JSON_PATH_MAX
+ * levels.
+ */
+#define IG_JSON_PATH_MAX 4
+typedef struct json_step {
+    const char *key; /* decoded, NUL-terminated; NULL for an array item */
+    uint32_t len;    /* of key */
+    uint32_t index;  /* array items */
+} json_step;
+
+/* Whether the member value at path[0..depth) (depth <= IG_JSON_PATH_MAX) is
+ * one the caller will never read, given the members of the root object
+ * parsed before it (root[0..nroot)). */
+typedef int (*json_prune_fn)(const tmember *root, size_t nroot, const json_step *path,
+                             unsigned depth);
+
+/* ig_json_pos_parse, leaving out of the tree the values `prune` names: they
+ * are parsed (so a syntax error anywhere is still one) into scratch memory
+ * that is freed at once, and stand in the tree as TN_NULL with TNF_PRUNED
+ * and their span. *pruned tells whether any was left out. */
+int ig_json_pos_parse_pruned(const tsource *src, arena *a, unsigned max_depth, json_prune_fn prune,
+                             const tnode **out, int *pruned, iamg_error *err);
+
+/*
  * For a TN_STRING node that ig_json_pos_parse produced from `src`, the offsets in
  * src of each of its decoded bytes (n + 1 entries; the last is the closing
  * quote). Lets a policy held in a JSON string be parsed as a tsource of its

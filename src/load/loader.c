@@ -350,7 +350,13 @@ int ig_load_buffer(loaded *out, const char *path, const char *data, size_t len, 
     int rc;
     const tnode *root = NULL;
     if (!yaml_ext && (json_ext || *p == '{' || *p == '[')) {
-        rc = ig_json_pos_parse(&out->src, &out->a, lim->max_depth, &root, &jerr);
+        int pruned = 0;
+        rc = ig_json_pos_parse_pruned(&out->src, &out->a, lim->max_depth, ig_tfplan_prune, &root,
+                                      &pruned, &jerr);
+        if (rc == 0 && pruned && !ig_tfplan_pruned_ok(root)) {
+            ig_arena_free(&out->a);
+            rc = ig_json_pos_parse(&out->src, &out->a, lim->max_depth, &root, &jerr);
+        }
         if (rc == IAMG_ENOMEM) return rc;
         if (rc && !json_ext) {
             /* YAML is a superset of JSON's syntax: a flow-style YAML file

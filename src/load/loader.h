@@ -14,6 +14,7 @@
 
 #include "iamguard/limits.h"
 #include "load/facts.h"
+#include "load/json_pos.h"
 #include "load/budget.h"
 #include "source/srcpos.h"
 #include "source/tree.h"
@@ -97,6 +98,16 @@ int ig_extract_policy_file(extract_ctx *x, const tnode *root);
 int ig_extract_cfn(extract_ctx *x, const tnode *root);
 int ig_extract_tfplan(extract_ctx *x, const tnode *root);
 int ig_extract_account_dump(extract_ctx *x, const tnode *root);
+
+/* What of a Terraform plan the extractor never reads, left out while the
+ * file is parsed (json_pos.h): a plan repeats every resource in
+ * prior_state, resource_drift and the before and after of its change, but
+ * once planned_values came first, only planned_values is read, and of
+ * resource_changes only which values are unknown. ig_tfplan_pruned_ok tells
+ * whether the parsed root still reads that way (a later planned_values
+ * could replace the first); if not, the file is parsed again whole. */
+int ig_tfplan_prune(const tmember *root, size_t nroot, const json_step *path, unsigned depth);
+int ig_tfplan_pruned_ok(const tnode *root);
 
 /* Detection predicates, also used by tests. */
 int ig_detect_policy_file(const tnode *root);

@@ -124,6 +124,38 @@ static int addr_ready(tfx *t, addr_index *ix)
     return 0;
 }
 
+static int step_is(const json_step *s, const char *key)
+{
+    return s->key && s->len == strlen(key) && memcmp(s->key, key, s->len) == 0;
+}
+
+/* The last member `key` of root[0..n), or NULL. */
+static const tnode *root_get(const tmember *root, size_t n, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = n; i-- > 0;)
+        if (root[i].key.n == kl && memcmp(root[i].key.u.s, key, kl) == 0) return &root[i].value;
+    return NULL;
+}
+
+int ig_tfplan_prune(const tmember *root, size_t nroot, const json_step *path, unsigned depth)
+{
+    if (depth != 1 && depth != 4) return 0;
+    if (!root_get(root, nroot, "format_version") ||
+        !ig_tnode_is(root_get(root, nroot, "planned_values"), TN_OBJECT))
+        return 0;
+    if (depth == 1) return step_is(&path[0], "prior_state") || step_is(&path[0], "resource_drift");
+    return step_is(&path[0], "resource_changes") && !path[1].key && step_is(&path[2], "change") &&
+           (step_is(&path[3], "before") || step_is(&path[3], "after") ||
+            step_is(&path[3], "before_sensitive") || step_is(&path[3], "after_sensitive"));
+}
+
+int ig_tfplan_pruned_ok(const tnode *root)
+{
+    return ig_tnode_get(root, "format_version") &&
+           ig_tnode_is(ig_tnode_get(root, "planned_values"), TN_OBJECT);
+}
+
 /* One resource as the plan states it. */
 typedef struct tfres {
     const char *type, *address;

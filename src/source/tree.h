@@ -26,6 +26,7 @@ typedef enum tnode_type { TN_NULL, TN_BOOL, TN_NUMBER, TN_STRING, TN_ARRAY, TN_O
 #define TNF_SYNTHETIC                                                                              \
     0x08 /* value computed by iamguard (e.g. a resolved Fn::Sub), not in the source */
 #define TNF_STREAM 0x10 /* array of the documents of a YAML stream with more than one */
+#define TNF_PRUNED 0x20 /* JSON null standing for a value parsed but not kept (json_pos.h) */
 
 typedef struct tnode tnode;
 typedef struct tmember tmember;

@@ -91,6 +91,114 @@ Test(tfplan, policy_not_json)
     ig_diag_list_free(&d);
 }
 
+/* --- what is left out while parsing ------------------------------------------------ */
+
+/* A policy statement as JSON text in a string of the plan. */
+#define TF_POLICY                                                                                  \
+    "\"{\\\"Statement\\\": [{\\\"Effect\\\": \\\"Allow\\\", "                                      \
+    "\\\"Action\\\": \\\"s3:GetObject\\\", \\\"Resource\\\": \\\"*\\\"}]}\""
+#define TF_RES(addr)                                                                               \
+    "{\"type\": \"aws_iam_policy\", \"address\": \"" addr                                          \
+    "\", \"values\": {\"policy\": " TF_POLICY "}}"
+
+static const tnode *change_of(const loaded *l, const char *key)
+{
+    const tnode *rc = ig_tnode_get(l->root, "resource_changes");
+    cr_assert(ig_tnode_is(rc, TN_ARRAY) && rc->n == 1);
+    return ig_tnode_get(ig_tnode_get(&rc->u.items[0], "change"), key);
+}
+
+Test(tfplan, prior_state_and_change_values_are_left_out)
+{
+    static const char plan[] =
+        "{\"format_version\": \"1.2\",\n"
+        "\"planned_values\": {\"root_module\": {\"resources\": [" TF_RES(
+            "aws_iam_policy.a") "]}},\n"
+                                "\"resource_changes\": [{\"address\": \"aws_iam_policy.a\", "
+                                "\"type\": \"aws_iam_policy\",\n"
+                                "  \"change\": {\"actions\": [\"update\"], \"before\": "
+                                "{\"policy\": " TF_POLICY "},\n"
+                                "  \"after\": {\"policy\": " TF_POLICY
+                                "}, \"after_unknown\": {\"arn\": true},\n"
+                                "  \"before_sensitive\": {}, \"after_sensitive\": {}}}],\n"
+                                "\"prior_state\": {\"values\": {\"root_module\": {\"resources\": "
+                                "[" TF_RES("aws_iam_policy.a") "]}}}}";
+    loaded l;
+    diag_list d;
+    fc_load_text("plan.json", plan, &l, &d);
+    cr_expect_str_eq(l.format, "terraform-plan");
+    cr_expect_eq(l.ndocs, 1);
+    cr_expect_eq(d.n, 0);
+    static const char *const gone[] = {"before", "after", "before_sensitive", "after_sensitive"};
+    for (size_t i = 0; i < 4; i++) {
+        const tnode *v = change_of(&l, gone[i]);
+        cr_assert(ig_tnode_is(v, TN_NULL) && (v->flags & TNF_PRUNED), "%s", gone[i]);
+        /* The span is still the value's: from its '{' to its '}'. */
+        cr_expect_eq(plan[v->start], '{', "%s", gone[i]);
+        cr_expect_eq(plan[v->end - 1], '}', "%s", gone[i]);
+    }
+    cr_expect(ig_tnode_is(change_of(&l, "after_unknown"), TN_OBJECT));
+    cr_expect(ig_tnode_is(change_of(&l, "actions"), TN_ARRAY));
+    const tnode *prior = ig_tnode_get(l.root, "prior_state");
+    cr_expect(ig_tnode_is(prior, TN_NULL) && (prior->flags & TNF_PRUNED));
+    cr_expect(ig_tnode_is(ig_tnode_get(l.root, "planned_values"), TN_OBJECT));
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+}
+
+Test(tfplan, nothing_left_out_unless_planned_values_came_first)
+{
+    /* resource_changes before planned_values: kept. */
+    loaded l;
+    diag_list d;
+    fc_load_text("plan.json",
+                 "{\"format_version\": \"1.2\", \"resource_changes\": [{\"address\": \"x\", "
+                 "\"change\": {\"after\": {}}}], \"planned_values\": {}}",
+                 &l, &d);
+    cr_expect(ig_tnode_is(change_of(&l, "after"), TN_OBJECT));
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+
+    /* Not a plan (no format_version): kept. */
+    fc_load_text("x.json",
+                 "{\"planned_values\": {}, \"resource_changes\": [{\"change\": {\"after\": {}}}]}",
+                 &l, &d);
+    cr_expect(ig_tnode_is(change_of(&l, "after"), TN_OBJECT));
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+
+    /* A later planned_values that is null makes the changes what is read:
+     * the plan is parsed again whole, and the policy in "after" is found. */
+    fc_load_text("plan.json",
+                 "{\"format_version\": \"1.2\", \"planned_values\": {}, \"resource_changes\": "
+                 "[{\"address\": \"aws_iam_policy.a\", \"type\": \"aws_iam_policy\", \"change\": "
+                 "{\"actions\": [\"create\"], \"after\": {\"policy\": " TF_POLICY "}}}], "
+                 "\"planned_values\": null}",
+                 &l, &d);
+    cr_expect(ig_tnode_is(change_of(&l, "after"), TN_OBJECT));
+    cr_expect_eq(l.ndocs, 1);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+}
+
+/* A value left out is still read to its end: its errors are the file's. */
+Test(tfplan, syntax_errors_in_left_out_values)
+{
+    loaded l;
+    diag_list d;
+    fc_load_text("plan.json",
+                 "{\"format_version\": \"1.2\", \"planned_values\": {},\n"
+                 "\"prior_state\": {\"values\": [1, tru]}}",
+                 &l, &d);
+    cr_expect_null(l.root);
+    cr_assert_eq(d.n, 1);
+    cr_expect_eq(d.v[0].line, 2);
+    cr_expect_eq(d.v[0].col, 31);
+    cr_expect(strstr(d.v[0].message, "invalid literal") != NULL, "%s", d.v[0].message);
+    ig_loaded_free(&l);
+    ig_diag_list_free(&d);
+}
+
 /* --- the corpus ----------------------------------------------------------------- */
 
 typedef struct corpus_run {
