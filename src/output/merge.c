@@ -23,16 +23,16 @@
 
 /* ---- items: results and notifications, sortable ---- */
 
-/* The path an artifact URI names, for sorting as the scan sorts paths:
- * percent-escapes decoded, "file://" dropped from absolute URIs. */
-static char *uri_path(const char *uri)
+char *ig_merge_uri_path(const char *uri, int strip_slash)
 {
     if (!uri) return ig_strdup("");
-    if (strncmp(uri, "file://", 7) == 0) uri += 7;
-    size_t n = strlen(uri);
+    const char *p = ig_uri_file_path(uri);
+    if (!p) p = uri;
+    size_t n = strlen(p);
+    if (strip_slash && n > 1 && p[n - 1] == '/') n--;
     char *out = ig_malloc(n + 1);
     if (!out) return NULL;
-    out[ig_pct_decode(uri, n, out, NULL, 0)] = '\0';
+    out[ig_pct_decode(p, n, out, NULL, 0)] = '\0';
     return out;
 }
 
@@ -43,7 +43,7 @@ int ig_merge_item_add(merge_items *l, json_t *v, const char *rule, size_t seq, s
     ig_sarif_result_where(v, NULL, &at);
     merge_item *it = &l->v[l->n];
     it->v = v;
-    it->path = uri_path(at.uri);
+    it->path = ig_merge_uri_path(at.uri, 0);
     if (!it->path) return -1;
     it->line = at.line;
     it->col = at.column;

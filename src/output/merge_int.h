@@ -46,6 +46,12 @@ struct iamg_merge {
     char *base_dir, *category; /* see iamg_merge_base_dir, iamg_merge_category */
 };
 
+/* The scanned path an artifact URI names, as a new string: the path of a
+ * file: URI or the relative reference, percent-decoded; a trailing '/' cut
+ * when strip_slash (a folder's URI). NULL uri gives "". NULL when out of
+ * memory. */
+char *ig_merge_uri_path(const char *uri, int strip_slash);
+
 /* Add v, sorted by its first location, rule and reading order. -1 when out
  * of memory. */
 int ig_merge_item_add(merge_items *l, json_t *v, const char *rule, size_t seq, size_t input);

@@ -58,21 +58,15 @@ static iamg_level level_of(const char *name, iamg_level dflt)
     return l < 0 ? dflt : (iamg_level)l;
 }
 
-/* The scanned path an artifact URI names: the relative reference
- * percent-decoded, or the path of an absolute file: URI. */
+/* The scanned path an artifact URI names, in the results' arena. */
 static const char *uri_to_path(reader *rd, const char *uri)
 {
     if (!uri) return NULL;
-    const char *p = ig_uri_file_path(uri);
-    if (!p) p = uri;
-    size_t n = strlen(p);
-    char *out = ig_arena_alloc_bytes(rd->a, n + 1);
-    if (!out) {
-        rd->oom = 1;
-        return NULL;
-    }
-    out[ig_pct_decode(p, n, out, NULL, 0)] = '\0';
-    return out;
+    char *p = ig_merge_uri_path(uri, 0);
+    const char *c = p ? dup(rd, p) : NULL;
+    if (!p) rd->oom = 1;
+    ig_free(p);
+    return c;
 }
 
 static void read_origin(reader *rd, json_t *p, iamg_origin *o)
@@ -333,27 +327,15 @@ int iamg_merge_has_documents(const iamg_merge *m)
     return !m->documents_missing;
 }
 
-/* A copy of s[0..n) with its percent-escapes decoded. */
-static char *decoded(const char *s, size_t n)
-{
-    char *out = ig_malloc(n + 1);
-    if (out) out[ig_pct_decode(s, n, out, NULL, 0)] = '\0';
-    return out;
-}
-
 int ig_merge_run_info(iamg_merge *m)
 {
     json_t *run = json_array_get(json_object_get(m->doc, "runs"), 0);
     const char *uri = NULL, *id = NULL;
     if (json_unpack(run, "{s:{s:{s:s}}}", "originalUriBaseIds", "%SRCROOT%", "uri", &uri))
         uri = NULL;
-    const char *path = uri ? ig_uri_file_path(uri) : NULL;
-    if (path) {
-        /* The SARIF writer ends a folder URI with '/'; the scan's folder has none. */
-        size_t n = strlen(path);
-        if (n > 1 && path[n - 1] == '/') n--;
-        if (!(m->base_dir = decoded(path, n))) return IAMG_ENOMEM;
-    }
+    /* The SARIF writer ends a folder URI with '/'; the scan's folder has none. */
+    if (uri && ig_uri_file_path(uri) && !(m->base_dir = ig_merge_uri_path(uri, 1)))
+        return IAMG_ENOMEM;
     if (json_unpack(run, "{s:{s:s}}", "automationDetails", "id", &id)) id = NULL;
     if (id) {
         size_t n = strlen(id);
