@@ -65,6 +65,15 @@ typedef struct cli_rule_sources {
 int cli_engine_load(const iamg_engine_options *eo, const cli_rule_sources *rs,
                     const iamg_config *config, iamg_engine **out);
 
+/* The format an -o file asks for by its name when -f is not given:
+ * "results.sarif" (and "results.sarif.json") is SARIF, "report.json" JSON,
+ * "tests.xml" JUnit, "report.html" HTML, "report.txt" text; any other name
+ * (or none) gives `fallback`. GitLab Code Quality is JSON too, so it is only
+ * ever chosen by -f. */
+const char *cli_format_for(const char *path, const char *fallback);
+/* The writer of a format name (text, json, sarif, gitlab, junit, html), or NULL. */
+iamg_writer_fn cli_writer_for(const char *format);
+
 int cli_cmd_scan(int argc, char **argv);
 int cli_cmd_rules(int argc, char **argv);
 int cli_cmd_explain(int argc, char **argv);

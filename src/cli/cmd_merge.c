@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -81,38 +80,6 @@ static const struct option merge_options[] = {
     {"managed-policies", required_argument, NULL, OPT_MANAGED},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
-/* As scan: the -o file's ending picks the format; without one, SARIF. */
-static const char *format_for(const char *path)
-{
-    if (!path || ends_with(path, ".sarif") || ends_with(path, ".sarif.json")) return "sarif";
-    if (ends_with(path, ".json")) return "json";
-    if (ends_with(path, ".xml")) return "junit";
-    if (ends_with(path, ".html") || ends_with(path, ".htm")) return "html";
-    if (ends_with(path, ".txt")) return "text";
-    return "sarif";
-}
-
-static iamg_writer_fn writer_for(const char *format)
-{
-    static const struct {
-        const char *name;
-        iamg_writer_fn fn;
-    } writers[] = {{"text", iamg_write_text},
-                   {"json", iamg_write_json},
-                   {"gitlab", iamg_write_gitlab},
-                   {"junit", iamg_write_junit},
-                   {"html", iamg_write_html}};
-    for (size_t i = 0; i < sizeof writers / sizeof *writers; i++)
-        if (!strcmp(format, writers[i].name)) return writers[i].fn;
-    return NULL;
-}
 
 typedef struct merge_cli {
     const char *format, *output, *color, *config_path, *base_dir;
@@ -281,9 +248,12 @@ int cli_cmd_merge(int argc, char **argv)
             goto done;
         }
     }
-    if (!mc.format) mc.format = format_for(mc.output);
-    iamg_writer_fn writer = NULL;
-    if (strcmp(mc.format, "sarif") != 0 && !(writer = writer_for(mc.format))) {
+    if (!mc.format) mc.format = cli_format_for(mc.output, "sarif");
+    /* SARIF is merged as SARIF; the others are written from the merged results. */
+    iamg_writer_fn writer = cli_writer_for(mc.format);
+    if (writer == iamg_write_sarif)
+        writer = NULL;
+    else if (!writer) {
         cli_errorf("--format must be sarif, json, text, gitlab, junit or html, not '%s'",
                    mc.format);
         goto done;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -336,25 +335,6 @@ static int read_stdin(uint64_t max, char **data, size_t *len)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
-/* The format an -o file asks for by its name, when -f is not given:
- * "results.sarif" (and "results.sarif.json") is SARIF, "report.json" JSON,
- * "tests.xml" JUnit, "report.html" HTML. GitLab Code Quality is JSON too,
- * so it is only ever chosen by -f. */
-static const char *format_for(const char *path)
-{
-    if (ends_with(path, ".sarif") || ends_with(path, ".sarif.json")) return "sarif";
-    if (ends_with(path, ".json")) return "json";
-    if (ends_with(path, ".xml")) return "junit";
-    if (ends_with(path, ".html") || ends_with(path, ".htm")) return "html";
-    return "text";
-}
-
 /* What the HTML report shows as the scan's configuration: the settings
  * that shaped the results but are not in them (one "exclude" per glob). */
 typedef struct report_settings {
@@ -600,21 +580,9 @@ int cli_cmd_scan(int argc, char **argv)
             goto done;
         }
     }
-    if (!format) format = output ? format_for(output) : "text";
-    iamg_writer_fn writer;
-    if (!strcmp(format, "text"))
-        writer = iamg_write_text;
-    else if (!strcmp(format, "json"))
-        writer = iamg_write_json;
-    else if (!strcmp(format, "sarif"))
-        writer = iamg_write_sarif;
-    else if (!strcmp(format, "gitlab"))
-        writer = iamg_write_gitlab;
-    else if (!strcmp(format, "junit"))
-        writer = iamg_write_junit;
-    else if (!strcmp(format, "html"))
-        writer = iamg_write_html;
-    else {
+    if (!format) format = cli_format_for(output, "text");
+    iamg_writer_fn writer = cli_writer_for(format);
+    if (!writer) {
         cli_errorf("--format must be text, json, sarif, gitlab, junit or html, not '%s'", format);
         status = EXIT_USAGE;
         goto done;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -166,4 +167,34 @@ int cli_set_param(iamg_engine *e, const char *arg)
         return -1;
     }
     return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+const char *cli_format_for(const char *path, const char *fallback)
+{
+    if (!path) return fallback;
+    if (ends_with(path, ".sarif") || ends_with(path, ".sarif.json")) return "sarif";
+    if (ends_with(path, ".json")) return "json";
+    if (ends_with(path, ".xml")) return "junit";
+    if (ends_with(path, ".html") || ends_with(path, ".htm")) return "html";
+    if (ends_with(path, ".txt")) return "text";
+    return fallback;
+}
+
+iamg_writer_fn cli_writer_for(const char *format)
+{
+    static const struct {
+        const char *name;
+        iamg_writer_fn fn;
+    } writers[] = {{"text", iamg_write_text},   {"json", iamg_write_json},
+                   {"sarif", iamg_write_sarif}, {"gitlab", iamg_write_gitlab},
+                   {"junit", iamg_write_junit}, {"html", iamg_write_html}};
+    for (size_t i = 0; i < sizeof writers / sizeof *writers; i++)
+        if (!strcmp(format, writers[i].name)) return writers[i].fn;
+    return NULL;
 }
