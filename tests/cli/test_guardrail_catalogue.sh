@@ -1,0 +1,87 @@
+#!/bin/sh
+# The aws-guardrails pack holds exactly the catalogue's IAM-* guardrails: the
+# identifiers are read from the catalogue's definitions
+# (guardrails/<service>/IAM-*.json), so a guardrail missing from the pack, or
+# a pack rule the catalogue does not define, fails the test and is named.
+# For each guardrail the test also checks its help_uri (the service folder's
+# published page and the identifier's anchor), that the rule file of its
+# service folder has a test case where it reports.
+#   test_guardrail_catalogue.sh IAMGUARD SOURCE_DIR SEED_DIR
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
+seed=$3
+. "$src/tests/cli/lib.sh"
+pack=$src/lua/packs/aws-guardrails
+site=https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails
+
+if [ ! -d "$seed/guardrails" ]; then
+    echo "SKIP: no guardrail catalogue at $seed (IAMG_GUARDRAILS_DIR)"
+    exit 77
+fi
+
+# The catalogue: "service-folder IDENTIFIER" per guardrail.
+for f in "$seed"/guardrails/*/IAM-*.json; do
+    folder=$(basename "$(dirname "$f")")
+    id=$(jq -r '.Identifier' "$f") || { fail "unreadable definition $f"; continue; }
+    [ "$id.json" = "$(basename "$f")" ] || fail "$f defines $id"
+    echo "$folder $id"
+done | sort -k2 >"$tmp/catalogue"
+n=$(wc -l <"$tmp/catalogue")
+[ "$n" -gt 0 ] || fail "no IAM-* definitions under $seed/guardrails"
+
+# The pack, as iamguard lists it, with each rule's help_uri from SARIF.
+"$bin" rules --no-config --pack aws-guardrails -f json >"$tmp/rules.json" ||
+    fail "rules --pack aws-guardrails -f json failed"
+printf '{"Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}\n' >"$tmp/p.json"
+"$bin" scan --no-config --pack aws-guardrails -f sarif -o "$tmp/rules.sarif" "$tmp/p.json" \
+    >/dev/null 2>&1
+jq -r '.[] | select(.pack == "aws-guardrails") | .id' "$tmp/rules.json" | sort >"$tmp/pack"
+cut -d' ' -f2 "$tmp/catalogue" >"$tmp/ids"
+
+missing=$(comm -23 "$tmp/ids" "$tmp/pack" | tr '\n' ' ')
+extra=$(comm -13 "$tmp/ids" "$tmp/pack" | tr '\n' ' ')
+[ -z "$missing" ] && ok "every one of the catalogue's $n IAM-* guardrails is a rule of the pack" ||
+    fail "$(comm -23 "$tmp/ids" "$tmp/pack" | wc -l) of the catalogue's $n guardrails are missing from the pack: $missing"
+[ -z "$extra" ] && ok "the pack has no rule the catalogue does not define" ||
+    fail "pack rules the catalogue does not define: $extra"
+[ "$(jq -r '.[].id' "$tmp/rules.json" | sort | uniq -d)" = "" ] && ok "each rule once" ||
+    fail "rules listed twice: $(jq -r '.[].id' "$tmp/rules.json" | sort | uniq -d | tr '\n' ' ')"
+
+# `iamguard rules --pack aws-guardrails` (text) lists each of them.
+"$bin" rules --no-config --pack aws-guardrails >"$tmp/rules.txt" || fail "rules --pack (text) failed"
+notext=""
+while read -r id; do
+    grep -q "^$id " "$tmp/rules.txt" || notext="$notext $id"
+done <"$tmp/pack"
+[ -z "$notext" ] && ok "rules --pack aws-guardrails lists them as text" || fail "not in the text list:$notext"
+
+# Per guardrail of the pack: help_uri, test cases, documentation row.
+bad_uri="" bad_file="" no_pos=""
+while read -r folder id; do
+    grep -qx "$id" "$tmp/pack" || continue
+    uri=$(jq -r --arg id "$id" '.runs[0].tool.driver.rules[] | select(.id == $id) | .helpUri' "$tmp/rules.sarif")
+    [ "$uri" = "$site/$folder/guardrails.html#$id" ] || bad_uri="$bad_uri $id($uri)"
+    # The rule file: the pack's file of its service folder, or for the rules
+    # built into iamguard (IAM-SSM-1/2) theirs; the test cases beside it.
+    source=$(jq -r --arg id "$id" '.[] | select(.id == $id) | .source' "$tmp/rules.json")
+    case $source in
+    builtin/aws-guardrails/*) file=${source#builtin/aws-guardrails/} dir=$pack ;;
+    builtin/*) file=${source#builtin/} dir=$src/lua/rules ;;
+    *) file=$source dir=/nonexistent ;;
+    esac
+    [ "$file" = "$folder.lua" ] || bad_file="$bad_file $id($source)"
+    tests=$dir/${file%.lua}.tests
+    pos=0
+    for e in "$tests"/*.expected; do
+        [ -f "$e" ] && grep -q "^$id " "$e" && pos=$((pos + 1))
+    done
+    [ $pos -gt 0 ] || no_pos="$no_pos $id"
+done <"$tmp/catalogue"
+[ -z "$bad_uri" ] && ok "help_uri: the service folder's page and the guardrail's anchor" ||
+    fail "help_uri not the catalogue's page:$bad_uri"
+[ -z "$bad_file" ] && ok "each rule is in the file of its service folder" ||
+    fail "rules outside their service folder's file:$bad_file"
+[ -z "$no_pos" ] && ok "each rule has a test case where it reports" || fail "no case reports:$no_pos"
+
+[ $fails = 0 ]
