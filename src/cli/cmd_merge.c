@@ -83,7 +83,7 @@ static const struct option merge_options[] = {
 
 typedef struct merge_cli {
     const char *format, *output, *color, *config_path, *base_dir;
-    int fail_on, fail_on_set, no_config, builtin;
+    int fail_on, no_config, builtin;
     cli_strlist packs, rules_dirs, only, skip, params;
     const char *managed_path;
 } merge_cli;
@@ -94,7 +94,7 @@ static cli_exit write_other(const merge_cli *c, iamg_writer_fn writer, const iam
     iamg_config *config = NULL;
     iamg_engine *engine = NULL;
     iamg_results *results = NULL;
-    iamg_output_setting settings[8];
+    iamg_output_setting *settings = NULL;
     char allow[32];
     iamg_error err;
     cli_exit status = EXIT_USAGE;
@@ -137,16 +137,22 @@ static cli_exit write_other(const merge_cli *c, iamg_writer_fn writer, const iam
         const char *nc = getenv("NO_COLOR");
         oo.color = !c->output && isatty(STDOUT_FILENO) && !(nc && nc[0]);
     }
-    /* What a merge knows of the scan's configuration: the file, its
-     * excludes and allowlist, and its own --fail-on. */
-    size_t ns = 0;
+    /* What a merge knows of the scan's configuration, in the order scan
+     * lists it: the file, the merge's own --fail-on (what its exit status
+     * judges by), the file's excludes and allowlist. */
+    size_t ns = 0, nexclude = config ? config->nexclude : 0;
+    settings = calloc(4 + nexclude, sizeof *settings);
+    if (!settings) {
+        cli_errorf("out of memory");
+        goto done;
+    }
     const char *cfg = c->no_config ? "none (--no-config)" : c->config_path;
     if (!cfg && config) cfg = config->path;
-    int fail_on = c->fail_on;
-    if (!c->fail_on_set && config && config->fail_on >= 0) fail_on = config->fail_on;
     settings[ns++] = (iamg_output_setting){"configuration", cfg ? cfg : "none found"};
     settings[ns++] =
-        (iamg_output_setting){"fail-on", fail_on > 0 ? iamg_level_name(fail_on) : "none"};
+        (iamg_output_setting){"fail-on", c->fail_on > 0 ? iamg_level_name(c->fail_on) : "none"};
+    for (size_t i = 0; i < nexclude; i++)
+        settings[ns++] = (iamg_output_setting){"exclude", config->exclude[i]};
     snprintf(allow, sizeof allow, "%zu", config ? config->nallow : 0);
     settings[ns++] = (iamg_output_setting){"allowlist entries", allow};
     settings[ns++] = (iamg_output_setting){"allowlisted findings",
@@ -162,6 +168,7 @@ static cli_exit write_other(const merge_cli *c, iamg_writer_fn writer, const iam
     }
     status = EXIT_OK;
 done:
+    free(settings);
     iamg_results_free(results);
     iamg_engine_free(engine);
     iamg_config_free(config);
@@ -190,7 +197,6 @@ int cli_cmd_merge(int argc, char **argv)
             break;
         case OPT_FAIL_ON:
             mc.fail_on = iamg_level_parse(optarg);
-            mc.fail_on_set = 1;
             if (mc.fail_on < 0) {
                 cli_errorf("--fail-on must be none, note, warning or error, not '%s'", optarg);
                 goto done;

@@ -128,7 +128,7 @@ cp -R "$src/examples/account" "$src/examples/terraform" "$ftree/"
 printf 'resource "aws_iam_role" "r" {}\n' >"$ftree/terraform/main.tf"
 { printf '{"Version":"2012-10-17","Statement":[{"Sid":"Pad%0300d","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},' 0
   printf '{"Sid":"Wide","Effect":"Allow","Action":"ssm:SendCommand","Resource":"*"}]}\n'; } >"$ftree/policies/minified.json"
-printf 'allowlist:\n  - file: "policies/b/p1*.json"\n    justification: "reviewed <ok> & \\"fine\\""\n    expires: "2099-12-31"\n' \
+printf 'allowlist:\n  - file: "policies/b/p1*.json"\n    justification: "reviewed <ok> & \\"fine\\""\n    expires: "2099-12-31"\nexclude:\n  - "policies/team a/p3*.json"\n' \
     >"$ftree/.iamguard.yml"
 cd "$ftree" || exit 1
 {
