@@ -160,6 +160,45 @@ Test(huge_strings, huge_condition_entries)
     iamg_engine_free(e);
 }
 
+/* The aws-guardrails pack tests condition values in C (iam.only_wildcards):
+ * a Lua loop over a 25 MB value of stars ran past the instruction limit,
+ * and the rule failure hid the finding. */
+Test(huge_strings, pack_wildcard_values)
+{
+    static const struct {
+        const char *before, *after, *rule;
+        unsigned line;
+    } cases[] = {
+        /* lib/conditions.lua: no service named. */
+        {"{\"Statement\": [{\"Effect\": \"Allow\",\n\"Action\": \"iam:PassRole\", "
+         "\"Resource\": \"arn:aws:iam::111122223333:role/x\", "
+         "\"Condition\": {\"StringLike\": {\"iam:PassedToService\": \"",
+         "\"}}}]}\n", "IAM-IAM-10", 2},
+        /* lib/guard.lua: no organization named. */
+        {"{\"Statement\": [{\"Effect\": \"Allow\",\n\"Principal\": \"*\", "
+         "\"Action\": \"ecr:BatchGetImage\", "
+         "\"Condition\": {\"StringLike\": {\"aws:PrincipalOrgID\": \"",
+         "\"}}}]}\n", "IAM-ECR-2", 2},
+    };
+    size_t n = scaled((size_t)25 << 20);
+    iamg_engine *e = engine();
+    iamg_error err;
+    cr_assert_eq(iamg_engine_add_pack(e, "aws-guardrails", &err), 0, "%s", err.message);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        buf b = BUF_INIT;
+        ig_buf_puts(&b, cases[i].before);
+        cr_assert_eq(ig_buf_reserve(&b, n + 200), 0);
+        memset(b.data + b.len, '*', n);
+        b.len += n;
+        ig_buf_puts(&b, cases[i].after);
+        iamg_results *r = scan(e, "pack.json", &b);
+        expect_judged(r, cases[i].rule, cases[i].line);
+        iamg_results_free(r);
+        ig_buf_free(&b);
+    }
+    iamg_engine_free(e);
+}
+
 /* What a rule sees: display text is cut at 1,024 bytes, lists are whole,
  * and a statement's tables stay equal when rebuilt. */
 Test(huge_strings, what_a_rule_sees)

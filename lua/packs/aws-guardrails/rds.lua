@@ -137,7 +137,7 @@ local function refuses_unencrypted(st, action)
   if st.effect ~= "Deny" or not st.well_formed or not st:grants(action) then return false end
   local everywhere = false
   for _, r in ipairs(st.resources or {}) do
-    if guard.only_wildcards(r) then everywhere = true end
+    if guard.matches_everything(r) then everywhere = true end
   end
   if not everywhere then return false end
   for _, c in ipairs(st.conditions) do

@@ -46,16 +46,23 @@ local M = {}
 -- Statements, Denies and holders
 ---------------------------------------------------------------------------
 
--- Is `s` made only of '*' and '?' (so it matches anything)?
+-- Is the condition value `s` made only of '*' and '?' (and their escapes
+-- "${*}", "${?}": read as wildcards, so a value is never taken as more
+-- specific than it may be)? In C (iam.only_wildcards): a 50 MB value of
+-- stars costs a Lua loop more than the instruction limit, which would hide
+-- the finding.
 local function only_wildcards(s)
-  if s == "" then return false end
-  for i = 1, #s do
-    local c = string.sub(s, i, i)
-    if c ~= "*" and c ~= "?" then return false end
-  end
-  return true
+  return s ~= "" and iam.only_wildcards(s)
 end
 M.only_wildcards = only_wildcards
+
+-- Does the Resource pattern `r` match every ARN? Only '*' does: '?' needs a
+-- character and "${*}" is a literal '*' (iam.arn_match). Both tests run in C.
+local function matches_everything(r)
+  return r ~= "" and iam.only_wildcards(r) and not string.find(r, "?", 1, true)
+    and not string.find(r, "$", 1, true)
+end
+M.matches_everything = matches_everything
 
 --- The statements of `policy` with Effect `effect` (default "Allow")
 --- granting an action of `set`, as hits {statement, action, element,
@@ -88,7 +95,7 @@ end
 function M.denies_everywhere(denies)
   for _, st in ipairs(denies) do
     for _, r in ipairs(st.resources or {}) do
-      if only_wildcards(r) then return true end
+      if matches_everything(r) then return true end
     end
   end
   return false
