@@ -512,15 +512,17 @@ static const luaL_Reg functions[] = {
     {"arn_split", l_arn_split},
     {"operator_parse", l_operator_parse},
     {"key_equal", l_key_equal},
-    /* Deprecated names (README): parse_operator is operator_parse, and
-     * key_match is action_match (condition keys compare as actions do). */
+    /* Deprecated names (README): parse_operator is operator_parse,
+     * key_match is action_match (condition keys compare as actions do) and
+     * check_action is action_check. */
     {"parse_operator", l_operator_parse},
     {"key_match", l_action_match},
+    {"check_action", ig_lc_action_check},
     {"load", l_load},
     {"scan", l_scan},
     {"expand", ig_lc_expand},
     {"matches", ig_lc_matches},
-    {"check_action", ig_lc_check_action},
+    {"action_check", ig_lc_action_check},
     {"action", ig_lc_action},
     {"condition_key", ig_lc_condition_key},
     {"service", ig_lc_service},

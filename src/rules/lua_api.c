@@ -1158,7 +1158,7 @@ static int l_probe(lua_State *L)
     }
 CATALOG_FN(expand)
 CATALOG_FN(matches)
-CATALOG_FN(check_action)
+CATALOG_FN(action_check)
 CATALOG_FN(action)
 CATALOG_FN(condition_key)
 CATALOG_FN(service)
@@ -1190,9 +1190,10 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
     lua_pop(L, 1);
     ig_lc_install_set(L);
 
-    /* Names are noun_verb (arn_split, operator_parse). parse_operator and
-     * key_match are the deprecated names of operator_parse and action_match
-     * (docs/RULES.md): kept so that existing rules still load. */
+    /* Names are noun_verb (arn_split, operator_parse, action_check).
+     * parse_operator, key_match and check_action are the deprecated names of
+     * operator_parse, action_match and action_check (docs/RULES.md): kept so
+     * that existing rules still load. */
     static const luaL_Reg iam[] = {{"action_match", l_action_match},
                                    {"arn_match", l_arn_match},
                                    {"arn_split", l_arn_split},
@@ -1204,7 +1205,8 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
                                    {"only_wildcards", l_only_wildcards},
                                    {"expand", l_expand},
                                    {"matches", l_matches},
-                                   {"check_action", l_check_action},
+                                   {"action_check", l_action_check},
+                                   {"check_action", l_action_check},
                                    {"action", l_action},
                                    {"condition_key", l_condition_key},
                                    {"service", l_service},

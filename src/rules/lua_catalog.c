@@ -54,10 +54,10 @@ int ig_lc_matches(lua_State *L)
     return 1;
 }
 
-int ig_lc_check_action(lua_State *L)
+int ig_lc_action_check(lua_State *L)
 {
     static const char *const names[] = {NULL, "whitespace", "format", "service", "unknown"};
-    const char *pattern = ig_lua_checkstring(L, ".check_action", 1, NULL);
+    const char *pattern = ig_lua_checkstring(L, ".action_check", 1, NULL);
     int oom;
     ig_pattern_problem pr = ig_catalog_check_pattern(ig_lc_catalog(L), pattern, &oom);
     if (oom) return luaL_error(L, "out of memory");

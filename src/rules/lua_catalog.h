@@ -27,9 +27,9 @@ const iamg_catalog *ig_lc_catalog(lua_State *L);
  * iam.condition_key(name), iam.service(prefix), iam.suggest(text). */
 int ig_lc_expand(lua_State *L);
 int ig_lc_matches(lua_State *L);
-/* iam.check_action(pattern): nil when it matches some action, else why not:
+/* iam.action_check(pattern): nil when it matches some action, else why not:
  * "whitespace", "format", "service" or "unknown". */
-int ig_lc_check_action(lua_State *L);
+int ig_lc_action_check(lua_State *L);
 int ig_lc_action(lua_State *L);
 int ig_lc_condition_key(lua_State *L);
 int ig_lc_service(lua_State *L);

@@ -54,6 +54,8 @@ eq("key_match", iamguard.key_match("ssm:resourceTag/*", "SSM:ResourceTag/Team"),
 eq("operator_parse", iamguard.operator_parse("ForAnyValue:StringLike").base, "StringLike")
 eq("parse_operator is operator_parse", rawequal(iamguard.parse_operator, iamguard.operator_parse), true)
 eq("key_match is action_match", rawequal(iamguard.key_match, iamguard.action_match), true)
+eq("check_action is action_check", rawequal(iamguard.check_action, iamguard.action_check), true)
+eq("action_check of an unknown service", iamguard.action_check("nope:X"), "service")
 -- Argument errors name the function as the module's user writes it.
 local ok, msg = pcall(iamguard.arn_split, nil)
 check("argument error names iamguard.arn_split", not ok and tostring(msg):find(

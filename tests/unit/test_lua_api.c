@@ -185,6 +185,20 @@ Test(lua_api, iam_library_names)
     free(m);
 }
 
+/* action_check is the name, check_action its deprecated alias; errors name
+ * the function by its name. */
+Test(lua_api, iam_action_check_name)
+{
+    char *m = message_of(RULE(
+        "local ok, err = pcall(iam.check_action, nil)\n"
+        "report{ message = table.concat({ tostring(rawequal(iam.check_action, iam.action_check)),\n"
+        "  tostring(iam.action_check('s3:GetObject')), iam.action_check('nope:X'),\n"
+        "  tostring(ok), err }, ' ') }"));
+    cr_assert_str_eq(m, "true nil service false iam.action_check: bad argument #1 (string "
+                        "expected, got nil)");
+    free(m);
+}
+
 /* A bad argument is a rule failure that names the function as the rule
  * wrote it and the argument as the rule counts it (after the colon). */
 Test(lua_api, argument_errors)

@@ -149,7 +149,7 @@ local function suggestion(item, budget)
   return iam.suggest(item)
 end
 
--- The problem with one Action/NotAction item that iam.check_action found:
+-- The problem with one Action/NotAction item that iam.action_check found:
 -- rule id and message, or nil for a known gap.
 local function action_finding(item, problem, budget)
   local lower = item:lower()
@@ -158,7 +158,7 @@ local function action_finding(item, problem, budget)
     local fixed = trim(item)
     local msg = quote(item) .. " has " .. space_words(item)
       .. ": IAM compares action names exactly, so it matches no action."
-    if fixed ~= item and iam.check_action(fixed) == nil then
+    if fixed ~= item and iam.action_check(fixed) == nil then
       msg = msg .. " Write " .. quote(fixed) .. "."
     end
     return "IAM-VALID-ACTION", msg
