@@ -50,7 +50,7 @@ allowlist:
     justification: Break-glass role, reviewed quarterly
 YML
 "$bin" scan --config "$tmp/allow.yml" --include-suppressed -f json -o "$tmp/allow.json" \
-    "$cases/principals/authz-attachments/dump.json" >/dev/null 2>&1
+    "$cases/principals/account-dump-attachments/dump.json" >/dev/null 2>&1
 [ "$(jq '[.findings[] | select(.suppressed != null)] | length' "$tmp/allow.json")" = 3 ] &&
     [ "$(jq '[.findings[] | select(.suppressed == null)] | length' "$tmp/allow.json")" = 2 ] &&
     ok "allowlist principal matches a holder (3 suppressed, 2 kept)" ||
@@ -67,14 +67,14 @@ cat >"$tmp/policies.json" <<'JSON'
      "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22ssm%3AStartSession%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"}]}]}
 JSON
 "$bin" scan --no-config --managed-policies "$tmp/policies.json" \
-    "$cases/principals/authz-filtered/dump.json" >"$tmp/mp" 2>&1
+    "$cases/principals/account-dump-filtered/dump.json" >"$tmp/mp" 2>&1
 grep -q 'dump.json:12:9: error\[IAM-SSM-2\] role maint attaches managed policy elsewhere' "$tmp/mp" &&
     ok "--managed-policies reads an account dump's policies" || fail "--managed-policies: $(head -3 "$tmp/mp")"
 grep -q 'dump.json:12:9: note\[skipped\] managed policy' "$tmp/mp" &&
     fail "--managed-policies: the policy it defines is still a note" ||
     ok "--managed-policies: no note for the policy it defines"
 # Without it, the attachment is a note (seen with -v), not a silent skip.
-"$bin" scan --no-config -v "$cases/principals/authz-filtered/dump.json" >"$tmp/mp" 2>&1
+"$bin" scan --no-config -v "$cases/principals/account-dump-filtered/dump.json" >"$tmp/mp" 2>&1
 grep -q 'dump.json:12:9: note\[skipped\] managed policy arn:aws:iam::111122223333:policy/elsewhere is not defined in this file: not checked' \
     "$tmp/mp" && ok "a customer managed policy defined elsewhere is a note" ||
     fail "no note for a customer managed policy defined elsewhere: $(head -3 "$tmp/mp")"

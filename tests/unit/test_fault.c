@@ -803,7 +803,7 @@ Test(fault, scan_principals_and_attachments)
     require_fault_injection();
     static const char *const files[] = {"tests/cases/principals/cfn-attachments/template.yaml",
                                         "tests/cases/principals/tfplan-attachments/plan.json",
-                                        "tests/cases/principals/authz-attachments/dump.json",
+                                        "tests/cases/principals/account-dump-attachments/dump.json",
                                         "tests/cases/effective/template.yaml"};
     scan_ctx c;
     memset(&c, 0, sizeof c);
