@@ -192,8 +192,9 @@ static int build_all(search *S)
 
 /* ---- templates ---- */
 
-static int parse_template(search *S, const reach_str *t)
+static int parse_template(search *S, const reach_str *t, size_t literal_tail)
 {
+    size_t holes_end = literal_tail < t->n ? t->n - literal_tail : 0;
     static const char *const holes[] = {"{partition}", "{region}", "{account}"};
     ig_free(S->items);
     S->items = ig_malloc((t->n ? t->n : 1) * sizeof *S->items);
@@ -201,9 +202,9 @@ static int parse_template(search *S, const reach_str *t)
     uint32_t k = 0;
     for (size_t i = 0; i < t->n;) {
         size_t hole = 0;
-        for (size_t h = 0; h < 3 && !hole; h++) {
+        for (size_t h = 0; h < 3 && !hole && i < holes_end; h++) {
             size_t hl = strlen(holes[h]);
-            if (t->n - i >= hl && memcmp(t->s + i, holes[h], hl) == 0) hole = hl;
+            if (holes_end - i >= hl && memcmp(t->s + i, holes[h], hl) == 0) hole = hl;
         }
         if (hole) {
             S->items[k].s = NULL;
@@ -727,7 +728,7 @@ int ig_reach_find(const reach_query *q, buf *witness, size_t *used)
     if (rc) goto done;
     choose_other(&S);
     for (size_t t = 0; t < q->ntemplates && rc == 0; t++) {
-        rc = parse_template(&S, &q->templates[t]);
+        rc = parse_template(&S, &q->templates[t], q->literal_tail ? q->literal_tail[t] : 0);
         if (rc == 0) rc = explore(&S, witness);
     }
 done:

@@ -57,6 +57,10 @@ typedef struct reach_query {
     const reach_group *groups;
     size_t ngroups;
     size_t max_configs; /* configurations explored at most (large ones count as several) */
+    /* NULL, or per template the length of its end that is fixed text only:
+     * "{account}" there is nine characters, so a name taken from input and
+     * appended to a template cannot add a free segment. */
+    const size_t *literal_tail;
 } reach_query;
 
 /*

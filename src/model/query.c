@@ -166,8 +166,9 @@ int ig_query_reaches_uncovered(const pstmt *st, const reach_str *templates, size
             groups[0].pats = r == 0 ? &allow[i] : allow;
             groups[0].n = r == 0 ? 1 : e->n;
             groups[0].need_some = r == 0;
-            reach_query q = {templates, ntemplates, groups, ng,
-                             max_configs > spent ? max_configs - spent : 0};
+            reach_query q = {
+                templates, ntemplates, groups, ng, max_configs > spent ? max_configs - spent : 0,
+                NULL};
             size_t used = 0;
             rc = ig_reach_find(&q, witness, &used);
             spent += used;

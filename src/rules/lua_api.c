@@ -8,6 +8,7 @@
 #include "iamguard/match.h"
 #include "match/condop.h"
 #include "match/glob.h"
+#include "match/reach.h"
 #include "model/query.h"
 #include "catalog/catalog.h"
 #include "rules/lua_args.h"
@@ -1137,6 +1138,84 @@ static int l_only_wildcards(lua_State *L)
     return 1;
 }
 
+/* No IAM ARN is longer (IAM's limit for an ARN); a longer resource, which
+ * only hostile input gives, matches nothing instead of costing the
+ * analysis a configuration per byte. */
+#define IAM_ARN_MAX 2048
+
+/* Append s[0..n) as literal characters of a reach.h pattern: reach.h reads
+ * a policy variable as request-time text, iam.arn_match as its letters. */
+static void append_literal(buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '*' || s[i] == '?' || s[i] == '$')
+            ig_buf_printf(b, "${%c}", s[i]);
+        else
+            ig_buf_append(b, s + i, 1);
+    }
+}
+
+/* The pattern as reach.h reads patterns, matching what iam.arn_match does:
+ * the same wildcards, everything else (variables included) literal. */
+static void literal_pattern(buf *b, const char *p, size_t n)
+{
+    glob_reader r;
+    ig_glob_reader_init(&r, 1, p, n);
+    for (const char *c = p;;) {
+        glob_tok t = ig_glob_read(&r, c);
+        if (t.kind == GLOB_END) return;
+        if (t.kind == GLOB_STAR || t.kind == GLOB_ONE)
+            ig_buf_append(b, c, 1);
+        else
+            append_literal(b, t.lit, t.len);
+        c = t.next;
+    }
+}
+
+/* iam.arn_match_any_account(pattern, resource): docs/RULES.md. Is there a
+ * partition and an account (reach.h's free segments) for which `pattern`
+ * matches arn:<partition>:iam::<account>:<resource>? The resource is fixed
+ * text (literal_tail), so a name holding "{account}" stays a name. */
+static int l_arn_match_any_account(lua_State *L)
+{
+    ig_sandbox_check(L);
+    check_ctx *ctx = get_ctx(L);
+    size_t pn, rn;
+    const char *p = ig_lua_checkstring(L, "iam.arn_match_any_account", 1, &pn);
+    const char *res = ig_lua_checkstring(L, "iam.arn_match_any_account", 2, &rn);
+    if (rn > IAM_ARN_MAX) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    static const char head[] = "arn:{partition}:iam::{account}:";
+    buf pat = BUF_INIT, tmpl = BUF_INIT;
+    literal_pattern(&pat, p, pn);
+    ig_buf_append(&tmpl, head, sizeof head - 1);
+    ig_buf_append(&tmpl, res, rn);
+    int rc = IAMG_ENOMEM;
+    size_t used = 0;
+    if (!pat.oom && !tmpl.oom) {
+        reach_str t = {tmpl.data, tmpl.len};
+        reach_str ps = {pat.data ? pat.data : "", pat.len};
+        reach_group g = {&ps, 1, 1};
+        size_t tail = rn;
+        reach_query q = {&t, 1, &g, 1, ctx->lim->max_reach_configs, &tail};
+        rc = ig_reach_find(&q, NULL, &used);
+    }
+    ig_buf_free(&pat);
+    ig_buf_free(&tmpl);
+    if (rc == IAMG_ENOMEM) return luaL_error(L, "out of memory");
+    ig_sandbox_charge(L, (uint64_t)used + pn / 16 + 1);
+    lua_pushboolean(L, rc == 1);
+    if (rc == IAMG_ELIMIT) {
+        /* Undecided: not a match (the holder stays unauthorized, so the
+         * finding is kept), and the caller is told why. */
+        lua_pushliteral(L, "limit");
+        return 2;
+    }
+    return 1;
+}
+
 static int l_probe(lua_State *L)
 {
     ig_sandbox_check(L);
@@ -1197,6 +1276,7 @@ void ig_lua_api_install(lua_State *L, check_ctx *ctx)
     static const luaL_Reg iam[] = {{"action_match", l_action_match},
                                    {"arn_match", l_arn_match},
                                    {"arn_split", l_arn_split},
+                                   {"arn_match_any_account", l_arn_match_any_account},
                                    {"operator_parse", l_operator_parse},
                                    {"parse_operator", l_operator_parse},
                                    {"key_equal", l_key_equal},

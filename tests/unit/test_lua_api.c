@@ -169,6 +169,38 @@ Test(lua_api, iam_library)
     free(m);
 }
 
+/* iam.arn_match_any_account: some partition and account make the pattern
+ * match; the resource is text, even when it looks like template syntax or
+ * holds wildcards and variables. */
+Test(lua_api, arn_match_any_account)
+{
+    char *m = message_of(RULE(
+        "local cases = {\n"
+        "  {'arn:aws:iam::*:role/BreakGlass*', 'role/BreakGlassOps'},\n"
+        "  {'arn:aws:iam::*:role/BreakGlass*', 'user/BreakGlassOps'},\n"
+        "  {'arn:aws-us-gov:iam::111122223333:role/Ops', 'role/Ops'},\n"
+        "  {'arn:aws:iam::*:role/Ops', 'role/ops/Ops'},\n"
+        "  {'arn:aws:iam:::role/x', 'role/x'},\n"
+        "  {'arn:aws:iam::a:b:role/x', 'role/x'},\n"
+        "  {'arn:aws:iam::1:role/1', 'role/{account}'},\n"
+        "  {'arn:aws:iam::1:role/{account}', 'role/{account}'},\n"
+        "  {'arn:aws:iam::*:role/${aws:username}', 'role/alice'},\n"
+        "  {'arn:aws:iam::*:role/${aws:username}', 'role/${aws:username}'},\n"
+        "  {'arn:aws:iam::*:role/a${*}', 'role/ab'},\n"
+        "  {'arn:aws:iam::*:role/a${*}', 'role/a*'},\n"
+        "  {'arn:aws:iam::?:role/x', 'role/x'},\n"
+        "  {'*', 'role/x'},\n"
+        "  {'*', string.rep('x', 3000)},\n"
+        "}\n"
+        "local out = {}\n"
+        "for i, c in ipairs(cases) do out[i] = tostring(iam.arn_match_any_account(c[1], c[2])) "
+        "end\n"
+        "report{ message = table.concat(out, ' ') }"));
+    cr_assert_str_eq(
+        m, "true false true false true false false true false true false true true true false");
+    free(m);
+}
+
 /* operator_parse and action_match are the names; parse_operator and
  * key_match their deprecated aliases, the same functions. */
 Test(lua_api, iam_library_names)

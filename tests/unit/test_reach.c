@@ -73,7 +73,7 @@ static int run(const spec *c, size_t max, char *witness, size_t cap)
     parse_group(&p, c->allow, 0);
     for (size_t d = 0; d < 3 && c->denies[d]; d++)
         parse_group(&p, c->denies[d], 1);
-    reach_query q = {TEMPLATES, COUNT(TEMPLATES), p.groups, p.ngroups, max};
+    reach_query q = {TEMPLATES, COUNT(TEMPLATES), p.groups, p.ngroups, max, NULL};
     buf w = BUF_INIT;
     int rc = ig_reach_find(&q, &w, NULL);
     snprintf(witness, cap, "%s", w.data ? w.data : "");
@@ -219,12 +219,12 @@ Test(reach, nul_is_a_character)
     static const char star_nul[] = "*\0x";
     reach_str p = {star_nul, 3};
     reach_group g = {&p, 1, 0}; /* NotResource "*\0x" excludes nothing real */
-    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &g, 1, 1000};
+    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &g, 1, 1000, NULL};
     cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1);
     static const char region_nul[] = "arn:aws:ec2:\0:*:instance/*";
     reach_str r = {region_nul, sizeof region_nul - 1};
     reach_group gr = {&r, 1, 1};
-    reach_query qr = {TEMPLATES, COUNT(TEMPLATES), &gr, 1, 1000};
+    reach_query qr = {TEMPLATES, COUNT(TEMPLATES), &gr, 1, 1000, NULL};
     cr_expect_eq(ig_reach_find(&qr, NULL, NULL), 1, "a region may be a NUL character");
 }
 
@@ -240,7 +240,7 @@ Test(reach, the_cap_holds)
     strcat(allow, ":instance/i-named");
     reach_str a = {allow, strlen(allow)};
     reach_group g = {&a, 1, 1};
-    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &g, 1, 50};
+    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &g, 1, 50, NULL};
     size_t used = 0;
     cr_expect_eq(ig_reach_find(&q, NULL, &used), IAMG_ELIMIT);
     cr_expect_gt(used, 50);
@@ -253,7 +253,7 @@ Test(reach, no_templates_or_patterns)
 {
     reach_str none_tpl = {"", 0};
     reach_group empty = {NULL, 0, 1};
-    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &empty, 1, 100};
+    reach_query q = {TEMPLATES, COUNT(TEMPLATES), &empty, 1, 100, NULL};
     cr_expect_eq(ig_reach_find(&q, NULL, NULL), 0, "a group that needs a match and has none");
     empty.need_some = 0;
     cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1, "a group that needs no match is met");
@@ -262,4 +262,30 @@ Test(reach, no_templates_or_patterns)
     q.templates = &none_tpl;
     q.ntemplates = 1;
     cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1, "the empty template is one ARN, the empty one");
+}
+
+/* The literal tail of a template is fixed text: a name from input that
+ * holds "{account}" does not become a free segment. */
+Test(reach, literal_tail)
+{
+    static const char tmpl[] = "arn:{partition}:iam::{account}:role/{account}";
+    reach_str t = {tmpl, sizeof tmpl - 1};
+    size_t tail = strlen("role/{account}");
+    reach_str any_role = {"arn:aws:iam::1:role/x", 21};
+    reach_group g = {&any_role, 1, 1};
+    reach_query q = {&t, 1, &g, 1, 1000, NULL};
+    cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1, "without a tail the name is free");
+    q.literal_tail = &tail;
+    cr_expect_eq(ig_reach_find(&q, NULL, NULL), 0, "the name is the nine characters");
+    reach_str named = {"arn:aws:iam::1:role/{account}", 29};
+    g.pats = &named;
+    cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1);
+    /* A hole cut by the start of the tail is text too; one before it is free. */
+    size_t cut = strlen("account}:role/{account}");
+    q.literal_tail = &cut;
+    reach_str acct = {"arn:aws:iam::{account}:role/{account}", 37};
+    g.pats = &acct;
+    cr_expect_eq(ig_reach_find(&q, NULL, NULL), 1);
+    g.pats = &named;
+    cr_expect_eq(ig_reach_find(&q, NULL, NULL), 0);
 }
