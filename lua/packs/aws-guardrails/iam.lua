@@ -345,7 +345,7 @@ return common.rules("iam", {
               target = via == "NotResource" and "every policy NotResource leaves"
                 or "policies that may be permissions boundaries (" .. g.quote(via) .. ")",
               holders = held and left or nil,
-              granted_by = hit.text,
+              granted_by = hit.clause,
               fix = (#patterns == 0 and ("No authorized_principals are configured for IAM-IAM-4: "
                 .. "list the principals that may change boundary policies under rules: "
                 .. "IAM-IAM-4: params: in .iamguard.yml.")
@@ -377,7 +377,7 @@ return common.rules("iam", {
               report {
                 statement = st,
                 message = g.holder_name(principal) .. " may change its own permissions boundary "
-                  .. (b.name or target) .. ": " .. hit.text .. " in " .. g.statement_name(st)
+                  .. (b.name or target) .. ": " .. actions.text_in(hit, g.statement_name(st))
                   .. " grants " .. hit.action .. " on it. Deny the boundary policy's changes "
                   .. "to the principals it bounds.",
               }
@@ -444,7 +444,7 @@ return common.rules("iam", {
             level = #patterns == 0 and "note" or nil,
             message = g.message {
               statement = st, action = "iam:CreateRole", target = "any role",
-              holders = held and left or nil, granted_by = hit.text,
+              holders = held and left or nil, granted_by = hit.clause,
               unscoped = "no condition on iam:PermissionsBoundary makes the new role carry a "
                 .. "boundary",
               fix = (#patterns == 0 and "If its holders are delegated admins, " or "")
@@ -668,10 +668,9 @@ return common.rules("iam", {
         if not passed_to_service(st) then
           report {
             statement = st, element = hit.element, index = hit.index,
-            message = g.statement_name(st) .. " allows iam:PassRole to any service. " .. hit.text
-              .. " grants iam:PassRole and no condition on iam:PassedToService names the "
-              .. "service. Add a StringEquals condition on iam:PassedToService "
-              .. "(e.g. \"lambda.amazonaws.com\").",
+            message = g.statement_name(st) .. " allows iam:PassRole to any service. " .. hit.clause
+              .. " and no condition on iam:PassedToService names the service. Add a StringEquals "
+              .. "condition on iam:PassedToService (e.g. \"lambda.amazonaws.com\").",
           }
         end
       end

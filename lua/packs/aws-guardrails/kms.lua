@@ -102,8 +102,8 @@ end
 
 local function duties_message(admin, use, who)
   return (who or g.statement_name(use.st)) .. " may both administer and use KMS keys: "
-    .. admin.hit.text .. " in " .. g.statement_name(admin.st) .. " grants " .. admin.hit.action
-    .. ", and " .. use.hit.text .. " in " .. g.statement_name(use.st) .. " grants "
+    .. actions.text_in(admin.hit, g.statement_name(admin.st)) .. " grants " .. admin.hit.action
+    .. ", and " .. actions.text_in(use.hit, g.statement_name(use.st)) .. " grants "
     .. use.hit.action .. ". Give key administrators and key users separate roles."
 end
 

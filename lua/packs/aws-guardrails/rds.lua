@@ -103,8 +103,8 @@ end
 
 local function duties_message(admin, use, who)
   return who .. " may both administer RDS databases and use KMS keys directly: "
-    .. admin.hit.text .. " in " .. where(admin) .. " grants " .. admin.hit.action
-    .. ", and " .. use.hit.text .. " in " .. where(use) .. " grants "
+    .. actions.text_in(admin.hit, where(admin)) .. " grants " .. admin.hit.action
+    .. ", and " .. actions.text_in(use.hit, where(use)) .. " grants "
     .. use.hit.action .. " with no kms:ViaService condition. Let database administrators use "
     .. "keys only through RDS (kms:ViaService rds.REGION.amazonaws.com), and keep direct key "
     .. "use to other roles."

@@ -373,9 +373,10 @@ return common.rules("sts", {
       if assume then
         report {
           statement = tag.statement, element = tag.element, index = tag.index,
-          message = "This policy allows both sts:TagSession (" .. tag.text .. " in "
-            .. g.statement_name(tag.statement) .. ") and " .. assume.action .. " ("
-            .. assume.text .. " in " .. g.statement_name(assume.statement) .. "). Remove "
+          message = "This policy allows both sts:TagSession ("
+            .. actions.text_in(tag, g.statement_name(tag.statement)) .. " grants it) and "
+            .. assume.action .. " (" .. actions.text_in(assume, g.statement_name(assume.statement))
+            .. " grants it). Remove "
             .. "sts:TagSession.",
         }
       end

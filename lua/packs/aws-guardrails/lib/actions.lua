@@ -30,6 +30,15 @@ local function hit_of(action, element, index, pattern)
   return h
 end
 
+--- The subject of a sentence that goes on with " grants <action>", saying
+--- where the grant is: 'Action "kms:*" in Statement "Admin"', or
+--- 'Statement "Admin", through NotAction,'. (hit.text followed by " in ..."
+--- would read "NotAction, which does not exclude it, in ...".)
+function M.text_in(hit, where)
+  if hit.element == "Action" then return hit.text .. " in " .. where end
+  return where .. ", through NotAction,"
+end
+
 --- A set of actions: names as the catalogue spells them (or globs);
 --- a name the catalogue does not know is an error of the rule. `list`
 --- keeps the names, in order, for messages and for the rule's `actions`.
