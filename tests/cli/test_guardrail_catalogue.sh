@@ -5,7 +5,8 @@
 # a pack rule the catalogue does not define, fails the test and is named.
 # For each guardrail the test also checks its help_uri (the service folder's
 # published page and the identifier's anchor), that the rule file of its
-# service folder has a test case where it reports.
+# service folder has a test case where it reports, and that
+# docs/aws-guardrails.md has its row in its service's section.
 #   test_guardrail_catalogue.sh IAMGUARD SOURCE_DIR SEED_DIR
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -13,6 +14,7 @@ src=$(cd "$2" && pwd)
 seed=$3
 . "$src/tests/cli/lib.sh"
 pack=$src/lua/packs/aws-guardrails
+docs=$src/docs/aws-guardrails.md
 site=https://aws-samples.github.io/aws-iam-permissions-guardrails/guardrails
 
 if [ ! -d "$seed/guardrails" ]; then
@@ -57,7 +59,7 @@ done <"$tmp/pack"
 [ -z "$notext" ] && ok "rules --pack aws-guardrails lists them as text" || fail "not in the text list:$notext"
 
 # Per guardrail of the pack: help_uri, test cases, documentation row.
-bad_uri="" bad_file="" no_pos=""
+bad_uri="" bad_file="" no_pos="" no_row=""
 while read -r folder id; do
     grep -qx "$id" "$tmp/pack" || continue
     uri=$(jq -r --arg id "$id" '.runs[0].tool.driver.rules[] | select(.id == $id) | .helpUri' "$tmp/rules.sarif")
@@ -77,11 +79,19 @@ while read -r folder id; do
         [ -f "$e" ] && grep -q "^$id " "$e" && pos=$((pos + 1))
     done
     [ $pos -gt 0 ] || no_pos="$no_pos $id"
+    # Its row, in its folder's section ("## folder" up to the next "## ").
+    awk -v sec="## $folder" -v id="$id" '
+        $0 == sec { on = 1; next }
+        /^## / { on = 0 }
+        on && index($0, "| " id " |") == 1 { found = 1 }
+        END { exit !found }' "$docs" || no_row="$no_row $id"
 done <"$tmp/catalogue"
 [ -z "$bad_uri" ] && ok "help_uri: the service folder's page and the guardrail's anchor" ||
     fail "help_uri not the catalogue's page:$bad_uri"
 [ -z "$bad_file" ] && ok "each rule is in the file of its service folder" ||
     fail "rules outside their service folder's file:$bad_file"
 [ -z "$no_pos" ] && ok "each rule has a test case where it reports" || fail "no case reports:$no_pos"
+[ -z "$no_row" ] && ok "docs/aws-guardrails.md has a row per guardrail in its service's section" ||
+    fail "no row in docs/aws-guardrails.md for:$no_row"
 
 [ $fails = 0 ]
