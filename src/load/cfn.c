@@ -509,6 +509,10 @@ static int principal_facts(cfx *c, const tnode *props, const char *key, uint8_t 
     f.ptype = pt;
     f.who = key;
     f.name = name_key ? resolve_name(c, ig_tnode_get(props, name_key)) : NULL;
+    /* IAM's default path when the template gives none; NULL (unknown) when
+     * it gives one that does not resolve to a string. */
+    const tnode *path = ig_tnode_get(props, "Path");
+    f.path = path ? resolve_name(c, path) : "/";
     f.src = c->src;
     f.at = c->id_node ? c->id_node : props;
     int rc = ig_extract_fact(c->x, &f);

@@ -41,6 +41,7 @@ typedef struct lfact {
                             or for FACT_HOLD a key or name */
     const char *name;    /* name when the file says it */
     const char *arn;     /* ARN when the file says it */
+    const char *path;    /* FACT_PRINCIPAL: its path ("/" by default) when the file says it */
     const char *ref;     /* FACT_HOLD of a managed policy, boundary or group: ARN, name or key */
     uint32_t doc, ndocs; /* documents (index in loaded.docs) */
     const tsource *src;  /* source of `at` */

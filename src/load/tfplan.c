@@ -529,6 +529,9 @@ static int principal_facts(tfx *t, tfres *r, uint32_t doc, uint32_t ndocs)
         f.who = r->address;
         f.name = name;
         f.arn = ig_tnode_str(ig_tnode_get(r->values, "arn"));
+        /* The plan gives the path (default "/") unless it is known only
+         * after apply: then it is unknown (NULL). */
+        f.path = ig_tnode_str(ig_tnode_get(r->values, "path"));
         int rc = tf_fact(t, &f);
         if (!rc && ndocs && pt == PT_ROLE) {
             /* The trust policy comes first, then inline_policy blocks. */

@@ -379,6 +379,7 @@ static int join(joiner *j)
             principal *pr = &ps->v[p];
             pr->name = f->name;
             pr->arn = f->arn;
+            pr->path = f->path;
             pr->id = (f->arn && strcmp(f->arn, f->who) == 0) ? NULL : f->who;
             pr->src = f->src;
             pr->at = f->at;

@@ -38,6 +38,7 @@ typedef struct principal {
     const char *id;   /* logical ID or Terraform address, or NULL */
     const char *name; /* when known */
     const char *arn;  /* when known */
+    const char *path; /* when known: "/" unless the file gives another */
     phold *holds;
     uint32_t nholds, capholds;
     const tsource *src; /* where the file declares it (or first names it) */

@@ -20,6 +20,7 @@ static void push_who(lua_State *L, const principal *p)
     set_str(L, "type", ig_ptype_name(p->type));
     set_str(L, "name", p->name);
     set_str(L, "arn", p->arn);
+    set_str(L, "path", p->path);
     set_str(L, "id", p->id);
 }
 

@@ -430,20 +430,18 @@ end
 
 --- Does `pattern` (a glob: '*' and '?' match any text, case-sensitive)
 --- match the holder or principal h, by its ARN, name or logical ID? A
---- holder of a template or plan whose ARN the file does not say, but whose
---- type and name it does, has the ARN arn:<partition>:iam::<account>:
---- <type>/<path><name> for some partition and account: the pattern matches
---- its ARN when it matches one of those (iam.arn_match_any_account; path
---- "/" unless h.path says otherwise). Without a name (CloudFormation makes
---- one up) there is no ARN to match: name and logical ID only.
+--- principal a template or plan declares, whose ARN the file does not say
+--- (or says is "", as some plans do)
+--- but whose type, path and name it does, has the ARN
+--- arn:<partition>:iam::<account>:<type><path><name> for some partition
+--- and account: the pattern matches its ARN when it matches one of those
+--- (iam.arn_match_any_account). Without a name (CloudFormation makes one
+--- up) or a known path there is no ARN to match: name and logical ID only.
 function M.principal_matches(pattern, h)
-  if h.arn ~= nil then
+  if h.arn ~= nil and h.arn ~= "" then
     if iam.arn_match(pattern, h.arn) then return true end
-  elseif h.name ~= nil and h.type ~= nil then
-    if iam.arn_match_any_account(pattern, h.type .. "/" .. string.sub(h.path or "/", 2) .. h.name)
-    then
-      return true
-    end
+  elseif h.name ~= nil and h.type ~= nil and h.path ~= nil then
+    if iam.arn_match_any_account(pattern, h.type .. h.path .. h.name) then return true end
   end
   return (h.name ~= nil and iam.arn_match(pattern, h.name))
     or (h.id ~= nil and iam.arn_match(pattern, h.id))
