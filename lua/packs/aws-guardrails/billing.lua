@@ -26,10 +26,6 @@ local FINE_GRAINED = {
   "tax:PutTaxRegistration",
 }
 
-local ALL = {}
-for _, a in ipairs(PORTAL) do ALL[#ALL + 1] = a end
-for _, a in ipairs(FINE_GRAINED) do ALL[#ALL + 1] = a end
-
 local FIX = "Keep billing and account settings to the billing and account administrators."
 
 local SPEC = {
@@ -66,30 +62,9 @@ local SPEC = {
     .. "      fine_grained: true\n```",
 }
 
-local function rule_with(list, params)
-  local spec = {}
-  for k, v in pairs(SPEC) do spec[k] = v end
-  spec.actions = list
-  spec.params = params
-  return guard.rule(spec)
-end
-
-local catalogue_only = rule_with(PORTAL)
-local rule = rule_with(ALL, {
-  fine_grained = {
-    default = true,
-    description = "Also check the fine-grained account:, billing:, payments:, tax:, invoicing: "
-      .. "and purchase-orders: writes that replaced the aws-portal actions; false checks the "
-      .. "catalogue's three aws-portal actions only.",
-  },
-})
-local check_all = rule.check
-rule.check = function(policy, report, p)
-  if p and p.fine_grained == false then
-    catalogue_only.check(policy, report, p)
-  else
-    check_all(policy, report, p)
-  end
-end
+local rule = guard.rule_with_extension(SPEC, PORTAL, FINE_GRAINED, "fine_grained",
+  "Also check the fine-grained account:, billing:, payments:, tax:, invoicing: "
+    .. "and purchase-orders: writes that replaced the aws-portal actions; false checks the "
+    .. "catalogue's three aws-portal actions only.")
 
 return common.rules("billing", { rule })

@@ -13,10 +13,6 @@ local BUDGET_ACTIONS = {
   "budgets:CreateBudgetAction", "budgets:DeleteBudgetAction", "budgets:UpdateBudgetAction",
 }
 
-local ALL = {}
-for _, a in ipairs(BUDGETS) do ALL[#ALL + 1] = a end
-for _, a in ipairs(BUDGET_ACTIONS) do ALL[#ALL + 1] = a end
-
 local SPEC = {
   id = "IAM-BUDGETS-1",
   name = "RestrictBudgetModification",
@@ -42,30 +38,9 @@ local SPEC = {
     .. "      authorized_principals: [\"arn:aws:iam::*:role/FinOps*\"]\n```",
 }
 
-local function rule_with(list, params)
-  local spec = {}
-  for k, v in pairs(SPEC) do spec[k] = v end
-  spec.actions = list
-  spec.params = params
-  return guard.rule(spec)
-end
-
-local catalogue_only = rule_with(BUDGETS)
-local rule = rule_with(ALL, {
-  budget_actions = {
-    default = true,
-    description = "Also check managing budget actions (budgets:CreateBudgetAction, "
-      .. "UpdateBudgetAction, DeleteBudgetAction); false checks the catalogue's "
-      .. "budgets:ModifyBudget only.",
-  },
-})
-local check_all = rule.check
-rule.check = function(policy, report, p)
-  if p and p.budget_actions == false then
-    catalogue_only.check(policy, report, p)
-  else
-    check_all(policy, report, p)
-  end
-end
+local rule = guard.rule_with_extension(SPEC, BUDGETS, BUDGET_ACTIONS, "budget_actions",
+  "Also check managing budget actions (budgets:CreateBudgetAction, "
+    .. "UpdateBudgetAction, DeleteBudgetAction); false checks the catalogue's "
+    .. "budgets:ModifyBudget only.")
 
 return common.rules("budgets", { rule })

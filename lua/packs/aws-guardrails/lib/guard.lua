@@ -458,4 +458,32 @@ function M.rule(spec)
   return rule
 end
 
+--- A restricted rule whose action list grows with a boolean parameter: the
+--- catalogue's `base` actions, and while `param` is true (its default) the
+--- `extra` actions as well. spec holds the rule's other fields; the
+--- parameter is described by `description`.
+function M.rule_with_extension(spec, base, extra, param, description)
+  local function rule_with(list, params)
+    local s = {}
+    for k, v in pairs(spec) do s[k] = v end
+    s.actions = list
+    s.params = params
+    return M.rule(s)
+  end
+  local all = {}
+  for _, a in ipairs(base) do all[#all + 1] = a end
+  for _, a in ipairs(extra) do all[#all + 1] = a end
+  local base_only = rule_with(base)
+  local rule = rule_with(all, { [param] = { default = true, description = description } })
+  local check_all = rule.check
+  rule.check = function(policy, report, p)
+    if p and p[param] == false then
+      base_only.check(policy, report, p)
+    else
+      check_all(policy, report, p)
+    end
+  end
+  return rule
+end
+
 return M
