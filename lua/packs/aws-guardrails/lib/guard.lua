@@ -195,6 +195,21 @@ local AUTHORIZED = {
     .. "and principals of resource policies that match, are not reported.",
 }
 
+--- The rule table a builder starts from: the fields of `spec` that are not
+--- the builder's own (`spec_only`), and spec.params with the
+--- authorized_principals parameter added unless the rule gives its own.
+function M.rule_base(spec, spec_only)
+  local rule = {}
+  for k, v in pairs(spec) do
+    if not spec_only[k] then rule[k] = v end
+  end
+  local params = {}
+  for k, v in pairs(spec.params or {}) do params[k] = v end
+  params.authorized_principals = params.authorized_principals or AUTHORIZED
+  rule.params = params
+  return rule
+end
+
 local SPEC_ONLY = {
   actions = true, scoped = true, restrict_scoped = true, scope_keys = true, scope_mfa = true,
   scope_word = true, target = true, fix = true, scoped_fix = true, unconfigured_level = true,
@@ -284,6 +299,21 @@ function M.principals_outside(st, patterns, root_counts)
   return outside, anyone
 end
 
+--- The finding on resource-policy statement hit.statement that grants
+--- hit.action to the principals labelled `outside`: `how` says why
+--- authorized_principals does not excuse them, spec.fix follows.
+function M.resource_finding(spec, hit, outside, how, level)
+  local st = hit.statement
+  return {
+    statement = st,
+    element = st.not_principal and "NotPrincipal" or "Principal",
+    level = level,
+    message = g.statement_name(st) .. " of the " .. (spec.resource_word or "resource policy")
+      .. " allows " .. hit.action .. " for " .. g.join(outside) .. ". " .. hit.text
+      .. " grants " .. hit.action .. ". " .. how .. (spec.fix and (" " .. spec.fix) or ""),
+  }
+end
+
 local function check_resource(spec, set, policy, report, p)
   local patterns = p and p.authorized_principals or {}
   for _, hit in ipairs(M.allowed(policy, set)) do
@@ -293,14 +323,8 @@ local function check_resource(spec, set, policy, report, p)
       local how = #patterns == 0 and M.how_to_configure(spec.id)
         or "They are not in authorized_principals."
       if anyone then how = "Nobody can be authorized that way: name the principals." end
-      report {
-        statement = st,
-        element = st.not_principal and "NotPrincipal" or "Principal",
-        level = (#patterns == 0 and not anyone) and (spec.unconfigured_level or "note") or nil,
-        message = g.statement_name(st) .. " of the " .. (spec.resource_word or "resource policy")
-          .. " allows " .. hit.action .. " for " .. g.join(outside) .. ". " .. hit.text
-          .. " grants " .. hit.action .. ". " .. how .. (spec.fix and (" " .. spec.fix) or ""),
-      }
+      report(M.resource_finding(spec, hit, outside, how,
+        (#patterns == 0 and not anyone) and (spec.unconfigured_level or "note") or nil))
     end
   end
 end
@@ -423,14 +447,7 @@ end
 ---                      statement, naming the others: for guardrails on a
 ---                      whole service, whose grants are in most statements
 function M.rule(spec)
-  local rule = {}
-  for k, v in pairs(spec) do
-    if not SPEC_ONLY[k] then rule[k] = v end
-  end
-  local params = {}
-  for k, v in pairs(spec.params or {}) do params[k] = v end
-  params.authorized_principals = params.authorized_principals or AUTHORIZED
-  rule.params = params
+  local rule = M.rule_base(spec, SPEC_ONLY)
   -- The names as listed: iam.action_set (actions.set) refuses a name the
   -- catalogue does not know, and st:grants matches names whatever their
   -- case. Looking each one up (iam.action, iam.expand) would cost more than

@@ -22,23 +22,12 @@
 local g = require("iamguard.guardrail")
 local actions = require("actions")
 local principals = require("principals")
+local guard = require("guard")
 
 local M = {}
 
-local AUTHORIZED = {
-  default = {},
-  description = "Principals allowed to hold the actions: ARN, name or account globs ('*' and "
-    .. "'?'), e.g. arn:aws:iam::*:role/BreakGlass*. Identity policies whose holders all match, "
-    .. "and principals of resource policies that match, are not reported.",
-}
-
 local SPEC_ONLY = { actions = true, resource = true, fix = true, unconfigured_level = true,
   root_counts = true, kinds = true, resource_word = true, reaches = true }
-
-local function how_to_configure(id)
-  return "No authorized_principals are configured for " .. id
-    .. ": list the principals that may hold it under rules: " .. id .. ": params: in .iamguard.yml."
-end
 
 local function judged(policy, kinds)
   for _, k in ipairs(kinds) do
@@ -59,9 +48,7 @@ function M.check_identity(spec, policy, report, p)
     local st = hit.statement
     if not spec.reaches or spec.reaches(st, p, hit) then
       do
-        local how = #patterns == 0 and how_to_configure(spec.id)
-          or (held and "It is held by principals outside authorized_principals."
-            or "No principal of this file holds the policy, so authorized_principals cannot excuse it.")
+        local how = #patterns == 0 and guard.how_to_configure(spec.id) or guard.not_excused(held)
         report {
           statement = st,
           element = hit.element,
@@ -101,16 +88,10 @@ function M.check_resource(spec, policy, report, p)
           end
         end
         if #outside > 0 then
-          local how = #patterns == 0 and how_to_configure(spec.id)
+          local how = #patterns == 0 and guard.how_to_configure(spec.id)
             or "They are not in authorized_principals."
-          report {
-            statement = st,
-            element = st.not_principal and "NotPrincipal" or "Principal",
-            level = #patterns == 0 and (spec.unconfigured_level or "note") or nil,
-            message = g.statement_name(st) .. " of the " .. (spec.resource_word or "resource policy")
-              .. " allows " .. hit.action .. " for " .. g.join(outside) .. ". " .. hit.text
-              .. " grants " .. hit.action .. ". " .. how .. (spec.fix and (" " .. spec.fix) or ""),
-          }
+          report(guard.resource_finding(spec, hit, outside, how,
+            #patterns == 0 and (spec.unconfigured_level or "note") or nil))
         end
       end
     end
@@ -128,14 +109,7 @@ end
 ---   unconfigured_level level while authorized_principals is empty (default "note")
 ---   kinds              identity-like kinds judged by holders (default {"identity"})
 function M.rule(spec)
-  local rule = {}
-  for k, v in pairs(spec) do
-    if not SPEC_ONLY[k] then rule[k] = v end
-  end
-  local params = {}
-  for k, v in pairs(spec.params or {}) do params[k] = v end
-  params.authorized_principals = params.authorized_principals or AUTHORIZED
-  rule.params = params
+  local rule = guard.rule_base(spec, SPEC_ONLY)
   local s = {}
   for k, v in pairs(spec) do s[k] = v end
   s.set = actions.set(spec.actions)
