@@ -5,7 +5,9 @@
 # a pack rule the catalogue does not define, fails the test and is named.
 # For each guardrail the test also checks its help_uri (the service folder's
 # published page and the identifier's anchor), that the rule file of its
-# service folder has a test case where it reports, and that
+# service folder has a test case where it reports and one where it stays
+# silent, that a rule with an authorized_principals parameter has a case
+# whose configuration (CASE.iamguard.yml) sets it, and that
 # docs/aws-guardrails.md has its row in its service's section.
 #   test_guardrail_catalogue.sh IAMGUARD SOURCE_DIR SEED_DIR
 set -u
@@ -58,8 +60,25 @@ while read -r id; do
 done <"$tmp/pack"
 [ -z "$notext" ] && ok "rules --pack aws-guardrails lists them as text" || fail "not in the text list:$notext"
 
+# The rules declaring authorized_principals, and per case configuration
+# "TESTS-DIR ID" for each rule it gives a non-empty list, as iamguard reads
+# the file (so every YAML form counts).
+jq -r '.[] | select(.pack == "aws-guardrails")
+    | select(any(.params[]?; .name == "authorized_principals")) | .id' \
+    "$tmp/rules.json" | sort -u >"$tmp/declares"
+[ -s "$tmp/declares" ] || fail "no rule of the pack declares authorized_principals"
+: >"$tmp/configured"
+for y in "$pack"/*.tests/*.iamguard.yml "$src"/lua/rules/*.tests/*.iamguard.yml; do
+    [ -f "$y" ] || continue
+    "$bin" rules --config "$y" --pack aws-guardrails -f json >"$tmp/case.json" ||
+        { fail "rules --config $y failed"; continue; }
+    jq -r --arg d "$(dirname "$y")" '.[]
+        | select(any(.params[]?; .name == "authorized_principals" and (.value | length) > 0))
+        | "\($d) \(.id)"' "$tmp/case.json" >>"$tmp/configured"
+done
+
 # Per guardrail of the pack: help_uri, test cases, documentation row.
-bad_uri="" bad_file="" no_pos="" no_row=""
+bad_uri="" bad_file="" no_pos="" no_neg="" no_auth="" no_row=""
 while read -r folder id; do
     grep -qx "$id" "$tmp/pack" || continue
     uri=$(jq -r --arg id "$id" '.runs[0].tool.driver.rules[] | select(.id == $id) | .helpUri' "$tmp/rules.sarif")
@@ -74,11 +93,19 @@ while read -r folder id; do
     esac
     [ "$file" = "$folder.lua" ] || bad_file="$bad_file $id($source)"
     tests=$dir/${file%.lua}.tests
-    pos=0
+    # Cases where it reports and cases where it stays silent (no line of
+    # its .expected names it). For a file of several rules a case silent
+    # for one rule may test another; the cases say which in their comments.
+    pos=0 neg=0
     for e in "$tests"/*.expected; do
-        [ -f "$e" ] && grep -q "^$id " "$e" && pos=$((pos + 1))
+        [ -f "$e" ] || continue
+        if grep -q "^$id " "$e"; then pos=$((pos + 1)); else neg=$((neg + 1)); fi
     done
     [ $pos -gt 0 ] || no_pos="$no_pos $id"
+    [ $neg -gt 0 ] || no_neg="$no_neg $id"
+    if grep -qx "$id" "$tmp/declares" && ! grep -qxF "$tests $id" "$tmp/configured"; then
+        no_auth="$no_auth $id"
+    fi
     # Its row, in its folder's section ("## folder" up to the next "## ").
     awk -v sec="## $folder" -v id="$id" '
         $0 == sec { on = 1; next }
@@ -91,6 +118,11 @@ done <"$tmp/catalogue"
 [ -z "$bad_file" ] && ok "each rule is in the file of its service folder" ||
     fail "rules outside their service folder's file:$bad_file"
 [ -z "$no_pos" ] && ok "each rule has a test case where it reports" || fail "no case reports:$no_pos"
+[ -z "$no_neg" ] && ok "each rule has a test case where it stays silent" ||
+    fail "no case where it stays silent:$no_neg"
+[ -z "$no_auth" ] &&
+    ok "each of the $(wc -l <"$tmp/declares") rules declaring authorized_principals has a case configuring it" ||
+    fail "no case configures authorized_principals for:$no_auth"
 [ -z "$no_row" ] && ok "docs/aws-guardrails.md has a row per guardrail in its service's section" ||
     fail "no row in docs/aws-guardrails.md for:$no_row"
 
