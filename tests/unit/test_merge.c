@@ -264,7 +264,7 @@ Test(merge, hostile_sarif_read_back)
             const iamg_finding *fd = iamg_results_get(r, 0);
             cr_expect_eq(fd->line, 0, "a negative line reads as none");
             cr_expect_eq(fd->level, IAMG_LEVEL_WARNING);
-            cr_expect_str_eq(fd->path, "a", "escapes decoded; %00 ends the path");
+            cr_expect_str_eq(fd->path, "a", "escapes decoded; %%00 ends the path");
             cr_expect_eq(iamg_results_diag_count(r), 1, "only a diagnostic object is one");
             cr_expect_eq(iamg_results_document_count(r), 0, "entries without a path are not");
             iamg_engine *e = NULL;
