@@ -498,10 +498,7 @@ return common.rules("iam", {
     check = function(policy, report, p)
       local hits = actions.allowed(policy, PASSROLE_SET)
       if #hits == 0 then return end
-      if #p.authorized_principals > 0 then
-        local left, held = g.unauthorized_holders(policy, p.authorized_principals)
-        if held and #left == 0 then return end
-      end
+      if g.all_authorized(policy, p.authorized_principals) then return end
       local seen = {}
       for _, hit in ipairs(g.find_unscoped(policy, PASSROLE_SPEC)) do
         local st = hit.statement
@@ -659,10 +656,7 @@ return common.rules("iam", {
     check = function(policy, report, p)
       local hits = actions.allowed(policy, PASSROLE_SET)
       if #hits == 0 then return end
-      if #p.authorized_principals > 0 then
-        local left, held = g.unauthorized_holders(policy, p.authorized_principals)
-        if held and #left == 0 then return end
-      end
+      if g.all_authorized(policy, p.authorized_principals) then return end
       for _, hit in ipairs(hits) do
         local st = hit.statement
         if not passed_to_service(st) then

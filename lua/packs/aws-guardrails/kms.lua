@@ -314,10 +314,7 @@ return common.rules("kms", {
     check = function(policy, report, p)
       local exempt = p and p.authorized_principals or {}
       if policy.kind == "identity" then
-        if #exempt > 0 then
-          local left, held = g.unauthorized_holders(policy, exempt)
-          if held and #left == 0 then return end
-        end
+        if g.all_authorized(policy, exempt) then return end
         local admin, use = policy_duties(policy)
         if admin and use then
           report { statement = use.st, element = use.hit.element, index = use.hit.index,

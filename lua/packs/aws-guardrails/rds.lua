@@ -230,10 +230,7 @@ return common.rules("rds", {
       .. "                                 \"kms:CallerAccount\": \"111122223333\"}}}\n```",
     check = function(policy, report, p)
       local exempt = p and p.authorized_principals or {}
-      if #exempt > 0 then
-        local left, held = g.unauthorized_holders(policy, exempt)
-        if held and #left == 0 then return end
-      end
+      if g.all_authorized(policy, exempt) then return end
       local admin = administration(policy)
       local use = admin and direct_use(policy)
       if admin and use then

@@ -192,10 +192,7 @@ return common.rules("secretsmanager", {
       local admin = first_allow(policy, CREATE)
       local value = admin and first_allow(policy, VALUES)
       if not (admin and value) then return end
-      if #exempt > 0 then
-        local left, held = g.unauthorized_holders(policy, exempt)
-        if held and #left == 0 then return end
-      end
+      if g.all_authorized(policy, exempt) then return end
       report { statement = value.st, element = value.hit.element, index = value.hit.index,
                message = duties_message(admin, value, "This policy", true) }
     end,
