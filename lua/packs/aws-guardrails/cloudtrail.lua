@@ -4,6 +4,7 @@ local g = require("iamguard.guardrail")
 local common = require("common")
 local guard = require("guard")
 local principals = require("principals")
+local conditions = require("conditions")
 
 local OWNERS_FIX = "Keep it to the roles that own logging and to break-glass roles, and deny it "
   .. "to everyone else (for example in a service control policy)."
@@ -122,10 +123,7 @@ local function roles_only(c)
       and not c.if_exists and not c.malformed and #c.values > 0) then
     return false
   end
-  for _, v in ipairs(c.values) do
-    if string.lower(v) ~= "false" then return false end
-  end
-  return true
+  return conditions.values_all(c, "false")
 end
 
 -- A Deny of the document that refuses every role outside the organization

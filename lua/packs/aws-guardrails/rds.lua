@@ -53,11 +53,7 @@ local EXEMPT = {
 -- acting on the caller's behalf, and requests without the key (Decrypt,
 -- ...) fail the condition.
 local function for_aws_resource(c)
-  if c.base ~= "Bool" then return false end
-  for _, v in ipairs(c.values) do
-    if string.lower(v) ~= "true" then return false end
-  end
-  return true
+  return c.base == "Bool" and conditions.values_all(c, "true")
 end
 
 -- Does st use keys only through AWS services: a kms:ViaService condition
@@ -122,9 +118,7 @@ local function requires_encryption(st)
   for _, c in ipairs(st:conditions_on("rds:StorageEncrypted")) do
     if c.known and TRUE_OPS[c.base] and not c.if_exists and not c.malformed and c.set == nil
         and #c.values > 0 then
-      local all = true
-      for _, v in ipairs(c.values) do all = all and string.lower(v) == "true" end
-      if all then return true end
+      if conditions.values_all(c, "true") then return true end
     end
   end
   return false
@@ -145,9 +139,7 @@ local function refuses_unencrypted(st, action)
         and not c.malformed and #c.values > 0) then
       return false
     end
-    for _, v in ipairs(c.values) do
-      if string.lower(v) ~= "false" then return false end
-    end
+    if not conditions.values_all(c, "false") then return false end
   end
   return true
 end

@@ -28,10 +28,7 @@ end
 
 -- s3:AccessPointNetworkOrigin pinned to VPC.
 local function vpc_origin(c)
-  for _, v in ipairs(c.values) do
-    if string.lower(v) ~= "vpc" then return false end
-  end
-  return true
+  return conditions.values_all(c, "vpc")
 end
 
 -- s3:DataAccessPointArn naming access points: of one account, by name (a

@@ -38,6 +38,15 @@ function M.pinned(st, keys, accept)
   return nil
 end
 
+--- Is every value of condition entry c `word`, ignoring case (true when c
+--- has no values: callers that need one check #c.values)?
+function M.values_all(c, word)
+  for _, v in ipairs(c.values) do
+    if string.lower(v) ~= word then return false end
+  end
+  return true
+end
+
 --- Does st have any condition entry on one of `keys` (any operator)?
 function M.mentions(st, keys)
   for _, k in ipairs(keys) do

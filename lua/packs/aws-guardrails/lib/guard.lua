@@ -39,6 +39,7 @@
 local g = require("iamguard.guardrail")
 local actions = require("actions")
 local principals = require("principals")
+local conditions = require("conditions")
 
 local M = {}
 
@@ -170,9 +171,7 @@ end
 function M.mfa(st)
   for _, c in ipairs(st:conditions_on("aws:MultiFactorAuthPresent")) do
     if c.known and c.base == "Bool" and not c.if_exists and not c.malformed and #c.values > 0 then
-      local all = true
-      for _, v in ipairs(c.values) do all = all and string.lower(v) == "true" end
-      if all then return c end
+      if conditions.values_all(c, "true") then return c end
     end
   end
   for _, c in ipairs(st:conditions_on("aws:MultiFactorAuthAge")) do
