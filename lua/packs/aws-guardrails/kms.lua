@@ -6,6 +6,7 @@ local restrict = require("restrict")
 local actions = require("actions")
 local principals = require("principals")
 local keys = require("keys")
+local duties = require("duties")
 
 local KEY_FIX = "Grant it only to the key administrators' roles, and deny it elsewhere "
   .. "(a service control policy or a Deny in the key policy)."
@@ -75,7 +76,7 @@ local KEY_PROBE = "arn:{partition}:kms:{region}:{account}:key/0unscoped-probe-00
 
 -- IAM-KMS-8: the first Allow granting administration and the first
 -- granting use, for a list of statements.
-local function duties(statements)
+local function statement_duties(statements)
   local admin, use
   for _, st in ipairs(statements) do
     if st.effect == "Allow" then
@@ -94,10 +95,10 @@ end
 
 -- The same for a whole policy, looking only at the statements that grant.
 local function policy_duties(policy)
-  local a = actions.allowed(policy, ADMIN)[1]
-  local u = a and actions.allowed(policy, USE)[1]
+  local a = actions.first_allowed(policy, ADMIN)
+  local u = a and actions.first_allowed(policy, USE)
   if not (a and u) then return nil end
-  return { st = a.statement, hit = a }, { st = u.statement, hit = u }
+  return a, u
 end
 
 local function duties_message(admin, use, who)
@@ -338,7 +339,7 @@ return common.rules("kms", {
           end
         end
         for _, who in ipairs(order) do
-          local admin, use = duties(by[who])
+          local admin, use = statement_duties(by[who])
           if admin and use then
             report { statement = use.st, element = "Principal",
                      message = duties_message(admin, use, "Principal " .. g.quote(who)) }
@@ -346,23 +347,10 @@ return common.rules("kms", {
         end
       end
     end,
-    check_principal = function(principal, report, p)
-      if g.authorized(principal, p and p.authorized_principals or {}) then return end
-      local admin, use
-      for _, held in ipairs(principal.policies) do
-        if held.policy and held.policy.kind == "identity" then
-          -- A single policy granting both is reported by check().
-          local a = actions.allowed(held.policy, ADMIN)[1]
-          local u = actions.allowed(held.policy, USE)[1]
-          if a and u then return end
-          if a and not admin then admin = { st = a.statement, hit = a } end
-          if u and not use then use = { st = u.statement, hit = u } end
-        end
-      end
-      if admin and use then
-        report { message = duties_message(admin, use, g.holder_name(principal)) }
-      end
-    end,
+    check_principal = duties.check_principal(
+      function(policy) return actions.first_allowed(policy, ADMIN) end,
+      function(policy) return actions.first_allowed(policy, USE) end,
+      duties_message),
   },
   restrict.rule {
     id = "IAM-KMS-9",

@@ -5,6 +5,7 @@ local common = require("common")
 local guard = require("guard")
 local actions = require("actions")
 local conditions = require("conditions")
+local duties = require("duties")
 
 -- IAM-RDS-1: administering databases, their snapshots and exports: what a
 -- database administrator does, and what reaches the encrypted data.
@@ -86,9 +87,7 @@ end
 
 -- The first Allow of `policy` that administers databases, as {st, hit}.
 local function administration(policy)
-  local hit = actions.allowed(policy, DB_ADMIN)[1]
-  if not hit then return nil end
-  return { st = hit.statement, hit = hit }
+  return actions.first_allowed(policy, DB_ADMIN)
 end
 
 -- Where a grant is, for messages: the statement, and the policy when the
@@ -230,30 +229,7 @@ return common.rules("rds", {
                  message = duties_message(admin, use, "This policy") }
       end
     end,
-    check_principal = function(principal, report, p)
-      if g.authorized(principal, p and p.authorized_principals or {}) then return end
-      local admin, use
-      for _, held in ipairs(principal.policies) do
-        local pol = held.policy
-        if pol and pol.kind == "identity" then
-          local a = administration(pol)
-          local u = direct_use(pol)
-          -- A single policy granting both is reported by check().
-          if a and u then return end
-          local label = held.name and ("policy " .. g.quote(held.name))
-            or (held.arn and ("policy " .. g.quote(held.arn)))
-            or (held.how == "managed" and "a managed policy")
-            or (held.how == "group" and "a group's policy") or "an inline policy"
-          if a then a.policy = label end
-          if u then u.policy = label end
-          admin = admin or a
-          use = use or u
-        end
-      end
-      if admin and use then
-        report { message = duties_message(admin, use, g.holder_name(principal)) }
-      end
-    end,
+    check_principal = duties.check_principal(administration, direct_use, duties_message),
   },
   {
     id = "IAM-RDS-2",

@@ -5,6 +5,7 @@ local g = require("iamguard.guardrail")
 local common = require("common")
 local guard = require("guard")
 local actions = require("actions")
+local duties = require("duties")
 
 -- Resource types whose policy is a secret's resource policy.
 local SECRET_TYPES = {
@@ -67,12 +68,6 @@ local function duties_message(admin, value, who, one_policy)
     .. value.hit.action .. " " .. how(value.hit)
     .. ". Let one role administer secrets and another (ideally the rotation automation) set and "
     .. "read their values."
-end
-
--- The first Allow of `policy` granting an action of `set`, as {st, hit}.
-local function first_allow(policy, set)
-  local h = actions.allowed(policy, set)[1]
-  return h and { st = h.statement, hit = h } or nil
 end
 
 local EXEMPT = {
@@ -189,29 +184,16 @@ return common.rules("secretsmanager", {
       .. "reach the same secrets, is not judged: the duties are compared per principal.",
     check = function(policy, report, p)
       local exempt = p and p.authorized_principals or {}
-      local admin = first_allow(policy, CREATE)
-      local value = admin and first_allow(policy, VALUES)
+      local admin = actions.first_allowed(policy, CREATE)
+      local value = admin and actions.first_allowed(policy, VALUES)
       if not (admin and value) then return end
       if g.all_authorized(policy, exempt) then return end
       report { statement = value.st, element = value.hit.element, index = value.hit.index,
                message = duties_message(admin, value, "This policy", true) }
     end,
-    check_principal = function(principal, report, p)
-      if g.authorized(principal, p and p.authorized_principals or {}) then return end
-      local admin, value
-      for _, held in ipairs(principal.policies) do
-        if held.policy and held.policy.kind == "identity" then
-          local a = first_allow(held.policy, CREATE)
-          local v = first_allow(held.policy, VALUES)
-          -- A single policy granting both is reported by check().
-          if a and v then return end
-          admin = admin or a
-          value = value or v
-        end
-      end
-      if admin and value then
-        report { message = duties_message(admin, value, g.holder_name(principal)) }
-      end
-    end,
+    check_principal = duties.check_principal(
+      function(policy) return actions.first_allowed(policy, CREATE) end,
+      function(policy) return actions.first_allowed(policy, VALUES) end,
+      duties_message),
   },
 })

@@ -75,6 +75,13 @@ function M.allowed(policy, set, effect)
   return out
 end
 
+--- The first Allow of `policy` granting a listed action, as {st, hit}, or
+--- nil.
+function M.first_allowed(policy, set)
+  local h = M.allowed(policy, set)[1]
+  return h and { st = h.statement, hit = h } or nil
+end
+
 --- Every listed name (as listed: globs stay globs) that st grants.
 function M.all_granted(st, set)
   local out = {}
