@@ -14,8 +14,7 @@ local TRAIL_SCOPE_FIX = "Name the trails the principal owns in Resource "
   .. "condition; otherwise keep it to the roles that own logging."
 
 local function configure(id)
-  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n"
-    .. "      authorized_principals: [\"arn:aws:iam::*:role/LoggingAdmin\", \"BreakGlass*\"]\n```"
+  return common.configure_example(id, "\"arn:aws:iam::*:role/LoggingAdmin\", \"BreakGlass*\"")
 end
 
 -- "Only the owners of logging may ..., unless scoped to named trails": the

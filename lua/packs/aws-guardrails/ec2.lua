@@ -160,11 +160,6 @@ local INSTANCE_SCOPE_KEYS = { "ec2:InstanceID", "ec2:ManagedResourceOperator", "
 local EC2_SCOPE_KEYS = { "ec2:InstanceID", "ec2:ImageID", "ec2:VolumeID", "ec2:Vpc",
   "ec2:InstanceProfile", "ec2:ManagedResourceOperator", "ec2:SourceInstanceARN" }
 
-local function configure(id, example)
-  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n      authorized_principals: ["
-    .. example .. "]\n```"
-end
-
 ---------------------------------------------------------------------------
 -- IAM-EC2-2: approved AMIs
 ---------------------------------------------------------------------------
@@ -398,7 +393,7 @@ return common.rules("ec2", {
       .. "unconditional `Deny` on `\"*\"` in the same document takes an action back. One "
       .. "finding per statement, naming the first action. With no `authorized_principals` "
       .. "configured the findings are notes.\n\n"
-      .. configure("IAM-EC2-3", "\"arn:aws:iam::*:role/AccountProvisioning\""),
+      .. common.configure_example("IAM-EC2-3", "\"arn:aws:iam::*:role/AccountProvisioning\""),
   },
   guard.rule {
     id = "IAM-EC2-4",
@@ -452,7 +447,8 @@ return common.rules("ec2", {
       .. "`ec2:RevokeSecurityGroupIngress`, `ec2:UpdateSecurityGroupRuleDescriptionsEgress` and "
       .. "`ec2:UpdateSecurityGroupRuleDescriptionsIngress`, unless every principal of the file "
       .. "holding the policy matches `authorized_principals`. Notes while none are "
-      .. "configured.\n\n" .. configure("IAM-EC2-5", "\"arn:aws:iam::*:role/NetworkAdmin\""),
+      .. "configured.\n\n" .. common.configure_example("IAM-EC2-5",
+        "\"arn:aws:iam::*:role/NetworkAdmin\""),
   },
   guard.rule {
     id = "IAM-EC2-6",
@@ -476,6 +472,6 @@ return common.rules("ec2", {
       .. "naming the first action and the other statements that grant some (most policies "
       .. "that manage EC2 do it in many statements). Notes while no `authorized_principals` "
       .. "are configured.\n\n"
-      .. configure("IAM-EC2-6", "\"arn:aws:iam::*:role/Ec2Admin\""),
+      .. common.configure_example("IAM-EC2-6", "\"arn:aws:iam::*:role/Ec2Admin\""),
   },
 })

@@ -38,11 +38,6 @@ local ORG_KEYS = { "aws:PrincipalOrgPaths", "aws:PrincipalOrgID" }
 local PULL_LIST = { "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer" }
 local PULL = actions.set(PULL_LIST)
 
-local function configure(id, example)
-  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n      authorized_principals: ["
-    .. example .. "]\n```"
-end
-
 -- Allows of a repository policy that let principals outside
 -- authorized_principals pull images. An account root hands the decision
 -- to that account's IAM policies; a condition on the organization (or its
@@ -112,7 +107,8 @@ local ecr2 = guard.rule {
     .. "configured.\n\n"
     .. "With no `authorized_principals` configured the identity findings are notes that say "
     .. "how to configure them.\n\n"
-    .. configure("IAM-ECR-2", "\"arn:aws:iam::*:role/Deploy*\", \"arn:aws:iam::*:role/EcsTaskExecution*\"")
+    .. common.configure_example("IAM-ECR-2",
+      "\"arn:aws:iam::*:role/Deploy*\", \"arn:aws:iam::*:role/EcsTaskExecution*\"")
     .. "\n\n### How to fix\n\n```json\n{\"Effect\": \"Allow\", \"Action\": \"ecr:GetAuthorizationToken\",\n"
     .. " \"Resource\": \"*\",\n"
     .. " \"Condition\": {\"ForAnyValue:StringLike\": {\"aws:PrincipalOrgPaths\": \"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*\"}}}\n```",
@@ -167,7 +163,8 @@ return common.rules("ecr", {
       .. "IAM policies and is not reported.\n\n"
       .. "With no `authorized_principals` configured the identity findings are notes that say "
       .. "how to configure them.\n\n"
-      .. configure("IAM-ECR-1", "\"arn:aws:iam::*:role/RegistryAdmin\", \"BreakGlass*\"")
+      .. common.configure_example("IAM-ECR-1",
+        "\"arn:aws:iam::*:role/RegistryAdmin\", \"BreakGlass*\"")
       .. "\n\n### How to fix\n\n```json\n{\"Effect\": \"Allow\",\n"
       .. " \"Action\": [\"ecr:BatchDeleteImage\", \"ecr:DeleteRepository\"],\n"
       .. " \"Resource\": \"arn:aws:ecr:*:*:repository/*\",\n"

@@ -40,11 +40,6 @@ local SECRET_KEYS = {
   "secretsmanager:AllowRotationLambdaArn",
 }
 
-local function configure(id, example)
-  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n"
-    .. "      authorized_principals: [" .. example .. "]\n```"
-end
-
 local SCOPE_FIX = "Name the secrets in Resource (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-*), "
   .. "or add a condition on secretsmanager:SecretId or secretsmanager:ResourceTag/<key> with "
   .. "specific values."
@@ -120,7 +115,8 @@ return common.rules("secretsmanager", {
       .. "```json\n{\"Effect\": \"Allow\", \"Action\": \"secretsmanager:DeleteSecret\",\n"
       .. " \"Resource\": \"arn:aws:secretsmanager:*:111122223333:secret:orders/*\",\n"
       .. " \"Condition\": {\"Bool\": {\"secretsmanager:ForceDeleteWithoutRecovery\": \"false\"}}}\n"
-      .. "```\n\n" .. configure("IAM-SECRETSMANAGER-1", "\"arn:aws:iam::*:role/SecretsAdmin\""),
+      .. "```\n\n" .. common.configure_example("IAM-SECRETSMANAGER-1",
+        "\"arn:aws:iam::*:role/SecretsAdmin\""),
   },
   guard.rule {
     id = "IAM-SECRETSMANAGER-2",
@@ -157,7 +153,7 @@ return common.rules("secretsmanager", {
       .. "condition on the caller narrows it.\n\n"
       .. "`secretsmanager:BatchGetSecretValue` needs `GetSecretValue` on each secret as well, "
       .. "so it is covered by this check.\n\n"
-      .. configure("IAM-SECRETSMANAGER-2", "\"arn:aws:iam::*:role/orders-*\""),
+      .. common.configure_example("IAM-SECRETSMANAGER-2", "\"arn:aws:iam::*:role/orders-*\""),
   },
   {
     id = "IAM-SECRETSMANAGER-3",

@@ -49,11 +49,6 @@ local function services(st)
   return out
 end
 
-local function configure(id, example)
-  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n"
-    .. "      authorized_principals: [" .. example .. "]\n```"
-end
-
 local function restricted_help(id, title, action, why)
   return "## " .. id .. ": " .. title .. "\n\n" .. why .. "\n\n"
     .. "### What iamguard reports\n\n"
@@ -144,7 +139,8 @@ return common.rules("sqs", {
         .. "Only the queue's producers should hold the permission. `SendMessageBatch`, which "
         .. "the catalogue names too, is not an IAM action of its own: a batch is authorized "
         .. "by `sqs:SendMessage`.")
-      .. configure("IAM-SQS-2", "\"arn:aws:iam::*:role/orders-producer\", \"sns.amazonaws.com\""),
+      .. common.configure_example("IAM-SQS-2",
+        "\"arn:aws:iam::*:role/orders-producer\", \"sns.amazonaws.com\""),
   },
   guard.rule {
     id = "IAM-SQS-3",
@@ -161,6 +157,6 @@ return common.rules("sqs", {
         .. "the visibility timeout, and may be read and deleted before anyone else sees it; on "
         .. "a FIFO queue, whose messages are processed exactly once, it is simply lost to the "
         .. "application. Only the queue's consumers should hold the permission.")
-      .. configure("IAM-SQS-3", "\"arn:aws:iam::*:role/orders-worker\""),
+      .. common.configure_example("IAM-SQS-3", "\"arn:aws:iam::*:role/orders-worker\""),
   },
 })

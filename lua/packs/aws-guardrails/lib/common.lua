@@ -16,6 +16,13 @@ function M.help_uri(folder, id)
   return M.CATALOGUE .. folder .. "/guardrails.html#" .. id
 end
 
+--- The help's example of configuring authorized_principals for rule `id`:
+--- a YAML block listing `example` (the list's items, as YAML).
+function M.configure_example(id, example)
+  return "```yaml\nrules:\n  " .. id .. ":\n    params:\n"
+    .. "      authorized_principals: [" .. example .. "]\n```"
+end
+
 local SOURCE = "\n\nFrom the aws-samples IAM permissions guardrails catalogue "
   .. "(github.com/aws-samples/aws-iam-permissions-guardrails, Apache-2.0); "
   .. "docs/aws-guardrails.md says what iamguard checks of it and what it cannot decide."
