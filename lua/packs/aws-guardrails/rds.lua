@@ -128,11 +128,7 @@ end
 -- or none at all.
 local function refuses_unencrypted(st, action)
   if st.effect ~= "Deny" or not st.well_formed or not st:grants(action) then return false end
-  local everywhere = false
-  for _, r in ipairs(st.resources or {}) do
-    if guard.matches_everything(r) then everywhere = true end
-  end
-  if not everywhere then return false end
+  if not guard.denies_everywhere({ st }) then return false end
   for _, c in ipairs(st.conditions) do
     if not (iam.key_equal(c.key, "rds:StorageEncrypted") and c.known and c.base == "Bool"
         and not c.malformed and #c.values > 0) then
