@@ -109,8 +109,7 @@ local function restricted(spec)
     .. ", unless every principal of the file that holds the policy matches "
     .. "`authorized_principals`. With no `authorized_principals` configured the findings are "
     .. "notes that say how to configure them:\n\n"
-    .. "```yaml\nrules:\n  " .. spec.id .. ":\n    params:\n"
-    .. "      authorized_principals: [\"arn:aws:iam::*:role/" .. spec.example .. "\"]\n```"
+    .. common.configure_example(spec.id, "\"arn:aws:iam::*:role/" .. spec.example .. "\"")
   if spec.self_ok then spec.reaches = not_self_only end
   spec.what, spec.example, spec.self_ok = nil, nil, nil
   return restrict.rule(spec)

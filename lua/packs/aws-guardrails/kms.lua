@@ -31,8 +31,7 @@ local function destructive(spec)
       .. "hands the decision to that account's IAM policies, judged in turn) and the "
       .. "principals `authorized_principals` matches. With no `authorized_principals` "
       .. "configured the findings are notes that say how to configure them.\n\n"
-      .. "```yaml\nrules:\n  " .. spec.id .. ":\n    params:\n"
-      .. "      authorized_principals: [\"arn:aws:iam::*:role/KeyAdmin*\"]\n```",
+      .. common.configure_example(spec.id, "\"arn:aws:iam::*:role/KeyAdmin*\""),
   }
 end
 
