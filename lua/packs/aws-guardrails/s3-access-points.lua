@@ -69,6 +69,30 @@ local function ap_bucket_policy(policy, buckets)
   return false
 end
 
+-- The check of a bucket used through access points whose object access
+-- must carry a condition on `key` that `accept` accepts: each Allow of
+-- s3:GetObject or s3:PutObject without one is reported as allowing the
+-- action `problem` (the rest of the sentence, remedy included), unless
+-- Denies of the policy refuse both actions without it.
+local function object_access_requires(key, accept, problem)
+  return function(policy, report, p)
+    if not ap_bucket_policy(policy, p.buckets) then return end
+    if conditions.denied_unless(policy, "s3:GetObject", key, accept)
+        and conditions.denied_unless(policy, "s3:PutObject", key, accept) then
+      return
+    end
+    for _, hit in ipairs(actions.allowed(policy, OBJECTS)) do
+      local st = hit.statement
+      if not conditions.pinned(st, { key }, accept) then
+        report {
+          statement = st, element = hit.element, index = hit.index,
+          message = g.statement_name(st) .. " allows " .. hit.action .. " " .. problem,
+        }
+      end
+    end
+  end
+end
+
 local BUCKETS = {
   default = {},
   description = "Names or ARN globs of buckets used only through access points, judged even "
@@ -199,25 +223,9 @@ return common.rules("s3-access-points", {
       .. "`accesspoint/*` nor any account), unless a `Deny` of the same policy refuses them "
       .. "outside named access points. Whether a "
       .. "bucket has access points is not in its policy otherwise.",
-    check = function(policy, report, p)
-      if not ap_bucket_policy(policy, p.buckets) then return end
-      if conditions.denied_unless(policy, "s3:GetObject", "s3:DataAccessPointArn", named_access_points)
-          and conditions.denied_unless(policy, "s3:PutObject", "s3:DataAccessPointArn",
-            named_access_points) then
-        return
-      end
-      for _, hit in ipairs(actions.allowed(policy, OBJECTS)) do
-        local st = hit.statement
-        if not conditions.pinned(st, { "s3:DataAccessPointArn" }, named_access_points) then
-          report {
-            statement = st, element = hit.element, index = hit.index,
-            message = g.statement_name(st) .. " allows " .. hit.action .. " on a bucket used "
-              .. "through access points without naming them. Add a StringEquals condition on "
-              .. "s3:DataAccessPointArn with the approved access points' ARNs.",
-          }
-        end
-      end
-    end,
+    check = object_access_requires("s3:DataAccessPointArn", named_access_points,
+      "on a bucket used through access points without naming them. Add a StringEquals "
+        .. "condition on s3:DataAccessPointArn with the approved access points' ARNs."),
   },
   {
     id = "IAM-S3-AP-5",
@@ -238,25 +246,9 @@ return common.rules("s3-access-points", {
       .. "`s3:PutObject` with no condition pinning `s3:AccessPointNetworkOrigin` to `VPC`, "
       .. "unless a `Deny` of the same policy refuses them with `StringNotEquals` on it. The "
       .. "network origin of each access point is its own setting." .. AP_NOTE,
-    check = function(policy, report, p)
-      if not ap_bucket_policy(policy, p.buckets) then return end
-      if conditions.denied_unless(policy, "s3:GetObject", "s3:AccessPointNetworkOrigin", vpc_origin)
-          and conditions.denied_unless(policy, "s3:PutObject", "s3:AccessPointNetworkOrigin",
-            vpc_origin) then
-        return
-      end
-      for _, hit in ipairs(actions.allowed(policy, OBJECTS)) do
-        local st = hit.statement
-        if not conditions.pinned(st, { "s3:AccessPointNetworkOrigin" }, vpc_origin) then
-          report {
-            statement = st, element = hit.element, index = hit.index,
-            message = g.statement_name(st) .. " allows " .. hit.action .. " through access "
-              .. "points of any network origin. Add a StringEquals condition "
-              .. "s3:AccessPointNetworkOrigin = VPC.",
-          }
-        end
-      end
-    end,
+    check = object_access_requires("s3:AccessPointNetworkOrigin", vpc_origin,
+      "through access points of any network origin. Add a StringEquals condition "
+        .. "s3:AccessPointNetworkOrigin = VPC."),
   },
   {
     id = "IAM-S3-AP-6",
