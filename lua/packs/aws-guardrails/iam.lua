@@ -208,6 +208,14 @@ local function requires_boundary(st, approved)
   end)
 end
 
+-- IAM-IAM-6 and IAM-IAM-10: the grants of iam:PassRole in `policy` that
+-- are judged, none when every holder is in authorized_principals.
+local function judged_passrole(policy, p)
+  local hits = actions.allowed(policy, PASSROLE_SET)
+  if #hits == 0 or g.all_authorized(policy, p.authorized_principals) then return {} end
+  return hits
+end
+
 -- IAM-IAM-10: a condition naming the services a role may be passed to.
 local function passed_to_service(st)
   return conditions.pinned(st, { "iam:PassedToService" })
@@ -495,9 +503,8 @@ return common.rules("iam", {
       .. "guardrail: the services the role is passed to (the catalogue gives both ids the "
       .. "same text).",
     check = function(policy, report, p)
-      local hits = actions.allowed(policy, PASSROLE_SET)
+      local hits = judged_passrole(policy, p)
       if #hits == 0 then return end
-      if g.all_authorized(policy, p.authorized_principals) then return end
       local seen = {}
       for _, hit in ipairs(g.find_unscoped(policy, PASSROLE_SPEC)) do
         local st = hit.statement
@@ -653,9 +660,8 @@ return common.rules("iam", {
       .. "guardrail also mentions, is judged by IAM-STS-2 and IAM-STS-3; whether the service "
       .. "it trusts is the intended one is not written anywhere a scanner can read.",
     check = function(policy, report, p)
-      local hits = actions.allowed(policy, PASSROLE_SET)
+      local hits = judged_passrole(policy, p)
       if #hits == 0 then return end
-      if g.all_authorized(policy, p.authorized_principals) then return end
       for _, hit in ipairs(hits) do
         local st = hit.statement
         if not passed_to_service(st) then
